@@ -1,0 +1,102 @@
+using System.Diagnostics;
+
+namespace Propagation;
+
+/// <summary>
+/// The trace context one format extracted from a carrier, held without allocation.
+/// Convert it with <see cref="ToActivityContext"/> only when a span is really started.
+/// </summary>
+public readonly struct PropagationContext : IEquatable<PropagationContext>
+{
+    /// <summary>Creates a context.</summary>
+    /// <param name="traceId">The trace id; must not be empty for a valid context.</param>
+    /// <param name="spanId">The caller's span id (the parent of the next span); may be empty when a format carried only a trace id.</param>
+    /// <param name="flags">The trace flags.</param>
+    /// <param name="traceState">The validated <c>tracestate</c>, or <see langword="null"/>.</param>
+    /// <param name="format">The format the context came from.</param>
+    public PropagationContext(TraceId traceId, SpanId spanId, TraceFlags flags, string? traceState, PropagationFormat format)
+    {
+        TraceId = traceId;
+        SpanId = spanId;
+        Flags = flags;
+        TraceState = traceState;
+        Format = format;
+    }
+
+    /// <summary>Gets the trace id.</summary>
+    public TraceId TraceId { get; }
+
+    /// <summary>Gets the caller's span id; empty when the format carried only a trace id.</summary>
+    public SpanId SpanId { get; }
+
+    /// <summary>Gets the trace flags.</summary>
+    public TraceFlags Flags { get; }
+
+    /// <summary>Gets the validated <c>tracestate</c> (kept as the original string when valid), or <see langword="null"/>.</summary>
+    public string? TraceState { get; }
+
+    /// <summary>Gets the format the context came from.</summary>
+    public PropagationFormat Format { get; }
+
+    /// <summary>Gets a value indicating whether a trace id is present.</summary>
+    public bool IsValid => !TraceId.IsEmpty;
+
+    /// <summary>Gets a value indicating whether the caller sampled its span.</summary>
+    public bool IsSampled => (Flags & TraceFlags.Sampled) != 0;
+
+    /// <summary>Creates a context describing <paramref name="activity"/>, for injection.</summary>
+    /// <param name="activity">The span whose ids are sent.</param>
+    /// <returns>A context with the span's ids, flags and trace state.</returns>
+    public static PropagationContext FromActivity(Activity activity)
+    {
+        ArgumentNullException.ThrowIfNull(activity);
+        return FromActivityContext(activity.Context);
+    }
+
+    /// <summary>Creates a context from an <see cref="ActivityContext"/>, for injection.</summary>
+    /// <param name="context">The context whose ids are sent.</param>
+    /// <returns>A context with the same ids, flags and trace state.</returns>
+    public static PropagationContext FromActivityContext(ActivityContext context)
+    {
+        var flags = (context.TraceFlags & ActivityTraceFlags.Recorded) != 0 ? TraceFlags.Sampled : TraceFlags.None;
+        return new PropagationContext(
+            TraceId.FromActivityTraceId(context.TraceId),
+            SpanId.FromActivitySpanId(context.SpanId),
+            flags,
+            context.TraceState,
+            PropagationFormat.None);
+    }
+
+    /// <summary>
+    /// Converts to an <see cref="ActivityContext"/> marked remote (allocates the id strings).
+    /// </summary>
+    /// <returns>The equivalent context; <see langword="default"/> when <see cref="IsValid"/> is false.</returns>
+    /// <remarks>The <see cref="TraceFlags.Random"/> bit has no <see cref="ActivityTraceFlags"/> equivalent and is dropped here.</remarks>
+    public ActivityContext ToActivityContext()
+    {
+        if (!IsValid)
+        {
+            return default;
+        }
+
+        var flags = IsSampled ? ActivityTraceFlags.Recorded : ActivityTraceFlags.None;
+        return new ActivityContext(TraceId.ToActivityTraceId(), SpanId.ToActivitySpanId(), flags, TraceState, isRemote: true);
+    }
+
+    /// <inheritdoc/>
+    public bool Equals(PropagationContext other) =>
+        TraceId == other.TraceId && SpanId == other.SpanId && Flags == other.Flags
+        && string.Equals(TraceState, other.TraceState, StringComparison.Ordinal) && Format == other.Format;
+
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => obj is PropagationContext other && Equals(other);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(TraceId, SpanId, Flags, TraceState, Format);
+
+    /// <summary>Compares two contexts for equality.</summary>
+    public static bool operator ==(PropagationContext left, PropagationContext right) => left.Equals(right);
+
+    /// <summary>Compares two contexts for inequality.</summary>
+    public static bool operator !=(PropagationContext left, PropagationContext right) => !left.Equals(right);
+}

@@ -1,0 +1,61 @@
+namespace Propagation;
+
+/// <summary>
+/// Every reason an inbound header was rejected, trimmed or overridden while extracting one
+/// request's context. Codecs OR these into a value as they go (no allocation); the host layer
+/// reports the result once per request so propagation health can be counted.
+/// </summary>
+[Flags]
+public enum PropagationIssues
+{
+    /// <summary>Nothing was rejected or trimmed.</summary>
+    None = 0,
+
+    /// <summary>A <c>traceparent</c> was present but invalid (treated as absent).</summary>
+    TraceParentInvalid = 1 << 0,
+
+    /// <summary><c>traceparent</c> arrived on several lines (invalid per spec).</summary>
+    TraceParentDuplicated = 1 << 1,
+
+    /// <summary>A <c>tracestate</c> was invalid as a whole and dropped.</summary>
+    TraceStateInvalid = 1 << 2,
+
+    /// <summary>Some <c>tracestate</c> members were invalid or duplicated and dropped.</summary>
+    TraceStateMembersDropped = 1 << 3,
+
+    /// <summary>A <c>tracestate</c> was over the member or length limit and was truncated.</summary>
+    TraceStateTruncated = 1 << 4,
+
+    /// <summary>A <c>baggage</c> header or some of its members were invalid and dropped.</summary>
+    BaggageInvalid = 1 << 5,
+
+    /// <summary>Baggage was over the member or byte limit; whole members were dropped.</summary>
+    BaggageTruncated = 1 << 6,
+
+    /// <summary>The legacy <c>X-Trace-ID</c>/<c>X-Span-ID</c> pair was present but invalid.</summary>
+    LegacyInvalid = 1 << 7,
+
+    /// <summary><c>X-Trace-ID</c> arrived without a usable <c>X-Span-ID</c>; the trace id was kept.</summary>
+    LegacySpanIdMissing = 1 << 8,
+
+    /// <summary>B3 headers were present but invalid.</summary>
+    B3Invalid = 1 << 9,
+
+    /// <summary>Formats present on the request disagreed on the trace id; the loser was kept as a link.</summary>
+    FormatConflict = 1 << 10,
+
+    /// <summary>The trust policy restarted the trace and linked the inbound context.</summary>
+    RestartedByPolicy = 1 << 11,
+
+    /// <summary>The trust policy ignored the inbound context entirely.</summary>
+    IgnoredByPolicy = 1 << 12,
+
+    /// <summary>The trust policy kept the trace but ignored the inbound sampling decision.</summary>
+    SamplingIgnoredByPolicy = 1 << 13,
+
+    /// <summary>The inbound context was valid but arrived not sampled.</summary>
+    ArrivedUnsampled = 1 << 14,
+
+    /// <summary>A header value was longer than the format allows and was rejected unread.</summary>
+    HeaderTooLong = 1 << 15,
+}
