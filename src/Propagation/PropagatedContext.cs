@@ -6,7 +6,7 @@ namespace Propagation;
 /// The trace context one format extracted from a carrier, held without allocation.
 /// Convert it with <see cref="ToActivityContext"/> only when a span is really started.
 /// </summary>
-public readonly struct PropagationContext : IEquatable<PropagationContext>
+public readonly struct PropagatedContext : IEquatable<PropagatedContext>
 {
     /// <summary>Creates a context.</summary>
     /// <param name="traceId">The trace id; must not be empty for a valid context.</param>
@@ -14,7 +14,7 @@ public readonly struct PropagationContext : IEquatable<PropagationContext>
     /// <param name="flags">The trace flags.</param>
     /// <param name="traceState">The validated <c>tracestate</c>, or <see langword="null"/>.</param>
     /// <param name="format">The format the context came from.</param>
-    public PropagationContext(TraceId traceId, SpanId spanId, TraceFlags flags, string? traceState, PropagationFormat format)
+    public PropagatedContext(TraceId traceId, SpanId spanId, TraceFlags flags, string? traceState, PropagationFormat format)
     {
         TraceId = traceId;
         SpanId = spanId;
@@ -47,7 +47,7 @@ public readonly struct PropagationContext : IEquatable<PropagationContext>
     /// <summary>Creates a context describing <paramref name="activity"/>, for injection.</summary>
     /// <param name="activity">The span whose ids are sent.</param>
     /// <returns>A context with the span's ids, flags and trace state.</returns>
-    public static PropagationContext FromActivity(Activity activity)
+    public static PropagatedContext FromActivity(Activity activity)
     {
         ArgumentNullException.ThrowIfNull(activity);
         return FromActivityContext(activity.Context);
@@ -56,10 +56,10 @@ public readonly struct PropagationContext : IEquatable<PropagationContext>
     /// <summary>Creates a context from an <see cref="ActivityContext"/>, for injection.</summary>
     /// <param name="context">The context whose ids are sent.</param>
     /// <returns>A context with the same ids, flags and trace state.</returns>
-    public static PropagationContext FromActivityContext(ActivityContext context)
+    public static PropagatedContext FromActivityContext(ActivityContext context)
     {
         var flags = (context.TraceFlags & ActivityTraceFlags.Recorded) != 0 ? TraceFlags.Sampled : TraceFlags.None;
-        return new PropagationContext(
+        return new PropagatedContext(
             TraceId.FromActivityTraceId(context.TraceId),
             SpanId.FromActivitySpanId(context.SpanId),
             flags,
@@ -84,19 +84,19 @@ public readonly struct PropagationContext : IEquatable<PropagationContext>
     }
 
     /// <inheritdoc/>
-    public bool Equals(PropagationContext other) =>
+    public bool Equals(PropagatedContext other) =>
         TraceId == other.TraceId && SpanId == other.SpanId && Flags == other.Flags
         && string.Equals(TraceState, other.TraceState, StringComparison.Ordinal) && Format == other.Format;
 
     /// <inheritdoc/>
-    public override bool Equals(object? obj) => obj is PropagationContext other && Equals(other);
+    public override bool Equals(object? obj) => obj is PropagatedContext other && Equals(other);
 
     /// <inheritdoc/>
     public override int GetHashCode() => HashCode.Combine(TraceId, SpanId, Flags, TraceState, Format);
 
     /// <summary>Compares two contexts for equality.</summary>
-    public static bool operator ==(PropagationContext left, PropagationContext right) => left.Equals(right);
+    public static bool operator ==(PropagatedContext left, PropagatedContext right) => left.Equals(right);
 
     /// <summary>Compares two contexts for inequality.</summary>
-    public static bool operator !=(PropagationContext left, PropagationContext right) => !left.Equals(right);
+    public static bool operator !=(PropagatedContext left, PropagatedContext right) => !left.Equals(right);
 }
