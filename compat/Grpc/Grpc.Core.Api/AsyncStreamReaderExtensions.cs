@@ -1,0 +1,30 @@
+using System.Runtime.CompilerServices;
+
+namespace Grpc.Core;
+
+/// <summary>
+/// Extension methods for <see cref="IAsyncStreamReader{T}"/>.
+/// </summary>
+public static class AsyncStreamReaderExtensions
+{
+    /// <summary>
+    /// Reads the whole stream as an <see cref="IAsyncEnumerable{T}"/>.
+    /// </summary>
+    /// <typeparam name="T">The message type.</typeparam>
+    /// <param name="streamReader">The stream reader.</param>
+    /// <param name="cancellationToken">Cancels the reads.</param>
+    /// <returns>The messages, in order.</returns>
+    public static IAsyncEnumerable<T> ReadAllAsync<T>(this IAsyncStreamReader<T> streamReader, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(streamReader);
+        return ReadAllAsyncCore(streamReader, cancellationToken);
+    }
+
+    private static async IAsyncEnumerable<T> ReadAllAsyncCore<T>(IAsyncStreamReader<T> streamReader, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        while (await streamReader.MoveNext(cancellationToken).ConfigureAwait(false))
+        {
+            yield return streamReader.Current;
+        }
+    }
+}
