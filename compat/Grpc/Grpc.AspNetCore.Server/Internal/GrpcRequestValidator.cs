@@ -1,0 +1,84 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Grpc.AspNetCore.Server.Internal;
+
+/// <summary>
+/// Checks a request before a call starts: HTTP/2 (or later), a gRPC content type and identity encoding.
+/// A rejected request is answered here; inbound values are never echoed.
+/// </summary>
+internal static class GrpcRequestValidator
+{
+    public static bool TryValidate(HttpContext httpContext, ILogger logger)
+    {
+        var request = httpContext.Request;
+        if (!IsGrpcContentType(request.ContentType))
+        {
+            // gRPC over HTTP/2: a request without a gRPC content type is answered 415 Unsupported Media Type.
+            GrpcServerLog.UnsupportedRequestContentType(logger);
+            WriteHttpError(httpContext.Response, StatusCodes.Status415UnsupportedMediaType, Grpc.Core.StatusCode.Internal, "Content-Type is not supported: gRPC requires 'application/grpc'.");
+            return false;
+        }
+
+        if (!HttpProtocol.IsHttp2(request.Protocol) && !HttpProtocol.IsHttp3(request.Protocol))
+        {
+            GrpcServerLog.UnsupportedRequestProtocol(logger, ProtocolName(request.Protocol));
+            WriteHttpError(httpContext.Response, StatusCodes.Status426UpgradeRequired, Grpc.Core.StatusCode.Internal, "Request protocol is not supported: gRPC requires HTTP/2.");
+            httpContext.Response.Headers.Upgrade = "h2c";
+            return false;
+        }
+
+        var encoding = request.Headers[GrpcServerConstants.EncodingHeader];
+        if (encoding.Count != 0 && !(encoding.Count == 1 && string.Equals(encoding[0], GrpcServerConstants.IdentityEncoding, StringComparison.Ordinal)))
+        {
+            GrpcServerLog.UnsupportedRequestEncoding(logger);
+            var response = httpContext.Response;
+            response.StatusCode = StatusCodes.Status200OK;
+            response.ContentType = GrpcServerConstants.GrpcContentType;
+            response.Headers[GrpcServerConstants.AcceptEncodingHeader] = GrpcServerConstants.IdentityEncoding;
+            WriteTrailersOnlyStatus(response, Grpc.Core.StatusCode.Unimplemented, "Unsupported grpc-encoding: this server supports 'identity' only.");
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// <c>application/grpc</c>, optionally followed by <c>+format</c> or <c>;parameters</c>, case-insensitive.
+    /// </summary>
+    public static bool IsGrpcContentType(string? contentType)
+    {
+        if (contentType is null || !contentType.StartsWith(GrpcServerConstants.GrpcContentType, StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        if (contentType.Length == GrpcServerConstants.GrpcContentType.Length)
+        {
+            return true;
+        }
+
+        var next = contentType[GrpcServerConstants.GrpcContentType.Length];
+        return next is '+' or ';';
+    }
+
+    public static void WriteTrailersOnlyStatus(HttpResponse response, Grpc.Core.StatusCode statusCode, string message)
+    {
+        response.Headers[GrpcServerConstants.StatusTrailer] = StatusCodeText.Get(statusCode);
+        response.Headers[GrpcServerConstants.MessageTrailer] = GrpcMessageEncoding.PercentEncode(message);
+    }
+
+    private static void WriteHttpError(HttpResponse response, int httpStatusCode, Grpc.Core.StatusCode statusCode, string message)
+    {
+        response.StatusCode = httpStatusCode;
+        WriteTrailersOnlyStatus(response, statusCode, message);
+    }
+
+    private static string ProtocolName(string protocol)
+    {
+        // Only known protocol names are logged; anything else is summarized.
+        return HttpProtocol.IsHttp10(protocol) ? HttpProtocol.Http10
+            : HttpProtocol.IsHttp11(protocol) ? HttpProtocol.Http11
+            : "other";
+    }
+}

@@ -1,0 +1,156 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Pipelines;
+using Grpc.Core;
+
+namespace Grpc.AspNetCore.Server.Internal;
+
+/// <summary>
+/// Reads length-prefixed gRPC messages from the request body pipe. Malformed frames end the call with a
+/// status (never an unhandled exception): gRPC over HTTP/2, "Length-Prefixed-Message".
+/// </summary>
+internal static class RequestMessageReader
+{
+    private const int HeaderLength = 5;
+
+    /// <summary>
+    /// Reads the next message. Returns <see langword="false"/> when the body ended cleanly between messages.
+    /// </summary>
+    public static async ValueTask<(bool Found, T? Message)> ReadMessageAsync<T>(
+        PipeReader reader,
+        SequenceDeserializationContext context,
+        Func<DeserializationContext, T> deserializer,
+        int? maxReceiveMessageSize,
+        CancellationToken cancellationToken)
+        where T : class
+    {
+        while (true)
+        {
+            var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            if (result.IsCanceled)
+            {
+                reader.AdvanceTo(buffer.Start);
+                throw new OperationCanceledException("Reading the request was canceled.");
+            }
+
+            bool found;
+            ReadOnlySequence<byte> payload;
+            try
+            {
+                found = TryReadFrame(ref buffer, maxReceiveMessageSize, out payload);
+            }
+            catch (RpcException)
+            {
+                reader.AdvanceTo(buffer.Start);
+                throw;
+            }
+
+            if (found)
+            {
+                T message;
+                try
+                {
+                    context.SetPayload(payload);
+                    message = deserializer(context);
+                }
+                catch (Exception ex) when (ex is not RpcException)
+                {
+                    reader.AdvanceTo(buffer.Start);
+                    throw new RpcException(new Status(StatusCode.Internal, "Failed to deserialize the request message.", ex));
+                }
+                finally
+                {
+                    context.Clear();
+                }
+
+                reader.AdvanceTo(buffer.Start);
+                return (true, message);
+            }
+
+            if (result.IsCompleted)
+            {
+                var leftover = buffer.Length;
+                reader.AdvanceTo(buffer.End);
+                if (leftover != 0)
+                {
+                    throw new RpcException(new Status(StatusCode.Internal, "Incomplete message."));
+                }
+
+                return (false, null);
+            }
+
+            reader.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    /// <summary>
+    /// Waits for the end of the request body and fails when it carries more data (unary and server-streaming
+    /// calls take exactly one request message).
+    /// </summary>
+    public static async ValueTask EnsureEndOfBodyAsync(PipeReader reader, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var length = result.Buffer.Length;
+            reader.AdvanceTo(result.Buffer.End);
+            if (length != 0)
+            {
+                throw new RpcException(new Status(StatusCode.Internal, "Additional data after the message received."));
+            }
+
+            if (result.IsCompleted)
+            {
+                return;
+            }
+
+            if (result.IsCanceled)
+            {
+                throw new OperationCanceledException("Reading the request was canceled.");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Slices one complete frame off <paramref name="buffer"/>. Throws <see cref="RpcException"/> as soon as the
+    /// 5-byte header shows the frame is unacceptable, so an oversized payload is never buffered.
+    /// </summary>
+    internal static bool TryReadFrame(ref ReadOnlySequence<byte> buffer, int? maxReceiveMessageSize, out ReadOnlySequence<byte> payload)
+    {
+        payload = default;
+        if (buffer.Length < HeaderLength)
+        {
+            return false;
+        }
+
+        Span<byte> header = stackalloc byte[HeaderLength];
+        buffer.Slice(0, HeaderLength).CopyTo(header);
+
+        // Compressed-Flag: 0 = identity; 1 = compressed with grpc-encoding, which this server does not support.
+        if (header[0] == 1)
+        {
+            throw new RpcException(new Status(StatusCode.Unimplemented, "Compressed request messages are not supported: this server accepts the 'identity' encoding only."));
+        }
+
+        if (header[0] != 0)
+        {
+            throw new RpcException(new Status(StatusCode.Internal, "Invalid message frame: unknown compressed flag."));
+        }
+
+        var length = BinaryPrimitives.ReadUInt32BigEndian(header.Slice(1));
+        if (length > int.MaxValue || (maxReceiveMessageSize is { } max && length > (uint)max))
+        {
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, "Received message exceeds the maximum configured message size."));
+        }
+
+        if (buffer.Length < HeaderLength + length)
+        {
+            return false;
+        }
+
+        payload = buffer.Slice(HeaderLength, length);
+        buffer = buffer.Slice(payload.End);
+        return true;
+    }
+}
