@@ -1,0 +1,175 @@
+using Google.Protobuf;
+using Grpc.Compat.Tests.Protos;
+using Grpc.Core;
+
+namespace Grpc.Compat.Tests.Server.Infrastructure;
+
+/// <summary>
+/// The test service. Behaviour is driven by the request: <c>delay_ms</c> waits on the call token,
+/// <c>fail_with_status</c> throws an <see cref="RpcException"/>, text "throw" throws a plain exception,
+/// text "http-context" / "context" reflect the call, and request headers named <c>echo-*</c> come back as trailers.
+/// </summary>
+public sealed class TestServiceImpl : TestService.TestServiceBase, IDisposable
+{
+    private readonly CallProbe _probe;
+
+    public TestServiceImpl(CallProbe probe)
+    {
+        _probe = probe;
+        _probe.Record("service-created");
+    }
+
+    public void Dispose() => _probe.Record("service-disposed");
+
+    public override async Task<EchoReply> Unary(EchoRequest request, ServerCallContext context)
+    {
+        _probe.Record("service:Unary");
+        await BeginAsync(request, context);
+        return request.Text switch
+        {
+            "http-context" => new EchoReply { Text = context.GetHttpContext().Request.Path.Value },
+            "context" => new EchoReply { Text = $"{context.Method}|{context.Host}|{context.Peer}|{context.Deadline != DateTime.MaxValue}" },
+            "user-state" => new EchoReply { Text = context.UserState.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            _ => new EchoReply { Text = request.Text, Payload = request.Payload },
+        };
+    }
+
+    public override async Task ServerStream(EchoRequest request, IServerStreamWriter<EchoReply> responseStream, ServerCallContext context)
+    {
+        _probe.Record("service:ServerStream");
+        EchoHeaders(context);
+        if (context.RequestHeaders.GetValue("send-headers") is not null)
+        {
+            await context.WriteResponseHeadersAsync(new Metadata { { "x-initial", "1" } });
+        }
+
+        for (var i = 0; i < request.Count; i++)
+        {
+            if (request.DelayMs > 0)
+            {
+                await DelayAsync(request.DelayMs, context);
+            }
+
+            await responseStream.WriteAsync(new EchoReply { Text = request.Text, Index = i, Payload = request.Payload });
+        }
+
+        if (request.Count == 0 && request.DelayMs > 0)
+        {
+            await DelayAsync(request.DelayMs, context);
+        }
+
+        if (request.FailWithStatus != 0)
+        {
+            throw Failure(request);
+        }
+
+        if (request.Text == "throw")
+        {
+            throw new InvalidOperationException("secret-detail");
+        }
+    }
+
+    public override async Task<EchoReply> ClientStream(IAsyncStreamReader<EchoRequest> requestStream, ServerCallContext context)
+    {
+        _probe.Record("service:ClientStream");
+        EchoHeaders(context);
+        var texts = new List<string>();
+        await foreach (var request in requestStream.ReadAllAsync(context.CancellationToken))
+        {
+            if (request.DelayMs > 0)
+            {
+                await DelayAsync(request.DelayMs, context);
+            }
+
+            if (request.FailWithStatus != 0)
+            {
+                throw Failure(request);
+            }
+
+            texts.Add(request.Text);
+        }
+
+        return new EchoReply { Text = string.Join(",", texts), Index = texts.Count };
+    }
+
+    public override async Task Duplex(IAsyncStreamReader<EchoRequest> requestStream, IServerStreamWriter<EchoReply> responseStream, ServerCallContext context)
+    {
+        _probe.Record("service:Duplex");
+        EchoHeaders(context);
+        var index = 0;
+        while (await requestStream.MoveNext(context.CancellationToken))
+        {
+            var request = requestStream.Current;
+            if (request.DelayMs > 0)
+            {
+                await DelayAsync(request.DelayMs, context);
+            }
+
+            if (request.FailWithStatus != 0)
+            {
+                throw Failure(request);
+            }
+
+            await responseStream.WriteAsync(new EchoReply { Text = request.Text, Index = index++, Payload = request.Payload });
+        }
+    }
+
+    private async Task BeginAsync(EchoRequest request, ServerCallContext context)
+    {
+        EchoHeaders(context);
+        if (context.RequestHeaders.GetValue("send-headers") is not null)
+        {
+            await context.WriteResponseHeadersAsync(new Metadata { { "x-initial", "1" }, { "x-initial-bin", new byte[] { 0, 255 } } });
+        }
+
+        if (request.DelayMs > 0)
+        {
+            await DelayAsync(request.DelayMs, context);
+        }
+
+        if (request.FailWithStatus != 0)
+        {
+            throw Failure(request);
+        }
+
+        if (request.Text == "throw")
+        {
+            throw new InvalidOperationException("secret-detail");
+        }
+    }
+
+    private async Task DelayAsync(int delayMs, ServerCallContext context)
+    {
+        _probe.HandlerStarted.TrySetResult();
+        try
+        {
+            await Task.Delay(delayMs, context.CancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            _probe.CancellationObserved.TrySetResult();
+            throw;
+        }
+    }
+
+    private static RpcException Failure(EchoRequest request)
+    {
+        var trailers = new Metadata
+        {
+            { "error-code", "e42" },
+            { "error-bin", new byte[] { 1, 2, 3 } },
+        };
+        return new RpcException(new Status((StatusCode)request.FailWithStatus, "failure: " + request.Text), trailers);
+    }
+
+    private static void EchoHeaders(ServerCallContext context)
+    {
+        foreach (var entry in context.RequestHeaders)
+        {
+            if (entry.Key.StartsWith("echo-", StringComparison.Ordinal))
+            {
+                context.ResponseTrailers.Add(entry);
+            }
+        }
+    }
+}
