@@ -1,0 +1,370 @@
+namespace Propagation.Tests.W3C;
+
+public sealed class TraceStateTests
+{
+    [Theory]
+    [InlineData("rojo")]
+    [InlineData("congo")]
+    [InlineData("a")]
+    [InlineData("a0_-*/")]
+    [InlineData("fw529a3039@dt")]
+    [InlineData("0tenant@vendor")]
+    [InlineData("t@s")]
+    public void IsValidKey_GrammarKeys_ReturnsTrue(string key)
+    {
+        Assert.True(TraceState.IsValidKey(key));
+    }
+
+    [Theory]
+    [InlineData("", "empty")]
+    [InlineData("Rojo", "uppercase")]
+    [InlineData("0abc", "simple key starting with a digit")]
+    [InlineData("_abc", "starting with underscore")]
+    [InlineData("a b", "space")]
+    [InlineData("a.b", "dot")]
+    [InlineData("a=b", "equals")]
+    [InlineData("@vendor", "empty tenant")]
+    [InlineData("tenant@", "empty system")]
+    [InlineData("tenant@0vendor", "system starting with a digit")]
+    [InlineData("_t@vendor", "tenant starting with underscore")]
+    [InlineData("t@vendor@x", "two @")]
+    [InlineData("t@abcdefghijklmno", "system of 15 characters")]
+    [InlineData("é", "non-ASCII")]
+    public void IsValidKey_BadKeys_ReturnsFalse(string key, string reason)
+    {
+        Assert.False(TraceState.IsValidKey(key), reason);
+    }
+
+    [Fact]
+    public void IsValidKey_LengthLimits_AreEnforced()
+    {
+        Assert.True(TraceState.IsValidKey("a" + new string('b', 255)));
+        Assert.False(TraceState.IsValidKey("a" + new string('b', 256)));
+        Assert.True(TraceState.IsValidKey(new string('t', 241) + "@" + new string('s', 14)));
+        Assert.False(TraceState.IsValidKey(new string('t', 242) + "@" + "s"));
+        Assert.False(TraceState.IsValidKey("t@" + new string('s', 15)));
+    }
+
+    [Theory]
+    [InlineData("00f067aa0ba902b7", true)]
+    [InlineData("t61rcWkgMzE", true)]
+    [InlineData("a b", true)]
+    [InlineData(" leading", true)]
+    [InlineData("!\"#$%&'()*+-./:;<>?@[\\]^_`{|}~", true)]
+    [InlineData("", false)]
+    [InlineData("trailing ", false)]
+    [InlineData("a,b", false)]
+    [InlineData("a=b", false)]
+    [InlineData("tab\there", false)]
+    [InlineData("\u007f", false)]
+    [InlineData("é", false)]
+    public void IsValidValue_Grammar_IsApplied(string value, bool expected)
+    {
+        Assert.Equal(expected, TraceState.IsValidValue(value));
+    }
+
+    [Fact]
+    public void IsValidValue_LengthLimit_Is256()
+    {
+        Assert.True(TraceState.IsValidValue(new string('v', 256)));
+        Assert.False(TraceState.IsValidValue(new string('v', 257)));
+    }
+
+    [Fact]
+    public void Combine_SpecExample_ReturnsSameInstance()
+    {
+        // W3C Trace Context §3.3.1.4 example.
+        var issues = PropagationIssues.None;
+        var value = "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE";
+
+        var result = TraceState.Combine(value, ref issues);
+
+        Assert.Same(value, result);
+        Assert.Equal(PropagationIssues.None, issues);
+    }
+
+    [Fact]
+    public void Combine_MultiTenantSpecExample_IsValid()
+    {
+        var issues = PropagationIssues.None;
+        var value = "fw529a3039@dt=W2ZvbyxiYXJd,rojo=00f067aa0ba902b7";
+
+        var result = TraceState.Combine(value, ref issues);
+
+        Assert.Same(value, result);
+        Assert.Equal(PropagationIssues.None, issues);
+    }
+
+    [Fact]
+    public void Combine_TwoLines_AreJoinedWithComma()
+    {
+        // §3.3.1.2: multiple tracestate headers are combined.
+        var issues = PropagationIssues.None;
+
+        var result = TraceState.Combine(new HeaderValues(["rojo=00f067aa0ba902b7", "congo=t61rcWkgMzE"]), ref issues);
+
+        Assert.Equal("rojo=00f067aa0ba902b7,congo=t61rcWkgMzE", result);
+        Assert.Equal(PropagationIssues.None, issues);
+    }
+
+    [Fact]
+    public void Combine_DuplicateKeyAcrossLines_IsInvalid()
+    {
+        var issues = PropagationIssues.None;
+
+        var result = TraceState.Combine(new HeaderValues(["rojo=1", "rojo=2"]), ref issues);
+
+        Assert.Null(result);
+        Assert.Equal(PropagationIssues.TraceStateInvalid, issues);
+    }
+
+    [Fact]
+    public void Combine_EmptyMembersAndWhitespace_AreTolerated()
+    {
+        var issues = PropagationIssues.None;
+        var value = " rojo=1 ,, \tcongo=2\t,";
+
+        var result = TraceState.Combine(value, ref issues);
+
+        Assert.Same(value, result);
+        Assert.Equal(PropagationIssues.None, issues);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData(" ")]
+    [InlineData(",,,")]
+    public void Combine_NoMembers_ReturnsNullWithoutIssue(string value)
+    {
+        var issues = PropagationIssues.None;
+
+        var result = TraceState.Combine(value, ref issues);
+
+        Assert.Null(result);
+        Assert.Equal(PropagationIssues.None, issues);
+    }
+
+    [Fact]
+    public void Combine_33Members_KeepsTheLeftmost32AndReportsTruncated()
+    {
+        var issues = PropagationIssues.None;
+        var value = string.Join(',', Enumerable.Range(0, 33).Select(i => $"k{i}=v"));
+
+        var result = TraceState.Combine(value, ref issues);
+
+        Assert.Equal(string.Join(',', Enumerable.Range(0, 32).Select(i => $"k{i}=v")), result);
+        Assert.Equal(PropagationIssues.TraceStateTruncated, issues);
+    }
+
+    [Fact]
+    public void Combine_32Members_AreAllKept()
+    {
+        var issues = PropagationIssues.None;
+        var value = string.Join(',', Enumerable.Range(0, 32).Select(i => $"k{i}=v"));
+
+        var result = TraceState.Combine(value, ref issues);
+
+        Assert.Same(value, result);
+        Assert.Equal(PropagationIssues.None, issues);
+    }
+
+    [Fact]
+    public void Combine_OverMaxLength_RemovesLargeEntriesFirst()
+    {
+        // §3.3.1.5: entries over 128 characters go first, then from the right.
+        var issues = PropagationIssues.None;
+        var large = "big=" + new string('x', 200);
+        var small = Enumerable.Range(0, 20).Select(i => $"k{i:D2}=" + new string('v', 14)).ToArray(); // 18 chars each
+        var value = string.Join(',', [small[0], large, .. small[1..]]);
+
+        var result = TraceState.Combine(value, ref issues);
+
+        Assert.Equal(string.Join(',', small), result);
+        Assert.True(result!.Length <= TraceState.MaxLength);
+        Assert.Equal(PropagationIssues.TraceStateTruncated, issues);
+    }
+
+    [Fact]
+    public void Combine_OverMaxLengthWithoutLargeEntries_RemovesFromTheRight()
+    {
+        var issues = PropagationIssues.None;
+        var members = Enumerable.Range(0, 30).Select(i => $"k{i:D2}=" + new string('v', 96)).ToArray(); // 100 chars each
+        var value = string.Join(',', members);
+
+        var result = TraceState.Combine(value, ref issues);
+
+        Assert.Equal(string.Join(',', members[..5]), result);
+        Assert.Equal(PropagationIssues.TraceStateTruncated, issues);
+    }
+
+    [Fact]
+    public void Combine_AtLeast512CharactersArePropagated()
+    {
+        var issues = PropagationIssues.None;
+        var members = Enumerable.Range(0, 8).Select(i => $"k{i}=" + new string('v', 60)).ToArray();
+        var value = string.Join(',', members);
+
+        var result = TraceState.Combine(value, ref issues);
+
+        Assert.Equal(511, value.Length);
+        Assert.Same(value, result);
+    }
+
+    [Fact]
+    public void Combine_OverInputLimit_IsRejectedUnread()
+    {
+        var issues = PropagationIssues.None;
+
+        var result = TraceState.Combine("a=" + new string('b', TraceState.MaxInputLength), ref issues);
+
+        Assert.Null(result);
+        Assert.Equal(PropagationIssues.HeaderTooLong | PropagationIssues.TraceStateInvalid, issues);
+    }
+
+    [Fact]
+    public void Combine_ManyLinesOverInputLimit_IsRejected()
+    {
+        var issues = PropagationIssues.None;
+        var lines = Enumerable.Range(0, 100).Select(i => $"k{i}=" + new string('v', 100)).ToArray<string?>();
+
+        var result = TraceState.Combine(new HeaderValues(lines), ref issues);
+
+        Assert.Null(result);
+        Assert.Equal(PropagationIssues.HeaderTooLong | PropagationIssues.TraceStateInvalid, issues);
+    }
+
+    [Fact]
+    public void Combine_OneInvalidMember_DiscardsTheWholeValue()
+    {
+        var issues = PropagationIssues.None;
+
+        var result = TraceState.Combine("rojo=00f067aa0ba902b7,Congo=t61rcWkgMzE", ref issues);
+
+        Assert.Null(result);
+        Assert.Equal(PropagationIssues.TraceStateInvalid, issues);
+    }
+
+    [Fact]
+    public void IsValid_SpecExamples_ReturnsTrue()
+    {
+        Assert.True(TraceState.IsValid("rojo=00f067aa0ba902b7,congo=t61rcWkgMzE"));
+        Assert.True(TraceState.IsValid("congo=ucfJifl5GOE,rojo=00f067aa0ba902b7"));
+        Assert.False(TraceState.IsValid("rojo=1,rojo=2"));
+        Assert.False(TraceState.IsValid(string.Join(',', Enumerable.Range(0, 33).Select(i => $"k{i}=v"))));
+    }
+
+    [Fact]
+    public void SetMember_NewKey_IsAddedOnTheLeft()
+    {
+        // §3.5 example: congo updates its entry, which moves to the left.
+        var result = TraceState.SetMember("rojo=00f067aa0ba902b7", "congo", "t61rcWkgMzE");
+
+        Assert.Equal("congo=t61rcWkgMzE,rojo=00f067aa0ba902b7", result);
+    }
+
+    [Fact]
+    public void SetMember_ExistingKey_IsUpdatedAndMovedLeftWithoutDuplicate()
+    {
+        var result = TraceState.SetMember("rojo=00f067aa0ba902b7,congo=t61rcWkgMzE", "congo", "ucfJifl5GOE");
+
+        Assert.Equal("congo=ucfJifl5GOE,rojo=00f067aa0ba902b7", result);
+    }
+
+    [Fact]
+    public void SetMember_NullTraceState_ReturnsSingleMember()
+    {
+        Assert.Equal("rojo=1", TraceState.SetMember(null, "rojo", "1"));
+    }
+
+    [Fact]
+    public void SetMember_Full32Members_DropsTheRightmost()
+    {
+        var value = string.Join(',', Enumerable.Range(0, 32).Select(i => $"k{i}=v"));
+
+        var result = TraceState.SetMember(value, "new", "1");
+
+        Assert.Equal("new=1," + string.Join(',', Enumerable.Range(0, 31).Select(i => $"k{i}=v")), result);
+    }
+
+    [Fact]
+    public void SetMember_InvalidExistingMembers_AreLeftOut()
+    {
+        var result = TraceState.SetMember("rojo=1,BAD=2,, congo=3 ", "mine", "x");
+
+        Assert.Equal("mine=x,rojo=1,congo=3", result);
+    }
+
+    [Theory]
+    [InlineData("Bad", "v")]
+    [InlineData("ok", "bad,value")]
+    [InlineData("ok", "")]
+    public void SetMember_InvalidKeyOrValue_Throws(string key, string value)
+    {
+        Assert.Throws<ArgumentException>(() => TraceState.SetMember(null, key, value));
+    }
+
+    [Fact]
+    public void SetMember_NullKey_Throws()
+    {
+        Assert.Throws<ArgumentNullException>(() => TraceState.SetMember(null, null!, "v"));
+    }
+
+    [Fact]
+    public void Truncate_ValidValue_ReturnsSameInstance()
+    {
+        var value = "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE";
+
+        Assert.Same(value, TraceState.Truncate(value));
+    }
+
+    [Fact]
+    public void Truncate_DuplicatesAndInvalidMembers_AreLeftOut()
+    {
+        Assert.Equal("a=1,c=3", TraceState.Truncate("a=1,a=2,B=2,c=3"));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("BAD=1")]
+    public void Truncate_NothingValid_ReturnsNull(string? value)
+    {
+        Assert.Null(TraceState.Truncate(value));
+    }
+
+    [Fact]
+    public void Truncate_HugeValue_IsBoundedAndValid()
+    {
+        var value = string.Join(',', Enumerable.Range(0, 5000).Select(i => $"k{i}=v"));
+
+        var result = TraceState.Truncate(value);
+
+        Assert.NotNull(result);
+        Assert.True(result.Length <= TraceState.MaxLength);
+        Assert.True(TraceState.IsValid(result));
+        Assert.StartsWith("k0=v,k1=v,", result, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RemoveMember_ExistingKey_IsRemoved()
+    {
+        Assert.Equal("congo=2", TraceState.RemoveMember("rojo=1,congo=2", "rojo"));
+        Assert.Null(TraceState.RemoveMember("rojo=1", "rojo"));
+    }
+
+    [Fact]
+    public void TryGetValue_ExistingKey_ReturnsValue()
+    {
+        var ok = TraceState.TryGetValue("rojo=00f067aa0ba902b7, congo=t61rcWkgMzE ", "congo", out var value);
+
+        Assert.True(ok);
+        Assert.Equal("t61rcWkgMzE", value.ToString());
+    }
+
+    [Fact]
+    public void TryGetValue_MissingKey_ReturnsFalse()
+    {
+        Assert.False(TraceState.TryGetValue("rojo=1", "congo", out _));
+        Assert.False(TraceState.TryGetValue("rojo=1", "roj", out _));
+    }
+}
