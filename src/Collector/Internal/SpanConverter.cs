@@ -1,0 +1,266 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+
+namespace Propagation.Collector.Internal;
+
+/// <summary>Converts a finished <see cref="Activity"/> into a <see cref="StoredSpan"/>.</summary>
+/// <remarks>
+/// Runs on the export path (one call per finished span), not on a request's parse path. Every variable-size part
+/// is bounded by <see cref="SpanLimits"/>; values of credential-like keys are replaced by
+/// <see cref="SpanTag.RedactedValue"/> before anything is stored.
+/// </remarks>
+internal static class SpanConverter
+{
+    private const string OtelStatusCodeTag = "otel.status_code";
+    private const string OtelStatusDescriptionTag = "otel.status_description";
+
+    private static readonly object BoxedTrue = true;
+    private static readonly object BoxedFalse = false;
+
+    // Header and attribute names whose values are credentials. Compared case-insensitively against the last
+    // dot-separated segment of a key, with '-' and '_' treated alike (http.request.header.x-api-key, x_api_key).
+    private static readonly string[] CredentialNames =
+    [
+        "authorization", "proxy-authorization", "cookie", "set-cookie", "api-key", "x-api-key", "apikey",
+    ];
+
+    public static StoredSpan Convert(Activity activity, string serviceName, SpanLimits limits)
+    {
+        var status = activity.Status;
+        var statusDescription = activity.StatusDescription;
+        var attributes = ConvertTags(activity.TagObjects, limits, ref status, ref statusDescription);
+
+        return new StoredSpan
+        {
+            TraceId = activity.TraceId.ToHexString(),
+            SpanId = activity.SpanId.ToHexString(),
+            ParentSpanId = activity.ParentSpanId == default ? null : activity.ParentSpanId.ToHexString(),
+            Name = Truncate(activity.DisplayName, limits.MaxAttributeValueLength),
+            Kind = activity.Kind,
+            ServiceName = serviceName,
+            SourceName = activity.Source.Name,
+            StartTime = new DateTimeOffset(DateTime.SpecifyKind(activity.StartTimeUtc, DateTimeKind.Utc)),
+            Duration = activity.Duration < TimeSpan.Zero ? TimeSpan.Zero : activity.Duration,
+            Status = status,
+            StatusDescription = statusDescription is null ? null : Truncate(statusDescription, limits.MaxAttributeValueLength),
+            Attributes = attributes,
+            Events = ConvertEvents(activity, limits),
+            Links = ConvertLinks(activity, limits),
+        };
+    }
+
+    /// <summary>Whether the key names a credential (authorization, cookie, set-cookie, api keys).</summary>
+    public static bool IsCredentialKey(string key)
+    {
+        var segment = key.AsSpan();
+        var dot = segment.LastIndexOf('.');
+        if (dot >= 0)
+        {
+            segment = segment[(dot + 1)..];
+        }
+
+        foreach (var name in CredentialNames)
+        {
+            if (SegmentEquals(segment, name))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    public static object? NormalizeValue(string key, object? value, int maxLength)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (IsCredentialKey(key))
+        {
+            return SpanTag.RedactedValue;
+        }
+
+        return value switch
+        {
+            string s => Truncate(s, maxLength),
+            bool b => b ? BoxedTrue : BoxedFalse,
+            long => value,
+            int i => (long)i,
+            short i => (long)i,
+            sbyte i => (long)i,
+            byte i => (long)i,
+            ushort i => (long)i,
+            uint i => (long)i,
+            ulong i when i <= long.MaxValue => (long)i,
+            ulong i => (double)i,
+            double => value,
+            float f => (double)f,
+            decimal d => (double)d,
+            Array array => FormatArray(array, maxLength),
+            _ => Truncate(System.Convert.ToString(value, CultureInfo.InvariantCulture) ?? string.Empty, maxLength),
+        };
+    }
+
+    private static SpanTag[] ConvertTags(
+        IEnumerable<KeyValuePair<string, object?>> tags,
+        SpanLimits limits,
+        ref ActivityStatusCode status,
+        ref string? statusDescription)
+    {
+        List<SpanTag>? list = null;
+        string? otelStatus = null;
+        string? otelDescription = null;
+        foreach (var tag in tags)
+        {
+            if (string.Equals(tag.Key, OtelStatusCodeTag, StringComparison.Ordinal))
+            {
+                otelStatus = tag.Value as string;
+            }
+            else if (string.Equals(tag.Key, OtelStatusDescriptionTag, StringComparison.Ordinal))
+            {
+                otelDescription = tag.Value as string;
+            }
+
+            if (list is not null && list.Count >= limits.MaxAttributesPerSpan)
+            {
+                continue;
+            }
+
+            var value = NormalizeValue(tag.Key, tag.Value, limits.MaxAttributeValueLength);
+            if (value is not null)
+            {
+                (list ??= []).Add(new SpanTag(tag.Key, value));
+            }
+        }
+
+        // Instrumentations that predate Activity.Status report it through otel.status_code tags.
+        if (status == ActivityStatusCode.Unset && otelStatus is not null)
+        {
+            if (string.Equals(otelStatus, "ERROR", StringComparison.OrdinalIgnoreCase))
+            {
+                status = ActivityStatusCode.Error;
+                statusDescription ??= otelDescription;
+            }
+            else if (string.Equals(otelStatus, "OK", StringComparison.OrdinalIgnoreCase))
+            {
+                status = ActivityStatusCode.Ok;
+            }
+        }
+
+        return list is null ? [] : [.. list];
+    }
+
+    private static SpanTag[] ConvertAttributes(IEnumerable<KeyValuePair<string, object?>> tags, SpanLimits limits)
+    {
+        List<SpanTag>? list = null;
+        foreach (var tag in tags)
+        {
+            if (list is not null && list.Count >= limits.MaxAttributesPerSpan)
+            {
+                break;
+            }
+
+            var value = NormalizeValue(tag.Key, tag.Value, limits.MaxAttributeValueLength);
+            if (value is not null)
+            {
+                (list ??= []).Add(new SpanTag(tag.Key, value));
+            }
+        }
+
+        return list is null ? [] : [.. list];
+    }
+
+    private static SpanEvent[] ConvertEvents(Activity activity, SpanLimits limits)
+    {
+        List<SpanEvent>? list = null;
+        foreach (var activityEvent in activity.Events)
+        {
+            if (list is not null && list.Count >= limits.MaxEventsPerSpan)
+            {
+                break;
+            }
+
+            (list ??= []).Add(new SpanEvent(
+                Truncate(activityEvent.Name, limits.MaxAttributeValueLength),
+                activityEvent.Timestamp,
+                ConvertAttributes(activityEvent.Tags, limits)));
+        }
+
+        return list is null ? [] : [.. list];
+    }
+
+    private static SpanLink[] ConvertLinks(Activity activity, SpanLimits limits)
+    {
+        List<SpanLink>? list = null;
+        foreach (var link in activity.Links)
+        {
+            if (list is not null && list.Count >= limits.MaxLinksPerSpan)
+            {
+                break;
+            }
+
+            var tags = link.Tags;
+            (list ??= []).Add(new SpanLink(
+                link.Context.TraceId.ToHexString(),
+                link.Context.SpanId.ToHexString(),
+                tags is null ? [] : ConvertAttributes(tags, limits)));
+        }
+
+        return list is null ? [] : [.. list];
+    }
+
+    private static bool SegmentEquals(ReadOnlySpan<char> segment, string name)
+    {
+        if (segment.Length != name.Length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < segment.Length; i++)
+        {
+            var c = char.ToLowerInvariant(segment[i]);
+            if (c == '_')
+            {
+                c = '-';
+            }
+
+            if (c != name[i])
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static string Truncate(string value, int maxLength) =>
+        value.Length <= maxLength ? value : value[..maxLength];
+
+    private static string FormatArray(Array array, int maxLength)
+    {
+        var builder = new StringBuilder();
+        builder.Append('[');
+        var first = true;
+        foreach (var item in array)
+        {
+            if (builder.Length > maxLength)
+            {
+                break;
+            }
+
+            if (!first)
+            {
+                builder.Append(',');
+            }
+
+            first = false;
+            builder.Append(System.Convert.ToString(item, CultureInfo.InvariantCulture));
+        }
+
+        builder.Append(']');
+        return Truncate(builder.ToString(), maxLength);
+    }
+}

@@ -1,0 +1,392 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Microsoft.Extensions.Options;
+using Propagation.Collector.Internal;
+
+namespace Propagation.Collector;
+
+/// <summary>A bounded, thread-safe, in-process store of finished spans, grouped by trace.</summary>
+/// <remarks>
+/// <para><b>Design.</b> Spans live in per-trace buckets held by a <see cref="ConcurrentDictionary{TKey, TValue}"/>
+/// keyed by trace id. Adding a span takes only the lock of its own trace's bucket, so request threads that finish
+/// spans of different traces never contend; there is no store-wide lock on the ingest path. Span and trace counts are
+/// <see cref="Interlocked"/> counters.</para>
+/// <para><b>Eviction.</b> Each new bucket is appended to a lock-free <see cref="ConcurrentQueue{T}"/> in the order
+/// its first span arrived. When an add leaves the store over <see cref="SpanStoreOptions.MaxSpans"/> or
+/// <see cref="SpanStoreOptions.MaxTraces"/>, or the oldest trace is older than <see cref="SpanStoreOptions.MaxAge"/>,
+/// whole traces are evicted from the head of the queue (oldest first) until every bound holds again. Only one thread
+/// evicts at a time; the others do not wait for it (a non-blocking try-enter) and the evicting thread re-checks the
+/// bounds after it leaves, so no add is left over the bound. A span that races with the eviction of its trace retries
+/// into a fresh bucket instead of being lost. Whole traces are evicted so that a stored trace is complete for
+/// analysis; the store may therefore briefly hold fewer spans than the bound. Age is also enforced on reads.</para>
+/// <para><b>Per-trace cap.</b> Spans over <see cref="SpanStoreOptions.MaxSpansPerTrace"/> are dropped and counted in
+/// <see cref="DroppedSpanCount"/>.</para>
+/// <para><b>Memory.</b> A stored span costs about 350 bytes plus its attribute, event and link payload (measured by
+/// the <c>SpanStoreMemoryBenchmarks</c> benchmark; see <c>docs/benchmarks.md</c>), so the default bound of
+/// 100 000 spans with ~10 small attributes each needs on the order of 100 MB.</para>
+/// <para><b>Credentials.</b> Spans converted from activities never hold raw credentials: values of
+/// <c>authorization</c>, <c>proxy-authorization</c>, <c>cookie</c>, <c>set-cookie</c>, <c>api-key</c> and
+/// <c>x-api-key</c> keys (also as the last segment, e.g. <c>http.request.header.authorization</c>) are stored as
+/// <see cref="SpanTag.RedactedValue"/>.</para>
+/// </remarks>
+public sealed class SpanStore
+{
+    private readonly ConcurrentDictionary<string, TraceBucket> _traces = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<TraceBucket> _evictionQueue = new();
+    private readonly Lock _evictionLock = new();
+    private readonly TimeProvider _timeProvider;
+    private readonly SpanLimits _limits;
+    private readonly int _maxSpans;
+    private readonly int _maxTraces;
+    private readonly int _maxSpansPerTrace;
+    private readonly TimeSpan _maxAge;
+
+    private int _spanCount;
+    private int _traceCount;
+    private long _acceptedSpans;
+    private long _evictedSpans;
+    private long _evictedTraces;
+    private long _droppedSpans;
+
+    /// <summary>Initializes a new instance of the <see cref="SpanStore"/> class.</summary>
+    /// <param name="options">The bounds; validated here.</param>
+    /// <param name="timeProvider">The clock used for the age bound, or <see langword="null"/> for <see cref="TimeProvider.System"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The options are invalid; the message lists every error.</exception>
+    public SpanStore(SpanStoreOptions options, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = SpanStoreOptionsValidator.Collect(options);
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", errors), nameof(options));
+        }
+
+        Options = options;
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        _limits = SpanLimits.From(options);
+        _maxSpans = options.MaxSpans;
+        _maxTraces = options.MaxTraces;
+        _maxSpansPerTrace = options.MaxSpansPerTrace;
+        _maxAge = options.MaxAge;
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="SpanStore"/> class from configured options.</summary>
+    /// <param name="options">The configured options.</param>
+    /// <param name="timeProvider">The clock used for the age bound.</param>
+    public SpanStore(IOptions<SpanStoreOptions> options, TimeProvider timeProvider)
+        : this(options?.Value!, timeProvider)
+    {
+    }
+
+    /// <summary>Gets the options the store was created with (bounds are read once, at construction).</summary>
+    public SpanStoreOptions Options { get; }
+
+    /// <summary>Gets the number of spans currently stored.</summary>
+    public int SpanCount => Volatile.Read(ref _spanCount);
+
+    /// <summary>Gets the number of traces currently stored.</summary>
+    public int TraceCount => Volatile.Read(ref _traceCount);
+
+    /// <summary>Gets the number of spans removed by eviction since the store was created.</summary>
+    public long EvictedSpanCount => Interlocked.Read(ref _evictedSpans);
+
+    /// <summary>Gets the number of spans never stored (over the per-trace cap, or without ids).</summary>
+    public long DroppedSpanCount => Interlocked.Read(ref _droppedSpans);
+
+    /// <summary>Stores a span.</summary>
+    /// <param name="span">The span.</param>
+    /// <returns><see langword="true"/> when stored; <see langword="false"/> when dropped (trace over its cap, or
+    /// empty trace or span id).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="span"/> is <see langword="null"/>.</exception>
+    public bool Add(StoredSpan span)
+    {
+        ArgumentNullException.ThrowIfNull(span);
+        if (string.IsNullOrEmpty(span.TraceId) || string.IsNullOrEmpty(span.SpanId))
+        {
+            Interlocked.Increment(ref _droppedSpans);
+            return false;
+        }
+
+        while (true)
+        {
+            var bucket = GetOrCreateBucket(span.TraceId);
+            var result = bucket.TryAdd(span, _maxSpansPerTrace, ref _spanCount);
+            if (result == BucketAddResult.Added)
+            {
+                Interlocked.Increment(ref _acceptedSpans);
+                break;
+            }
+
+            if (result == BucketAddResult.Full)
+            {
+                Interlocked.Increment(ref _droppedSpans);
+                return false;
+            }
+
+            // Evicted between lookup and add: the dictionary no longer holds that bucket; retry with a new one.
+        }
+
+        EnforceBounds();
+        return true;
+    }
+
+    /// <summary>Converts a finished activity and stores it.</summary>
+    /// <param name="activity">The finished activity.</param>
+    /// <param name="serviceName">The service name, or <see langword="null"/> to use the activity's
+    /// <c>service.name</c> tag, else <see cref="SpanStoreOptions.DefaultServiceName"/>.</param>
+    /// <returns><see langword="true"/> when stored; <see langword="false"/> when dropped.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="activity"/> is <see langword="null"/>.</exception>
+    public bool Add(Activity activity, string? serviceName = null)
+    {
+        ArgumentNullException.ThrowIfNull(activity);
+        var service = serviceName;
+        if (string.IsNullOrEmpty(service))
+        {
+            service = activity.GetTagItem("service.name") as string;
+        }
+
+        if (string.IsNullOrEmpty(service))
+        {
+            service = Options.DefaultServiceName;
+        }
+
+        return Add(SpanConverter.Convert(activity, service, _limits));
+    }
+
+    /// <summary>Gets the current counts and counters.</summary>
+    /// <returns>The statistics.</returns>
+    public SpanStoreStatistics GetStatistics()
+    {
+        EnforceBounds();
+        return new SpanStoreStatistics(
+            SpanCount,
+            TraceCount,
+            Interlocked.Read(ref _acceptedSpans),
+            EvictedSpanCount,
+            Interlocked.Read(ref _evictedTraces),
+            DroppedSpanCount,
+            _maxSpans,
+            _maxTraces,
+            _maxSpansPerTrace,
+            _maxAge);
+    }
+
+    /// <summary>Gets the spans of one trace, sorted by start time.</summary>
+    /// <param name="traceId">The trace id (32 lowercase hex characters).</param>
+    /// <returns>The spans, or <see langword="null"/> when the trace is not stored.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="traceId"/> is <see langword="null"/>.</exception>
+    public IReadOnlyList<StoredSpan>? GetTrace(string traceId)
+    {
+        ArgumentNullException.ThrowIfNull(traceId);
+        EnforceBounds();
+        if (!_traces.TryGetValue(traceId, out var bucket))
+        {
+            return null;
+        }
+
+        var spans = bucket.Snapshot();
+        if (spans.Length == 0)
+        {
+            return null;
+        }
+
+        Array.Sort(spans, new SpanOrder(SpanSortField.StartTime, SortDirection.Ascending));
+        return spans;
+    }
+
+    /// <summary>Gets a snapshot of every stored trace, oldest first, each as its spans sorted by start time.</summary>
+    /// <returns>The traces.</returns>
+    public IReadOnlyList<IReadOnlyList<StoredSpan>> GetTraces()
+    {
+        EnforceBounds();
+        var order = new SpanOrder(SpanSortField.StartTime, SortDirection.Ascending);
+        var traces = new List<IReadOnlyList<StoredSpan>>(TraceCount);
+        foreach (var bucket in _evictionQueue)
+        {
+            var spans = bucket.Snapshot();
+            if (spans.Length > 0)
+            {
+                Array.Sort(spans, order);
+                traces.Add(spans);
+            }
+        }
+
+        return traces;
+    }
+
+    /// <summary>Gets a snapshot of every stored span, grouped by trace, oldest trace first.</summary>
+    /// <returns>The spans.</returns>
+    public IReadOnlyList<StoredSpan> GetSpans()
+    {
+        EnforceBounds();
+        var spans = new List<StoredSpan>(SpanCount);
+        foreach (var bucket in _evictionQueue)
+        {
+            bucket.Visit(ref spans, static (ref List<StoredSpan> list, StoredSpan span) => list.Add(span));
+        }
+
+        return spans;
+    }
+
+    /// <summary>Searches the stored spans.</summary>
+    /// <param name="query">The filters, sort and page.</param>
+    /// <returns>One page of matching spans and the total match count.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="query"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="SpanQuery.Limit"/> or <see cref="SpanQuery.Offset"/> is out of range.</exception>
+    public SpanSearchResult Search(SpanQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.Limit < 1 || query.Limit > SpanQuery.MaxLimit)
+        {
+            throw new ArgumentOutOfRangeException(nameof(query), query.Limit, $"SpanQuery.Limit must be between 1 and {SpanQuery.MaxLimit}.");
+        }
+
+        if (query.Offset < 0 || query.Offset > SpanQuery.MaxOffset)
+        {
+            throw new ArgumentOutOfRangeException(nameof(query), query.Offset, $"SpanQuery.Offset must be between 0 and {SpanQuery.MaxOffset}.");
+        }
+
+        EnforceBounds();
+        var order = new SpanOrder(query.SortBy, query.Direction);
+        var state = new SearchState(new SpanMatcher(query), order, query.Offset + query.Limit);
+        if (query.TraceId is not null)
+        {
+            if (_traces.TryGetValue(query.TraceId, out var bucket))
+            {
+                bucket.Visit(ref state, SearchState.Visit);
+            }
+        }
+        else
+        {
+            foreach (var bucket in _traces.Values)
+            {
+                bucket.Visit(ref state, SearchState.Visit);
+            }
+        }
+
+        var best = new StoredSpan[state.Heap.Count];
+        for (var i = best.Length - 1; i >= 0; i--)
+        {
+            best[i] = state.Heap.Dequeue();
+        }
+
+        var page = query.Offset >= best.Length ? [] : best.AsSpan(query.Offset).ToArray();
+        int? next = query.Offset + page.Length < state.Total ? query.Offset + page.Length : null;
+        return new SpanSearchResult(page, state.Total, query.Offset, query.Limit, next);
+    }
+
+    /// <summary>Removes every stored span (counters other than the current counts are kept).</summary>
+    public void Clear()
+    {
+        lock (_evictionLock)
+        {
+            while (_evictionQueue.TryDequeue(out var bucket))
+            {
+                RemoveBucket(bucket, countAsEviction: false);
+            }
+        }
+    }
+
+    private TraceBucket GetOrCreateBucket(string traceId)
+    {
+        while (true)
+        {
+            if (_traces.TryGetValue(traceId, out var existing))
+            {
+                return existing;
+            }
+
+            var created = new TraceBucket(traceId, _timeProvider.GetUtcNow());
+            if (_traces.TryAdd(traceId, created))
+            {
+                Interlocked.Increment(ref _traceCount);
+                _evictionQueue.Enqueue(created);
+                return created;
+            }
+        }
+    }
+
+    private bool IsOverBounds()
+    {
+        if (Volatile.Read(ref _spanCount) > _maxSpans || Volatile.Read(ref _traceCount) > _maxTraces)
+        {
+            return true;
+        }
+
+        return _evictionQueue.TryPeek(out var oldest) && _timeProvider.GetUtcNow() - oldest.CreatedAt > _maxAge;
+    }
+
+    private void EnforceBounds()
+    {
+        // Non-blocking: a thread that finds another one evicting leaves; the evicting thread re-checks on exit.
+        while (IsOverBounds() && _evictionLock.TryEnter())
+        {
+            try
+            {
+                while (IsOverBounds() && _evictionQueue.TryDequeue(out var oldest))
+                {
+                    RemoveBucket(oldest, countAsEviction: true);
+                }
+            }
+            finally
+            {
+                _evictionLock.Exit();
+            }
+        }
+    }
+
+    private void RemoveBucket(TraceBucket bucket, bool countAsEviction)
+    {
+        _traces.TryRemove(new KeyValuePair<string, TraceBucket>(bucket.TraceId, bucket));
+        var removed = bucket.MarkEvicted();
+        Interlocked.Add(ref _spanCount, -removed);
+        Interlocked.Decrement(ref _traceCount);
+        if (countAsEviction)
+        {
+            Interlocked.Add(ref _evictedSpans, removed);
+            Interlocked.Increment(ref _evictedTraces);
+        }
+    }
+
+    private struct SearchState
+    {
+        public static readonly SpanVisitor<SearchState> Visit = static (ref SearchState state, StoredSpan span) => state.Consider(span);
+
+        private readonly SpanMatcher _matcher;
+        private readonly IComparer<StoredSpan> _order;
+        private readonly int _keep;
+
+        public SearchState(SpanMatcher matcher, IComparer<StoredSpan> order, int keep)
+        {
+            _matcher = matcher;
+            _order = order;
+            _keep = keep;
+            Heap = new PriorityQueue<StoredSpan, StoredSpan>(new ReverseOrder(order));
+            Total = 0;
+        }
+
+        // Max-heap of the best `keep` matches so far: its root is the worst of them.
+        public PriorityQueue<StoredSpan, StoredSpan> Heap { get; }
+
+        public int Total { get; private set; }
+
+        private void Consider(StoredSpan span)
+        {
+            if (!_matcher.Matches(span))
+            {
+                return;
+            }
+
+            Total++;
+            if (Heap.Count < _keep)
+            {
+                Heap.Enqueue(span, span);
+            }
+            else if (_order.Compare(span, Heap.Peek()) < 0)
+            {
+                Heap.EnqueueDequeue(span, span);
+            }
+        }
+    }
+}

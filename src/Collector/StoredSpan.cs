@@ -1,0 +1,96 @@
+using System.Diagnostics;
+
+namespace Propagation.Collector;
+
+/// <summary>An immutable snapshot of one finished span, as kept by <see cref="SpanStore"/>.</summary>
+/// <remarks>
+/// Built from a finished <see cref="Activity"/> by <see cref="SpanStore.Add(Activity, string?)"/> or
+/// <see cref="SpanStoreExporter"/>, or constructed directly (tests, other sources). Ids are lowercase hex strings:
+/// 32 characters for the trace id and 16 for span ids.
+/// </remarks>
+public sealed class StoredSpan
+{
+    /// <summary>Gets the trace id: 32 lowercase hex characters.</summary>
+    public required string TraceId { get; init; }
+
+    /// <summary>Gets the span id: 16 lowercase hex characters.</summary>
+    public required string SpanId { get; init; }
+
+    /// <summary>Gets the parent span id (16 lowercase hex characters), or <see langword="null"/> for a root span.</summary>
+    public string? ParentSpanId { get; init; }
+
+    /// <summary>Gets the span (operation) name: the activity's display name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Gets the span kind.</summary>
+    /// <value>Defaults to <see cref="ActivityKind.Internal"/>.</value>
+    public ActivityKind Kind { get; init; } = ActivityKind.Internal;
+
+    /// <summary>Gets the name of the service that recorded the span.</summary>
+    public required string ServiceName { get; init; }
+
+    /// <summary>Gets the name of the <see cref="ActivitySource"/> that created the span.</summary>
+    /// <value>Defaults to an empty string.</value>
+    public string SourceName { get; init; } = string.Empty;
+
+    /// <summary>Gets the start time (UTC).</summary>
+    public required DateTimeOffset StartTime { get; init; }
+
+    /// <summary>Gets the duration.</summary>
+    public required TimeSpan Duration { get; init; }
+
+    /// <summary>Gets the end time: <see cref="StartTime"/> plus <see cref="Duration"/>.</summary>
+    public DateTimeOffset EndTime => StartTime + Duration;
+
+    /// <summary>Gets the status code.</summary>
+    /// <value>Defaults to <see cref="ActivityStatusCode.Unset"/>.</value>
+    public ActivityStatusCode Status { get; init; }
+
+    /// <summary>Gets the status description, or <see langword="null"/> when none was set.</summary>
+    public string? StatusDescription { get; init; }
+
+    /// <summary>Gets a value indicating whether the span's status is <see cref="ActivityStatusCode.Error"/>.</summary>
+    public bool IsError => Status == ActivityStatusCode.Error;
+
+    /// <summary>Gets the span attributes, in recording order.</summary>
+    /// <value>Defaults to an empty list.</value>
+    public IReadOnlyList<SpanTag> Attributes { get; init; } = [];
+
+    /// <summary>Gets the span events (exception events included), in recording order.</summary>
+    /// <value>Defaults to an empty list.</value>
+    public IReadOnlyList<SpanEvent> Events { get; init; } = [];
+
+    /// <summary>Gets the span links.</summary>
+    /// <value>Defaults to an empty list.</value>
+    public IReadOnlyList<SpanLink> Links { get; init; } = [];
+
+    /// <summary>Gets the value of the first attribute with the given key.</summary>
+    /// <param name="key">The attribute key (ordinal comparison).</param>
+    /// <returns>The value, or <see langword="null"/> when the span has no such attribute.</returns>
+    public object? GetAttribute(string key)
+    {
+        var attributes = Attributes;
+        for (var i = 0; i < attributes.Count; i++)
+        {
+            if (string.Equals(attributes[i].Key, key, StringComparison.Ordinal))
+            {
+                return attributes[i].Value;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Creates a snapshot of a finished activity.</summary>
+    /// <param name="activity">The finished activity.</param>
+    /// <param name="serviceName">The service name to record.</param>
+    /// <returns>The snapshot, with the default limits of <see cref="SpanStoreOptions"/> applied to attribute values,
+    /// attribute, event and link counts; credential-like attributes are redacted.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="activity"/> or <paramref name="serviceName"/> is <see langword="null"/>.</exception>
+    public static StoredSpan FromActivity(Activity activity, string serviceName)
+    {
+        ArgumentNullException.ThrowIfNull(activity);
+        ArgumentNullException.ThrowIfNull(serviceName);
+        return Internal.SpanConverter.Convert(activity, serviceName, Internal.SpanLimits.Default);
+    }
+}

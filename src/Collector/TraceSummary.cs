@@ -1,0 +1,22 @@
+namespace Propagation.Collector;
+
+/// <summary>The shape of one trace: size, timing, services, root, critical path, orphans and errors.</summary>
+/// <param name="TraceId">The trace id.</param>
+/// <param name="SpanCount">How many spans the trace has.</param>
+/// <param name="StartTime">The earliest span start.</param>
+/// <param name="Duration">From the earliest span start to the latest span end.</param>
+/// <param name="Services">The distinct service names, sorted ordinally.</param>
+/// <param name="Root">The root span (no parent; the earliest if several), or <see langword="null"/> when the trace has none.</param>
+/// <param name="CriticalPath">The spans on the critical path, sorted by start time (see <see cref="SpanAnalysis.GetCriticalPath"/>).</param>
+/// <param name="OrphanSpans">Spans whose parent span id is set but whose parent is not in the trace.</param>
+/// <param name="ErrorSpans">Spans whose status is error.</param>
+public sealed record TraceSummary(
+    string TraceId,
+    int SpanCount,
+    DateTimeOffset StartTime,
+    TimeSpan Duration,
+    IReadOnlyList<string> Services,
+    StoredSpan? Root,
+    IReadOnlyList<StoredSpan> CriticalPath,
+    IReadOnlyList<StoredSpan> OrphanSpans,
+    IReadOnlyList<StoredSpan> ErrorSpans);

@@ -1,0 +1,164 @@
+using System.Diagnostics;
+using Propagation.Collector;
+using Propagation.Collector.Internal;
+
+namespace Propagation.Collector.Tests;
+
+public sealed class SpanConverterTests
+{
+    [Fact]
+    public void Convert_FinishedActivity_CopiesIdsTimingStatusAndSource()
+    {
+        using var source = new TestActivitySource();
+        using var parent = source.Source.StartActivity("parent", ActivityKind.Server)!;
+        using var child = source.Source.StartActivity("child", ActivityKind.Client)!;
+        child.DisplayName = "GET /things";
+        child.SetStatus(ActivityStatusCode.Error, "boom");
+        child.Stop();
+
+        var span = SpanConverter.Convert(child, "svc", SpanLimits.Default);
+
+        Assert.Equal(child.TraceId.ToHexString(), span.TraceId);
+        Assert.Equal(child.SpanId.ToHexString(), span.SpanId);
+        Assert.Equal(parent.SpanId.ToHexString(), span.ParentSpanId);
+        Assert.Equal("GET /things", span.Name);
+        Assert.Equal(ActivityKind.Client, span.Kind);
+        Assert.Equal("svc", span.ServiceName);
+        Assert.Equal(source.Source.Name, span.SourceName);
+        Assert.Equal(child.StartTimeUtc, span.StartTime.UtcDateTime);
+        Assert.Equal(child.Duration, span.Duration);
+        Assert.Equal(ActivityStatusCode.Error, span.Status);
+        Assert.Equal("boom", span.StatusDescription);
+        Assert.True(span.IsError);
+    }
+
+    [Fact]
+    public void Convert_RootActivity_HasNoParent()
+    {
+        using var source = new TestActivitySource();
+        using var root = source.Source.StartActivity("root")!;
+        root.Stop();
+
+        Assert.Null(SpanConverter.Convert(root, "svc", SpanLimits.Default).ParentSpanId);
+    }
+
+    [Fact]
+    public void Convert_TagValues_NormalizedToStringLongDoubleBool()
+    {
+        using var source = new TestActivitySource();
+        using var activity = source.Source.StartActivity("op")!;
+        activity.SetTag("s", "text");
+        activity.SetTag("i", 42);
+        activity.SetTag("b", (byte)7);
+        activity.SetTag("f", 1.5f);
+        activity.SetTag("d", 2.25);
+        activity.SetTag("t", true);
+        activity.SetTag("a", new[] { 1, 2 });
+        activity.Stop();
+
+        var span = SpanConverter.Convert(activity, "svc", SpanLimits.Default);
+
+        Assert.Equal("text", span.GetAttribute("s"));
+        Assert.Equal(42L, span.GetAttribute("i"));
+        Assert.Equal(7L, span.GetAttribute("b"));
+        Assert.Equal(1.5, span.GetAttribute("f"));
+        Assert.Equal(2.25, span.GetAttribute("d"));
+        Assert.Equal(true, span.GetAttribute("t"));
+        Assert.Equal("[1,2]", span.GetAttribute("a"));
+    }
+
+    [Theory]
+    [InlineData("authorization")]
+    [InlineData("Authorization")]
+    [InlineData("http.request.header.authorization")]
+    [InlineData("http.request.header.proxy-authorization")]
+    [InlineData("http.request.header.cookie")]
+    [InlineData("http.response.header.set-cookie")]
+    [InlineData("api-key")]
+    [InlineData("x-api-key")]
+    [InlineData("http.request.header.x_api_key")]
+    public void Convert_CredentialKey_StoresRedactedMarker(string key)
+    {
+        using var source = new TestActivitySource();
+        using var activity = source.Source.StartActivity("op")!;
+        activity.SetTag(key, "Bearer secret-token");
+        activity.AddEvent(new ActivityEvent("e", tags: new ActivityTagsCollection { [key] = "secret" }));
+        activity.Stop();
+
+        var span = SpanConverter.Convert(activity, "svc", SpanLimits.Default);
+
+        Assert.Equal(SpanTag.RedactedValue, span.GetAttribute(key));
+        Assert.Equal(SpanTag.RedactedValue, span.Events[0].Attributes[0].Value);
+    }
+
+    [Theory]
+    [InlineData("authorization.scheme.kind")]
+    [InlineData("cookies_enabled")]
+    [InlineData("http.request.method")]
+    public void Convert_NonCredentialKey_KeepsValue(string key)
+    {
+        using var source = new TestActivitySource();
+        using var activity = source.Source.StartActivity("op")!;
+        activity.SetTag(key, "visible");
+        activity.Stop();
+
+        Assert.Equal("visible", SpanConverter.Convert(activity, "svc", SpanLimits.Default).GetAttribute(key));
+    }
+
+    [Fact]
+    public void Convert_LongValueAndManyTags_Bounded()
+    {
+        using var source = new TestActivitySource();
+        using var activity = source.Source.StartActivity("op")!;
+        activity.SetTag("long", new string('x', 100));
+        for (var i = 0; i < 10; i++)
+        {
+            activity.SetTag("k" + i, i);
+        }
+
+        activity.Stop();
+        var limits = new SpanLimits(MaxAttributeValueLength: 20, MaxAttributesPerSpan: 4, MaxEventsPerSpan: 1, MaxLinksPerSpan: 1);
+
+        var span = SpanConverter.Convert(activity, "svc", limits);
+
+        Assert.Equal(4, span.Attributes.Count);
+        Assert.Equal(new string('x', 20), span.GetAttribute("long"));
+    }
+
+    [Fact]
+    public void Convert_EventsAndLinks_KeptWithAttributes()
+    {
+        using var source = new TestActivitySource();
+        var linked = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded);
+        using var activity = source.Source.StartActivity("op", ActivityKind.Internal, default(ActivityContext),
+            links: [new ActivityLink(linked, new ActivityTagsCollection { ["link.kind"] = "follows" })])!;
+        activity.AddException(new InvalidOperationException("bad state"));
+        activity.Stop();
+
+        var span = SpanConverter.Convert(activity, "svc", SpanLimits.Default);
+
+        var exception = Assert.Single(span.Events);
+        Assert.Equal("exception", exception.Name);
+        Assert.Contains(exception.Attributes, a => a.Key == "exception.type" && (string)a.Value == typeof(InvalidOperationException).FullName);
+        Assert.Contains(exception.Attributes, a => a.Key == "exception.message" && (string)a.Value == "bad state");
+        var link = Assert.Single(span.Links);
+        Assert.Equal(linked.TraceId.ToHexString(), link.TraceId);
+        Assert.Equal(linked.SpanId.ToHexString(), link.SpanId);
+        Assert.Equal("follows", Assert.Single(link.Attributes).Value);
+    }
+
+    [Fact]
+    public void Convert_OtelStatusCodeTag_MapsToErrorStatus()
+    {
+        using var source = new TestActivitySource();
+        using var activity = source.Source.StartActivity("op")!;
+        activity.SetTag("otel.status_code", "ERROR");
+        activity.SetTag("otel.status_description", "legacy failure");
+        activity.Stop();
+
+        var span = SpanConverter.Convert(activity, "svc", SpanLimits.Default);
+
+        Assert.Equal(ActivityStatusCode.Error, span.Status);
+        Assert.Equal("legacy failure", span.StatusDescription);
+    }
+}

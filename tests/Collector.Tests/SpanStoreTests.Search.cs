@@ -1,0 +1,216 @@
+using System.Diagnostics;
+using Propagation.Collector;
+using static Propagation.Collector.Tests.TestSpans;
+
+namespace Propagation.Collector.Tests;
+
+public sealed partial class SpanStoreTests
+{
+    private static SpanStore NewSearchStore()
+    {
+        var store = NewStore();
+        store.Add(Create(1, 1, name: "GET /orders", service: "backend", startMs: 0, durationMs: 120, kind: ActivityKind.Server,
+            attributes: [new("http.request.method", "GET"), new("http.response.status_code", 200L)]));
+        store.Add(Create(1, 2, parent: 1, name: "SELECT orders", service: "backend", startMs: 10, durationMs: 80, kind: ActivityKind.Client,
+            attributes: [new("db.system", "postgresql"), new("db.rows", 3L)]));
+        store.Add(Create(2, 3, name: "GET /users", service: "backend", startMs: 50, durationMs: 40, kind: ActivityKind.Server,
+            status: ActivityStatusCode.Error, attributes: [new("http.request.method", "GET"), new("http.response.status_code", 500L)]));
+        store.Add(Create(3, 4, name: "chat gpt", service: "ai", startMs: 100, durationMs: 2_500, kind: ActivityKind.Client,
+            status: ActivityStatusCode.Ok, attributes: [new("gen_ai.system", "openai"), new("cached", false), new("score", 0.5)]));
+        store.Add(Create(3, 5, parent: 4, name: "POST /v1/chat", service: "kernel", startMs: 110, durationMs: 2_000, kind: ActivityKind.Server));
+        return store;
+    }
+
+    private static string[] Ids(SpanSearchResult result) => [.. result.Spans.Select(s => s.SpanId)];
+
+    [Fact]
+    public void Search_NoFilters_ReturnsAllNewestFirst()
+    {
+        var result = NewSearchStore().Search(new SpanQuery());
+
+        Assert.Equal(5, result.TotalCount);
+        Assert.Equal([SpanIdOf(5), SpanIdOf(4), SpanIdOf(3), SpanIdOf(2), SpanIdOf(1)], Ids(result));
+        Assert.Null(result.NextOffset);
+    }
+
+    [Fact]
+    public void Search_ByTraceId_ReturnsOnlyThatTrace()
+    {
+        var result = NewSearchStore().Search(new SpanQuery { TraceId = TraceIdOf(1) });
+
+        Assert.Equal([SpanIdOf(2), SpanIdOf(1)], Ids(result));
+    }
+
+    [Fact]
+    public void Search_ByService_MatchesExactly()
+    {
+        var result = NewSearchStore().Search(new SpanQuery { ServiceName = "ai" });
+
+        Assert.Equal([SpanIdOf(4)], Ids(result));
+    }
+
+    [Fact]
+    public void Search_ByOperationName_MatchesExactlyOnly()
+    {
+        var store = NewSearchStore();
+
+        Assert.Equal([SpanIdOf(1)], Ids(store.Search(new SpanQuery { OperationName = "GET /orders" })));
+        Assert.Empty(Ids(store.Search(new SpanQuery { OperationName = "GET /" })));
+    }
+
+    [Fact]
+    public void Search_ByOperationPrefix_MatchesPrefix()
+    {
+        var result = NewSearchStore().Search(new SpanQuery { OperationNamePrefix = "GET /" });
+
+        Assert.Equal([SpanIdOf(3), SpanIdOf(1)], Ids(result));
+    }
+
+    [Fact]
+    public void Search_ByKind_MatchesKind()
+    {
+        var result = NewSearchStore().Search(new SpanQuery { Kind = ActivityKind.Client });
+
+        Assert.Equal([SpanIdOf(4), SpanIdOf(2)], Ids(result));
+    }
+
+    [Fact]
+    public void Search_ByStatus_MatchesStatus()
+    {
+        var store = NewSearchStore();
+
+        Assert.Equal([SpanIdOf(4)], Ids(store.Search(new SpanQuery { Status = ActivityStatusCode.Ok })));
+        Assert.Equal([SpanIdOf(3)], Ids(store.Search(new SpanQuery { IsError = true })));
+        Assert.Equal(4, store.Search(new SpanQuery { IsError = false }).TotalCount);
+    }
+
+    [Fact]
+    public void Search_ByDurationRange_IsInclusive()
+    {
+        var result = NewSearchStore().Search(new SpanQuery
+        {
+            MinDuration = TimeSpan.FromMilliseconds(80),
+            MaxDuration = TimeSpan.FromMilliseconds(2_000),
+        });
+
+        Assert.Equal([SpanIdOf(5), SpanIdOf(2), SpanIdOf(1)], Ids(result));
+    }
+
+    [Fact]
+    public void Search_ByTimeRange_FromInclusiveToExclusive()
+    {
+        var result = NewSearchStore().Search(new SpanQuery
+        {
+            StartTimeFrom = Origin.AddMilliseconds(10),
+            StartTimeTo = Origin.AddMilliseconds(100),
+        });
+
+        Assert.Equal([SpanIdOf(3), SpanIdOf(2)], Ids(result));
+    }
+
+    [Theory]
+    [InlineData("db.system", "postgresql", 2)]
+    [InlineData("db.rows", "3", 2)]
+    [InlineData("http.response.status_code", "500", 3)]
+    [InlineData("cached", "False", 4)]
+    [InlineData("score", "0.5", 4)]
+    public void Search_ByAttribute_MatchesTypedValue(string key, string value, int expectedSpan)
+    {
+        var result = NewSearchStore().Search(new SpanQuery { Attributes = new Dictionary<string, string> { [key] = value } });
+
+        Assert.Equal([SpanIdOf(expectedSpan)], Ids(result));
+    }
+
+    [Fact]
+    public void Search_ByAttributeWrongValueOrMissingKey_MatchesNothing()
+    {
+        var store = NewSearchStore();
+
+        Assert.Equal(0, store.Search(new SpanQuery { Attributes = new Dictionary<string, string> { ["db.rows"] = "4" } }).TotalCount);
+        Assert.Equal(0, store.Search(new SpanQuery { Attributes = new Dictionary<string, string> { ["nope"] = "3" } }).TotalCount);
+    }
+
+    [Fact]
+    public void Search_SeveralFilters_AllMustMatch()
+    {
+        var result = NewSearchStore().Search(new SpanQuery
+        {
+            ServiceName = "backend",
+            Kind = ActivityKind.Server,
+            Attributes = new Dictionary<string, string> { ["http.request.method"] = "GET" },
+            IsError = false,
+        });
+
+        Assert.Equal([SpanIdOf(1)], Ids(result));
+    }
+
+    [Fact]
+    public void Search_SortByDurationAscending_ShortestFirst()
+    {
+        var result = NewSearchStore().Search(new SpanQuery { SortBy = SpanSortField.Duration, Direction = SortDirection.Ascending });
+
+        Assert.Equal([SpanIdOf(3), SpanIdOf(2), SpanIdOf(1), SpanIdOf(5), SpanIdOf(4)], Ids(result));
+    }
+
+    [Fact]
+    public void Search_SortByStartAscending_OldestFirst()
+    {
+        var result = NewSearchStore().Search(new SpanQuery { Direction = SortDirection.Ascending });
+
+        Assert.Equal([SpanIdOf(1), SpanIdOf(2), SpanIdOf(3), SpanIdOf(4), SpanIdOf(5)], Ids(result));
+    }
+
+    [Fact]
+    public void Search_Paginated_PagesDoNotOverlapAndReportNext()
+    {
+        var store = NewSearchStore();
+
+        var first = store.Search(new SpanQuery { SortBy = SpanSortField.Duration, Limit = 2 });
+        var second = store.Search(new SpanQuery { SortBy = SpanSortField.Duration, Limit = 2, Offset = first.NextOffset!.Value });
+        var third = store.Search(new SpanQuery { SortBy = SpanSortField.Duration, Limit = 2, Offset = second.NextOffset!.Value });
+
+        Assert.Equal([SpanIdOf(4), SpanIdOf(5)], Ids(first));
+        Assert.Equal([SpanIdOf(1), SpanIdOf(2)], Ids(second));
+        Assert.Equal([SpanIdOf(3)], Ids(third));
+        Assert.Equal(2, first.NextOffset);
+        Assert.Null(third.NextOffset);
+        Assert.All([first, second, third], r => Assert.Equal(5, r.TotalCount));
+    }
+
+    [Fact]
+    public void Search_OffsetPastEnd_ReturnsEmptyPage()
+    {
+        var result = NewSearchStore().Search(new SpanQuery { Offset = 10 });
+
+        Assert.Empty(result.Spans);
+        Assert.Equal(5, result.TotalCount);
+        Assert.Null(result.NextOffset);
+    }
+
+    [Fact]
+    public void Search_EqualSortKeys_TieBreakIsStable()
+    {
+        var store = NewStore();
+        for (var i = 10; i >= 1; i--)
+        {
+            store.Add(Create(i, i, startMs: 0));
+        }
+
+        var first = store.Search(new SpanQuery { Limit = 5 });
+        var second = store.Search(new SpanQuery { Limit = 5, Offset = 5 });
+
+        Assert.Equal(Enumerable.Range(1, 10).Select(SpanIdOf), Ids(first).Concat(Ids(second)));
+    }
+
+    [Theory]
+    [InlineData(0, 0)]
+    [InlineData(SpanQuery.MaxLimit + 1, 0)]
+    [InlineData(10, -1)]
+    [InlineData(10, SpanQuery.MaxOffset + 1)]
+    public void Search_LimitOrOffsetOutOfRange_Throws(int limit, int offset)
+    {
+        var store = NewSearchStore();
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => store.Search(new SpanQuery { Limit = limit, Offset = offset }));
+    }
+}
