@@ -1,3 +1,4 @@
+using Grpc.Net.Common;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -28,14 +29,14 @@ internal static class GrpcRequestValidator
             return false;
         }
 
-        var encoding = request.Headers[GrpcServerConstants.EncodingHeader];
-        if (encoding.Count != 0 && !(encoding.Count == 1 && string.Equals(encoding[0], GrpcServerConstants.IdentityEncoding, StringComparison.Ordinal)))
+        var encoding = request.Headers[GrpcProtocolConstants.MessageEncodingHeader];
+        if (encoding.Count != 0 && !(encoding.Count == 1 && string.Equals(encoding[0], GrpcProtocolConstants.IdentityEncoding, StringComparison.Ordinal)))
         {
             GrpcServerLog.UnsupportedRequestEncoding(logger);
             var response = httpContext.Response;
             response.StatusCode = StatusCodes.Status200OK;
-            response.ContentType = GrpcServerConstants.GrpcContentType;
-            response.Headers[GrpcServerConstants.AcceptEncodingHeader] = GrpcServerConstants.IdentityEncoding;
+            response.ContentType = GrpcProtocolConstants.ContentType;
+            response.Headers[GrpcProtocolConstants.MessageAcceptEncodingHeader] = GrpcProtocolConstants.IdentityEncoding;
             WriteTrailersOnlyStatus(response, Grpc.Core.StatusCode.Unimplemented, "Unsupported grpc-encoding: this server supports 'identity' only.");
             return false;
         }
@@ -48,24 +49,24 @@ internal static class GrpcRequestValidator
     /// </summary>
     public static bool IsGrpcContentType(string? contentType)
     {
-        if (contentType is null || !contentType.StartsWith(GrpcServerConstants.GrpcContentType, StringComparison.OrdinalIgnoreCase))
+        if (contentType is null || !contentType.StartsWith(GrpcProtocolConstants.ContentType, StringComparison.OrdinalIgnoreCase))
         {
             return false;
         }
 
-        if (contentType.Length == GrpcServerConstants.GrpcContentType.Length)
+        if (contentType.Length == GrpcProtocolConstants.ContentType.Length)
         {
             return true;
         }
 
-        var next = contentType[GrpcServerConstants.GrpcContentType.Length];
+        var next = contentType[GrpcProtocolConstants.ContentType.Length];
         return next is '+' or ';';
     }
 
     public static void WriteTrailersOnlyStatus(HttpResponse response, Grpc.Core.StatusCode statusCode, string message)
     {
-        response.Headers[GrpcServerConstants.StatusTrailer] = StatusCodeText.Get(statusCode);
-        response.Headers[GrpcServerConstants.MessageTrailer] = GrpcMessageEncoding.PercentEncode(message);
+        response.Headers[GrpcProtocolConstants.StatusTrailer] = StatusCodeText.Get(statusCode);
+        response.Headers[GrpcProtocolConstants.MessageTrailer] = GrpcStatusMessageCodec.Encode(message);
     }
 
     private static void WriteHttpError(HttpResponse response, int httpStatusCode, Grpc.Core.StatusCode statusCode, string message)

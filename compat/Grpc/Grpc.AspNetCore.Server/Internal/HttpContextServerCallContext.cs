@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Grpc.Core;
+using Grpc.Net.Common;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -90,16 +91,16 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IAsyncDi
     public void Initialize()
     {
         var response = HttpContext.Response;
-        response.ContentType = GrpcServerConstants.GrpcContentType;
+        response.ContentType = GrpcProtocolConstants.ContentType;
 
-        var timeoutHeader = HttpContext.Request.Headers[GrpcServerConstants.TimeoutHeader];
+        var timeoutHeader = HttpContext.Request.Headers[GrpcProtocolConstants.TimeoutHeader];
         if (timeoutHeader.Count == 0)
         {
             return;
         }
 
         var text = timeoutHeader[0];
-        if (timeoutHeader.Count != 1 || !GrpcTimeout.TryParse(text, out var timeout))
+        if (timeoutHeader.Count != 1 || !GrpcTimeoutCodec.TryParse(text, out var timeout))
         {
             GrpcServerLog.InvalidTimeoutIgnored(_logger, text?.Length ?? 0);
             return;
@@ -397,10 +398,10 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IAsyncDi
         {
             // Trailers-Only: HEADERS with END_STREAM carrying the status.
             var headers = response.Headers;
-            headers[GrpcServerConstants.StatusTrailer] = StatusCodeText.Get(_status.StatusCode);
+            headers[GrpcProtocolConstants.StatusTrailer] = StatusCodeText.Get(_status.StatusCode);
             if (!string.IsNullOrEmpty(_status.Detail))
             {
-                headers[GrpcServerConstants.MessageTrailer] = GrpcMessageEncoding.PercentEncode(_status.Detail);
+                headers[GrpcProtocolConstants.MessageTrailer] = GrpcStatusMessageCodec.Encode(_status.Detail);
             }
 
             if (_responseTrailers is not null)
@@ -417,10 +418,10 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IAsyncDi
             return;
         }
 
-        response.AppendTrailer(GrpcServerConstants.StatusTrailer, StatusCodeText.Get(_status.StatusCode));
+        response.AppendTrailer(GrpcProtocolConstants.StatusTrailer, StatusCodeText.Get(_status.StatusCode));
         if (!string.IsNullOrEmpty(_status.Detail))
         {
-            response.AppendTrailer(GrpcServerConstants.MessageTrailer, GrpcMessageEncoding.PercentEncode(_status.Detail));
+            response.AppendTrailer(GrpcProtocolConstants.MessageTrailer, GrpcStatusMessageCodec.Encode(_status.Detail));
         }
 
         if (_responseTrailers is not null)

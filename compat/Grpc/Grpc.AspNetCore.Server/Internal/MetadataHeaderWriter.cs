@@ -1,11 +1,12 @@
 using Grpc.Core;
+using Grpc.Net.Common;
 using Microsoft.AspNetCore.Http;
 
 namespace Grpc.AspNetCore.Server.Internal;
 
 /// <summary>
-/// Writes metadata as HTTP/2 headers or trailers: binary (<c>-bin</c>) values base64-encoded, the reserved
-/// status keys skipped (the server writes those itself).
+/// Writes metadata as HTTP/2 headers or trailers: binary (<c>-bin</c>) values base64-encoded, the protocol's
+/// reserved headers (<c>grpc-status</c>, <c>content-type</c>, ...) skipped because the server writes those itself.
 /// </summary>
 internal static class MetadataHeaderWriter
 {
@@ -14,12 +15,10 @@ internal static class MetadataHeaderWriter
         for (var i = 0; i < metadata.Count; i++)
         {
             var entry = metadata[i];
-            if (IsReserved(entry.Key))
+            if (!MetadataCodec.IsReservedHeader(entry.Key))
             {
-                continue;
+                headers.Append(entry.Key, MetadataCodec.EncodeValue(entry));
             }
-
-            headers.Append(entry.Key, FormatValue(entry));
         }
     }
 
@@ -28,25 +27,10 @@ internal static class MetadataHeaderWriter
         for (var i = 0; i < metadata.Count; i++)
         {
             var entry = metadata[i];
-            if (IsReserved(entry.Key))
+            if (!MetadataCodec.IsReservedHeader(entry.Key))
             {
-                continue;
+                response.AppendTrailer(entry.Key, MetadataCodec.EncodeValue(entry));
             }
-
-            response.AppendTrailer(entry.Key, FormatValue(entry));
         }
-    }
-
-    private static string FormatValue(Metadata.Entry entry)
-    {
-        return entry.IsBinary ? Convert.ToBase64String(entry.GetValueBytesUnsafe()!) : entry.Value;
-    }
-
-    private static bool IsReserved(string key)
-    {
-        return key.Length > 0 && key[0] == ':'
-            || string.Equals(key, GrpcServerConstants.StatusTrailer, StringComparison.Ordinal)
-            || string.Equals(key, GrpcServerConstants.MessageTrailer, StringComparison.Ordinal)
-            || string.Equals(key, "content-type", StringComparison.Ordinal);
     }
 }

@@ -1,7 +1,7 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.IO.Pipelines;
 using Grpc.Core;
+using Grpc.Net.Common;
 
 namespace Grpc.AspNetCore.Server.Internal;
 
@@ -13,8 +13,6 @@ namespace Grpc.AspNetCore.Server.Internal;
 /// </summary>
 internal sealed class PipeSerializationContext : SerializationContext, IBufferWriter<byte>
 {
-    private const int HeaderLength = 5;
-
     private readonly int? _maxSendMessageSize;
     private PipeWriter? _writer;
     private ArrayBufferWriter<byte>? _buffer;
@@ -152,10 +150,9 @@ internal sealed class PipeSerializationContext : SerializationContext, IBufferWr
 
     private void WriteHeader(int length)
     {
-        var span = _writer!.GetSpan(HeaderLength);
-        span[0] = 0; // not compressed: identity encoding only
-        BinaryPrimitives.WriteUInt32BigEndian(span.Slice(1), (uint)length);
-        _writer.Advance(HeaderLength);
+        // Not compressed: identity encoding only.
+        GrpcFraming.WritePrefix(_writer!.GetSpan(GrpcProtocolConstants.MessagePrefixSize), length);
+        _writer.Advance(GrpcProtocolConstants.MessagePrefixSize);
     }
 
     private void EnsureWithinLimit(int length)

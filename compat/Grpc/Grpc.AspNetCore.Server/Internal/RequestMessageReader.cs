@@ -1,7 +1,7 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.IO.Pipelines;
 using Grpc.Core;
+using Grpc.Net.Common;
 
 namespace Grpc.AspNetCore.Server.Internal;
 
@@ -11,8 +11,6 @@ namespace Grpc.AspNetCore.Server.Internal;
 /// </summary>
 internal static class RequestMessageReader
 {
-    private const int HeaderLength = 5;
-
     /// <summary>
     /// Reads the next message. Returns <see langword="false"/> when the body ended cleanly between messages.
     /// </summary>
@@ -114,43 +112,17 @@ internal static class RequestMessageReader
 
     /// <summary>
     /// Slices one complete frame off <paramref name="buffer"/>. Throws <see cref="RpcException"/> as soon as the
-    /// 5-byte header shows the frame is unacceptable, so an oversized payload is never buffered.
+    /// 5-byte prefix shows the frame is unacceptable, so an oversized payload is never buffered.
     /// </summary>
     internal static bool TryReadFrame(ref ReadOnlySequence<byte> buffer, int? maxReceiveMessageSize, out ReadOnlySequence<byte> payload)
     {
-        payload = default;
-        if (buffer.Length < HeaderLength)
+        return GrpcFraming.TryReadMessage(ref buffer, maxReceiveMessageSize, out payload) switch
         {
-            return false;
-        }
-
-        Span<byte> header = stackalloc byte[HeaderLength];
-        buffer.Slice(0, HeaderLength).CopyTo(header);
-
-        // Compressed-Flag: 0 = identity; 1 = compressed with grpc-encoding, which this server does not support.
-        if (header[0] == 1)
-        {
-            throw new RpcException(new Status(StatusCode.Unimplemented, "Compressed request messages are not supported: this server accepts the 'identity' encoding only."));
-        }
-
-        if (header[0] != 0)
-        {
-            throw new RpcException(new Status(StatusCode.Internal, "Invalid message frame: unknown compressed flag."));
-        }
-
-        var length = BinaryPrimitives.ReadUInt32BigEndian(header.Slice(1));
-        if (length > int.MaxValue || (maxReceiveMessageSize is { } max && length > (uint)max))
-        {
-            throw new RpcException(new Status(StatusCode.ResourceExhausted, "Received message exceeds the maximum configured message size."));
-        }
-
-        if (buffer.Length < HeaderLength + length)
-        {
-            return false;
-        }
-
-        payload = buffer.Slice(HeaderLength, length);
-        buffer = buffer.Slice(payload.End);
-        return true;
+            FrameReadStatus.Message => true,
+            FrameReadStatus.Incomplete => false,
+            FrameReadStatus.TooLarge => throw new RpcException(new Status(StatusCode.ResourceExhausted, "Received message exceeds the maximum configured message size.")),
+            FrameReadStatus.Compressed => throw new RpcException(new Status(StatusCode.Unimplemented, "Compressed request messages are not supported: this server accepts the 'identity' encoding only.")),
+            _ => throw new RpcException(new Status(StatusCode.Internal, "Invalid message frame: unknown compressed flag.")),
+        };
     }
 }

@@ -1,8 +1,9 @@
 using Grpc.Core;
+using Grpc.Net.Common;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Patterns;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 
 namespace Grpc.AspNetCore.Server.Internal;
@@ -42,7 +43,7 @@ internal static class UnimplementedEndpoints
         GrpcServerLog.Unimplemented(logger, kind);
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = GrpcServerConstants.GrpcContentType;
+        response.ContentType = GrpcProtocolConstants.ContentType;
         GrpcRequestValidator.WriteTrailersOnlyStatus(response, StatusCode.Unimplemented, message);
         return Task.CompletedTask;
     }
