@@ -1,0 +1,709 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Grpc.Core;
+using Grpc.Core.Internal;
+using Grpc.Net.Common;
+
+namespace Grpc.Net.Client.Internal;
+
+/// <summary>
+/// One client call over one HTTP/2 request: sends the request (all at once, or as the client writes),
+/// reads the response headers, messages and trailers, and enforces deadline, cancellation and size limits.
+/// </summary>
+/// <remarks>
+/// The call's status is set exactly once (<see cref="TryFinish"/>); every later failure (a read or
+/// write interrupted by cancellation, for example) reports that status instead of its own.
+/// </remarks>
+internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
+    where TRequest : class
+    where TResponse : class
+{
+    private const string UserAgent = "grpc-dotnet-compat/1.0";
+    private static readonly TimeSpan MaxTimerDueTime = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+    private static readonly MediaTypeHeaderValue GrpcContentType = new(GrpcProtocolConstants.ContentType);
+
+    private readonly GrpcChannel _channel;
+    private readonly Method<TRequest, TResponse> _method;
+    private readonly string? _host;
+    private readonly CallOptions _options;
+    private readonly CancellationTokenSource _callCts = new();
+    private readonly TaskCompletionSource<Metadata> _headers = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<TResponse> _response = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<Stream?> _responseStream = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _lock = new();
+
+    private CancellationTokenRegistration _userCancellation;
+    private Timer? _deadlineTimer;
+    private HttpRequestMessage? _request;
+    private HttpResponseMessage? _httpResponse;
+    private RequestStreamContent? _requestContent;
+    private ClientStreamWriter<TRequest, TResponse>? _writer;
+    private ResponseStreamReader<TRequest, TResponse>? _reader;
+    private Status? _status;
+    private Metadata? _trailers;
+    private bool _cancelledByCaller;
+    private bool _requestCompleted;
+    private bool _writeInProgress;
+    private bool _readInProgress;
+
+    public GrpcCall(GrpcChannel channel, Method<TRequest, TResponse> method, string? host, CallOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        _channel = channel;
+        _method = method;
+        _host = host;
+        _options = options;
+    }
+
+    public Task<Metadata> ResponseHeadersAsync => _headers.Task;
+
+    public IClientStreamWriter<TRequest> RequestStream => _writer ?? throw new InvalidOperationException("The call has no request stream.");
+
+    public IAsyncStreamReader<TResponse> ResponseStream => _reader ??= new ResponseStreamReader<TRequest, TResponse>(this);
+
+    private bool IsFinished
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _status is not null;
+            }
+        }
+    }
+
+    /// <summary>Starts a call with a single request message (unary and server streaming).</summary>
+    public void Start(TRequest request)
+    {
+        if (!TryStartCore())
+        {
+            return;
+        }
+
+        byte[] framed;
+        try
+        {
+            framed = Serialize(request);
+        }
+        catch (RpcException ex)
+        {
+            TryFinish(ex.Status, Metadata.Empty);
+            return;
+        }
+
+        var content = new ByteArrayContent(framed);
+        content.Headers.ContentType = GrpcContentType;
+        _ = RunAsync(content);
+    }
+
+    /// <summary>Starts a call whose request messages are written later (client streaming and duplex).</summary>
+    public void StartStreamingRequest()
+    {
+        _writer = new ClientStreamWriter<TRequest, TResponse>(this, _options.WriteOptions);
+        _requestContent = new RequestStreamContent();
+        if (TryStartCore())
+        {
+            _ = RunAsync(_requestContent);
+        }
+    }
+
+    public Task<TResponse> GetResponseAsync() => _response.Task;
+
+    public Status GetStatus()
+    {
+        lock (_lock)
+        {
+            return _status ?? throw new InvalidOperationException("Unable to get the status because the call is not complete.");
+        }
+    }
+
+    public Metadata GetTrailers()
+    {
+        lock (_lock)
+        {
+            return _status is null
+                ? throw new InvalidOperationException("Can't get the call trailers because the call has not completed successfully.")
+                : _trailers ?? Metadata.Empty;
+        }
+    }
+
+    public void Dispose()
+    {
+        Cancel(new Status(StatusCode.Cancelled, "gRPC call disposed."), byCaller: false);
+        Cleanup();
+    }
+
+    /// <summary>Reads the next message of a streamed response; <see langword="null"/> at the end of the stream.</summary>
+    public async Task<TResponse?> ReadStreamMessageAsync(CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (_readInProgress)
+            {
+                throw new InvalidOperationException("Can't read the next message because the previous read is still in progress.");
+            }
+
+            _readInProgress = true;
+        }
+
+        using var registration = RegisterCallerToken(cancellationToken);
+        try
+        {
+            var (hasMessage, message) = await ReadMessageAsync().ConfigureAwait(false);
+            if (hasMessage)
+            {
+                return message;
+            }
+
+            ThrowIfFailed();
+            return null;
+        }
+        finally
+        {
+            lock (_lock)
+            {
+                _readInProgress = false;
+            }
+        }
+    }
+
+    public async Task WriteMessageAsync(TRequest message, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (_status is { } status)
+            {
+                if (status.StatusCode != StatusCode.OK)
+                {
+                    throw CreateException(status);
+                }
+
+                throw new InvalidOperationException("Can't write the message because the call is complete.");
+            }
+
+            if (_requestCompleted)
+            {
+                throw new InvalidOperationException("Can't write the message because the request stream is complete.");
+            }
+
+            if (_writeInProgress)
+            {
+                throw new InvalidOperationException("Can't write the message because the previous write is in progress.");
+            }
+
+            _writeInProgress = true;
+        }
+
+        using var registration = RegisterCallerToken(cancellationToken);
+        try
+        {
+            byte[] framed;
+            try
+            {
+                framed = Serialize(message);
+            }
+            catch (RpcException ex)
+            {
+                TryFinish(ex.Status, Metadata.Empty);
+                throw CreateException(ex.Status);
+            }
+
+            var stream = await _requestContent!.StreamTask.WaitAsync(_callCts.Token).ConfigureAwait(false);
+            await stream.WriteAsync(framed, _callCts.Token).ConfigureAwait(false);
+            await stream.FlushAsync(_callCts.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not RpcException)
+        {
+            TryFinish(new Status(StatusCode.Unavailable, "Error writing the request message.", ex), Metadata.Empty);
+            throw CreateException(GetStatus());
+        }
+        finally
+        {
+            lock (_lock)
+            {
+                _writeInProgress = false;
+            }
+        }
+    }
+
+    public Task CompleteRequestAsync()
+    {
+        lock (_lock)
+        {
+            if (_writeInProgress)
+            {
+                throw new InvalidOperationException("Can't complete the request stream because a write is in progress.");
+            }
+
+            _requestCompleted = true;
+        }
+
+        _requestContent?.Complete();
+        return Task.CompletedTask;
+    }
+
+    private bool TryStartCore()
+    {
+        GrpcClientLog.StartingCall(_channel.Logger, _method.FullName);
+        if (_options.Deadline is { } deadline && deadline != DateTime.MaxValue)
+        {
+            var timeout = deadline.ToUniversalTime() - DateTime.UtcNow;
+            if (timeout <= TimeSpan.Zero)
+            {
+                GrpcClientLog.DeadlineExceeded(_channel.Logger, _method.FullName);
+                TryFinish(new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded"), Metadata.Empty);
+                return false;
+            }
+
+            if (timeout < MaxTimerDueTime)
+            {
+                _deadlineTimer = new Timer(static state => ((GrpcCall<TRequest, TResponse>)state!).OnDeadline(), this, timeout, Timeout.InfiniteTimeSpan);
+            }
+        }
+
+        if (_options.CancellationToken.CanBeCanceled)
+        {
+            _userCancellation = _options.CancellationToken.Register(static state => ((GrpcCall<TRequest, TResponse>)state!).OnCallerCancelled(), this);
+        }
+
+        return !IsFinished;
+    }
+
+    private async Task RunAsync(HttpContent content)
+    {
+        try
+        {
+            _request = CreateRequest(content);
+            var response = await _channel.SendAsync(_request, _callCts.Token).ConfigureAwait(false);
+            lock (_lock)
+            {
+                if (_status is not null)
+                {
+                    response.Dispose();
+                    return;
+                }
+
+                _httpResponse = response;
+            }
+
+            var headers = ReadMetadata(response.Headers);
+            var headerStatus = ValidateResponseHeaders(response);
+            _headers.TrySetResult(headers);
+            if (headerStatus is { } status)
+            {
+                // Trailers-only response (or an error answered by a proxy): the headers are also the trailers.
+                TryFinish(status, headers);
+                return;
+            }
+
+            var stream = await response.Content.ReadAsStreamAsync(_callCts.Token).ConfigureAwait(false);
+            _responseStream.TrySetResult(stream);
+            if (_method.Type is MethodType.Unary or MethodType.ClientStreaming)
+            {
+                await ReadUnaryResponseAsync().ConfigureAwait(false);
+            }
+        }
+#pragma warning disable CA1031 // Whatever fails, the call must finish with a status.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            var status = ex is RpcException rpc ? rpc.Status : new Status(StatusCode.Unavailable, "Error starting gRPC call.", ex);
+            TryFinish(status, Metadata.Empty);
+        }
+        finally
+        {
+            _responseStream.TrySetResult(null);
+        }
+    }
+
+    private async Task ReadUnaryResponseAsync()
+    {
+        var (hasMessage, message) = await ReadMessageAsync().ConfigureAwait(false);
+        if (!hasMessage)
+        {
+            // Ended without a message: the status came from the trailers (or an error).
+            if (GetStatus().StatusCode == StatusCode.OK)
+            {
+                ReplaceOkStatus(new Status(StatusCode.Internal, "Failed to deserialize response message: the response has no message."));
+            }
+
+            return;
+        }
+
+        var (hasSecond, _) = await ReadMessageAsync(finishOnEnd: false).ConfigureAwait(false);
+        if (hasSecond)
+        {
+            TryFinish(new Status(StatusCode.Internal, "The server sent more than one response message for a unary response."), Metadata.Empty);
+            return;
+        }
+
+        if (!IsFinished)
+        {
+            FinishFromTrailers();
+        }
+
+        if (GetStatus().StatusCode == StatusCode.OK)
+        {
+            _response.TrySetResult(message!);
+        }
+    }
+
+    /// <summary>
+    /// Reads one message. At the end of the stream reads the trailers and finishes the call (unless
+    /// <paramref name="finishOnEnd"/> is false); on any error finishes the call with the error.
+    /// </summary>
+    private async Task<(bool HasMessage, TResponse? Message)> ReadMessageAsync(bool finishOnEnd = true)
+    {
+        var stream = await _responseStream.Task.ConfigureAwait(false);
+        if (stream is null || IsFinished)
+        {
+            return (false, null);
+        }
+
+        FrameReadStatus frameStatus;
+        byte[]? payload;
+        try
+        {
+            (frameStatus, payload) = await GrpcFraming.ReadMessageAsync(stream, _channel.MaxReceiveMessageSize, _callCts.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or HttpRequestException or ObjectDisposedException)
+        {
+            TryFinish(new Status(StatusCode.Unavailable, "Error reading the response message.", ex), Metadata.Empty);
+            return (false, null);
+        }
+
+        switch (frameStatus)
+        {
+            case FrameReadStatus.Message:
+                try
+                {
+                    return (true, _method.ResponseMarshaller.ContextualDeserializer(new ArrayDeserializationContext(payload)));
+                }
+#pragma warning disable CA1031 // A user deserializer may throw anything; the call fails with Internal.
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    TryFinish(new Status(StatusCode.Internal, "Failed to deserialize response message.", ex), Metadata.Empty);
+                    return (false, null);
+                }
+
+            case FrameReadStatus.EndOfStream:
+                if (finishOnEnd)
+                {
+                    FinishFromTrailers();
+                }
+
+                return (false, null);
+
+            case FrameReadStatus.TooLarge:
+                TryFinish(new Status(StatusCode.ResourceExhausted, "Received message exceeds the maximum configured message size."), Metadata.Empty);
+                return (false, null);
+
+            case FrameReadStatus.Compressed:
+                TryFinish(new Status(StatusCode.Unimplemented, "Received a compressed message, but only the 'identity' encoding is supported."), Metadata.Empty);
+                return (false, null);
+
+            default:
+                TryFinish(new Status(StatusCode.Internal, "Received an incomplete or malformed message."), Metadata.Empty);
+                return (false, null);
+        }
+    }
+
+    private void FinishFromTrailers()
+    {
+        var response = _httpResponse;
+        if (response is null)
+        {
+            return;
+        }
+
+        var trailers = response.TrailingHeaders;
+        var status = ReadStatus(trailers) ?? new Status(StatusCode.Cancelled, "No grpc-status found on response.");
+        TryFinish(status, ReadMetadata(trailers));
+    }
+
+    private static Status? ValidateResponseHeaders(HttpResponseMessage response)
+    {
+        var status = ReadStatus(response.Headers);
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            return status ?? GrpcHttpStatus.CreateStatus(response.StatusCode);
+        }
+
+        if (status is not null)
+        {
+            return status;
+        }
+
+        var contentType = response.Content.Headers.ContentType?.MediaType;
+        if (contentType is null || !contentType.StartsWith(GrpcProtocolConstants.ContentType, StringComparison.OrdinalIgnoreCase)
+            || (contentType.Length > GrpcProtocolConstants.ContentType.Length && contentType[GrpcProtocolConstants.ContentType.Length] is not '+' and not ';'))
+        {
+            return new Status(StatusCode.Internal, "Bad gRPC response: the content-type is not application/grpc.");
+        }
+
+        if (response.Headers.NonValidated.TryGetValues(GrpcProtocolConstants.MessageEncodingHeader, out var encodings))
+        {
+            foreach (var encoding in encodings)
+            {
+                if (!string.Equals(encoding, GrpcProtocolConstants.IdentityEncoding, StringComparison.Ordinal))
+                {
+                    return new Status(StatusCode.Unimplemented, "The response uses an unsupported grpc-encoding; only 'identity' is supported.");
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private static Status? ReadStatus(HttpHeaders headers)
+    {
+        if (!headers.NonValidated.TryGetValues(GrpcProtocolConstants.StatusTrailer, out var statusValues))
+        {
+            return null;
+        }
+
+        string? statusText = null;
+        foreach (var value in statusValues)
+        {
+            statusText = value;
+        }
+
+        if (statusText is null || !GrpcHttpStatus.TryParseStatusCode(statusText, out var code))
+        {
+            return new Status(StatusCode.Unknown, "The grpc-status of the response is not a number.");
+        }
+
+        var detail = string.Empty;
+        if (headers.NonValidated.TryGetValues(GrpcProtocolConstants.MessageTrailer, out var messageValues))
+        {
+            foreach (var value in messageValues)
+            {
+                detail = GrpcStatusMessageCodec.Decode(value);
+            }
+        }
+
+        return new Status(code, detail);
+    }
+
+    private Metadata ReadMetadata(HttpHeaders headers)
+    {
+        var metadata = new Metadata();
+        foreach (var header in headers.NonValidated)
+        {
+            var name = header.Key;
+            if (MetadataCodec.IsReservedHeader(name))
+            {
+                continue;
+            }
+
+            foreach (var value in header.Value)
+            {
+                if (MetadataCodec.TryCreateEntry(name, value, out var entry))
+                {
+                    metadata.Add(entry);
+                }
+                else
+                {
+                    GrpcClientLog.InvalidResponseHeaderIgnored(_channel.Logger, _method.FullName);
+                }
+            }
+        }
+
+        return metadata;
+    }
+
+    private HttpRequestMessage CreateRequest(HttpContent content)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, _channel.GetRequestUri(_method.FullName))
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = _channel.HttpVersionPolicy,
+            Content = content,
+        };
+
+        var headers = request.Headers;
+        headers.TryAddWithoutValidation(GrpcProtocolConstants.TeHeader, GrpcProtocolConstants.TeTrailers);
+        headers.TryAddWithoutValidation("user-agent", UserAgent);
+        headers.TryAddWithoutValidation(GrpcProtocolConstants.MessageAcceptEncodingHeader, GrpcProtocolConstants.IdentityEncoding);
+        if (_host is not null)
+        {
+            headers.Host = _host;
+        }
+
+        if (_options.Deadline is { } deadline && deadline != DateTime.MaxValue)
+        {
+            headers.TryAddWithoutValidation(GrpcProtocolConstants.TimeoutHeader, GrpcTimeoutCodec.Format(deadline.ToUniversalTime() - DateTime.UtcNow));
+        }
+
+        if (_options.Headers is { } metadata)
+        {
+            foreach (var entry in metadata)
+            {
+                if (MetadataCodec.IsReservedHeader(entry.Key))
+                {
+                    continue;
+                }
+
+                var value = MetadataCodec.EncodeValue(entry);
+                if (!entry.IsBinary && !MetadataCodec.IsValidAsciiValue(value))
+                {
+                    throw new RpcException(new Status(StatusCode.Internal, $"Request header '{entry.Key}' has a value that is not printable ASCII; use a '-bin' key for binary data."));
+                }
+
+                headers.TryAddWithoutValidation(entry.Key, value);
+            }
+        }
+
+        return request;
+    }
+
+    private byte[] Serialize(TRequest message)
+    {
+        byte[] payload;
+        try
+        {
+            var context = new ArraySerializationContext();
+            _method.RequestMarshaller.ContextualSerializer(message, context);
+            payload = context.GetPayload();
+        }
+#pragma warning disable CA1031 // A user serializer may throw anything; the call fails with Internal.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            throw new RpcException(new Status(StatusCode.Internal, "Error serializing the request message.", ex));
+        }
+
+        if (_channel.MaxSendMessageSize is { } max && payload.Length > max)
+        {
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, "Sending message exceeds the maximum configured message size."));
+        }
+
+        return GrpcFraming.Frame(payload);
+    }
+
+    private CancellationTokenRegistration RegisterCallerToken(CancellationToken cancellationToken)
+    {
+        return cancellationToken.CanBeCanceled
+            ? cancellationToken.Register(static state => ((GrpcCall<TRequest, TResponse>)state!).OnCallerCancelled(), this)
+            : default;
+    }
+
+    private void OnDeadline()
+    {
+        GrpcClientLog.DeadlineExceeded(_channel.Logger, _method.FullName);
+        Cancel(new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded"), byCaller: false);
+    }
+
+    private void OnCallerCancelled()
+    {
+        GrpcClientLog.CallCanceled(_channel.Logger, _method.FullName);
+        Cancel(new Status(StatusCode.Cancelled, "Call canceled by the client."), byCaller: true);
+    }
+
+    private void Cancel(Status status, bool byCaller)
+    {
+        lock (_lock)
+        {
+            if (_status is not null)
+            {
+                return;
+            }
+
+            _cancelledByCaller = byCaller;
+        }
+
+        TryFinish(status, Metadata.Empty);
+    }
+
+    /// <summary>
+    /// Sets the final status once. A non-OK status cancels the HTTP request (resetting the HTTP/2
+    /// stream so the server sees the cancellation) and fails every pending task.
+    /// </summary>
+    private bool TryFinish(Status status, Metadata trailers)
+    {
+        lock (_lock)
+        {
+            if (_status is not null)
+            {
+                return false;
+            }
+
+            _status = status;
+            _trailers = trailers;
+        }
+
+        if (status.StatusCode == StatusCode.OK)
+        {
+            GrpcClientLog.CallFinished(_channel.Logger, _method.FullName, status.StatusCode);
+            _requestContent?.Complete();
+        }
+        else
+        {
+            GrpcClientLog.CallFailed(_channel.Logger, _method.FullName, status.Detail, status.DebugException);
+            _requestContent?.Abort();
+            _callCts.Cancel();
+            var exception = CreateException(status);
+            if (_method.Type is MethodType.Unary or MethodType.ClientStreaming)
+            {
+                _response.TrySetException(exception);
+            }
+
+            _headers.TrySetException(exception);
+        }
+
+        // After an OK status the body and trailers have been read; otherwise this resets the HTTP/2 stream.
+        _httpResponse?.Dispose();
+        _responseStream.TrySetResult(null);
+        _deadlineTimer?.Dispose();
+        _userCancellation.Dispose();
+        return true;
+    }
+
+    /// <summary>Replaces an OK status set from the trailers of a unary response that carried no message.</summary>
+    private void ReplaceOkStatus(Status status)
+    {
+        Metadata? trailers;
+        lock (_lock)
+        {
+            trailers = _trailers;
+            _status = null;
+        }
+
+        TryFinish(status, trailers ?? Metadata.Empty);
+    }
+
+    private void ThrowIfFailed()
+    {
+        var status = GetStatus();
+        if (status.StatusCode != StatusCode.OK)
+        {
+            throw CreateException(status);
+        }
+    }
+
+    private Exception CreateException(Status status)
+    {
+        if (_channel.ThrowOperationCanceledOnCancellation
+            && (status.StatusCode == StatusCode.DeadlineExceeded || (status.StatusCode == StatusCode.Cancelled && _cancelledByCaller)))
+        {
+            return new OperationCanceledException(status.Detail, _options.CancellationToken);
+        }
+
+        Metadata trailers;
+        lock (_lock)
+        {
+            trailers = _trailers ?? Metadata.Empty;
+        }
+
+        return new RpcException(status, trailers, status.ToString());
+    }
+
+    private void Cleanup()
+    {
+        _deadlineTimer?.Dispose();
+        _userCancellation.Dispose();
+        _httpResponse?.Dispose();
+        _request?.Dispose();
+    }
+}

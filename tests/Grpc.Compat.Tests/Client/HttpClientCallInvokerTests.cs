@@ -1,0 +1,613 @@
+using System.Text;
+using Google.Protobuf;
+using Grpc.Compat.Tests.Client.Infrastructure;
+using Grpc.Compat.Tests.Protos;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
+
+namespace Grpc.Compat.Tests.Client;
+
+public class HttpClientCallInvokerTests
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task AsyncUnaryCall_Success_SendsProtocolHeadersAndMetadataAndReturnsResponse()
+    {
+        // Arrange
+        IHeaderDictionary? received = null;
+        string? path = null;
+        EchoRequest? request = null;
+        await using var server = await WireTestServer.StartAsync(async context =>
+        {
+            received = context.Request.Headers;
+            path = context.Request.Path;
+            request = EchoRequest.Parser.ParseFrom(await Wire.ReadMessageAsync(context));
+            Wire.StartResponse(context);
+            context.Response.Headers["x-reply"] = "hello";
+            await Wire.WriteMessageAsync(context, new EchoReply { Text = request.Text + "!" });
+            context.Response.AppendTrailer("x-trailer", "t1");
+            Wire.SetStatus(context, 0);
+        });
+        using var channel = server.CreateChannel();
+        var client = new TestService.TestServiceClient(channel);
+        var headers = new Metadata { { "x-user", "alice" }, { "x-data-bin", new byte[] { 0, 1, 2, 255 } } };
+
+        // Act
+        using var call = client.UnaryAsync(new EchoRequest { Text = "hi" }, headers, DateTime.UtcNow.AddSeconds(30));
+        var reply = await call.ResponseAsync.WaitAsync(Bound);
+        var responseHeaders = await call.ResponseHeadersAsync.WaitAsync(Bound);
+
+        // Assert
+        Assert.Equal("hi!", reply.Text);
+        Assert.Equal("/compat.test.TestService/Unary", path);
+        Assert.Equal("hi", request!.Text);
+        Assert.Equal("application/grpc", received!.ContentType.ToString());
+        Assert.Equal("trailers", received["te"].ToString());
+        Assert.Equal("alice", received["x-user"].ToString());
+        Assert.Equal(Convert.ToBase64String(new byte[] { 0, 1, 2, 255 }), received["x-data-bin"].ToString());
+        var timeout = received["grpc-timeout"].ToString();
+        Assert.True(Grpc.Net.Common.GrpcTimeoutCodec.TryParse(timeout, out var parsed), timeout);
+        Assert.InRange(parsed, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(31));
+        Assert.Equal("hello", responseHeaders.GetValue("x-reply"));
+        Assert.Equal(StatusCode.OK, call.GetStatus().StatusCode);
+        Assert.Equal("t1", call.GetTrailers().GetValue("x-trailer"));
+    }
+
+    [Fact]
+    public async Task AsyncUnaryCall_NoDeadline_SendsNoTimeoutHeader()
+    {
+        var hasTimeout = true;
+        await using var server = await WireTestServer.StartAsync(async context =>
+        {
+            hasTimeout = context.Request.Headers.ContainsKey("grpc-timeout");
+            await Wire.ReadMessageAsync(context);
+            Wire.StartResponse(context);
+            await Wire.WriteMessageAsync(context, new EchoReply());
+            Wire.SetStatus(context, 0);
+        });
+        using var channel = server.CreateChannel();
+
+        await new TestService.TestServiceClient(channel).UnaryAsync(new EchoRequest()).ResponseAsync.WaitAsync(Bound);
+
+        Assert.False(hasTimeout);
+    }
+
+    [Fact]
+    public async Task AsyncUnaryCall_ErrorStatusInTrailers_ThrowsRpcExceptionWithDecodedMessageAndTrailers()
+    {
+        await using var server = await WireTestServer.StartAsync(async context =>
+        {
+            await Wire.ReadMessageAsync(context);
+            Wire.StartResponse(context);
+            await context.Response.Body.FlushAsync();
+            context.Response.AppendTrailer("x-why", "because");
+            Wire.SetStatus(context, (int)StatusCode.NotFound, "no such key: ü 100%");
+        });
+        using var channel = server.CreateChannel();
+        var client = new TestService.TestServiceClient(channel);
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => client.UnaryAsync(new EchoRequest()).ResponseAsync.WaitAsync(Bound));
+
+        Assert.Equal(StatusCode.NotFound, ex.StatusCode);
+        Assert.Equal("no such key: ü 100%", ex.Status.Detail);
+        Assert.Equal("because", ex.Trailers.GetValue("x-why"));
+    }
+
+    [Fact]
+    public async Task AsyncUnaryCall_TrailersOnlyResponse_UsesStatusFromHeaders()
+    {
+        await using var server = await WireTestServer.StartAsync(context =>
+        {
+            Wire.StartResponse(context);
+            context.Response.Headers["grpc-status"] = "7";
+            context.Response.Headers["grpc-message"] = "denied";
+            context.Response.Headers["x-extra"] = "e";
+            return Task.CompletedTask;
+        });
+        using var channel = server.CreateChannel();
+        using var call = new TestService.TestServiceClient(channel).UnaryAsync(new EchoRequest());
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync.WaitAsync(Bound));
+
+        Assert.Equal(StatusCode.PermissionDenied, ex.StatusCode);
+        Assert.Equal("denied", ex.Status.Detail);
+        Assert.Equal("e", call.GetTrailers().GetValue("x-extra"));
+        Assert.Equal(StatusCode.PermissionDenied, call.GetStatus().StatusCode);
+    }
+
+    [Theory]
+    [InlineData(400, StatusCode.Internal)]
+    [InlineData(401, StatusCode.Unauthenticated)]
+    [InlineData(403, StatusCode.PermissionDenied)]
+    [InlineData(404, StatusCode.Unimplemented)]
+    [InlineData(429, StatusCode.Unavailable)]
+    [InlineData(502, StatusCode.Unavailable)]
+    [InlineData(503, StatusCode.Unavailable)]
+    [InlineData(504, StatusCode.Unavailable)]
+    [InlineData(500, StatusCode.Unknown)]
+    public async Task AsyncUnaryCall_HttpErrorWithoutGrpcStatus_MapsHttpStatus(int httpStatus, StatusCode expected)
+    {
+        await using var server = await WireTestServer.StartAsync(context =>
+        {
+            context.Response.StatusCode = httpStatus;
+            context.Response.ContentType = "text/html";
+            return context.Response.WriteAsync("<html>proxy error</html>");
+        });
+        using var channel = server.CreateChannel();
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => new TestService.TestServiceClient(channel).UnaryAsync(new EchoRequest()).ResponseAsync.WaitAsync(Bound));
+
+        Assert.Equal(expected, ex.StatusCode);
+        Assert.Contains(httpStatus.ToString(System.Globalization.CultureInfo.InvariantCulture), ex.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AsyncUnaryCall_NoGrpcStatus_IsCancelled()
+    {
+        await using var server = await WireTestServer.StartAsync(async context =>
+        {
+            Wire.StartResponse(context);
+            await Wire.WriteMessageAsync(context, new EchoReply());
+        });
+        using var channel = server.CreateChannel();
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => new TestService.TestServiceClient(channel).UnaryAsync(new EchoRequest()).ResponseAsync.WaitAsync(Bound));
+
+        Assert.Equal(StatusCode.Cancelled, ex.StatusCode);
+        Assert.Contains("grpc-status", ex.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AsyncUnaryCall_OkWithoutMessage_IsInternal()
+    {
+        await using var server = await WireTestServer.StartAsync(async context =>
+        {
+            Wire.StartResponse(context);
+            await context.Response.Body.FlushAsync();
+            Wire.SetStatus(context, 0);
+        });
+        using var channel = server.CreateChannel();
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => new TestService.TestServiceClient(channel).UnaryAsync(new EchoRequest()).ResponseAsync.WaitAsync(Bound));
+
+        Assert.Equal(StatusCode.Internal, ex.StatusCode);
+    }
+
+    [Fact]
+    public async Task AsyncUnaryCall_WrongContentType_IsInternal()
+    {
+        await using var server = await WireTestServer.StartAsync(context =>
+        {
+            context.Response.ContentType = "application/json";
+            return context.Response.WriteAsync("{}");
+        });
+        using var channel = server.CreateChannel();
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => new TestService.TestServiceClient(channel).UnaryAsync(new EchoRequest()).ResponseAsync.WaitAsync(Bound));
+
+        Assert.Equal(StatusCode.Internal, ex.StatusCode);
+    }
+
+    [Fact]
+    public async Task AsyncUnaryCall_UnsupportedGrpcEncoding_IsUnimplemented()
+    {
+        await using var server = await WireTestServer.StartAsync(async context =>
+        {
+            Wire.StartResponse(context);
+            context.Response.Headers["grpc-encoding"] = "gzip";
+            await context.Response.Body.WriteAsync(new byte[] { 1, 0, 0, 0, 1, 42 });
+            Wire.SetStatus(context, 0);
+        });
+        using var channel = server.CreateChannel();
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => new TestService.TestServiceClient(channel).UnaryAsync(new EchoRequest()).ResponseAsync.WaitAsync(Bound));
+
+        Assert.Equal(StatusCode.Unimplemented, ex.StatusCode);
+        Assert.Contains("identity", ex.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AsyncUnaryCall_ResponseOverMaxReceiveSize_IsResourceExhausted()
+    {
+        await using var server = await WireTestServer.StartAsync(async context =>
+        {
+            Wire.StartResponse(context);
+            await Wire.WriteMessageAsync(context, new EchoReply { Payload = ByteString.CopyFrom(new byte[2048]) });
+            Wire.SetStatus(context, 0);
+        });
+        using var channel = server.CreateChannel(new GrpcChannelOptions { MaxReceiveMessageSize = 1024 });
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => new TestService.TestServiceClient(channel).UnaryAsync(new EchoRequest()).ResponseAsync.WaitAsync(Bound));
+
+        Assert.Equal(StatusCode.ResourceExhausted, ex.StatusCode);
+    }
+
+    [Fact]
+    public async Task AsyncUnaryCall_RequestOverMaxSendSize_IsResourceExhaustedAndNotSent()
+    {
+        await using var server = await WireTestServer.StartAsync(context => Task.CompletedTask);
+        using var channel = server.CreateChannel(new GrpcChannelOptions { MaxSendMessageSize = 10 });
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => new TestService.TestServiceClient(channel).UnaryAsync(new EchoRequest { Text = new string('x', 100) }).ResponseAsync.WaitAsync(Bound));
+
+        Assert.Equal(StatusCode.ResourceExhausted, ex.StatusCode);
+        Assert.Equal(0, server.RequestCount);
+    }
+
+    [Fact]
+    public async Task AsyncUnaryCall_InvalidAsciiMetadataValue_IsInternalAndNotSent()
+    {
+        await using var server = await WireTestServer.StartAsync(context => Task.CompletedTask);
+        using var channel = server.CreateChannel();
+        var headers = new Metadata { { "x-bad", "line1\nline2" } };
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => new TestService.TestServiceClient(channel).UnaryAsync(new EchoRequest(), headers).ResponseAsync.WaitAsync(Bound));
+
+        Assert.Equal(StatusCode.Internal, ex.StatusCode);
+        Assert.Equal(0, server.RequestCount);
+    }
+
+    [Fact]
+    public async Task AsyncUnaryCall_InvalidResponseMetadata_IsIgnoredAndValidKept()
+    {
+        await using var server = await WireTestServer.StartAsync(async context =>
+        {
+            Wire.StartResponse(context);
+            context.Response.Headers["x-good"] = "ok";
+            context.Response.Headers["x-broken-bin"] = "!!!not base64!!!";
+            await Wire.WriteMessageAsync(context, new EchoReply());
+            Wire.SetStatus(context, 0);
+        });
+        using var channel = server.CreateChannel();
+        using var call = new TestService.TestServiceClient(channel).UnaryAsync(new EchoRequest());
+
+        var headers = await call.ResponseHeadersAsync.WaitAsync(Bound);
+        await call.ResponseAsync.WaitAsync(Bound);
+
+        Assert.Equal("ok", headers.GetValue("x-good"));
+        Assert.Null(headers.Get("x-broken-bin"));
+    }
+
+    [Fact]
+    public async Task AsyncUnaryCall_DeadlineExceeded_IsDeadlineExceededAndServerSeesAbort()
+    {
+        var serverAborted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await WireTestServer.StartAsync(async context =>
+        {
+            context.RequestAborted.Register(() => serverAborted.TrySetResult());
+            await Wire.ReadMessageAsync(context);
+            await Task.Delay(Bound, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+        });
+        using var channel = server.CreateChannel();
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => new TestService.TestServiceClient(channel).UnaryAsync(new EchoRequest(), deadline: DateTime.UtcNow.AddMilliseconds(200)).ResponseAsync.WaitAsync(Bound));
+
+        Assert.Equal(StatusCode.DeadlineExceeded, ex.StatusCode);
+        await serverAborted.Task.WaitAsync(Bound);
+    }
+
+    [Fact]
+    public async Task AsyncUnaryCall_DeadlineInPast_FailsWithoutSending()
+    {
+        await using var server = await WireTestServer.StartAsync(context => Task.CompletedTask);
+        using var channel = server.CreateChannel();
+        using var call = new TestService.TestServiceClient(channel).UnaryAsync(new EchoRequest(), deadline: DateTime.UtcNow.AddSeconds(-1));
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync.WaitAsync(Bound));
+
+        Assert.Equal(StatusCode.DeadlineExceeded, ex.StatusCode);
+        Assert.Equal(0, server.RequestCount);
+    }
+
+    [Fact]
+    public async Task AsyncUnaryCall_CancellationToken_IsCancelledAndServerSeesAbort()
+    {
+        var serverStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var serverAborted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await WireTestServer.StartAsync(async context =>
+        {
+            context.RequestAborted.Register(() => serverAborted.TrySetResult());
+            await Wire.ReadMessageAsync(context);
+            serverStarted.TrySetResult();
+            await Task.Delay(Bound, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+        });
+        using var channel = server.CreateChannel();
+        using var cts = new CancellationTokenSource();
+        using var call = new TestService.TestServiceClient(channel).UnaryAsync(new EchoRequest(), cancellationToken: cts.Token);
+        await serverStarted.Task.WaitAsync(Bound);
+
+        cts.Cancel();
+        var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync.WaitAsync(Bound));
+
+        Assert.Equal(StatusCode.Cancelled, ex.StatusCode);
+        Assert.Equal(StatusCode.Cancelled, call.GetStatus().StatusCode);
+        await serverAborted.Task.WaitAsync(Bound);
+    }
+
+    [Fact]
+    public async Task AsyncUnaryCall_CancelledWithThrowOperationCanceled_ThrowsOperationCanceledException()
+    {
+        await using var server = await WireTestServer.StartAsync(async context =>
+        {
+            await Task.Delay(Bound, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+        });
+        using var channel = server.CreateChannel(new GrpcChannelOptions { ThrowOperationCanceledOnCancellation = true });
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new TestService.TestServiceClient(channel).UnaryAsync(new EchoRequest(), cancellationToken: cts.Token).ResponseAsync.WaitAsync(Bound));
+    }
+
+    [Fact]
+    public async Task BlockingUnaryCall_Success_ReturnsResponse()
+    {
+        await using var server = await WireTestServer.StartAsync(async context =>
+        {
+            var request = EchoRequest.Parser.ParseFrom(await Wire.ReadMessageAsync(context));
+            Wire.StartResponse(context);
+            await Wire.WriteMessageAsync(context, new EchoReply { Text = request.Text });
+            Wire.SetStatus(context, 0);
+        });
+        using var channel = server.CreateChannel();
+
+        var reply = await Task.Run(() => new TestService.TestServiceClient(channel).Unary(new EchoRequest { Text = "sync" })).WaitAsync(Bound);
+
+        Assert.Equal("sync", reply.Text);
+    }
+
+    [Fact]
+    public async Task AsyncServerStreamingCall_Messages_ReadsAllThenOkStatusAndTrailers()
+    {
+        await using var server = await WireTestServer.StartAsync(async context =>
+        {
+            var request = EchoRequest.Parser.ParseFrom(await Wire.ReadMessageAsync(context));
+            Wire.StartResponse(context);
+            for (var i = 0; i < request.Count; i++)
+            {
+                await Wire.WriteMessageAsync(context, new EchoReply { Text = request.Text, Index = i });
+            }
+
+            context.Response.AppendTrailer("x-count", request.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Wire.SetStatus(context, 0);
+        });
+        using var channel = server.CreateChannel();
+        using var call = new TestService.TestServiceClient(channel).ServerStream(new EchoRequest { Text = "s", Count = 5 });
+
+        var indexes = new List<int>();
+        await foreach (var reply in call.ResponseStream.ReadAllAsync().WithCancellation(CancellationToken.None))
+        {
+            indexes.Add(reply.Index);
+        }
+
+        Assert.Equal(new[] { 0, 1, 2, 3, 4 }, indexes);
+        Assert.Equal(StatusCode.OK, call.GetStatus().StatusCode);
+        Assert.Equal("5", call.GetTrailers().GetValue("x-count"));
+    }
+
+    [Fact]
+    public async Task AsyncServerStreamingCall_ErrorAfterMessages_DeliversMessagesThenThrows()
+    {
+        await using var server = await WireTestServer.StartAsync(async context =>
+        {
+            await Wire.ReadMessageAsync(context);
+            Wire.StartResponse(context);
+            await Wire.WriteMessageAsync(context, new EchoReply { Index = 0 });
+            Wire.SetStatus(context, (int)StatusCode.Aborted, "stopped");
+        });
+        using var channel = server.CreateChannel();
+        using var call = new TestService.TestServiceClient(channel).ServerStream(new EchoRequest());
+
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Bound));
+        var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Bound));
+
+        Assert.Equal(StatusCode.Aborted, ex.StatusCode);
+        Assert.Equal("stopped", ex.Status.Detail);
+    }
+
+    [Fact]
+    public async Task AsyncServerStreamingCall_DisposedEarly_ServerSeesAbort()
+    {
+        var serverAborted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await WireTestServer.StartAsync(async context =>
+        {
+            context.RequestAborted.Register(() => serverAborted.TrySetResult());
+            await Wire.ReadMessageAsync(context);
+            Wire.StartResponse(context);
+            await Wire.WriteMessageAsync(context, new EchoReply());
+            await Task.Delay(Bound, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+        });
+        using var channel = server.CreateChannel();
+        var call = new TestService.TestServiceClient(channel).ServerStream(new EchoRequest());
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Bound));
+
+        call.Dispose();
+
+        await serverAborted.Task.WaitAsync(Bound);
+        Assert.Equal(StatusCode.Cancelled, call.GetStatus().StatusCode);
+    }
+
+    [Fact]
+    public async Task AsyncServerStreamingCall_MoveNextTokenCancelled_CancelsCall()
+    {
+        await using var server = await WireTestServer.StartAsync(async context =>
+        {
+            await Wire.ReadMessageAsync(context);
+            Wire.StartResponse(context);
+            await context.Response.Body.FlushAsync();
+            await Task.Delay(Bound, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+        });
+        using var channel = server.CreateChannel();
+        using var call = new TestService.TestServiceClient(channel).ServerStream(new EchoRequest());
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(cts.Token).WaitAsync(Bound));
+
+        Assert.Equal(StatusCode.Cancelled, ex.StatusCode);
+    }
+
+    [Fact]
+    public async Task AsyncClientStreamingCall_Messages_ServerReceivesAllInOrder()
+    {
+        await using var server = await WireTestServer.StartAsync(async context =>
+        {
+            var requests = await Wire.ReadAllAsync(context, EchoRequest.Parser);
+            Wire.StartResponse(context);
+            await Wire.WriteMessageAsync(context, new EchoReply { Text = string.Join(",", requests.Select(r => r.Text)), Index = requests.Count });
+            Wire.SetStatus(context, 0);
+        });
+        using var channel = server.CreateChannel();
+        using var call = new TestService.TestServiceClient(channel).ClientStream();
+
+        foreach (var text in new[] { "a", "b", "c" })
+        {
+            await call.RequestStream.WriteAsync(new EchoRequest { Text = text }).WaitAsync(Bound);
+        }
+
+        await call.RequestStream.CompleteAsync();
+        var reply = await call.ResponseAsync.WaitAsync(Bound);
+
+        Assert.Equal("a,b,c", reply.Text);
+        Assert.Equal(3, reply.Index);
+        Assert.Equal(StatusCode.OK, call.GetStatus().StatusCode);
+    }
+
+    [Fact]
+    public async Task AsyncClientStreamingCall_WriteAfterComplete_ThrowsInvalidOperation()
+    {
+        await using var server = await WireTestServer.StartAsync(async context =>
+        {
+            await Wire.ReadAllAsync(context, EchoRequest.Parser);
+            Wire.StartResponse(context);
+            await Wire.WriteMessageAsync(context, new EchoReply());
+            Wire.SetStatus(context, 0);
+        });
+        using var channel = server.CreateChannel();
+        using var call = new TestService.TestServiceClient(channel).ClientStream();
+        await call.RequestStream.CompleteAsync();
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => call.RequestStream.WriteAsync(new EchoRequest()));
+        await call.ResponseAsync.WaitAsync(Bound);
+    }
+
+    [Fact]
+    public async Task AsyncClientStreamingCall_ServerFailsEarly_WriteThrowsRpcExceptionWithServerStatus()
+    {
+        await using var server = await WireTestServer.StartAsync(context =>
+        {
+            Wire.StartResponse(context);
+            context.Response.Headers["grpc-status"] = ((int)StatusCode.InvalidArgument).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Task.CompletedTask;
+        });
+        using var channel = server.CreateChannel();
+        using var call = new TestService.TestServiceClient(channel).ClientStream();
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync.WaitAsync(Bound));
+        var writeEx = await Assert.ThrowsAsync<RpcException>(() => call.RequestStream.WriteAsync(new EchoRequest()).WaitAsync(Bound));
+
+        Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+        Assert.Equal(StatusCode.InvalidArgument, writeEx.StatusCode);
+    }
+
+    [Fact]
+    public async Task AsyncDuplexStreamingCall_PingPong_EachReplyArrivesBeforeNextWrite()
+    {
+        await using var server = await WireTestServer.StartAsync(DuplexEchoAsync);
+        using var channel = server.CreateChannel();
+
+        await AssertPingPongAsync(channel);
+    }
+
+    [Fact]
+    public async Task AsyncDuplexStreamingCall_OverKestrelH2c_PingPongWorks()
+    {
+        await using var server = await WireTestServer.StartAsync(DuplexEchoAsync, kestrel: true);
+        using var channel = server.CreateChannel();
+
+        await AssertPingPongAsync(channel);
+    }
+
+    [Fact]
+    public async Task AsyncUnaryCall_OverKestrelH2c_RoundTripsMetadataAndUsesHttp2()
+    {
+        string? protocol = null;
+        await using var server = await WireTestServer.StartAsync(
+            async context =>
+            {
+                protocol = context.Request.Protocol;
+                var request = EchoRequest.Parser.ParseFrom(await Wire.ReadMessageAsync(context));
+                Wire.StartResponse(context);
+                context.Response.Headers["x-echo-bin"] = context.Request.Headers["x-data-bin"];
+                await Wire.WriteMessageAsync(context, new EchoReply { Text = request.Text });
+                Wire.SetStatus(context, 0);
+            },
+            kestrel: true);
+        using var channel = server.CreateChannel();
+        var bytes = Encoding.UTF8.GetBytes("binary\0value");
+        using var call = new TestService.TestServiceClient(channel).UnaryAsync(new EchoRequest { Text = "k" }, new Metadata { { "x-data-bin", bytes } });
+
+        var reply = await call.ResponseAsync.WaitAsync(Bound);
+        var headers = await call.ResponseHeadersAsync.WaitAsync(Bound);
+
+        Assert.Equal("k", reply.Text);
+        Assert.Equal("HTTP/2", protocol);
+        Assert.Equal(bytes, headers.GetValueBytes("x-echo-bin"));
+    }
+
+    [Fact]
+    public async Task AsyncUnaryCall_OverKestrelCancelled_ServerSeesAbort()
+    {
+        var serverStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var serverAborted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await WireTestServer.StartAsync(
+            async context =>
+            {
+                context.RequestAborted.Register(() => serverAborted.TrySetResult());
+                await Wire.ReadMessageAsync(context);
+                serverStarted.TrySetResult();
+                await Task.Delay(Bound, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+            },
+            kestrel: true);
+        using var channel = server.CreateChannel();
+        using var cts = new CancellationTokenSource();
+        using var call = new TestService.TestServiceClient(channel).UnaryAsync(new EchoRequest(), cancellationToken: cts.Token);
+        await serverStarted.Task.WaitAsync(Bound);
+
+        cts.Cancel();
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync.WaitAsync(Bound));
+        Assert.Equal(StatusCode.Cancelled, ex.StatusCode);
+        await serverAborted.Task.WaitAsync(Bound);
+    }
+
+    private static async Task DuplexEchoAsync(HttpContext context)
+    {
+        Wire.StartResponse(context);
+        await context.Response.Body.FlushAsync();
+        var index = 0;
+        while (index < 1000 && await Wire.ReadMessageAsync(context) is { } payload)
+        {
+            var request = EchoRequest.Parser.ParseFrom(payload);
+            await Wire.WriteMessageAsync(context, new EchoReply { Text = request.Text, Index = index++ });
+        }
+
+        Wire.SetStatus(context, 0);
+    }
+
+    private static async Task AssertPingPongAsync(GrpcChannel channel)
+    {
+        using var call = new TestService.TestServiceClient(channel).Duplex();
+        for (var i = 0; i < 3; i++)
+        {
+            await call.RequestStream.WriteAsync(new EchoRequest { Text = "ping" + i }).WaitAsync(Bound);
+            Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Bound));
+            Assert.Equal("ping" + i, call.ResponseStream.Current.Text);
+            Assert.Equal(i, call.ResponseStream.Current.Index);
+        }
+
+        await call.RequestStream.CompleteAsync();
+        Assert.False(await call.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Bound));
+        Assert.Equal(StatusCode.OK, call.GetStatus().StatusCode);
+    }
+}
