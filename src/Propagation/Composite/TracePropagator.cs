@@ -1,0 +1,388 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Propagation.Internal;
+
+namespace Propagation;
+
+/// <summary>
+/// The composite propagator: reads every configured trace-context format of a request, picks the
+/// parent by precedence, keeps disagreeing formats as links, applies the per-request trust
+/// policy, and writes the configured formats to outbound requests.
+/// </summary>
+/// <remarks>
+/// <para>
+/// <b>Precedence and conflicts.</b> <see cref="PropagationOptions.ExtractFormats"/> are read in
+/// order; the first valid context wins. Formats that carry the same trace id agree and are not
+/// reported. A format with a different trace id is kept as a <see cref="PropagationLink"/> with
+/// reason <see cref="PropagationLinkReason.FormatConflict"/> and
+/// <see cref="PropagationIssues.FormatConflict"/> is reported: never silently dropped.
+/// </para>
+/// <para>
+/// <b>Trust policy</b> (see <see cref="TrustPolicy"/>), decided per request by the host.
+/// </para>
+/// <para>
+/// <b>Health.</b> When created with a <see cref="PropagationHealth"/>, every
+/// <see cref="Extract{TCarrier}"/> records its issues there.
+/// </para>
+/// <para>Instances are immutable and thread-safe; create one per host and reuse it.</para>
+/// </remarks>
+public sealed class TracePropagator
+{
+    private readonly PropagationFormat[] _extract;
+    private readonly PropagationFormat[] _inject;
+    private readonly TraceContextFormat _traceContext = TraceContextFormat.Instance;
+    private readonly LegacyFormat _legacy;
+    private readonly B3Format _b3;
+    private readonly B3SingleFormat _b3Single;
+    private readonly string[] _fields;
+
+    /// <summary>Creates a propagator with the default <see cref="PropagationOptions"/> and no health counters.</summary>
+    public TracePropagator()
+        : this(new PropagationOptions(), health: null)
+    {
+    }
+
+    /// <summary>Creates a propagator.</summary>
+    /// <param name="options">The options; validated and copied.</param>
+    /// <param name="health">Where each extraction's issues are recorded, or <see langword="null"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The options are invalid; the message lists every error.</exception>
+    public TracePropagator(PropagationOptions options, PropagationHealth? health = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = options.Validate();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException("Invalid PropagationOptions: " + string.Join(" ", errors), nameof(options));
+        }
+
+        _extract = [.. options.ExtractFormats];
+        _inject = [.. options.InjectFormats];
+        ExtractBaggage = options.ExtractBaggage;
+        LegacyIdFormat = options.LegacyIdFormat;
+        SampledWhenUnspecified = options.SampledWhenUnspecified;
+        _legacy = new LegacyFormat(options.LegacyIdFormat, options.SampledWhenUnspecified);
+        _b3 = new B3Format(options.SampledWhenUnspecified);
+        _b3Single = new B3SingleFormat(options.SampledWhenUnspecified);
+        Health = health;
+        _fields = CollectFields();
+    }
+
+    /// <summary>Gets the trace-context formats read, in precedence order.</summary>
+    public IReadOnlyList<PropagationFormat> ExtractFormats => _extract;
+
+    /// <summary>Gets the formats written, in order.</summary>
+    public IReadOnlyList<PropagationFormat> InjectFormats => _inject;
+
+    /// <summary>Gets a value indicating whether inbound baggage is read.</summary>
+    public bool ExtractBaggage { get; }
+
+    /// <summary>Gets how the legacy pair is written.</summary>
+    public LegacyIdFormat LegacyIdFormat { get; }
+
+    /// <summary>Gets a value indicating whether contexts without a sampling decision are treated as sampled.</summary>
+    public bool SampledWhenUnspecified { get; }
+
+    /// <summary>Gets where extraction issues are recorded, or <see langword="null"/>.</summary>
+    public PropagationHealth? Health { get; }
+
+    /// <summary>Gets every header name this propagator reads or writes (each once).</summary>
+    public IReadOnlyList<string> Fields => _fields;
+
+    /// <summary>Reads the inbound context of one request and applies the trust policy.</summary>
+    /// <typeparam name="TCarrier">The carrier type.</typeparam>
+    /// <param name="carrier">The request headers or metadata; never changed.</param>
+    /// <param name="getter">A static getter for the carrier.</param>
+    /// <param name="policy">The trust policy the host decided for this request.</param>
+    /// <returns>The parent, links, baggage and issues. Never throws for wire data.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="getter"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="policy"/> is not a defined value.</exception>
+    public ExtractedContext Extract<TCarrier>(TCarrier carrier, HeaderGetter<TCarrier> getter, TrustPolicy policy = TrustPolicy.Continue)
+    {
+        ArgumentNullException.ThrowIfNull(getter);
+        if ((uint)policy > (uint)TrustPolicy.Ignore)
+        {
+            ThrowPolicy(policy);
+        }
+
+        var result = policy == TrustPolicy.Ignore ? ExtractIgnored(carrier, getter) : ExtractCore(carrier, getter, policy);
+        Health?.Record(result.Issues);
+        return result;
+    }
+
+    /// <summary>Writes a context and baggage to an outbound carrier in the configured formats.</summary>
+    /// <typeparam name="TCarrier">The carrier type.</typeparam>
+    /// <param name="context">The context of the outbound span; trace formats are skipped when it is not valid.</param>
+    /// <param name="baggage">The baggage to send, or <see langword="null"/>.</param>
+    /// <param name="carrier">The outbound headers or metadata.</param>
+    /// <param name="setter">A static setter for the carrier; it must replace existing values.</param>
+    /// <param name="scope">How much to send to this destination.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="setter"/> is <see langword="null"/>.</exception>
+    public void Inject<TCarrier>(in PropagatedContext context, Baggage? baggage, TCarrier carrier, HeaderSetter<TCarrier> setter, InjectionScope scope = InjectionScope.Full)
+    {
+        ArgumentNullException.ThrowIfNull(setter);
+        InjectCore(context, baggage, activityBaggage: null, carrier, setter, scope);
+    }
+
+    /// <summary>
+    /// Writes the context of <paramref name="activity"/> (its ids, flags and <see cref="Activity.TraceStateString"/>)
+    /// and its <see cref="Activity.Baggage"/> to an outbound carrier.
+    /// </summary>
+    /// <typeparam name="TCarrier">The carrier type.</typeparam>
+    /// <param name="activity">The outbound span.</param>
+    /// <param name="carrier">The outbound headers or metadata.</param>
+    /// <param name="setter">A static setter for the carrier; it must replace existing values.</param>
+    /// <param name="scope">How much to send to this destination.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="activity"/> or <paramref name="setter"/> is <see langword="null"/>.</exception>
+    public void Inject<TCarrier>(Activity activity, TCarrier carrier, HeaderSetter<TCarrier> setter, InjectionScope scope = InjectionScope.Full)
+    {
+        ArgumentNullException.ThrowIfNull(activity);
+        ArgumentNullException.ThrowIfNull(setter);
+        if (scope == InjectionScope.None)
+        {
+            return;
+        }
+
+        var context = PropagatedContext.FromActivity(activity);
+        InjectCore(context, baggage: null, activity.Baggage, carrier, setter, scope);
+    }
+
+    private void InjectCore<TCarrier>(
+        in PropagatedContext context,
+        Baggage? baggage,
+        IEnumerable<KeyValuePair<string, string?>>? activityBaggage,
+        TCarrier carrier,
+        HeaderSetter<TCarrier> setter,
+        InjectionScope scope)
+    {
+        switch (scope)
+        {
+            case InjectionScope.Full:
+                break;
+            case InjectionScope.TraceParentOnly:
+                if (context.IsValid)
+                {
+                    var bare = new PropagatedContext(context.TraceId, context.SpanId, context.Flags, traceState: null, context.Format);
+                    _traceContext.Inject(bare, carrier, setter);
+                }
+
+                return;
+            default:
+                return;
+        }
+
+        foreach (var format in _inject)
+        {
+            switch (format)
+            {
+                case PropagationFormat.TraceContext:
+                    _traceContext.Inject(context, carrier, setter);
+                    break;
+                case PropagationFormat.Legacy:
+                    _legacy.Inject(context, carrier, setter);
+                    break;
+                case PropagationFormat.B3:
+                    _b3.Inject(context, carrier, setter);
+                    break;
+                case PropagationFormat.B3Single:
+                    _b3Single.Inject(context, carrier, setter);
+                    break;
+                case PropagationFormat.Baggage:
+                    if (baggage is not null)
+                    {
+                        BaggageFormat.Instance.Inject(baggage, carrier, setter);
+                    }
+                    else if (activityBaggage is not null)
+                    {
+                        BaggageFormat.Instance.Inject(activityBaggage, carrier, setter);
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    private ExtractedContext ExtractCore<TCarrier>(TCarrier carrier, HeaderGetter<TCarrier> getter, TrustPolicy policy)
+    {
+        var issues = PropagationIssues.None;
+        PropagatedContext winner = default;
+        PropagationLink[]? links = null;
+        var denied = false;
+
+        foreach (var format in _extract)
+        {
+            PropagatedContext found;
+            bool ok;
+            switch (format)
+            {
+                case PropagationFormat.TraceContext:
+                    ok = _traceContext.TryExtract(carrier, getter, out found, ref issues);
+                    break;
+                case PropagationFormat.Legacy:
+                    ok = _legacy.TryExtract(carrier, getter, out found, ref issues);
+                    break;
+                case PropagationFormat.B3:
+                    var b3 = _b3.Extract(carrier, getter, out found, ref issues);
+                    ok = b3 == B3Outcome.Valid;
+                    denied |= b3 == B3Outcome.DenyOnly;
+                    break;
+                case PropagationFormat.B3Single:
+                    var single = _b3Single.Extract(carrier, getter, out found, ref issues);
+                    ok = single == B3Outcome.Valid;
+                    denied |= single == B3Outcome.DenyOnly;
+                    break;
+                default:
+                    continue;
+            }
+
+            if (!ok || !found.IsValid)
+            {
+                continue;
+            }
+
+            if (!winner.IsValid)
+            {
+                winner = found;
+            }
+            else if (found.TraceId != winner.TraceId)
+            {
+                issues |= PropagationIssues.FormatConflict;
+                links = Append(links, new PropagationLink(found, PropagationLinkReason.FormatConflict));
+            }
+        }
+
+        if (winner.IsValid && !winner.IsSampled)
+        {
+            issues |= PropagationIssues.ArrivedUnsampled;
+        }
+
+        PropagatedContext parent;
+        Baggage? baggage = null;
+        switch (policy)
+        {
+            case TrustPolicy.RestartAndLink:
+                parent = default;
+                denied = false;
+                if (winner.IsValid)
+                {
+                    issues |= PropagationIssues.RestartedByPolicy;
+                    var restarted = new PropagatedContext(winner.TraceId, winner.SpanId, winner.Flags, traceState: null, winner.Format);
+                    links = Prepend(links, new PropagationLink(restarted, PropagationLinkReason.RestartedByPolicy));
+                }
+
+                break;
+
+            case TrustPolicy.ContinueIgnoreSampling:
+                denied = false;
+                parent = winner;
+                if (winner.IsValid)
+                {
+                    issues |= PropagationIssues.SamplingIgnoredByPolicy;
+                    parent = new PropagatedContext(winner.TraceId, winner.SpanId, winner.Flags | TraceFlags.Sampled, winner.TraceState, winner.Format);
+                }
+
+                baggage = ReadBaggage(carrier, getter, ref issues);
+                break;
+
+            default:
+                parent = winner;
+                denied &= !winner.IsValid;
+                baggage = ReadBaggage(carrier, getter, ref issues);
+                break;
+        }
+
+        return new ExtractedContext(parent, winner, baggage, links, issues, policy, denied);
+    }
+
+    private ExtractedContext ExtractIgnored<TCarrier>(TCarrier carrier, HeaderGetter<TCarrier> getter)
+    {
+        // Nothing is parsed; only presence is checked so that ignoring is counted when it mattered.
+        var issues = PropagationIssues.None;
+        foreach (var name in _fields)
+        {
+            if (getter(carrier, name).Count > 0)
+            {
+                issues = PropagationIssues.IgnoredByPolicy;
+                break;
+            }
+        }
+
+        return new ExtractedContext(default, default, null, null, issues, TrustPolicy.Ignore, samplingDenied: false);
+    }
+
+    private Baggage? ReadBaggage<TCarrier>(TCarrier carrier, HeaderGetter<TCarrier> getter, ref PropagationIssues issues)
+    {
+        if (!ExtractBaggage)
+        {
+            return null;
+        }
+
+        return BaggageFormat.Instance.TryExtract(carrier, getter, out var baggage, ref issues) && !baggage.IsEmpty ? baggage : null;
+    }
+
+    private string[] CollectFields()
+    {
+        var fields = new List<string>();
+        AddFields(fields, _extract);
+        AddFields(fields, _inject);
+        if (ExtractBaggage)
+        {
+            AddFields(fields, [PropagationFormat.Baggage]);
+        }
+
+        return [.. fields];
+    }
+
+    private void AddFields(List<string> fields, PropagationFormat[] formats)
+    {
+        foreach (var format in formats)
+        {
+            IReadOnlyList<string> names = format switch
+            {
+                PropagationFormat.TraceContext => _traceContext.Fields,
+                PropagationFormat.Legacy => _legacy.Fields,
+                PropagationFormat.B3 => _b3.Fields,
+                PropagationFormat.B3Single => _b3Single.Fields,
+                PropagationFormat.Baggage => BaggageFormat.Instance.Fields,
+                _ => [],
+            };
+            foreach (var name in names)
+            {
+                if (!fields.Contains(name, StringComparer.OrdinalIgnoreCase))
+                {
+                    fields.Add(name);
+                }
+            }
+        }
+    }
+
+    private static PropagationLink[] Append(PropagationLink[]? links, PropagationLink link)
+    {
+        if (links is null)
+        {
+            return [link];
+        }
+
+        var result = new PropagationLink[links.Length + 1];
+        links.CopyTo(result, 0);
+        result[^1] = link;
+        return result;
+    }
+
+    private static PropagationLink[] Prepend(PropagationLink[]? links, PropagationLink link)
+    {
+        if (links is null)
+        {
+            return [link];
+        }
+
+        var result = new PropagationLink[links.Length + 1];
+        result[0] = link;
+        links.CopyTo(result, 1);
+        return result;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowPolicy(TrustPolicy policy) =>
+        throw new ArgumentOutOfRangeException(nameof(policy), policy, "Use Continue, ContinueIgnoreSampling, RestartAndLink or Ignore.");
+}
