@@ -27,7 +27,7 @@ public readonly struct BaggageMember : IEquatable<BaggageMember>
             throw new ArgumentException("A baggage key must be a non-empty RFC 7230 token (letters, digits and !#$%&'*+-.^_`|~).", nameof(key));
         }
 
-        if (properties is not null && !BaggageCodec.IsValidProperties(properties))
+        if (!string.IsNullOrEmpty(properties) && !BaggageCodec.IsValidProperties(properties))
         {
             throw new ArgumentException("Baggage properties must be 'name' or 'name=value' items separated by ';', with token names and unencoded baggage-octet values.", nameof(properties));
         }

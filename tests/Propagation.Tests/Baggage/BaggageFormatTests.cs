@@ -1,0 +1,292 @@
+namespace Propagation.Tests.W3C;
+
+public sealed class BaggageFormatTests
+{
+    private static readonly HeaderGetter<IDictionary<string, string>> Getter = Carriers.DictionaryGetter;
+    private static readonly HeaderSetter<IDictionary<string, string>> Setter = Carriers.DictionarySetter;
+
+    [Fact]
+    public void Fields_IsBaggage()
+    {
+        Assert.Equal(["baggage"], BaggageFormat.Instance.Fields);
+        Assert.Equal(PropagationFormat.Baggage, BaggageFormat.Instance.Format);
+    }
+
+    [Fact]
+    public void TryExtract_SpecExample_DecodesValues()
+    {
+        // W3C Baggage §3.4 example.
+        var (baggage, issues) = Extract("userId=alice,serverNode=DF%2028,isProduction=false");
+
+        Assert.Equal(PropagationIssues.None, issues);
+        Assert.Equal(3, baggage.Count);
+        Assert.Equal(new BaggageMember("userId", "alice"), baggage[0]);
+        Assert.Equal(new BaggageMember("serverNode", "DF 28"), baggage[1]);
+        Assert.Equal(new BaggageMember("isProduction", "false"), baggage[2]);
+    }
+
+    [Fact]
+    public void TryExtract_SpecExampleWithWhitespaceAndProperties_KeepsProperties()
+    {
+        // W3C Baggage §3.4: OWS around keys, values and properties.
+        var (baggage, issues) = Extract("key1 = value1;property1;property2, key2 = value2, key3=value3; propertyKey=propertyValue");
+
+        Assert.Equal(PropagationIssues.None, issues);
+        Assert.Equal(3, baggage.Count);
+        Assert.Equal(new BaggageMember("key1", "value1", "property1;property2"), baggage[0]);
+        Assert.Equal(new BaggageMember("key2", "value2"), baggage[1]);
+        Assert.Equal(new BaggageMember("key3", "value3", "propertyKey=propertyValue"), baggage[2]);
+    }
+
+    [Fact]
+    public void TryExtract_Utf8PercentEncoding_IsDecoded()
+    {
+        var (baggage, _) = Extract("city=S%C3%A3o%20Paulo,emoji=%F0%9F%98%80");
+
+        Assert.True(baggage.TryGetValue("city", out var city));
+        Assert.Equal("São Paulo", city);
+        Assert.True(baggage.TryGetValue("emoji", out var emoji));
+        Assert.Equal("\U0001F600", emoji);
+    }
+
+    [Fact]
+    public void TryExtract_InvalidUtf8Bytes_BecomeReplacementCharacter()
+    {
+        // W3C Baggage §3.2.1.2: octets that are not UTF-8 decode to U+FFFD.
+        var (baggage, issues) = Extract("k=%FF");
+
+        Assert.Equal(PropagationIssues.None, issues);
+        Assert.Equal("\uFFFD", baggage[0].Value);
+    }
+
+    [Fact]
+    public void TryExtract_EmptyValue_IsValid()
+    {
+        var (baggage, issues) = Extract("k=");
+
+        Assert.Equal(PropagationIssues.None, issues);
+        Assert.Equal(string.Empty, baggage[0].Value);
+    }
+
+    [Fact]
+    public void TryExtract_InvalidMember_IsDroppedAndTheOthersKept()
+    {
+        var (baggage, issues) = Extract("a=1,bad key=2,c=%zz,d=4");
+
+        Assert.Equal(PropagationIssues.BaggageInvalid, issues);
+        Assert.Equal(["a", "d"], baggage.Select(m => m.Key));
+    }
+
+    [Fact]
+    public void TryExtract_EmptyMembers_AreSkippedSilently()
+    {
+        var (baggage, issues) = Extract(",a=1,, ,b=2,");
+
+        Assert.Equal(PropagationIssues.None, issues);
+        Assert.Equal(2, baggage.Count);
+    }
+
+    [Fact]
+    public void TryExtract_SeveralLines_AreCombined()
+    {
+        var issues = PropagationIssues.None;
+
+        var ok = BaggageFormat.Instance.TryExtract(0, static (_, _) => new HeaderValues(["a=1,b=2", null, "c=3"]), out var baggage, ref issues);
+
+        Assert.True(ok);
+        Assert.Equal(["a", "b", "c"], baggage.Select(m => m.Key));
+    }
+
+    [Fact]
+    public void TryExtract_65Members_KeepsTheFirst64()
+    {
+        var value = string.Join(',', Enumerable.Range(0, 65).Select(i => $"k{i}=v"));
+
+        var (baggage, issues) = Extract(value);
+
+        Assert.Equal(BaggageFormat.MaxMembers, baggage.Count);
+        Assert.Equal("k63", baggage[63].Key);
+        Assert.Equal(PropagationIssues.BaggageTruncated, issues);
+    }
+
+    [Fact]
+    public void TryExtract_MemberLimit_IsOneBudgetAcrossLines()
+    {
+        var line = string.Join(',', Enumerable.Range(0, 40).Select(i => $"k{i}=v"));
+        var issues = PropagationIssues.None;
+
+        BaggageFormat.Instance.TryExtract(line, static (l, _) => new HeaderValues([l, l]), out var baggage, ref issues);
+
+        Assert.Equal(64, baggage.Count);
+        Assert.Equal(PropagationIssues.BaggageTruncated, issues);
+    }
+
+    [Fact]
+    public void TryExtract_ByteLimit_IsOneBudgetAcrossLinesAndDropsWholeMembers()
+    {
+        // Two lines of 5000 bytes each: the second member does not fit in 8192 and is dropped whole,
+        // the small member after it still fits.
+        var big1 = "a=" + new string('x', 4998);
+        var big2 = "b=" + new string('y', 4998);
+        var issues = PropagationIssues.None;
+
+        BaggageFormat.Instance.TryExtract((big1, big2), static (lines, _) => new HeaderValues([lines.big1, lines.big2 + ",c=1"]), out var baggage, ref issues);
+
+        Assert.Equal(["a", "c"], baggage.Select(m => m.Key));
+        Assert.Equal(PropagationIssues.BaggageTruncated, issues);
+    }
+
+    [Fact]
+    public void TryExtract_Exactly8192Bytes_IsKept()
+    {
+        var member1 = "a=" + new string('x', 4094); // 4096
+        var member2 = "b=" + new string('y', 4093); // 4095, plus the comma = 8192
+
+        var (baggage, issues) = Extract(member1 + "," + member2);
+
+        Assert.Equal(PropagationIssues.None, issues);
+        Assert.Equal(2, baggage.Count);
+    }
+
+    [Fact]
+    public void TryExtract_HugeInput_StopsAtTheInputBound()
+    {
+        var value = string.Join(',', Enumerable.Repeat("bad key=1", 10_000));
+
+        var (baggage, issues) = Extract(value);
+
+        Assert.True(baggage.IsEmpty);
+        Assert.Equal(PropagationIssues.BaggageInvalid | PropagationIssues.BaggageTruncated | PropagationIssues.HeaderTooLong, issues);
+    }
+
+    [Fact]
+    public void TryExtract_Absent_ReturnsEmptyWithoutIssues()
+    {
+        var issues = PropagationIssues.None;
+
+        var ok = BaggageFormat.Instance.TryExtract(new Dictionary<string, string>(), Getter, out var baggage, ref issues);
+
+        Assert.False(ok);
+        Assert.Same(Baggage.Empty, baggage);
+        Assert.Equal(PropagationIssues.None, issues);
+    }
+
+    [Fact]
+    public void Inject_Baggage_PercentEncodesValues()
+    {
+        IDictionary<string, string> carrier = new Dictionary<string, string>();
+        var baggage = Baggage.Create([
+            new BaggageMember("userId", "alice"),
+            new BaggageMember("serverNode", "DF 28"),
+            new BaggageMember("city", "São Paulo, 100%;\"x\"\\"),
+        ]);
+
+        BaggageFormat.Instance.Inject(baggage, carrier, Setter);
+
+        Assert.Equal("userId=alice,serverNode=DF%2028,city=S%C3%A3o%20Paulo%2C%20100%25%3B%22x%22%5C", carrier["baggage"]);
+    }
+
+    [Fact]
+    public void Inject_Properties_AreWrittenUnchanged()
+    {
+        IDictionary<string, string> carrier = new Dictionary<string, string>();
+
+        BaggageFormat.Instance.Inject(Baggage.Create([new BaggageMember("k", "v", "p1;p2=x")]), carrier, Setter);
+
+        Assert.Equal("k=v;p1;p2=x", carrier["baggage"]);
+    }
+
+    [Fact]
+    public void Inject_KeyValuePairs_SkipsInvalidKeysAndWritesNullAsEmpty()
+    {
+        IDictionary<string, string> carrier = new Dictionary<string, string>();
+        KeyValuePair<string, string?>[] pairs = [new("a", "1"), new("bad key", "2"), new("c", null)];
+
+        BaggageFormat.Instance.Inject(pairs, carrier, Setter);
+
+        Assert.Equal("a=1,c=", carrier["baggage"]);
+    }
+
+    [Fact]
+    public void Inject_ActivityBaggage_IsWritten()
+    {
+        using var activity = new System.Diagnostics.Activity("BaggageFormatTests.Inject_ActivityBaggage");
+        activity.AddBaggage("first", "1");
+        activity.AddBaggage("second", "two words");
+        IDictionary<string, string> carrier = new Dictionary<string, string>();
+
+        BaggageFormat.Instance.Inject(activity.Baggage, carrier, Setter);
+
+        Assert.Equal("second=two%20words,first=1", carrier["baggage"]);
+    }
+
+    [Fact]
+    public void Inject_OverLimits_DropsWholeMembers()
+    {
+        IDictionary<string, string> carrier = new Dictionary<string, string>();
+        var members = Enumerable.Range(0, 70).Select(i => new BaggageMember($"k{i}", "v"));
+
+        BaggageFormat.Instance.Inject(Baggage.Create(members), carrier, Setter);
+
+        Assert.Equal(string.Join(',', Enumerable.Range(0, 64).Select(i => $"k{i}=v")), carrier["baggage"]);
+    }
+
+    [Fact]
+    public void Inject_MemberOverByteLimit_IsDroppedAndLaterOnesKept()
+    {
+        IDictionary<string, string> carrier = new Dictionary<string, string>();
+        var baggage = Baggage.Create([
+            new BaggageMember("a", new string('x', 5000)),
+            new BaggageMember("b", new string('y', 5000)),
+            new BaggageMember("c", "1"),
+        ]);
+
+        BaggageFormat.Instance.Inject(baggage, carrier, Setter);
+
+        Assert.Equal("a=" + new string('x', 5000) + ",c=1", carrier["baggage"]);
+        Assert.True(carrier["baggage"].Length <= BaggageFormat.MaxLength);
+    }
+
+    [Fact]
+    public void Inject_Empty_WritesNothing()
+    {
+        IDictionary<string, string> carrier = new Dictionary<string, string>();
+
+        BaggageFormat.Instance.Inject(Baggage.Empty, carrier, Setter);
+        BaggageFormat.Instance.Inject(Array.Empty<KeyValuePair<string, string?>>(), carrier, Setter);
+
+        Assert.Empty(carrier);
+    }
+
+    [Fact]
+    public void Inject_NullArguments_Throw()
+    {
+        IDictionary<string, string> carrier = new Dictionary<string, string>();
+
+        Assert.Throws<ArgumentNullException>(() => BaggageFormat.Instance.Inject((Baggage)null!, carrier, Setter));
+        Assert.Throws<ArgumentNullException>(() => BaggageFormat.Instance.Inject(Baggage.Empty, carrier, null!));
+        Assert.Throws<ArgumentNullException>(() => BaggageFormat.Instance.Inject(Baggage.Empty, (IDictionary<string, string>)null!, Setter));
+    }
+
+    [Fact]
+    public void InjectThenExtract_SpecialCharacters_RoundTrip()
+    {
+        IDictionary<string, string> carrier = new Dictionary<string, string>();
+        var baggage = Baggage.Create([new BaggageMember("k", "a,b;c=d %25 é \t\r\n\0")]);
+
+        BaggageFormat.Instance.Inject(baggage, carrier, Setter);
+        var issues = PropagationIssues.None;
+        BaggageFormat.Instance.TryExtract(carrier, Getter, out var extracted, ref issues);
+
+        Assert.Equal(PropagationIssues.None, issues);
+        Assert.Equal(baggage[0], extracted[0]);
+    }
+
+    private static (Baggage Baggage, PropagationIssues Issues) Extract(string value)
+    {
+        IDictionary<string, string> carrier = new Dictionary<string, string> { ["baggage"] = value };
+        var issues = PropagationIssues.None;
+        BaggageFormat.Instance.TryExtract(carrier, Getter, out var baggage, ref issues);
+        return (baggage, issues);
+    }
+}
