@@ -1,0 +1,538 @@
+using System.Diagnostics;
+using FsCheck;
+using FsCheck.Fluent;
+
+namespace Propagation.Tests.Composite;
+
+public class TracePropagatorTests
+{
+    private const string W3CTrace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    private const string W3CSpan = "00f067aa0ba902b7";
+    private const string TraceParent = "00-" + W3CTrace + "-" + W3CSpan + "-01";
+    private const string OtherTrace = "80f198ee56343ba864fe8b2a57d3eff7";
+    private const string OtherSpan = "e457b5a2e4d86bd1";
+    private static readonly TraceId W3CTraceId = new(0x4bf92f3577b34da6, 0xa3ce929d0e0e4736);
+    private static readonly TraceId OtherTraceId = new(0x80f198ee56343ba8, 0x64fe8b2a57d3eff7);
+
+    [Fact]
+    public void Extract_TraceParentOnly_ParentIsTraceContext()
+    {
+        var headers = TestHeaders.Of(("traceparent", TraceParent), ("tracestate", "congo=t61rcWkgMzE"));
+
+        var result = new TracePropagator().Extract(headers, TestHeaders.Getter, TrustPolicy.Continue);
+
+        Assert.True(result.HasParent);
+        Assert.Equal(W3CTraceId, result.Parent.TraceId);
+        Assert.Equal(new SpanId(0x00f067aa0ba902b7), result.Parent.SpanId);
+        Assert.Equal("congo=t61rcWkgMzE", result.Parent.TraceState);
+        Assert.Equal(PropagationFormat.TraceContext, result.Format);
+        Assert.Empty(result.Links);
+        Assert.Null(result.ToActivityLinks());
+        Assert.Equal(PropagationIssues.None, result.Issues);
+    }
+
+    [Fact]
+    public void Extract_NoHeaders_ReturnsNoParentAndNoIssues()
+    {
+        var result = new TracePropagator().Extract(new TestHeaders(), TestHeaders.Getter);
+
+        Assert.False(result.HasParent);
+        Assert.Equal(PropagationFormat.None, result.Format);
+        Assert.True(result.Baggage.IsEmpty);
+        Assert.Equal(PropagationIssues.None, result.Issues);
+        Assert.Equal(default, result.ToActivityContext());
+    }
+
+    [Fact]
+    public void Extract_FormatsAgreeOnTraceId_NoConflict()
+    {
+        var headers = TestHeaders.Of(
+            ("traceparent", TraceParent),
+            ("X-Trace-ID", W3CTrace.ToUpperInvariant()),
+            ("X-Span-ID", "1111111111111111"),
+            ("b3", W3CTrace + "-" + "2222222222222222-1"));
+
+        var result = new TracePropagator().Extract(headers, TestHeaders.Getter);
+
+        Assert.Equal(PropagationFormat.TraceContext, result.Format);
+        Assert.Empty(result.Links);
+        Assert.Equal(PropagationIssues.None, result.Issues);
+    }
+
+    [Fact]
+    public void Extract_FormatsDisagree_WinnerByPrecedenceAndLoserLinked()
+    {
+        var headers = TestHeaders.Of(("traceparent", TraceParent), ("X-Trace-ID", OtherTrace), ("X-Span-ID", OtherSpan));
+
+        var result = new TracePropagator().Extract(headers, TestHeaders.Getter);
+
+        Assert.Equal(W3CTraceId, result.Parent.TraceId);
+        Assert.Equal(PropagationIssues.FormatConflict, result.Issues);
+        var link = Assert.Single(result.Links);
+        Assert.Equal(PropagationLinkReason.FormatConflict, link.Reason);
+        Assert.Equal(OtherTraceId, link.Context.TraceId);
+        Assert.Equal(PropagationFormat.Legacy, link.Context.Format);
+        var activityLink = Assert.Single(result.ToActivityLinks()!);
+        Assert.Equal(OtherTrace, activityLink.Context.TraceId.ToHexString());
+        Assert.Equal(OtherSpan, activityLink.Context.SpanId.ToHexString());
+        var tags = activityLink.Tags!.ToDictionary(t => t.Key, t => t.Value);
+        Assert.Equal("format_conflict", tags["propagation.link.reason"]);
+        Assert.Equal("legacy", tags["propagation.link.format"]);
+    }
+
+    [Fact]
+    public void Extract_ThreeDisagreeingFormats_KeepsEveryLoserInPrecedenceOrder()
+    {
+        var headers = TestHeaders.Of(
+            ("traceparent", TraceParent),
+            ("X-Trace-ID", OtherTrace),
+            ("X-Span-ID", OtherSpan),
+            ("X-B3-TraceId", "463ac35c9f6413ad"),
+            ("X-B3-SpanId", "a2fb4a1d1a96d312"));
+
+        var result = new TracePropagator().Extract(headers, TestHeaders.Getter);
+
+        Assert.Equal(PropagationFormat.TraceContext, result.Format);
+        Assert.Equal([PropagationFormat.Legacy, PropagationFormat.B3], result.Links.Select(l => l.Context.Format));
+        Assert.Equal(2, result.ToActivityLinks()!.Count());
+    }
+
+    [Fact]
+    public void Extract_CustomPrecedence_LegacyFirstWins()
+    {
+        var options = new PropagationOptions { ExtractFormats = [PropagationFormat.Legacy, PropagationFormat.TraceContext] };
+        var headers = TestHeaders.Of(("traceparent", TraceParent), ("X-Trace-ID", OtherTrace), ("X-Span-ID", OtherSpan));
+
+        var result = new TracePropagator(options).Extract(headers, TestHeaders.Getter);
+
+        Assert.Equal(OtherTraceId, result.Parent.TraceId);
+        Assert.Equal(PropagationFormat.Legacy, result.Format);
+        Assert.Equal(PropagationFormat.TraceContext, Assert.Single(result.Links).Context.Format);
+    }
+
+    [Fact]
+    public void Extract_FormatNotConfigured_IsNotRead()
+    {
+        var options = new PropagationOptions { ExtractFormats = [PropagationFormat.TraceContext] };
+        var headers = TestHeaders.Of(("X-Trace-ID", OtherTrace), ("X-Span-ID", OtherSpan));
+
+        var result = new TracePropagator(options).Extract(headers, TestHeaders.Getter);
+
+        Assert.False(result.HasParent);
+        Assert.Equal(PropagationIssues.None, result.Issues);
+    }
+
+    [Fact]
+    public void Extract_InvalidTraceParent_FallsBackToNextFormatAndReportsIt()
+    {
+        var headers = TestHeaders.Of(("traceparent", "00-zz-00f067aa0ba902b7-01"), ("b3", OtherTrace + "-" + OtherSpan + "-1"));
+
+        var result = new TracePropagator().Extract(headers, TestHeaders.Getter);
+
+        Assert.Equal(PropagationFormat.B3Single, result.Format);
+        Assert.Equal(OtherTraceId, result.Parent.TraceId);
+        Assert.True((result.Issues & PropagationIssues.TraceParentInvalid) != 0);
+        Assert.Empty(result.Links);
+    }
+
+    [Fact]
+    public void Extract_LegacyWithoutSpanId_HasSyntheticParent()
+    {
+        var headers = TestHeaders.Of(("X-Trace-ID", OtherTrace));
+
+        var result = new TracePropagator().Extract(headers, TestHeaders.Getter);
+
+        Assert.True(result.HasParent);
+        Assert.True(result.HasSyntheticParent);
+        Assert.Equal(PropagationIssues.LegacySpanIdMissing, result.Issues);
+        var parent = result.ToActivityContext();
+        Assert.Equal(OtherTrace, parent.TraceId.ToHexString());
+        Assert.Equal(ExtractedContext.CreateSyntheticParentSpanId(OtherTraceId).ToString(), parent.SpanId.ToHexString());
+        Assert.True(parent.IsRemote);
+        Assert.Equal(ActivityTraceFlags.Recorded, parent.TraceFlags);
+    }
+
+    [Fact]
+    public void Extract_ContinueUnsampled_KeepsFlagAndReportsArrivedUnsampled()
+    {
+        var headers = TestHeaders.Of(("traceparent", "00-" + W3CTrace + "-" + W3CSpan + "-00"));
+
+        var result = new TracePropagator().Extract(headers, TestHeaders.Getter, TrustPolicy.Continue);
+
+        Assert.False(result.Parent.IsSampled);
+        Assert.Equal(ActivityTraceFlags.None, result.ToActivityContext().TraceFlags);
+        Assert.Equal(PropagationIssues.ArrivedUnsampled, result.Issues);
+    }
+
+    [Fact]
+    public void Extract_ContinueIgnoreSampling_ParentSampledAndInboundKept()
+    {
+        var headers = TestHeaders.Of(("traceparent", "00-" + W3CTrace + "-" + W3CSpan + "-00"), ("tracestate", "a=1"), ("baggage", "k=v"));
+
+        var result = new TracePropagator().Extract(headers, TestHeaders.Getter, TrustPolicy.ContinueIgnoreSampling);
+
+        Assert.Equal(W3CTraceId, result.Parent.TraceId);
+        Assert.True(result.Parent.IsSampled);
+        Assert.False(result.Inbound.IsSampled);
+        Assert.Equal("a=1", result.Parent.TraceState);
+        Assert.Equal("v", Assert.Single(result.Baggage).Value);
+        Assert.Equal(PropagationIssues.SamplingIgnoredByPolicy | PropagationIssues.ArrivedUnsampled, result.Issues);
+    }
+
+    [Fact]
+    public void Extract_RestartAndLink_NewRootLinkedWithoutStateOrBaggage()
+    {
+        var headers = TestHeaders.Of(("traceparent", TraceParent), ("tracestate", "a=1"), ("baggage", "k=v"));
+
+        var result = new TracePropagator().Extract(headers, TestHeaders.Getter, TrustPolicy.RestartAndLink);
+
+        Assert.False(result.HasParent);
+        Assert.Equal(default, result.ToActivityContext());
+        Assert.True(result.Baggage.IsEmpty);
+        Assert.Equal(PropagationIssues.RestartedByPolicy, result.Issues);
+        var link = Assert.Single(result.Links);
+        Assert.Equal(PropagationLinkReason.RestartedByPolicy, link.Reason);
+        Assert.Equal(W3CTraceId, link.Context.TraceId);
+        Assert.Null(link.Context.TraceState);
+        var activityLink = Assert.Single(result.ToActivityLinks()!);
+        Assert.Null(activityLink.Context.TraceState);
+        Assert.Contains(activityLink.Tags!, t => t.Key == "propagation.link.reason" && (string?)t.Value == "restarted_by_policy");
+    }
+
+    [Fact]
+    public void Extract_RestartAndLinkWithConflict_LinksRestartFirstThenConflict()
+    {
+        var headers = TestHeaders.Of(("traceparent", TraceParent), ("X-Trace-ID", OtherTrace), ("X-Span-ID", OtherSpan));
+
+        var result = new TracePropagator().Extract(headers, TestHeaders.Getter, TrustPolicy.RestartAndLink);
+
+        Assert.Equal([PropagationLinkReason.RestartedByPolicy, PropagationLinkReason.FormatConflict], result.Links.Select(l => l.Reason));
+        Assert.Equal(PropagationIssues.RestartedByPolicy | PropagationIssues.FormatConflict, result.Issues);
+    }
+
+    [Fact]
+    public void Extract_RestartAndLinkWithoutInbound_ReportsNothing()
+    {
+        var result = new TracePropagator().Extract(new TestHeaders(), TestHeaders.Getter, TrustPolicy.RestartAndLink);
+
+        Assert.Empty(result.Links);
+        Assert.Equal(PropagationIssues.None, result.Issues);
+    }
+
+    [Fact]
+    public void Extract_Ignore_NoParentNoLinksNoBaggageAndNothingParsed()
+    {
+        var headers = TestHeaders.Of(("traceparent", "garbage"), ("X-Trace-ID", OtherTrace), ("baggage", "k=v"));
+
+        var result = new TracePropagator().Extract(headers, TestHeaders.Getter, TrustPolicy.Ignore);
+
+        Assert.False(result.HasParent);
+        Assert.False(result.Inbound.IsValid);
+        Assert.Empty(result.Links);
+        Assert.True(result.Baggage.IsEmpty);
+        Assert.Equal(PropagationIssues.IgnoredByPolicy, result.Issues);
+        Assert.Equal(TrustPolicy.Ignore, result.Policy);
+    }
+
+    [Fact]
+    public void Extract_IgnoreWithoutHeaders_ReportsNothing()
+    {
+        var result = new TracePropagator().Extract(TestHeaders.Of(("accept", "*/*")), TestHeaders.Getter, TrustPolicy.Ignore);
+
+        Assert.Equal(PropagationIssues.None, result.Issues);
+    }
+
+    [Fact]
+    public void Extract_Baggage_ReadWhenEnabledAndSkippedWhenDisabled()
+    {
+        var headers = TestHeaders.Of(("traceparent", TraceParent), ("baggage", "userId=alice,serverNode=DF%2028"));
+
+        var enabled = new TracePropagator().Extract(headers, TestHeaders.Getter);
+        var disabled = new TracePropagator(new PropagationOptions { ExtractBaggage = false }).Extract(headers, TestHeaders.Getter);
+
+        Assert.Equal(2, enabled.Baggage.Count);
+        Assert.True(enabled.Baggage.TryGetValue("serverNode", out var node));
+        Assert.Equal("DF 28", node);
+        Assert.True(disabled.Baggage.IsEmpty);
+    }
+
+    [Fact]
+    public void Extract_B3DenyOnly_SamplingDeniedUnderContinueOnly()
+    {
+        var headers = TestHeaders.Of(("b3", "0"));
+        var propagator = new TracePropagator();
+
+        var continued = propagator.Extract(headers, TestHeaders.Getter, TrustPolicy.Continue);
+        var restarted = propagator.Extract(headers, TestHeaders.Getter, TrustPolicy.RestartAndLink);
+        var ignoringSampling = propagator.Extract(headers, TestHeaders.Getter, TrustPolicy.ContinueIgnoreSampling);
+
+        Assert.True(continued.SamplingDenied);
+        Assert.False(continued.HasParent);
+        Assert.False(restarted.SamplingDenied);
+        Assert.False(ignoringSampling.SamplingDenied);
+    }
+
+    [Fact]
+    public void Extract_WithHealth_RecordsEveryRequestsIssues()
+    {
+        var health = new PropagationHealth();
+        var propagator = new TracePropagator(new PropagationOptions(), health);
+        var conflicting = TestHeaders.Of(("traceparent", TraceParent), ("X-Trace-ID", OtherTrace), ("X-Span-ID", OtherSpan));
+
+        propagator.Extract(conflicting, TestHeaders.Getter);
+        propagator.Extract(conflicting, TestHeaders.Getter, TrustPolicy.RestartAndLink);
+        propagator.Extract(new TestHeaders(), TestHeaders.Getter);
+
+        Assert.Equal(3, health.TotalRequests);
+        Assert.Equal(2, health.GetCount(PropagationIssues.FormatConflict));
+        Assert.Equal(1, health.GetCount(PropagationIssues.RestartedByPolicy));
+        Assert.Equal(0, health.GetCount(PropagationIssues.TraceParentInvalid));
+    }
+
+    [Fact]
+    public void Extract_UndefinedPolicy_Throws()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TracePropagator().Extract(new TestHeaders(), TestHeaders.Getter, (TrustPolicy)9));
+    }
+
+    [Fact]
+    public void Extract_NullGetter_Throws()
+    {
+        Assert.Throws<ArgumentNullException>(() => new TracePropagator().Extract(new TestHeaders(), null!));
+    }
+
+    [Fact]
+    public void Inject_DefaultFormats_WritesTraceContextBaggageAndLegacy()
+    {
+        var context = new PropagatedContext(W3CTraceId, new SpanId(0x00f067aa0ba902b7), TraceFlags.Sampled, "a=1", PropagationFormat.None);
+        var headers = new TestHeaders();
+
+        new TracePropagator().Inject(context, Baggage.Create([new KeyValuePair<string, string?>("k", "v")]), headers, TestHeaders.Setter);
+
+        Assert.Equal(TraceParent, headers["traceparent"]);
+        Assert.Equal("a=1", headers["tracestate"]);
+        Assert.Equal("k=v", headers["baggage"]);
+        Assert.Equal(W3CTrace, headers["X-Trace-ID"]);
+        Assert.Equal(W3CSpan, headers["X-Span-ID"]);
+        Assert.Null(headers["b3"]);
+        Assert.Null(headers["X-B3-TraceId"]);
+    }
+
+    [Fact]
+    public void Inject_TraceParentOnly_WritesOnlyTraceParent()
+    {
+        var context = new PropagatedContext(W3CTraceId, new SpanId(0x00f067aa0ba902b7), TraceFlags.Sampled, "a=1", PropagationFormat.None);
+        var headers = new TestHeaders();
+
+        new TracePropagator().Inject(context, Baggage.Create([new KeyValuePair<string, string?>("k", "v")]), headers, TestHeaders.Setter, InjectionScope.TraceParentOnly);
+
+        Assert.Equal(["traceparent"], headers.Names);
+        Assert.Equal(TraceParent, headers["traceparent"]);
+    }
+
+    [Fact]
+    public void Inject_ScopeNone_WritesNothing()
+    {
+        var context = new PropagatedContext(W3CTraceId, new SpanId(1), TraceFlags.Sampled, null, PropagationFormat.None);
+        var headers = new TestHeaders();
+
+        new TracePropagator().Inject(context, null, headers, TestHeaders.Setter, InjectionScope.None);
+
+        Assert.Empty(headers.Names);
+    }
+
+    [Fact]
+    public void Inject_B3AndUuidConfigured_WritesThoseFormats()
+    {
+        var options = new PropagationOptions
+        {
+            InjectFormats = [PropagationFormat.B3, PropagationFormat.B3Single, PropagationFormat.Legacy],
+            LegacyIdFormat = LegacyIdFormat.Uuid,
+        };
+        var context = new PropagatedContext(W3CTraceId, new SpanId(0x00f067aa0ba902b7), TraceFlags.None, null, PropagationFormat.None);
+        var headers = new TestHeaders();
+
+        new TracePropagator(options).Inject(context, null, headers, TestHeaders.Setter);
+
+        Assert.Equal(W3CTrace, headers["X-B3-TraceId"]);
+        Assert.Equal("0", headers["X-B3-Sampled"]);
+        Assert.Equal(W3CTrace + "-" + W3CSpan + "-0", headers["b3"]);
+        Assert.Equal("4bf92f35-77b3-4da6-a3ce-929d0e0e4736", headers["X-Trace-ID"]);
+        Assert.Null(headers["traceparent"]);
+    }
+
+    [Fact]
+    public void Inject_Twice_ReplacesValuesInsteadOfAppending()
+    {
+        var propagator = new TracePropagator();
+        var headers = new TestHeaders();
+        var first = new PropagatedContext(W3CTraceId, new SpanId(1), TraceFlags.Sampled, null, PropagationFormat.None);
+        var second = new PropagatedContext(W3CTraceId, new SpanId(2), TraceFlags.Sampled, null, PropagationFormat.None);
+
+        propagator.Inject(first, null, headers, TestHeaders.Setter);
+        propagator.Inject(second, null, headers, TestHeaders.Setter);
+
+        Assert.Equal(["00-" + W3CTrace + "-0000000000000002-01"], headers.GetLines("traceparent"));
+        Assert.Equal(["0000000000000002"], headers.GetLines("X-Span-ID"));
+    }
+
+    [Fact]
+    public void Inject_Activity_UsesItsContextTraceStateAndBaggage()
+    {
+        using var source = new ActivitySource(nameof(Inject_Activity_UsesItsContextTraceStateAndBaggage) + Guid.NewGuid());
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = s => ReferenceEquals(s, source),
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(listener);
+        using var activity = source.StartActivity("client")!;
+        activity.TraceStateString = "vendor=x";
+        activity.AddBaggage("tenant", "acme");
+        var headers = new TestHeaders();
+
+        new TracePropagator().Inject(activity, headers, TestHeaders.Setter);
+
+        Assert.Equal($"00-{activity.TraceId.ToHexString()}-{activity.SpanId.ToHexString()}-01", headers["traceparent"]);
+        Assert.Equal("vendor=x", headers["tracestate"]);
+        Assert.Equal("tenant=acme", headers["baggage"]);
+        Assert.Equal(activity.TraceId.ToHexString(), headers["X-Trace-ID"]);
+        Assert.Equal(activity.SpanId.ToHexString(), headers["X-Span-ID"]);
+    }
+
+    [Fact]
+    public void Constructor_InvalidOptions_ThrowsListingEveryError()
+    {
+        var options = new PropagationOptions
+        {
+            ExtractFormats = [PropagationFormat.None, PropagationFormat.Baggage],
+            InjectFormats = [PropagationFormat.Legacy, PropagationFormat.Legacy],
+            LegacyIdFormat = (LegacyIdFormat)5,
+        };
+
+        var exception = Assert.Throws<ArgumentException>(() => new TracePropagator(options));
+
+        Assert.Contains("ExtractFormats[0]", exception.Message, StringComparison.Ordinal);
+        Assert.Contains("ExtractFormats[1]", exception.Message, StringComparison.Ordinal);
+        Assert.Contains("InjectFormats[1]", exception.Message, StringComparison.Ordinal);
+        Assert.Contains("LegacyIdFormat", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Constructor_OptionsChangedLater_PropagatorUnaffected()
+    {
+        var options = new PropagationOptions();
+        var propagator = new TracePropagator(options);
+
+        options.ExtractFormats.Clear();
+        options.InjectFormats.Add(PropagationFormat.B3);
+
+        Assert.Equal([PropagationFormat.TraceContext, PropagationFormat.Legacy, PropagationFormat.B3Single, PropagationFormat.B3], propagator.ExtractFormats);
+        Assert.Equal([PropagationFormat.TraceContext, PropagationFormat.Baggage, PropagationFormat.Legacy], propagator.InjectFormats);
+    }
+
+    [Fact]
+    public void Fields_ListsEveryHeaderOnce()
+    {
+        var fields = new TracePropagator().Fields;
+
+        Assert.Equal(
+            ["traceparent", "tracestate", "X-Trace-ID", "X-Span-ID", "b3", "X-B3-TraceId", "X-B3-SpanId", "X-B3-ParentSpanId", "X-B3-Sampled", "X-B3-Flags", "baggage"],
+            fields);
+    }
+
+    [Theory]
+    [InlineData(PropagationFormat.TraceContext)]
+    [InlineData(PropagationFormat.Legacy)]
+    [InlineData(PropagationFormat.B3)]
+    [InlineData(PropagationFormat.B3Single)]
+    public void InjectThenExtract_EachFormatAlone_RoundTrips(PropagationFormat format)
+    {
+        var propagator = new TracePropagator(new PropagationOptions
+        {
+            ExtractFormats = [PropagationFormat.TraceContext, PropagationFormat.Legacy, PropagationFormat.B3Single, PropagationFormat.B3],
+            InjectFormats = [format],
+        });
+        var property = Prop.ForAll<ulong, ulong, ulong>((high, low, span) =>
+        {
+            var sampled = format == PropagationFormat.Legacy || (span & 1) == 0;
+            var context = new PropagatedContext(
+                new TraceId(high, low == 0 && high == 0 ? 1 : low),
+                new SpanId(span == 0 ? 2 : span),
+                sampled ? TraceFlags.Sampled : TraceFlags.None,
+                null,
+                PropagationFormat.None);
+            var headers = new TestHeaders();
+
+            propagator.Inject(context, null, headers, TestHeaders.Setter);
+            var result = propagator.Extract(headers, TestHeaders.Getter);
+
+            return result.Format == format
+                && result.Parent.TraceId == context.TraceId
+                && result.Parent.SpanId == context.SpanId
+                && result.Parent.IsSampled == sampled
+                && result.Links.Count == 0;
+        });
+
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(300), property);
+    }
+
+    [Fact]
+    public void InjectThenExtract_DefaultFormats_AgreeAndRoundTrip()
+    {
+        var propagator = new TracePropagator(new PropagationOptions
+        {
+            InjectFormats = [PropagationFormat.TraceContext, PropagationFormat.Baggage, PropagationFormat.Legacy, PropagationFormat.B3, PropagationFormat.B3Single],
+        });
+        var property = Prop.ForAll<ulong, ulong, ulong>((high, low, span) =>
+        {
+            var context = new PropagatedContext(
+                new TraceId(high, low == 0 && high == 0 ? 1 : low),
+                new SpanId(span == 0 ? 2 : span),
+                TraceFlags.Sampled,
+                null,
+                PropagationFormat.None);
+            var baggage = Baggage.Create([new KeyValuePair<string, string?>("n", span.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
+            var headers = new TestHeaders();
+
+            propagator.Inject(context, baggage, headers, TestHeaders.Setter);
+            var result = propagator.Extract(headers, TestHeaders.Getter);
+
+            return result.Format == PropagationFormat.TraceContext
+                && result.Parent.TraceId == context.TraceId
+                && result.Parent.SpanId == context.SpanId
+                && result.Issues == PropagationIssues.None
+                && result.Links.Count == 0
+                && result.Baggage.TryGetValue("n", out var n) && n == span.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        });
+
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(300), property);
+    }
+
+    [Fact]
+    public void Extract_RandomHeaderValues_NeverThrowsNorChangesCarrier()
+    {
+        var propagator = new TracePropagator();
+        var names = new[] { "traceparent", "tracestate", "baggage", "X-Trace-ID", "X-Span-ID", "b3", "X-B3-TraceId", "X-B3-SpanId", "X-B3-Sampled" };
+        var property = Prop.ForAll<string, string, string>((a, b, c) =>
+        {
+            var headers = new TestHeaders();
+            for (var i = 0; i < names.Length; i++)
+            {
+                headers[names[i]] = (i % 3) switch { 0 => a, 1 => b, _ => c };
+            }
+
+            var before = headers.Snapshot();
+            foreach (var policy in new[] { TrustPolicy.Continue, TrustPolicy.ContinueIgnoreSampling, TrustPolicy.RestartAndLink, TrustPolicy.Ignore })
+            {
+                var result = propagator.Extract(headers, TestHeaders.Getter, policy);
+                _ = result.ToActivityContext();
+                _ = result.ToActivityLinks();
+            }
+
+            return headers.Matches(before);
+        });
+
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(500), property);
+    }
+}
