@@ -1,0 +1,231 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
+
+namespace Propagation.Collector.Internal.Api;
+
+/// <summary>Reads and validates tracing API query parameters; remembers the first invalid one so the endpoint can
+/// answer 400 naming it. Values are bounded and never echoed back.</summary>
+internal sealed class QueryReader
+{
+    public const int MaxTextLength = 1_024;
+    public const int MaxAttributeFilters = 16;
+    public const string AttributePrefix = "attr.";
+
+    private readonly IQueryCollection _query;
+
+    public QueryReader(IQueryCollection query)
+    {
+        _query = query;
+    }
+
+    public string? InvalidParameter { get; private set; }
+
+    public string? Problem { get; private set; }
+
+    public bool IsValid => InvalidParameter is null;
+
+    public string? Text(string name)
+    {
+        if (!TryGetSingle(name, out var value))
+        {
+            return null;
+        }
+
+        if (value.Length == 0 || value.Length > MaxTextLength)
+        {
+            return Fail<string>(name, $"must be 1 to {MaxTextLength} characters long.");
+        }
+
+        return value;
+    }
+
+    public int Integer(string name, int defaultValue, int min, int max)
+    {
+        if (!TryGetSingle(name, out var value))
+        {
+            return defaultValue;
+        }
+
+        if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var result) || result < min || result > max)
+        {
+            Fail<string>(name, $"must be a whole number from {min} to {max}.");
+            return defaultValue;
+        }
+
+        return result;
+    }
+
+    public TimeSpan? Milliseconds(string name)
+    {
+        if (!TryGetSingle(name, out var value))
+        {
+            return null;
+        }
+
+        if (!double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var ms) || !double.IsFinite(ms) || ms > TimeSpan.MaxValue.TotalMilliseconds / 2)
+        {
+            Fail<string>(name, "must be a non-negative number of milliseconds.");
+            return null;
+        }
+
+        return TimeSpan.FromMilliseconds(ms);
+    }
+
+    public DateTimeOffset? Time(string name)
+    {
+        if (!TryGetSingle(name, out var value))
+        {
+            return null;
+        }
+
+        if (value.Length > 64 || !DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time))
+        {
+            Fail<string>(name, "must be an ISO 8601 date and time, e.g. 2026-01-01T12:00:00Z.");
+            return null;
+        }
+
+        return time;
+    }
+
+    public bool? Boolean(string name)
+    {
+        if (!TryGetSingle(name, out var value))
+        {
+            return null;
+        }
+
+        if (value.Equals("true", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        if (value.Equals("false", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        Fail<string>(name, "must be true or false.");
+        return null;
+    }
+
+    /// <summary>Reads one of a fixed set of case-insensitive words.</summary>
+    public T? Choice<T>(string name, ReadOnlySpan<(string Word, T Value)> choices)
+        where T : struct
+    {
+        if (!TryGetSingle(name, out var value))
+        {
+            return null;
+        }
+
+        foreach (var (word, result) in choices)
+        {
+            if (value.Equals(word, StringComparison.OrdinalIgnoreCase))
+            {
+                return result;
+            }
+        }
+
+        var words = new string[choices.Length];
+        for (var i = 0; i < words.Length; i++)
+        {
+            words[i] = choices[i].Word;
+        }
+
+        Fail<string>(name, $"must be one of: {string.Join(", ", words)}.");
+        return null;
+    }
+
+    public string? TraceId(string name)
+    {
+        if (!TryGetSingle(name, out var value))
+        {
+            return null;
+        }
+
+        return NormalizeTraceId(value) ?? Fail<string>(name, "must be 32 hexadecimal characters.");
+    }
+
+    /// <summary>Reads every <c>attr.KEY=VALUE</c> parameter.</summary>
+    public Dictionary<string, string>? Attributes()
+    {
+        Dictionary<string, string>? result = null;
+        foreach (var pair in _query)
+        {
+            if (!pair.Key.StartsWith(AttributePrefix, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var key = pair.Key[AttributePrefix.Length..];
+            if (key.Length == 0 || key.Length > 256)
+            {
+                return Fail<Dictionary<string, string>>(AttributePrefix + "*", "attribute keys must be 1 to 256 characters long.");
+            }
+
+            if (pair.Value.Count != 1 || pair.Value[0] is not { Length: > 0 and <= MaxTextLength } value)
+            {
+                return Fail<Dictionary<string, string>>(pair.Key.Length <= 256 ? pair.Key : AttributePrefix + "*", $"must be given once, 1 to {MaxTextLength} characters long.");
+            }
+
+            result ??= new Dictionary<string, string>(StringComparer.Ordinal);
+            if (result.Count >= MaxAttributeFilters)
+            {
+                return Fail<Dictionary<string, string>>(AttributePrefix + "*", $"at most {MaxAttributeFilters} attribute filters are allowed.");
+            }
+
+            result[key] = value;
+        }
+
+        return result;
+    }
+
+    /// <summary>Lowercases a 32-hex-character trace id, or returns <see langword="null"/> when it is not one.</summary>
+    public static string? NormalizeTraceId(string value)
+    {
+        if (value.Length != 32)
+        {
+            return null;
+        }
+
+        foreach (var c in value)
+        {
+            if (!char.IsAsciiHexDigit(c))
+            {
+                return null;
+            }
+        }
+
+        return value.ToLowerInvariant();
+    }
+
+    private bool TryGetSingle(string name, out string value)
+    {
+        value = string.Empty;
+        if (!_query.TryGetValue(name, out StringValues values) || values.Count == 0)
+        {
+            return false;
+        }
+
+        if (values.Count > 1)
+        {
+            Fail<string>(name, "must be given at most once.");
+            return false;
+        }
+
+        value = values[0] ?? string.Empty;
+        return true;
+    }
+
+    private T? Fail<T>(string name, string message)
+        where T : class
+    {
+        if (InvalidParameter is null)
+        {
+            InvalidParameter = name;
+            Problem = $"Query parameter '{name}' {message}";
+        }
+
+        return null;
+    }
+}

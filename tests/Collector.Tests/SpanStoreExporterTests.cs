@@ -1,0 +1,63 @@
+using System.Diagnostics;
+using OpenTelemetry;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace Propagation.Collector.Tests;
+
+public sealed class SpanStoreExporterTests
+{
+    [Fact]
+    public void Export_ThroughTracerProvider_StoresSpansWithResourceServiceName()
+    {
+        using var source = new ActivitySource("Propagation.Collector.Tests.Exporter." + Guid.NewGuid().ToString("N"));
+        var store = TestSpans.NewStore();
+        using (var provider = Sdk.CreateTracerProviderBuilder()
+            .AddSource(source.Name)
+            .SetResourceBuilder(ResourceBuilder.CreateEmpty().AddService("checkout"))
+            .AddProcessor(new SimpleActivityExportProcessor(new SpanStoreExporter(store)))
+            .Build())
+        {
+            using var parent = source.StartActivity("parent", ActivityKind.Server)!;
+            using (var child = source.StartActivity("child", ActivityKind.Client)!)
+            {
+                child.SetTag("service.name", "ignored-tag");
+                child.SetTag("http.request.header.cookie", "session=abc");
+            }
+
+            parent.Stop();
+        }
+
+        var spans = store.GetSpans();
+        Assert.Equal(2, spans.Count);
+        Assert.All(spans, s => Assert.Equal("checkout", s.ServiceName));
+        var child1 = spans.Single(s => s.Name == "child");
+        var parent1 = spans.Single(s => s.Name == "parent");
+        Assert.Equal(parent1.SpanId, child1.ParentSpanId);
+        Assert.Equal(parent1.TraceId, child1.TraceId);
+        Assert.Equal(SpanTag.RedactedValue, child1.GetAttribute("http.request.header.cookie"));
+    }
+
+    [Fact]
+    public void Export_PlaceholderResourceName_PrefersServiceNameTag()
+    {
+        using var source = new ActivitySource("Propagation.Collector.Tests.Exporter." + Guid.NewGuid().ToString("N"));
+        var store = TestSpans.NewStore();
+        using (var provider = Sdk.CreateTracerProviderBuilder()
+            .AddSource(source.Name)
+            .AddProcessor(new SimpleActivityExportProcessor(new SpanStoreExporter(store)))
+            .Build())
+        {
+            using (var tagged = source.StartActivity("tagged")!)
+            {
+                tagged.SetTag("service.name", "kernel");
+            }
+
+            using var untagged = source.StartActivity("untagged")!;
+        }
+
+        var spans = store.GetSpans();
+        Assert.Equal("kernel", spans.Single(s => s.Name == "tagged").ServiceName);
+        Assert.StartsWith("unknown_service", spans.Single(s => s.Name == "untagged").ServiceName, StringComparison.Ordinal);
+    }
+}

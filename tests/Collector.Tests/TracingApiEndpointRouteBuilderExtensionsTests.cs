@@ -1,0 +1,137 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Propagation.Collector.Tests;
+
+public sealed class TracingApiEndpointRouteBuilderExtensionsTests
+{
+    public static TheoryData<string> Endpoints() => new()
+    {
+        "status", "health", "traces/search", "traces/" + TestSpans.TraceIdOf(1), "performance/summary",
+        "performance/bottlenecks", "operations/op/analysis", "dependencies", "propagation",
+    };
+
+    [Theory]
+    [MemberData(nameof(Endpoints))]
+    public async Task MapTracingApi_Default_ServesEveryEndpointUnderDefaultPrefix(string path)
+    {
+        await using var host = await ApiTestHost.StartAsync();
+        host.Store.Add(TestSpans.Create(1, 1, name: "op"));
+
+        using var response = await host.Client.GetAsync(new Uri("/api/tracing/" + path, UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task MapTracingApi_CustomPrefix_ServesThereOnly()
+    {
+        await using var host = await ApiTestHost.StartAsync(map: e => e.MapTracingApi("/internal/traces"));
+
+        using var custom = await host.Client.GetAsync(new Uri("/internal/traces/status", UriKind.Relative));
+        using var standard = await host.Client.GetAsync(new Uri("/api/tracing/status", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, custom.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, standard.StatusCode);
+    }
+
+    [Fact]
+    public async Task MapTracingApi_NotMapped_NotExposed()
+    {
+        await using var host = await ApiTestHost.StartAsync(map: static _ => { });
+
+        using var response = await host.Client.GetAsync(new Uri("/api/tracing/status", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Theory]
+    [MemberData(nameof(Endpoints))]
+    public async Task RequireAuthorization_NoUser_Returns401(string path)
+    {
+        await using var host = await ApiTestHost.StartAsync(map: e => e.MapTracingApi().RequireAuthorization(ApiTestHost.Policy));
+
+        using var response = await host.Client.GetAsync(new Uri("/api/tracing/" + path, UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task RequireAuthorization_UserWithoutRole_Returns403()
+    {
+        await using var host = await ApiTestHost.StartAsync(map: e => e.MapTracingApi().RequireAuthorization(ApiTestHost.Policy));
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/tracing/status");
+        request.Headers.Add(ApiTestHost.UserHeader, "mallory");
+
+        using var response = await host.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task RequireAuthorization_UserWithRole_Returns200()
+    {
+        await using var host = await ApiTestHost.StartAsync(map: e => e.MapTracingApi().RequireAuthorization(ApiTestHost.Policy));
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/tracing/status");
+        request.Headers.Add(ApiTestHost.UserHeader, "alice");
+        request.Headers.Add(ApiTestHost.RoleHeader, "reader");
+
+        using var response = await host.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task MapTracingApi_ProductionWithoutPolicy_LogsWarningAtStartup()
+    {
+        await using var host = await ApiTestHost.StartAsync(environment: "Production");
+
+        var warning = Assert.Single(host.Logs.Entries, e => e.EventId.Id == 7050);
+        Assert.Equal(LogLevel.Warning, warning.Level);
+        Assert.Contains("/api/tracing", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("Production", warning.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MapTracingApi_ProductionWithPolicy_NoWarning()
+    {
+        await using var host = await ApiTestHost.StartAsync(
+            map: e => e.MapTracingApi().RequireAuthorization(ApiTestHost.Policy),
+            environment: "Production");
+
+        Assert.DoesNotContain(host.Logs.Entries, e => e.EventId.Id == 7050);
+    }
+
+    [Fact]
+    public async Task MapTracingApi_DevelopmentWithoutPolicy_NoWarning()
+    {
+        await using var host = await ApiTestHost.StartAsync(environment: "Development");
+
+        Assert.DoesNotContain(host.Logs.Entries, e => e.EventId.Id == 7050);
+    }
+
+    [Fact]
+    public async Task MapTracingApi_NoSpanStoreRegistered_ThrowsWithFix()
+    {
+        using var host = new HostBuilder()
+            .ConfigureWebHost(web => web
+                .UseTestServer()
+                .ConfigureServices(s => s.AddRouting())
+                .Configure(app =>
+                {
+                    app.UseRouting();
+                    app.UseEndpoints(e => e.MapTracingApi());
+                }))
+            .Build();
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync());
+
+        Assert.Contains("AddSpanStore", error.Message, StringComparison.Ordinal);
+    }
+}

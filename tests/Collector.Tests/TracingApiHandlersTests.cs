@@ -1,0 +1,431 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Propagation.Collector;
+using static Propagation.Collector.Tests.TestSpans;
+
+namespace Propagation.Collector.Tests;
+
+public sealed class TracingApiHandlersTests
+{
+    private const string Api = "/api/tracing/";
+
+    private static void Fill(SpanStore store)
+    {
+        // Trace 1: frontend GET / → backend GET /orders → db SELECT; trace 2: a failing backend call.
+        store.Add(Create(1, 1, name: "GET /", service: "frontend", startMs: 0, durationMs: 300, kind: ActivityKind.Server,
+            attributes: [new("http.request.method", "GET")]));
+        store.Add(Create(1, 2, parent: 1, name: "GET /orders", service: "backend", startMs: 10, durationMs: 250, kind: ActivityKind.Server,
+            attributes: [new("http.request.method", "GET"), new("http.route", "/orders")]));
+        store.Add(Create(1, 3, parent: 2, name: "SELECT orders", service: "backend", startMs: 20, durationMs: 200, kind: ActivityKind.Client,
+            attributes: [new("db.system", "postgresql"), new("peer.service", "postgres")]));
+        store.Add(Create(2, 4, name: "GET /", service: "frontend", startMs: 1_000, durationMs: 50, kind: ActivityKind.Server));
+        store.Add(Create(2, 5, parent: 4, name: "GET /orders", service: "backend", startMs: 1_010, durationMs: 30, kind: ActivityKind.Server,
+            status: ActivityStatusCode.Error, events: [new SpanEvent("exception", Origin, [new("exception.type", "System.TimeoutException"), new("exception.message", "slow db")])]));
+        store.Add(Create(3, 6, parent: 77, name: "POST /kernel", service: "kernel", startMs: 2_000, durationMs: 5, kind: ActivityKind.Server));
+    }
+
+    private static async Task<ApiTestHost> StartFilledAsync(Action<IServiceCollection>? services = null)
+    {
+        var host = await ApiTestHost.StartAsync(services: services);
+        Fill(host.Store);
+        return host;
+    }
+
+    private static string[] SpanIds(JsonElement body, string property = "spans") =>
+        [.. body.GetProperty(property).EnumerateArray().Select(s => s.GetProperty("spanId").GetString()!)];
+
+    [Fact]
+    public async Task Status_FilledStoreAndExporterSource_ReportsCountsAndDrops()
+    {
+        await using var host = await StartFilledAsync(s => s.AddSingleton<IExporterStatusSource>(new FakeExporters(stalled: false)));
+        host.Store.Add(Create(1, 100));
+
+        var (status, body) = await host.GetJsonAsync(Api + "status");
+
+        Assert.Equal(200, status);
+        var store = body.GetProperty("store");
+        Assert.Equal(7, store.GetProperty("spanCount").GetInt32());
+        Assert.Equal(3, store.GetProperty("traceCount").GetInt32());
+        Assert.Equal(0, store.GetProperty("evictedSpans").GetInt64());
+        Assert.Equal(SpanStoreOptions.DefaultMaxSpans, store.GetProperty("maxSpans").GetInt32());
+        Assert.Equal(12, body.GetProperty("exporterDroppedSpans").GetInt64());
+        Assert.Equal("otlp", body.GetProperty("exporters")[0].GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public async Task Health_NoProblems_Healthy()
+    {
+        await using var host = await StartFilledAsync();
+
+        var (status, body) = await host.GetJsonAsync(Api + "health");
+
+        Assert.Equal(200, status);
+        Assert.Equal("healthy", body.GetProperty("status").GetString());
+        Assert.Equal(6, body.GetProperty("spanCount").GetInt32());
+    }
+
+    [Fact]
+    public async Task Health_StalledExporter_Degraded()
+    {
+        await using var host = await StartFilledAsync(s => s.AddSingleton<IExporterStatusSource>(new FakeExporters(stalled: true)));
+
+        var (_, body) = await host.GetJsonAsync(Api + "health");
+
+        Assert.Equal("degraded", body.GetProperty("status").GetString());
+        Assert.Contains("otlp", body.GetProperty("problems")[0].GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("service=backend", new[] { 5, 3, 2 })]
+    [InlineData("operation=GET%20%2F", new[] { 4, 1 })]
+    [InlineData("operationPrefix=GET", new[] { 5, 4, 2, 1 })]
+    [InlineData("kind=client", new[] { 3 })]
+    [InlineData("status=error", new[] { 5 })]
+    [InlineData("error=true", new[] { 5 })]
+    [InlineData("minDurationMs=200&maxDurationMs=250", new[] { 3, 2 })]
+    [InlineData("from=2026-01-01T12:00:00.010Z&to=2026-01-01T12:00:01.010Z", new[] { 4, 3, 2 })]
+    [InlineData("attr.db.system=postgresql", new[] { 3 })]
+    [InlineData("attr.http.request.method=GET&service=frontend", new[] { 1 })]
+    [InlineData("traceId=00000000000000000000000000000002", new[] { 5, 4 })]
+    [InlineData("sortBy=duration&order=asc&limit=2", new[] { 6, 5 })]
+    [InlineData("sortBy=duration&limit=2&offset=2", new[] { 3, 4 })]
+    public async Task Search_Filters_ReturnMatchingSpans(string queryString, int[] expected)
+    {
+        await using var host = await StartFilledAsync();
+
+        var (status, body) = await host.GetJsonAsync(Api + "traces/search?" + queryString);
+
+        Assert.Equal(200, status);
+        Assert.Equal(expected.Select(SpanIdOf), SpanIds(body));
+    }
+
+    [Fact]
+    public async Task Search_Paginated_ReportsTotalAndNextOffset()
+    {
+        await using var host = await StartFilledAsync();
+
+        var (_, body) = await host.GetJsonAsync(Api + "traces/search?limit=4");
+
+        Assert.Equal(6, body.GetProperty("totalCount").GetInt32());
+        Assert.Equal(4, body.GetProperty("nextOffset").GetInt32());
+        Assert.Equal(4, body.GetProperty("spans").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Search_SpanJson_HasTypedAttributesAndMilliseconds()
+    {
+        await using var host = await StartFilledAsync();
+        host.Store.Add(Create(9, 9, name: "typed", durationMs: 1.5, attributes: [new("n", 42L), new("b", true), new("d", 0.25), new("s", "x")]));
+
+        var (_, body) = await host.GetJsonAsync(Api + "traces/search?operation=typed");
+
+        var span = body.GetProperty("spans")[0];
+        Assert.Equal(1.5, span.GetProperty("durationMs").GetDouble());
+        Assert.Equal("internal", span.GetProperty("kind").GetString());
+        Assert.Equal("unset", span.GetProperty("status").GetString());
+        var attributes = span.GetProperty("attributes");
+        Assert.Equal(42, attributes.GetProperty("n").GetInt64());
+        Assert.True(attributes.GetProperty("b").GetBoolean());
+        Assert.Equal(0.25, attributes.GetProperty("d").GetDouble());
+        Assert.Equal("x", attributes.GetProperty("s").GetString());
+    }
+
+    [Fact]
+    public async Task Search_CredentialAttribute_ReturnedRedacted()
+    {
+        await using var host = await ApiTestHost.StartAsync();
+        using var source = new TestActivitySource();
+        using (var activity = source.Source.StartActivity("login")!)
+        {
+            activity.SetTag("http.request.header.authorization", "Bearer super-secret-token");
+            activity.Stop();
+            host.Store.Add(activity, "auth");
+        }
+
+        using var response = await host.Client.GetAsync(new Uri(Api + "traces/search?service=auth", UriKind.Relative));
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.DoesNotContain("super-secret-token", text, StringComparison.Ordinal);
+        var body = JsonDocument.Parse(text).RootElement;
+        Assert.Equal(SpanTag.RedactedValue, body.GetProperty("spans")[0].GetProperty("attributes").GetProperty("http.request.header.authorization").GetString());
+    }
+
+    [Fact]
+    public async Task Search_TracesView_ReturnsTraceListItems()
+    {
+        await using var host = await StartFilledAsync();
+
+        var (status, body) = await host.GetJsonAsync(Api + "traces/search?view=traces&service=backend&sortBy=duration");
+
+        Assert.Equal(200, status);
+        Assert.Equal(2, body.GetProperty("totalCount").GetInt32());
+        var first = body.GetProperty("traces")[0];
+        Assert.Equal(TraceIdOf(1), first.GetProperty("traceId").GetString());
+        Assert.Equal("GET /", first.GetProperty("rootName").GetString());
+        Assert.Equal("frontend", first.GetProperty("rootService").GetString());
+        Assert.Equal(300, first.GetProperty("durationMs").GetDouble());
+        Assert.Equal(3, first.GetProperty("spanCount").GetInt32());
+        Assert.Equal(1, body.GetProperty("traces")[1].GetProperty("errorCount").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("limit=0", "limit")]
+    [InlineData("limit=1001", "limit")]
+    [InlineData("limit=ten", "limit")]
+    [InlineData("limit=1&limit=2", "limit")]
+    [InlineData("offset=-1", "offset")]
+    [InlineData("kind=sideways", "kind")]
+    [InlineData("status=fine", "status")]
+    [InlineData("error=maybe", "error")]
+    [InlineData("minDurationMs=-5", "minDurationMs")]
+    [InlineData("maxDurationMs=NaN", "maxDurationMs")]
+    [InlineData("minDurationMs=10&maxDurationMs=5", "minDurationMs")]
+    [InlineData("from=yesterday", "from")]
+    [InlineData("from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z", "from")]
+    [InlineData("traceId=xyz", "traceId")]
+    [InlineData("traceId=0000000000000000000000000000000g", "traceId")]
+    [InlineData("sortBy=name", "sortBy")]
+    [InlineData("order=up", "order")]
+    [InlineData("view=graph", "view")]
+    [InlineData("service=", "service")]
+    [InlineData("attr.=x", "attr.*")]
+    public async Task Search_BadParameter_Returns400NamingIt(string queryString, string parameter)
+    {
+        await using var host = await StartFilledAsync();
+
+        using var response = await host.Client.GetAsync(new Uri(Api + "traces/search?" + queryString, UriKind.Relative));
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+
+        Assert.Equal(400, (int)response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(parameter, body.GetProperty("parameter").GetString());
+        Assert.Contains(parameter.TrimEnd('*'), body.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Search_LongValue_Returns400WithoutEchoingIt()
+    {
+        await using var host = await StartFilledAsync();
+        var value = new string('q', 2_000);
+
+        using var response = await host.Client.GetAsync(new Uri(Api + "traces/search?service=" + value, UriKind.Relative));
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(400, (int)response.StatusCode);
+        Assert.DoesNotContain(value, text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Trace_Known_ReturnsSummaryAndSpans()
+    {
+        await using var host = await StartFilledAsync();
+
+        var (status, body) = await host.GetJsonAsync(Api + "traces/" + TraceIdOf(1).ToUpperInvariant());
+
+        Assert.Equal(200, status);
+        var summary = body.GetProperty("summary");
+        Assert.Equal(3, summary.GetProperty("spanCount").GetInt32());
+        Assert.Equal(300, summary.GetProperty("durationMs").GetDouble());
+        Assert.Equal(SpanIdOf(1), summary.GetProperty("rootSpanId").GetString());
+        Assert.Equal(["backend", "frontend"], summary.GetProperty("services").EnumerateArray().Select(s => s.GetString()));
+        Assert.Equal([SpanIdOf(1), SpanIdOf(2), SpanIdOf(3)], summary.GetProperty("criticalPath").EnumerateArray().Select(s => s.GetString()));
+        Assert.Equal([SpanIdOf(1), SpanIdOf(2), SpanIdOf(3)], SpanIds(body));
+    }
+
+    [Fact]
+    public async Task Trace_Orphan_ListedInSummary()
+    {
+        await using var host = await StartFilledAsync();
+
+        var (_, body) = await host.GetJsonAsync(Api + "traces/" + TraceIdOf(3));
+
+        Assert.Equal([SpanIdOf(6)], body.GetProperty("summary").GetProperty("orphanSpanIds").EnumerateArray().Select(s => s.GetString()));
+        Assert.Equal(JsonValueKind.Null, body.GetProperty("summary").GetProperty("rootSpanId").ValueKind);
+    }
+
+    [Fact]
+    public async Task Trace_Unknown_Returns404()
+    {
+        await using var host = await StartFilledAsync();
+
+        var (status, _) = await host.GetJsonAsync(Api + "traces/" + TraceIdOf(42));
+
+        Assert.Equal(404, status);
+    }
+
+    [Fact]
+    public async Task Trace_MalformedId_Returns400()
+    {
+        await using var host = await StartFilledAsync();
+
+        var (status, body) = await host.GetJsonAsync(Api + "traces/not-a-trace-id");
+
+        Assert.Equal(400, status);
+        Assert.Equal("traceId", body.GetProperty("parameter").GetString());
+    }
+
+    [Fact]
+    public async Task PerformanceSummary_FilledStore_ReportsOperationsGradesSlowAndErrors()
+    {
+        await using var host = await StartFilledAsync();
+
+        var (status, body) = await host.GetJsonAsync(Api + "performance/summary?slowThresholdMs=200");
+
+        Assert.Equal(200, status);
+        Assert.Equal(6, body.GetProperty("spanCount").GetInt32());
+        Assert.Equal(3, body.GetProperty("traceCount").GetInt32());
+        Assert.Equal(1, body.GetProperty("errorSpanCount").GetInt32());
+        Assert.Equal(4, body.GetProperty("operationCount").GetInt32());
+        var grades = body.GetProperty("gradeCounts");
+        Assert.Equal(4, grades.EnumerateObject().Sum(g => g.Value.GetInt32()));
+        Assert.Equal(3, grades.GetProperty("B").GetInt32()); // GET / (http, 300 ms), GET /orders (http, 250), SELECT (database, 200)
+        Assert.Equal(1, grades.GetProperty("A").GetInt32()); // POST /kernel (http, 5 ms)
+        Assert.Equal(["GET /", "GET /orders", "SELECT orders"], body.GetProperty("slowOperations").EnumerateArray().Select(o => o.GetProperty("name").GetString()));
+        Assert.Equal([SpanIdOf(1), SpanIdOf(2), SpanIdOf(3)], SpanIds(body, "slowestSpans"));
+        var error = body.GetProperty("recentErrors")[0];
+        Assert.Equal(SpanIdOf(5), error.GetProperty("span").GetProperty("spanId").GetString());
+        Assert.Equal("slow db", error.GetProperty("exceptions")[0].GetProperty("message").GetString());
+    }
+
+    [Theory]
+    [InlineData("performance/summary?slowThresholdMs=abc", "slowThresholdMs")]
+    [InlineData("performance/summary?limit=0", "limit")]
+    [InlineData("performance/bottlenecks?limit=101", "limit")]
+    [InlineData("operations/GET%20%2F/analysis?limit=x", "limit")]
+    [InlineData("propagation?limit=-3", "limit")]
+    public async Task AnalysisEndpoints_BadParameter_Returns400NamingIt(string path, string parameter)
+    {
+        await using var host = await StartFilledAsync();
+
+        var (status, body) = await host.GetJsonAsync(Api + path);
+
+        Assert.Equal(400, status);
+        Assert.Equal(parameter, body.GetProperty("parameter").GetString());
+    }
+
+    [Fact]
+    public async Task Bottlenecks_FilledStore_RankedWithEvidence()
+    {
+        await using var host = await StartFilledAsync();
+
+        var (status, body) = await host.GetJsonAsync(Api + "performance/bottlenecks?limit=2");
+
+        Assert.Equal(200, status);
+        Assert.Contains("p95Ms", body.GetProperty("formula").GetString(), StringComparison.Ordinal);
+        var items = body.GetProperty("bottlenecks");
+        Assert.Equal(2, items.GetArrayLength());
+
+        // GET /orders: p95 250 × 2 × (1 + 3 × 0.5) = 1250; GET /: p95 300 × 2 × 1 = 600.
+        Assert.Equal("GET /orders", items[0].GetProperty("operation").GetProperty("name").GetString());
+        Assert.Equal(1250, items[0].GetProperty("impactScore").GetDouble(), 6);
+        Assert.Equal(2.5, items[0].GetProperty("errorFactor").GetDouble(), 6);
+        Assert.Equal(1, items[0].GetProperty("rank").GetInt32());
+        Assert.Equal("GET /", items[1].GetProperty("operation").GetProperty("name").GetString());
+        Assert.Equal(600, items[1].GetProperty("impactScore").GetDouble(), 6);
+        Assert.True(items[0].GetProperty("reasons").GetArrayLength() >= 2);
+    }
+
+    [Fact]
+    public async Task OperationAnalysis_EncodedSlashInName_ReturnsStatistics()
+    {
+        await using var host = await StartFilledAsync();
+
+        var (status, body) = await host.GetJsonAsync(Api + "operations/GET%20%2Forders/analysis");
+
+        Assert.Equal(200, status);
+        Assert.Equal("GET /orders", body.GetProperty("name").GetString());
+        var operation = Assert.Single(body.GetProperty("operations").EnumerateArray());
+        Assert.Equal(2, operation.GetProperty("count").GetInt32());
+        Assert.Equal(0.5, operation.GetProperty("errorRate").GetDouble());
+        Assert.Equal(250, operation.GetProperty("p95Ms").GetDouble());
+        Assert.Equal(30, operation.GetProperty("p50Ms").GetDouble());
+        Assert.Equal("http", operation.GetProperty("operationClass").GetString());
+        Assert.Equal("B", operation.GetProperty("grade").GetString());
+        Assert.Equal([SpanIdOf(2), SpanIdOf(5)], SpanIds(body, "slowestSpans"));
+        Assert.Equal(1, body.GetProperty("errors").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task OperationAnalysis_Unknown_Returns404()
+    {
+        await using var host = await StartFilledAsync();
+
+        var (status, _) = await host.GetJsonAsync(Api + "operations/nothing/analysis");
+
+        Assert.Equal(404, status);
+    }
+
+    [Fact]
+    public async Task Dependencies_FilledStore_ReturnsEdgesAndServices()
+    {
+        await using var host = await StartFilledAsync();
+
+        var (status, body) = await host.GetJsonAsync(Api + "dependencies");
+
+        Assert.Equal(200, status);
+        Assert.Equal(["backend", "frontend", "kernel", "postgres"], body.GetProperty("services").EnumerateArray().Select(s => s.GetString()));
+        var edges = body.GetProperty("edges").EnumerateArray().ToList();
+        Assert.Equal(2, edges.Count);
+        Assert.Equal("backend", edges[0].GetProperty("caller").GetString());
+        Assert.Equal("postgres", edges[0].GetProperty("callee").GetString());
+        Assert.Equal("frontend", edges[1].GetProperty("caller").GetString());
+        Assert.Equal("backend", edges[1].GetProperty("callee").GetString());
+        Assert.Equal(2, edges[1].GetProperty("callCount").GetInt32());
+        Assert.Equal(0.5, edges[1].GetProperty("errorRate").GetDouble());
+        Assert.Equal(250, edges[1].GetProperty("p95Ms").GetDouble());
+    }
+
+    [Fact]
+    public async Task Propagation_NoHealthSource_ServesOrphansAndNullCounters()
+    {
+        await using var host = await StartFilledAsync();
+
+        var (status, body) = await host.GetJsonAsync(Api + "propagation");
+
+        Assert.Equal(200, status);
+        Assert.Equal(1, body.GetProperty("orphanSpanCount").GetInt32());
+        Assert.Equal(1, body.GetProperty("tracesWithOrphans").GetInt32());
+        Assert.Equal(1, body.GetProperty("serverSpansWithMissingParent").GetInt32());
+        Assert.Equal(SpanIdOf(6), body.GetProperty("recentOrphans")[0].GetProperty("spanId").GetString());
+        Assert.False(body.GetProperty("countersAvailable").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, body.GetProperty("formatConflicts").ValueKind);
+    }
+
+    [Fact]
+    public async Task Propagation_TwoHealthSources_SumsCounters()
+    {
+        await using var host = await StartFilledAsync(s =>
+        {
+            s.AddSingleton<IPropagationHealthSource>(new FakeHealth(new Dictionary<string, long> { ["too-long"] = 2 }, 1));
+            s.AddSingleton<IPropagationHealthSource>(new FakeHealth(new Dictionary<string, long> { ["too-long"] = 3, ["invalid-character"] = 1 }, 4));
+        });
+
+        var (_, body) = await host.GetJsonAsync(Api + "propagation");
+
+        Assert.True(body.GetProperty("countersAvailable").GetBoolean());
+        Assert.Equal(5, body.GetProperty("rejectedHeaders").GetProperty("too-long").GetInt64());
+        Assert.Equal(1, body.GetProperty("rejectedHeaders").GetProperty("invalid-character").GetInt64());
+        Assert.Equal(5, body.GetProperty("unsampledInboundRequests").GetInt64());
+        Assert.Equal(10, body.GetProperty("formatConflicts").GetInt64());
+    }
+
+    private sealed class FakeExporters(bool stalled) : IExporterStatusSource
+    {
+        public IReadOnlyList<ExporterStatus> GetExporterStatuses() =>
+        [
+            new ExporterStatus { Name = "otlp", ExportedSpans = 100, DroppedSpans = 10, IsStalled = stalled },
+            new ExporterStatus { Name = "console", ExportedSpans = 5, DroppedSpans = 2 },
+        ];
+    }
+
+    private sealed class FakeHealth(Dictionary<string, long> rejected, long unsampled) : IPropagationHealthSource
+    {
+        public PropagationHealthSnapshot GetSnapshot() => new()
+        {
+            RejectedHeaders = rejected,
+            UnsampledInboundRequests = unsampled,
+            FormatConflicts = 5,
+        };
+    }
+}
