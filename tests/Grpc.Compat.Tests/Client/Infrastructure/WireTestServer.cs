@@ -75,6 +75,12 @@ internal sealed class WireTestServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>Gets the server address.</summary>
+    public Uri Address => _address;
+
+    /// <summary>Creates a handler that reaches the server (TestServer's in-memory handler, or sockets for Kestrel).</summary>
+    public HttpMessageHandler CreateHandler() => _kestrel ? new SocketsHttpHandler() : _host.GetTestServer().CreateHandler();
+
     public GrpcChannel CreateChannel(GrpcChannelOptions? options = null)
     {
         options ??= new GrpcChannelOptions();
