@@ -43,18 +43,20 @@ public sealed class TestServiceImpl : TestService.TestServiceBase, IDisposable
             await context.WriteResponseHeadersAsync(new Metadata { { "x-initial", "1" } });
         }
 
+        if (request.Text == "ignore-deadline")
+        {
+            await IgnoreDeadlineAsync(request, responseStream);
+            return;
+        }
+
         for (var i = 0; i < request.Count; i++)
         {
-            if (request.DelayMs > 0)
-            {
-                await DelayAsync(request.DelayMs, context);
-            }
-
             await responseStream.WriteAsync(new EchoReply { Text = request.Text, Index = i, Payload = request.Payload });
         }
 
-        if (request.Count == 0 && request.DelayMs > 0)
+        if (request.DelayMs > 0)
         {
+            // After the messages: lets deadline and cancellation tests end a call that already streamed.
             await DelayAsync(request.DelayMs, context);
         }
 
@@ -135,6 +137,22 @@ public sealed class TestServiceImpl : TestService.TestServiceBase, IDisposable
         if (request.Text == "throw")
         {
             throw new InvalidOperationException("secret-detail");
+        }
+    }
+
+    private async Task IgnoreDeadlineAsync(EchoRequest request, IServerStreamWriter<EchoReply> responseStream)
+    {
+        // Deliberately ignores the call token, then tries to write after the deadline ended the call.
+        _probe.HandlerStarted.TrySetResult();
+        await Task.Delay(request.DelayMs);
+        try
+        {
+            await responseStream.WriteAsync(new EchoReply { Text = "late" });
+        }
+        catch (InvalidOperationException ex)
+        {
+            _probe.WriteAfterDeadlineFailed.TrySetResult(ex);
+            throw;
         }
     }
 
