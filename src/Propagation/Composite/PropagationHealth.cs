@@ -72,6 +72,12 @@ public sealed class PropagationHealth
     {
         Interlocked.Increment(ref _total);
         _requests?.Add(1);
+        RecordAdditional(issues);
+    }
+
+    /// <summary>Counts more issues of a request already recorded (the request is not counted again).</summary>
+    internal void RecordAdditional(PropagationIssues issues)
+    {
         var bits = (uint)issues;
         while (bits != 0)
         {

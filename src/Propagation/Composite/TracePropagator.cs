@@ -105,10 +105,18 @@ public sealed class TracePropagator
             ThrowPolicy(policy);
         }
 
-        var result = policy == TrustPolicy.Ignore ? ExtractIgnored(carrier, getter) : ExtractCore(carrier, getter, policy);
+        var result = policy == TrustPolicy.Ignore ? ExtractIgnored(carrier, getter) : ExtractCore(carrier, getter, policy, ExtractBaggage);
         Health?.Record(result.Issues);
         return result;
     }
+
+    /// <summary>Extracts trace context only (no baggage, no health recording), for adapters that read baggage separately.</summary>
+    internal ExtractedContext ExtractTraceOnly<TCarrier>(TCarrier carrier, HeaderGetter<TCarrier> getter, TrustPolicy policy) =>
+        policy == TrustPolicy.Ignore ? ExtractIgnored(carrier, getter) : ExtractCore(carrier, getter, policy, readBaggage: false);
+
+    /// <summary>Reads baggage only (no health recording); <see langword="null"/> when disabled, absent or invalid.</summary>
+    internal Baggage? ExtractBaggageOnly<TCarrier>(TCarrier carrier, HeaderGetter<TCarrier> getter, ref PropagationIssues issues) =>
+        ExtractBaggage ? ReadBaggage(carrier, getter, ref issues) : null;
 
     /// <summary>Writes a context and baggage to an outbound carrier in the configured formats.</summary>
     /// <typeparam name="TCarrier">The carrier type.</typeparam>
@@ -202,7 +210,7 @@ public sealed class TracePropagator
         }
     }
 
-    private ExtractedContext ExtractCore<TCarrier>(TCarrier carrier, HeaderGetter<TCarrier> getter, TrustPolicy policy)
+    private ExtractedContext ExtractCore<TCarrier>(TCarrier carrier, HeaderGetter<TCarrier> getter, TrustPolicy policy, bool readBaggage)
     {
         var issues = PropagationIssues.None;
         PropagatedContext winner = default;
@@ -281,13 +289,13 @@ public sealed class TracePropagator
                     parent = new PropagatedContext(winner.TraceId, winner.SpanId, winner.Flags | TraceFlags.Sampled, winner.TraceState, winner.Format);
                 }
 
-                baggage = ReadBaggage(carrier, getter, ref issues);
+                baggage = readBaggage ? ReadBaggage(carrier, getter, ref issues) : null;
                 break;
 
             default:
                 parent = winner;
                 denied &= !winner.IsValid;
-                baggage = ReadBaggage(carrier, getter, ref issues);
+                baggage = readBaggage ? ReadBaggage(carrier, getter, ref issues) : null;
                 break;
         }
 
@@ -310,13 +318,8 @@ public sealed class TracePropagator
         return new ExtractedContext(default, default, null, null, issues, TrustPolicy.Ignore, samplingDenied: false);
     }
 
-    private Baggage? ReadBaggage<TCarrier>(TCarrier carrier, HeaderGetter<TCarrier> getter, ref PropagationIssues issues)
+    private static Baggage? ReadBaggage<TCarrier>(TCarrier carrier, HeaderGetter<TCarrier> getter, ref PropagationIssues issues)
     {
-        if (!ExtractBaggage)
-        {
-            return null;
-        }
-
         return BaggageFormat.Instance.TryExtract(carrier, getter, out var baggage, ref issues) && !baggage.IsEmpty ? baggage : null;
     }
 

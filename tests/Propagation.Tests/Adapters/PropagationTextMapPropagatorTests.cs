@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using FsCheck;
+using FsCheck.Fluent;
+using OpenTelemetry.Context.Propagation;
+using Propagation.OpenTelemetry;
+using OtelBaggage = OpenTelemetry.Baggage;
+
+namespace Propagation.Tests.Adapters;
+
+public class PropagationTextMapPropagatorTests
+{
+    private static readonly Func<Dictionary<string, string>, string, IEnumerable<string>?> Getter =
+        static (carrier, name) => carrier.TryGetValue(name, out var value) ? [value] : null;
+
+    private static readonly Action<Dictionary<string, string>, string, string> Setter =
+        static (carrier, name, value) => carrier[name] = value;
+
+    private static Dictionary<string, string> Carrier(params (string Name, string Value)[] headers)
+    {
+        var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, value) in headers)
+        {
+            result[name] = value;
+        }
+
+        return result;
+    }
+
+    [Fact]
+    public void Extract_LegacyHeaders_ReturnsRemoteActivityContext()
+    {
+        var propagator = new PropagationTextMapPropagator();
+
+        var result = propagator.Extract(default, Carrier(("X-Trace-ID", "4bf92f35-77b3-4da6-a3ce-929d0e0e4736"), ("X-Span-ID", "00f067aa0ba902b7")), Getter);
+
+        Assert.Equal("4bf92f3577b34da6a3ce929d0e0e4736", result.ActivityContext.TraceId.ToHexString());
+        Assert.Equal("00f067aa0ba902b7", result.ActivityContext.SpanId.ToHexString());
+        Assert.True(result.ActivityContext.IsRemote);
+        Assert.Equal(ActivityTraceFlags.Recorded, result.ActivityContext.TraceFlags);
+    }
+
+    [Fact]
+    public void Extract_B3SingleAndBaggage_ReturnsContextAndOpenTelemetryBaggage()
+    {
+        var propagator = new PropagationTextMapPropagator();
+        var carrier = Carrier(("b3", "80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-0"), ("baggage", "userId=alice"));
+
+        var result = propagator.Extract(default, carrier, Getter);
+
+        Assert.Equal("80f198ee56343ba864fe8b2a57d3eff7", result.ActivityContext.TraceId.ToHexString());
+        Assert.Equal(ActivityTraceFlags.None, result.ActivityContext.TraceFlags);
+        Assert.Equal("alice", result.Baggage.GetBaggage("userId"));
+    }
+
+    [Fact]
+    public void Extract_ContextAlreadyValid_IsKept()
+    {
+        var existing = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded, null, isRemote: true);
+        var propagator = new PropagationTextMapPropagator();
+
+        var result = propagator.Extract(new PropagationContext(existing, default), Carrier(("X-Trace-ID", "a3ce929d0e0e4736")), Getter);
+
+        Assert.Equal(existing, result.ActivityContext);
+    }
+
+    [Fact]
+    public void Extract_InvalidHeaders_ReturnsDefaultAndCountsHealth()
+    {
+        var health = new PropagationHealth();
+        var propagator = new PropagationTextMapPropagator(new TracePropagator(new PropagationOptions(), health), TrustPolicy.Continue);
+
+        var result = propagator.Extract(default, Carrier(("X-Trace-ID", "not-an-id")), Getter);
+
+        Assert.Equal(default, result.ActivityContext);
+        Assert.Equal(1, health.GetCount(PropagationIssues.LegacyInvalid));
+    }
+
+    [Fact]
+    public void Extract_IgnorePolicy_ReturnsNothing()
+    {
+        var propagator = new PropagationTextMapPropagator(new TracePropagator(), TrustPolicy.Ignore);
+
+        var result = propagator.Extract(default, Carrier(("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")), Getter);
+
+        Assert.Equal(default, result.ActivityContext);
+    }
+
+    [Fact]
+    public void Inject_ContextAndBaggage_WritesConfiguredFormats()
+    {
+        var traceId = ActivityTraceId.CreateFromString("4bf92f3577b34da6a3ce929d0e0e4736");
+        var spanId = ActivitySpanId.CreateFromString("00f067aa0ba902b7");
+        var context = new PropagationContext(
+            new ActivityContext(traceId, spanId, ActivityTraceFlags.Recorded),
+            OtelBaggage.Create(new Dictionary<string, string> { ["tenant"] = "acme" }));
+        var carrier = new Dictionary<string, string>();
+
+        new PropagationTextMapPropagator().Inject(context, carrier, Setter);
+
+        Assert.Equal("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", carrier["traceparent"]);
+        Assert.Equal("tenant=acme", carrier["baggage"]);
+        Assert.Equal("4bf92f3577b34da6a3ce929d0e0e4736", carrier["X-Trace-ID"]);
+        Assert.Equal("00f067aa0ba902b7", carrier["X-Span-ID"]);
+    }
+
+    [Fact]
+    public void Extract_InsideOpenTelemetryComposite_AddsLegacySupportToTraceContext()
+    {
+        var composite = new CompositeTextMapPropagator(
+        [
+            new TraceContextPropagator(),
+            new PropagationTextMapPropagator(new TracePropagator(new PropagationOptions { ExtractFormats = [PropagationFormat.Legacy] }), TrustPolicy.Continue),
+        ]);
+
+        var legacyOnly = composite.Extract(default, Carrier(("X-Trace-ID", "80f198ee56343ba864fe8b2a57d3eff7"), ("X-Span-ID", "e457b5a2e4d86bd1")), Getter);
+        var both = composite.Extract(
+            default,
+            Carrier(("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"), ("X-Trace-ID", "80f198ee56343ba864fe8b2a57d3eff7")),
+            Getter);
+
+        Assert.Equal("80f198ee56343ba864fe8b2a57d3eff7", legacyOnly.ActivityContext.TraceId.ToHexString());
+        Assert.Equal("4bf92f3577b34da6a3ce929d0e0e4736", both.ActivityContext.TraceId.ToHexString());
+    }
+
+    [Fact]
+    public void Fields_ContainEveryConfiguredHeader()
+    {
+        var fields = new PropagationTextMapPropagator().Fields;
+
+        Assert.Contains("traceparent", fields);
+        Assert.Contains("x-trace-id", fields);
+        Assert.Contains("X-B3-TraceId", fields);
+        Assert.Contains("baggage", fields);
+    }
+
+    [Fact]
+    public void Constructor_UndefinedPolicy_Throws()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PropagationTextMapPropagator(new TracePropagator(), (TrustPolicy)8));
+    }
+
+    [Fact]
+    public void InjectThenExtract_AnyContext_RoundTrips()
+    {
+        var propagator = new PropagationTextMapPropagator(
+            new TracePropagator(new PropagationOptions { InjectFormats = [PropagationFormat.B3Single, PropagationFormat.Baggage] }),
+            TrustPolicy.Continue);
+        var property = Prop.ForAll<ulong, ulong, ulong>((high, low, span) =>
+        {
+            var traceId = new TraceId(high, low == 0 && high == 0 ? 1 : low).ToActivityTraceId();
+            var spanId = new SpanId(span == 0 ? 1 : span).ToActivitySpanId();
+            var flags = (span & 1) == 0 ? ActivityTraceFlags.Recorded : ActivityTraceFlags.None;
+            var carrier = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
+            propagator.Inject(new PropagationContext(new ActivityContext(traceId, spanId, flags), default), carrier, Setter);
+            var result = propagator.Extract(default, carrier, Getter);
+
+            return result.ActivityContext.TraceId == traceId && result.ActivityContext.SpanId == spanId && result.ActivityContext.TraceFlags == flags;
+        });
+
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(300), property);
+    }
+}
