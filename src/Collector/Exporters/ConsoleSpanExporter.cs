@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using System.Globalization;
+using OpenTelemetry;
+using Propagation.Collector.Internal;
+
+namespace Propagation.Collector;
+
+/// <summary>Writes one human-readable line per finished span: service, name, kind, trace, span and parent ids,
+/// duration and status.</summary>
+/// <remarks>
+/// <para>Format (one line, fields separated by single spaces):
+/// <c>[service] name (kind) trace=&lt;32 hex&gt; span=&lt;16 hex&gt; parent=&lt;16 hex or -&gt; 12.345 ms STATUS[: description]</c>,
+/// where STATUS is <c>UNSET</c>, <c>OK</c> or <c>ERROR</c>. Attributes are not written (use the JSON exporter).</para>
+/// <para>Names and descriptions are cut at 256 characters and control characters become spaces, so a span is
+/// always exactly one line. The service is the <c>service.name</c> of the tracer provider's resource.</para>
+/// </remarks>
+public sealed class ConsoleSpanExporter : BaseExporter<Activity>
+{
+    private const int MaxTextLength = 256;
+
+    private readonly TextWriter _writer;
+    private string? _serviceName;
+
+    /// <summary>Initializes a new instance of the <see cref="ConsoleSpanExporter"/> class that writes to
+    /// <see cref="Console.Out"/>.</summary>
+    public ConsoleSpanExporter()
+        : this(Console.Out)
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="ConsoleSpanExporter"/> class.</summary>
+    /// <param name="writer">Where lines are written; called from one export thread at a time.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="writer"/> is <see langword="null"/>.</exception>
+    public ConsoleSpanExporter(TextWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        _writer = writer;
+    }
+
+    /// <summary>Writes one line per span of <paramref name="batch"/>.</summary>
+    /// <param name="batch">The finished spans.</param>
+    /// <returns><see cref="ExportResult.Success"/>, or <see cref="ExportResult.Failure"/> when the writer failed.</returns>
+    public override ExportResult Export(in Batch<Activity> batch)
+    {
+        var service = _serviceName ??= ExportSpanFormat.ResolveServiceName(ParentProvider);
+        try
+        {
+            foreach (var activity in batch)
+            {
+                WriteLine(activity, service);
+            }
+
+            _writer.Flush();
+            return ExportResult.Success;
+        }
+        catch (IOException)
+        {
+            return ExportResult.Failure;
+        }
+        catch (ObjectDisposedException)
+        {
+            return ExportResult.Failure;
+        }
+    }
+
+    private void WriteLine(Activity activity, string service)
+    {
+        var writer = _writer;
+        writer.Write('[');
+        ExportSpanFormat.WriteSingleLine(writer, service, MaxTextLength);
+        writer.Write("] ");
+        ExportSpanFormat.WriteSingleLine(writer, activity.DisplayName, MaxTextLength);
+        writer.Write(" (");
+        writer.Write(ExportSpanFormat.KindName(activity.Kind));
+        writer.Write(") trace=");
+        writer.Write(activity.TraceId.ToHexString());
+        writer.Write(" span=");
+        writer.Write(activity.SpanId.ToHexString());
+        writer.Write(" parent=");
+        writer.Write(activity.ParentSpanId == default ? "-" : activity.ParentSpanId.ToHexString());
+        writer.Write(' ');
+        writer.Write(activity.Duration.TotalMilliseconds.ToString("0.000", CultureInfo.InvariantCulture));
+        writer.Write(" ms ");
+        writer.Write(ExportSpanFormat.StatusName(activity));
+        if (!string.IsNullOrEmpty(activity.StatusDescription))
+        {
+            writer.Write(": ");
+            ExportSpanFormat.WriteSingleLine(writer, activity.StatusDescription, MaxTextLength);
+        }
+
+        writer.WriteLine();
+    }
+}

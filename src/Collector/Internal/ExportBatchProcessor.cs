@@ -1,0 +1,245 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+
+namespace Propagation.Collector.Internal;
+
+/// <summary>A batching export processor with a bounded queue whose drops are counted.</summary>
+/// <remarks>
+/// <para>Why not OpenTelemetry's <c>BatchActivityExportProcessor</c>: it is bounded and drops too, but its dropped
+/// count is not public, and the status endpoint must show it. This one keeps the same contract (spec "batching
+/// processor", driven by the <c>OTEL_BSP_*</c> values) and reports every span into <see cref="ExportCounters"/>.</para>
+/// <para>A request thread only ever does <see cref="OnExport"/>: reserve a slot (one interlocked add), enqueue, and
+/// wake the worker when a batch is ready. It never waits for an exporter. When the queue is full the span is
+/// dropped and counted. One dedicated background thread per exporter exports; an exporter that hangs stalls only
+/// that thread (its queue fills and further spans are dropped and counted), and flush and shutdown stop waiting for
+/// it after their timeout.</para>
+/// </remarks>
+internal sealed class ExportBatchProcessor : BaseExportProcessor<Activity>
+{
+    private readonly ConcurrentQueue<Activity> _queue = new();
+    private readonly ExportCounters _counters;
+    private readonly int _maxBatchSize;
+    private readonly int _scheduleDelayMilliseconds;
+    private readonly ILogger _logger;
+    private readonly AutoResetEvent _wake = new(false);
+    private readonly object _progress = new();
+    private readonly Thread _worker;
+    private long _enqueued;
+    private long _completed;
+    private volatile bool _shuttingDown;
+
+    public ExportBatchProcessor(BaseExporter<Activity> exporter, ExportCounters counters, int maxBatchSize, TimeSpan scheduleDelay, ILogger logger)
+        : base(exporter)
+    {
+        _counters = counters;
+        _maxBatchSize = maxBatchSize;
+        _scheduleDelayMilliseconds = (int)Math.Clamp(scheduleDelay.TotalMilliseconds, 1, int.MaxValue);
+        _logger = logger;
+        _worker = new Thread(Run)
+        {
+            IsBackground = true,
+            Name = "Propagation span export (" + counters.Name + ")",
+        };
+        _worker.Start();
+    }
+
+    public ExportCounters Counters => _counters;
+
+    protected override void OnExport(Activity data)
+    {
+        // Runs on the thread that stopped the activity (often a request thread): never block, never throw.
+        if (!data.Recorded)
+        {
+            return;
+        }
+
+        if (_shuttingDown)
+        {
+            _counters.AddDropped(1);
+            return;
+        }
+
+        var length = _counters.TryReserveSlot();
+        if (length < 0)
+        {
+            return;
+        }
+
+        _queue.Enqueue(data);
+        Interlocked.Increment(ref _enqueued);
+        if (length == _maxBatchSize)
+        {
+            _wake.Set();
+        }
+    }
+
+    protected override bool OnForceFlush(int timeoutMilliseconds)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var target = Interlocked.Read(ref _enqueued);
+        _wake.Set();
+        if (!WaitForCompleted(target, timeoutMilliseconds, started))
+        {
+            return false;
+        }
+
+        return exporter.ForceFlush(Remaining(timeoutMilliseconds, started));
+    }
+
+    protected override bool OnShutdown(int timeoutMilliseconds)
+    {
+        var started = Stopwatch.GetTimestamp();
+        _shuttingDown = true;
+        _wake.Set();
+        var joined = _worker.Join(timeoutMilliseconds == Timeout.Infinite ? Timeout.Infinite : Remaining(timeoutMilliseconds, started));
+
+        // What the worker did not take (it hangs, or spans raced the shutdown flag) is dropped and counted.
+        var dropped = 0;
+        while (_queue.TryDequeue(out _))
+        {
+            dropped++;
+        }
+
+        if (dropped > 0)
+        {
+            _counters.ReleaseSlots(dropped);
+            _counters.AddDropped(dropped);
+            Interlocked.Add(ref _completed, dropped);
+        }
+
+        if (!joined)
+        {
+            PipelineLog.ExportShutdownTimedOut(_logger, _counters.Name);
+        }
+
+        // Called even when the worker still hangs in Export: shutting the exporter down is how its I/O is cancelled.
+        bool exporterShutDown;
+        try
+        {
+            exporterShutDown = exporter.Shutdown(timeoutMilliseconds == Timeout.Infinite ? Timeout.Infinite : Remaining(timeoutMilliseconds, started));
+        }
+#pragma warning disable CA1031 // A failing exporter must not fail the host's shutdown; it is logged.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            PipelineLog.ExporterShutdownFailed(_logger, _counters.Name, ex);
+            exporterShutDown = false;
+        }
+
+        return joined && exporterShutDown;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && !_worker.IsAlive)
+        {
+            _wake.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private static int Remaining(int timeoutMilliseconds, long started)
+    {
+        if (timeoutMilliseconds == Timeout.Infinite)
+        {
+            return Timeout.Infinite;
+        }
+
+        var elapsed = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        return (int)Math.Max(0, timeoutMilliseconds - elapsed);
+    }
+
+    private bool WaitForCompleted(long target, int timeoutMilliseconds, long started)
+    {
+        lock (_progress)
+        {
+            while (Interlocked.Read(ref _completed) < target)
+            {
+                var remaining = Remaining(timeoutMilliseconds, started);
+                if (remaining == 0 || !_worker.IsAlive)
+                {
+                    return Interlocked.Read(ref _completed) >= target;
+                }
+
+                Monitor.Wait(_progress, remaining);
+            }
+        }
+
+        return true;
+    }
+
+    private void Run()
+    {
+        // Whatever the exporters do (HTTP calls, logging) must not be traced itself.
+        using var suppress = SuppressInstrumentationScope.Begin();
+        var buffer = new Activity[_maxBatchSize];
+        while (true)
+        {
+            if (!_shuttingDown)
+            {
+                _wake.WaitOne(_scheduleDelayMilliseconds);
+            }
+
+            Drain(buffer);
+            if (_shuttingDown && _queue.IsEmpty)
+            {
+                return;
+            }
+        }
+    }
+
+    private void Drain(Activity[] buffer)
+    {
+        while (true)
+        {
+            var count = 0;
+            while (count < buffer.Length && _queue.TryDequeue(out var activity))
+            {
+                buffer[count++] = activity;
+            }
+
+            if (count == 0)
+            {
+                return;
+            }
+
+            _counters.ReleaseSlots(count);
+            Export(buffer, count);
+            Array.Clear(buffer, 0, count);
+            Interlocked.Add(ref _completed, count);
+            lock (_progress)
+            {
+                Monitor.PulseAll(_progress);
+            }
+        }
+    }
+
+    private void Export(Activity[] buffer, int count)
+    {
+        var started = Stopwatch.GetTimestamp();
+        _counters.ExportStarting();
+        bool success;
+        try
+        {
+            var batch = new Batch<Activity>(buffer, count);
+            success = exporter.Export(in batch) == ExportResult.Success;
+        }
+#pragma warning disable CA1031 // An exporter that throws is a failed batch, counted and logged; the worker goes on.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            PipelineLog.ExportThrew(_logger, _counters.Name, ex);
+            success = false;
+        }
+
+        var timedOut = Stopwatch.GetElapsedTime(started) > _counters.ExportTimeout;
+        _counters.ExportFinished(count, success, timedOut);
+        if (!success)
+        {
+            PipelineLog.ExportFailed(_logger, _counters.Name, count);
+        }
+    }
+}

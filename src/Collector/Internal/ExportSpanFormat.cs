@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using OpenTelemetry;
+
+namespace Propagation.Collector.Internal;
+
+/// <summary>What the console and JSON exporters share: names of kinds and statuses, the resource's service name,
+/// and keeping text on one line.</summary>
+internal static class ExportSpanFormat
+{
+    public const string UnknownService = "unknown_service";
+    private const string ServiceNameKey = "service.name";
+    private const string OtelStatusCodeTag = "otel.status_code";
+
+    public static string KindName(ActivityKind kind) => kind switch
+    {
+        ActivityKind.Server => "server",
+        ActivityKind.Client => "client",
+        ActivityKind.Producer => "producer",
+        ActivityKind.Consumer => "consumer",
+        _ => "internal",
+    };
+
+    /// <summary>The span's status as the OpenTelemetry names it (UNSET, OK, ERROR), from <see cref="Activity.Status"/>
+    /// or, when that is unset, from the <c>otel.status_code</c> tag some libraries still set.</summary>
+    public static string StatusName(Activity activity)
+    {
+        switch (activity.Status)
+        {
+            case ActivityStatusCode.Ok:
+                return "OK";
+            case ActivityStatusCode.Error:
+                return "ERROR";
+        }
+
+        return activity.GetTagItem(OtelStatusCodeTag) switch
+        {
+            string s when string.Equals(s, "ERROR", StringComparison.OrdinalIgnoreCase) => "ERROR",
+            string s when string.Equals(s, "OK", StringComparison.OrdinalIgnoreCase) => "OK",
+            _ => "UNSET",
+        };
+    }
+
+    /// <summary>The <c>service.name</c> of the provider's resource, or <c>unknown_service</c>.</summary>
+    public static string ResolveServiceName(BaseProvider? provider)
+    {
+        if (provider is not null)
+        {
+            foreach (var attribute in provider.GetResource().Attributes)
+            {
+                if (string.Equals(attribute.Key, ServiceNameKey, StringComparison.Ordinal) && attribute.Value is string name && name.Length > 0)
+                {
+                    return name;
+                }
+            }
+        }
+
+        return UnknownService;
+    }
+
+    /// <summary>Writes <paramref name="value"/> with control characters (line breaks) replaced by spaces and at most
+    /// <paramref name="maxLength"/> characters, so one span stays one line.</summary>
+    public static void WriteSingleLine(TextWriter writer, string value, int maxLength)
+    {
+        var span = value.AsSpan(0, Math.Min(value.Length, maxLength));
+        var start = 0;
+        for (var i = 0; i < span.Length; i++)
+        {
+            if (char.IsControl(span[i]))
+            {
+                writer.Write(span[start..i]);
+                writer.Write(' ');
+                start = i + 1;
+            }
+        }
+
+        writer.Write(span[start..]);
+        if (value.Length > maxLength)
+        {
+            writer.Write("...");
+        }
+    }
+}

@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Logging;
+
+namespace Propagation.Collector.Internal;
+
+/// <summary>Log messages of the tracing pipeline (event ids 7100–7149).</summary>
+internal static partial class PipelineLog
+{
+    [LoggerMessage(EventId = 7100, Level = LogLevel.Information, Message = "Tracing pipeline started for service '{ServiceName}': sampler {Sampler}, exporters [{Exporters}].")]
+    public static partial void Started(ILogger logger, string serviceName, string sampler, string exporters);
+
+    [LoggerMessage(EventId = 7101, Level = LogLevel.Information, Message = "Tracing pipeline is turned off (Enabled = false or OTEL_SDK_DISABLED=true); no spans are sampled or exported by it.")]
+    public static partial void Disabled(ILogger logger);
+
+    [LoggerMessage(EventId = 7103, Level = LogLevel.Warning, Message = "Tracing pipeline did not finish flushing within {TimeoutMilliseconds} ms at shutdown; unexported spans are lost.")]
+    public static partial void FlushTimedOut(ILogger logger, int timeoutMilliseconds);
+
+    [LoggerMessage(EventId = 7104, Level = LogLevel.Warning, Message = "Exporter '{Exporter}' failed a batch of {Count} spans.")]
+    public static partial void ExportFailed(ILogger logger, string exporter, int count);
+
+    [LoggerMessage(EventId = 7105, Level = LogLevel.Warning, Message = "Exporter '{Exporter}' threw while exporting.")]
+    public static partial void ExportThrew(ILogger logger, string exporter, Exception exception);
+
+    [LoggerMessage(EventId = 7106, Level = LogLevel.Warning, Message = "Exporter '{Exporter}' was still exporting when the shutdown timeout expired; its remaining spans were dropped.")]
+    public static partial void ExportShutdownTimedOut(ILogger logger, string exporter);
+
+    [LoggerMessage(EventId = 7107, Level = LogLevel.Warning, Message = "Exporter '{Exporter}' threw while shutting down.")]
+    public static partial void ExporterShutdownFailed(ILogger logger, string exporter, Exception exception);
+
+    [LoggerMessage(EventId = 7108, Level = LogLevel.Information, Message = "Tracing pipeline stopped: {Exported} spans exported, {Dropped} dropped, {Failed} failed.")]
+    public static partial void Stopped(ILogger logger, long exported, long dropped, long failed);
+}

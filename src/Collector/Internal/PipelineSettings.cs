@@ -1,0 +1,477 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Trace;
+
+namespace Propagation.Collector.Internal;
+
+/// <summary>The pipeline's effective settings: <see cref="TracingPipelineOptions"/> merged with the <c>OTEL_*</c>
+/// configuration keys and the defaults, validated once.</summary>
+/// <remarks>Precedence: a value set in code, then configuration, then the default. Cold path (start-up only).</remarks>
+internal sealed class PipelineSettings
+{
+    public const string UnknownServiceName = "unknown_service";
+    public const string AspNetCoreSource = "Microsoft.AspNetCore";
+    public const string HttpClientSource = "System.Net.Http";
+    private const string GrpcDefaultEndpoint = "http://localhost:4317";
+    private const string HttpDefaultEndpoint = "http://localhost:4318/v1/traces";
+    private const string TracesPath = "v1/traces";
+    private const int MaxNameLength = 64;
+
+    private static readonly string[] BuiltInExporters =
+        [TracingExporterNames.Otlp, TracingExporterNames.Console, TracingExporterNames.Json, TracingExporterNames.Store];
+
+    public bool Enabled { get; private init; }
+
+    public string ServiceName { get; private init; } = UnknownServiceName;
+
+    public IReadOnlyList<KeyValuePair<string, object>> ResourceAttributes { get; private init; } = [];
+
+    public IReadOnlyList<string> Sources { get; private init; } = [];
+
+    public Sampler Sampler { get; private init; } = null!;
+
+    public string SamplerDescription { get; private init; } = string.Empty;
+
+    /// <summary>Gets the selected exporter names, normalized (lowercase built-ins, custom names as registered), in order.</summary>
+    public IReadOnlyList<string> Exporters { get; private init; } = [];
+
+    public int MaxQueueSize { get; private init; }
+
+    public int MaxExportBatchSize { get; private init; }
+
+    public TimeSpan ScheduleDelay { get; private init; }
+
+    public TimeSpan ExportTimeout { get; private init; }
+
+    public TimeSpan ShutdownTimeout { get; private init; }
+
+    public bool ExportUnownedSpans { get; private init; }
+
+    public Uri OtlpEndpoint { get; private init; } = null!;
+
+    public OtlpExportProtocol OtlpProtocol { get; private init; }
+
+    public string? OtlpHeaders { get; private init; }
+
+    public int OtlpTimeoutMilliseconds { get; private init; }
+
+    /// <summary>Resolves and validates; every problem is added to <paramref name="errors"/>.</summary>
+    /// <returns>The settings, or <see langword="null"/> when <paramref name="errors"/> got at least one entry.</returns>
+    public static PipelineSettings? Resolve(TracingPipelineOptions options, IConfiguration configuration, string? applicationName, List<string> errors)
+    {
+        var before = errors.Count;
+        var enabled = options.Enabled && !ReadBool(configuration, PipelineConfigurationKeys.SdkDisabled, errors);
+
+        var resourceAttributes = ParseResourceAttributes(Read(configuration, PipelineConfigurationKeys.ResourceAttributes), errors, out var resourceServiceName);
+        var serviceName = FirstNonBlank(options.ServiceName, Read(configuration, PipelineConfigurationKeys.ServiceName), resourceServiceName, applicationName) ?? UnknownServiceName;
+
+        var sources = new List<string>();
+        AddSources(sources, options.PropagationSources, nameof(options.PropagationSources), errors);
+        if (options.ListenToAspNetCore)
+        {
+            sources.Add(AspNetCoreSource);
+        }
+
+        if (options.ListenToHttpClient)
+        {
+            sources.Add(HttpClientSource);
+        }
+
+        AddSources(sources, options.Sources, nameof(options.Sources), errors);
+
+        var samplerFromCode = options.Sampler is not null;
+        var samplerName = samplerFromCode ? options.Sampler : Read(configuration, PipelineConfigurationKeys.Sampler);
+        var samplerArgument = options.SamplerArgument ?? Read(configuration, PipelineConfigurationKeys.SamplerArgument);
+        if (!PipelineSamplerParser.TryParse(samplerName, samplerArgument, out var sampler, out var samplerDescription, out var samplerError))
+        {
+            errors.Add(samplerError!);
+        }
+
+        IReadOnlyList<string> exporters;
+        if (options.Exporters is not null)
+        {
+            exporters = ParseExporters(options.Exporters, nameof(TracingPipelineOptions.Exporters), options, errors);
+        }
+        else if (Read(configuration, PipelineConfigurationKeys.Exporters) is { } configured)
+        {
+            exporters = ParseExporters(configured.Split(','), PipelineConfigurationKeys.Exporters, options, errors);
+        }
+        else
+        {
+            exporters = [TracingExporterNames.Store];
+        }
+
+        var maxQueueSize = options.MaxQueueSize ?? ReadInt(configuration, PipelineConfigurationKeys.MaxQueueSize, errors) ?? TracingPipelineOptions.DefaultMaxQueueSize;
+        var maxBatchSize = options.MaxExportBatchSize ?? ReadInt(configuration, PipelineConfigurationKeys.MaxExportBatchSize, errors) ?? TracingPipelineOptions.DefaultMaxExportBatchSize;
+        var scheduleDelay = options.ScheduleDelay ?? ReadMilliseconds(configuration, PipelineConfigurationKeys.ScheduleDelay, errors) ?? TimeSpan.FromMilliseconds(TracingPipelineOptions.DefaultScheduleDelayMilliseconds);
+        var exportTimeout = options.ExportTimeout ?? ReadMilliseconds(configuration, PipelineConfigurationKeys.ExportTimeout, errors) ?? TimeSpan.FromMilliseconds(TracingPipelineOptions.DefaultExportTimeoutMilliseconds);
+        RequirePositive(maxQueueSize, nameof(options.MaxQueueSize), PipelineConfigurationKeys.MaxQueueSize, errors);
+        RequirePositive(maxBatchSize, nameof(options.MaxExportBatchSize), PipelineConfigurationKeys.MaxExportBatchSize, errors);
+        if (maxQueueSize > 0 && maxBatchSize > maxQueueSize)
+        {
+            errors.Add($"{nameof(options.MaxExportBatchSize)} ({maxBatchSize}) must not exceed {nameof(options.MaxQueueSize)} ({maxQueueSize}); see {PipelineConfigurationKeys.MaxExportBatchSize} and {PipelineConfigurationKeys.MaxQueueSize}.");
+        }
+
+        RequirePositive(scheduleDelay, nameof(options.ScheduleDelay), PipelineConfigurationKeys.ScheduleDelay, errors);
+        RequirePositive(exportTimeout, nameof(options.ExportTimeout), PipelineConfigurationKeys.ExportTimeout, errors);
+        RequirePositive(options.ShutdownTimeout, nameof(options.ShutdownTimeout), null, errors);
+
+        // OTLP settings are validated only when OTLP is selected: a stale endpoint variable must not stop an app
+        // that exports elsewhere.
+        Uri? otlpEndpoint = null;
+        var otlpProtocol = OtlpExportProtocol.Grpc;
+        string? otlpHeaders = null;
+        var otlpTimeout = TracingPipelineOptions.DefaultOtlpTimeoutMilliseconds;
+        if (Contains(exporters, TracingExporterNames.Otlp) && !options.CustomExporters.ContainsKey(TracingExporterNames.Otlp))
+        {
+            otlpProtocol = ParseProtocol(configuration, errors);
+            otlpEndpoint = ResolveEndpoint(configuration, otlpProtocol, errors);
+            otlpHeaders = ReadHeaders(configuration, errors);
+            otlpTimeout = ReadInt(configuration, PipelineConfigurationKeys.OtlpTracesTimeout, errors)
+                ?? ReadInt(configuration, PipelineConfigurationKeys.OtlpTimeout, errors)
+                ?? TracingPipelineOptions.DefaultOtlpTimeoutMilliseconds;
+            RequirePositive(otlpTimeout, "OTLP timeout", PipelineConfigurationKeys.OtlpTimeout, errors);
+        }
+
+        if (errors.Count > before)
+        {
+            return null;
+        }
+
+        return new PipelineSettings
+        {
+            Enabled = enabled,
+            ServiceName = serviceName,
+            ResourceAttributes = resourceAttributes,
+            Sources = sources,
+            Sampler = sampler,
+            SamplerDescription = samplerDescription,
+            Exporters = exporters,
+            MaxQueueSize = maxQueueSize,
+            MaxExportBatchSize = maxBatchSize,
+            ScheduleDelay = scheduleDelay,
+            ExportTimeout = exportTimeout,
+            ShutdownTimeout = options.ShutdownTimeout,
+            ExportUnownedSpans = options.ExportUnownedSpans,
+            OtlpEndpoint = otlpEndpoint ?? new Uri(GrpcDefaultEndpoint),
+            OtlpProtocol = otlpProtocol,
+            OtlpHeaders = otlpHeaders,
+            OtlpTimeoutMilliseconds = otlpTimeout,
+        };
+    }
+
+    /// <summary>Maps the OTLP settings onto the SDK's options (every property set explicitly, so nothing the SDK
+    /// would read from the process environment is left in effect for these).</summary>
+    public void ApplyTo(OtlpExporterOptions options)
+    {
+        options.Protocol = OtlpProtocol;
+        options.Endpoint = OtlpEndpoint;
+        options.Headers = OtlpHeaders;
+        options.TimeoutMilliseconds = OtlpTimeoutMilliseconds;
+    }
+
+    private static List<string> ParseExporters(IEnumerable<string> names, string origin, TracingPipelineOptions options, List<string> errors)
+    {
+        var result = new List<string>();
+        var sawNone = false;
+        foreach (var raw in names)
+        {
+            var name = raw?.Trim();
+            if (string.IsNullOrEmpty(name))
+            {
+                continue;
+            }
+
+            if (string.Equals(name, TracingExporterNames.None, StringComparison.OrdinalIgnoreCase))
+            {
+                sawNone = true;
+                continue;
+            }
+
+            string? normalized = null;
+            foreach (var custom in options.CustomExporters.Keys)
+            {
+                if (string.Equals(custom, name, StringComparison.OrdinalIgnoreCase))
+                {
+                    normalized = custom;
+                }
+            }
+
+            foreach (var builtIn in BuiltInExporters)
+            {
+                if (normalized is null && string.Equals(builtIn, name, StringComparison.OrdinalIgnoreCase))
+                {
+                    normalized = builtIn;
+                }
+            }
+
+            if (normalized is null)
+            {
+                var known = string.Join(", ", BuiltInExporters.Concat(options.CustomExporters.Keys).Append(TracingExporterNames.None));
+                errors.Add($"{origin}: exporter '{Shorten(name)}' is unknown; use a comma-separated list of: {known}.");
+                continue;
+            }
+
+            if (!Contains(result, normalized))
+            {
+                result.Add(normalized);
+            }
+        }
+
+        if (sawNone && result.Count > 0)
+        {
+            errors.Add($"{origin}: 'none' cannot be combined with other exporters.");
+        }
+
+        return result;
+    }
+
+    private static OtlpExportProtocol ParseProtocol(IConfiguration configuration, List<string> errors)
+    {
+        var key = PipelineConfigurationKeys.OtlpTracesProtocol;
+        var value = Read(configuration, key);
+        if (value is null)
+        {
+            key = PipelineConfigurationKeys.OtlpProtocol;
+            value = Read(configuration, key);
+        }
+
+        switch (value?.Trim().ToLowerInvariant())
+        {
+            case null:
+            case "grpc":
+                return OtlpExportProtocol.Grpc;
+            case "http/protobuf":
+                return OtlpExportProtocol.HttpProtobuf;
+            default:
+                errors.Add($"{key} '{Shorten(value!)}' is not supported; use 'grpc' or 'http/protobuf'.");
+                return OtlpExportProtocol.Grpc;
+        }
+    }
+
+    private static Uri? ResolveEndpoint(IConfiguration configuration, OtlpExportProtocol protocol, List<string> errors)
+    {
+        // Spec: the signal-specific variable is used as is; the base one gets "v1/traces" appended for HTTP.
+        if (Read(configuration, PipelineConfigurationKeys.OtlpTracesEndpoint) is { } traces)
+        {
+            return ParseEndpoint(traces, PipelineConfigurationKeys.OtlpTracesEndpoint, errors);
+        }
+
+        if (Read(configuration, PipelineConfigurationKeys.OtlpEndpoint) is { } baseEndpoint)
+        {
+            var uri = ParseEndpoint(baseEndpoint, PipelineConfigurationKeys.OtlpEndpoint, errors);
+            if (uri is null || protocol == OtlpExportProtocol.Grpc)
+            {
+                return uri;
+            }
+
+            var text = uri.AbsoluteUri;
+            return new Uri(text.EndsWith('/') ? text + TracesPath : text + "/" + TracesPath);
+        }
+
+        return new Uri(protocol == OtlpExportProtocol.Grpc ? GrpcDefaultEndpoint : HttpDefaultEndpoint);
+    }
+
+    private static Uri? ParseEndpoint(string value, string key, List<string> errors)
+    {
+        if (Uri.TryCreate(value.Trim(), UriKind.Absolute, out var uri)
+            && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+            && string.IsNullOrEmpty(uri.UserInfo))
+        {
+            return uri;
+        }
+
+        // Not echoed: an endpoint may carry credentials in its user-info part.
+        errors.Add($"{key} is not an absolute http:// or https:// URL without user information (value not shown).");
+        return null;
+    }
+
+    private static string? ReadHeaders(IConfiguration configuration, List<string> errors)
+    {
+        var key = PipelineConfigurationKeys.OtlpTracesHeaders;
+        var value = Read(configuration, key);
+        if (value is null)
+        {
+            key = PipelineConfigurationKeys.OtlpHeaders;
+            value = Read(configuration, key);
+        }
+
+        if (value is null)
+        {
+            return null;
+        }
+
+        // Spec: a comma-separated list of key=value pairs. Values are credentials: never shown in an error.
+        var item = 0;
+        foreach (var range in value.AsSpan().Split(','))
+        {
+            item++;
+            var pair = value.AsSpan()[range].Trim();
+            if (pair.IsEmpty)
+            {
+                continue;
+            }
+
+            var equals = pair.IndexOf('=');
+            if (equals <= 0 || pair[..equals].Trim().IsEmpty)
+            {
+                errors.Add($"{key}: item {item} is not a key=value pair (values are not shown).");
+            }
+        }
+
+        return value;
+    }
+
+    private static List<KeyValuePair<string, object>> ParseResourceAttributes(string? value, List<string> errors, out string? serviceName)
+    {
+        serviceName = null;
+        var result = new List<KeyValuePair<string, object>>();
+        if (value is null)
+        {
+            return result;
+        }
+
+        var item = 0;
+        foreach (var range in value.AsSpan().Split(','))
+        {
+            item++;
+            var pair = value.AsSpan()[range].Trim();
+            if (pair.IsEmpty)
+            {
+                continue;
+            }
+
+            var equals = pair.IndexOf('=');
+            var key = equals > 0 ? pair[..equals].Trim().ToString() : string.Empty;
+            if (key.Length == 0)
+            {
+                errors.Add($"{PipelineConfigurationKeys.ResourceAttributes}: item {item} is not a key=value pair.");
+                continue;
+            }
+
+            string decoded;
+            try
+            {
+                decoded = Uri.UnescapeDataString(pair[(equals + 1)..].Trim().ToString());
+            }
+            catch (UriFormatException)
+            {
+                errors.Add($"{PipelineConfigurationKeys.ResourceAttributes}: the value of '{Shorten(key)}' is not percent-encoded correctly.");
+                continue;
+            }
+
+            if (key == "service.name")
+            {
+                serviceName = decoded;
+                continue;
+            }
+
+            result.Add(new KeyValuePair<string, object>(key, decoded));
+        }
+
+        return result;
+    }
+
+    private static void AddSources(List<string> sources, IList<string> names, string optionName, List<string> errors)
+    {
+        foreach (var name in names)
+        {
+            if (string.IsNullOrWhiteSpace(name))
+            {
+                errors.Add($"{optionName} contains an empty source name.");
+                continue;
+            }
+
+            sources.Add(name.Trim());
+        }
+    }
+
+    private static string? Read(IConfiguration configuration, string key)
+    {
+        // Spec: an empty value is treated as unset.
+        var value = configuration[key];
+        return string.IsNullOrWhiteSpace(value) ? null : value;
+    }
+
+    private static bool ReadBool(IConfiguration configuration, string key, List<string> errors)
+    {
+        var value = Read(configuration, key)?.Trim();
+        if (value is null || string.Equals(value, "false", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        if (string.Equals(value, "true", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        errors.Add($"{key} '{Shorten(value)}' is not a boolean; use 'true' or 'false'.");
+        return false;
+    }
+
+    private static int? ReadInt(IConfiguration configuration, string key, List<string> errors)
+    {
+        var value = Read(configuration, key);
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (int.TryParse(value.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var number))
+        {
+            return number;
+        }
+
+        errors.Add($"{key} '{Shorten(value)}' is not an integer.");
+        return null;
+    }
+
+    private static TimeSpan? ReadMilliseconds(IConfiguration configuration, string key, List<string> errors)
+        => ReadInt(configuration, key, errors) is { } milliseconds ? TimeSpan.FromMilliseconds(milliseconds) : null;
+
+    private static void RequirePositive(int value, string option, string? key, List<string> errors)
+    {
+        if (value <= 0)
+        {
+            errors.Add($"{option}{(key is null ? string.Empty : " (" + key + ")")} must be positive; got {value.ToString(CultureInfo.InvariantCulture)}.");
+        }
+    }
+
+    private static void RequirePositive(TimeSpan value, string option, string? key, List<string> errors)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            errors.Add($"{option}{(key is null ? string.Empty : " (" + key + ")")} must be positive; got {value.ToString("c", CultureInfo.InvariantCulture)}.");
+        }
+    }
+
+    private static string? FirstNonBlank(params string?[] values)
+    {
+        foreach (var value in values)
+        {
+            if (!string.IsNullOrWhiteSpace(value))
+            {
+                return value.Trim();
+            }
+        }
+
+        return null;
+    }
+
+    private static bool Contains(IReadOnlyList<string> names, string name)
+    {
+        foreach (var item in names)
+        {
+            if (string.Equals(item, name, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string Shorten(string value) => value.Length <= MaxNameLength ? value : string.Concat(value.AsSpan(0, MaxNameLength), "...");
+}

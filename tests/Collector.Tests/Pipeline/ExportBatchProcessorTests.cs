@@ -1,0 +1,199 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging.Abstractions;
+using OpenTelemetry;
+using Propagation.Collector.Internal;
+
+namespace Propagation.Collector.Tests.Pipeline;
+
+public class ExportBatchProcessorTests
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task OnEnd_ExporterHangs_QueueFillsThenSpansAreDroppedAndCounted()
+    {
+        var exporter = new BlockingExporter();
+        var counters = new ExportCounters("blocking", maxQueueSize: 4, exportTimeout: TimeSpan.FromMilliseconds(20));
+        var processor = new ExportBatchProcessor(exporter, counters, maxBatchSize: 2, TimeSpan.FromMilliseconds(10), NullLogger.Instance);
+        try
+        {
+            processor.OnEnd(NewRecordedActivity("first"));
+            Assert.True(exporter.WaitUntilExporting(Bound), "the worker never called the exporter");
+
+            // The worker is stuck in Export: four spans fit in the queue, the other six are dropped, and no call blocks.
+            await Task.Run(() =>
+            {
+                for (var i = 0; i < 10; i++)
+                {
+                    processor.OnEnd(NewRecordedActivity("span" + i));
+                }
+            }).WaitAsync(Bound);
+
+            Assert.Equal(6, counters.Dropped);
+            Assert.Equal(4, counters.QueueLength);
+            Assert.True(SpinWait.SpinUntil(() => counters.IsStalled, Bound), "a hung export was never reported as stalled");
+
+            // Shutdown gives up on the hung export after its timeout; what is still queued is dropped and counted.
+            var shutDown = await Task.Run(() => processor.Shutdown(50)).WaitAsync(Bound);
+
+            Assert.False(shutDown);
+            Assert.Equal(10, counters.Dropped);
+            Assert.Equal(0, counters.QueueLength);
+            processor.OnEnd(NewRecordedActivity("after-shutdown"));
+            Assert.Equal(11, counters.Dropped);
+            Assert.True(counters.Snapshot().IsStalled);
+        }
+        finally
+        {
+            exporter.Release();
+            processor.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task ForceFlush_ExporterHangs_ReturnsFalseAfterTimeout()
+    {
+        var exporter = new BlockingExporter();
+        var counters = new ExportCounters("blocking", 16, TimeSpan.FromSeconds(1));
+        var processor = new ExportBatchProcessor(exporter, counters, 4, TimeSpan.FromHours(1), NullLogger.Instance);
+        try
+        {
+            processor.OnEnd(NewRecordedActivity("span"));
+
+            var flushed = await Task.Run(() => processor.ForceFlush(50)).WaitAsync(Bound);
+
+            Assert.False(flushed);
+            Assert.True(exporter.WaitUntilExporting(Bound));
+        }
+        finally
+        {
+            exporter.Release();
+            processor.Shutdown(5000);
+            processor.Dispose();
+        }
+    }
+
+    [Fact]
+    public void ForceFlush_QueuedSpans_ExportedAndCounted()
+    {
+        var exporter = new RecordingExporter();
+        var counters = new ExportCounters("recording", 100, TimeSpan.FromSeconds(5));
+        using var processor = new ExportBatchProcessor(exporter, counters, 2, TimeSpan.FromHours(1), NullLogger.Instance);
+
+        for (var i = 0; i < 5; i++)
+        {
+            processor.OnEnd(NewRecordedActivity("span" + i));
+        }
+
+        Assert.True(processor.ForceFlush(30_000));
+        Assert.Equal(5, exporter.Spans.Count);
+        Assert.Equal(5, counters.Exported);
+        Assert.Equal(0, counters.Dropped);
+        Assert.Equal(0, counters.QueueLength);
+        Assert.Null(counters.LastFailure);
+    }
+
+    [Fact]
+    public void OnEnd_FullBatch_ExportedWithoutWaitingForScheduleDelay()
+    {
+        var exporter = new RecordingExporter();
+        var counters = new ExportCounters("recording", 100, TimeSpan.FromSeconds(5));
+        using var processor = new ExportBatchProcessor(exporter, counters, 3, TimeSpan.FromHours(1), NullLogger.Instance);
+
+        for (var i = 0; i < 3; i++)
+        {
+            processor.OnEnd(NewRecordedActivity("span" + i));
+        }
+
+        Assert.True(SpinWait.SpinUntil(() => counters.Exported == 3, Bound));
+    }
+
+    [Fact]
+    public void OnEnd_ExporterFails_FailedSpansAndBatchesCounted()
+    {
+        var counters = new ExportCounters("failing", 100, TimeSpan.FromSeconds(5));
+        using var processor = new ExportBatchProcessor(new FailingExporter(), counters, 10, TimeSpan.FromHours(1), NullLogger.Instance);
+
+        for (var i = 0; i < 3; i++)
+        {
+            processor.OnEnd(NewRecordedActivity("span" + i));
+        }
+
+        processor.ForceFlush(30_000);
+        var snapshot = counters.Snapshot();
+
+        Assert.Equal(0, snapshot.ExportedSpans);
+        Assert.Equal(3, snapshot.FailedSpans);
+        Assert.Equal(1, counters.FailedBatches);
+        Assert.NotNull(counters.LastFailure);
+    }
+
+    [Fact]
+    public void OnEnd_ExporterThrows_CountedAsFailedAndWorkerContinues()
+    {
+        var counters = new ExportCounters("throwing", 100, TimeSpan.FromSeconds(5));
+        var exporter = new ThrowOnceExporter();
+        using var processor = new ExportBatchProcessor(exporter, counters, 10, TimeSpan.FromHours(1), NullLogger.Instance);
+
+        processor.OnEnd(NewRecordedActivity("first"));
+        processor.ForceFlush(30_000);
+        processor.OnEnd(NewRecordedActivity("second"));
+        processor.ForceFlush(30_000);
+
+        Assert.Equal(1, counters.FailedSpans);
+        Assert.Equal(1, counters.Exported);
+    }
+
+    [Fact]
+    public void OnEnd_UnsampledActivity_Ignored()
+    {
+        var exporter = new RecordingExporter();
+        var counters = new ExportCounters("recording", 100, TimeSpan.FromSeconds(5));
+        using var processor = new ExportBatchProcessor(exporter, counters, 10, TimeSpan.FromHours(1), NullLogger.Instance);
+        var unsampled = new Activity("unsampled");
+        unsampled.Start().Stop();
+
+        processor.OnEnd(unsampled);
+        processor.ForceFlush(30_000);
+
+        Assert.Empty(exporter.Spans);
+        Assert.Equal(0, counters.Dropped);
+    }
+
+    [Fact]
+    public void Shutdown_QueuedSpans_ExportedBeforeExporterShutdown()
+    {
+        var exporter = new RecordingExporter();
+        var counters = new ExportCounters("recording", 100, TimeSpan.FromSeconds(5));
+        using var processor = new ExportBatchProcessor(exporter, counters, 10, TimeSpan.FromHours(1), NullLogger.Instance);
+        processor.OnEnd(NewRecordedActivity("queued"));
+
+        Assert.True(processor.Shutdown(30_000));
+        Assert.Single(exporter.Spans);
+        Assert.Equal(1, exporter.ShutdownCalls);
+    }
+
+    private static Activity NewRecordedActivity(string name)
+    {
+        var activity = new Activity(name) { ActivityTraceFlags = ActivityTraceFlags.Recorded };
+        activity.SetIdFormat(ActivityIdFormat.W3C);
+        activity.Start();
+        activity.Stop();
+        return activity;
+    }
+
+    private sealed class ThrowOnceExporter : BaseExporter<Activity>
+    {
+        private int _calls;
+
+        public override ExportResult Export(in Batch<Activity> batch)
+        {
+            if (Interlocked.Increment(ref _calls) == 1)
+            {
+                throw new InvalidOperationException("exporter bug");
+            }
+
+            return ExportResult.Success;
+        }
+    }
+}

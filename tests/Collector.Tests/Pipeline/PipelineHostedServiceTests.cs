@@ -1,0 +1,190 @@
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Propagation.Collector.Internal;
+
+namespace Propagation.Collector.Tests.Pipeline;
+
+public class PipelineHostedServiceTests
+{
+    [Fact]
+    public async Task StartAndStop_HostLifetime_ProviderBuiltOnStartFlushedAndDisposedOnStop()
+    {
+        using var source = PipelineTestHost.NewSource(nameof(StartAndStop_HostLifetime_ProviderBuiltOnStartFlushedAndDisposedOnStop));
+        var recorder = new RecordingExporter();
+        using var host = PipelineTestHost.Build(source, o =>
+        {
+            o.AddExporter("recording", _ => recorder);
+            o.Exporters = ["recording"];
+            o.ScheduleDelay = TimeSpan.FromHours(1); // only the shutdown flush can export
+        });
+        var service = host.Services.GetRequiredService<PipelineHostedService>();
+        var statistics = host.Services.GetRequiredService<ExportStatistics>();
+
+        Assert.Null(service.Provider);
+        Assert.Null(source.StartActivity("before-start"));
+
+        await host.StartAsync().Bounded();
+        Assert.NotNull(service.Provider);
+        Assert.True(statistics.IsRunning);
+        using (var activity = source.StartActivity("during"))
+        {
+            Assert.NotNull(activity);
+        }
+
+        Assert.Empty(recorder.Spans);
+        await host.StopAsync().Bounded();
+
+        Assert.Null(service.Provider);
+        Assert.False(statistics.IsRunning);
+        Assert.Equal("during", Assert.Single(recorder.Spans).DisplayName);
+        Assert.Equal(1, recorder.ShutdownCalls);
+        Assert.Null(source.StartActivity("after-stop"));
+    }
+
+    [Fact]
+    public async Task Start_EnabledFalse_BuildsNoProvider()
+    {
+        using var source = PipelineTestHost.NewSource(nameof(Start_EnabledFalse_BuildsNoProvider));
+        using var host = PipelineTestHost.Build(source, o => o.Enabled = false);
+
+        await host.StartAsync().Bounded();
+
+        Assert.Null(host.Services.GetRequiredService<PipelineHostedService>().Provider);
+        Assert.False(host.Services.GetRequiredService<ExportStatistics>().IsRunning);
+        Assert.Null(source.StartActivity("not-listened"));
+        await host.StopAsync().Bounded();
+    }
+
+    [Fact]
+    public async Task Start_OtelSdkDisabled_BuildsNoProvider()
+    {
+        using var source = PipelineTestHost.NewSource(nameof(Start_OtelSdkDisabled_BuildsNoProvider));
+        using var host = PipelineTestHost.Build(source, _ => { }, new Dictionary<string, string?> { ["OTEL_SDK_DISABLED"] = "true" });
+
+        await host.StartAsync().Bounded();
+
+        Assert.Null(host.Services.GetRequiredService<PipelineHostedService>().Provider);
+        Assert.Null(source.StartActivity("not-listened"));
+        await host.StopAsync().Bounded();
+    }
+
+    [Fact]
+    public async Task Start_SeveralExporters_EachGetsEverySpanAndItsOwnCounters()
+    {
+        using var source = PipelineTestHost.NewSource(nameof(Start_SeveralExporters_EachGetsEverySpanAndItsOwnCounters));
+        var first = new RecordingExporter();
+        var second = new RecordingExporter();
+        var console = new StringWriter();
+        var json = new StringWriter();
+        using var host = PipelineTestHost.Build(
+            source,
+            o =>
+            {
+                o.AddExporter("first", _ => first).AddExporter("second", _ => second);
+                o.ConsoleWriter = console;
+                o.JsonWriter = json;
+            },
+            new Dictionary<string, string?> { ["OTEL_TRACES_EXPORTER"] = "first,second,console,json" });
+
+        await host.StartAsync().Bounded();
+        source.StartActivity("one")!.Stop();
+        source.StartActivity("two")!.Stop();
+        var statistics = host.Services.GetRequiredService<ExportStatistics>();
+        var names = statistics.GetExporterStatuses().Select(e => e.Name).ToArray();
+        await host.StopAsync().Bounded();
+
+        Assert.Equal(["first", "second", "console", "json"], names);
+        Assert.Equal(["one", "two"], first.Spans.Select(a => a.DisplayName).Order());
+        Assert.Equal(["one", "two"], second.Spans.Select(a => a.DisplayName).Order());
+        Assert.Equal(2, console.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Equal(2, json.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.All(statistics.GetExporterStatuses(), e => Assert.Equal(2, e.ExportedSpans));
+    }
+
+    [Fact]
+    public async Task Start_ExporterNone_SamplesButExportsNothing()
+    {
+        using var source = PipelineTestHost.NewSource(nameof(Start_ExporterNone_SamplesButExportsNothing));
+        var recorder = new RecordingExporter();
+        using var host = PipelineTestHost.Build(
+            source,
+            o => o.AddExporter("recording", _ => recorder),
+            new Dictionary<string, string?> { ["OTEL_TRACES_EXPORTER"] = "none" });
+
+        await host.StartAsync().Bounded();
+        using (var activity = source.StartActivity("sampled"))
+        {
+            Assert.NotNull(activity);
+            Assert.True(activity.Recorded);
+        }
+
+        var statistics = host.Services.GetRequiredService<ExportStatistics>();
+        await host.StopAsync().Bounded();
+
+        Assert.Empty(statistics.GetExporterStatuses());
+        Assert.Empty(recorder.Spans);
+    }
+
+    [Fact]
+    public async Task Start_SamplerAlwaysOff_NothingRecordedOrExported()
+    {
+        using var source = PipelineTestHost.NewSource(nameof(Start_SamplerAlwaysOff_NothingRecordedOrExported));
+        var recorder = new RecordingExporter();
+        using var host = PipelineTestHost.Build(
+            source,
+            o =>
+            {
+                o.AddExporter("recording", _ => recorder);
+                o.Exporters = ["recording"];
+            },
+            new Dictionary<string, string?> { ["OTEL_TRACES_SAMPLER"] = "always_off" });
+
+        await host.StartAsync().Bounded();
+        var activity = source.StartActivity("dropped");
+        activity?.Stop();
+        var sampler = host.Services.GetRequiredService<ExportStatistics>().Sampler;
+        await host.StopAsync().Bounded();
+
+        Assert.True(activity is null || !activity.Recorded);
+        Assert.Equal("always_off", sampler);
+        Assert.Empty(recorder.Spans);
+    }
+
+    [Fact]
+    public async Task Start_DefaultExporters_StoresSpansInTheAppsSpanStoreWithServiceName()
+    {
+        using var source = PipelineTestHost.NewSource(nameof(Start_DefaultExporters_StoresSpansInTheAppsSpanStoreWithServiceName));
+        using var host = PipelineTestHost.Build(source, o => o.ServiceName = "store-test");
+        var store = host.Services.GetRequiredService<SpanStore>();
+
+        await host.StartAsync().Bounded();
+        var exporterNames = host.Services.GetRequiredService<ExportStatistics>().GetExporterStatuses().Select(e => e.Name).ToArray();
+        string traceId;
+        using (var activity = source.StartActivity("stored"))
+        {
+            traceId = activity!.TraceId.ToHexString();
+        }
+
+        await host.StopAsync().Bounded();
+
+        Assert.Equal(["store"], exporterNames);
+        var span = Assert.Single(store.GetTrace(traceId)!);
+        Assert.Equal("stored", span.Name);
+        Assert.Equal("store-test", span.ServiceName);
+    }
+
+    [Fact]
+    public async Task Start_ConfigureTracerProvider_IsApplied()
+    {
+        using var source = PipelineTestHost.NewSource(nameof(Start_ConfigureTracerProvider_IsApplied));
+        using var extra = PipelineTestHost.NewSource("Extra");
+        using var host = PipelineTestHost.Build(source, o => o.ConfigureTracerProvider = b => b.AddSource(extra.Name));
+
+        await host.StartAsync().Bounded();
+        using var activity = extra.StartActivity("extra");
+        await host.StopAsync().Bounded();
+
+        Assert.NotNull(activity);
+    }
+}

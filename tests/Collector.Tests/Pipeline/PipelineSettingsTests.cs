@@ -1,0 +1,322 @@
+using Microsoft.Extensions.Configuration;
+using OpenTelemetry;
+using OpenTelemetry.Exporter;
+using Propagation.Collector.Internal;
+
+namespace Propagation.Collector.Tests.Pipeline;
+
+public class PipelineSettingsTests
+{
+    [Fact]
+    public void Resolve_NothingConfigured_UsesDefaults()
+    {
+        var (settings, errors) = Resolve(new TracingPipelineOptions(), [], applicationName: "orders");
+
+        Assert.Empty(errors);
+        Assert.NotNull(settings);
+        Assert.True(settings.Enabled);
+        Assert.Equal("orders", settings.ServiceName);
+        Assert.Equal("parentbased_always_on", settings.SamplerDescription);
+        Assert.Equal([TracingExporterNames.Store], settings.Exporters);
+        Assert.Equal(2048, settings.MaxQueueSize);
+        Assert.Equal(512, settings.MaxExportBatchSize);
+        Assert.Equal(TimeSpan.FromSeconds(5), settings.ScheduleDelay);
+        Assert.Equal(TimeSpan.FromSeconds(30), settings.ExportTimeout);
+        Assert.Equal(
+            ["Propagation.AspNetCore", "Propagation.Http", "Propagation.Grpc", "Microsoft.AspNetCore", "System.Net.Http"],
+            settings.Sources);
+    }
+
+    [Fact]
+    public void Resolve_AppSourcesAndNoFrameworkSources_ListensToExactlyThose()
+    {
+        var options = new TracingPipelineOptions { ListenToAspNetCore = false, ListenToHttpClient = false };
+        options.PropagationSources.Clear();
+        options.Sources.Add("MyCompany.*");
+        options.Sources.Add("Orders");
+
+        var (settings, errors) = Resolve(options, []);
+
+        Assert.Empty(errors);
+        Assert.Equal(["MyCompany.*", "Orders"], settings!.Sources);
+    }
+
+    [Fact]
+    public void Resolve_ServiceName_CodeThenOtelServiceNameThenResourceAttributeThenApplication()
+    {
+        var config = new Dictionary<string, string?>
+        {
+            ["OTEL_SERVICE_NAME"] = "from-variable",
+            ["OTEL_RESOURCE_ATTRIBUTES"] = "service.name=from-resource,deployment.environment=test%20env",
+        };
+
+        var fromCode = Resolve(new TracingPipelineOptions { ServiceName = "from-code" }, config, "app").Settings!;
+        var fromVariable = Resolve(new TracingPipelineOptions(), config, "app").Settings!;
+        var fromResource = Resolve(new TracingPipelineOptions(), new() { ["OTEL_RESOURCE_ATTRIBUTES"] = "service.name=from-resource" }, "app").Settings!;
+        var fromApplication = Resolve(new TracingPipelineOptions(), [], "app").Settings!;
+        var fallback = Resolve(new TracingPipelineOptions(), [], null).Settings!;
+
+        Assert.Equal("from-code", fromCode.ServiceName);
+        Assert.Equal("from-variable", fromVariable.ServiceName);
+        Assert.Equal("from-resource", fromResource.ServiceName);
+        Assert.Equal("app", fromApplication.ServiceName);
+        Assert.Equal("unknown_service", fallback.ServiceName);
+        Assert.Contains(new KeyValuePair<string, object>("deployment.environment", "test env"), fromVariable.ResourceAttributes);
+    }
+
+    [Theory]
+    [InlineData("true", false)]
+    [InlineData("TRUE", false)]
+    [InlineData("false", true)]
+    [InlineData("", true)]
+    public void Resolve_OtelSdkDisabled_TurnsTracingOff(string value, bool expectedEnabled)
+    {
+        var (settings, errors) = Resolve(new TracingPipelineOptions(), new() { ["OTEL_SDK_DISABLED"] = value });
+
+        Assert.Empty(errors);
+        Assert.Equal(expectedEnabled, settings!.Enabled);
+    }
+
+    [Fact]
+    public void Resolve_EnabledFalseInCode_TurnsTracingOffWhateverTheVariable()
+    {
+        var (settings, _) = Resolve(new TracingPipelineOptions { Enabled = false }, new() { ["OTEL_SDK_DISABLED"] = "false" });
+
+        Assert.False(settings!.Enabled);
+    }
+
+    [Fact]
+    public void Resolve_SamplerFromConfiguration_IsUsed()
+    {
+        var (settings, _) = Resolve(new TracingPipelineOptions(), new()
+        {
+            ["OTEL_TRACES_SAMPLER"] = "parentbased_traceidratio",
+            ["OTEL_TRACES_SAMPLER_ARG"] = "0.25",
+        });
+
+        Assert.Equal("parentbased_traceidratio(0.25)", settings!.SamplerDescription);
+    }
+
+    [Fact]
+    public void Resolve_SamplerInCode_WinsOverConfiguration()
+    {
+        var (settings, _) = Resolve(new TracingPipelineOptions { Sampler = "always_off" }, new() { ["OTEL_TRACES_SAMPLER"] = "always_on" });
+
+        Assert.Equal("always_off", settings!.SamplerDescription);
+    }
+
+    [Theory]
+    [InlineData("otlp", new[] { "otlp" })]
+    [InlineData("console,json", new[] { "console", "json" })]
+    [InlineData(" OTLP , console ,otlp,", new[] { "otlp", "console" })] // trimmed, case-insensitive, duplicates and empty items ignored
+    [InlineData("otlp,console,json,store", new[] { "otlp", "console", "json", "store" })]
+    [InlineData("none", new string[0])]
+    public void Resolve_OtelTracesExporter_SelectsExporters(string value, string[] expected)
+    {
+        var (settings, errors) = Resolve(new TracingPipelineOptions(), new() { ["OTEL_TRACES_EXPORTER"] = value });
+
+        Assert.Empty(errors);
+        Assert.Equal(expected, settings!.Exporters);
+    }
+
+    [Fact]
+    public void Resolve_ExportersInCode_WinOverConfiguration()
+    {
+        var (settings, _) = Resolve(new TracingPipelineOptions { Exporters = ["console"] }, new() { ["OTEL_TRACES_EXPORTER"] = "otlp" });
+
+        Assert.Equal(["console"], settings!.Exporters);
+    }
+
+    [Fact]
+    public void Resolve_CustomExporterName_IsSelectable()
+    {
+        var options = new TracingPipelineOptions().AddExporter("Recording", _ => new RecordingExporter());
+
+        var (settings, errors) = Resolve(options, new() { ["OTEL_TRACES_EXPORTER"] = "recording,console" });
+
+        Assert.Empty(errors);
+        Assert.Equal(["Recording", "console"], settings!.Exporters);
+    }
+
+    [Theory]
+    [InlineData("zipkin", "exporter 'zipkin' is unknown")]
+    [InlineData("none,otlp", "'none' cannot be combined")]
+    public void Resolve_InvalidExporters_Fails(string value, string expectedInError)
+    {
+        var (settings, errors) = Resolve(new TracingPipelineOptions(), new() { ["OTEL_TRACES_EXPORTER"] = value });
+
+        Assert.Null(settings);
+        Assert.Contains(errors, e => e.Contains(expectedInError, StringComparison.Ordinal) && e.Contains("OTEL_TRACES_EXPORTER", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Resolve_BatchVariables_AreUsed()
+    {
+        var (settings, errors) = Resolve(new TracingPipelineOptions(), new()
+        {
+            ["OTEL_BSP_SCHEDULE_DELAY"] = "250",
+            ["OTEL_BSP_EXPORT_TIMEOUT"] = "1500",
+            ["OTEL_BSP_MAX_QUEUE_SIZE"] = "100",
+            ["OTEL_BSP_MAX_EXPORT_BATCH_SIZE"] = "10",
+        });
+
+        Assert.Empty(errors);
+        Assert.Equal(TimeSpan.FromMilliseconds(250), settings!.ScheduleDelay);
+        Assert.Equal(TimeSpan.FromMilliseconds(1500), settings.ExportTimeout);
+        Assert.Equal(100, settings.MaxQueueSize);
+        Assert.Equal(10, settings.MaxExportBatchSize);
+    }
+
+    [Fact]
+    public void Resolve_SeveralInvalidValues_ReportsEveryErrorAtOnce()
+    {
+        var (settings, errors) = Resolve(new TracingPipelineOptions(), new()
+        {
+            ["OTEL_TRACES_SAMPLER"] = "sometimes",
+            ["OTEL_TRACES_EXPORTER"] = "otlp,carrier-pigeon",
+            ["OTEL_BSP_MAX_QUEUE_SIZE"] = "-1",
+            ["OTEL_BSP_SCHEDULE_DELAY"] = "soon",
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/json",
+            ["OTEL_SDK_DISABLED"] = "maybe",
+        });
+
+        Assert.Null(settings);
+        Assert.Contains(errors, e => e.StartsWith("OTEL_TRACES_SAMPLER 'sometimes'", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("'carrier-pigeon' is unknown", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("OTEL_BSP_MAX_QUEUE_SIZE", StringComparison.Ordinal) && e.Contains("positive", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("OTEL_BSP_SCHEDULE_DELAY 'soon'", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("OTEL_EXPORTER_OTLP_PROTOCOL 'http/json'", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("OTEL_SDK_DISABLED 'maybe'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Resolve_BatchLargerThanQueue_Fails()
+    {
+        var (_, errors) = Resolve(new TracingPipelineOptions { MaxQueueSize = 10, MaxExportBatchSize = 20 }, []);
+
+        Assert.Contains(errors, e => e.StartsWith("MaxExportBatchSize (20) must not exceed MaxQueueSize (10)", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(null, null, null, OtlpExportProtocol.Grpc, "http://localhost:4317/")]
+    [InlineData("http/protobuf", null, null, OtlpExportProtocol.HttpProtobuf, "http://localhost:4318/v1/traces")]
+    [InlineData("grpc", "http://collector:4317", null, OtlpExportProtocol.Grpc, "http://collector:4317/")]
+    [InlineData("http/protobuf", "http://collector:4318", null, OtlpExportProtocol.HttpProtobuf, "http://collector:4318/v1/traces")]
+    [InlineData("http/protobuf", "https://collector/otel/", null, OtlpExportProtocol.HttpProtobuf, "https://collector/otel/v1/traces")]
+    [InlineData("http/protobuf", "http://ignored:4318", "http://collector:9999/custom/path", OtlpExportProtocol.HttpProtobuf, "http://collector:9999/custom/path")]
+    public void Resolve_OtlpEndpointAndProtocol_MappedPerSpec(string? protocol, string? endpoint, string? tracesEndpoint, OtlpExportProtocol expectedProtocol, string expectedEndpoint)
+    {
+        var config = new Dictionary<string, string?>
+        {
+            ["OTEL_TRACES_EXPORTER"] = "otlp",
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = protocol,
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = endpoint,
+            ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] = tracesEndpoint,
+        };
+
+        var (settings, errors) = Resolve(new TracingPipelineOptions(), config);
+        var otlp = new OtlpExporterOptions();
+        settings!.ApplyTo(otlp);
+
+        Assert.Empty(errors);
+        Assert.Equal(expectedProtocol, otlp.Protocol);
+        Assert.Equal(new Uri(expectedEndpoint), otlp.Endpoint);
+    }
+
+    [Fact]
+    public void Resolve_OtlpHeadersAndTimeout_MappedOntoExporterOptions()
+    {
+        var config = new Dictionary<string, string?>
+        {
+            ["OTEL_TRACES_EXPORTER"] = "otlp",
+            ["OTEL_EXPORTER_OTLP_HEADERS"] = "api-key=secret123,tenant=a",
+            ["OTEL_EXPORTER_OTLP_TIMEOUT"] = "2500",
+        };
+
+        var (settings, _) = Resolve(new TracingPipelineOptions(), config);
+        var otlp = new OtlpExporterOptions();
+        settings!.ApplyTo(otlp);
+
+        Assert.Equal("api-key=secret123,tenant=a", otlp.Headers);
+        Assert.Equal(2500, otlp.TimeoutMilliseconds);
+    }
+
+    [Fact]
+    public void Resolve_TracesSpecificOtlpVariables_WinOverGeneralOnes()
+    {
+        var config = new Dictionary<string, string?>
+        {
+            ["OTEL_TRACES_EXPORTER"] = "otlp",
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "grpc",
+            ["OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"] = "http/protobuf",
+            ["OTEL_EXPORTER_OTLP_TIMEOUT"] = "2500",
+            ["OTEL_EXPORTER_OTLP_TRACES_TIMEOUT"] = "700",
+            ["OTEL_EXPORTER_OTLP_HEADERS"] = "a=1",
+            ["OTEL_EXPORTER_OTLP_TRACES_HEADERS"] = "b=2",
+        };
+
+        var settings = Resolve(new TracingPipelineOptions(), config).Settings!;
+
+        Assert.Equal(OtlpExportProtocol.HttpProtobuf, settings.OtlpProtocol);
+        Assert.Equal(700, settings.OtlpTimeoutMilliseconds);
+        Assert.Equal("b=2", settings.OtlpHeaders);
+    }
+
+    [Fact]
+    public void Resolve_MalformedOtlpHeaders_FailsWithoutEchoingValues()
+    {
+        var config = new Dictionary<string, string?>
+        {
+            ["OTEL_TRACES_EXPORTER"] = "otlp",
+            ["OTEL_EXPORTER_OTLP_HEADERS"] = "api-key=ok,Bearer supersecret",
+        };
+
+        var (settings, errors) = Resolve(new TracingPipelineOptions(), config);
+
+        Assert.Null(settings);
+        var error = Assert.Single(errors);
+        Assert.Contains("item 2", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("supersecret", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("collector:4317")] // no scheme
+    [InlineData("ftp://collector")] // wrong scheme
+    [InlineData("http://user:password@collector:4318")] // credentials in the URL
+    public void Resolve_InvalidOtlpEndpoint_FailsWithoutEchoingValue(string endpoint)
+    {
+        var config = new Dictionary<string, string?>
+        {
+            ["OTEL_TRACES_EXPORTER"] = "otlp",
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = endpoint,
+        };
+
+        var (settings, errors) = Resolve(new TracingPipelineOptions(), config);
+
+        Assert.Null(settings);
+        var error = Assert.Single(errors);
+        Assert.StartsWith("OTEL_EXPORTER_OTLP_ENDPOINT is not an absolute", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("password", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Resolve_InvalidOtlpEndpointWithoutOtlpSelected_IsIgnored()
+    {
+        var (settings, errors) = Resolve(new TracingPipelineOptions(), new()
+        {
+            ["OTEL_TRACES_EXPORTER"] = "console",
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "not a url",
+        });
+
+        Assert.Empty(errors);
+        Assert.NotNull(settings);
+    }
+
+    private static (PipelineSettings? Settings, List<string> Errors) Resolve(TracingPipelineOptions options, Dictionary<string, string?> configuration, string? applicationName = "test-app")
+    {
+        var errors = new List<string>();
+        var config = new ConfigurationBuilder().AddInMemoryCollection(configuration).Build();
+        var settings = PipelineSettings.Resolve(options, config, applicationName, errors);
+        return (settings, errors);
+    }
+}
