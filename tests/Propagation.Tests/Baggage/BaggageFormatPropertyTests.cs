@@ -1,0 +1,153 @@
+using System.Text;
+using FsCheck;
+using FsCheck.Fluent;
+
+namespace Propagation.Tests.W3C;
+
+/// <summary>FsCheck properties of <see cref="BaggageFormat"/>: round trips, limits, and extraction that never throws or writes.</summary>
+public sealed class BaggageFormatPropertyTests
+{
+    private const string TokenChars = "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+    private static readonly Config Config = Config.QuickThrowOnFailure.WithMaxTest(300);
+
+    [Fact]
+    public void InjectThenExtract_AnyMembers_RoundTrip()
+    {
+        var gen =
+            from count in Gen.Choose(1, 20)
+            from members in Gen.ArrayOf(Member(), count)
+            select members;
+
+        var property = Prop.ForAll(gen.ToArbitrary(), members =>
+        {
+            // Arrange
+            var baggage = Baggage.Create(members);
+            IDictionary<string, string> carrier = new Dictionary<string, string>();
+
+            // Act
+            BaggageFormat.Instance.Inject(baggage, carrier, Carriers.DictionarySetter);
+            var issues = PropagationIssues.None;
+            BaggageFormat.Instance.TryExtract(carrier, Carriers.DictionaryGetter, out var extracted, ref issues);
+
+            // Assert
+            return issues == PropagationIssues.None && extracted.SequenceEqual(baggage);
+        });
+
+        Check.One(Config, property);
+    }
+
+    [Fact]
+    public void Inject_AnyMembers_StaysWithinLimitsAndKeepsWholeMembers()
+    {
+        var gen =
+            from count in Gen.Choose(1, 120)
+            from members in Gen.ArrayOf(Member(maxValueLength: 600), count)
+            select members;
+
+        var property = Prop.ForAll(gen.ToArbitrary(), members =>
+        {
+            var baggage = Baggage.Create(members);
+            IDictionary<string, string> carrier = new Dictionary<string, string>();
+
+            BaggageFormat.Instance.Inject(baggage, carrier, Carriers.DictionarySetter);
+            var issues = PropagationIssues.None;
+            BaggageFormat.Instance.TryExtract(carrier, Carriers.DictionaryGetter, out var extracted, ref issues);
+
+            // Every member read back is one that was sent, whole and in order.
+            var sent = baggage.ToList();
+            var position = 0;
+            foreach (var member in extracted)
+            {
+                position = sent.IndexOf(member, position);
+                if (position < 0)
+                {
+                    return false;
+                }
+
+                position++;
+            }
+
+            return carrier["baggage"].Length <= BaggageFormat.MaxLength
+                && extracted.Count <= BaggageFormat.MaxMembers
+                && issues == PropagationIssues.None;
+        });
+
+        // Fewer cases: each one generates up to 120 members of up to 600 characters.
+        Check.One(Config.WithMaxTest(60), property);
+    }
+
+    [Fact]
+    public void TryExtract_AnyStrings_NeverThrowsNorChangesTheCarrier()
+    {
+        Check.One(Config, Prop.ForAll(Text().ToArbitrary(), ExtractIsSafe));
+    }
+
+    [Fact]
+    public void TryExtract_RandomBytes_NeverThrowsNorChangesTheCarrier()
+    {
+        var gen = Gen.ArrayOf(Gen.Choose(0, 255).Select(b => (byte)b));
+
+        Check.One(Config, Prop.ForAll(gen.ToArbitrary(), bytes => ExtractIsSafe(Encoding.Latin1.GetString(bytes)) && ExtractIsSafe(Encoding.UTF8.GetString(bytes))));
+    }
+
+    [Fact]
+    public void TryExtract_AnyLines_NeverThrowsAndKeepsWithinLimits()
+    {
+        var gen = Gen.ArrayOf(Gen.Frequency((4, Text()), (1, Gen.Constant(string.Join(',', Enumerable.Range(0, 50).Select(i => $"k{i}=v"))))).OrNull());
+
+        var property = Prop.ForAll(gen.ToArbitrary(), lines =>
+        {
+            var before = string.Join('|', lines);
+            var issues = PropagationIssues.None;
+            var ok = BaggageFormat.Instance.TryExtract(lines, static (l, _) => new HeaderValues(l), out var baggage, ref issues);
+            return before == string.Join('|', lines)
+                && ok == !baggage.IsEmpty
+                && baggage.Count <= BaggageFormat.MaxMembers
+                && baggage.Sum(m => m.ToString().Length + 1) <= BaggageFormat.MaxLength + 1;
+        });
+
+        Check.One(Config, property);
+    }
+
+    private static bool ExtractIsSafe(string value)
+    {
+        IDictionary<string, string> carrier = new Dictionary<string, string> { ["baggage"] = value };
+        var before = carrier.ToArray();
+        var issues = PropagationIssues.None;
+
+        var ok = BaggageFormat.Instance.TryExtract(carrier, Carriers.DictionaryGetter, out var baggage, ref issues);
+
+        var unchanged = carrier.Count == before.Length && before.All(e => carrier.TryGetValue(e.Key, out var v) && ReferenceEquals(v, e.Value));
+        return unchanged && ok == !baggage.IsEmpty && baggage.All(m => BaggageMember.IsValidKey(m.Key));
+    }
+
+    private static Gen<char> AnyChar() => Gen.Frequency(
+        (4, Gen.Elements("k=v,;% \t\"\\09aZ".ToCharArray())),
+        (2, Gen.Choose(0, 127).Select(i => (char)i)),
+        (1, Gen.Choose(0, 0xFFFF).Select(i => (char)i)));
+
+    private static Gen<string> Text() => Gen.Frequency(
+        (3, Gen.ArrayOf(AnyChar()).Select(chars => new string(chars))),
+        (1, Gen.Elements("userId=alice,serverNode=DF%2028,isProduction=false", "k=%", "k=%C3", "k=1;p;q=2", string.Empty)));
+
+    private static Gen<BaggageMember> Member(int maxValueLength = 30)
+    {
+        var key = Gen.NonEmptyListOf(Gen.Elements(TokenChars.ToCharArray())).Select(c => new string([.. c.Take(20)]));
+
+        // Any text without lone surrogates (those are written as U+FFFD, so they cannot round-trip).
+        var valueChar = Gen.Frequency(
+            (3, Gen.Choose(0x20, 0x7E).Select(i => (char)i)),
+            (1, Gen.Choose(0, 0xD7FF).Select(i => (char)i)));
+        var value =
+            from length in Gen.Choose(0, maxValueLength)
+            from chars in Gen.ArrayOf(valueChar, length)
+            select new string(chars);
+        var properties = Gen.Elements<string?>(null, null, "p", "p1;p2=x", "flag; k = v");
+        return
+            from k in key
+            from v in value
+            from p in properties
+            select new BaggageMember(k, v, p);
+    }
+}
