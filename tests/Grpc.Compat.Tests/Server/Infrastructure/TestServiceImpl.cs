@@ -165,6 +165,7 @@ public sealed class TestServiceImpl : TestService.TestServiceBase, IDisposable
         }
         catch (OperationCanceledException)
         {
+            _probe.Record("token-cancelled");
             _probe.CancellationObserved.TrySetResult();
             throw;
         }
