@@ -283,7 +283,7 @@ public class HttpClientCallInvokerTests
         });
         using var channel = server.CreateChannel();
 
-        var ex = await Assert.ThrowsAsync<RpcException>(() => new TestService.TestServiceClient(channel).UnaryAsync(new EchoRequest(), deadline: DateTime.UtcNow.AddMilliseconds(200)).ResponseAsync.WaitAsync(Bound));
+        var ex = await Assert.ThrowsAsync<RpcException>(() => new TestService.TestServiceClient(channel).UnaryAsync(new EchoRequest(), deadline: DateTime.UtcNow.AddSeconds(1)).ResponseAsync.WaitAsync(Bound));
 
         Assert.Equal(StatusCode.DeadlineExceeded, ex.StatusCode);
         await serverAborted.Task.WaitAsync(Bound);
@@ -579,6 +579,78 @@ public class HttpClientCallInvokerTests
         var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync.WaitAsync(Bound));
         Assert.Equal(StatusCode.Cancelled, ex.StatusCode);
         await serverAborted.Task.WaitAsync(Bound);
+    }
+
+    [Fact]
+    public async Task AsyncUnaryCall_PropagationTokenWithEarlierDeadline_UsesParentDeadline()
+    {
+        var timeout = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await WireTestServer.StartAsync(async context =>
+        {
+            timeout.TrySetResult(context.Request.Headers["grpc-timeout"].ToString());
+            await Task.Delay(Bound, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+        });
+        using var channel = server.CreateChannel();
+        var parent = new TestPropagationToken(DateTime.UtcNow.AddSeconds(2), CancellationToken.None, ContextPropagationOptions.Default);
+        var options = new CallOptions(deadline: DateTime.UtcNow.AddMinutes(5), propagationToken: parent);
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => new TestService.TestServiceClient(channel).UnaryAsync(new EchoRequest(), options).ResponseAsync.WaitAsync(Bound));
+        var sent = await timeout.Task.WaitAsync(Bound);
+
+        Assert.Equal(StatusCode.DeadlineExceeded, ex.StatusCode);
+        Assert.True(Grpc.Net.Common.GrpcTimeoutCodec.TryParse(sent, out var parsed), "not a timeout: " + sent);
+        Assert.True(parsed <= TimeSpan.FromSeconds(2), "longer than the parent deadline: " + sent);
+    }
+
+    [Fact]
+    public async Task AsyncUnaryCall_PropagationTokenCancelled_CancelsChildCall()
+    {
+        var serverStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await WireTestServer.StartAsync(async context =>
+        {
+            serverStarted.TrySetResult();
+            await Task.Delay(Bound, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+        });
+        using var channel = server.CreateChannel();
+        using var parentCts = new CancellationTokenSource();
+        var parent = new TestPropagationToken(DateTime.MaxValue, parentCts.Token, ContextPropagationOptions.Default);
+        using var call = new TestService.TestServiceClient(channel).UnaryAsync(new EchoRequest(), new CallOptions(propagationToken: parent));
+        await serverStarted.Task.WaitAsync(Bound);
+
+        parentCts.Cancel();
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync.WaitAsync(Bound));
+        Assert.Equal(StatusCode.Cancelled, ex.StatusCode);
+    }
+
+    [Fact]
+    public async Task AsyncUnaryCall_PropagationTokenWithoutDeadlinePropagation_SendsNoTimeout()
+    {
+        var hasTimeout = true;
+        await using var server = await WireTestServer.StartAsync(async context =>
+        {
+            hasTimeout = context.Request.Headers.ContainsKey("grpc-timeout");
+            await Wire.ReadMessageAsync(context);
+            Wire.StartResponse(context);
+            await Wire.WriteMessageAsync(context, new EchoReply());
+            Wire.SetStatus(context, 0);
+        });
+        using var channel = server.CreateChannel();
+        var parent = new TestPropagationToken(DateTime.UtcNow.AddSeconds(30), CancellationToken.None, new ContextPropagationOptions(propagateDeadline: false));
+
+        await new TestService.TestServiceClient(channel).UnaryAsync(new EchoRequest(), new CallOptions(propagationToken: parent)).ResponseAsync.WaitAsync(Bound);
+
+        Assert.False(hasTimeout);
+    }
+
+    private sealed class TestPropagationToken(DateTime deadline, CancellationToken cancellationToken, ContextPropagationOptions options)
+        : ContextPropagationToken, Grpc.Core.Internal.IPropagatedCallContext
+    {
+        public DateTime Deadline => deadline;
+
+        public CancellationToken CancellationToken => cancellationToken;
+
+        public ContextPropagationOptions Options => options;
     }
 
     private static async Task DuplexEchoAsync(HttpContext context)

@@ -32,7 +32,10 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
     private readonly TaskCompletionSource<Stream?> _responseStream = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _lock = new();
 
+    private readonly DateTime? _deadline;
+    private readonly CancellationToken _parentCancellation;
     private CancellationTokenRegistration _userCancellation;
+    private CancellationTokenRegistration _parentCancellationRegistration;
     private Timer? _deadlineTimer;
     private HttpRequestMessage? _request;
     private HttpResponseMessage? _httpResponse;
@@ -53,6 +56,21 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
         _method = method;
         _host = host;
         _options = options;
+        _deadline = options.Deadline is { } deadline && deadline != DateTime.MaxValue ? deadline.ToUniversalTime() : null;
+        if (options.PropagationToken is IPropagatedCallContext parent)
+        {
+            var parentOptions = parent.Options ?? ContextPropagationOptions.Default;
+            if (parentOptions.IsPropagateDeadline && parent.Deadline != DateTime.MaxValue)
+            {
+                var parentDeadline = parent.Deadline.ToUniversalTime();
+                _deadline = _deadline is null || parentDeadline < _deadline ? parentDeadline : _deadline;
+            }
+
+            if (parentOptions.IsPropagateCancellation)
+            {
+                _parentCancellation = parent.CancellationToken;
+            }
+        }
     }
 
     public Task<Metadata> ResponseHeadersAsync => _headers.Task;
@@ -245,9 +263,9 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
     private bool TryStartCore()
     {
         GrpcClientLog.StartingCall(_channel.Logger, _method.FullName);
-        if (_options.Deadline is { } deadline && deadline != DateTime.MaxValue)
+        if (_deadline is { } deadline)
         {
-            var timeout = deadline.ToUniversalTime() - DateTime.UtcNow;
+            var timeout = deadline - DateTime.UtcNow;
             if (timeout <= TimeSpan.Zero)
             {
                 GrpcClientLog.DeadlineExceeded(_channel.Logger, _method.FullName);
@@ -264,6 +282,11 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
         if (_options.CancellationToken.CanBeCanceled)
         {
             _userCancellation = _options.CancellationToken.Register(static state => ((GrpcCall<TRequest, TResponse>)state!).OnCallerCancelled(), this);
+        }
+
+        if (_parentCancellation.CanBeCanceled)
+        {
+            _parentCancellationRegistration = _parentCancellation.Register(static state => ((GrpcCall<TRequest, TResponse>)state!).OnParentCancelled(), this);
         }
 
         return !IsFinished;
@@ -531,9 +554,9 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
             headers.Host = _host;
         }
 
-        if (_options.Deadline is { } deadline && deadline != DateTime.MaxValue)
+        if (_deadline is { } deadline)
         {
-            headers.TryAddWithoutValidation(GrpcProtocolConstants.TimeoutHeader, GrpcTimeoutCodec.Format(deadline.ToUniversalTime() - DateTime.UtcNow));
+            headers.TryAddWithoutValidation(GrpcProtocolConstants.TimeoutHeader, GrpcTimeoutCodec.Format(deadline - DateTime.UtcNow));
         }
 
         if (_options.Headers is { } metadata)
@@ -601,6 +624,12 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
         Cancel(new Status(StatusCode.Cancelled, "Call canceled by the client."), byCaller: true);
     }
 
+    private void OnParentCancelled()
+    {
+        GrpcClientLog.CallCanceled(_channel.Logger, _method.FullName);
+        Cancel(new Status(StatusCode.Cancelled, "Call canceled because the parent call was canceled."), byCaller: false);
+    }
+
     private void Cancel(Status status, bool byCaller)
     {
         lock (_lock)
@@ -657,6 +686,7 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
         _responseStream.TrySetResult(null);
         _deadlineTimer?.Dispose();
         _userCancellation.Dispose();
+        _parentCancellationRegistration.Dispose();
         return true;
     }
 
@@ -703,6 +733,7 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
     {
         _deadlineTimer?.Dispose();
         _userCancellation.Dispose();
+        _parentCancellationRegistration.Dispose();
         _httpResponse?.Dispose();
         _request?.Dispose();
     }
