@@ -30,7 +30,7 @@ public sealed class SpanStoreOptions
     public const int DefaultMaxLinksPerSpan = 128;
 
     /// <summary>The default of <see cref="DefaultServiceName"/>.</summary>
-    public const string DefaultDefaultServiceName = "unknown_service";
+    public const string UnknownServiceName = "unknown_service";
 
     /// <summary>Gets or sets the most spans kept in total; above it the oldest traces are evicted.</summary>
     /// <value>Defaults to 100 000. Must be at least 1.</value>
@@ -67,7 +67,7 @@ public sealed class SpanStoreOptions
     /// <summary>Gets or sets the service name recorded when neither the OpenTelemetry resource nor a
     /// <c>service.name</c> tag provides one.</summary>
     /// <value>Defaults to <c>unknown_service</c>. Must not be empty.</value>
-    public string DefaultServiceName { get; set; } = DefaultDefaultServiceName;
+    public string DefaultServiceName { get; set; } = UnknownServiceName;
 
     /// <summary>Gets the thresholds used to grade operations (A–F) in performance analysis.</summary>
     /// <value>Defaults to the thresholds documented on <see cref="PerformanceGradingOptions"/>.</value>
