@@ -1,0 +1,71 @@
+namespace Propagation.Interceptors;
+
+/// <summary>
+/// The names the gRPC interceptors use: the activity source, the attributes beyond the
+/// OpenTelemetry RPC semantic conventions, the events, and the marker the HTTP client handler
+/// checks so that one gRPC call produces one client span.
+/// </summary>
+public static class GrpcTracingConventions
+{
+    /// <summary>The default name of the <see cref="System.Diagnostics.ActivitySource"/> of the gRPC server and client spans.</summary>
+    public const string ActivitySourceName = "Propagation.Grpc";
+
+    /// <summary>Span attribute <c>rpc.system</c>; always <see cref="RpcSystemValue"/>.</summary>
+    public const string RpcSystem = "rpc.system";
+
+    /// <summary>The value of <see cref="RpcSystem"/>.</summary>
+    public const string RpcSystemValue = "grpc";
+
+    /// <summary>Span attribute <c>rpc.service</c>: the full service name, <c>package.Service</c>.</summary>
+    public const string RpcService = "rpc.service";
+
+    /// <summary>Span attribute <c>rpc.method</c>: the method name.</summary>
+    public const string RpcMethod = "rpc.method";
+
+    /// <summary>Span attribute <c>rpc.grpc.status_code</c>: the numeric final gRPC status (<c>grpc-status</c>).</summary>
+    public const string RpcGrpcStatusCode = "rpc.grpc.status_code";
+
+    /// <summary>Span attribute <c>server.address</c>.</summary>
+    public const string ServerAddress = "server.address";
+
+    /// <summary>Span attribute <c>server.port</c>.</summary>
+    public const string ServerPort = "server.port";
+
+    /// <summary>Span attribute <c>error.type</c>: the full type name of an exception that ended the call.</summary>
+    public const string ErrorType = "error.type";
+
+    /// <summary>
+    /// Span attribute (integer) on streaming calls: messages this side sent (server: responses
+    /// written; client: requests written). Recorded once, when the call ends, instead of one
+    /// <c>rpc.message</c> event per message so that long streams stay cheap.
+    /// </summary>
+    public const string MessagesSent = "rpc.grpc.messages_sent";
+
+    /// <summary>
+    /// Span attribute (integer) on streaming calls: messages this side received (server: requests
+    /// read; client: responses read). Recorded once, when the call ends.
+    /// </summary>
+    public const string MessagesReceived = "rpc.grpc.messages_received";
+
+    /// <summary>Span event: the call was cancelled (client cancellation, or the server saw the call's token cancelled).</summary>
+    public const string CancelledEvent = "rpc.grpc.cancelled";
+
+    /// <summary>Span event: the call's deadline passed before it completed.</summary>
+    public const string DeadlineExceededEvent = "rpc.grpc.deadline_exceeded";
+
+    /// <summary>Span event on client spans: the call object was disposed before the call completed.</summary>
+    public const string DisposedEvent = "rpc.grpc.disposed";
+
+    /// <summary>
+    /// The <see cref="System.Diagnostics.Activity.GetCustomProperty"/> key set on every client span
+    /// the <see cref="TracingClientInterceptor"/> starts (value: the full method name, <c>/package.Service/Method</c>).
+    /// </summary>
+    /// <remarks>
+    /// The contract with the HTTP client handler (<c>AddTraceHeaders</c>): when the gRPC client's
+    /// <c>HttpClient</c> also has that handler and <see cref="System.Diagnostics.Activity.Current"/> carries this
+    /// property and is not stopped, the handler starts no span of its own (the gRPC span is the
+    /// client span of that HTTP/2 request) and only applies its outbound destination policy to
+    /// the headers the interceptor already wrote.
+    /// </remarks>
+    public const string ClientSpanProperty = "Propagation.Grpc.ClientCall";
+}

@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using Grpc.Core;
+
+namespace Propagation.Interceptors;
+
+/// <summary>
+/// The client span of one asynchronous call and the inner call it tracks. Ends exactly once,
+/// whichever comes first: response received, response stream read to the end, an error status,
+/// cancellation of the call's token, or the call disposed.
+/// </summary>
+internal sealed class ClientCallSpan
+{
+    private readonly Func<object, Status> _getStatus;
+    private readonly bool _streaming;
+    private CancellationTokenRegistration _registration;
+    private int _ended;
+    private int _sent;
+    private int _received;
+
+    public ClientCallSpan(Activity activity, IDisposable call, Func<object, Status> getStatus, bool streaming)
+    {
+        Activity = activity;
+        Call = call;
+        _getStatus = getStatus;
+        _streaming = streaming;
+    }
+
+    public Activity Activity { get; }
+
+    /// <summary>Gets the inner call (an <c>Async*Call</c>) that the wrapper returned to the caller delegates to.</summary>
+    public IDisposable Call { get; }
+
+    public bool IsEnded => Volatile.Read(ref _ended) != 0;
+
+    public void CountSent() => Interlocked.Increment(ref _sent);
+
+    public void CountReceived() => Interlocked.Increment(ref _received);
+
+    /// <summary>Ends the span when the call's token is cancelled, even if the caller never looks at the call again.</summary>
+    public void EndOnCancellation(CancellationToken token)
+    {
+        if (token.CanBeCanceled)
+        {
+            _registration = token.UnsafeRegister(static state => ((ClientCallSpan)state!).End(StatusCode.Cancelled, exception: null), this);
+        }
+    }
+
+    /// <summary>The response stream ended: the final status is the call's (OK unless the call says otherwise).</summary>
+    public void EndFromCallStatus()
+    {
+        if (IsEnded)
+        {
+            return;
+        }
+
+        var code = StatusCode.OK;
+        try
+        {
+            code = _getStatus(Call).StatusCode;
+        }
+        catch (InvalidOperationException)
+        {
+            // The status is not available (the implementation has not recorded it yet): the stream ended cleanly.
+        }
+
+        End(code, exception: null);
+    }
+
+    /// <summary>The call failed: its status is the exception's.</summary>
+    public void Fail(Exception exception) => End(RpcSpan.GetStatusCode(exception, deadlinePassed: false), exception);
+
+    /// <summary>The caller disposed the call: the inner call is disposed (cancelling it if still running), then the span ends.</summary>
+    public void Dispose()
+    {
+        Call.Dispose();
+        if (!IsEnded)
+        {
+            End(StatusCode.Cancelled, exception: null, disposed: true);
+        }
+    }
+
+    public void End(StatusCode code, Exception? exception, bool disposed = false)
+    {
+        if (Interlocked.Exchange(ref _ended, 1) != 0)
+        {
+            return;
+        }
+
+        _registration.Unregister();
+        var activity = Activity;
+        if (activity.IsAllDataRequested)
+        {
+            if (exception is not null)
+            {
+                RpcSpan.RecordException(activity, exception);
+            }
+
+            if (disposed)
+            {
+                activity.AddEvent(new ActivityEvent(GrpcTracingConventions.DisposedEvent));
+            }
+
+            RpcSpan.RecordStatus(activity, code, server: false);
+            if (_streaming)
+            {
+                activity.SetTag(GrpcTracingConventions.MessagesSent, Volatile.Read(ref _sent));
+                activity.SetTag(GrpcTracingConventions.MessagesReceived, Volatile.Read(ref _received));
+            }
+        }
+
+        RpcSpan.Stop(activity);
+    }
+}

@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Globalization;
+using Grpc.Core;
+
+namespace Propagation.Interceptors;
+
+/// <summary>What both interceptors write on a span: method attributes, the final status, exceptions.</summary>
+internal static class RpcSpan
+{
+    // Boxed once: rpc.grpc.status_code values 0..16 are set on every span.
+    private static readonly object[] BoxedCodes = CreateBoxedCodes();
+
+    public static void SetMethodTags(Activity activity, GrpcMethodNames names)
+    {
+        activity.SetTag(GrpcTracingConventions.RpcSystem, GrpcTracingConventions.RpcSystemValue);
+        activity.SetTag(GrpcTracingConventions.RpcService, names.Service);
+        activity.SetTag(GrpcTracingConventions.RpcMethod, names.Method);
+    }
+
+    /// <summary>The server-side error codes of the OpenTelemetry RPC conventions.</summary>
+    public static bool IsServerError(StatusCode code) => code is StatusCode.Unknown or StatusCode.DeadlineExceeded
+        or StatusCode.Unimplemented or StatusCode.Internal or StatusCode.Unavailable or StatusCode.DataLoss;
+
+    /// <summary>Records the final status: <c>rpc.grpc.status_code</c>, the span status, and the cancel/deadline event.</summary>
+    public static void RecordStatus(Activity activity, StatusCode code, bool server)
+    {
+        activity.SetTag(GrpcTracingConventions.RpcGrpcStatusCode, Box(code));
+        var error = server ? IsServerError(code) : code != StatusCode.OK;
+        if (error)
+        {
+            activity.SetStatus(ActivityStatusCode.Error, GetName(code));
+        }
+
+        if (code == StatusCode.Cancelled)
+        {
+            activity.AddEvent(new ActivityEvent(GrpcTracingConventions.CancelledEvent));
+        }
+        else if (code == StatusCode.DeadlineExceeded)
+        {
+            activity.AddEvent(new ActivityEvent(GrpcTracingConventions.DeadlineExceededEvent));
+        }
+    }
+
+    /// <summary>Records an exception as the standard <c>exception</c> event (type, message, stack trace) and <c>error.type</c>.</summary>
+    public static void RecordException(Activity activity, Exception exception)
+    {
+        activity.AddException(exception);
+        activity.SetTag(GrpcTracingConventions.ErrorType, exception.GetType().FullName);
+    }
+
+    /// <summary>The final status an exception stands for.</summary>
+    public static StatusCode GetStatusCode(Exception exception, bool deadlinePassed) => exception switch
+    {
+        RpcException rpc => rpc.StatusCode,
+        OperationCanceledException => deadlinePassed ? StatusCode.DeadlineExceeded : StatusCode.Cancelled,
+        _ => StatusCode.Unknown,
+    };
+
+    /// <summary>Stops a span without changing the caller's <see cref="Activity.Current"/> unless it was this span.</summary>
+    public static void Stop(Activity activity)
+    {
+        var current = Activity.Current;
+        activity.Stop();
+        if (current != activity)
+        {
+            Activity.Current = current;
+        }
+    }
+
+    public static object Box(StatusCode code) => (uint)code < (uint)BoxedCodes.Length ? BoxedCodes[(int)code] : (int)code;
+
+    private static string GetName(StatusCode code) => code switch
+    {
+        StatusCode.Cancelled => "CANCELLED",
+        StatusCode.Unknown => "UNKNOWN",
+        StatusCode.InvalidArgument => "INVALID_ARGUMENT",
+        StatusCode.DeadlineExceeded => "DEADLINE_EXCEEDED",
+        StatusCode.NotFound => "NOT_FOUND",
+        StatusCode.AlreadyExists => "ALREADY_EXISTS",
+        StatusCode.PermissionDenied => "PERMISSION_DENIED",
+        StatusCode.ResourceExhausted => "RESOURCE_EXHAUSTED",
+        StatusCode.FailedPrecondition => "FAILED_PRECONDITION",
+        StatusCode.Aborted => "ABORTED",
+        StatusCode.OutOfRange => "OUT_OF_RANGE",
+        StatusCode.Unimplemented => "UNIMPLEMENTED",
+        StatusCode.Internal => "INTERNAL",
+        StatusCode.Unavailable => "UNAVAILABLE",
+        StatusCode.DataLoss => "DATA_LOSS",
+        StatusCode.Unauthenticated => "UNAUTHENTICATED",
+        _ => ((int)code).ToString(CultureInfo.InvariantCulture),
+    };
+
+    private static object[] CreateBoxedCodes()
+    {
+        var codes = new object[17];
+        for (var i = 0; i < codes.Length; i++)
+        {
+            codes[i] = i;
+        }
+
+        return codes;
+    }
+}

@@ -1,0 +1,121 @@
+using Grpc.Core;
+
+namespace Propagation.Interceptors;
+
+/// <summary>A client call's response stream: counts messages and ends the span at the end of the stream or on error.</summary>
+internal sealed class TracingResponseReader<T> : IAsyncStreamReader<T>
+{
+    private readonly IAsyncStreamReader<T> _inner;
+    private readonly ClientCallSpan _span;
+
+    public TracingResponseReader(IAsyncStreamReader<T> inner, ClientCallSpan span)
+    {
+        _inner = inner;
+        _span = span;
+    }
+
+    public T Current => _inner.Current;
+
+    public Task<bool> MoveNext(CancellationToken cancellationToken)
+    {
+        Task<bool> task;
+        try
+        {
+            task = _inner.MoveNext(cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            _span.Fail(ex);
+            throw;
+        }
+
+        if (task.IsCompletedSuccessfully)
+        {
+            OnMoved(task.Result);
+            return task;
+        }
+
+        return AwaitMoveNext(task);
+    }
+
+    private async Task<bool> AwaitMoveNext(Task<bool> task)
+    {
+        bool more;
+        try
+        {
+            more = await task.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            _span.Fail(ex);
+            throw;
+        }
+
+        OnMoved(more);
+        return more;
+    }
+
+    private void OnMoved(bool more)
+    {
+        if (more)
+        {
+            _span.CountReceived();
+        }
+        else
+        {
+            _span.EndFromCallStatus();
+        }
+    }
+}
+
+/// <summary>A client call's request stream: counts messages; a write failing with an RPC error ends the span.</summary>
+internal sealed class TracingRequestWriter<T> : IClientStreamWriter<T>
+{
+    private readonly IClientStreamWriter<T> _inner;
+    private readonly ClientCallSpan _span;
+
+    public TracingRequestWriter(IClientStreamWriter<T> inner, ClientCallSpan span)
+    {
+        _inner = inner;
+        _span = span;
+    }
+
+    public WriteOptions? WriteOptions
+    {
+        get => _inner.WriteOptions;
+        set => _inner.WriteOptions = value;
+    }
+
+    public Task CompleteAsync() => _inner.CompleteAsync();
+
+    public Task WriteAsync(T message) => Track(_inner.WriteAsync(message));
+
+    /// <summary>Writes with a token (implements grpc-dotnet's default interface method when it has one).</summary>
+    public Task WriteAsync(T message, CancellationToken cancellationToken) => Track(_inner.WriteAsync(message, cancellationToken));
+
+    private Task Track(Task task)
+    {
+        if (task.IsCompletedSuccessfully)
+        {
+            _span.CountSent();
+            return task;
+        }
+
+        return AwaitWrite(task);
+    }
+
+    private async Task AwaitWrite(Task task)
+    {
+        try
+        {
+            await task.ConfigureAwait(false);
+        }
+        catch (RpcException ex)
+        {
+            _span.Fail(ex);
+            throw;
+        }
+
+        _span.CountSent();
+    }
+}

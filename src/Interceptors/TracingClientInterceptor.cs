@@ -1,0 +1,415 @@
+using System.Diagnostics;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+
+namespace Propagation.Interceptors;
+
+/// <summary>
+/// The gRPC client interceptor: one client span per call, for all five call shapes, with the trace
+/// context injected into the call's metadata. Use it as <c>channel.Intercept(interceptor)</c> or
+/// <c>services.AddGrpcClient&lt;T&gt;(...).AddInterceptor&lt;TracingClientInterceptor&gt;()</c>.
+/// </summary>
+/// <remarks>
+/// <para>
+/// <b>Span.</b> Kind <see cref="ActivityKind.Client"/>, named <c>package.Service/Method</c>, child
+/// of <see cref="Activity.Current"/> (a new root when there is none), with <c>rpc.system</c>,
+/// <c>rpc.service</c>, <c>rpc.method</c>, <c>server.address</c>/<c>server.port</c> (when the call
+/// names its host) and, when it ends, <c>rpc.grpc.status_code</c>; any status but OK is Error.
+/// The span is <see cref="Activity.Current"/> while the call starts (so the channel's HTTP handlers
+/// see it; see <see cref="GrpcTracingConventions.ClientSpanProperty"/>), and the caller's current
+/// activity is restored before the interceptor returns.
+/// </para>
+/// <para>
+/// <b>End.</b> The span ends exactly once, when the call really ends: the response arrived, the
+/// response stream was read to the end, an error status or exception surfaced, the call's
+/// cancellation token was cancelled, or the call object was disposed before completion (event
+/// <see cref="GrpcTracingConventions.DisposedEvent"/>, status CANCELLED). Streaming calls record
+/// <see cref="GrpcTracingConventions.MessagesSent"/> and <see cref="GrpcTracingConventions.MessagesReceived"/>.
+/// </para>
+/// <para>
+/// <b>Metadata.</b> The context is written in the configured inject formats into a copy of the
+/// caller's metadata (a new <see cref="Metadata"/> when the caller passed none), through a new
+/// <see cref="CallOptions"/>: the caller's instance is never modified, so reusing it for several
+/// calls never sends a stale context. A trace header the caller set is kept by default (never
+/// duplicated). With no span (no listener, not sampled) the current activity's context is still
+/// propagated; with neither, the call passes through untouched.
+/// </para>
+/// </remarks>
+public sealed class TracingClientInterceptor : Interceptor
+{
+    private readonly GrpcTracingSettings _settings;
+    private readonly GrpcMethodNameCache _names = new();
+
+    internal TracingClientInterceptor(GrpcTracingSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        _settings = settings;
+    }
+
+    /// <inheritdoc/>
+    public override TResponse BlockingUnaryCall<TRequest, TResponse>(
+        TRequest request, ClientInterceptorContext<TRequest, TResponse> context, BlockingUnaryCallContinuation<TRequest, TResponse> continuation)
+    {
+        ArgumentNullException.ThrowIfNull(continuation);
+        var previous = Activity.Current;
+        var activity = Start(context.Method, context.Host);
+        var traced = Inject(context, activity ?? previous);
+        if (activity is null)
+        {
+            return continuation(request, traced);
+        }
+
+        try
+        {
+            var response = continuation(request, traced);
+            EndBlocking(activity, StatusCode.OK, exception: null);
+            return response;
+        }
+        catch (Exception ex)
+        {
+            EndBlocking(activity, RpcSpan.GetStatusCode(ex, deadlinePassed: false), ex);
+            throw;
+        }
+        finally
+        {
+            Activity.Current = previous;
+        }
+    }
+
+    /// <inheritdoc/>
+    public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(
+        TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncUnaryCallContinuation<TRequest, TResponse> continuation)
+    {
+        ArgumentNullException.ThrowIfNull(continuation);
+        var previous = Activity.Current;
+        var activity = Start(context.Method, context.Host);
+        var traced = Inject(context, activity ?? previous);
+        if (activity is null)
+        {
+            return continuation(request, traced);
+        }
+
+        AsyncUnaryCall<TResponse> call;
+        try
+        {
+            call = continuation(request, traced);
+        }
+        catch (Exception ex)
+        {
+            EndBlocking(activity, RpcSpan.GetStatusCode(ex, deadlinePassed: false), ex);
+            throw;
+        }
+        finally
+        {
+            Activity.Current = previous;
+        }
+
+        var span = new ClientCallSpan(activity, call, CallAccessors<TRequest, TResponse>.UnaryStatus, streaming: false);
+        var response = TrackResponse(call.ResponseAsync, span);
+        span.EndOnCancellation(context.Options.CancellationToken);
+        return new AsyncUnaryCall<TResponse>(
+            response,
+            CallAccessors<TRequest, TResponse>.UnaryHeaders,
+            CallAccessors<TRequest, TResponse>.UnaryStatus,
+            CallAccessors<TRequest, TResponse>.UnaryTrailers,
+            CallAccessors.Dispose,
+            span);
+    }
+
+    /// <inheritdoc/>
+    public override AsyncServerStreamingCall<TResponse> AsyncServerStreamingCall<TRequest, TResponse>(
+        TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncServerStreamingCallContinuation<TRequest, TResponse> continuation)
+    {
+        ArgumentNullException.ThrowIfNull(continuation);
+        var previous = Activity.Current;
+        var activity = Start(context.Method, context.Host);
+        var traced = Inject(context, activity ?? previous);
+        if (activity is null)
+        {
+            return continuation(request, traced);
+        }
+
+        AsyncServerStreamingCall<TResponse> call;
+        try
+        {
+            call = continuation(request, traced);
+        }
+        catch (Exception ex)
+        {
+            EndBlocking(activity, RpcSpan.GetStatusCode(ex, deadlinePassed: false), ex);
+            throw;
+        }
+        finally
+        {
+            Activity.Current = previous;
+        }
+
+        var span = new ClientCallSpan(activity, call, CallAccessors<TRequest, TResponse>.ServerStreamingStatus, streaming: true);
+        var reader = new TracingResponseReader<TResponse>(call.ResponseStream, span);
+        span.EndOnCancellation(context.Options.CancellationToken);
+        return new AsyncServerStreamingCall<TResponse>(
+            reader,
+            CallAccessors<TRequest, TResponse>.ServerStreamingHeaders,
+            CallAccessors<TRequest, TResponse>.ServerStreamingStatus,
+            CallAccessors<TRequest, TResponse>.ServerStreamingTrailers,
+            CallAccessors.Dispose,
+            span);
+    }
+
+    /// <inheritdoc/>
+    public override AsyncClientStreamingCall<TRequest, TResponse> AsyncClientStreamingCall<TRequest, TResponse>(
+        ClientInterceptorContext<TRequest, TResponse> context, AsyncClientStreamingCallContinuation<TRequest, TResponse> continuation)
+    {
+        ArgumentNullException.ThrowIfNull(continuation);
+        var previous = Activity.Current;
+        var activity = Start(context.Method, context.Host);
+        var traced = Inject(context, activity ?? previous);
+        if (activity is null)
+        {
+            return continuation(traced);
+        }
+
+        AsyncClientStreamingCall<TRequest, TResponse> call;
+        try
+        {
+            call = continuation(traced);
+        }
+        catch (Exception ex)
+        {
+            EndBlocking(activity, RpcSpan.GetStatusCode(ex, deadlinePassed: false), ex);
+            throw;
+        }
+        finally
+        {
+            Activity.Current = previous;
+        }
+
+        var span = new ClientCallSpan(activity, call, CallAccessors<TRequest, TResponse>.ClientStreamingStatus, streaming: true);
+        var writer = new TracingRequestWriter<TRequest>(call.RequestStream, span);
+        var response = TrackResponse(call.ResponseAsync, span);
+        span.EndOnCancellation(context.Options.CancellationToken);
+        return new AsyncClientStreamingCall<TRequest, TResponse>(
+            writer,
+            response,
+            CallAccessors<TRequest, TResponse>.ClientStreamingHeaders,
+            CallAccessors<TRequest, TResponse>.ClientStreamingStatus,
+            CallAccessors<TRequest, TResponse>.ClientStreamingTrailers,
+            CallAccessors.Dispose,
+            span);
+    }
+
+    /// <inheritdoc/>
+    public override AsyncDuplexStreamingCall<TRequest, TResponse> AsyncDuplexStreamingCall<TRequest, TResponse>(
+        ClientInterceptorContext<TRequest, TResponse> context, AsyncDuplexStreamingCallContinuation<TRequest, TResponse> continuation)
+    {
+        ArgumentNullException.ThrowIfNull(continuation);
+        var previous = Activity.Current;
+        var activity = Start(context.Method, context.Host);
+        var traced = Inject(context, activity ?? previous);
+        if (activity is null)
+        {
+            return continuation(traced);
+        }
+
+        AsyncDuplexStreamingCall<TRequest, TResponse> call;
+        try
+        {
+            call = continuation(traced);
+        }
+        catch (Exception ex)
+        {
+            EndBlocking(activity, RpcSpan.GetStatusCode(ex, deadlinePassed: false), ex);
+            throw;
+        }
+        finally
+        {
+            Activity.Current = previous;
+        }
+
+        var span = new ClientCallSpan(activity, call, CallAccessors<TRequest, TResponse>.DuplexStatus, streaming: true);
+        var writer = new TracingRequestWriter<TRequest>(call.RequestStream, span);
+        var reader = new TracingResponseReader<TResponse>(call.ResponseStream, span);
+        span.EndOnCancellation(context.Options.CancellationToken);
+        return new AsyncDuplexStreamingCall<TRequest, TResponse>(
+            writer,
+            reader,
+            CallAccessors<TRequest, TResponse>.DuplexHeaders,
+            CallAccessors<TRequest, TResponse>.DuplexStatus,
+            CallAccessors<TRequest, TResponse>.DuplexTrailers,
+            CallAccessors.Dispose,
+            span);
+    }
+
+    private static Task<T> TrackResponse<T>(Task<T> response, ClientCallSpan span)
+    {
+        if (response.IsCompletedSuccessfully)
+        {
+            span.CountReceived();
+            span.End(StatusCode.OK, exception: null);
+            return response;
+        }
+
+        return AwaitResponse(response, span);
+    }
+
+    private static async Task<T> AwaitResponse<T>(Task<T> response, ClientCallSpan span)
+    {
+        try
+        {
+            var result = await response.ConfigureAwait(false);
+            span.CountReceived();
+            span.End(StatusCode.OK, exception: null);
+            return result;
+        }
+        catch (Exception ex)
+        {
+            span.Fail(ex);
+            throw;
+        }
+    }
+
+    private static void EndBlocking(Activity activity, StatusCode code, Exception? exception)
+    {
+        if (activity.IsAllDataRequested)
+        {
+            if (exception is not null)
+            {
+                RpcSpan.RecordException(activity, exception);
+            }
+
+            RpcSpan.RecordStatus(activity, code, server: false);
+        }
+
+        activity.Stop();
+    }
+
+    private Activity? Start(IMethod method, string? host)
+    {
+        if (!_settings.Source.HasListeners())
+        {
+            return null;
+        }
+
+        var names = _names.Get(method.FullName);
+        var activity = _settings.Source.StartActivity(names.SpanName, ActivityKind.Client);
+        if (activity is null)
+        {
+            return null;
+        }
+
+        activity.SetCustomProperty(GrpcTracingConventions.ClientSpanProperty, names.FullName);
+        if (activity.IsAllDataRequested)
+        {
+            RpcSpan.SetMethodTags(activity, names);
+            if (!string.IsNullOrEmpty(host))
+            {
+                var authority = Microsoft.AspNetCore.Http.HostString.FromUriComponent(host);
+                activity.SetTag(GrpcTracingConventions.ServerAddress, authority.Host);
+                if (authority.Port is int port)
+                {
+                    activity.SetTag(GrpcTracingConventions.ServerPort, port);
+                }
+            }
+        }
+
+        return activity;
+    }
+
+    private ClientInterceptorContext<TRequest, TResponse> Inject<TRequest, TResponse>(in ClientInterceptorContext<TRequest, TResponse> context, Activity? source)
+        where TRequest : class
+        where TResponse : class
+    {
+        if (source is null)
+        {
+            return context;
+        }
+
+        var scope = _settings.OutboundScope?.Invoke(context.Host) ?? InjectionScope.Full;
+        if (scope == InjectionScope.None)
+        {
+            return context;
+        }
+
+        var options = context.Options;
+        var callerHeaders = options.Headers;
+        var headers = new Metadata();
+        var keepCallers = false;
+        if (callerHeaders is not null && callerHeaders.Count > 0)
+        {
+            for (var i = 0; i < callerHeaders.Count; i++)
+            {
+                headers.Add(callerHeaders[i]);
+            }
+
+            keepCallers = !_settings.OverwriteCallerHeaders;
+        }
+
+        var carrier = new OutboundMetadata(headers, keepCallers);
+        _settings.Propagator.Inject(source, carrier, OutboundMetadata.Setter, scope);
+        return new ClientInterceptorContext<TRequest, TResponse>(context.Method, context.Host, options.WithHeaders(headers));
+    }
+
+    /// <summary>The call's new metadata; when the caller's entries are kept, a key already present is not written.</summary>
+    private readonly struct OutboundMetadata
+    {
+        public static readonly HeaderSetter<OutboundMetadata> Setter = static (carrier, name, value) =>
+        {
+            if (carrier.KeepExisting && MetadataCarriers.Contains(carrier.Headers, name))
+            {
+                return;
+            }
+
+            MetadataCarriers.Set(carrier.Headers, name, value);
+        };
+
+        public OutboundMetadata(Metadata headers, bool keepExisting)
+        {
+            Headers = headers;
+            KeepExisting = keepExisting;
+        }
+
+        public Metadata Headers { get; }
+
+        public bool KeepExisting { get; }
+    }
+
+    /// <summary>Static accessors passed to the <c>Async*Call</c> constructors with the span as state (no closure per call).</summary>
+    private static class CallAccessors
+    {
+        public static readonly Action<object> Dispose = static state => ((ClientCallSpan)state).Dispose();
+    }
+
+    private static class CallAccessors<TRequest, TResponse>
+        where TRequest : class
+        where TResponse : class
+    {
+        public static readonly Func<object, Task<Metadata>> UnaryHeaders = static s => Unary(s).ResponseHeadersAsync;
+        public static readonly Func<object, Status> UnaryStatus = static s => Unary(s).GetStatus();
+        public static readonly Func<object, Metadata> UnaryTrailers = static s => Unary(s).GetTrailers();
+
+        public static readonly Func<object, Task<Metadata>> ServerStreamingHeaders = static s => ServerStreaming(s).ResponseHeadersAsync;
+        public static readonly Func<object, Status> ServerStreamingStatus = static s => ServerStreaming(s).GetStatus();
+        public static readonly Func<object, Metadata> ServerStreamingTrailers = static s => ServerStreaming(s).GetTrailers();
+
+        public static readonly Func<object, Task<Metadata>> ClientStreamingHeaders = static s => ClientStreaming(s).ResponseHeadersAsync;
+        public static readonly Func<object, Status> ClientStreamingStatus = static s => ClientStreaming(s).GetStatus();
+        public static readonly Func<object, Metadata> ClientStreamingTrailers = static s => ClientStreaming(s).GetTrailers();
+
+        public static readonly Func<object, Task<Metadata>> DuplexHeaders = static s => Duplex(s).ResponseHeadersAsync;
+        public static readonly Func<object, Status> DuplexStatus = static s => Duplex(s).GetStatus();
+        public static readonly Func<object, Metadata> DuplexTrailers = static s => Duplex(s).GetTrailers();
+
+        // The state is the span (for the wrapper's accessors) or the inner call itself (for ClientCallSpan's status lookup).
+        private static AsyncUnaryCall<TResponse> Unary(object state) =>
+            (AsyncUnaryCall<TResponse>)(state is ClientCallSpan span ? span.Call : state);
+
+        private static AsyncServerStreamingCall<TResponse> ServerStreaming(object state) =>
+            (AsyncServerStreamingCall<TResponse>)(state is ClientCallSpan span ? span.Call : state);
+
+        private static AsyncClientStreamingCall<TRequest, TResponse> ClientStreaming(object state) =>
+            (AsyncClientStreamingCall<TRequest, TResponse>)(state is ClientCallSpan span ? span.Call : state);
+
+        private static AsyncDuplexStreamingCall<TRequest, TResponse> Duplex(object state) =>
+            (AsyncDuplexStreamingCall<TRequest, TResponse>)(state is ClientCallSpan span ? span.Call : state);
+    }
+}

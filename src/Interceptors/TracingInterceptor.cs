@@ -1,0 +1,465 @@
+using System.Diagnostics;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Propagation.Interceptors;
+
+/// <summary>
+/// The gRPC server interceptor: one server span per call, for all four call shapes. Register it with
+/// <c>services.AddGrpc(o =&gt; o.Interceptors.Add&lt;TracingInterceptor&gt;())</c>.
+/// </summary>
+/// <remarks>
+/// <para>
+/// <b>One span per call.</b> When ASP.NET Core hosting or <c>UseTracing</c> already made the span
+/// of the call's HTTP/2 request (<see cref="IHttpActivityFeature"/>, or a server-kind
+/// <see cref="Activity.Current"/>), that span is enriched: RPC attributes, display name
+/// <c>package.Service/Method</c>, final status. Otherwise the interceptor starts the server span
+/// itself (kind <see cref="ActivityKind.Server"/>), its parent read from the call metadata in every
+/// configured format under the trust policy of the request, and marks it owned.
+/// </para>
+/// <para>
+/// <b>Attributes</b> (OpenTelemetry RPC conventions): <c>rpc.system</c>, <c>rpc.service</c>,
+/// <c>rpc.method</c>, <c>rpc.grpc.status_code</c>, <c>server.address</c>, <c>server.port</c>; on
+/// streaming calls <see cref="GrpcTracingConventions.MessagesSent"/> and
+/// <see cref="GrpcTracingConventions.MessagesReceived"/>. The status is Error for UNKNOWN,
+/// DEADLINE_EXCEEDED, UNIMPLEMENTED, INTERNAL, UNAVAILABLE and DATA_LOSS. An exception from the
+/// handler is recorded as an <c>exception</c> event and rethrown untouched; cancellation and
+/// deadlines are recorded as events.
+/// </para>
+/// <para>
+/// <b>Response headers.</b> The span's trace and span ids are added to the response headers
+/// (<c>x-trace-id</c>, <c>x-span-id</c> by default) before the handler runs, so they leave with
+/// the first response message, with <see cref="ServerCallContext.WriteResponseHeadersAsync"/> or
+/// with a trailers-only response. They are formatted from the span's ids, never copied from the
+/// request. Outside ASP.NET Core (no <c>HttpContext</c>) nothing is echoed.
+/// </para>
+/// </remarks>
+public sealed class TracingInterceptor : Interceptor
+{
+    private readonly GrpcTracingSettings _settings;
+    private readonly GrpcMethodNameCache _names = new();
+    private Type? _contextTypeWithoutHttpContext;
+
+    internal TracingInterceptor(GrpcTracingSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        _settings = settings;
+    }
+
+    /// <inheritdoc/>
+    public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(continuation);
+        var http = TryGetHttpContext(context);
+        var existing = FindServerSpan(http);
+        if (existing is null && !_settings.Source.HasListeners())
+        {
+            return continuation(request, context);
+        }
+
+        return UnaryCore(request, context, continuation, http, existing);
+    }
+
+    /// <inheritdoc/>
+    public override Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(continuation);
+        var http = TryGetHttpContext(context);
+        var existing = FindServerSpan(http);
+        if (existing is null && !_settings.Source.HasListeners())
+        {
+            return continuation(requestStream, context);
+        }
+
+        return ClientStreamingCore(requestStream, context, continuation, http, existing);
+    }
+
+    /// <inheritdoc/>
+    public override Task ServerStreamingServerHandler<TRequest, TResponse>(
+        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(continuation);
+        var http = TryGetHttpContext(context);
+        var existing = FindServerSpan(http);
+        if (existing is null && !_settings.Source.HasListeners())
+        {
+            return continuation(request, responseStream, context);
+        }
+
+        return ServerStreamingCore(request, responseStream, context, continuation, http, existing);
+    }
+
+    /// <inheritdoc/>
+    public override Task DuplexStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(continuation);
+        var http = TryGetHttpContext(context);
+        var existing = FindServerSpan(http);
+        if (existing is null && !_settings.Source.HasListeners())
+        {
+            return continuation(requestStream, responseStream, context);
+        }
+
+        return DuplexStreamingCore(requestStream, responseStream, context, continuation, http, existing);
+    }
+
+    // Each *Core method is async so that the Activity.Current it sets stays inside the call's own
+    // execution context (never leaks back into the framework code that invoked the interceptor).
+    private async Task<TResponse> UnaryCore<TRequest, TResponse>(
+        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation, HttpContext? http, Activity? existing)
+        where TRequest : class
+        where TResponse : class
+    {
+        var span = Begin(context, http, existing);
+        if (span.Activity is null)
+        {
+            return await continuation(request, context).ConfigureAwait(false);
+        }
+
+        try
+        {
+            var response = await continuation(request, context).ConfigureAwait(false);
+            End(span, context, exception: null, sent: -1, received: -1);
+            return response;
+        }
+        catch (Exception ex)
+        {
+            End(span, context, ex, sent: -1, received: -1);
+            throw;
+        }
+    }
+
+    private async Task<TResponse> ClientStreamingCore<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation, HttpContext? http, Activity? existing)
+        where TRequest : class
+        where TResponse : class
+    {
+        var span = Begin(context, http, existing);
+        if (span.Activity is null || !span.Activity.IsAllDataRequested)
+        {
+            return await RunUntraced(span, context, continuation(requestStream, context)).ConfigureAwait(false);
+        }
+
+        var reader = new CountingStreamReader<TRequest>(requestStream);
+        try
+        {
+            var response = await continuation(reader, context).ConfigureAwait(false);
+            End(span, context, exception: null, sent: 1, received: reader.Count);
+            return response;
+        }
+        catch (Exception ex)
+        {
+            End(span, context, ex, sent: 0, received: reader.Count);
+            throw;
+        }
+    }
+
+    private async Task ServerStreamingCore<TRequest, TResponse>(
+        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation, HttpContext? http, Activity? existing)
+        where TRequest : class
+        where TResponse : class
+    {
+        var span = Begin(context, http, existing);
+        if (span.Activity is null || !span.Activity.IsAllDataRequested)
+        {
+            await RunUntraced(span, context, continuation(request, responseStream, context)).ConfigureAwait(false);
+            return;
+        }
+
+        var writer = new CountingServerStreamWriter<TResponse>(responseStream);
+        try
+        {
+            await continuation(request, writer, context).ConfigureAwait(false);
+            End(span, context, exception: null, sent: writer.Count, received: 1);
+        }
+        catch (Exception ex)
+        {
+            End(span, context, ex, sent: writer.Count, received: 1);
+            throw;
+        }
+    }
+
+    private async Task DuplexStreamingCore<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation, HttpContext? http, Activity? existing)
+        where TRequest : class
+        where TResponse : class
+    {
+        var span = Begin(context, http, existing);
+        if (span.Activity is null || !span.Activity.IsAllDataRequested)
+        {
+            await RunUntraced(span, context, continuation(requestStream, responseStream, context)).ConfigureAwait(false);
+            return;
+        }
+
+        var reader = new CountingStreamReader<TRequest>(requestStream);
+        var writer = new CountingServerStreamWriter<TResponse>(responseStream);
+        try
+        {
+            await continuation(reader, writer, context).ConfigureAwait(false);
+            End(span, context, exception: null, sent: writer.Count, received: reader.Count);
+        }
+        catch (Exception ex)
+        {
+            End(span, context, ex, sent: writer.Count, received: reader.Count);
+            throw;
+        }
+    }
+
+    /// <summary>Runs a call whose span records nothing (or that has no span) and still stops a span this interceptor started.</summary>
+    private static async Task<T> RunUntraced<T>(ServerSpan span, ServerCallContext context, Task<T> call)
+    {
+        try
+        {
+            return await call.ConfigureAwait(false);
+        }
+        finally
+        {
+            StopOwned(span);
+        }
+    }
+
+    private static async Task RunUntraced(ServerSpan span, ServerCallContext context, Task call)
+    {
+        try
+        {
+            await call.ConfigureAwait(false);
+        }
+        finally
+        {
+            StopOwned(span);
+        }
+    }
+
+    private ServerSpan Begin(ServerCallContext context, HttpContext? http, Activity? existing)
+    {
+        var names = _names.Get(context.Method);
+        if (existing is not null)
+        {
+            Log.EnrichingServerSpan(_settings.Logger, names.FullName, existing.SpanId.ToHexString());
+            if (existing.IsAllDataRequested)
+            {
+                existing.DisplayName = names.SpanName;
+                RpcSpan.SetMethodTags(existing, names);
+                SetServerAddress(existing, context, http);
+            }
+
+            Echo(http, existing, names);
+            return new ServerSpan(existing, owned: false, previous: null);
+        }
+
+        var policy = _settings.DecideTrust(http);
+        var extracted = _settings.Propagator.Extract(context.RequestHeaders, MetadataCarriers.Getter, policy);
+        if (extracted.Issues != PropagationIssues.None)
+        {
+            Log.InboundIssues(_settings.Logger, names.FullName, extracted.Issues);
+        }
+
+        if (extracted.SamplingDenied)
+        {
+            Log.SamplingDenied(_settings.Logger, names.FullName);
+            return default;
+        }
+
+        var previous = Activity.Current;
+        ActivityContext parent = default;
+        if (extracted.HasParent)
+        {
+            parent = extracted.ToActivityContext();
+        }
+        else if (previous is not null)
+        {
+            // A new root: the parent must not default to whatever is current.
+            Activity.Current = null;
+        }
+
+        var activity = _settings.Source.StartActivity(names.SpanName, ActivityKind.Server, parent, tags: null, links: extracted.ToActivityLinks());
+        if (activity is null)
+        {
+            Activity.Current = previous;
+            return default;
+        }
+
+        if (activity.IsAllDataRequested)
+        {
+            RpcSpan.SetMethodTags(activity, names);
+            SetServerAddress(activity, context, http);
+            if (extracted.HasSyntheticParent)
+            {
+                activity.SetTag(PropagationAttributes.SyntheticParent, true);
+            }
+        }
+
+        var baggage = extracted.Baggage;
+        for (var i = 0; i < baggage.Count; i++)
+        {
+            var member = baggage[i];
+            activity.AddBaggage(member.Key, member.Value);
+        }
+
+        _settings.MarkOwned?.Invoke(activity);
+        Echo(http, activity, names);
+        return new ServerSpan(activity, owned: true, previous);
+    }
+
+    private static void End(ServerSpan span, ServerCallContext context, Exception? exception, int sent, int received)
+    {
+        var activity = span.Activity!;
+        if (activity.IsAllDataRequested)
+        {
+            StatusCode code;
+            if (exception is not null)
+            {
+                code = RpcSpan.GetStatusCode(exception, DeadlinePassed(context));
+                RpcSpan.RecordException(activity, exception);
+            }
+            else if (context.CancellationToken.IsCancellationRequested)
+            {
+                code = DeadlinePassed(context) ? StatusCode.DeadlineExceeded : StatusCode.Cancelled;
+            }
+            else
+            {
+                code = context.Status.StatusCode;
+            }
+
+            RpcSpan.RecordStatus(activity, code, server: true);
+            if (sent >= 0)
+            {
+                activity.SetTag(GrpcTracingConventions.MessagesSent, sent);
+                activity.SetTag(GrpcTracingConventions.MessagesReceived, received);
+            }
+        }
+
+        StopOwned(span);
+    }
+
+    private static void StopOwned(ServerSpan span)
+    {
+        if (span.Owned)
+        {
+            span.Activity!.Stop();
+            Activity.Current = span.Previous;
+        }
+    }
+
+    private static bool DeadlinePassed(ServerCallContext context)
+    {
+        var deadline = context.Deadline;
+        return deadline != DateTime.MaxValue && DateTime.UtcNow >= deadline;
+    }
+
+    private static Activity? FindServerSpan(HttpContext? http)
+    {
+        var activity = http?.Features.Get<IHttpActivityFeature>()?.Activity;
+        if (activity is not null && !activity.IsStopped)
+        {
+            return activity;
+        }
+
+        activity = Activity.Current;
+        return activity is { Kind: ActivityKind.Server, IsStopped: false } ? activity : null;
+    }
+
+    private HttpContext? TryGetHttpContext(ServerCallContext context)
+    {
+        // GetHttpContext throws for a context not hosted by ASP.NET Core (a test double, another
+        // host); that is decided by the context's type, so it is tried once per type.
+        var type = context.GetType();
+        if (ReferenceEquals(type, Volatile.Read(ref _contextTypeWithoutHttpContext)))
+        {
+            return null;
+        }
+
+        try
+        {
+            return context.GetHttpContext();
+        }
+        catch (InvalidOperationException)
+        {
+            Volatile.Write(ref _contextTypeWithoutHttpContext, type);
+            return null;
+        }
+    }
+
+    private static void SetServerAddress(Activity activity, ServerCallContext context, HttpContext? http)
+    {
+        if (http is not null)
+        {
+            var host = http.Request.Host;
+            if (host.HasValue)
+            {
+                activity.SetTag(GrpcTracingConventions.ServerAddress, host.Host);
+            }
+
+            var port = host.Port ?? http.Connection.LocalPort;
+            if (port > 0)
+            {
+                activity.SetTag(GrpcTracingConventions.ServerPort, port);
+            }
+
+            return;
+        }
+
+        var authority = HostString.FromUriComponent(context.Host);
+        if (authority.HasValue)
+        {
+            activity.SetTag(GrpcTracingConventions.ServerAddress, authority.Host);
+            if (authority.Port is int authorityPort)
+            {
+                activity.SetTag(GrpcTracingConventions.ServerPort, authorityPort);
+            }
+        }
+    }
+
+    private void Echo(HttpContext? http, Activity activity, GrpcMethodNames names)
+    {
+        var traceHeader = _settings.TraceIdResponseHeader;
+        var spanHeader = _settings.SpanIdResponseHeader;
+        if (http is null || (traceHeader is null && spanHeader is null) || activity.IdFormat != ActivityIdFormat.W3C)
+        {
+            return;
+        }
+
+        var response = http.Response;
+        if (response.HasStarted)
+        {
+            Log.EchoSkipped(_settings.Logger, names.FullName);
+            return;
+        }
+
+        var headers = response.Headers;
+        if (traceHeader is not null)
+        {
+            headers[traceHeader] = activity.TraceId.ToHexString();
+        }
+
+        if (spanHeader is not null)
+        {
+            headers[spanHeader] = activity.SpanId.ToHexString();
+        }
+    }
+
+    private readonly struct ServerSpan
+    {
+        public ServerSpan(Activity activity, bool owned, Activity? previous)
+        {
+            Activity = activity;
+            Owned = owned;
+            Previous = previous;
+        }
+
+        public Activity? Activity { get; }
+
+        public bool Owned { get; }
+
+        public Activity? Previous { get; }
+    }
+}

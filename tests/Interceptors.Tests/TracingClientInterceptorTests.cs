@@ -1,0 +1,466 @@
+using System.Diagnostics;
+using Grpc.Core;
+using Propagation.Interceptors.Tests.Infrastructure;
+using Propagation.Interceptors.Tests.Protos;
+
+namespace Propagation.Interceptors.Tests;
+
+/// <summary>The client interceptor over TestServer (the server runs without interceptor unless stated).</summary>
+public sealed class TracingClientInterceptorTests
+{
+    private const string Service = "propagation.test.TraceTestService";
+
+    [Fact]
+    public async Task BlockingUnaryCall_UnderParent_ClientSpanChildOfParentAndInjected()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(interceptor: null);
+        var client = server.CreateClient(TestInterceptors.Client(recorder));
+        using var parent = TestInterceptors.StartParent(recorder);
+
+        // Act
+        var reply = client.Unary(new TraceRequest { Text = "blocking" });
+
+        // Assert
+        Assert.Same(parent, Activity.Current);
+        var span = recorder.Single(ActivityKind.Client);
+        Assert.Equal(Service + "/Unary", span.DisplayName);
+        Assert.Equal(parent.TraceId, span.TraceId);
+        Assert.Equal(parent.SpanId, span.ParentSpanId);
+        Assert.Equal("grpc", span.GetTagItem("rpc.system"));
+        Assert.Equal(Service, span.GetTagItem("rpc.service"));
+        Assert.Equal("Unary", span.GetTagItem("rpc.method"));
+        Assert.Equal(0, span.GetTagItem("rpc.grpc.status_code"));
+        Assert.Equal($"00-{span.TraceId.ToHexString()}-{span.SpanId.ToHexString()}-01", reply.Traceparent);
+        Assert.Equal(1, reply.TraceparentCount);
+    }
+
+    [Fact]
+    public async Task BlockingUnaryCall_ServerError_ErrorRecordedAndExceptionUntouched()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(interceptor: null);
+        var client = server.CreateClient(TestInterceptors.Client(recorder));
+
+        // Act
+        var error = Assert.Throws<RpcException>(() => client.Unary(new TraceRequest { FailWithStatus = (int)StatusCode.NotFound }));
+
+        // Assert
+        Assert.Equal(StatusCode.NotFound, error.StatusCode);
+        Assert.Equal("failed by request", error.Status.Detail);
+        var span = recorder.Single(ActivityKind.Client);
+        Assert.Equal(5, span.GetTagItem("rpc.grpc.status_code"));
+        Assert.Equal(ActivityStatusCode.Error, span.Status);
+        Assert.Contains(span.Events, e => e.Name == "exception");
+    }
+
+    [Fact]
+    public async Task AsyncUnaryCall_UnderParent_SpanEndsWithResponseAndCurrentRestored()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(interceptor: null);
+        var client = server.CreateClient(TestInterceptors.Client(recorder));
+        using var parent = TestInterceptors.StartParent(recorder);
+
+        // Act
+        using var call = client.UnaryAsync(new TraceRequest());
+        var currentAfterStart = Activity.Current;
+        var reply = await call;
+
+        // Assert
+        Assert.Same(parent, currentAfterStart);
+        var span = recorder.Single(ActivityKind.Client);
+        Assert.Equal(parent.SpanId, span.ParentSpanId);
+        Assert.Equal(0, span.GetTagItem("rpc.grpc.status_code"));
+        Assert.Equal(ActivityStatusCode.Unset, span.Status);
+        Assert.Contains(span.SpanId.ToHexString(), reply.Traceparent, StringComparison.Ordinal);
+        Assert.Equal(StatusCode.OK, call.GetStatus().StatusCode);
+        Assert.NotNull(call.GetTrailers());
+    }
+
+    [Fact]
+    public async Task AsyncUnaryCall_ServerUnavailable_ErrorStatusAndSameException()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(interceptor: null);
+        var client = server.CreateClient(TestInterceptors.Client(recorder));
+
+        // Act
+        using var call = client.UnaryAsync(new TraceRequest { FailWithStatus = (int)StatusCode.Unavailable });
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await call);
+
+        // Assert
+        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        Assert.Equal(StatusCode.Unavailable, call.GetStatus().StatusCode);
+        var span = recorder.Single(ActivityKind.Client);
+        Assert.Equal(14, span.GetTagItem("rpc.grpc.status_code"));
+        Assert.Equal(ActivityStatusCode.Error, span.Status);
+    }
+
+    [Fact]
+    public async Task AsyncUnaryCall_Deadline_DeadlineExceededRecorded()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(interceptor: null);
+        var client = server.CreateClient(TestInterceptors.Client(recorder));
+
+        // Act
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+            await client.UnaryAsync(new TraceRequest { DelayMs = 5000 }, deadline: DateTime.UtcNow.AddMilliseconds(200)));
+
+        // Assert
+        Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
+        var span = recorder.Single(ActivityKind.Client);
+        Assert.Equal(4, span.GetTagItem("rpc.grpc.status_code"));
+        Assert.Contains(span.Events, e => e.Name == GrpcTracingConventions.DeadlineExceededEvent);
+    }
+
+    [Fact]
+    public async Task AsyncUnaryCall_Cancelled_CancelledRecorded()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(interceptor: null);
+        var client = server.CreateClient(TestInterceptors.Client(recorder));
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+
+        // Act
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+            await client.UnaryAsync(new TraceRequest { DelayMs = 5000 }, cancellationToken: cts.Token));
+
+        // Assert
+        Assert.Equal(StatusCode.Cancelled, error.StatusCode);
+        var span = recorder.Single(ActivityKind.Client);
+        Assert.Equal(1, span.GetTagItem("rpc.grpc.status_code"));
+        Assert.Contains(span.Events, e => e.Name == GrpcTracingConventions.CancelledEvent);
+    }
+
+    [Fact]
+    public async Task AsyncUnaryCall_DisposedBeforeResponse_SpanEndsAsDisposed()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(interceptor: null);
+        var client = server.CreateClient(TestInterceptors.Client(recorder));
+
+        // Act
+        var call = client.UnaryAsync(new TraceRequest { DelayMs = 5000 });
+        call.Dispose();
+        var spans = await recorder.WaitForStoppedAsync(1);
+
+        // Assert
+        var span = Assert.Single(spans);
+        Assert.Equal(1, span.GetTagItem("rpc.grpc.status_code"));
+        Assert.Contains(span.Events, e => e.Name == GrpcTracingConventions.DisposedEvent);
+        Assert.Empty(recorder.Open);
+    }
+
+    [Fact]
+    public async Task AsyncUnaryCall_CallerSetTraceparent_CallersKeptNoDuplicateAndCallerMetadataUnchanged()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(interceptor: null);
+        var client = server.CreateClient(TestInterceptors.Client(recorder));
+        var callers = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        var metadata = new Metadata { { "traceparent", callers }, { "x-custom", "1" } };
+
+        // Act
+        var reply = await client.UnaryAsync(new TraceRequest(), metadata);
+
+        // Assert
+        Assert.Equal(callers, reply.Traceparent);
+        Assert.Equal(1, reply.TraceparentCount);
+        Assert.Equal(2, metadata.Count);
+        Assert.Single(recorder.Stopped);
+    }
+
+    [Fact]
+    public async Task AsyncUnaryCall_OverwriteCallerHeaders_OursReplacesCallers()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(interceptor: null);
+        var client = server.CreateClient(TestInterceptors.Client(recorder, s => s.OverwriteCallerHeaders = true));
+        var metadata = new Metadata { { "traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" } };
+
+        // Act
+        var reply = await client.UnaryAsync(new TraceRequest(), metadata);
+
+        // Assert
+        var span = recorder.Single(ActivityKind.Client);
+        Assert.Equal($"00-{span.TraceId.ToHexString()}-{span.SpanId.ToHexString()}-01", reply.Traceparent);
+        Assert.Equal(1, reply.TraceparentCount);
+    }
+
+    [Fact]
+    public async Task AsyncUnaryCall_SameMetadataReusedForTwoCalls_EachCallGetsItsOwnSpanContext()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(interceptor: null);
+        var client = server.CreateClient(TestInterceptors.Client(recorder));
+        var shared = new Metadata { { "x-custom", "1" } };
+
+        // Act
+        var first = await client.UnaryAsync(new TraceRequest(), shared);
+        var second = await client.UnaryAsync(new TraceRequest(), shared);
+
+        // Assert
+        Assert.NotEqual(first.Traceparent, second.Traceparent);
+        Assert.Single(shared);
+    }
+
+    [Fact]
+    public async Task AsyncUnaryCall_NoListenerButCurrentActivity_ContextStillPropagated()
+    {
+        // Arrange: the interceptor's source has no listener; the caller's activity is a plain Activity.
+        using var unheard = new ActivitySource("Propagation.Interceptors.Tests.Unheard." + Guid.NewGuid().ToString("N"));
+        var interceptor = new TracingClientInterceptor(new GrpcTracingSettings(new TracePropagator(), unheard));
+        await using var server = await TracingTestServer.StartAsync(interceptor: null);
+        var client = server.CreateClient(interceptor);
+        using var parent = new Activity("caller").SetIdFormat(ActivityIdFormat.W3C).Start();
+        parent.ActivityTraceFlags = ActivityTraceFlags.Recorded;
+
+        // Act
+        var reply = await client.UnaryAsync(new TraceRequest());
+
+        // Assert
+        Assert.Equal($"00-{parent.TraceId.ToHexString()}-{parent.SpanId.ToHexString()}-01", reply.Traceparent);
+    }
+
+    [Fact]
+    public async Task AsyncServerStreamingCall_ReadToEnd_SpanEndsAfterLastMessageWithCount()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(interceptor: null);
+        var client = server.CreateClient(TestInterceptors.Client(recorder));
+
+        // Act
+        using var call = client.ServerStream(new TraceRequest { Count = 3 });
+        var read = 0;
+        while (await call.ResponseStream.MoveNext(CancellationToken.None))
+        {
+            read++;
+            Assert.Empty(recorder.Stopped);
+        }
+
+        // Assert
+        Assert.Equal(3, read);
+        var span = recorder.Single(ActivityKind.Client);
+        Assert.Equal(Service + "/ServerStream", span.DisplayName);
+        Assert.Equal(3, span.GetTagItem(GrpcTracingConventions.MessagesReceived));
+        Assert.Equal(0, span.GetTagItem(GrpcTracingConventions.MessagesSent));
+        Assert.Equal(0, span.GetTagItem("rpc.grpc.status_code"));
+    }
+
+    [Fact]
+    public async Task AsyncServerStreamingCall_ErrorStatusAtEnd_ErrorRecorded()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(interceptor: null);
+        var client = server.CreateClient(TestInterceptors.Client(recorder));
+
+        // Act
+        using var call = client.ServerStream(new TraceRequest { Count = 1, FailWithStatus = (int)StatusCode.Internal });
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            while (await call.ResponseStream.MoveNext(CancellationToken.None))
+            {
+            }
+        });
+
+        // Assert
+        Assert.Equal(StatusCode.Internal, error.StatusCode);
+        var span = recorder.Single(ActivityKind.Client);
+        Assert.Equal(13, span.GetTagItem("rpc.grpc.status_code"));
+        Assert.Equal(1, span.GetTagItem(GrpcTracingConventions.MessagesReceived));
+        Assert.Equal(ActivityStatusCode.Error, span.Status);
+    }
+
+    [Fact]
+    public async Task AsyncServerStreamingCall_DisposedBeforeReading_SpanEndsAsDisposed()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(interceptor: null);
+        var client = server.CreateClient(TestInterceptors.Client(recorder));
+
+        // Act
+        var call = client.ServerStream(new TraceRequest { Count = 3, DelayMs = 5000 });
+        call.Dispose();
+
+        // Assert
+        var span = recorder.Single(ActivityKind.Client);
+        Assert.Equal(1, span.GetTagItem("rpc.grpc.status_code"));
+        Assert.Contains(span.Events, e => e.Name == GrpcTracingConventions.DisposedEvent);
+        Assert.Empty(recorder.Open);
+    }
+
+    [Fact]
+    public async Task AsyncServerStreamingCall_TokenCancelledWhileNeverRead_SpanEnds()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(interceptor: null);
+        var client = server.CreateClient(TestInterceptors.Client(recorder));
+        using var cts = new CancellationTokenSource();
+
+        // Act
+        using var call = client.ServerStream(new TraceRequest { Count = 1, DelayMs = 5000 }, cancellationToken: cts.Token);
+        await cts.CancelAsync();
+        var spans = await recorder.WaitForStoppedAsync(1);
+
+        // Assert
+        Assert.Equal(1, spans[0].GetTagItem("rpc.grpc.status_code"));
+        Assert.Empty(recorder.Open);
+    }
+
+    [Fact]
+    public async Task AsyncClientStreamingCall_ThreeWrites_SentCountAndSpanEndsWithResponse()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(interceptor: null);
+        var client = server.CreateClient(TestInterceptors.Client(recorder));
+        using var parent = TestInterceptors.StartParent(recorder);
+
+        // Act
+        using var call = client.ClientStream();
+        for (var i = 0; i < 3; i++)
+        {
+            await call.RequestStream.WriteAsync(new TraceRequest { Text = "m" + i });
+        }
+
+        Assert.Empty(recorder.Stopped);
+        await call.RequestStream.CompleteAsync();
+        var reply = await call.ResponseAsync;
+
+        // Assert
+        Assert.Equal(3, reply.Received);
+        var span = recorder.Single(ActivityKind.Client);
+        Assert.Equal(Service + "/ClientStream", span.DisplayName);
+        Assert.Equal(parent.SpanId, span.ParentSpanId);
+        Assert.Equal(3, span.GetTagItem(GrpcTracingConventions.MessagesSent));
+        Assert.Equal(1, span.GetTagItem(GrpcTracingConventions.MessagesReceived));
+        Assert.Contains(span.SpanId.ToHexString(), reply.Traceparent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AsyncClientStreamingCall_DisposedBeforeCompleting_SpanEnds()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(interceptor: null);
+        var client = server.CreateClient(TestInterceptors.Client(recorder));
+
+        // Act
+        var call = client.ClientStream();
+        await call.RequestStream.WriteAsync(new TraceRequest());
+        call.Dispose();
+        var spans = await recorder.WaitForStoppedAsync(1);
+
+        // Assert
+        Assert.Equal(1, spans[0].GetTagItem("rpc.grpc.status_code"));
+        Assert.Empty(recorder.Open);
+    }
+
+    [Fact]
+    public async Task AsyncDuplexStreamingCall_Exchanges_CountsAndEndsAtEndOfResponseStream()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(interceptor: null);
+        var client = server.CreateClient(TestInterceptors.Client(recorder));
+
+        // Act
+        using var call = client.Duplex();
+        for (var i = 0; i < 2; i++)
+        {
+            await call.RequestStream.WriteAsync(new TraceRequest { Text = "m" + i });
+            Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        }
+
+        Assert.Empty(recorder.Stopped);
+        await call.RequestStream.CompleteAsync();
+        Assert.False(await call.ResponseStream.MoveNext(CancellationToken.None));
+
+        // Assert
+        var span = recorder.Single(ActivityKind.Client);
+        Assert.Equal(Service + "/Duplex", span.DisplayName);
+        Assert.Equal(2, span.GetTagItem(GrpcTracingConventions.MessagesSent));
+        Assert.Equal(2, span.GetTagItem(GrpcTracingConventions.MessagesReceived));
+        Assert.Equal(0, span.GetTagItem("rpc.grpc.status_code"));
+    }
+
+    [Fact]
+    public async Task AsyncDuplexStreamingCall_DisposedBeforeReading_SpanEndsAsDisposed()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(interceptor: null);
+        var client = server.CreateClient(TestInterceptors.Client(recorder));
+
+        // Act
+        var call = client.Duplex();
+        call.Dispose();
+
+        // Assert
+        var span = recorder.Single(ActivityKind.Client);
+        Assert.Contains(span.Events, e => e.Name == GrpcTracingConventions.DisposedEvent);
+        Assert.Empty(recorder.Open);
+    }
+
+    [Fact]
+    public async Task AsyncDuplexStreamingCall_Deadline_DeadlineExceededRecorded()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(interceptor: null);
+        var client = server.CreateClient(TestInterceptors.Client(recorder));
+
+        // Act
+        using var call = client.Duplex(deadline: DateTime.UtcNow.AddMilliseconds(200));
+        await call.RequestStream.WriteAsync(new TraceRequest { DelayMs = 5000 });
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            while (await call.ResponseStream.MoveNext(CancellationToken.None))
+            {
+            }
+        });
+        var spans = await recorder.WaitForStoppedAsync(1);
+
+        // Assert
+        Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
+        Assert.Equal(4, spans[0].GetTagItem("rpc.grpc.status_code"));
+    }
+
+    [Fact]
+    public async Task BothInterceptors_UnaryCall_ServerSpanIsChildOfClientSpan()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(TestInterceptors.Server(recorder));
+        var client = server.CreateClient(TestInterceptors.Client(recorder));
+        using var parent = TestInterceptors.StartParent(recorder);
+
+        // Act
+        var reply = await client.UnaryAsync(new TraceRequest());
+        var spans = await recorder.WaitForStoppedAsync(2);
+
+        // Assert
+        var clientSpan = Assert.Single(spans, s => s.Kind == ActivityKind.Client);
+        var serverSpan = Assert.Single(spans, s => s.Kind == ActivityKind.Server);
+        Assert.Equal(parent.TraceId, clientSpan.TraceId);
+        Assert.Equal(parent.TraceId, serverSpan.TraceId);
+        Assert.Equal(clientSpan.SpanId, serverSpan.ParentSpanId);
+        Assert.Equal(serverSpan.SpanId.ToHexString(), reply.SpanId);
+    }
+}

@@ -1,0 +1,559 @@
+using System.Diagnostics;
+using Grpc.Core;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Propagation.Interceptors.Tests.Infrastructure;
+using Propagation.Interceptors.Tests.Protos;
+
+namespace Propagation.Interceptors.Tests;
+
+/// <summary>The server interceptor over TestServer, driven by a plain (untraced) gRPC client.</summary>
+public sealed class TracingInterceptorTests
+{
+    private const string Service = "propagation.test.TraceTestService";
+
+    [Fact]
+    public async Task UnaryServerHandler_TraceparentInMetadata_ServerSpanContinuesRemoteParent()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(TestInterceptors.Server(recorder));
+        var client = server.CreateClient();
+        var traceId = ActivityTraceId.CreateRandom();
+        var parentId = ActivitySpanId.CreateRandom();
+
+        // Act
+        var call = client.UnaryAsync(new TraceRequest { Text = "hi" }, Traceparent(traceId, parentId));
+        var reply = await call;
+        var headers = await call.ResponseHeadersAsync;
+
+        // Assert
+        var span = recorder.Single(ActivityKind.Server);
+        Assert.Equal(Service + "/Unary", span.DisplayName);
+        Assert.Equal(traceId, span.TraceId);
+        Assert.Equal(parentId, span.ParentSpanId);
+        Assert.Equal("grpc", span.GetTagItem("rpc.system"));
+        Assert.Equal(Service, span.GetTagItem("rpc.service"));
+        Assert.Equal("Unary", span.GetTagItem("rpc.method"));
+        Assert.Equal(0, span.GetTagItem("rpc.grpc.status_code"));
+        Assert.Equal("localhost", span.GetTagItem("server.address"));
+        Assert.Equal(ActivityStatusCode.Unset, span.Status);
+        Assert.Null(span.GetTagItem(GrpcTracingConventions.MessagesSent));
+        Assert.Equal(span.TraceId.ToHexString(), reply.TraceId);
+        Assert.Equal(span.SpanId.ToHexString(), reply.SpanId);
+        Assert.Equal(span.TraceId.ToHexString(), headers.GetValue("x-trace-id"));
+        Assert.Equal(span.SpanId.ToHexString(), headers.GetValue("x-span-id"));
+    }
+
+    [Fact]
+    public async Task UnaryServerHandler_LegacyHeadersOnly_ServerSpanContinuesLegacyTrace()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(TestInterceptors.Server(recorder));
+        var client = server.CreateClient();
+        var traceId = ActivityTraceId.CreateRandom();
+        var parentId = ActivitySpanId.CreateRandom();
+        var metadata = new Metadata { { "X-Trace-ID", traceId.ToHexString() }, { "X-Span-ID", parentId.ToHexString() } };
+
+        // Act
+        await client.UnaryAsync(new TraceRequest(), metadata);
+
+        // Assert
+        var span = recorder.Single(ActivityKind.Server);
+        Assert.Equal(traceId, span.TraceId);
+        Assert.Equal(parentId, span.ParentSpanId);
+    }
+
+    [Fact]
+    public async Task UnaryServerHandler_NoInboundContext_StartsNewRoot()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(TestInterceptors.Server(recorder));
+        var client = server.CreateClient();
+
+        // Act
+        var reply = await client.UnaryAsync(new TraceRequest());
+
+        // Assert
+        var span = recorder.Single(ActivityKind.Server);
+        Assert.Equal(default, span.ParentSpanId);
+        Assert.Equal(span.TraceId.ToHexString(), reply.TraceId);
+    }
+
+    [Fact]
+    public async Task UnaryServerHandler_InvalidTraceparent_NewRootAndCallSucceeds()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(TestInterceptors.Server(recorder));
+        var client = server.CreateClient();
+        var metadata = new Metadata { { "traceparent", "00-zzzz-not-valid-01" } };
+
+        // Act
+        var reply = await client.UnaryAsync(new TraceRequest { Text = "ok" }, metadata);
+
+        // Assert
+        var span = recorder.Single(ActivityKind.Server);
+        Assert.Equal(default, span.ParentSpanId);
+        Assert.Equal("ok", reply.Text);
+    }
+
+    [Fact]
+    public async Task UnaryServerHandler_RestartAndLinkPolicy_NewTraceLinkedToInbound()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        var interceptor = TestInterceptors.Server(recorder, s => s.TrustDecider = _ => TrustPolicy.RestartAndLink);
+        await using var server = await TracingTestServer.StartAsync(interceptor);
+        var client = server.CreateClient();
+        var traceId = ActivityTraceId.CreateRandom();
+        var parentId = ActivitySpanId.CreateRandom();
+
+        // Act
+        await client.UnaryAsync(new TraceRequest(), Traceparent(traceId, parentId));
+
+        // Assert
+        var span = recorder.Single(ActivityKind.Server);
+        Assert.NotEqual(traceId, span.TraceId);
+        Assert.Equal(default, span.ParentSpanId);
+        var link = Assert.Single(span.Links);
+        Assert.Equal(traceId, link.Context.TraceId);
+        Assert.Equal(parentId, link.Context.SpanId);
+    }
+
+    [Fact]
+    public async Task UnaryServerHandler_InboundBaggage_AddedToServerSpan()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(TestInterceptors.Server(recorder));
+        var client = server.CreateClient();
+        var metadata = Traceparent(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom());
+        metadata.Add("baggage", "tenant=acme");
+
+        // Act
+        await client.UnaryAsync(new TraceRequest(), metadata);
+
+        // Assert
+        var span = recorder.Single(ActivityKind.Server);
+        Assert.Equal("acme", span.GetBaggageItem("tenant"));
+    }
+
+    [Theory]
+    [InlineData(StatusCode.NotFound, ActivityStatusCode.Unset)]
+    [InlineData(StatusCode.InvalidArgument, ActivityStatusCode.Unset)]
+    [InlineData(StatusCode.Unavailable, ActivityStatusCode.Error)]
+    [InlineData(StatusCode.Internal, ActivityStatusCode.Error)]
+    [InlineData(StatusCode.DataLoss, ActivityStatusCode.Error)]
+    [InlineData(StatusCode.Unimplemented, ActivityStatusCode.Error)]
+    public async Task UnaryServerHandler_HandlerThrowsRpcException_StatusRecordedAndRethrownUntouched(StatusCode code, ActivityStatusCode expected)
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(TestInterceptors.Server(recorder));
+        var client = server.CreateClient();
+
+        // Act
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await client.UnaryAsync(new TraceRequest { FailWithStatus = (int)code }));
+
+        // Assert
+        Assert.Equal(code, error.StatusCode);
+        Assert.Equal("failed by request", error.Status.Detail);
+        var span = recorder.Single(ActivityKind.Server);
+        Assert.Equal((int)code, span.GetTagItem("rpc.grpc.status_code"));
+        Assert.Equal(expected, span.Status);
+        var exception = Assert.Single(span.Events, e => e.Name == "exception");
+        Assert.Equal(typeof(RpcException).FullName, exception.Tags.First(t => t.Key == "exception.type").Value);
+    }
+
+    [Fact]
+    public async Task UnaryServerHandler_HandlerThrowsException_UnknownErrorAndExceptionEvent()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(TestInterceptors.Server(recorder));
+        var client = server.CreateClient();
+
+        // Act
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await client.UnaryAsync(new TraceRequest { ThrowException = true }));
+
+        // Assert
+        Assert.Equal(StatusCode.Unknown, error.StatusCode);
+        var span = recorder.Single(ActivityKind.Server);
+        Assert.Equal(2, span.GetTagItem("rpc.grpc.status_code"));
+        Assert.Equal(ActivityStatusCode.Error, span.Status);
+        Assert.Equal(typeof(InvalidOperationException).FullName, span.GetTagItem("error.type"));
+        var exception = Assert.Single(span.Events, e => e.Name == "exception");
+        Assert.Equal("handler failed", exception.Tags.First(t => t.Key == "exception.message").Value);
+    }
+
+    [Fact]
+    public async Task UnaryServerHandler_HandlerSetsStatus_StatusRecorded()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(TestInterceptors.Server(recorder));
+        var client = server.CreateClient();
+
+        // Act
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await client.UnaryAsync(new TraceRequest { SetStatus = (int)StatusCode.Internal }));
+
+        // Assert
+        Assert.Equal(StatusCode.Internal, error.StatusCode);
+        var span = recorder.Single(ActivityKind.Server);
+        Assert.Equal(13, span.GetTagItem("rpc.grpc.status_code"));
+        Assert.Equal(ActivityStatusCode.Error, span.Status);
+    }
+
+    [Fact]
+    public async Task UnaryServerHandler_DeadlineExceeded_DeadlineRecorded()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(TestInterceptors.Server(recorder));
+        var client = server.CreateClient();
+
+        // Act
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+            await client.UnaryAsync(new TraceRequest { DelayMs = 5000 }, deadline: DateTime.UtcNow.AddMilliseconds(200)));
+        var spans = await recorder.WaitForStoppedAsync(1);
+
+        // Assert
+        Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
+        var span = Assert.Single(spans);
+        Assert.Equal(4, span.GetTagItem("rpc.grpc.status_code"));
+        Assert.Equal(ActivityStatusCode.Error, span.Status);
+        Assert.Contains(span.Events, e => e.Name == GrpcTracingConventions.DeadlineExceededEvent);
+    }
+
+    [Fact]
+    public async Task UnaryServerHandler_ClientCancels_CancellationRecorded()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(TestInterceptors.Server(recorder));
+        var client = server.CreateClient();
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+
+        // Act
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+            await client.UnaryAsync(new TraceRequest { DelayMs = 5000 }, cancellationToken: cts.Token));
+        var spans = await recorder.WaitForStoppedAsync(1);
+
+        // Assert
+        Assert.Equal(StatusCode.Cancelled, error.StatusCode);
+        var span = Assert.Single(spans);
+        Assert.Equal(1, span.GetTagItem("rpc.grpc.status_code"));
+        Assert.Equal(ActivityStatusCode.Unset, span.Status);
+        Assert.Contains(span.Events, e => e.Name == GrpcTracingConventions.CancelledEvent);
+    }
+
+    [Fact]
+    public async Task UnaryServerHandler_HandlerWritesResponseHeaders_BothHandlerAndTraceHeadersSent()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(TestInterceptors.Server(recorder));
+        var client = server.CreateClient();
+
+        // Act
+        var call = client.UnaryAsync(new TraceRequest { WriteHeaders = true });
+        await call;
+        var headers = await call.ResponseHeadersAsync;
+
+        // Assert
+        var span = recorder.Single(ActivityKind.Server);
+        Assert.Equal("1", headers.GetValue("x-handler"));
+        Assert.Equal(span.TraceId.ToHexString(), headers.GetValue("x-trace-id"));
+        Assert.Single(headers.GetAll("x-trace-id"));
+    }
+
+    [Fact]
+    public async Task UnaryServerHandler_InboundXTraceIdWithoutValidContext_EchoIsNeverTheRawInboundText()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(TestInterceptors.Server(recorder));
+        var client = server.CreateClient();
+        var metadata = new Metadata { { "x-trace-id", "evil<script>value" } };
+
+        // Act
+        var call = client.UnaryAsync(new TraceRequest(), metadata);
+        await call;
+        var headers = await call.ResponseHeadersAsync;
+
+        // Assert
+        var span = recorder.Single(ActivityKind.Server);
+        Assert.Equal(span.TraceId.ToHexString(), headers.GetValue("x-trace-id"));
+    }
+
+    [Fact]
+    public async Task UnaryServerHandler_EchoDisabled_NoTraceHeaders()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        var interceptor = TestInterceptors.Server(recorder, s =>
+        {
+            s.TraceIdResponseHeader = null;
+            s.SpanIdResponseHeader = null;
+        });
+        await using var server = await TracingTestServer.StartAsync(interceptor);
+        var client = server.CreateClient();
+
+        // Act
+        var call = client.UnaryAsync(new TraceRequest());
+        await call;
+        var headers = await call.ResponseHeadersAsync;
+
+        // Assert
+        Assert.Single(recorder.Stopped);
+        Assert.Null(headers.Get("x-trace-id"));
+        Assert.Null(headers.Get("x-span-id"));
+    }
+
+    [Fact]
+    public async Task UnaryServerHandler_NoListener_CallPassesThroughWithoutSpan()
+    {
+        // Arrange: the interceptor's source has no listener.
+        using var recorder = new SpanRecorder();
+        using var unheard = new ActivitySource("Propagation.Interceptors.Tests.Unheard." + Guid.NewGuid().ToString("N"));
+        var interceptor = new TracingInterceptor(new GrpcTracingSettings(new TracePropagator(), unheard));
+        await using var server = await TracingTestServer.StartAsync(interceptor);
+        var client = server.CreateClient();
+
+        // Act
+        var call = client.UnaryAsync(new TraceRequest { Text = "plain" });
+        var reply = await call;
+        var headers = await call.ResponseHeadersAsync;
+
+        // Assert
+        Assert.Equal("plain", reply.Text);
+        Assert.Equal(string.Empty, reply.TraceId);
+        Assert.Null(headers.Get("x-trace-id"));
+        Assert.Empty(recorder.Started);
+    }
+
+    [Fact]
+    public async Task UnaryServerHandler_ServerSpanAlreadyStartedByMiddleware_EnrichesItInsteadOfStartingAnother()
+    {
+        // Arrange: a middleware standing in for UseTracing starts the request's server span.
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(
+            TestInterceptors.Server(recorder),
+            app => app.Use(async (HttpContext context, RequestDelegate next) =>
+            {
+                using var activity = recorder.Source.StartActivity("HTTP POST", ActivityKind.Server);
+                await next(context);
+            }));
+        var client = server.CreateClient();
+
+        // Act
+        var call = client.UnaryAsync(new TraceRequest());
+        var reply = await call;
+        var headers = await call.ResponseHeadersAsync;
+        var spans = await recorder.WaitForStoppedAsync(1);
+
+        // Assert
+        var span = Assert.Single(spans);
+        Assert.Equal(ActivityKind.Server, span.Kind);
+        Assert.Equal(Service + "/Unary", span.DisplayName);
+        Assert.Equal("Unary", span.GetTagItem("rpc.method"));
+        Assert.Equal(0, span.GetTagItem("rpc.grpc.status_code"));
+        Assert.Equal(span.SpanId.ToHexString(), reply.SpanId);
+        Assert.Equal(span.SpanId.ToHexString(), headers.GetValue("x-span-id"));
+    }
+
+    [Fact]
+    public async Task ServerStreamingServerHandler_ThreeMessages_SpanLastsUntilCallEndsWithCounts()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(TestInterceptors.Server(recorder));
+        var client = server.CreateClient();
+        var traceId = ActivityTraceId.CreateRandom();
+
+        // Act
+        using var call = client.ServerStream(new TraceRequest { Count = 3 }, Traceparent(traceId, ActivitySpanId.CreateRandom()));
+        var replies = new List<TraceReply>();
+        while (await call.ResponseStream.MoveNext(CancellationToken.None))
+        {
+            replies.Add(call.ResponseStream.Current);
+        }
+
+        var spans = await recorder.WaitForStoppedAsync(1);
+
+        // Assert
+        Assert.Equal(3, replies.Count);
+        var span = Assert.Single(spans);
+        Assert.Equal(Service + "/ServerStream", span.DisplayName);
+        Assert.Equal(traceId, span.TraceId);
+        Assert.Equal(3, span.GetTagItem(GrpcTracingConventions.MessagesSent));
+        Assert.Equal(1, span.GetTagItem(GrpcTracingConventions.MessagesReceived));
+        Assert.Equal(0, span.GetTagItem("rpc.grpc.status_code"));
+        Assert.All(replies, r => Assert.Equal(span.SpanId.ToHexString(), r.SpanId));
+    }
+
+    [Fact]
+    public async Task ServerStreamingServerHandler_FailsAfterWriting_ErrorWithSentCount()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(TestInterceptors.Server(recorder));
+        var client = server.CreateClient();
+
+        // Act
+        using var call = client.ServerStream(new TraceRequest { Count = 2, FailWithStatus = (int)StatusCode.Unavailable });
+        var read = 0;
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            while (await call.ResponseStream.MoveNext(CancellationToken.None))
+            {
+                read++;
+            }
+        });
+        var spans = await recorder.WaitForStoppedAsync(1);
+
+        // Assert
+        Assert.Equal(2, read);
+        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        var span = Assert.Single(spans);
+        Assert.Equal(14, span.GetTagItem("rpc.grpc.status_code"));
+        Assert.Equal(2, span.GetTagItem(GrpcTracingConventions.MessagesSent));
+        Assert.Equal(ActivityStatusCode.Error, span.Status);
+    }
+
+    [Fact]
+    public async Task ServerStreamingServerHandler_HandlerWritesHeadersFirst_TraceHeadersStillSent()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(TestInterceptors.Server(recorder));
+        var client = server.CreateClient();
+
+        // Act
+        using var call = client.ServerStream(new TraceRequest { Count = 1, WriteHeaders = true });
+        var headers = await call.ResponseHeadersAsync;
+        while (await call.ResponseStream.MoveNext(CancellationToken.None))
+        {
+        }
+
+        var spans = await recorder.WaitForStoppedAsync(1);
+
+        // Assert
+        Assert.Equal("1", headers.GetValue("x-handler"));
+        Assert.Equal(spans[0].SpanId.ToHexString(), headers.GetValue("x-span-id"));
+    }
+
+    [Fact]
+    public async Task ClientStreamingServerHandler_FourMessages_ReceivedCountRecorded()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(TestInterceptors.Server(recorder));
+        var client = server.CreateClient();
+        var traceId = ActivityTraceId.CreateRandom();
+
+        // Act
+        using var call = client.ClientStream(Traceparent(traceId, ActivitySpanId.CreateRandom()));
+        for (var i = 0; i < 4; i++)
+        {
+            await call.RequestStream.WriteAsync(new TraceRequest { Text = "m" + i });
+        }
+
+        await call.RequestStream.CompleteAsync();
+        var reply = await call;
+        var spans = await recorder.WaitForStoppedAsync(1);
+
+        // Assert
+        Assert.Equal(4, reply.Received);
+        var span = Assert.Single(spans);
+        Assert.Equal(Service + "/ClientStream", span.DisplayName);
+        Assert.Equal(traceId, span.TraceId);
+        Assert.Equal(4, span.GetTagItem(GrpcTracingConventions.MessagesReceived));
+        Assert.Equal(1, span.GetTagItem(GrpcTracingConventions.MessagesSent));
+        Assert.Equal(0, span.GetTagItem("rpc.grpc.status_code"));
+    }
+
+    [Fact]
+    public async Task ClientStreamingServerHandler_HandlerThrows_ErrorRecorded()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(TestInterceptors.Server(recorder));
+        var client = server.CreateClient();
+
+        // Act
+        using var call = client.ClientStream();
+        await call.RequestStream.WriteAsync(new TraceRequest { ThrowException = true });
+        await call.RequestStream.CompleteAsync();
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await call);
+        var spans = await recorder.WaitForStoppedAsync(1);
+
+        // Assert
+        Assert.Equal(StatusCode.Unknown, error.StatusCode);
+        var span = Assert.Single(spans);
+        Assert.Equal(ActivityStatusCode.Error, span.Status);
+        Assert.Equal(1, span.GetTagItem(GrpcTracingConventions.MessagesReceived));
+    }
+
+    [Fact]
+    public async Task DuplexStreamingServerHandler_ThreeExchanges_CountsBothDirections()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(TestInterceptors.Server(recorder));
+        var client = server.CreateClient();
+        var traceId = ActivityTraceId.CreateRandom();
+
+        // Act
+        using var call = client.Duplex(Traceparent(traceId, ActivitySpanId.CreateRandom()));
+        var replies = new List<TraceReply>();
+        for (var i = 0; i < 3; i++)
+        {
+            await call.RequestStream.WriteAsync(new TraceRequest { Text = "m" + i });
+            Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+            replies.Add(call.ResponseStream.Current);
+        }
+
+        Assert.Empty(recorder.Stopped);
+        await call.RequestStream.CompleteAsync();
+        Assert.False(await call.ResponseStream.MoveNext(CancellationToken.None));
+        var spans = await recorder.WaitForStoppedAsync(1);
+
+        // Assert
+        var span = Assert.Single(spans);
+        Assert.Equal(Service + "/Duplex", span.DisplayName);
+        Assert.Equal(traceId, span.TraceId);
+        Assert.Equal(3, span.GetTagItem(GrpcTracingConventions.MessagesSent));
+        Assert.Equal(3, span.GetTagItem(GrpcTracingConventions.MessagesReceived));
+        Assert.All(replies, r => Assert.Equal(span.SpanId.ToHexString(), r.SpanId));
+    }
+
+    [Fact]
+    public async Task DuplexStreamingServerHandler_ClientCancels_CancelledRecorded()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(TestInterceptors.Server(recorder));
+        var client = server.CreateClient();
+        using var cts = new CancellationTokenSource();
+
+        // Act
+        using var call = client.Duplex(cancellationToken: cts.Token);
+        await call.RequestStream.WriteAsync(new TraceRequest { Text = "first" });
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        await cts.CancelAsync();
+        await Assert.ThrowsAsync<RpcException>(async () => await call.ResponseStream.MoveNext(CancellationToken.None));
+        var spans = await recorder.WaitForStoppedAsync(1);
+
+        // Assert
+        var span = Assert.Single(spans);
+        Assert.Equal(1, span.GetTagItem("rpc.grpc.status_code"));
+        Assert.Contains(span.Events, e => e.Name == GrpcTracingConventions.CancelledEvent);
+    }
+
+    internal static Metadata Traceparent(ActivityTraceId traceId, ActivitySpanId spanId) =>
+        new() { { "traceparent", $"00-{traceId.ToHexString()}-{spanId.ToHexString()}-01" } };
+}
