@@ -88,6 +88,50 @@ public class OtlpPipelineExportTests
     }
 
     [Fact]
+    public async Task Export_OtlpGrpc_ReceiverDecodesSpansWithParentsAndService()
+    {
+        await using var receiver = await OtlpTestReceiver.StartAsync();
+        using var source = PipelineTestHost.NewSource(nameof(Export_OtlpGrpc_ReceiverDecodesSpansWithParentsAndService));
+        using var host = PipelineTestHost.Build(
+            source,
+            o => o.ConfigureOtlpExporter = otlp => otlp.HttpClientFactory = receiver.CreateClient,
+            new Dictionary<string, string?>
+            {
+                ["OTEL_SERVICE_NAME"] = "kernel",
+                ["OTEL_TRACES_EXPORTER"] = "otlp",
+                ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "grpc",
+                ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://localhost",
+                ["OTEL_EXPORTER_OTLP_HEADERS"] = "x-tenant=green",
+            });
+        await host.StartAsync().Bounded();
+
+        Activity parent, child;
+        using (parent = source.StartActivity("rpc-parent", ActivityKind.Server)!)
+        {
+            using (child = source.StartActivity("rpc-child")!)
+            {
+                child.SetTag("rpc.method", "Complete");
+            }
+        }
+
+        await host.StopAsync().Bounded();
+
+        var (contentType, tenant) = Assert.Single(receiver.Requests);
+        Assert.Equal("application/grpc", contentType);
+        Assert.Equal("green", tenant);
+        var spans = receiver.Spans.ToArray();
+        var parentSpan = Assert.Single(spans, s => s.Name == "rpc-parent");
+        var childSpan = Assert.Single(spans, s => s.Name == "rpc-child");
+        Assert.Equal(parent.TraceId.ToHexString(), childSpan.TraceId);
+        Assert.Equal(string.Empty, parentSpan.ParentSpanId);
+        Assert.Equal(parent.SpanId.ToHexString(), childSpan.ParentSpanId);
+        Assert.Equal(child.SpanId.ToHexString(), childSpan.SpanId);
+        Assert.Equal("Complete", childSpan.Attributes["rpc.method"]);
+        Assert.All(spans, s => Assert.Equal("kernel", s.ResourceAttributes["service.name"]));
+        Assert.Equal(2, Assert.Single(host.Services.GetRequiredService<ExportStatistics>().GetExporterStatuses()).ExportedSpans);
+    }
+
+    [Fact]
     public async Task Requests_OtlpEndpointRefusesConnections_SucceedAndLossesAreCounted()
     {
         using var source = PipelineTestHost.NewSource(nameof(Requests_OtlpEndpointRefusesConnections_SucceedAndLossesAreCounted));

@@ -9,8 +9,10 @@ using Propagation.Collector.Tests.Pipeline;
 
 namespace Propagation.Collector.Tests.Exporters;
 
-/// <summary>An in-test OTLP/HTTP receiver on TestServer: <c>POST /v1/traces</c> decodes the protobuf body; or, when
-/// told to hang, never answers until the caller gives up.</summary>
+/// <summary>An in-test OTLP receiver on TestServer: <c>POST /v1/traces</c> (OTLP/HTTP) and the gRPC method
+/// <c>POST /opentelemetry.proto.collector.trace.v1.TraceService/Export</c> (OTLP/gRPC: one length-prefixed message,
+/// answered with an empty message and <c>grpc-status: 0</c>) decode the protobuf body; or, when told to hang, the
+/// HTTP route never answers until the caller gives up.</summary>
 internal sealed class OtlpTestReceiver : IAsyncDisposable
 {
     private readonly IHost _host;
@@ -53,6 +55,24 @@ internal sealed class OtlpTestReceiver : IAsyncDisposable
                         // An empty ExportTraceServiceResponse: full success.
                         context.Response.ContentType = "application/x-protobuf";
                         context.Response.StatusCode = StatusCodes.Status200OK;
+                    }));
+                    app.UseEndpoints(endpoints => endpoints.MapPost("/opentelemetry.proto.collector.trace.v1.TraceService/Export", async context =>
+                    {
+                        using var body = new MemoryStream();
+                        await context.Request.Body.CopyToAsync(body, context.RequestAborted);
+                        var frame = body.ToArray();
+                        receiver!.Requests.Enqueue((context.Request.ContentType, context.Request.Headers["x-tenant"].ToString()));
+
+                        // gRPC message framing: 1 byte compressed flag (0), 4 bytes big-endian length, the message.
+                        var length = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(frame.AsSpan(1, 4));
+                        foreach (var span in OtlpTraceDecoder.DecodeExportRequest(frame.AsSpan(5, length).ToArray()))
+                        {
+                            receiver.Spans.Enqueue(span);
+                        }
+
+                        context.Response.ContentType = "application/grpc";
+                        await context.Response.Body.WriteAsync(new byte[5]);
+                        context.Response.AppendTrailer("grpc-status", "0");
                     }));
                 }))
             .Build();
