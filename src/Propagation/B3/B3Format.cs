@@ -200,10 +200,8 @@ public sealed class B3Format : ITraceFormat
                 return Field.Invalid;
         }
 
-        text = HeaderText.TrimOws(value);
-        if (text.Length > MaxValueLength)
+        if (!HeaderText.TryTrimBounded(value!, MaxValueLength, out text))
         {
-            text = default;
             return Field.TooLong;
         }
 

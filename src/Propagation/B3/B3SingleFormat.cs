@@ -97,8 +97,7 @@ public sealed class B3SingleFormat : ITraceFormat
                 return B3Outcome.Invalid;
         }
 
-        var value = HeaderText.TrimOws(raw);
-        if (value.Length > MaxValueLength)
+        if (!HeaderText.TryTrimBounded(raw!, MaxValueLength, out var value))
         {
             issues |= PropagationIssues.HeaderTooLong | PropagationIssues.B3Invalid;
             return B3Outcome.Invalid;

@@ -61,6 +61,29 @@ internal static class HeaderText
         return SingleLine.Duplicated;
     }
 
+    /// <summary>
+    /// Trims optional whitespace and checks the bound. A value is rejected unread (without even
+    /// scanning for whitespace) when it is longer than four times <paramref name="maxLength"/>.
+    /// </summary>
+    /// <returns><see langword="false"/> when the value is too long.</returns>
+    public static bool TryTrimBounded(string value, int maxLength, out ReadOnlySpan<char> text)
+    {
+        text = default;
+        if (value.Length > 4 * maxLength)
+        {
+            return false;
+        }
+
+        var trimmed = TrimOws(value);
+        if (trimmed.Length > maxLength)
+        {
+            return false;
+        }
+
+        text = trimmed;
+        return true;
+    }
+
     /// <summary>Removes optional whitespace (SP and HTAB, RFC 9110 section 5.6.3) around a value.</summary>
     public static ReadOnlySpan<char> TrimOws(ReadOnlySpan<char> value)
     {

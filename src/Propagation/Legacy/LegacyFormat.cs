@@ -110,8 +110,7 @@ public sealed class LegacyFormat : ITraceFormat
             return false;
         }
 
-        var traceText = HeaderText.TrimOws(traceValue);
-        if (traceText.Length > MaxValueLength)
+        if (!HeaderText.TryTrimBounded(traceValue!, MaxValueLength, out var traceText))
         {
             issues |= PropagationIssues.HeaderTooLong | PropagationIssues.LegacyInvalid;
             return false;
@@ -133,8 +132,7 @@ public sealed class LegacyFormat : ITraceFormat
                 issues |= PropagationIssues.LegacyInvalid | PropagationIssues.LegacySpanIdMissing;
                 break;
             default:
-                var spanText = HeaderText.TrimOws(spanValue);
-                if (spanText.Length > MaxValueLength)
+                if (!HeaderText.TryTrimBounded(spanValue!, MaxValueLength, out var spanText))
                 {
                     issues |= PropagationIssues.HeaderTooLong | PropagationIssues.LegacyInvalid | PropagationIssues.LegacySpanIdMissing;
                 }
