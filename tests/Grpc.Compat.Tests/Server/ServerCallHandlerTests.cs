@@ -211,6 +211,47 @@ public sealed class ServerCallHandlerTests
         Assert.Equal(StatusCode.Unimplemented, error.StatusCode);
     }
 
+    [Fact]
+    public async Task ClientStreaming_MoreThanKestrelsBodyLimitInTotal_EveryMessageRead()
+    {
+        // Arrange: 33 messages of 1 MB: over Kestrel's 30 MB request body default, each under the 4 MB message limit.
+        await using var host = await TestGrpcHost.StartAsync(kestrel: true);
+        using var channel = CreateChannel(host);
+        var client = new TestService.TestServiceClient(channel);
+        var payload = ByteString.CopyFrom(new byte[1024 * 1024]);
+
+        // Act
+        using var call = client.ClientStream(deadline: DateTime.UtcNow + CallLimit);
+        for (var i = 0; i < 33; i++)
+        {
+            await call.RequestStream.WriteAsync(new EchoRequest { Text = "m", Payload = payload });
+        }
+
+        await call.RequestStream.CompleteAsync();
+        var reply = await call.ResponseAsync;
+
+        // Assert
+        Assert.Equal(33, reply.Index);
+    }
+
+    [Fact]
+    public async Task Unary_TrailerValueNotAscii_SkippedAndCallSucceeds()
+    {
+        // Arrange
+        await using var host = await TestGrpcHost.StartAsync(kestrel: true);
+        using var channel = CreateChannel(host);
+        var client = new TestService.TestServiceClient(channel);
+
+        // Act
+        using var call = client.UnaryAsync(new EchoRequest { Text = "bad-trailer" }, deadline: DateTime.UtcNow + CallLimit);
+        var reply = await call.ResponseAsync;
+
+        // Assert
+        Assert.Equal("trailers", reply.Text);
+        Assert.Equal("1", call.GetTrailers().GetValue("x-good"));
+        Assert.Null(call.GetTrailers().GetValue("x-bad"));
+    }
+
     private static GrpcChannel CreateChannel(TestGrpcHost host)
     {
         return GrpcChannel.ForAddress(host.Address, new GrpcChannelOptions { HttpHandler = host.Handler });

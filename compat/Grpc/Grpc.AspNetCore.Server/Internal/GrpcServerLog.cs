@@ -19,7 +19,7 @@ internal static partial class GrpcServerLog
     [LoggerMessage(9003, LogLevel.Debug, "Ignored malformed grpc-timeout header ({Length} characters).", EventName = "InvalidTimeoutIgnored")]
     public static partial void InvalidTimeoutIgnored(ILogger logger, int length);
 
-    [LoggerMessage(9004, LogLevel.Debug, "Reading gRPC call {Method}: deadline in {Timeout}.", EventName = "DeadlineStarted")]
+    [LoggerMessage(9004, LogLevel.Debug, "gRPC call {Method}: deadline in {Timeout}.", EventName = "DeadlineStarted")]
     public static partial void DeadlineStarted(ILogger logger, string method, TimeSpan timeout);
 
     [LoggerMessage(9005, LogLevel.Debug, "gRPC call {Method} exceeded its deadline.", EventName = "DeadlineExceeded")]
@@ -48,4 +48,10 @@ internal static partial class GrpcServerLog
 
     [LoggerMessage(9013, LogLevel.Debug, "gRPC call {Method}: the response trailers could not be written because the transport does not support trailers.", EventName = "TrailersNotSupported")]
     public static partial void TrailersNotSupported(ILogger logger, string method);
+
+    [LoggerMessage(9014, LogLevel.Warning, "gRPC call {Method}: the status could not be written; the stream is reset.", EventName = "StatusWriteFailed")]
+    public static partial void StatusWriteFailed(ILogger logger, string method, Exception exception);
+
+    [LoggerMessage(9015, LogLevel.Warning, "gRPC call {Method}: skipped response metadata entry with a value that is not printable ASCII.", EventName = "InvalidResponseMetadataSkipped")]
+    public static partial void InvalidResponseMetadataSkipped(ILogger logger, string method);
 }

@@ -3,6 +3,8 @@ using System.Net.Sockets;
 using Grpc.Core;
 using Grpc.Net.Common;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.Extensions.Logging;
 
 namespace Grpc.AspNetCore.Server.Internal;
@@ -88,10 +90,23 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IAsyncDi
     protected override AuthContext AuthContextCore => _authContext ??= new AuthContext(null, new Dictionary<string, List<AuthProperty>>());
 
     /// <summary>Starts the call: response content type and, when the client sent <c>grpc-timeout</c>, the deadline.</summary>
-    public void Initialize()
+    public void Initialize(bool streamingRequest)
     {
         var response = HttpContext.Response;
         response.ContentType = GrpcProtocolConstants.ContentType;
+
+        // gRPC limits each message itself; Kestrel's whole-body limit (30 MB) would cut long request streams.
+        var maxBodySize = HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        if (maxBodySize is { IsReadOnly: false })
+        {
+            maxBodySize.MaxRequestBodySize = null;
+        }
+
+        if (streamingRequest && HttpContext.Features.Get<IHttpMinRequestBodyDataRateFeature>() is { } minDataRate)
+        {
+            // A request stream may legitimately stay idle between messages.
+            minDataRate.MinDataRate = null;
+        }
 
         var timeoutHeader = HttpContext.Request.Headers[GrpcProtocolConstants.TimeoutHeader];
         if (timeoutHeader.Count == 0)
@@ -208,7 +223,10 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IAsyncDi
 
             if (responseHeaders is not null)
             {
-                MetadataHeaderWriter.AddHeaders(HttpContext.Response.Headers, responseHeaders);
+                if (!MetadataHeaderWriter.AddHeaders(HttpContext.Response.Headers, responseHeaders))
+                {
+                    GrpcServerLog.InvalidResponseMetadataSkipped(_logger, _method);
+                }
             }
 
             _responseStarted = true;
@@ -406,7 +424,10 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IAsyncDi
 
             if (_responseTrailers is not null)
             {
-                MetadataHeaderWriter.AddHeaders(headers, _responseTrailers);
+                if (!MetadataHeaderWriter.AddHeaders(headers, _responseTrailers))
+                {
+                    GrpcServerLog.InvalidResponseMetadataSkipped(_logger, _method);
+                }
             }
 
             return;
@@ -426,7 +447,10 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IAsyncDi
 
         if (_responseTrailers is not null)
         {
-            MetadataHeaderWriter.AppendTrailers(response, _responseTrailers);
+            if (!MetadataHeaderWriter.AppendTrailers(response, _responseTrailers))
+            {
+                GrpcServerLog.InvalidResponseMetadataSkipped(_logger, _method);
+            }
         }
     }
 

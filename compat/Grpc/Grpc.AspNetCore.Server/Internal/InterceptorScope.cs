@@ -17,17 +17,33 @@ internal sealed class InterceptorScope : IAsyncDisposable
     {
         _instances = new Interceptor[registrations.Length];
         _created = new bool[registrations.Length];
-        for (var i = 0; i < registrations.Length; i++)
+        try
         {
-            var registration = registrations[i];
-            if (registration.ArgumentArray.Length == 0 && services.GetService(registration.Type) is Interceptor registered)
+            for (var i = 0; i < registrations.Length; i++)
             {
-                _instances[i] = registered;
-                continue;
+                var registration = registrations[i];
+                if (registration.ArgumentArray.Length == 0 && services.GetService(registration.Type) is Interceptor registered)
+                {
+                    _instances[i] = registered;
+                    continue;
+                }
+
+                _instances[i] = (Interceptor)registration.GetFactory()(services, registration.ArgumentArray);
+                _created[i] = true;
+            }
+        }
+        catch
+        {
+            // A later interceptor could not be created: release the ones already created for this call.
+            for (var i = 0; i < _instances.Length; i++)
+            {
+                if (_created[i])
+                {
+                    (_instances[i] as IDisposable)?.Dispose();
+                }
             }
 
-            _instances[i] = (Interceptor)registration.GetFactory()(services, registration.ArgumentArray);
-            _created[i] = true;
+            throw;
         }
     }
 

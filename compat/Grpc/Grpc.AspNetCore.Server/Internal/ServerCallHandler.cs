@@ -46,7 +46,7 @@ internal abstract class ServerCallHandler<TService, TRequest, TResponse>
         var call = new HttpContextServerCallContext(httpContext, Method.FullName, Options, Logger);
         try
         {
-            call.Initialize();
+            call.Initialize(Method.Type is MethodType.ClientStreaming or MethodType.DuplexStreaming);
             if (Options.Interceptors.Length == 0)
             {
                 await HandleCallCoreAsync(call, interceptors: null).ConfigureAwait(false);
@@ -68,7 +68,17 @@ internal abstract class ServerCallHandler<TService, TRequest, TResponse>
         }
         catch (Exception ex)
         {
-            await call.ProcessHandlerErrorAsync(ex).ConfigureAwait(false);
+            try
+            {
+                await call.ProcessHandlerErrorAsync(ex).ConfigureAwait(false);
+            }
+            catch (Exception statusError) when (statusError is InvalidOperationException or IOException or OperationCanceledException)
+            {
+                // The status itself could not be written (the transport failed): reset the stream so the client
+                // sees the call end instead of waiting for trailers.
+                GrpcServerLog.StatusWriteFailed(Logger, Method.FullName, statusError);
+                call.HttpContext.Abort();
+            }
         }
         finally
         {

@@ -29,6 +29,7 @@ public sealed class TestServiceImpl : TestService.TestServiceBase, IDisposable
         {
             "http-context" => new EchoReply { Text = context.GetHttpContext().Request.Path.Value },
             "context" => new EchoReply { Text = $"{context.Method}|{context.Host}|{context.Peer}|{context.Deadline != DateTime.MaxValue}" },
+            "bad-trailer" => AddTrailers(context),
             "user-state" => new EchoReply { Text = context.UserState.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) },
             _ => new EchoReply { Text = request.Text, Payload = request.Payload },
         };
@@ -169,6 +170,13 @@ public sealed class TestServiceImpl : TestService.TestServiceBase, IDisposable
             _probe.CancellationObserved.TrySetResult();
             throw;
         }
+    }
+
+    private static EchoReply AddTrailers(ServerCallContext context)
+    {
+        context.ResponseTrailers.Add("x-bad", "caf\u00e9\n");
+        context.ResponseTrailers.Add("x-good", "1");
+        return new EchoReply { Text = "trailers" };
     }
 
     private static RpcException Failure(EchoRequest request)
