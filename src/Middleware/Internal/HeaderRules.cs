@@ -1,0 +1,75 @@
+using System.Buffers;
+using System.Collections.Frozen;
+
+namespace Propagation.Middleware.Internal;
+
+/// <summary>Header-name checks and the credential list used for redaction.</summary>
+internal static class HeaderRules
+{
+    /// <summary>The value recorded instead of a credential or a redacted query value.</summary>
+    public const string Redacted = "REDACTED";
+
+    /// <summary>Captured header values are cut at this many characters.</summary>
+    public const int MaxCapturedValueLength = 256;
+
+    // RFC 9110 section 5.6.2: token = 1*tchar.
+    private static readonly SearchValues<char> TokenChars =
+        SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+
+    private static readonly string[] BuiltInCredentials = ["Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie"];
+
+    private static readonly string[] CredentialFragments = ["api-key", "apikey", "api_key", "token", "secret", "password"];
+
+    public static bool IsToken(string? value) =>
+        !string.IsNullOrEmpty(value) && value.Length <= 256 && !value.AsSpan().ContainsAnyExcept(TokenChars);
+
+    /// <summary>Builds the set of credential header names: the built-in ones and the configured extras.</summary>
+    public static FrozenSet<string> CreateCredentialSet(IEnumerable<string> extra)
+    {
+        var set = new HashSet<string>(BuiltInCredentials, StringComparer.OrdinalIgnoreCase);
+        foreach (var name in extra)
+        {
+            set.Add(name);
+        }
+
+        return set.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+    }
+
+    /// <summary>Gets a value indicating whether a header carries a credential (named, or with a credential-like name).</summary>
+    public static bool IsCredential(string name, FrozenSet<string> credentials)
+    {
+        if (credentials.Contains(name))
+        {
+            return true;
+        }
+
+        foreach (var fragment in CredentialFragments)
+        {
+            if (name.Contains(fragment, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Makes a configured value safe to put in an error message: short and printable.</summary>
+    public static string Printable(string? value)
+    {
+        if (value is null)
+        {
+            return "(null)";
+        }
+
+        var length = Math.Min(value.Length, 64);
+        return string.Create(length, value, static (span, source) =>
+        {
+            for (var i = 0; i < span.Length; i++)
+            {
+                var c = source[i];
+                span[i] = c is >= ' ' and <= '~' ? c : '?';
+            }
+        });
+    }
+}

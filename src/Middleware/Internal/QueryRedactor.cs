@@ -1,0 +1,88 @@
+using System.Buffers;
+using System.Collections.Frozen;
+
+namespace Propagation.Middleware.Internal;
+
+/// <summary>
+/// Redacts query values for <c>url.query</c> and <c>url.full</c>: every value (the default) or the
+/// values of listed parameter names. Names are kept. Input is bounded.
+/// </summary>
+internal sealed class QueryRedactor
+{
+    /// <summary>Only this many characters of a query are examined; the rest is dropped.</summary>
+    public const int MaxQueryLength = 2048;
+
+    private readonly bool _all;
+    private readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> _names;
+
+    public QueryRedactor(bool redactAll, IEnumerable<string> names)
+    {
+        _all = redactAll;
+        _names = names.ToFrozenSet(StringComparer.OrdinalIgnoreCase).GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
+    /// <summary>Redacts a query (with or without its leading <c>?</c>).</summary>
+    /// <returns>The redacted query without <c>?</c>; <see langword="null"/> when empty.</returns>
+    public string? Redact(ReadOnlySpan<char> query)
+    {
+        if (!query.IsEmpty && query[0] == '?')
+        {
+            query = query[1..];
+        }
+
+        if (query.IsEmpty)
+        {
+            return null;
+        }
+
+        if (query.Length > MaxQueryLength)
+        {
+            query = query[..MaxQueryLength];
+        }
+
+        // Output is at most the input plus "REDACTED" per pair; a pair needs at least 2 characters ("a=").
+        var rented = ArrayPool<char>.Shared.Rent(query.Length + (((query.Length / 2) + 1) * HeaderRules.Redacted.Length));
+        try
+        {
+            var written = 0;
+            var rest = query;
+            while (true)
+            {
+                var end = rest.IndexOf('&');
+                var pair = end < 0 ? rest : rest[..end];
+                var equals = pair.IndexOf('=');
+                if (equals < 0)
+                {
+                    Append(rented, ref written, pair);
+                }
+                else
+                {
+                    var name = pair[..equals];
+                    Append(rented, ref written, name);
+                    rented[written++] = '=';
+                    Append(rented, ref written, _all || _names.Contains(name) ? HeaderRules.Redacted : pair[(equals + 1)..]);
+                }
+
+                if (end < 0)
+                {
+                    break;
+                }
+
+                rented[written++] = '&';
+                rest = rest[(end + 1)..];
+            }
+
+            return new string(rented, 0, written);
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(rented);
+        }
+    }
+
+    private static void Append(char[] buffer, ref int written, ReadOnlySpan<char> text)
+    {
+        text.CopyTo(buffer.AsSpan(written));
+        written += text.Length;
+    }
+}

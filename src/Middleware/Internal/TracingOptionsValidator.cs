@@ -1,0 +1,108 @@
+using Microsoft.Extensions.Options;
+
+namespace Propagation.Middleware.Internal;
+
+/// <summary>Validates <see cref="TracingOptions"/> once at start-up and lists every error together.</summary>
+internal sealed class TracingOptionsValidator : IValidateOptions<TracingOptions>
+{
+    public ValidateOptionsResult Validate(string? name, TracingOptions options)
+    {
+        var errors = Collect(options);
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    internal static List<string> Collect(TracingOptions options)
+    {
+        var errors = new List<string>(options.ConfigurationErrors);
+        foreach (var error in options.Propagation.Validate())
+        {
+            errors.Add("TracingOptions.Propagation: " + error);
+        }
+
+        CheckPolicy(options.DefaultTrustPolicy, nameof(TracingOptions.DefaultTrustPolicy), errors);
+        CheckPolicy(options.UntrustedPolicy, nameof(TracingOptions.UntrustedPolicy), errors);
+        for (var i = 0; i < options.TrustedNetworks.Count; i++)
+        {
+            if (!TrustRules.TryParseNetwork(options.TrustedNetworks[i], out _))
+            {
+                errors.Add($"TracingOptions.TrustedNetworks[{i}] is not a network in CIDR notation (for example 10.0.0.0/8 or ::1/128).");
+            }
+        }
+
+        if (options.ServiceName is not null && string.IsNullOrWhiteSpace(options.ServiceName))
+        {
+            errors.Add("TracingOptions.ServiceName is blank; set a name or leave it null to use OTEL_SERVICE_NAME or the application name.");
+        }
+
+        if (options.EchoResponseHeaders)
+        {
+            CheckHeader(options.TraceIdResponseHeader, nameof(TracingOptions.TraceIdResponseHeader), errors);
+            CheckHeader(options.SpanIdResponseHeader, nameof(TracingOptions.SpanIdResponseHeader), errors);
+            if (HeaderRules.IsToken(options.TraceIdResponseHeader)
+                && string.Equals(options.TraceIdResponseHeader, options.SpanIdResponseHeader, StringComparison.OrdinalIgnoreCase))
+            {
+                errors.Add("TracingOptions.TraceIdResponseHeader and SpanIdResponseHeader name the same header; use two names.");
+            }
+        }
+
+        CheckHeaders(options.CapturedRequestHeaders, nameof(TracingOptions.CapturedRequestHeaders), errors);
+        CheckHeaders(options.RedactedHeaders, nameof(TracingOptions.RedactedHeaders), errors);
+        for (var i = 0; i < options.RedactedQueryParameters.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(options.RedactedQueryParameters[i]))
+            {
+                errors.Add($"TracingOptions.RedactedQueryParameters[{i}] is empty; remove it.");
+            }
+        }
+
+        foreach (var (host, scope) in options.OutboundDestinations)
+        {
+            if (!DestinationPolicy.IsValidPattern(host))
+            {
+                errors.Add($"TracingOptions.OutboundDestinations has the invalid host pattern '{HeaderRules.Printable(host)}'; use a host name, *.domain or *.");
+            }
+
+            CheckScope(scope, $"OutboundDestinations[{HeaderRules.Printable(host)}]", errors);
+        }
+
+        CheckScope(options.DefaultOutboundScope, nameof(TracingOptions.DefaultOutboundScope), errors);
+        if (options.SlowRequestThreshold is { } threshold && threshold <= TimeSpan.Zero)
+        {
+            errors.Add("TracingOptions.SlowRequestThreshold must be positive; use null to turn the check off.");
+        }
+
+        return errors;
+    }
+
+    private static void CheckPolicy(TrustPolicy policy, string property, List<string> errors)
+    {
+        if (!Enum.IsDefined(policy))
+        {
+            errors.Add($"TracingOptions.{property} has the undefined value {(int)policy}; use Continue, ContinueIgnoreSampling, RestartAndLink or Ignore.");
+        }
+    }
+
+    private static void CheckScope(InjectionScope scope, string property, List<string> errors)
+    {
+        if (!Enum.IsDefined(scope))
+        {
+            errors.Add($"TracingOptions.{property} has the undefined value {(int)scope}; use Full, TraceParentOnly or None.");
+        }
+    }
+
+    private static void CheckHeader(string? header, string property, List<string> errors)
+    {
+        if (!HeaderRules.IsToken(header))
+        {
+            errors.Add($"TracingOptions.{property} '{HeaderRules.Printable(header)}' is not a valid header name (RFC 9110 token).");
+        }
+    }
+
+    private static void CheckHeaders(IList<string> headers, string property, List<string> errors)
+    {
+        for (var i = 0; i < headers.Count; i++)
+        {
+            CheckHeader(headers[i], $"{property}[{i}]", errors);
+        }
+    }
+}

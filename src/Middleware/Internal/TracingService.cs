@@ -1,0 +1,544 @@
+using System.Collections.Frozen;
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Propagation.Collector;
+
+namespace Propagation.Middleware.Internal;
+
+/// <summary>
+/// The per-app tracing core shared by the HTTP middleware, the HttpClient handler and the gRPC
+/// interceptors: the validated options, the composite propagator, the trust decision, server-span
+/// start-or-enrich, response echo, ownership marking and health recording.
+/// </summary>
+/// <remarks>
+/// One instance per service provider (a singleton registered by <c>AddTracing</c>); nothing is
+/// static except the two <see cref="ActivitySource"/>s, so several hosts with different options
+/// can share a process.
+/// </remarks>
+internal sealed class TracingService
+{
+    /// <summary>The source of server spans started when hosting did not create one.</summary>
+    public const string ServerSourceName = "Propagation.AspNetCore";
+
+    /// <summary>The source of client spans (one per attempt).</summary>
+    public const string ClientSourceName = "Propagation.Http";
+
+    /// <summary>The operation name of server spans started by the middleware.</summary>
+    public const string ServerActivityName = "Propagation.AspNetCore.HttpRequestIn";
+
+    /// <summary>The operation name of client spans.</summary>
+    public const string ClientActivityName = "Propagation.Http.HttpRequestOut";
+
+    /// <summary>ASP.NET Core hosting's activity source.</summary>
+    public const string HostingSourceName = "Microsoft.AspNetCore";
+
+    /// <summary>Span attribute set on requests slower than the threshold.</summary>
+    public const string SlowAttribute = "propagation.slow";
+
+    /// <summary>Span attribute with the trust policy applied to the request, when it is not <see cref="TrustPolicy.Continue"/>.</summary>
+    public const string TrustPolicyAttribute = "propagation.trust_policy";
+
+    internal static readonly ActivitySource ServerSource = new(ServerSourceName, typeof(TracingService).Assembly.GetName().Version?.ToString());
+
+    internal static readonly ActivitySource ClientSource = new(ClientSourceName, typeof(TracingService).Assembly.GetName().Version?.ToString());
+
+    private static readonly object TrueBox = true;
+
+    private readonly FrozenSet<string> _credentials;
+    private readonly string[] _captured;
+    private readonly string[] _capturedTagNames;
+    private readonly LegacyFormat _echoFormat;
+
+    public TracingService(IOptions<TracingOptions> options, ILoggerFactory loggerFactory, PropagationHealth health, TracingOwner? owner = null)
+    {
+        Options = options.Value;
+        Logger = loggerFactory.CreateLogger("Propagation.Middleware.Tracing");
+        SpanLogger = loggerFactory.CreateLogger("Propagation.Middleware.Spans");
+        Health = health;
+        Owner = owner;
+        ServiceName = Options.ServiceName ?? "unknown_service";
+        Propagator = new TracePropagator(Options.Propagation);
+        Trust = new TrustRules(Options, Logger);
+        Destinations = new DestinationPolicy(Options.OutboundDestinations, Options.DefaultOutboundScope);
+        Query = new QueryRedactor(Options.RedactQueryValues, Options.RedactedQueryParameters);
+        _credentials = HeaderRules.CreateCredentialSet(Options.RedactedHeaders);
+        _captured = [.. Options.CapturedRequestHeaders];
+        _capturedTagNames = new string[_captured.Length];
+        for (var i = 0; i < _captured.Length; i++)
+        {
+            _capturedTagNames[i] = "http.request.header." + _captured[i].ToLowerInvariant();
+        }
+
+        _echoFormat = new LegacyFormat(Options.Propagation.LegacyIdFormat, sampled: true);
+        SlowThreshold = Options.SlowRequestThreshold;
+    }
+
+    /// <summary>Gets the validated options (do not change them).</summary>
+    public TracingOptions Options { get; }
+
+    /// <summary>Gets the app's composite propagator (no health attached: <see cref="RecordIssues"/> records once per request).</summary>
+    public TracePropagator Propagator { get; }
+
+    /// <summary>Gets the app's propagation health counters.</summary>
+    public PropagationHealth Health { get; }
+
+    /// <summary>Gets the app's pipeline owner, or <see langword="null"/> when the pipeline is not registered.</summary>
+    public TracingOwner? Owner { get; }
+
+    /// <summary>Gets the service name.</summary>
+    public string ServiceName { get; }
+
+    /// <summary>Gets the trust rules.</summary>
+    public TrustRules Trust { get; }
+
+    /// <summary>Gets the outbound destination policy.</summary>
+    public DestinationPolicy Destinations { get; }
+
+    /// <summary>Gets the query redactor.</summary>
+    public QueryRedactor Query { get; }
+
+    /// <summary>Gets the slow-request threshold, or <see langword="null"/>.</summary>
+    public TimeSpan? SlowThreshold { get; }
+
+    /// <summary>Gets the logger of diagnostics (category <c>Propagation.Middleware.Tracing</c>).</summary>
+    public ILogger Logger { get; }
+
+    /// <summary>Gets the logger of finished-span lines (category <c>Propagation.Middleware.Spans</c>).</summary>
+    public ILogger SpanLogger { get; }
+
+    /// <summary>
+    /// Gets the request's tracing state, deciding trust and extracting the inbound context the
+    /// first time (hosting's propagator call, or the middleware when hosting did not extract).
+    /// </summary>
+    public TracingRequestFeature GetOrExtract(HttpContext context)
+    {
+        var feature = context.Features.Get<TracingRequestFeature>();
+        if (feature is null)
+        {
+            var policy = Trust.Decide(context);
+            var extracted = Propagator.Extract(context.Request.Headers, AspNetCoreCarriers.Getter, policy);
+            feature = new TracingRequestFeature(this, context, policy, extracted);
+            context.Features.Set(feature);
+        }
+
+        return feature;
+    }
+
+    /// <summary>Extracts from any carrier (gRPC metadata, a message) under a policy decided by the caller.</summary>
+    public ExtractedContext Extract<TCarrier>(TCarrier carrier, HeaderGetter<TCarrier> getter, TrustPolicy policy) =>
+        Propagator.Extract(carrier, getter, policy);
+
+    /// <summary>
+    /// Makes the request's one server span: enriches hosting's activity when hosting created it from
+    /// its source (someone listens to <c>Microsoft.AspNetCore</c>), otherwise starts one from
+    /// <see cref="ServerSource"/> under the extracted parent. Marks it owned. Never throws for wire data.
+    /// </summary>
+    /// <returns>The server span, or <see langword="null"/> when nothing listens.</returns>
+    public Activity? StartOrEnrichServerSpan(TracingRequestFeature feature)
+    {
+        var context = feature.Context;
+        var hosting = context.Features.Get<IHttpActivityFeature>()?.Activity;
+        Activity? activity;
+        if (hosting is not null && string.Equals(hosting.Source.Name, HostingSourceName, StringComparison.Ordinal))
+        {
+            activity = hosting;
+            if (activity.IsAllDataRequested)
+            {
+                EnrichHosting(activity, feature);
+            }
+        }
+        else
+        {
+            activity = StartServerSpan(feature, context);
+            if (activity is null && hosting is null)
+            {
+                // Nothing listens and hosting made no activity: still carry the ids (downstream calls, echo, log scope).
+                activity = StartUnrecorded(feature.Extracted);
+            }
+
+            feature.StartedByUs = activity is not null;
+        }
+
+        if (activity is not null)
+        {
+            if (feature.Extracted.SamplingDenied && feature.StartedByUs)
+            {
+                activity.ActivityTraceFlags &= ~ActivityTraceFlags.Recorded;
+                activity.IsAllDataRequested = false;
+            }
+
+            MarkOwned(activity);
+        }
+
+        feature.Activity = activity ?? hosting;
+        return activity;
+    }
+
+    /// <summary>Marks a server span as owned by this app's pipeline (<see cref="TracingOwnership"/>).</summary>
+    public void MarkOwned(Activity activity)
+    {
+        if (Owner is not null && activity.IsAllDataRequested)
+        {
+            TracingOwnership.Mark(activity, Owner);
+        }
+    }
+
+    /// <summary>Records the request's issues in <see cref="Health"/> and logs rejected headers at Debug (reasons only).</summary>
+    public void RecordIssues(in ExtractedContext extracted)
+    {
+        Health.Record(extracted.Issues);
+        const PropagationIssues Rejected = PropagationIssues.TraceParentInvalid | PropagationIssues.TraceParentDuplicated
+            | PropagationIssues.TraceStateInvalid | PropagationIssues.TraceStateMembersDropped | PropagationIssues.TraceStateTruncated
+            | PropagationIssues.BaggageInvalid | PropagationIssues.BaggageTruncated | PropagationIssues.LegacyInvalid
+            | PropagationIssues.LegacySpanIdMissing | PropagationIssues.B3Invalid | PropagationIssues.FormatConflict
+            | PropagationIssues.HeaderTooLong;
+        if ((extracted.Issues & Rejected) != 0 && Logger.IsEnabled(LogLevel.Debug))
+        {
+            Log.InboundHeadersRejected(Logger, extracted.Issues, extracted.Policy);
+        }
+    }
+
+    /// <summary>
+    /// Writes the server span's ids to response headers with our codec (and <c>traceresponse</c> when
+    /// the trace was restarted). Values come from the span, never from inbound text.
+    /// </summary>
+    public void WriteEcho<TCarrier>(Activity activity, bool restarted, TCarrier carrier, HeaderSetter<TCarrier> setter)
+    {
+        var context = PropagatedContext.FromActivity(activity);
+        var names = new EchoCarrier<TCarrier>(carrier, setter, Options.TraceIdResponseHeader, Options.SpanIdResponseHeader);
+        _echoFormat.Inject(context, names, static (c, name, value) => c.Set(name, value));
+        if (restarted && Options.EchoTraceResponse)
+        {
+            TraceResponse.Inject(context, carrier, setter);
+        }
+    }
+
+    /// <summary>Records an exception on a span: status Error, <c>error.type</c>, and an <c>exception</c> event.</summary>
+    public static void RecordException(Activity? activity, Exception exception)
+    {
+        if (activity is null || !activity.IsAllDataRequested)
+        {
+            return;
+        }
+
+        var type = exception.GetType().FullName ?? exception.GetType().Name;
+        activity.SetStatus(ActivityStatusCode.Error, exception.Message);
+        activity.SetTag("error.type", type);
+        var tags = new ActivityTagsCollection
+        {
+            { "exception.type", type },
+            { "exception.message", exception.Message },
+            { "exception.stacktrace", exception.ToString() },
+        };
+        activity.AddEvent(new ActivityEvent("exception", default, tags));
+    }
+
+    /// <summary>Sets the end-of-request attributes (status code, route, error) and the slow flag; returns the duration.</summary>
+    public void CompleteServerSpan(TracingRequestFeature feature, Activity activity, bool failed)
+    {
+        var context = feature.Context;
+        var status = context.Response.StatusCode;
+        if (activity.IsAllDataRequested)
+        {
+            if (feature.StartedByUs)
+            {
+                SetEndTags(activity, context, status, failed);
+            }
+            else if (status >= 500 && !failed)
+            {
+                activity.SetStatus(ActivityStatusCode.Error);
+            }
+        }
+
+        if (SlowThreshold is not null || Options.LogSpans)
+        {
+            ReportFinished(activity, status, failed);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ReportFinished(Activity activity, int status, bool failed)
+    {
+        var duration = DateTime.UtcNow - activity.StartTimeUtc;
+        var operation = activity.DisplayName;
+        if (SlowThreshold is { } threshold && duration > threshold)
+        {
+            if (activity.IsAllDataRequested)
+            {
+                activity.SetTag(SlowAttribute, TrueBox);
+            }
+
+            Log.SlowRequest(Logger, operation, duration.TotalMilliseconds, threshold.TotalMilliseconds, activity.TraceId.ToHexString());
+        }
+
+        if (Options.LogSpans && SpanLogger.IsEnabled(LogLevel.Information))
+        {
+            var parent = activity.ParentSpanId == default ? string.Empty : activity.ParentSpanId.ToHexString();
+            Log.SpanFinished(
+                SpanLogger,
+                activity.TraceId.ToHexString(),
+                activity.SpanId.ToHexString(),
+                parent,
+                operation,
+                Math.Round(duration.TotalMilliseconds, 3),
+                ServiceName,
+                failed ? StatusCodes.Status500InternalServerError : status);
+        }
+    }
+
+    private Activity? StartServerSpan(TracingRequestFeature feature, HttpContext context)
+    {
+        if (!ServerSource.HasListeners())
+        {
+            return null;
+        }
+
+        var request = context.Request;
+        var method = GetMethod(request.Method, out var original);
+        var tags = new TagList
+        {
+            { "http.request.method", method },
+            { "url.scheme", request.Scheme },
+            { "url.path", request.PathBase.HasValue ? (request.PathBase + request.Path).ToString() : request.Path.HasValue ? request.Path.Value : "/" },
+        };
+        if (original is not null)
+        {
+            tags.Add("http.request.method_original", original);
+        }
+
+        if (request.Host.HasValue)
+        {
+            tags.Add("server.address", request.Host.Host);
+            var port = request.Host.Port ?? (string.Equals(request.Scheme, "https", StringComparison.OrdinalIgnoreCase) ? 443 : 80);
+            tags.Add("server.port", port);
+        }
+
+        var extracted = feature.Extracted;
+        var parent = extracted.ToActivityContext();
+        var links = extracted.ToActivityLinks();
+        Activity? activity;
+        if (parent == default && Activity.Current is not null)
+        {
+            // A new root: hosting's placeholder activity (created for logging only) must not become our parent.
+            var previous = Activity.Current;
+            Activity.Current = null;
+            activity = ServerSource.StartActivity(ServerActivityName, ActivityKind.Server, parent, tags, links);
+            if (activity is null)
+            {
+                Activity.Current = previous;
+            }
+        }
+        else
+        {
+            activity = ServerSource.StartActivity(ServerActivityName, ActivityKind.Server, parent, tags, links);
+        }
+
+        if (activity is null)
+        {
+            return null;
+        }
+
+        activity.DisplayName = method;
+        var baggage = extracted.Baggage;
+        for (var i = baggage.Count - 1; i >= 0; i--)
+        {
+            // AddBaggage prepends: add in reverse to keep the caller's order.
+            activity.AddBaggage(baggage[i].Key, baggage[i].Value);
+        }
+
+        if (activity.IsAllDataRequested)
+        {
+            var userAgent = request.Headers.UserAgent;
+            if (userAgent.Count > 0 && !string.IsNullOrEmpty(userAgent[0]))
+            {
+                activity.SetTag("user_agent.original", Bound(userAgent[0]!));
+            }
+
+            AddCommonTags(activity, feature);
+        }
+
+        return activity;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Activity StartUnrecorded(in ExtractedContext extracted)
+    {
+        var activity = new Activity(ServerActivityName);
+        var parent = extracted.ToActivityContext();
+        if (parent != default)
+        {
+            activity.SetParentId(parent.TraceId, parent.SpanId, parent.TraceFlags);
+            activity.TraceStateString = parent.TraceState;
+        }
+        else
+        {
+            Activity.Current = null;
+        }
+
+        var baggage = extracted.Baggage;
+        for (var i = baggage.Count - 1; i >= 0; i--)
+        {
+            activity.AddBaggage(baggage[i].Key, baggage[i].Value);
+        }
+
+        activity.IsAllDataRequested = false;
+        activity.Start();
+        return activity;
+    }
+
+    private void EnrichHosting(Activity activity, TracingRequestFeature feature)
+    {
+        var links = feature.Extracted.Links;
+        for (var i = 0; i < links.Count; i++)
+        {
+            activity.AddLink(links[i].ToActivityLink());
+        }
+
+        AddCommonTags(activity, feature);
+    }
+
+    private void AddCommonTags(Activity activity, TracingRequestFeature feature)
+    {
+        var request = feature.Context.Request;
+        if (request.QueryString.HasValue)
+        {
+            activity.SetTag("url.query", Query.Redact(request.QueryString.Value));
+        }
+
+        if (feature.Extracted.HasSyntheticParent)
+        {
+            activity.SetTag(PropagationAttributes.SyntheticParent, TrueBox);
+        }
+
+        if (feature.Policy != TrustPolicy.Continue)
+        {
+            activity.SetTag(TrustPolicyAttribute, PolicyName(feature.Policy));
+        }
+
+        if (_captured.Length > 0)
+        {
+            CaptureHeaders(activity, request.Headers);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void CaptureHeaders(Activity activity, IHeaderDictionary headers)
+    {
+        for (var i = 0; i < _captured.Length; i++)
+        {
+            var values = headers[_captured[i]];
+            if (values.Count == 0)
+            {
+                continue;
+            }
+
+            if (HeaderRules.IsCredential(_captured[i], _credentials))
+            {
+                activity.SetTag(_capturedTagNames[i], HeaderRules.Redacted);
+                continue;
+            }
+
+            var recorded = new string[values.Count];
+            for (var j = 0; j < recorded.Length; j++)
+            {
+                recorded[j] = Bound(values[j] ?? string.Empty);
+            }
+
+            activity.SetTag(_capturedTagNames[i], recorded);
+        }
+    }
+
+    private static void SetEndTags(Activity activity, HttpContext context, int status, bool failed)
+    {
+        if (!failed || context.Response.HasStarted)
+        {
+            activity.SetTag("http.response.status_code", status);
+        }
+
+        var version = context.Request.Protocol switch
+        {
+            "HTTP/1.1" => "1.1",
+            "HTTP/2" => "2",
+            "HTTP/3" => "3",
+            "HTTP/1.0" => "1.0",
+            _ => null,
+        };
+        if (version is not null)
+        {
+            activity.SetTag("network.protocol.version", version);
+        }
+
+        var route = (context.GetEndpoint() as Microsoft.AspNetCore.Routing.RouteEndpoint)?.RoutePattern.RawText;
+        if (route is not null)
+        {
+            activity.SetTag("http.route", route);
+            activity.DisplayName = activity.DisplayName + " " + route;
+        }
+
+        if (!failed && status >= 500)
+        {
+            activity.SetTag("error.type", status.ToString(CultureInfo.InvariantCulture));
+            activity.SetStatus(ActivityStatusCode.Error);
+        }
+    }
+
+    private static string GetMethod(string method, out string? original)
+    {
+        original = null;
+        var canonical = HttpMethods.GetCanonicalizedValue(method);
+        if (HttpMethods.IsGet(canonical) || HttpMethods.IsPost(canonical) || HttpMethods.IsPut(canonical)
+            || HttpMethods.IsDelete(canonical) || HttpMethods.IsHead(canonical) || HttpMethods.IsOptions(canonical)
+            || HttpMethods.IsPatch(canonical) || HttpMethods.IsTrace(canonical) || HttpMethods.IsConnect(canonical))
+        {
+            return canonical;
+        }
+
+        original = Bound(method);
+        return "_OTHER";
+    }
+
+    internal static string PolicyName(TrustPolicy policy) => policy switch
+    {
+        TrustPolicy.Continue => "continue",
+        TrustPolicy.ContinueIgnoreSampling => "continue_ignore_sampling",
+        TrustPolicy.RestartAndLink => "restart_and_link",
+        _ => "ignore",
+    };
+
+    private static string Bound(string value) =>
+        value.Length <= HeaderRules.MaxCapturedValueLength ? value : value[..HeaderRules.MaxCapturedValueLength];
+
+    /// <summary>Maps the legacy codec's header names to the configured response header names.</summary>
+    private readonly struct EchoCarrier<TCarrier>
+    {
+        private readonly TCarrier _carrier;
+        private readonly HeaderSetter<TCarrier> _setter;
+        private readonly string _traceIdHeader;
+        private readonly string _spanIdHeader;
+
+        public EchoCarrier(TCarrier carrier, HeaderSetter<TCarrier> setter, string traceIdHeader, string spanIdHeader)
+        {
+            _carrier = carrier;
+            _setter = setter;
+            _traceIdHeader = traceIdHeader;
+            _spanIdHeader = spanIdHeader;
+        }
+
+        public void Set(string name, string value)
+        {
+            if (string.Equals(name, LegacyFormat.TraceIdHeader, StringComparison.OrdinalIgnoreCase))
+            {
+                _setter(_carrier, _traceIdHeader, value);
+            }
+            else if (string.Equals(name, LegacyFormat.SpanIdHeader, StringComparison.OrdinalIgnoreCase))
+            {
+                _setter(_carrier, _spanIdHeader, value);
+            }
+        }
+    }
+}

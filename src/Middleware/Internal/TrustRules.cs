@@ -1,0 +1,127 @@
+using System.Net;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Propagation.Middleware.Internal;
+
+/// <summary>The per-request trust decision of <see cref="TracingOptions"/>: decider, trusted networks, client certificates.</summary>
+internal sealed class TrustRules
+{
+    private readonly IPNetwork[] _networks;
+    private readonly bool _certificates;
+    private readonly Func<HttpContext, TrustPolicy?>? _decider;
+    private readonly ILogger _logger;
+
+    public TrustRules(TracingOptions options, ILogger logger)
+    {
+        var networks = new List<IPNetwork>();
+        foreach (var text in options.TrustedNetworks)
+        {
+            if (TryParseNetwork(text, out var network))
+            {
+                networks.Add(network);
+            }
+        }
+
+        _networks = [.. networks];
+        _certificates = options.TrustClientCertificates;
+        _decider = options.TrustDecider;
+        Default = options.DefaultTrustPolicy;
+        Untrusted = options.UntrustedPolicy;
+        _logger = logger;
+        HasRules = _networks.Length > 0 || _certificates;
+    }
+
+    /// <summary>Gets the policy of trusted callers (or of everyone when no rule is configured).</summary>
+    public TrustPolicy Default { get; }
+
+    /// <summary>Gets the policy of callers no rule trusts.</summary>
+    public TrustPolicy Untrusted { get; }
+
+    /// <summary>Gets a value indicating whether a network or certificate rule is configured.</summary>
+    public bool HasRules { get; }
+
+    /// <summary>Gets a value indicating whether the decision depends on the request (otherwise it is always <see cref="Default"/>).</summary>
+    public bool IsPerRequest => HasRules || _decider is not null;
+
+    /// <summary>Decides the policy of one request. Never throws.</summary>
+    public TrustPolicy Decide(HttpContext? context)
+    {
+        if (context is null)
+        {
+            // Not one of this host's requests: trust only when no rule restricts trust.
+            return IsPerRequest ? Untrusted : Default;
+        }
+
+        if (_decider is not null)
+        {
+            try
+            {
+                if (_decider(context) is { } decided && Enum.IsDefined(decided))
+                {
+                    return decided;
+                }
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // A failing decider must not fail the request (hosting calls us before any middleware).
+                Log.TrustDeciderFailed(_logger, ex);
+                return Untrusted;
+            }
+        }
+
+        if (!HasRules)
+        {
+            return Default;
+        }
+
+        var connection = context.Connection;
+        var address = connection.RemoteIpAddress;
+        if (address is not null && _networks.Length > 0)
+        {
+            if (address.IsIPv4MappedToIPv6)
+            {
+                address = address.MapToIPv4();
+            }
+
+            foreach (var network in _networks)
+            {
+                if (network.Contains(address))
+                {
+                    return Default;
+                }
+            }
+        }
+
+        if (_certificates && connection.ClientCertificate is not null)
+        {
+            return Default;
+        }
+
+        return Untrusted;
+    }
+
+    /// <summary>Parses <c>address/prefix</c> or a bare address (a single-address network).</summary>
+    public static bool TryParseNetwork(string? text, out IPNetwork network)
+    {
+        network = default;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return false;
+        }
+
+        var span = text.AsSpan().Trim();
+        if (span.Contains('/'))
+        {
+            return IPNetwork.TryParse(span, out network);
+        }
+
+        if (!IPAddress.TryParse(span, out var address))
+        {
+            return false;
+        }
+
+        network = new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
+        return true;
+    }
+}

@@ -1,0 +1,163 @@
+using Microsoft.AspNetCore.Http;
+
+namespace Propagation.Middleware;
+
+/// <summary>
+/// Options of <c>services.AddTracing()</c>: which formats are read and written, how far inbound
+/// context is trusted, what the server span records, what responses echo and what each outbound
+/// destination receives.
+/// </summary>
+/// <remarks>
+/// <para>
+/// <b>Sources, in order of precedence</b> (a later one wins): the defaults documented on each
+/// property; the standard variables <c>OTEL_SERVICE_NAME</c> and <c>OTEL_PROPAGATORS</c> read
+/// through <c>IConfiguration</c> (environment variables reach it in ASP.NET Core; the process
+/// environment is never read directly); the configuration section <c>Tracing</c>; the
+/// <c>configure</c> delegates given to <c>AddTracing</c>, in call order.
+/// </para>
+/// <para>
+/// <b>Validation.</b> The options are validated once, when the host starts; every error is listed
+/// together in one <see cref="Microsoft.Extensions.Options.OptionsValidationException"/> and the
+/// host does not start.
+/// </para>
+/// </remarks>
+public sealed class TracingOptions
+{
+    /// <summary>The name of the configuration section bound to these options.</summary>
+    public const string SectionName = "Tracing";
+
+    /// <summary>Gets or sets the service name written in span log lines and used for the pipeline's resource.</summary>
+    /// <value>Defaults to <see langword="null"/>: <c>OTEL_SERVICE_NAME</c>, then the host's application name.</value>
+    public string? ServiceName { get; set; }
+
+    /// <summary>Gets the formats read and written, and how (see <see cref="PropagationOptions"/>).</summary>
+    /// <value>
+    /// Defaults to <see cref="PropagationOptions"/>' defaults: extract W3C, legacy, B3 single, B3 multi;
+    /// inject W3C, baggage, legacy. <c>OTEL_PROPAGATORS</c> (<c>tracecontext</c>, <c>baggage</c>,
+    /// <c>b3</c>, <c>b3multi</c>, <c>xtrace</c> or <c>legacy</c> for the <c>X-Trace-ID</c>/<c>X-Span-ID</c>
+    /// pair, <c>none</c>) replaces both lists, in the order given.
+    /// </value>
+    public PropagationOptions Propagation { get; } = new();
+
+    /// <summary>Gets or sets the trust policy for callers that no other rule classifies.</summary>
+    /// <value>Defaults to <see cref="TrustPolicy.Continue"/>.</value>
+    /// <remarks>
+    /// When <see cref="TrustedNetworks"/> or <see cref="TrustClientCertificates"/> is configured, callers
+    /// that match get this policy and the others get <see cref="UntrustedPolicy"/>.
+    /// </remarks>
+    public TrustPolicy DefaultTrustPolicy { get; set; } = TrustPolicy.Continue;
+
+    /// <summary>Gets or sets the trust policy of callers outside <see cref="TrustedNetworks"/> without a trusted client certificate.</summary>
+    /// <value>Defaults to <see cref="TrustPolicy.RestartAndLink"/>. Only used when a trust rule is configured.</value>
+    public TrustPolicy UntrustedPolicy { get; set; } = TrustPolicy.RestartAndLink;
+
+    /// <summary>Gets the networks whose callers are trusted, in CIDR notation (<c>10.0.0.0/8</c>, <c>::1/128</c>).</summary>
+    /// <value>Defaults to empty (no network rule). A bare address means that single address.</value>
+    /// <remarks>The caller is the connection's remote address (<see cref="ConnectionInfo.RemoteIpAddress"/>); use
+    /// the forwarded-headers middleware's effect only if you trust the proxy that set it.</remarks>
+    public IList<string> TrustedNetworks { get; } = [];
+
+    /// <summary>
+    /// Gets or sets a value indicating whether callers whose connection presented a TLS client
+    /// certificate are trusted.
+    /// </summary>
+    /// <value>Defaults to <see langword="false"/>.</value>
+    /// <remarks>
+    /// The trust decision is made when ASP.NET Core hosting starts the request's span, <b>before any
+    /// middleware runs</b>: authentication middleware has not run, <see cref="HttpContext.User"/> is
+    /// still anonymous. What is known at that point is the connection: its remote address and the
+    /// client certificate negotiated in the TLS handshake (validated by the server's certificate
+    /// rules, e.g. Kestrel's <c>ClientCertificateValidation</c>). A certificate requested later by
+    /// renegotiation is not seen. For other identities use <see cref="TrustDecider"/>, which sees the
+    /// whole <see cref="HttpContext"/> as it is at that moment (connection, headers), and validate the
+    /// credential there yourself.
+    /// </remarks>
+    public bool TrustClientCertificates { get; set; }
+
+    /// <summary>
+    /// Gets or sets a per-request trust decision, consulted first. It returns the policy for the
+    /// request, or <see langword="null"/> to fall back to the built-in rules.
+    /// </summary>
+    /// <value>Defaults to <see langword="null"/>.</value>
+    /// <remarks>
+    /// Runs once per request while hosting extracts the inbound context, before any middleware
+    /// (see <see cref="TrustClientCertificates"/> for what is known then). It must not throw; if it
+    /// does, the request gets <see cref="UntrustedPolicy"/> and the error is logged.
+    /// </remarks>
+    public Func<HttpContext, TrustPolicy?>? TrustDecider { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether responses carry the ids of the server span.</summary>
+    /// <value>Defaults to <see langword="true"/>.</value>
+    public bool EchoResponseHeaders { get; set; } = true;
+
+    /// <summary>Gets or sets the response header that carries the server span's trace id.</summary>
+    /// <value>Defaults to <c>X-Trace-ID</c>.</value>
+    public string TraceIdResponseHeader { get; set; } = "X-Trace-ID";
+
+    /// <summary>Gets or sets the response header that carries the server span's span id.</summary>
+    /// <value>Defaults to <c>X-Span-ID</c>.</value>
+    public string SpanIdResponseHeader { get; set; } = "X-Span-ID";
+
+    /// <summary>Gets or sets a value indicating whether a W3C <c>traceresponse</c> header is sent when the trust policy restarted the trace.</summary>
+    /// <value>Defaults to <see langword="true"/> (only sent when <see cref="EchoResponseHeaders"/> is on).</value>
+    public bool EchoTraceResponse { get; set; } = true;
+
+    /// <summary>Gets the request headers recorded on the server span as <c>http.request.header.&lt;name&gt;</c>.</summary>
+    /// <value>Defaults to empty. Values are cut at 256 characters; credential headers are recorded as <c>REDACTED</c>.</value>
+    public IList<string> CapturedRequestHeaders { get; } = [];
+
+    /// <summary>
+    /// Gets extra header names treated as credentials, on top of <c>Authorization</c>,
+    /// <c>Proxy-Authorization</c>, <c>Cookie</c>, <c>Set-Cookie</c> and any name containing
+    /// <c>api-key</c>, <c>apikey</c>, <c>token</c> or <c>secret</c>.
+    /// </summary>
+    /// <value>Defaults to empty.</value>
+    public IList<string> RedactedHeaders { get; } = [];
+
+    /// <summary>Gets or sets a value indicating whether every query value in <c>url.query</c> and <c>url.full</c> is replaced by <c>REDACTED</c> (names are kept).</summary>
+    /// <value>Defaults to <see langword="true"/>. When off, only the values of <see cref="RedactedQueryParameters"/> are redacted.</value>
+    public bool RedactQueryValues { get; set; } = true;
+
+    /// <summary>Gets query parameter names whose values are always redacted (case-insensitive).</summary>
+    /// <value>Defaults to <c>access_token</c>, <c>token</c>, <c>api_key</c>, <c>apikey</c>, <c>key</c>, <c>password</c>, <c>secret</c>, <c>sig</c>, <c>signature</c>, <c>code</c>.</value>
+    public IList<string> RedactedQueryParameters { get; } =
+        ["access_token", "token", "api_key", "apikey", "key", "password", "secret", "sig", "signature", "code"];
+
+    /// <summary>Gets the outbound destination policy: how much context each host receives, by host name.</summary>
+    /// <value>
+    /// Defaults to empty. Keys are a host name (<c>api.partner.com</c>), a wildcard for its subdomains
+    /// (<c>*.partner.com</c>, which does not match <c>partner.com</c> itself) or <c>*</c>; an exact name wins
+    /// over a wildcard, the longest wildcard wins over shorter ones.
+    /// </value>
+    public IDictionary<string, InjectionScope> OutboundDestinations { get; } =
+        new Dictionary<string, InjectionScope>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Gets or sets how much context a host not listed in <see cref="OutboundDestinations"/> receives.</summary>
+    /// <value>Defaults to <see cref="InjectionScope.Full"/>.</value>
+    public InjectionScope DefaultOutboundScope { get; set; } = InjectionScope.Full;
+
+    /// <summary>
+    /// Gets or sets a value indicating whether trace headers that the caller of <c>HttpClient</c> set
+    /// explicitly are overwritten by the client span's headers.
+    /// </summary>
+    /// <value>
+    /// Defaults to <see langword="false"/>: a caller-set trace header is kept (and no other trace format
+    /// is added beside it). Headers injected by this library on a previous attempt are always replaced.
+    /// </value>
+    public bool OverwriteCallerHeaders { get; set; }
+
+    /// <summary>Gets or sets the duration over which a request is marked slow (span attribute <c>propagation.slow</c>) and logged as a warning.</summary>
+    /// <value>Defaults to <see langword="null"/> (off). Must be positive when set.</value>
+    public TimeSpan? SlowRequestThreshold { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether each finished server span is written as one structured log line.</summary>
+    /// <value>Defaults to <see langword="false"/>. The line has <c>trace_id</c>, <c>span_id</c>, <c>parent_id</c>, <c>operation</c>, <c>duration_ms</c>, <c>service</c> and <c>status_code</c>.</value>
+    public bool LogSpans { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether the request's log scope carries <c>TraceId</c> and <c>SpanId</c>.</summary>
+    /// <value>Defaults to <see langword="true"/>. Skipped when the logger factory's activity tracking already adds them.</value>
+    public bool IncludeLogScope { get; set; } = true;
+
+    /// <summary>Errors found while reading configuration (unknown <c>OTEL_PROPAGATORS</c> names); reported by validation.</summary>
+    internal List<string> ConfigurationErrors { get; } = [];
+}

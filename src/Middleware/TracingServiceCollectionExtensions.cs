@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Propagation;
+using Propagation.Collector;
+using Propagation.Middleware;
+using Propagation.Middleware.Internal;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers tracing for an ASP.NET Core app: <see cref="TracingOptions"/>, the app's propagator and the tracing pipeline.</summary>
+public static class TracingServiceCollectionExtensions
+{
+    /// <summary>Registers tracing with options from configuration and the defaults.</summary>
+    /// <param name="services">The services.</param>
+    /// <returns><paramref name="services"/>.</returns>
+    /// <inheritdoc cref="AddTracing(IServiceCollection, Action{TracingOptions})" path="/remarks"/>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> is <see langword="null"/>.</exception>
+    public static IServiceCollection AddTracing(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        return Register(services);
+    }
+
+    /// <summary>Registers tracing and configures its options.</summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configure">Configures the options after configuration was applied; runs once, when the options are first needed.</param>
+    /// <returns><paramref name="services"/>.</returns>
+    /// <remarks>
+    /// <para>Idempotent: calling it again registers nothing new; every <paramref name="configure"/> is applied, in call order.</para>
+    /// <para>
+    /// Registers, per service provider: <see cref="TracingOptions"/> (bound from <c>OTEL_SERVICE_NAME</c>,
+    /// <c>OTEL_PROPAGATORS</c> and the <c>Tracing</c> section, validated at start-up with every error
+    /// listed), <see cref="PropagationHealth"/>, <c>IHttpContextAccessor</c>, the tracing pipeline
+    /// (<c>AddTracingPipeline</c>) and the span store (<c>AddSpanStore</c>).
+    /// </para>
+    /// <para>
+    /// It <b>replaces</b> the <see cref="DistributedContextPropagator"/> service that ASP.NET Core hosting
+    /// resolves (by default <see cref="DistributedContextPropagator.Current"/>) with an adapter over this
+    /// app's codecs and trust policy, so hosting's request activity is parented by our rules.
+    /// <see cref="DistributedContextPropagator.Current"/> itself is never changed: several apps with
+    /// different options can run in one process.
+    /// </para>
+    /// </remarks>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    public static IServiceCollection AddTracing(this IServiceCollection services, Action<TracingOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+        Register(services);
+        services.Configure(configure);
+        return services;
+    }
+
+    private static IServiceCollection Register(IServiceCollection services)
+    {
+        foreach (var descriptor in services)
+        {
+            if (descriptor.ServiceType == typeof(TracingService))
+            {
+                return services;
+            }
+        }
+
+        services.AddOptions<TracingOptions>().ValidateOnStart();
+        services.AddSingleton<TracingOptionsSetup>();
+        services.AddSingleton<IConfigureOptions<TracingOptions>>(static sp => sp.GetRequiredService<TracingOptionsSetup>());
+        services.AddSingleton<IPostConfigureOptions<TracingOptions>>(static sp => sp.GetRequiredService<TracingOptionsSetup>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TracingOptions>, TracingOptionsValidator>());
+        services.AddHttpContextAccessor();
+        services.TryAddSingleton(static sp => sp.GetService<IMeterFactory>() is { } meters ? new PropagationHealth(meters) : new PropagationHealth());
+        services.AddSingleton<TracingService>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPropagationHealthSource, PropagationHealthSource>());
+
+        // Hosting resolves DistributedContextPropagator from DI (the web host TryAdds Current): replace it per app.
+        services.RemoveAll<DistributedContextPropagator>();
+        services.AddSingleton<DistributedContextPropagator, HostingPropagator>();
+
+        services.AddTracingPipeline();
+        services.AddSpanStore();
+        return services;
+    }
+}

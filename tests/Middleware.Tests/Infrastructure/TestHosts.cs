@@ -1,0 +1,75 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Propagation.Collector;
+
+namespace Propagation.Middleware.Tests.Infrastructure;
+
+/// <summary>Builds TestServer hosts. The tracing pipeline is turned off so no process-wide OpenTelemetry listener samples other tests' requests.</summary>
+internal static class TestHosts
+{
+    public static async Task<IHost> StartAsync(
+        Action<IServiceCollection> services,
+        Action<IApplicationBuilder> app,
+        IDictionary<string, string?>? configuration = null,
+        RecordingLoggerProvider? logs = null)
+    {
+        var host = new HostBuilder()
+            .ConfigureAppConfiguration(c => c.AddInMemoryCollection(configuration ?? new Dictionary<string, string?>()))
+            .ConfigureLogging(l =>
+            {
+                l.SetMinimumLevel(LogLevel.Debug);
+                if (logs is not null)
+                {
+                    l.AddProvider(logs);
+                }
+            })
+            .ConfigureWebHost(web => web
+                .UseTestServer()
+                .ConfigureServices(s =>
+                {
+                    s.AddRouting();
+                    services(s);
+                    s.Configure<TracingPipelineOptions>(o => o.Enabled = false);
+                })
+                .Configure(app))
+            .Build();
+        await host.StartAsync();
+        return host;
+    }
+
+    /// <summary>A host whose pipeline is UseTracing then the given terminal handler (routed at /{**path}).</summary>
+    public static Task<IHost> StartTracedAsync(
+        Action<TracingOptions>? configure,
+        RequestDelegate handler,
+        IDictionary<string, string?>? configuration = null,
+        RecordingLoggerProvider? logs = null,
+        Action<IServiceCollection>? services = null) =>
+        StartAsync(
+            s =>
+            {
+                if (configure is null)
+                {
+                    s.AddTracing();
+                }
+                else
+                {
+                    s.AddTracing(configure);
+                }
+
+                services?.Invoke(s);
+            },
+            app =>
+            {
+                app.UseTracing();
+                app.UseRouting();
+                app.UseEndpoints(e => e.Map("/{**path}", handler));
+            },
+            configuration,
+            logs);
+}

@@ -1,0 +1,77 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Microsoft.AspNetCore.Http;
+
+namespace Propagation.Middleware.Tests.Infrastructure;
+
+/// <summary>
+/// An ActivityListener scoped to one test: it samples only activities of the test (a request whose
+/// url.path starts with the test's prefix, or any activity in a trace it already accepted) and
+/// records them when they stop.
+/// </summary>
+internal sealed class TestListener : IDisposable
+{
+    // HttpContextAccessor reads a process-wide AsyncLocal: any instance sees the request of the current flow.
+    private static readonly HttpContextAccessor Accessor = new();
+
+    private readonly ActivityListener _listener;
+    private readonly ConcurrentDictionary<ActivityTraceId, bool> _traces = new();
+    private readonly string _pathPrefix;
+
+    public TestListener(string pathPrefix, params string[] sources)
+    {
+        _pathPrefix = pathPrefix;
+        var names = new HashSet<string>(sources, StringComparer.Ordinal);
+        _listener = new ActivityListener
+        {
+            ShouldListenTo = source => names.Contains(source.Name),
+            Sample = (ref ActivityCreationOptions<ActivityContext> options) => Decide(ref options),
+            ActivityStopped = activity =>
+            {
+                if (_traces.ContainsKey(activity.TraceId))
+                {
+                    Stopped.Enqueue(activity);
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(_listener);
+    }
+
+    public ConcurrentQueue<Activity> Stopped { get; } = new();
+
+    public IReadOnlyList<Activity> From(string source) => Stopped.Where(a => a.Source.Name == source).ToList();
+
+    public void Accept(ActivityTraceId traceId) => _traces[traceId] = true;
+
+    public void Dispose() => _listener.Dispose();
+
+    private ActivitySamplingResult Decide(ref ActivityCreationOptions<ActivityContext> options)
+    {
+        if (options.Parent != default && _traces.ContainsKey(options.Parent.TraceId))
+        {
+            _traces[options.TraceId] = true;
+            return ActivitySamplingResult.AllDataAndRecorded;
+        }
+
+        if (options.Tags is not null)
+        {
+            foreach (var tag in options.Tags)
+            {
+                if (tag.Key == "url.path" && tag.Value is string path && path.StartsWith(_pathPrefix, StringComparison.Ordinal))
+                {
+                    _traces[options.TraceId] = true;
+                    return ActivitySamplingResult.AllDataAndRecorded;
+                }
+            }
+        }
+
+        // Hosting passes no creation tags: identify this test's requests by the current request's path.
+        if (Accessor.HttpContext?.Request.Path.Value is { } current && current.StartsWith(_pathPrefix, StringComparison.Ordinal))
+        {
+            _traces[options.TraceId] = true;
+            return ActivitySamplingResult.AllDataAndRecorded;
+        }
+
+        return ActivitySamplingResult.None;
+    }
+}

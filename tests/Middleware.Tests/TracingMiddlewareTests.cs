@@ -1,0 +1,640 @@
+using System.Diagnostics;
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Propagation.Middleware.Internal;
+using Propagation.Middleware.Tests.Infrastructure;
+
+namespace Propagation.Middleware.Tests;
+
+public sealed class TracingMiddlewareTests
+{
+    private const string Hosting = "Microsoft.AspNetCore";
+    private const string Ours = TracingService.ServerSourceName;
+
+    private static readonly RequestDelegate Ok = static context => context.Response.WriteAsync("ok");
+
+    [Fact]
+    public async Task Invoke_HostingActivityPresent_EnrichesHostingActivityOnly()
+    {
+        // Arrange
+        var prefix = NewPrefix();
+        using var listener = new TestListener(prefix, Hosting, Ours);
+        using var host = await TestHosts.StartTracedAsync(null, Ok);
+        var (traceId, spanId, traceparent) = NewTraceParent();
+        using var request = new HttpRequestMessage(HttpMethod.Get, prefix + "/items?id=42");
+        request.Headers.Add("traceparent", traceparent);
+
+        // Act
+        using var response = await host.GetTestClient().SendAsync(request);
+
+        // Assert
+        var spans = listener.Stopped.ToList();
+        var span = Assert.Single(spans);
+        Assert.Equal(Hosting, span.Source.Name);
+        Assert.Equal(traceId, span.TraceId.ToHexString());
+        Assert.Equal(spanId, span.ParentSpanId.ToHexString());
+        Assert.Equal("id=REDACTED", span.GetTagItem("url.query"));
+        Assert.Same(host.Services.GetRequiredService<Propagation.Collector.TracingOwner>(), Propagation.Collector.TracingOwnership.GetOwner(span));
+        Assert.Equal(traceId, Assert.Single(response.Headers.GetValues("X-Trace-ID")));
+        Assert.Equal(span.SpanId.ToHexString(), Assert.Single(response.Headers.GetValues("X-Span-ID")));
+        Assert.False(response.Headers.Contains("traceresponse"));
+    }
+
+    [Fact]
+    public async Task Invoke_HostingActivityAbsent_StartsOneServerSpanWithSemanticAttributes()
+    {
+        // Arrange
+        var prefix = NewPrefix();
+        using var listener = new TestListener(prefix, Ours);
+        using var host = await TestHosts.StartTracedAsync(null, Ok);
+        var (traceId, spanId, traceparent) = NewTraceParent();
+        using var request = new HttpRequestMessage(HttpMethod.Post, prefix + "/orders");
+        request.Headers.Add("traceparent", traceparent);
+        request.Headers.UserAgent.ParseAdd("tests/1.0");
+
+        // Act
+        using var response = await host.GetTestClient().SendAsync(request);
+
+        // Assert
+        var span = Assert.Single(listener.Stopped);
+        Assert.Equal(Ours, span.Source.Name);
+        Assert.Equal(ActivityKind.Server, span.Kind);
+        Assert.Equal(traceId, span.TraceId.ToHexString());
+        Assert.Equal(spanId, span.ParentSpanId.ToHexString());
+        Assert.Equal("POST", span.GetTagItem("http.request.method"));
+        Assert.Equal("http", span.GetTagItem("url.scheme"));
+        Assert.Equal(prefix + "/orders", span.GetTagItem("url.path"));
+        Assert.Equal("localhost", span.GetTagItem("server.address"));
+        Assert.Equal(80, span.GetTagItem("server.port"));
+        Assert.Equal(200, span.GetTagItem("http.response.status_code"));
+        Assert.Equal("/{**path}", span.GetTagItem("http.route"));
+        Assert.Equal("tests/1.0", span.GetTagItem("user_agent.original"));
+        Assert.Equal("1.1", span.GetTagItem("network.protocol.version"));
+        Assert.Equal("POST /{**path}", span.DisplayName);
+        Assert.Equal(ActivityStatusCode.Unset, span.Status);
+        Assert.Equal(span.SpanId.ToHexString(), Assert.Single(response.Headers.GetValues("X-Span-ID")));
+    }
+
+    [Fact]
+    public async Task Invoke_NoInboundContext_StartsNewRootNotParentedToHostingPlaceholder()
+    {
+        // Arrange
+        var prefix = NewPrefix();
+        using var listener = new TestListener(prefix, Ours);
+        using var host = await TestHosts.StartTracedAsync(null, Ok);
+
+        // Act
+        using var response = await host.GetTestClient().GetAsync(prefix + "/root");
+
+        // Assert
+        var span = Assert.Single(listener.Stopped);
+        Assert.Equal(default, span.ParentSpanId);
+        Assert.Null(span.Parent);
+        Assert.Equal(span.TraceId.ToHexString(), Assert.Single(response.Headers.GetValues("X-Trace-ID")));
+    }
+
+    [Theory]
+    [InlineData("w3c")]
+    [InlineData("legacy")]
+    [InlineData("b3multi")]
+    [InlineData("b3")]
+    public async Task Invoke_EachInboundFormat_ContinuesTheTrace(string format)
+    {
+        // Arrange
+        var prefix = NewPrefix();
+        using var listener = new TestListener(prefix, Ours);
+        using var host = await TestHosts.StartTracedAsync(null, Ok);
+        var (traceId, spanId, traceparent) = NewTraceParent();
+        using var request = new HttpRequestMessage(HttpMethod.Get, prefix + "/f");
+        switch (format)
+        {
+            case "w3c":
+                request.Headers.Add("traceparent", traceparent);
+                break;
+            case "legacy":
+                request.Headers.Add("X-Trace-ID", traceId);
+                request.Headers.Add("X-Span-ID", spanId);
+                break;
+            case "b3multi":
+                request.Headers.Add("X-B3-TraceId", traceId);
+                request.Headers.Add("X-B3-SpanId", spanId);
+                request.Headers.Add("X-B3-Sampled", "1");
+                break;
+            default:
+                request.Headers.Add("b3", $"{traceId}-{spanId}-1");
+                break;
+        }
+
+        // Act
+        using var response = await host.GetTestClient().SendAsync(request);
+
+        // Assert
+        var span = Assert.Single(listener.Stopped);
+        Assert.Equal(traceId, span.TraceId.ToHexString());
+        Assert.Equal(spanId, span.ParentSpanId.ToHexString());
+    }
+
+    [Fact]
+    public async Task Invoke_LegacyTraceIdWithoutSpanId_KeepsTraceIdUnderSyntheticParent()
+    {
+        // Arrange
+        var prefix = NewPrefix();
+        using var listener = new TestListener(prefix, Ours);
+        using var host = await TestHosts.StartTracedAsync(null, Ok);
+        var (traceId, _, _) = NewTraceParent();
+        using var request = new HttpRequestMessage(HttpMethod.Get, prefix + "/legacy");
+        request.Headers.Add("X-Trace-ID", traceId);
+
+        // Act
+        using var response = await host.GetTestClient().SendAsync(request);
+
+        // Assert
+        var span = Assert.Single(listener.Stopped);
+        Assert.Equal(traceId, span.TraceId.ToHexString());
+        Assert.Equal(true, span.GetTagItem(PropagationAttributes.SyntheticParent));
+    }
+
+    [Theory]
+    [InlineData("10.1.2.3", true)]
+    [InlineData("::ffff:10.9.9.9", true)]
+    [InlineData("192.0.2.7", false)]
+    public async Task Invoke_TrustedNetworks_ContinuesInsideAndRestartsAndLinksOutside(string remote, bool trusted)
+    {
+        // Arrange
+        var prefix = NewPrefix();
+        using var listener = new TestListener(prefix, Hosting, Ours);
+        using var host = await TestHosts.StartTracedAsync(o => o.TrustedNetworks.Add("10.0.0.0/8"), Ok);
+        var (traceId, spanId, traceparent) = NewTraceParent();
+
+        // Act
+        var context = await host.GetTestServer().SendAsync(c =>
+        {
+            c.Request.Path = prefix + "/trust";
+            c.Connection.RemoteIpAddress = IPAddress.Parse(remote);
+            c.Request.Headers["traceparent"] = traceparent;
+            c.Request.Headers["tracestate"] = "vendor=value";
+            c.Request.Headers["baggage"] = "tenant=acme";
+        });
+
+        // Assert
+        var span = Assert.Single(listener.Stopped);
+        var headers = context.Response.Headers;
+        if (trusted)
+        {
+            Assert.Equal(traceId, span.TraceId.ToHexString());
+            Assert.Equal("vendor=value", span.TraceStateString);
+            Assert.Equal("acme", span.GetBaggageItem("tenant"));
+            Assert.Empty(span.Links);
+            Assert.False(headers.ContainsKey("traceresponse"));
+        }
+        else
+        {
+            Assert.NotEqual(traceId, span.TraceId.ToHexString());
+            Assert.Equal(default, span.ParentSpanId);
+            Assert.Null(span.TraceStateString);
+            Assert.Null(span.GetBaggageItem("tenant"));
+            var link = Assert.Single(span.Links);
+            Assert.Equal(traceId, link.Context.TraceId.ToHexString());
+            Assert.Equal(spanId, link.Context.SpanId.ToHexString());
+            Assert.Contains(link.Tags!, t => t.Key == PropagationAttributes.LinkReason && (string?)t.Value == PropagationAttributes.RestartedByPolicyReason);
+            Assert.Equal("restart_and_link", span.GetTagItem(TracingService.TrustPolicyAttribute));
+            Assert.Equal($"00-{span.TraceId.ToHexString()}-{span.SpanId.ToHexString()}-01", headers["traceresponse"].ToString());
+        }
+    }
+
+    [Fact]
+    public async Task Invoke_TrustPolicyIgnore_StartsRootWithoutLinkOrBaggage()
+    {
+        // Arrange
+        var prefix = NewPrefix();
+        using var listener = new TestListener(prefix, Ours);
+        using var host = await TestHosts.StartTracedAsync(o => o.DefaultTrustPolicy = TrustPolicy.Ignore, Ok);
+        var (traceId, _, traceparent) = NewTraceParent();
+        using var request = new HttpRequestMessage(HttpMethod.Get, prefix + "/ignore");
+        request.Headers.Add("traceparent", traceparent);
+        request.Headers.Add("baggage", "k=v");
+
+        // Act
+        using var response = await host.GetTestClient().SendAsync(request);
+
+        // Assert
+        var span = Assert.Single(listener.Stopped);
+        Assert.NotEqual(traceId, span.TraceId.ToHexString());
+        Assert.Empty(span.Links);
+        Assert.Null(span.GetBaggageItem("k"));
+        Assert.False(response.Headers.Contains("traceresponse"));
+    }
+
+    [Fact]
+    public async Task Invoke_ContinueIgnoreSampling_ParentMarkedSampled()
+    {
+        // Arrange
+        var prefix = NewPrefix();
+        using var listener = new TestListener(prefix, Hosting, Ours);
+        using var host = await TestHosts.StartTracedAsync(o => o.DefaultTrustPolicy = TrustPolicy.ContinueIgnoreSampling, Ok);
+        var (traceId, spanId, _) = NewTraceParent();
+        using var request = new HttpRequestMessage(HttpMethod.Get, prefix + "/sampling");
+        request.Headers.Add("traceparent", $"00-{traceId}-{spanId}-00");
+
+        // Act
+        using var response = await host.GetTestClient().SendAsync(request);
+
+        // Assert
+        var span = Assert.Single(listener.Stopped);
+        Assert.Equal(traceId, span.TraceId.ToHexString());
+        Assert.Equal($"00-{traceId}-{spanId}-01", span.ParentId);
+    }
+
+    [Fact]
+    public async Task Invoke_TrustDecider_SeesRequestHeadersAndDecidesPerRequest()
+    {
+        // Arrange
+        var prefix = NewPrefix();
+        using var listener = new TestListener(prefix, Ours);
+        using var host = await TestHosts.StartTracedAsync(
+            o => o.TrustDecider = c => c.Request.Headers.ContainsKey("X-Internal-Caller") ? TrustPolicy.Continue : TrustPolicy.Ignore,
+            Ok);
+        var (trustedTrace, _, trustedParent) = NewTraceParent();
+        var (otherTrace, _, otherParent) = NewTraceParent();
+        using var trusted = new HttpRequestMessage(HttpMethod.Get, prefix + "/a");
+        trusted.Headers.Add("traceparent", trustedParent);
+        trusted.Headers.Add("X-Internal-Caller", "1");
+        using var other = new HttpRequestMessage(HttpMethod.Get, prefix + "/b");
+        other.Headers.Add("traceparent", otherParent);
+
+        // Act
+        using var first = await host.GetTestClient().SendAsync(trusted);
+        using var second = await host.GetTestClient().SendAsync(other);
+
+        // Assert
+        var spans = listener.Stopped.ToList();
+        Assert.Equal(2, spans.Count);
+        Assert.Contains(spans, s => s.TraceId.ToHexString() == trustedTrace);
+        Assert.DoesNotContain(spans, s => s.TraceId.ToHexString() == otherTrace);
+    }
+
+    [Fact]
+    public async Task Invoke_TrustClientCertificates_TrustsOnlyConnectionsWithCertificate()
+    {
+        // Arrange
+        var prefix = NewPrefix();
+        using var listener = new TestListener(prefix, Ours);
+        using var host = await TestHosts.StartTracedAsync(o => o.TrustClientCertificates = true, Ok);
+        using var key = RSA.Create(2048);
+        using var certificate = new CertificateRequest("CN=caller", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)
+            .CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        var (withCertTrace, _, withCert) = NewTraceParent();
+        var (withoutCertTrace, _, withoutCert) = NewTraceParent();
+
+        // Act
+        await host.GetTestServer().SendAsync(c =>
+        {
+            c.Request.Path = prefix + "/cert";
+            c.Connection.ClientCertificate = certificate;
+            c.Request.Headers["traceparent"] = withCert;
+        });
+        await host.GetTestServer().SendAsync(c =>
+        {
+            c.Request.Path = prefix + "/nocert";
+            c.Request.Headers["traceparent"] = withoutCert;
+        });
+
+        // Assert
+        var spans = listener.Stopped.ToList();
+        Assert.Contains(spans, s => s.TraceId.ToHexString() == withCertTrace);
+        var restarted = Assert.Single(spans, s => s.TraceId.ToHexString() != withCertTrace);
+        Assert.Equal(withoutCertTrace, Assert.Single(restarted.Links).Context.TraceId.ToHexString());
+    }
+
+    [Fact]
+    public async Task Invoke_TrustDeciderThrows_RequestSucceedsAsUntrusted()
+    {
+        // Arrange
+        var prefix = NewPrefix();
+        using var listener = new TestListener(prefix, Ours);
+        using var host = await TestHosts.StartTracedAsync(o => o.TrustDecider = _ => throw new InvalidOperationException("decider bug"), Ok);
+        var (traceId, _, traceparent) = NewTraceParent();
+        using var request = new HttpRequestMessage(HttpMethod.Get, prefix + "/throws");
+        request.Headers.Add("traceparent", traceparent);
+
+        // Act
+        using var response = await host.GetTestClient().SendAsync(request);
+
+        // Assert
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var span = Assert.Single(listener.Stopped);
+        Assert.NotEqual(traceId, span.TraceId.ToHexString());
+        Assert.Equal(traceId, Assert.Single(span.Links).Context.TraceId.ToHexString());
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Invoke_HandlerThrows_RecordsExceptionEventAndRethrowsSameException(bool hostingActivity)
+    {
+        // Arrange
+        var prefix = NewPrefix();
+        using var listener = hostingActivity ? new TestListener(prefix, Hosting, Ours) : new TestListener(prefix, Ours);
+        var thrown = new InvalidOperationException("boom");
+        using var host = await TestHosts.StartTracedAsync(null, _ => throw thrown);
+
+        // Act
+        var caught = await Assert.ThrowsAnyAsync<Exception>(() => host.GetTestClient().GetAsync(prefix + "/fail"));
+
+        // Assert
+        Assert.Same(thrown, caught);
+        var span = Assert.Single(listener.Stopped);
+        Assert.Equal(ActivityStatusCode.Error, span.Status);
+        Assert.Equal(typeof(InvalidOperationException).FullName, span.GetTagItem("error.type"));
+        var exceptionEvent = Assert.Single(span.Events, e => e.Name == "exception");
+        var tags = exceptionEvent.Tags.ToDictionary(t => t.Key, t => t.Value);
+        Assert.Equal(typeof(InvalidOperationException).FullName, tags["exception.type"]);
+        Assert.Equal("boom", tags["exception.message"]);
+        Assert.Contains(nameof(Invoke_HandlerThrows_RecordsExceptionEventAndRethrowsSameException), (string)tags["exception.stacktrace"]!, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Invoke_ServerError_SetsErrorStatus()
+    {
+        // Arrange
+        var prefix = NewPrefix();
+        using var listener = new TestListener(prefix, Ours);
+        using var host = await TestHosts.StartTracedAsync(null, c =>
+        {
+            c.Response.StatusCode = 503;
+            return Task.CompletedTask;
+        });
+
+        // Act
+        using var response = await host.GetTestClient().GetAsync(prefix + "/503");
+
+        // Assert
+        var span = Assert.Single(listener.Stopped);
+        Assert.Equal(ActivityStatusCode.Error, span.Status);
+        Assert.Equal("503", span.GetTagItem("error.type"));
+        Assert.Equal(503, span.GetTagItem("http.response.status_code"));
+    }
+
+    [Fact]
+    public async Task Invoke_SlowRequest_MarksSpanAndLogsWarning()
+    {
+        // Arrange
+        var prefix = NewPrefix();
+        using var listener = new TestListener(prefix, Ours);
+        var logs = new RecordingLoggerProvider();
+        using var host = await TestHosts.StartTracedAsync(
+            o => o.SlowRequestThreshold = TimeSpan.FromMilliseconds(1),
+            async c =>
+            {
+                await Task.Delay(30);
+                await c.Response.WriteAsync("slow");
+            },
+            logs: logs);
+
+        // Act
+        using var response = await host.GetTestClient().GetAsync(prefix + "/slow");
+
+        // Assert
+        var span = Assert.Single(listener.Stopped);
+        Assert.Equal(true, span.GetTagItem(TracingService.SlowAttribute));
+        var warning = Assert.Single(logs.Entries, e => e.EventId.Id == 1002);
+        Assert.Equal(LogLevel.Warning, warning.Level);
+        Assert.Contains(span.TraceId.ToHexString(), warning.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Invoke_LogSpansOn_WritesOneStructuredLineWithEveryField()
+    {
+        // Arrange
+        var prefix = NewPrefix();
+        using var listener = new TestListener(prefix, Ours);
+        var logs = new RecordingLoggerProvider();
+        using var host = await TestHosts.StartTracedAsync(
+            o =>
+            {
+                o.LogSpans = true;
+                o.ServiceName = "orders";
+            },
+            Ok,
+            logs: logs);
+        var (traceId, spanId, traceparent) = NewTraceParent();
+        using var request = new HttpRequestMessage(HttpMethod.Get, prefix + "/log");
+        request.Headers.Add("traceparent", traceparent);
+
+        // Act
+        using var response = await host.GetTestClient().SendAsync(request);
+
+        // Assert
+        var span = Assert.Single(listener.Stopped);
+        var line = Assert.Single(logs.Entries, e => e.EventId.Id == 1003);
+        var fields = line.State.ToDictionary(p => p.Key, p => p.Value);
+        Assert.Equal(traceId, fields["trace_id"]);
+        Assert.Equal(span.SpanId.ToHexString(), fields["span_id"]);
+        Assert.Equal(spanId, fields["parent_id"]);
+        Assert.Equal("GET /{**path}", fields["operation"]);
+        Assert.IsType<double>(fields["duration_ms"]);
+        Assert.Equal("orders", fields["service"]);
+        Assert.Equal(200, fields["status_code"]);
+    }
+
+    [Fact]
+    public async Task Invoke_AppLogsDuringRequest_ScopeCarriesTraceAndSpanIds()
+    {
+        // Arrange
+        var prefix = NewPrefix();
+        using var listener = new TestListener(prefix, Ours);
+        var logs = new RecordingLoggerProvider();
+        using var host = await TestHosts.StartTracedAsync(
+            null,
+            c =>
+            {
+                c.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("App").LogInformation("handling");
+                return Task.CompletedTask;
+            },
+            logs: logs);
+
+        // Act
+        using var response = await host.GetTestClient().GetAsync(prefix + "/scope");
+
+        // Assert
+        var span = Assert.Single(listener.Stopped);
+        var entry = Assert.Single(logs.Entries, e => e.Category == "App");
+        var scope = entry.Scopes.OfType<IReadOnlyList<KeyValuePair<string, object?>>>()
+            .Single(s => s.Any(p => p.Key == "TraceId"));
+        Assert.Equal(span.TraceId.ToHexString(), scope.Single(p => p.Key == "TraceId").Value);
+        Assert.Equal(span.SpanId.ToHexString(), scope.Single(p => p.Key == "SpanId").Value);
+    }
+
+    [Fact]
+    public async Task Invoke_CredentialsOnRequest_NeverReachSpanOrLogs()
+    {
+        // Arrange
+        var prefix = NewPrefix();
+        using var listener = new TestListener(prefix, Hosting, Ours);
+        var logs = new RecordingLoggerProvider();
+        using var host = await TestHosts.StartTracedAsync(
+            o =>
+            {
+                o.LogSpans = true;
+                o.CapturedRequestHeaders.Add("Authorization");
+                o.CapturedRequestHeaders.Add("Cookie");
+                o.CapturedRequestHeaders.Add("X-Api-Key");
+                o.CapturedRequestHeaders.Add("X-Session");
+                o.CapturedRequestHeaders.Add("X-Tenant");
+                o.RedactedHeaders.Add("X-Session");
+            },
+            Ok,
+            logs: logs);
+        using var request = new HttpRequestMessage(HttpMethod.Get, prefix + "/secret?token=qsecret&page=2");
+        request.Headers.TryAddWithoutValidation("Authorization", "Bearer s3cret-bearer");
+        request.Headers.TryAddWithoutValidation("Cookie", "session=s3cret-cookie");
+        request.Headers.TryAddWithoutValidation("X-Api-Key", "s3cret-key");
+        request.Headers.TryAddWithoutValidation("X-Session", "s3cret-session");
+        request.Headers.TryAddWithoutValidation("X-Tenant", "acme");
+        request.Headers.TryAddWithoutValidation("traceparent", "00-not-a-valid-s3cret-traceparent-01");
+
+        // Act
+        using var response = await host.GetTestClient().SendAsync(request);
+
+        // Assert
+        var span = Assert.Single(listener.Stopped);
+        foreach (var tag in span.TagObjects)
+        {
+            var text = tag.Value is string[] array ? string.Join(",", array) : Convert.ToString(tag.Value, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.DoesNotContain("s3cret", text ?? string.Empty, StringComparison.Ordinal);
+            Assert.DoesNotContain("qsecret", text ?? string.Empty, StringComparison.Ordinal);
+        }
+
+        Assert.Equal("REDACTED", span.GetTagItem("http.request.header.authorization"));
+        Assert.Equal("REDACTED", span.GetTagItem("http.request.header.cookie"));
+        Assert.Equal("REDACTED", span.GetTagItem("http.request.header.x-api-key"));
+        Assert.Equal("REDACTED", span.GetTagItem("http.request.header.x-session"));
+        Assert.Equal(new[] { "acme" }, span.GetTagItem("http.request.header.x-tenant"));
+        Assert.Equal("token=REDACTED&page=REDACTED", span.GetTagItem("url.query"));
+        Assert.NotEmpty(logs.Entries);
+        Assert.All(logs.Entries, e => Assert.DoesNotContain("s3cret", e.Message, StringComparison.Ordinal));
+
+        // Hosting's own request log prints the query; ours never does.
+        Assert.All(
+            logs.Entries.Where(e => e.Category.StartsWith("Propagation", StringComparison.Ordinal)),
+            e => Assert.DoesNotContain("qsecret", e.Message, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Invoke_InvalidTraceParent_LogsReasonAtDebugWithoutRawValueAndCountsHealth()
+    {
+        // Arrange
+        var prefix = NewPrefix();
+        var logs = new RecordingLoggerProvider();
+        using var host = await TestHosts.StartTracedAsync(null, Ok, logs: logs);
+        using var request = new HttpRequestMessage(HttpMethod.Get, prefix + "/invalid");
+        request.Headers.TryAddWithoutValidation("traceparent", "00-ZZZZ-rawvalue-01");
+
+        // Act
+        using var response = await host.GetTestClient().SendAsync(request);
+
+        // Assert
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var entry = Assert.Single(logs.Entries, e => e.EventId.Id == 1000);
+        Assert.Equal(LogLevel.Debug, entry.Level);
+        Assert.Contains(nameof(PropagationIssues.TraceParentInvalid), entry.Message, StringComparison.Ordinal);
+        Assert.All(logs.Entries, e => Assert.DoesNotContain("rawvalue", e.Message, StringComparison.Ordinal));
+        var health = host.Services.GetRequiredService<PropagationHealth>();
+        Assert.Equal(1, health.GetCount(PropagationIssues.TraceParentInvalid));
+        Assert.Equal(1, health.TotalRequests);
+    }
+
+    [Fact]
+    public async Task Invoke_EchoConfigured_UsesHeaderNamesAndUuidFormatFromOptions()
+    {
+        // Arrange
+        var prefix = NewPrefix();
+        using var host = await TestHosts.StartTracedAsync(
+            o =>
+            {
+                o.TraceIdResponseHeader = "Request-Trace";
+                o.SpanIdResponseHeader = "Request-Span";
+                o.Propagation.LegacyIdFormat = LegacyIdFormat.Uuid;
+            },
+            Ok);
+        var (traceId, _, traceparent) = NewTraceParent();
+        using var request = new HttpRequestMessage(HttpMethod.Get, prefix + "/echo");
+        request.Headers.Add("traceparent", traceparent);
+
+        // Act
+        using var response = await host.GetTestClient().SendAsync(request);
+
+        // Assert
+        Assert.False(response.Headers.Contains("X-Trace-ID"));
+        var echoed = Assert.Single(response.Headers.GetValues("Request-Trace"));
+        Assert.Equal(Guid.ParseExact(traceId, "N").ToString("D"), echoed);
+        Assert.Single(response.Headers.GetValues("Request-Span"));
+    }
+
+    [Fact]
+    public async Task Invoke_EchoOff_WritesNoTraceHeaders()
+    {
+        // Arrange
+        var prefix = NewPrefix();
+        using var host = await TestHosts.StartTracedAsync(o => o.EchoResponseHeaders = false, Ok);
+
+        // Act
+        using var response = await host.GetTestClient().GetAsync(prefix + "/noecho");
+
+        // Assert
+        Assert.False(response.Headers.Contains("X-Trace-ID"));
+        Assert.False(response.Headers.Contains("X-Span-ID"));
+    }
+
+    [Fact]
+    public async Task Invoke_TwoHostsWithDifferentOptions_EachFollowsItsOwnFormats()
+    {
+        // Arrange
+        var prefix = NewPrefix();
+        using var listener = new TestListener(prefix, Hosting, Ours);
+        var before = DistributedContextPropagator.Current;
+        using var w3cOnly = await TestHosts.StartTracedAsync(o => o.Propagation.ExtractFormats = [PropagationFormat.TraceContext], Ok);
+        using var legacyOnly = await TestHosts.StartTracedAsync(o => o.Propagation.ExtractFormats = [PropagationFormat.Legacy], Ok);
+        var (w3cTrace, _, traceparent) = NewTraceParent();
+        var (legacyTrace, legacySpan, _) = NewTraceParent();
+
+        HttpRequestMessage Create(string path)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, prefix + path);
+            request.Headers.Add("traceparent", traceparent);
+            request.Headers.Add("X-Trace-ID", legacyTrace);
+            request.Headers.Add("X-Span-ID", legacySpan);
+            return request;
+        }
+
+        // Act
+        using var toW3c = Create("/w3c");
+        using var toLegacy = Create("/legacy");
+        var responses = await Task.WhenAll(w3cOnly.GetTestClient().SendAsync(toW3c), legacyOnly.GetTestClient().SendAsync(toLegacy));
+
+        // Assert
+        Assert.Same(before, DistributedContextPropagator.Current);
+        Assert.Equal(w3cTrace, Assert.Single(responses[0].Headers.GetValues("X-Trace-ID")));
+        Assert.Equal(legacyTrace, Assert.Single(responses[1].Headers.GetValues("X-Trace-ID")));
+        Assert.Equal(2, listener.Stopped.Count);
+        foreach (var response in responses)
+        {
+            response.Dispose();
+        }
+    }
+
+    internal static string NewPrefix() => "/t" + Guid.NewGuid().ToString("N");
+
+    internal static (string TraceId, string SpanId, string TraceParent) NewTraceParent()
+    {
+        var traceId = ActivityTraceId.CreateRandom().ToHexString();
+        var spanId = ActivitySpanId.CreateRandom().ToHexString();
+        return (traceId, spanId, $"00-{traceId}-{spanId}-01");
+    }
+}
