@@ -47,6 +47,9 @@ internal sealed class ExportBatchProcessor : BaseExportProcessor<Activity>
 
     public ExportCounters Counters => _counters;
 
+    /// <summary>Gets a value indicating whether the export thread is still running (tests).</summary>
+    internal bool IsWorkerAlive => _worker.IsAlive;
+
     protected override void OnExport(Activity data)
     {
         // Runs on the thread that stopped the activity (often a request thread): never block, never throw.
@@ -71,7 +74,7 @@ internal sealed class ExportBatchProcessor : BaseExportProcessor<Activity>
         Interlocked.Increment(ref _enqueued);
         if (length == _maxBatchSize)
         {
-            _wake.Set();
+            Signal();
         }
     }
 
@@ -79,7 +82,7 @@ internal sealed class ExportBatchProcessor : BaseExportProcessor<Activity>
     {
         var started = Stopwatch.GetTimestamp();
         var target = Interlocked.Read(ref _enqueued);
-        _wake.Set();
+        Signal();
         if (!WaitForCompleted(target, timeoutMilliseconds, started))
         {
             return false;
@@ -92,7 +95,7 @@ internal sealed class ExportBatchProcessor : BaseExportProcessor<Activity>
     {
         var started = Stopwatch.GetTimestamp();
         _shuttingDown = true;
-        _wake.Set();
+        Signal();
         var joined = _worker.Join(timeoutMilliseconds == Timeout.Infinite ? Timeout.Infinite : Remaining(timeoutMilliseconds, started));
 
         // What the worker did not take (it hangs, or spans raced the shutdown flag) is dropped and counted.
@@ -133,12 +136,31 @@ internal sealed class ExportBatchProcessor : BaseExportProcessor<Activity>
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing && !_worker.IsAlive)
+        if (disposing)
         {
-            _wake.Dispose();
+            // Normally the provider shut this processor down first and the worker has exited. If not (the provider
+            // failed to build), tell the worker to finish; the wake handle is disposed only once no thread uses it.
+            _shuttingDown = true;
+            Signal();
+            if (!_worker.IsAlive)
+            {
+                _wake.Dispose();
+            }
         }
 
         base.Dispose(disposing);
+    }
+
+    private void Signal()
+    {
+        try
+        {
+            _wake.Set();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed after the worker exited: there is nobody left to wake (a span racing disposal is lost).
+        }
     }
 
     private static int Remaining(int timeoutMilliseconds, long started)
@@ -178,12 +200,22 @@ internal sealed class ExportBatchProcessor : BaseExportProcessor<Activity>
         var buffer = new Activity[_maxBatchSize];
         while (true)
         {
-            if (!_shuttingDown)
+            try
             {
-                _wake.WaitOne(_scheduleDelayMilliseconds);
+                if (!_shuttingDown)
+                {
+                    _wake.WaitOne(_scheduleDelayMilliseconds);
+                }
+
+                Drain(buffer);
+            }
+#pragma warning disable CA1031 // An exception escaping a background thread would end the process; nothing can be logged safely here.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+                Array.Clear(buffer);
             }
 
-            Drain(buffer);
             if (_shuttingDown && _queue.IsEmpty)
             {
                 return;

@@ -173,6 +173,19 @@ public class ExportBatchProcessorTests
         Assert.Equal(1, exporter.ShutdownCalls);
     }
 
+    [Fact]
+    public void Dispose_WithoutShutdown_ExportThreadEnds()
+    {
+        var counters = new ExportCounters("recording", 100, TimeSpan.FromSeconds(5));
+        var processor = new ExportBatchProcessor(new RecordingExporter(), counters, 10, TimeSpan.FromHours(1), NullLogger.Instance);
+
+        processor.Dispose();
+
+        Assert.True(SpinWait.SpinUntil(() => !processor.IsWorkerAlive, Bound), "the export thread outlived its processor");
+        processor.OnEnd(NewRecordedActivity("after-dispose"));
+        Assert.Equal(1, counters.Dropped);
+    }
+
     private static Activity NewRecordedActivity(string name)
     {
         var activity = new Activity(name) { ActivityTraceFlags = ActivityTraceFlags.Recorded };
