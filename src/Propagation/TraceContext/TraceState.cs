@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Propagation.Internal;
 
 namespace Propagation;
@@ -370,7 +372,7 @@ public static class TraceState
 
     private static bool IsLowerAlpha(char c) => (uint)(c - 'a') <= 'z' - 'a';
 
-    /// <summary>Splits <paramref name="source"/> into members and validates them.</summary>
+    /// <summary>Splits <paramref name="source"/> into members and validates them in one scalar pass.</summary>
     /// <param name="source">The list.</param>
     /// <param name="strict">
     /// Reading: an invalid member or a repeated key invalidates everything. Writing: they are left out.
@@ -389,51 +391,165 @@ public static class TraceState
         var position = 0;
         while (position < source.Length)
         {
-            var comma = source[position..].IndexOf(',');
-            var end = comma < 0 ? source.Length : position + comma;
-            ProcessMember(source, position, end, strict, skipKey, ref list);
+            var kind = ScanMember(source, ref position, out var start, out var keyLength, out var end);
+            if (kind == MemberKind.Empty)
+            {
+                continue;
+            }
+
+            if (kind == MemberKind.Invalid)
+            {
+                if (strict)
+                {
+                    list.Outcome |= Outcome.Invalid;
+                    return list.Outcome;
+                }
+
+                list.Outcome |= Outcome.Dropped;
+
+                // Resume after the next comma.
+                var comma = source[position..].IndexOf(',');
+                position = comma < 0 ? source.Length : position + comma + 1;
+                continue;
+            }
+
+            AddMember(source, start, keyLength, end, strict, skipKey, ref list);
             if ((list.Outcome & Outcome.Invalid) != 0)
             {
                 return list.Outcome;
             }
-
-            position = end + 1;
         }
 
         return list.Outcome;
     }
 
-    private static void ProcessMember(ReadOnlySpan<char> source, int start, int end, bool strict, ReadOnlySpan<char> skipKey, ref MemberList list)
+    /// <summary>
+    /// Reads one list-member starting at <paramref name="position"/>. On success <paramref name="position"/>
+    /// is just after the member's comma (or at the end); when invalid it is where reading stopped.
+    /// </summary>
+    private static MemberKind ScanMember(ReadOnlySpan<char> source, ref int position, out int start, out int keyLength, out int end)
     {
-        // §3.3.1.3: list = list-member 0*31( OWS "," OWS list-member ); OWS around members is not part of them,
-        // and empty list-members are allowed and ignored.
-        while (start < end && (source[start] == ' ' || source[start] == '\t'))
+        ref var table = ref MemoryMarshal.GetReference(CharClasses);
+        var p = position;
+        var n = source.Length;
+        keyLength = 0;
+        end = 0;
+
+        // §3.3.1.3: list = list-member 0*31( OWS "," OWS list-member ); OWS around members is not part of
+        // them, and empty list-members are allowed and ignored.
+        while (p < n && (source[p] == ' ' || source[p] == '\t'))
         {
-            start++;
+            p++;
         }
 
-        while (end > start && (source[end - 1] == ' ' || source[end - 1] == '\t'))
+        start = p;
+        if (p == n || source[p] == ',')
+        {
+            position = p == n ? n : p + 1;
+            return MemberKind.Empty;
+        }
+
+        // §3.3.1.3.1 key: simple-key or tenant-id "@" system-id, all of lcalpha / DIGIT / "_" / "-" / "*" / "/".
+        var at = -1;
+        while (p < n)
+        {
+            var c = source[p];
+            if (c == '=')
+            {
+                break;
+            }
+
+            if (c == '@' && at < 0)
+            {
+                at = p;
+            }
+            else if ((Unsafe.Add(ref table, (nint)Math.Min(c, (char)127)) & KeyChar) == 0)
+            {
+                position = p;
+                return MemberKind.Invalid;
+            }
+
+            p++;
+        }
+
+        keyLength = p - start;
+        if (p == n || !IsValidKeyShape(source, start, at, p))
+        {
+            position = p;
+            return MemberKind.Invalid;
+        }
+
+        // list-member = key "=" value: no whitespace around "=".
+        p++;
+        var valueStart = p;
+        var lastTab = -1;
+
+        // §3.3.1.3.2 value = 0*255(chr) nblk-chr; chr = %x20 / nblk-chr (printable ASCII except "," and "=").
+        while (p < n)
+        {
+            var c = source[p];
+            if (c == ',')
+            {
+                break;
+            }
+
+            if (c == '\t')
+            {
+                lastTab = p;
+            }
+            else if ((Unsafe.Add(ref table, (nint)Math.Min(c, (char)127)) & ValueChar) == 0)
+            {
+                position = p;
+                return MemberKind.Invalid;
+            }
+
+            p++;
+        }
+
+        // Trailing OWS belongs to the list, not the value (a value never ends with a space).
+        end = p;
+        while (end > valueStart && (source[end - 1] == ' ' || source[end - 1] == '\t'))
         {
             end--;
         }
 
-        if (start == end)
+        var valueLength = end - valueStart;
+        if (valueLength is < 1 or > MaxValueLength || (lastTab >= valueStart && lastTab < end))
         {
-            list.Outcome |= Outcome.HadEmptyOrPadding;
-            return;
+            position = p;
+            return MemberKind.Invalid;
         }
 
-        var member = source[start..end];
+        position = p == n ? n : p + 1;
+        return MemberKind.Valid;
+    }
 
-        // list-member = key "=" value (no whitespace around "="; "=" appears in neither key nor value).
-        var equals = member.IndexOf('=');
-        if (equals <= 0 || !IsValidKey(member[..equals]) || !IsValidValue(member[(equals + 1)..]))
+    private static bool IsValidKeyShape(ReadOnlySpan<char> source, int start, int at, int end)
+    {
+        var length = end - start;
+        if (length is < 1 or > MaxKeyLength)
         {
-            list.Outcome |= strict ? Outcome.Invalid : Outcome.Dropped;
-            return;
+            return false;
         }
 
-        var key = member[..equals];
+        if (at < 0)
+        {
+            // simple-key = lcalpha 0*255( lcalpha / DIGIT / "_" / "-"/ "*" / "/" )
+            return IsLowerAlpha(source[start]);
+        }
+
+        // tenant-id = ( lcalpha / DIGIT ) 0*240( ... ); system-id = lcalpha 0*13( ... )
+        var tenantLength = at - start;
+        var systemLength = end - at - 1;
+        return tenantLength is >= 1 and <= 241
+            && (IsLowerAlpha(source[start]) || char.IsAsciiDigit(source[start]))
+            && systemLength is >= 1 and <= 14
+            && IsLowerAlpha(source[at + 1]);
+    }
+
+    private static void AddMember(ReadOnlySpan<char> source, int start, int keyLength, int end, bool strict, ReadOnlySpan<char> skipKey, ref MemberList list)
+    {
+        var key = source.Slice(start, keyLength);
         if (!skipKey.IsEmpty && key.SequenceEqual(skipKey))
         {
             list.Outcome |= Outcome.Dropped;
@@ -445,7 +561,7 @@ public static class TraceState
         // kept members only, which bounds the work (members beyond MaxMembers are dropped anyway).
         for (var i = 0; i < list.Count; i++)
         {
-            if (list.KeyLengths[i] == equals && source.Slice(list.Starts[i], equals).SequenceEqual(key))
+            if (list.KeyLengths[i] == keyLength && source.Slice(list.Starts[i], keyLength).SequenceEqual(key))
             {
                 list.Outcome |= strict ? Outcome.Invalid : Outcome.Dropped;
                 return;
@@ -461,7 +577,7 @@ public static class TraceState
 
         list.Starts[list.Count] = start;
         list.Lengths[list.Count] = end - start;
-        list.KeyLengths[list.Count] = equals;
+        list.KeyLengths[list.Count] = keyLength;
         list.Count++;
     }
 
@@ -540,6 +656,31 @@ public static class TraceState
         return new string(buffer[..length]);
     }
 
+    private const byte KeyChar = 1;
+    private const byte ValueChar = 2;
+
+    // ASCII character classes: KeyChar = lcalpha / DIGIT / "_" / "-" / "*" / "/" (§3.3.1.3.1);
+    // ValueChar = %x20-7E except "," and "=" (§3.3.1.3.2). Index 127 (DEL) is in neither class, which
+    // lets the scanner clamp every char >= 127 to it.
+    private static ReadOnlySpan<byte> CharClasses =>
+    [
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 2, 0, 3, 2, 3, // ' ' ! " # $ % & ' ( ) * + , - . /
+        3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 0, 2, 2, // 0-9 : ; < = > ?
+        2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, // @ A-O
+        2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, // P-Z [ \ ] ^ _
+        2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, // ` a-o
+        3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 0, // p-z { | } ~ DEL
+    ];
+
+    private enum MemberKind
+    {
+        Empty,
+        Invalid,
+        Valid,
+    }
+
     [Flags]
     private enum Outcome
     {
@@ -548,7 +689,6 @@ public static class TraceState
         Dropped = 2,
         TooManyMembers = 4,
         Truncated = 8,
-        HadEmptyOrPadding = 16,
     }
 
     [System.Runtime.CompilerServices.InlineArray(MaxMembers)]

@@ -1,3 +1,6 @@
+using FsCheck;
+using FsCheck.Fluent;
+
 namespace Propagation.Tests.W3C;
 
 public sealed class TraceStateTests
@@ -366,5 +369,30 @@ public sealed class TraceStateTests
     {
         Assert.False(TraceState.TryGetValue("rojo=1", "congo", out _));
         Assert.False(TraceState.TryGetValue("rojo=1", "roj", out _));
+    }
+
+    [Fact]
+    public void IsValid_AnySingleMember_AgreesWithKeyAndValueGrammar()
+    {
+        // The list scanner is a hand-written state machine; the key and value checks use SearchValues.
+        // For any key and value (without the list delimiters), both must agree.
+        var chars = Gen.Frequency(
+            (6, Gen.Elements("abz09_-*/@ AZ!~\t.".ToCharArray())),
+            (1, Gen.Choose(0, 0x2FF).Select(i => (char)i)));
+        var text = Gen.ArrayOf(chars).Select(c => new string(c).Replace(",", string.Empty, StringComparison.Ordinal).Replace("=", string.Empty, StringComparison.Ordinal));
+        var gen =
+            from key in text
+            from value in text
+            select (key, value);
+
+        var property = Prop.ForAll(gen.ToArbitrary(), pair =>
+        {
+            var member = pair.key + "=" + pair.value;
+            var trimmedValue = pair.value.TrimEnd(' ', '\t');
+            var expected = TraceState.IsValidKey(pair.key.TrimStart(' ', '\t')) && TraceState.IsValidValue(trimmedValue);
+            return TraceState.IsValid(member) == expected;
+        });
+
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(2000), property);
     }
 }
