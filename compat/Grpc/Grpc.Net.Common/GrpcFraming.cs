@@ -134,10 +134,25 @@ internal static class GrpcFraming
     /// <param name="maxMessageSize">The largest accepted payload; <see langword="null"/> for no limit.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The outcome, and the payload when it is <see cref="FrameReadStatus.Message"/>.</returns>
-    public static async ValueTask<(FrameReadStatus Status, byte[]? Payload)> ReadMessageAsync(Stream stream, int? maxMessageSize, CancellationToken cancellationToken)
+    public static ValueTask<(FrameReadStatus Status, byte[]? Payload)> ReadMessageAsync(Stream stream, int? maxMessageSize, CancellationToken cancellationToken)
+    {
+        return ReadMessageAsync(stream, maxMessageSize, new byte[GrpcProtocolConstants.MessagePrefixSize], cancellationToken);
+    }
+
+    /// <summary>
+    /// Reads one whole message from a stream, reusing <paramref name="prefix"/> for the message prefix.
+    /// Never throws for wire data (I/O and cancellation errors still throw).
+    /// </summary>
+    /// <param name="stream">The stream.</param>
+    /// <param name="maxMessageSize">The largest accepted payload; <see langword="null"/> for no limit.</param>
+    /// <param name="prefix">A buffer of exactly <see cref="GrpcProtocolConstants.MessagePrefixSize"/> bytes, not used concurrently.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The outcome, and the payload when it is <see cref="FrameReadStatus.Message"/>.</returns>
+    public static async ValueTask<(FrameReadStatus Status, byte[]? Payload)> ReadMessageAsync(Stream stream, int? maxMessageSize, byte[] prefix, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        var prefix = new byte[GrpcProtocolConstants.MessagePrefixSize];
+        ArgumentNullException.ThrowIfNull(prefix);
+        ArgumentOutOfRangeException.ThrowIfNotEqual(prefix.Length, GrpcProtocolConstants.MessagePrefixSize);
         var read = await ReadAtLeastAsync(stream, prefix, cancellationToken).ConfigureAwait(false);
         if (read == 0)
         {

@@ -277,13 +277,23 @@ public class HttpClientCallInvokerTests
         var serverAborted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var server = await WireTestServer.StartAsync(async context =>
         {
-            context.RequestAborted.Register(() => serverAborted.TrySetResult());
-            await Wire.ReadMessageAsync(context);
-            await Task.Delay(Bound, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+            var request = EchoRequest.Parser.ParseFrom(await Wire.ReadMessageAsync(context));
+            Wire.StartResponse(context);
+            if (request.DelayMs > 0)
+            {
+                context.RequestAborted.Register(() => serverAborted.TrySetResult());
+                await Task.Delay(request.DelayMs, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+                return;
+            }
+
+            await Wire.WriteMessageAsync(context, new EchoReply());
+            Wire.SetStatus(context, 0);
         });
         using var channel = server.CreateChannel();
+        var client = new TestService.TestServiceClient(channel);
+        await client.UnaryAsync(new EchoRequest { Text = "warm-up" }).ResponseAsync.WaitAsync(Bound);
 
-        var ex = await Assert.ThrowsAsync<RpcException>(() => new TestService.TestServiceClient(channel).UnaryAsync(new EchoRequest(), deadline: DateTime.UtcNow.AddSeconds(1)).ResponseAsync.WaitAsync(Bound));
+        var ex = await Assert.ThrowsAsync<RpcException>(() => client.UnaryAsync(new EchoRequest { DelayMs = 15_000 }, deadline: DateTime.UtcNow.AddSeconds(1)).ResponseAsync.WaitAsync(Bound));
 
         Assert.Equal(StatusCode.DeadlineExceeded, ex.StatusCode);
         await serverAborted.Task.WaitAsync(Bound);

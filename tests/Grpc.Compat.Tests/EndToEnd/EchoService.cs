@@ -12,6 +12,11 @@ internal sealed class EchoService(EchoServiceProbe probe) : TestService.TestServ
 {
     public override async Task<EchoReply> Unary(EchoRequest request, ServerCallContext context)
     {
+        if (request.DelayMs > 0)
+        {
+            probe.DeadlineSeen.TrySetResult(context.Deadline);
+        }
+
         await EchoHeadersAsync(context);
         await DelayAsync(request, context);
         Fail(request, context);
@@ -79,7 +84,7 @@ internal sealed class EchoService(EchoServiceProbe probe) : TestService.TestServ
         }
         catch (OperationCanceledException)
         {
-            probe.CallEnded.TrySetResult(context.Deadline < DateTime.UtcNow ? "deadline" : "cancelled");
+            probe.CallEnded.TrySetResult();
             throw;
         }
     }
@@ -99,5 +104,9 @@ internal sealed class EchoService(EchoServiceProbe probe) : TestService.TestServ
 /// </summary>
 internal sealed class EchoServiceProbe
 {
-    public TaskCompletionSource<string> CallEnded { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>Completes when a delayed call's token fires (its deadline passed or the client cancelled).</summary>
+    public TaskCompletionSource CallEnded { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes with the deadline a delayed unary call saw.</summary>
+    public TaskCompletionSource<DateTime> DeadlineSeen { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

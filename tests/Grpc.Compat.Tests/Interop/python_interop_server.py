@@ -115,61 +115,82 @@ def echo_metadata(context):
     context.send_initial_metadata(echoed)
 
 
-def wait_or_deadline(context, delay_ms, name):
-    """Waits delay_ms unless the call ends first (deadline or cancellation); reports which."""
+def watch(context, name):
+    """Prints 'EVENT <name>-ended-early' when the call terminates before the handler finished
+    (client cancellation, deadline, connection loss); returns the flag the handler sets when done."""
+    state = {"done": False}
+
+    def on_terminated():
+        if not state["done"]:
+            event(name + "-ended-early")
+
+    context.add_callback(on_terminated)
+    return state
+
+
+def wait_while_active(context, delay_ms):
+    """Waits delay_ms unless the call ends first (deadline or cancellation)."""
     end = time.monotonic() + delay_ms / 1000.0
     while time.monotonic() < end:
         if not context.is_active():
-            event(name + "-ended-early")
             return False
         time.sleep(0.01)
     return True
 
 
-def maybe_fail(context, request):
+def maybe_fail(context, request, state):
     if request["fail_with_status"]:
+        state["done"] = True
         context.set_trailing_metadata([("x-failure", "yes")])
         context.abort(status_code(request["fail_with_status"]), "failed: " + request["text"])
 
 
 def unary(request, context):
+    state = watch(context, "unary")
     echo_metadata(context)
-    if request["delay_ms"] and not wait_or_deadline(context, request["delay_ms"], "unary"):
+    if request["delay_ms"] and not wait_while_active(context, request["delay_ms"]):
         return {}
-    maybe_fail(context, request)
+    maybe_fail(context, request, state)
     context.set_trailing_metadata([("x-trailer", "unary-done")])
+    state["done"] = True
     return {"text": request["text"], "payload": request["payload"]}
 
 
 def server_stream(request, context):
+    state = watch(context, "server-stream")
     echo_metadata(context)
     for i in range(min(request["count"], 1000)):
-        if request["delay_ms"] and not wait_or_deadline(context, request["delay_ms"], "server-stream"):
+        if request["delay_ms"] and not wait_while_active(context, request["delay_ms"]):
             return
         yield {"text": request["text"], "index": i}
-    maybe_fail(context, request)
+    maybe_fail(context, request, state)
     context.set_trailing_metadata([("x-trailer", "stream-done")])
+    state["done"] = True
 
 
 def client_stream(request_iterator, context):
+    state = watch(context, "client-stream")
     echo_metadata(context)
     texts = []
     for request in request_iterator:
         texts.append(request["text"])
         if len(texts) >= 1000:
             break
+    state["done"] = True
     return {"text": ",".join(texts), "index": len(texts)}
 
 
 def duplex(request_iterator, context):
+    state = watch(context, "duplex")
     echo_metadata(context)
     index = 0
     for request in request_iterator:
-        maybe_fail(context, request)
+        maybe_fail(context, request, state)
         yield {"text": request["text"], "index": index}
         index += 1
         if index >= 1000:
             break
+    state["done"] = True
 
 
 def main():

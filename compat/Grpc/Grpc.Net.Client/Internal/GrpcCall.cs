@@ -31,6 +31,7 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
     private readonly TaskCompletionSource<TResponse> _response = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<Stream?> _responseStream = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _lock = new();
+    private readonly byte[] _prefix = new byte[GrpcProtocolConstants.MessagePrefixSize];
 
     private readonly DateTime? _deadline;
     private readonly CancellationToken _parentCancellation;
@@ -341,13 +342,14 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
 
     private async Task ReadUnaryResponseAsync()
     {
-        var (hasMessage, message) = await ReadMessageAsync().ConfigureAwait(false);
+        var (hasMessage, message) = await ReadMessageAsync(finishOnEnd: false).ConfigureAwait(false);
         if (!hasMessage)
         {
-            // Ended without a message: the status came from the trailers (or an error).
-            if (GetStatus().StatusCode == StatusCode.OK)
+            if (!IsFinished)
             {
-                ReplaceOkStatus(new Status(StatusCode.Internal, "Failed to deserialize response message: the response has no message."));
+                // Ended without a message: an OK status here is a protocol error.
+                var (status, trailers) = ReadTrailers();
+                TryFinish(status.StatusCode == StatusCode.OK ? new Status(StatusCode.Internal, "Failed to deserialize response message: the response has no message.") : status, trailers);
             }
 
             return;
@@ -362,7 +364,8 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
 
         if (!IsFinished)
         {
-            FinishFromTrailers();
+            var (status, trailers) = ReadTrailers();
+            TryFinish(status, trailers);
         }
 
         if (GetStatus().StatusCode == StatusCode.OK)
@@ -387,7 +390,7 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
         byte[]? payload;
         try
         {
-            (frameStatus, payload) = await GrpcFraming.ReadMessageAsync(stream, _channel.MaxReceiveMessageSize, _callCts.Token).ConfigureAwait(false);
+            (frameStatus, payload) = await GrpcFraming.ReadMessageAsync(stream, _channel.MaxReceiveMessageSize, _prefix, _callCts.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or HttpRequestException or ObjectDisposedException)
         {
@@ -434,15 +437,20 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
 
     private void FinishFromTrailers()
     {
+        var (status, trailers) = ReadTrailers();
+        TryFinish(status, trailers);
+    }
+
+    private (Status Status, Metadata Trailers) ReadTrailers()
+    {
         var response = _httpResponse;
         if (response is null)
         {
-            return;
+            return (new Status(StatusCode.Internal, "The call has no response."), Metadata.Empty);
         }
 
         var trailers = response.TrailingHeaders;
-        var status = ReadStatus(trailers) ?? new Status(StatusCode.Cancelled, "No grpc-status found on response.");
-        TryFinish(status, ReadMetadata(trailers));
+        return (ReadStatus(trailers) ?? new Status(StatusCode.Cancelled, "No grpc-status found on response."), ReadMetadata(trailers));
     }
 
     private static Status? ValidateResponseHeaders(HttpResponseMessage response)
@@ -669,7 +677,7 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
         }
         else
         {
-            GrpcClientLog.CallFailed(_channel.Logger, _method.FullName, status.Detail, status.DebugException);
+            GrpcClientLog.CallFailed(_channel.Logger, _method.FullName, status.StatusCode, status.DebugException);
             _requestContent?.Abort();
             _callCts.Cancel();
             var exception = CreateException(status);
@@ -688,19 +696,6 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
         _userCancellation.Dispose();
         _parentCancellationRegistration.Dispose();
         return true;
-    }
-
-    /// <summary>Replaces an OK status set from the trailers of a unary response that carried no message.</summary>
-    private void ReplaceOkStatus(Status status)
-    {
-        Metadata? trailers;
-        lock (_lock)
-        {
-            trailers = _trailers;
-            _status = null;
-        }
-
-        TryFinish(status, trailers ?? Metadata.Empty);
     }
 
     private void ThrowIfFailed()

@@ -20,8 +20,9 @@ internal static partial class GrpcClientLog
     [LoggerMessage(2103, LogLevel.Debug, "gRPC call to {Method} was cancelled by the client.", EventName = "CallCanceled")]
     public static partial void CallCanceled(ILogger logger, string method);
 
-    [LoggerMessage(2104, LogLevel.Debug, "gRPC call to {Method} failed: {Reason}", EventName = "CallFailed")]
-    public static partial void CallFailed(ILogger logger, string method, string reason, Exception? exception);
+    // The status detail may come from the server; it is never logged.
+    [LoggerMessage(2104, LogLevel.Debug, "gRPC call to {Method} failed with status {StatusCode}.", EventName = "CallFailed")]
+    public static partial void CallFailed(ILogger logger, string method, StatusCode statusCode, Exception? exception);
 
     [LoggerMessage(2105, LogLevel.Debug, "A response header or trailer of gRPC call to {Method} is not valid metadata and was ignored.", EventName = "InvalidResponseHeaderIgnored")]
     public static partial void InvalidResponseHeaderIgnored(ILogger logger, string method);
