@@ -106,7 +106,8 @@ internal sealed class PipelineHostedService : IHostedLifecycleService, IDisposab
 
                     var exporterCounters = new ExportCounters(name, settings.MaxQueueSize, settings.ExportTimeout);
                     counters.Add(exporterCounters);
-                    processors.Add(new ExportBatchProcessor(exporter, exporterCounters, settings.MaxExportBatchSize, settings.ScheduleDelay, _logger));
+                    var delay = IsLocal(name, options) ? settings.LocalScheduleDelay : settings.ScheduleDelay;
+                    processors.Add(new ExportBatchProcessor(exporter, exporterCounters, settings.MaxExportBatchSize, delay, _logger));
                 }
 
                 var resource = ResourceBuilder.CreateEmpty()
@@ -140,6 +141,19 @@ internal sealed class PipelineHostedService : IHostedLifecycleService, IDisposab
             var exporterNames = string.Join(", ", counters.Select(static c => c.Name));
             PipelineLog.Started(_logger, settings.ServiceName, settings.SamplerDescription, exporterNames);
         }
+    }
+
+    /// <summary>Exports every span finished so far and waits for the exporters, at most <paramref name="timeout"/>.</summary>
+    internal bool ForceFlush(TimeSpan timeout)
+    {
+        var provider = _provider;
+        if (provider is null)
+        {
+            return false;
+        }
+
+        var milliseconds = timeout == Timeout.InfiniteTimeSpan ? Timeout.Infinite : (int)Math.Clamp(timeout.TotalMilliseconds, 0, int.MaxValue);
+        return provider.ForceFlush(milliseconds);
     }
 
     internal void Stop()
@@ -178,6 +192,10 @@ internal sealed class PipelineHostedService : IHostedLifecycleService, IDisposab
 
         PipelineLog.Stopped(_logger, exported, dropped, failed);
     }
+
+    private static bool IsLocal(string name, TracingPipelineOptions options)
+        => !options.CustomExporters.ContainsKey(name)
+            && name is TracingExporterNames.Store or TracingExporterNames.Console or TracingExporterNames.Json;
 
     private BaseExporter<Activity>? CreateExporter(string name, TracingPipelineOptions options, PipelineSettings settings)
     {

@@ -44,6 +44,8 @@ internal sealed class PipelineSettings
 
     public TimeSpan ExportTimeout { get; private init; }
 
+    public TimeSpan LocalScheduleDelay { get; private init; }
+
     public TimeSpan ShutdownTimeout { get; private init; }
 
     public bool ExportUnownedSpans { get; private init; }
@@ -116,6 +118,7 @@ internal sealed class PipelineSettings
         RequirePositive(scheduleDelay, nameof(options.ScheduleDelay), PipelineConfigurationKeys.ScheduleDelay, errors);
         RequirePositive(exportTimeout, nameof(options.ExportTimeout), PipelineConfigurationKeys.ExportTimeout, errors);
         RequirePositive(options.ShutdownTimeout, nameof(options.ShutdownTimeout), null, errors);
+        RequirePositive(options.LocalScheduleDelay, nameof(options.LocalScheduleDelay), null, errors);
 
         // OTLP settings are validated only when OTLP is selected: a stale endpoint variable must not stop an app
         // that exports elsewhere.
@@ -152,6 +155,7 @@ internal sealed class PipelineSettings
             MaxExportBatchSize = maxBatchSize,
             ScheduleDelay = scheduleDelay,
             ExportTimeout = exportTimeout,
+            LocalScheduleDelay = options.LocalScheduleDelay < scheduleDelay ? options.LocalScheduleDelay : scheduleDelay,
             ShutdownTimeout = options.ShutdownTimeout,
             ExportUnownedSpans = options.ExportUnownedSpans,
             OtlpEndpoint = otlpEndpoint ?? new Uri(GrpcDefaultEndpoint),

@@ -101,6 +101,13 @@ public sealed class TracingPipelineOptions
     /// Must be positive.</value>
     public TimeSpan? ScheduleDelay { get; set; }
 
+    /// <summary>Gets or sets the longest wait between two exports for the in-process exporters (<c>store</c>,
+    /// <c>console</c>, <c>json</c>), which do no network I/O and so can run often: a request shows up in the trace
+    /// viewer within this delay. The smaller of this and <see cref="ScheduleDelay"/> is used for them;
+    /// <see cref="ScheduleDelay"/> alone applies to <c>otlp</c> and custom exporters.</summary>
+    /// <value>Defaults to 100 milliseconds. Must be positive.</value>
+    public TimeSpan LocalScheduleDelay { get; set; } = TimeSpan.FromMilliseconds(100);
+
     /// <summary>Gets or sets how long one export call may run before it counts as timed out; flush and shutdown
     /// never wait longer than this for an export in progress.</summary>
     /// <value>Defaults to <see langword="null"/>: <c>OTEL_BSP_EXPORT_TIMEOUT</c> (milliseconds), then 30 seconds.

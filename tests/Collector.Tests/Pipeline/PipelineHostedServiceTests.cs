@@ -175,6 +175,66 @@ public class PipelineHostedServiceTests
     }
 
     [Fact]
+    public async Task Start_LocalExporters_UseTheShortLocalDelayAndOthersTheScheduleDelay()
+    {
+        using var source = PipelineTestHost.NewSource(nameof(Start_LocalExporters_UseTheShortLocalDelayAndOthersTheScheduleDelay));
+        var recorder = new RecordingExporter();
+        using var host = PipelineTestHost.Build(source, o =>
+        {
+            o.AddExporter("recording", _ => recorder);
+            o.Exporters = ["store", "recording"];
+            o.ScheduleDelay = TimeSpan.FromHours(1);
+            o.LocalScheduleDelay = TimeSpan.FromMilliseconds(10);
+        });
+        var store = host.Services.GetRequiredService<SpanStore>();
+        await host.StartAsync().Bounded();
+        string traceId;
+        using (var activity = source.StartActivity("quick"))
+        {
+            traceId = activity!.TraceId.ToHexString();
+        }
+
+        var stored = SpinWait.SpinUntil(() => store.GetTrace(traceId) is { Count: 1 }, TimeSpan.FromSeconds(30));
+        var recordedBeforeStop = recorder.Spans.Count;
+        await host.StopAsync().Bounded();
+
+        Assert.True(stored, "the store exporter did not run within its local delay");
+        Assert.Equal(0, recordedBeforeStop);
+        Assert.Single(recorder.Spans);
+    }
+
+    [Fact]
+    public async Task ForceFlushTracing_RunningPipeline_ExportsAtOnce()
+    {
+        using var source = PipelineTestHost.NewSource(nameof(ForceFlushTracing_RunningPipeline_ExportsAtOnce));
+        var recorder = new RecordingExporter();
+        using var host = PipelineTestHost.Build(source, o =>
+        {
+            o.AddExporter("recording", _ => recorder);
+            o.Exporters = ["recording", "store"];
+            o.ScheduleDelay = TimeSpan.FromHours(1);
+            o.LocalScheduleDelay = TimeSpan.FromHours(1);
+        });
+        Assert.False(host.Services.ForceFlushTracing(TimeSpan.FromSeconds(1)));
+        await host.StartAsync().Bounded();
+        string traceId;
+        using (var activity = source.StartActivity("flushed"))
+        {
+            traceId = activity!.TraceId.ToHexString();
+        }
+
+        var flushed = host.Services.ForceFlushTracing(TimeSpan.FromSeconds(30));
+        var recorded = recorder.Spans.Count;
+        var stored = host.Services.GetRequiredService<SpanStore>().GetTrace(traceId)?.Count;
+        await host.StopAsync().Bounded();
+
+        Assert.True(flushed);
+        Assert.Equal(1, recorded);
+        Assert.Equal(1, stored);
+        Assert.False(host.Services.ForceFlushTracing(TimeSpan.FromSeconds(1)));
+    }
+
+    [Fact]
     public async Task Start_ConfigureTracerProvider_IsApplied()
     {
         using var source = PipelineTestHost.NewSource(nameof(Start_ConfigureTracerProvider_IsApplied));

@@ -11,7 +11,7 @@ public sealed class PipelinePublicApiTests
 {
     private static readonly Type[] Tracked =
     [
-        typeof(TracingPipelineServiceCollectionExtensions), typeof(TracingPipelineOptions), typeof(TracingExporterNames),
+        typeof(TracingPipelineServiceCollectionExtensions), typeof(TracingPipelineServiceProviderExtensions), typeof(TracingPipelineOptions), typeof(TracingExporterNames),
         typeof(TracingOwner), typeof(TracingOwnership), typeof(ExportStatistics), typeof(ConsoleSpanExporter),
         typeof(JsonSpanExporter),
     ];

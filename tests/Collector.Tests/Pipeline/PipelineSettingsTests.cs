@@ -168,6 +168,18 @@ public class PipelineSettingsTests
     }
 
     [Fact]
+    public void Resolve_LocalScheduleDelay_IsTheSmallerOfItAndTheScheduleDelay()
+    {
+        var shorter = Resolve(new TracingPipelineOptions { LocalScheduleDelay = TimeSpan.FromMilliseconds(100) }, new() { ["OTEL_BSP_SCHEDULE_DELAY"] = "40" }).Settings!;
+        var longer = Resolve(new TracingPipelineOptions { LocalScheduleDelay = TimeSpan.FromMilliseconds(100) }, new() { ["OTEL_BSP_SCHEDULE_DELAY"] = "4000" }).Settings!;
+        var (_, errors) = Resolve(new TracingPipelineOptions { LocalScheduleDelay = TimeSpan.Zero }, []);
+
+        Assert.Equal(TimeSpan.FromMilliseconds(40), shorter.LocalScheduleDelay);
+        Assert.Equal(TimeSpan.FromMilliseconds(100), longer.LocalScheduleDelay);
+        Assert.Contains(errors, e => e.StartsWith("LocalScheduleDelay must be positive", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Resolve_SeveralInvalidValues_ReportsEveryErrorAtOnce()
     {
         var (settings, errors) = Resolve(new TracingPipelineOptions(), new()
