@@ -49,6 +49,34 @@ public class HttpClientPropagationTests
     }
 
     [Fact]
+    public async Task SendAsync_CallerSetTraceHeader_HttpClientSetterKeepsIt()
+    {
+        using var source = new ActivitySource(nameof(SendAsync_CallerSetTraceHeader_HttpClientSetterKeepsIt) + Guid.NewGuid());
+        using var activityListener = new ActivityListener
+        {
+            ShouldListenTo = s => ReferenceEquals(s, source),
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(activityListener);
+        using var handler = new SocketsHttpHandler
+        {
+            ActivityHeadersPropagator = new PropagationDistributedContextPropagator(new TracePropagator()),
+            UseProxy = false,
+        };
+        using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(20) };
+        using var server = new OneShotHttpServer();
+        using var activity = source.StartActivity("caller")!;
+        using var request = new HttpRequestMessage(HttpMethod.Get, server.Uri);
+        request.Headers.TryAddWithoutValidation("X-Trace-ID", "caller-chosen");
+
+        using var response = await client.SendAsync(request);
+        var headers = await server.ReceivedHeaders;
+
+        Assert.Equal("caller-chosen", headers["X-Trace-ID"]);
+        Assert.StartsWith($"00-{activity.TraceId.ToHexString()}-", headers["traceparent"], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Inject_RetryOnSameRequest_ReplacesHeadersWithFreshValues()
     {
         var propagator = new TracePropagator();

@@ -535,4 +535,28 @@ public class TracePropagatorTests
 
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(500), property);
     }
+
+    [Fact]
+    public void Extract_RandomBytes_NeverThrowsNorChangesCarrier()
+    {
+        var propagator = new TracePropagator();
+        var names = new[] { "traceparent", "tracestate", "baggage", "X-Trace-ID", "X-Span-ID", "b3", "X-B3-TraceId", "X-B3-SpanId", "X-B3-Flags" };
+        var property = Prop.ForAll<byte[], byte[]>((first, second) =>
+        {
+            var headers = new TestHeaders();
+            for (var i = 0; i < names.Length; i++)
+            {
+                var bytes = (i % 2 == 0 ? first : second) ?? [];
+                headers[names[i]] = System.Text.Encoding.Latin1.GetString(bytes);
+            }
+
+            var before = headers.Snapshot();
+            var result = propagator.Extract(headers, TestHeaders.Getter);
+            _ = result.ToActivityContext();
+
+            return headers.Matches(before) && result.Parent.IsValid == result.HasParent;
+        });
+
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(500), property);
+    }
 }
