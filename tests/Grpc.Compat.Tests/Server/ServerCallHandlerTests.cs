@@ -3,6 +3,7 @@ using Grpc.Compat.Tests.Protos;
 using Grpc.Compat.Tests.Server.Infrastructure;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Grpc.Compat.Tests.Server;
 
@@ -250,6 +251,34 @@ public sealed class ServerCallHandlerTests
         Assert.Equal("trailers", reply.Text);
         Assert.Equal("1", call.GetTrailers().GetValue("x-good"));
         Assert.Null(call.GetTrailers().GetValue("x-bad"));
+    }
+
+    [Fact]
+    public async Task CreatePropagationToken_ChildCall_InheritsDeadline()
+    {
+        // Arrange: the service calls itself (a 30 s call) with a token from its own 300 ms call.
+        var holder = new ChildClientHolder();
+        await using var host = await TestGrpcHost.StartAsync(configureServices: s => s.AddSingleton(holder));
+        using var channel = CreateChannel(host);
+        var client = new TestService.TestServiceClient(channel);
+        holder.Client = client;
+
+        // Act
+        var error = await Assert.ThrowsAsync<RpcException>(() => client.UnaryAsync(
+            new EchoRequest { Text = "propagate" }, deadline: DateTime.UtcNow.AddMilliseconds(300)).ResponseAsync);
+
+        // Assert
+        Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
+        await WaitForAsync(() => host.Probe.Count("child:DeadlineExceeded") + host.Probe.Count("child:Cancelled") == 1);
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition)
+    {
+        using var limit = new CancellationTokenSource(CallLimit);
+        while (!condition())
+        {
+            await Task.Delay(20, limit.Token);
+        }
     }
 
     private static GrpcChannel CreateChannel(TestGrpcHost host)

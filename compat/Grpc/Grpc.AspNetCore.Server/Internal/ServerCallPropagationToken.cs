@@ -1,12 +1,14 @@
 using Grpc.Core;
+using Grpc.Core.Internal;
 
 namespace Grpc.AspNetCore.Server.Internal;
 
 /// <summary>
 /// The deadline and cancellation of a server call, for a child call made with
-/// <see cref="CallOptions.WithPropagationToken(ContextPropagationToken)"/>.
+/// <see cref="CallOptions.WithPropagationToken(ContextPropagationToken)"/>; the client reads it through
+/// <see cref="IPropagatedCallContext"/>.
 /// </summary>
-internal sealed class ServerCallPropagationToken : ContextPropagationToken
+internal sealed class ServerCallPropagationToken : ContextPropagationToken, IPropagatedCallContext
 {
     public ServerCallPropagationToken(DateTime deadline, ContextPropagationOptions options, CancellationToken cancellationToken)
     {

@@ -12,10 +12,12 @@ namespace Grpc.Compat.Tests.Server.Infrastructure;
 public sealed class TestServiceImpl : TestService.TestServiceBase, IDisposable
 {
     private readonly CallProbe _probe;
+    private readonly IServiceProvider _services;
 
-    public TestServiceImpl(CallProbe probe)
+    public TestServiceImpl(CallProbe probe, IServiceProvider services)
     {
         _probe = probe;
+        _services = services;
         _probe.Record("service-created");
     }
 
@@ -30,6 +32,7 @@ public sealed class TestServiceImpl : TestService.TestServiceBase, IDisposable
             "http-context" => new EchoReply { Text = context.GetHttpContext().Request.Path.Value },
             "context" => new EchoReply { Text = $"{context.Method}|{context.Host}|{context.Peer}|{context.Deadline != DateTime.MaxValue}" },
             "bad-trailer" => AddTrailers(context),
+            "propagate" => await CallChildAsync(context),
             "user-state" => new EchoReply { Text = context.UserState.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) },
             _ => new EchoReply { Text = request.Text, Payload = request.Payload },
         };
@@ -172,6 +175,26 @@ public sealed class TestServiceImpl : TestService.TestServiceBase, IDisposable
         }
     }
 
+    /// <summary>
+    /// Calls this same service's Unary (delay_ms 30,000) through the <see cref="ChildClientHolder"/>'s client with
+    /// a propagation token: the child call must inherit this call's deadline.
+    /// </summary>
+    private async Task<EchoReply> CallChildAsync(ServerCallContext context)
+    {
+        var holder = (ChildClientHolder?)_services.GetService(typeof(ChildClientHolder));
+        var client = holder?.Client ?? throw new InvalidOperationException("no child client registered");
+        try
+        {
+            await client.UnaryAsync(new EchoRequest { DelayMs = 30_000 }, new CallOptions().WithPropagationToken(context.CreatePropagationToken()));
+            return new EchoReply { Text = "child finished" };
+        }
+        catch (RpcException ex)
+        {
+            _probe.Record("child:" + ex.StatusCode);
+            throw;
+        }
+    }
+
     private static EchoReply AddTrailers(ServerCallContext context)
     {
         context.ResponseTrailers.Add("x-bad", "caf\u00e9\n");
@@ -199,4 +222,10 @@ public sealed class TestServiceImpl : TestService.TestServiceBase, IDisposable
             }
         }
     }
+}
+
+/// <summary>Per-host holder of the client a service uses for child calls (set once the host runs).</summary>
+public sealed class ChildClientHolder
+{
+    public TestService.TestServiceClient? Client { get; set; }
 }
