@@ -47,6 +47,13 @@ internal sealed class TestListener : IDisposable
 
     private ActivitySamplingResult Decide(ref ActivityCreationOptions<ActivityContext> options)
     {
+        if (options.Source.Name.StartsWith("Tests.", StringComparison.Ordinal))
+        {
+            // A test's own uniquely named source: its activities start the traces the test follows.
+            _traces[options.TraceId] = true;
+            return ActivitySamplingResult.AllDataAndRecorded;
+        }
+
         if (options.Parent != default && _traces.ContainsKey(options.Parent.TraceId))
         {
             _traces[options.TraceId] = true;

@@ -1,0 +1,234 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using Microsoft.Extensions.Logging;
+
+namespace Propagation.Middleware.Internal;
+
+/// <summary>
+/// The client side of tracing: one client span per attempt, fresh headers per attempt, caller-set
+/// headers kept, the outbound destination policy applied. See <c>AddTraceHeaders</c>.
+/// </summary>
+internal sealed class TraceHeadersHandler : DelegatingHandler
+{
+    /// <summary>How many times this request went through the handler before (0 on the first attempt).</summary>
+    internal static readonly HttpRequestOptionsKey<int> AttemptKey = new("Propagation.Http.Attempt");
+
+    /// <summary>The header names this handler injected on the previous attempt.</summary>
+    internal static readonly HttpRequestOptionsKey<string[]> InjectedKey = new("Propagation.Http.InjectedHeaders");
+
+    private static readonly string[] TraceHeaders =
+    [
+        TraceParent.HeaderName, TraceState.HeaderName, LegacyFormat.TraceIdHeader, LegacyFormat.SpanIdHeader,
+        B3Format.TraceIdHeader, B3Format.SpanIdHeader, B3Format.ParentSpanIdHeader, B3Format.SampledHeader, B3Format.FlagsHeader, "b3",
+    ];
+
+    private readonly TracingService _service;
+    private readonly InjectionScope? _scope;
+    private readonly bool _overwrite;
+
+    public TraceHeadersHandler(TracingService service, TraceHeadersOptions options)
+    {
+        _service = service;
+        _scope = options.Scope;
+        _overwrite = options.OverwriteCallerHeaders ?? service.Options.OverwriteCallerHeaders;
+    }
+
+    protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var activity = Begin(request);
+        try
+        {
+            var response = base.Send(request, cancellationToken);
+            End(activity, response);
+            return response;
+        }
+        catch (Exception ex) when (Fail(activity, ex))
+        {
+            throw;
+        }
+        finally
+        {
+            activity.Stop();
+        }
+    }
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var activity = Begin(request);
+        try
+        {
+            var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            End(activity, response);
+            return response;
+        }
+        catch (Exception ex) when (Fail(activity, ex))
+        {
+            throw;
+        }
+        finally
+        {
+            activity.Stop();
+        }
+    }
+
+    private Activity Begin(HttpRequestMessage request)
+    {
+        var options = request.Options;
+        var attempt = options.TryGetValue(AttemptKey, out var previous) ? previous + 1 : 0;
+        options.Set(AttemptKey, attempt);
+
+        // Headers we injected on an earlier attempt are ours to replace, never the caller's.
+        var headers = request.Headers;
+        if (options.TryGetValue(InjectedKey, out var injected))
+        {
+            foreach (var name in injected)
+            {
+                headers.Remove(name);
+            }
+        }
+
+        var activity = StartSpan(request, attempt);
+        var scope = _scope ?? _service.Destinations.Resolve(request.RequestUri);
+        var carrier = new InjectionCarrier(headers, _overwrite);
+        if (carrier.CallerTrace && !_overwrite && _service.Logger.IsEnabled(LogLevel.Debug))
+        {
+            Log.CallerHeadersKept(_service.Logger);
+        }
+
+        _service.Propagator.Inject(activity, carrier, InjectionCarrier.Setter, scope);
+        options.Set(InjectedKey, carrier.Injected);
+        return activity;
+    }
+
+    private Activity StartSpan(HttpRequestMessage request, int attempt)
+    {
+        var method = request.Method.Method;
+        var uri = request.RequestUri;
+        Activity? activity = null;
+        if (TracingService.ClientSource.HasListeners())
+        {
+            var tags = new TagList { { "http.request.method", method } };
+            if (uri is { IsAbsoluteUri: true })
+            {
+                tags.Add("server.address", uri.Host);
+                tags.Add("server.port", uri.Port);
+            }
+
+            activity = TracingService.ClientSource.StartActivity(TracingService.ClientActivityName, ActivityKind.Client, default(ActivityContext), tags);
+        }
+
+        if (activity is null)
+        {
+            // Nothing records: an unrecorded activity still gives each attempt its own span id to send.
+            activity = new Activity(TracingService.ClientActivityName) { IsAllDataRequested = false };
+            activity.Start();
+            return activity;
+        }
+
+        activity.DisplayName = method;
+        if (activity.IsAllDataRequested)
+        {
+            if (uri is { IsAbsoluteUri: true })
+            {
+                activity.SetTag("url.full", FormatUrl(uri));
+            }
+
+            if (attempt > 0)
+            {
+                activity.SetTag("http.request.resend_count", attempt);
+            }
+        }
+
+        return activity;
+    }
+
+    private static void End(Activity activity, HttpResponseMessage response)
+    {
+        if (!activity.IsAllDataRequested)
+        {
+            return;
+        }
+
+        var status = (int)response.StatusCode;
+        activity.SetTag("http.response.status_code", status);
+        if (status >= 400)
+        {
+            activity.SetTag("error.type", status.ToString(CultureInfo.InvariantCulture));
+            activity.SetStatus(ActivityStatusCode.Error);
+        }
+    }
+
+    private static bool Fail(Activity activity, Exception exception)
+    {
+        TracingService.RecordException(activity, exception);
+        return false;
+    }
+
+    /// <summary>scheme://host:port/path?redacted-query; user info is never included.</summary>
+    private string FormatUrl(Uri uri)
+    {
+        var query = uri.Query;
+        var redacted = query.Length > 1 ? _service.Query.Redact(query) : null;
+        var path = uri.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
+        return redacted is null ? path : path + "?" + redacted;
+    }
+
+    /// <summary>Writes injected headers, skipping the ones the caller set, and remembers what it wrote.</summary>
+    private sealed class InjectionCarrier
+    {
+        public static readonly HeaderSetter<InjectionCarrier> Setter = static (carrier, name, value) => carrier.Set(name, value);
+
+        private readonly HttpRequestHeaders _headers;
+        private readonly bool _callerBaggage;
+        private readonly List<string> _injected = new(4);
+
+        public InjectionCarrier(HttpRequestHeaders headers, bool overwrite)
+        {
+            _headers = headers;
+            foreach (var name in TraceHeaders)
+            {
+                if (headers.Contains(name))
+                {
+                    CallerTrace = true;
+                    if (overwrite)
+                    {
+                        headers.Remove(name);
+                    }
+                }
+            }
+
+            _callerBaggage = headers.Contains(BaggageFormat.HeaderName);
+            if (overwrite)
+            {
+                if (_callerBaggage)
+                {
+                    headers.Remove(BaggageFormat.HeaderName);
+                }
+
+                CallerTrace = false;
+                _callerBaggage = false;
+            }
+        }
+
+        /// <summary>Gets a value indicating whether the caller set a trace header (kept; no trace header is added).</summary>
+        public bool CallerTrace { get; }
+
+        public string[] Injected => [.. _injected];
+
+        private void Set(string name, string value)
+        {
+            var isBaggage = string.Equals(name, BaggageFormat.HeaderName, StringComparison.OrdinalIgnoreCase);
+            if (isBaggage ? _callerBaggage : CallerTrace)
+            {
+                return;
+            }
+
+            _headers.Remove(name);
+            _headers.TryAddWithoutValidation(name, value);
+            _injected.Add(name);
+        }
+    }
+}

@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using System.Net.Http;
+using Microsoft.Extensions.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Propagation.Middleware;
+using Propagation.Middleware.Internal;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Adds trace headers and client spans to an <see cref="HttpClient"/> registered with <c>AddHttpClient</c>.</summary>
+public static class TraceHeadersHttpClientBuilderExtensions
+{
+    /// <summary>Adds the tracing handler with the app's <see cref="TracingOptions"/>.</summary>
+    /// <param name="builder">The client builder.</param>
+    /// <returns><paramref name="builder"/>.</returns>
+    /// <inheritdoc cref="AddTraceHeaders(IHttpClientBuilder, Action{TraceHeadersOptions})" path="/remarks"/>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
+    public static IHttpClientBuilder AddTraceHeaders(this IHttpClientBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return Register(builder);
+    }
+
+    /// <summary>Adds the tracing handler with per-client overrides.</summary>
+    /// <param name="builder">The client builder.</param>
+    /// <param name="configure">Configures this client's overrides.</param>
+    /// <returns><paramref name="builder"/>.</returns>
+    /// <remarks>
+    /// <para>
+    /// <b>One client span per attempt</b> (source <c>Propagation.Http</c>, kind Client), a child of
+    /// <see cref="Activity.Current"/>, or a new root when there is none; no <c>HttpContext</c> is needed, so
+    /// the client works in hosted and background services. Attributes: <c>http.request.method</c>,
+    /// <c>server.address</c>, <c>server.port</c>, <c>url.full</c> (query values redacted, user info never
+    /// included), <c>http.response.status_code</c>, <c>error.type</c> and, on resends of the same request
+    /// (a retry strategy above this handler), <c>http.request.resend_count</c>.
+    /// </para>
+    /// <para>
+    /// <b>Headers per attempt.</b> Each attempt gets fresh headers from its own span; headers this handler
+    /// injected on an earlier attempt (tracked in <see cref="HttpRequestMessage.Options"/>) are removed first,
+    /// so a value is never stale or duplicated. A trace header the caller set is kept, and then no other
+    /// trace format is added beside it, unless <c>OverwriteCallerHeaders</c> is on. The outbound destination
+    /// policy decides per host what is sent; the client span is recorded either way.
+    /// </para>
+    /// <para>
+    /// <b>HttpClient's own activity.</b> The primary handler's <c>System.Net.Http</c> diagnostics (which would
+    /// start a second client span and inject headers through <see cref="DistributedContextPropagator.Current"/>)
+    /// are turned off for this client: <see cref="SocketsHttpHandler.ActivityHeadersPropagator"/> is set to
+    /// <see langword="null"/> on a <see cref="SocketsHttpHandler"/> primary handler, or on the one inside an
+    /// <see cref="HttpClientHandler"/>. Other primary handlers do not start that activity. A primary handler
+    /// that cannot be adjusted is logged as a warning.
+    /// </para>
+    /// <para><c>services.AddTracing()</c> must be called too; without it creating the client throws an <see cref="InvalidOperationException"/>.</para>
+    /// </remarks>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    public static IHttpClientBuilder AddTraceHeaders(this IHttpClientBuilder builder, Action<TraceHeadersOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
+        builder.Services.Configure(builder.Name, configure);
+        return Register(builder);
+    }
+
+    private static IHttpClientBuilder Register(IHttpClientBuilder builder)
+    {
+        var name = builder.Name;
+        builder.AddHttpMessageHandler(sp =>
+        {
+            var service = sp.GetService<TracingService>() ?? throw new InvalidOperationException(
+                $"AddTraceHeaders() on HttpClient '{name}' needs the tracing services: call services.AddTracing() (builder.Services.AddTracing()) when configuring services.");
+            return new TraceHeadersHandler(service, sp.GetRequiredService<IOptionsMonitor<TraceHeadersOptions>>().Get(name));
+        });
+
+        // Runs after every Configure of this client, so it sees the final primary handler.
+        builder.Services.AddOptions<HttpClientFactoryOptions>(name).PostConfigure<IServiceProvider>((options, sp) =>
+            options.HttpMessageHandlerBuilderActions.Add(b => PrimaryHandlerDiagnostics.Disable(b, name, sp.GetService<ILoggerFactory>())));
+        return builder;
+    }
+}

@@ -1,0 +1,374 @@
+using System.Diagnostics;
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Polly;
+using Polly.Retry;
+using Propagation.Middleware.Internal;
+using Propagation.Middleware.Tests.Infrastructure;
+
+namespace Propagation.Middleware.Tests;
+
+public sealed class TraceHeadersHandlerTests
+{
+    private const string Client = TracingService.ClientSourceName;
+
+    [Fact]
+    public async Task SendAsync_UnderCallerSpan_StartsChildClientSpanAndInjectsItsIds()
+    {
+        // Arrange
+        using var source = NewSource();
+        using var listener = new TestListener("/none", source.Name, Client);
+        var recorder = new RecordingHandler();
+        using var provider = CreateProvider(recorder);
+        var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("test");
+
+        // Act
+        using (var parent = source.StartActivity("caller"))
+        {
+            parent!.AddBaggage("tenant", "acme");
+            using var response = await client.GetAsync("https://internal.example:8443/items?token=abc");
+        }
+
+        // Assert
+        var span = Assert.Single(listener.From(Client));
+        var caller = Assert.Single(listener.From(source.Name));
+        Assert.Equal(ActivityKind.Client, span.Kind);
+        Assert.Equal(caller.SpanId, span.ParentSpanId);
+        Assert.Equal("GET", span.GetTagItem("http.request.method"));
+        Assert.Equal("internal.example", span.GetTagItem("server.address"));
+        Assert.Equal(8443, span.GetTagItem("server.port"));
+        Assert.Equal("https://internal.example:8443/items?token=REDACTED", span.GetTagItem("url.full"));
+        Assert.Equal(200, span.GetTagItem("http.response.status_code"));
+        Assert.Null(span.GetTagItem("http.request.resend_count"));
+        var sent = Assert.Single(recorder.Sent);
+        Assert.Equal($"00-{span.TraceId.ToHexString()}-{span.SpanId.ToHexString()}-01", Assert.Single(sent["traceparent"]));
+        Assert.Equal(span.TraceId.ToHexString(), Assert.Single(sent["X-Trace-ID"]));
+        Assert.Equal(span.SpanId.ToHexString(), Assert.Single(sent["X-Span-ID"]));
+        Assert.Equal("tenant=acme", Assert.Single(sent["baggage"]));
+    }
+
+    [Fact]
+    public async Task SendAsync_RetriedByPollyAboveHandler_OneSpanAndFreshHeadersPerAttempt()
+    {
+        // Arrange
+        using var source = NewSource();
+        using var listener = new TestListener("/none", source.Name, Client);
+        var recorder = new RecordingHandler(HttpStatusCode.ServiceUnavailable, HttpStatusCode.ServiceUnavailable);
+        var pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>()
+            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+            {
+                MaxRetryAttempts = 3,
+                Delay = TimeSpan.Zero,
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result?.StatusCode == HttpStatusCode.ServiceUnavailable),
+            })
+            .Build();
+        using var provider = CreateProvider(recorder, b => b.AddHttpMessageHandler(() => new ResilienceHandler(pipeline)));
+        var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("test");
+
+        // Act
+        HttpStatusCode status;
+        using (source.StartActivity("caller"))
+        {
+            using var response = await client.GetAsync("http://internal.example/retry");
+            status = response.StatusCode;
+        }
+
+        // Assert
+        Assert.Equal(HttpStatusCode.OK, status);
+        var spans = listener.From(Client);
+        Assert.Equal(3, spans.Count);
+        Assert.Equal(new object?[] { null, 1, 2 }, spans.Select(s => s.GetTagItem("http.request.resend_count")));
+        Assert.Equal(new object?[] { 503, 503, 200 }, spans.Select(s => s.GetTagItem("http.response.status_code")));
+        var sent = recorder.Sent.ToList();
+        Assert.Equal(3, sent.Count);
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal($"00-{spans[i].TraceId.ToHexString()}-{spans[i].SpanId.ToHexString()}-01", Assert.Single(sent[i]["traceparent"]));
+            Assert.Equal(spans[i].SpanId.ToHexString(), Assert.Single(sent[i]["X-Span-ID"]));
+        }
+
+        Assert.Equal(3, spans.Select(s => s.SpanId).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task SendAsync_CallerSetTraceParent_KeptAndNoOtherTraceFormatAdded()
+    {
+        // Arrange
+        using var source = NewSource();
+        using var listener = new TestListener("/none", source.Name, Client);
+        var recorder = new RecordingHandler();
+        using var provider = CreateProvider(recorder);
+        var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("test");
+        const string Explicit = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        using var request = new HttpRequestMessage(HttpMethod.Get, "http://internal.example/");
+        request.Headers.Add("traceparent", Explicit);
+
+        // Act
+        using (source.StartActivity("caller"))
+        {
+            using var response = await client.SendAsync(request);
+        }
+
+        // Assert
+        var sent = Assert.Single(recorder.Sent);
+        Assert.Equal(Explicit, Assert.Single(sent["traceparent"]));
+        Assert.False(sent.ContainsKey("X-Trace-ID"));
+        Assert.Single(listener.From(Client));
+    }
+
+    [Fact]
+    public async Task SendAsync_OverwriteCallerHeaders_ReplacesCallerTraceParent()
+    {
+        // Arrange
+        using var source = NewSource();
+        using var listener = new TestListener("/none", source.Name, Client);
+        var recorder = new RecordingHandler();
+        using var provider = CreateProvider(recorder, b => { }, o => o.OverwriteCallerHeaders = true);
+        var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("test");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "http://internal.example/");
+        request.Headers.Add("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+
+        // Act
+        using (source.StartActivity("caller"))
+        {
+            using var response = await client.SendAsync(request);
+        }
+
+        // Assert
+        var span = Assert.Single(listener.From(Client));
+        var sent = Assert.Single(recorder.Sent);
+        Assert.Equal($"00-{span.TraceId.ToHexString()}-{span.SpanId.ToHexString()}-01", Assert.Single(sent["traceparent"]));
+    }
+
+    [Theory]
+    [InlineData("http://api.internal.example/", "Full")]
+    [InlineData("http://api.partner.example/", "TraceParentOnly")]
+    [InlineData("http://blocked.example/", "None")]
+    public async Task SendAsync_DestinationPolicy_SendsOnlyWhatTheHostIsAllowedAndStillRecordsSpan(string url, string expected)
+    {
+        // Arrange
+        using var source = NewSource();
+        using var listener = new TestListener("/none", source.Name, Client);
+        var recorder = new RecordingHandler();
+        using var provider = CreateProvider(recorder, configure: o =>
+        {
+            o.OutboundDestinations["*.partner.example"] = InjectionScope.TraceParentOnly;
+            o.OutboundDestinations["blocked.example"] = InjectionScope.None;
+        });
+        var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("test");
+
+        // Act
+        using (var parent = source.StartActivity("caller"))
+        {
+            parent!.TraceStateString = "vendor=1";
+            parent.AddBaggage("user", "42");
+            using var response = await client.GetAsync(url);
+        }
+
+        // Assert
+        var span = Assert.Single(listener.From(Client));
+        var sent = Assert.Single(recorder.Sent);
+        var traceHeaders = sent.Keys.Where(k => k is "traceparent" or "tracestate" or "baggage" or "X-Trace-ID" or "X-Span-ID").Order(StringComparer.Ordinal).ToArray();
+        switch (expected)
+        {
+            case "Full":
+                Assert.Equal(["X-Span-ID", "X-Trace-ID", "baggage", "traceparent", "tracestate"], traceHeaders);
+                break;
+            case "TraceParentOnly":
+                Assert.Equal(["traceparent"], traceHeaders);
+                Assert.Equal($"00-{span.TraceId.ToHexString()}-{span.SpanId.ToHexString()}-01", Assert.Single(sent["traceparent"]));
+                break;
+            default:
+                Assert.Empty(traceHeaders);
+                break;
+        }
+    }
+
+    [Fact]
+    public async Task SendAsync_PerClientScope_OverridesDestinationPolicy()
+    {
+        // Arrange
+        var recorder = new RecordingHandler();
+        using var provider = CreateProvider(recorder, b => { }, clientOptions: o => o.Scope = InjectionScope.None);
+        var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("test");
+
+        // Act
+        using var response = await client.GetAsync("http://internal.example/");
+
+        // Assert
+        Assert.DoesNotContain(Assert.Single(recorder.Sent).Keys, k => k is "traceparent" or "X-Trace-ID" or "baggage");
+    }
+
+    [Fact]
+    public async Task SendAsync_OutsideRequestWithoutCurrentActivity_StartsNewRootAndNeedsNoHttpContext()
+    {
+        // Arrange
+        using var listener = new TestListener("/none", Client);
+        var recorder = new RecordingHandler();
+        using var provider = CreateProvider(recorder);
+        var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("test");
+        Activity.Current = null;
+
+        // Act
+        using var response = await Task.Run(() => client.GetAsync("http://internal.example/background"));
+
+        // Assert
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var sent = Assert.Single(recorder.Sent);
+        var traceparent = Assert.Single(sent["traceparent"]);
+        Assert.True(ActivityContext.TryParse(traceparent, null, out var context));
+        Assert.NotEqual(default, context.TraceId);
+        Assert.Equal(context.TraceId.ToHexString(), Assert.Single(sent["X-Trace-ID"]));
+    }
+
+    [Fact]
+    public async Task SendAsync_PrimaryHandlerThrows_RecordsExceptionAndRethrows()
+    {
+        // Arrange
+        using var source = NewSource();
+        using var listener = new TestListener("/none", source.Name, Client);
+        var thrown = new HttpRequestException("connection refused");
+        var recorder = new RecordingHandler { Throw = thrown };
+        using var provider = CreateProvider(recorder);
+        var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("test");
+
+        // Act
+        Exception caught;
+        using (source.StartActivity("caller"))
+        {
+            caught = await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync("http://internal.example/"));
+        }
+
+        // Assert
+        Assert.Same(thrown, caught);
+        var span = Assert.Single(listener.From(Client));
+        Assert.Equal(ActivityStatusCode.Error, span.Status);
+        Assert.Equal(typeof(HttpRequestException).FullName, span.GetTagItem("error.type"));
+        Assert.Single(span.Events, e => e.Name == "exception");
+    }
+
+    [Fact]
+    public void CreateClient_WithoutAddTracing_ThrowsNamingTheMissingCall()
+    {
+        // Arrange
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddHttpClient("test").AddTraceHeaders();
+        using var provider = services.BuildServiceProvider();
+
+        // Act
+        var error = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredService<IHttpClientFactory>().CreateClient("test"));
+
+        // Assert
+        Assert.Contains("services.AddTracing()", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("default")]
+    [InlineData("sockets")]
+    public async Task SendAsync_RealSocketsWithSystemNetHttpListener_ExactlyOneClientSpanAndPolicyNoneSendsNothing(string primary)
+    {
+        // Arrange
+        using var source = NewSource();
+        using var listener = new TestListener("/none", source.Name, Client, "System.Net.Http");
+        var received = new System.Collections.Concurrent.ConcurrentQueue<IHeaderDictionary>();
+        using var server = await StartKestrelAsync(received);
+        var address = server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddTracing();
+        IHttpClientBuilder Add(string name)
+        {
+            var builder = services.AddHttpClient(name);
+            if (primary == "sockets")
+            {
+                builder.ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler());
+            }
+
+            return builder;
+        }
+
+        Add("traced").AddTraceHeaders();
+        Add("blocked").AddTraceHeaders(o => o.Scope = InjectionScope.None);
+        Add("plain");
+        using var provider = services.BuildServiceProvider();
+        var factory = provider.GetRequiredService<IHttpClientFactory>();
+
+        // Act
+        ActivityTraceId tracedTrace;
+        using (var root = source.StartActivity("traced"))
+        {
+            tracedTrace = root!.TraceId;
+            using var first = await factory.CreateClient("traced").GetAsync(address + "/a");
+            using var none = await factory.CreateClient("blocked").GetAsync(address + "/none");
+        }
+
+        ActivityTraceId plainTrace;
+        using (var root = source.StartActivity("plain"))
+        {
+            plainTrace = root!.TraceId;
+            using var control = await factory.CreateClient("plain").GetAsync(address + "/control");
+        }
+
+        // Assert
+        var traced = listener.Stopped.Where(a => a.TraceId == tracedTrace && a.Kind == ActivityKind.Client).ToList();
+        Assert.Equal(2, traced.Count);
+        Assert.All(traced, a => Assert.Equal(Client, a.Source.Name));
+        Assert.Contains(listener.Stopped, a => a.TraceId == plainTrace && a.Source.Name == "System.Net.Http");
+        var requests = received.ToList();
+        Assert.Equal(3, requests.Count);
+        Assert.Equal($"00-{tracedTrace.ToHexString()}-{traced[0].SpanId.ToHexString()}-01", requests[0]["traceparent"].ToString());
+        Assert.Single(requests[0]["traceparent"]);
+        foreach (var name in new[] { "traceparent", "tracestate", "baggage", "Request-Id", "Correlation-Context", "X-Trace-ID" })
+        {
+            Assert.False(requests[1].ContainsKey(name), name);
+        }
+    }
+
+    private static ActivitySource NewSource() => new("Tests." + Guid.NewGuid().ToString("N"));
+
+    private static ServiceProvider CreateProvider(
+        RecordingHandler recorder,
+        Action<IHttpClientBuilder>? before = null,
+        Action<TracingOptions>? configure = null,
+        Action<TraceHeadersOptions>? clientOptions = null)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddTracing(configure ?? (_ => { }));
+        var builder = services.AddHttpClient("test").ConfigurePrimaryHttpMessageHandler(() => recorder);
+        before?.Invoke(builder);
+        if (clientOptions is null)
+        {
+            builder.AddTraceHeaders();
+        }
+        else
+        {
+            builder.AddTraceHeaders(clientOptions);
+        }
+
+        return services.BuildServiceProvider();
+    }
+
+    private static async Task<IHost> StartKestrelAsync(System.Collections.Concurrent.ConcurrentQueue<IHeaderDictionary> received)
+    {
+        var host = new HostBuilder()
+            .ConfigureWebHost(web => web
+                .UseKestrel(o => o.Listen(IPAddress.Loopback, 0))
+                .Configure(app => app.Run(c =>
+                {
+                    received.Enqueue(new HeaderDictionary(c.Request.Headers.ToDictionary(h => h.Key, h => h.Value, StringComparer.OrdinalIgnoreCase)));
+                    return Task.CompletedTask;
+                })))
+            .Build();
+        await host.StartAsync();
+        return host;
+    }
+}
