@@ -26,8 +26,12 @@ internal sealed class ExportBatchProcessor : BaseExportProcessor<Activity>
     private readonly AutoResetEvent _wake = new(false);
     private readonly object _progress = new();
     private readonly Thread _worker;
+    private static readonly TimeSpan DropReportInterval = TimeSpan.FromSeconds(10);
+
     private long _enqueued;
     private long _completed;
+    private long _reportedDropped;
+    private long _lastDropReport;
     private volatile bool _shuttingDown;
 
     public ExportBatchProcessor(BaseExporter<Activity> exporter, ExportCounters counters, int maxBatchSize, TimeSpan scheduleDelay, ILogger logger)
@@ -208,6 +212,7 @@ internal sealed class ExportBatchProcessor : BaseExportProcessor<Activity>
                 }
 
                 Drain(buffer);
+                ReportDrops();
             }
 #pragma warning disable CA1031 // An exception escaping a background thread would end the process; nothing can be logged safely here.
             catch (Exception)
@@ -221,6 +226,22 @@ internal sealed class ExportBatchProcessor : BaseExportProcessor<Activity>
                 return;
             }
         }
+    }
+
+    /// <summary>Logs a warning when spans were dropped since the last report, at most once per interval (from the
+    /// export thread, never from a request thread).</summary>
+    private void ReportDrops()
+    {
+        var dropped = _counters.Dropped;
+        if (dropped == _reportedDropped
+            || (_lastDropReport != 0 && Stopwatch.GetElapsedTime(_lastDropReport) < DropReportInterval))
+        {
+            return;
+        }
+
+        PipelineLog.SpansDropped(_logger, _counters.Name, dropped - _reportedDropped, dropped);
+        _reportedDropped = dropped;
+        _lastDropReport = Stopwatch.GetTimestamp();
     }
 
     private void Drain(Activity[] buffer)

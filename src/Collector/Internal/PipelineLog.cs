@@ -26,6 +26,9 @@ internal static partial class PipelineLog
     [LoggerMessage(EventId = 7107, Level = LogLevel.Warning, Message = "Exporter '{Exporter}' threw while shutting down.")]
     public static partial void ExporterShutdownFailed(ILogger logger, string exporter, Exception exception);
 
+    [LoggerMessage(EventId = 7109, Level = LogLevel.Warning, Message = "Exporter '{Exporter}' dropped {Dropped} spans because its queue was full ({Total} in total); it is slower than the span rate, failing or hanging.")]
+    public static partial void SpansDropped(ILogger logger, string exporter, long dropped, long total);
+
     [LoggerMessage(EventId = 7108, Level = LogLevel.Information, Message = "Tracing pipeline stopped: {Exported} spans exported, {Dropped} dropped, {Failed} failed.")]
     public static partial void Stopped(ILogger logger, long exported, long dropped, long failed);
 }

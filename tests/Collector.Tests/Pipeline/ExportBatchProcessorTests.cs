@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using OpenTelemetry;
 using Propagation.Collector.Internal;
@@ -174,6 +176,31 @@ public class ExportBatchProcessorTests
     }
 
     [Fact]
+    public async Task OnEnd_DropsWhileExporterWasStuck_WarningLoggedOnceItResumes()
+    {
+        var exporter = new BlockingExporter();
+        var logger = new CapturingLogger();
+        var counters = new ExportCounters("slow", maxQueueSize: 2, exportTimeout: TimeSpan.FromSeconds(5));
+        using var processor = new ExportBatchProcessor(exporter, counters, 1, TimeSpan.FromMilliseconds(10), logger);
+        processor.OnEnd(NewRecordedActivity("first"));
+        Assert.True(exporter.WaitUntilExporting(Bound));
+        await Task.Run(() =>
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                processor.OnEnd(NewRecordedActivity("span" + i));
+            }
+        }).WaitAsync(Bound);
+
+        exporter.Release();
+        var reported = SpinWait.SpinUntil(() => logger.Warnings.Count > 0, Bound);
+
+        Assert.True(reported, "no warning about dropped spans");
+        var warning = Assert.Single(logger.Warnings);
+        Assert.Contains("'slow' dropped 3 spans", warning, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Dispose_WithoutShutdown_ExportThreadEnds()
     {
         var counters = new ExportCounters("recording", 100, TimeSpan.FromSeconds(5));
@@ -193,6 +220,26 @@ public class ExportBatchProcessorTests
         activity.Start();
         activity.Stop();
         return activity;
+    }
+
+    private sealed class CapturingLogger : ILogger
+    {
+        private readonly ConcurrentQueue<string> _warnings = new();
+
+        public IReadOnlyCollection<string> Warnings => _warnings;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (logLevel == LogLevel.Warning)
+            {
+                _warnings.Enqueue(formatter(state, exception));
+            }
+        }
     }
 
     private sealed class ThrowOnceExporter : BaseExporter<Activity>
