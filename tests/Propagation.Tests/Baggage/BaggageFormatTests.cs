@@ -282,6 +282,46 @@ public sealed class BaggageFormatTests
         Assert.Equal(baggage[0], extracted[0]);
     }
 
+    [Fact]
+    public void Inject_Baggage_AllocatesOnlyTheHeaderString()
+    {
+        // Arrange
+        var baggage = Baggage.Create([new BaggageMember("userId", "alice"), new BaggageMember("serverNode", "DF 28"), new BaggageMember("isProduction", "false")]);
+        // A reference-type carrier: a struct carrier is boxed by the null check in unoptimized (Debug) code.
+        var carrier = new List<string>(1) { string.Empty };
+        HeaderSetter<List<string>> setter = static (c, _, value) => c[0] = value;
+        for (var i = 0; i < 100; i++)
+        {
+            BaggageFormat.Instance.Inject(baggage, carrier, setter);
+        }
+
+        // Act
+        const int Iterations = 1000;
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < Iterations; i++)
+        {
+            BaggageFormat.Instance.Inject(baggage, carrier, setter);
+        }
+
+        var perCall = (GC.GetAllocatedBytesForCurrentThread() - before) / Iterations;
+
+        // Assert: one string of the header's length (object header, length and characters, rounded up to 8).
+        var written = carrier[0];
+        Assert.Equal("userId=alice,serverNode=DF%2028,isProduction=false", written);
+        var stringSize = (22 + (2 * written.Length) + 7) / 8 * 8;
+        Assert.InRange(perCall, 1, stringSize);
+    }
+
+    [Fact]
+    public void TryExtract_SameHeaderTwice_ReturnsEqualMembers()
+    {
+        var (first, _) = Extract("k=v;p");
+        var (second, _) = Extract("k=v;p");
+
+        Assert.Equal(first[0], second[0]);
+        Assert.Equal(first[0].GetHashCode(), second[0].GetHashCode());
+    }
+
     private static (Baggage Baggage, PropagationIssues Issues) Extract(string value)
     {
         IDictionary<string, string> carrier = new Dictionary<string, string> { ["baggage"] = value };
