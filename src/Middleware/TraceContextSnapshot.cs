@@ -1,0 +1,115 @@
+using System.Diagnostics;
+
+namespace Propagation.Middleware;
+
+/// <summary>
+/// The trace context (span ids, flags, <c>tracestate</c>) and baggage of a span, captured to start
+/// queued or fire-and-forget work later with an explicit <see cref="TraceRelationship"/>.
+/// </summary>
+/// <remarks>
+/// <para>Capture where the work is queued (<see cref="Capture()"/> reads <see cref="Activity.Current"/>),
+/// hand the snapshot to the work, and call <see cref="StartActivity"/> on the worker's own flow
+/// (inside the queued delegate, <c>Task.Run</c> or a hosted service loop).</para>
+/// <para>A snapshot is an immutable value; it holds no reference to the captured <see cref="Activity"/>,
+/// so capturing does not keep the request's span alive.</para>
+/// </remarks>
+public readonly struct TraceContextSnapshot
+{
+    /// <summary>The <c>propagation.link.reason</c> value on the link of a <see cref="TraceRelationship.NewRootLinked"/> span.</summary>
+    public const string BackgroundWorkLinkReason = "background_work";
+
+    private readonly KeyValuePair<string, string?>[]? _baggage;
+
+    private TraceContextSnapshot(ActivityContext context, KeyValuePair<string, string?>[]? baggage)
+    {
+        Context = context;
+        _baggage = baggage;
+    }
+
+    /// <summary>Gets the captured span context; <see langword="default"/> when nothing was current.</summary>
+    public ActivityContext Context { get; }
+
+    /// <summary>Gets a value indicating whether nothing was captured.</summary>
+    public bool IsEmpty => Context == default;
+
+    /// <summary>Gets the captured baggage, in the span's order.</summary>
+    public IReadOnlyList<KeyValuePair<string, string?>> Baggage => _baggage ?? [];
+
+    /// <summary>Captures <see cref="Activity.Current"/>.</summary>
+    /// <returns>The snapshot; empty when there is no current activity.</returns>
+    public static TraceContextSnapshot Capture() => Capture(Activity.Current);
+
+    /// <summary>Captures a given span.</summary>
+    /// <param name="activity">The span, or <see langword="null"/> for an empty snapshot.</param>
+    /// <returns>The snapshot.</returns>
+    public static TraceContextSnapshot Capture(Activity? activity)
+    {
+        if (activity is null)
+        {
+            return default;
+        }
+
+        KeyValuePair<string, string?>[]? baggage = null;
+        var items = new List<KeyValuePair<string, string?>>();
+        foreach (var item in activity.Baggage)
+        {
+            items.Add(item);
+        }
+
+        if (items.Count > 0)
+        {
+            baggage = [.. items];
+        }
+
+        return new TraceContextSnapshot(activity.Context, baggage);
+    }
+
+    /// <summary>Starts the work's span from <paramref name="source"/> with the given relationship to the captured span.</summary>
+    /// <param name="source">The application's activity source for the work.</param>
+    /// <param name="name">The operation name.</param>
+    /// <param name="relationship">How the work relates to the captured span.</param>
+    /// <param name="kind">The span kind; usually <see cref="ActivityKind.Internal"/> or <see cref="ActivityKind.Consumer"/>.</param>
+    /// <returns>The started span (now <see cref="Activity.Current"/>); <see langword="null"/> when nothing listens to <paramref name="source"/>.</returns>
+    /// <remarks>
+    /// For <see cref="TraceRelationship.NewRootLinked"/> and <see cref="TraceRelationship.Detached"/> the span is a
+    /// root even if another activity is current on the calling flow (that activity is not its parent); an empty
+    /// snapshot gives a root for every relationship.
+    /// </remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="source"/> or <paramref name="name"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="relationship"/> is not a defined value.</exception>
+    public Activity? StartActivity(ActivitySource source, string name, TraceRelationship relationship, ActivityKind kind = ActivityKind.Internal)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(name);
+        if (!Enum.IsDefined(relationship))
+        {
+            throw new ArgumentOutOfRangeException(nameof(relationship), relationship, "Use Child, NewRootLinked or Detached.");
+        }
+
+        var parent = relationship == TraceRelationship.Child ? Context : default;
+        IEnumerable<ActivityLink>? links = null;
+        if (relationship == TraceRelationship.NewRootLinked && !IsEmpty)
+        {
+            var tags = new ActivityTagsCollection { { PropagationAttributes.LinkReason, BackgroundWorkLinkReason } };
+            links = [new ActivityLink(Context, tags)];
+        }
+
+        if (parent == default && Activity.Current is not null)
+        {
+            // A root: the activity current on this flow must not become the parent.
+            Activity.Current = null;
+        }
+
+        var activity = source.StartActivity(name, kind, parent, tags: null, links: links);
+        if (activity is not null && relationship != TraceRelationship.Detached && _baggage is not null)
+        {
+            for (var i = _baggage.Length - 1; i >= 0; i--)
+            {
+                // AddBaggage prepends: add in reverse to keep the captured order.
+                activity.AddBaggage(_baggage[i].Key, _baggage[i].Value);
+            }
+        }
+
+        return activity;
+    }
+}

@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using Propagation.Middleware.Tests.Infrastructure;
+
+namespace Propagation.Middleware.Tests;
+
+public sealed class TraceContextSnapshotTests
+{
+    [Fact]
+    public async Task StartActivity_Child_ParentedToCapturedSpanWithItsBaggage()
+    {
+        // Arrange
+        using var source = new ActivitySource("Tests." + Guid.NewGuid().ToString("N"));
+        using var listener = new TestListener("/none", source.Name);
+        TraceContextSnapshot snapshot;
+        ActivityContext captured;
+        using (var request = source.StartActivity("request"))
+        {
+            request!.AddBaggage("b", "2");
+            request.AddBaggage("a", "1");
+            captured = request.Context;
+            snapshot = TraceContextSnapshot.Capture();
+        }
+
+        // Act
+        var work = await Task.Run(() =>
+        {
+            using var activity = snapshot.StartActivity(source, "work", TraceRelationship.Child);
+            return activity;
+        });
+
+        // Assert
+        Assert.NotNull(work);
+        Assert.Equal(captured.TraceId, work.TraceId);
+        Assert.Equal(captured.SpanId, work.ParentSpanId);
+        Assert.Equal(["a", "b"], work.Baggage.Select(b => b.Key));
+        Assert.Empty(work.Links);
+    }
+
+    [Fact]
+    public void StartActivity_NewRootLinked_NewTraceLinkedToCapturedSpan()
+    {
+        // Arrange
+        using var source = new ActivitySource("Tests." + Guid.NewGuid().ToString("N"));
+        using var listener = new TestListener("/none", source.Name);
+        using var request = source.StartActivity("request")!;
+        request.AddBaggage("tenant", "acme");
+        var snapshot = TraceContextSnapshot.Capture();
+
+        // Act
+        using var work = snapshot.StartActivity(source, "work", TraceRelationship.NewRootLinked, ActivityKind.Consumer);
+
+        // Assert
+        Assert.NotNull(work);
+        Assert.NotEqual(request.TraceId, work.TraceId);
+        Assert.Equal(default, work.ParentSpanId);
+        Assert.Equal(ActivityKind.Consumer, work.Kind);
+        var link = Assert.Single(work.Links);
+        Assert.Equal(request.Context.SpanId, link.Context.SpanId);
+        Assert.Contains(link.Tags!, t => t.Key == PropagationAttributes.LinkReason && (string?)t.Value == TraceContextSnapshot.BackgroundWorkLinkReason);
+        Assert.Equal("acme", work.GetBaggageItem("tenant"));
+    }
+
+    [Fact]
+    public void StartActivity_Detached_RootWithoutLinkOrBaggageEvenUnderCurrentActivity()
+    {
+        // Arrange
+        using var source = new ActivitySource("Tests." + Guid.NewGuid().ToString("N"));
+        using var listener = new TestListener("/none", source.Name);
+        using var request = source.StartActivity("request")!;
+        request.AddBaggage("tenant", "acme");
+        var snapshot = TraceContextSnapshot.Capture();
+
+        // Act
+        using var work = snapshot.StartActivity(source, "work", TraceRelationship.Detached);
+
+        // Assert
+        Assert.NotNull(work);
+        Assert.NotEqual(request.TraceId, work.TraceId);
+        Assert.Null(work.Parent);
+        Assert.Empty(work.Links);
+        Assert.Null(work.GetBaggageItem("tenant"));
+    }
+
+    [Fact]
+    public void Capture_NothingCurrent_EmptySnapshotStartsRoot()
+    {
+        // Arrange
+        using var source = new ActivitySource("Tests." + Guid.NewGuid().ToString("N"));
+        using var listener = new TestListener("/none", source.Name);
+        Activity.Current = null;
+
+        // Act
+        var snapshot = TraceContextSnapshot.Capture();
+        using var work = snapshot.StartActivity(source, "work", TraceRelationship.Child);
+
+        // Assert
+        Assert.True(snapshot.IsEmpty);
+        Assert.NotNull(work);
+        Assert.Equal(default, work.ParentSpanId);
+    }
+
+    [Fact]
+    public void StartActivity_UndefinedRelationship_Throws()
+    {
+        // Arrange
+        using var source = new ActivitySource("Tests." + Guid.NewGuid().ToString("N"));
+
+        // Act
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => default(TraceContextSnapshot).StartActivity(source, "work", (TraceRelationship)7));
+
+        // Assert
+        Assert.Equal("relationship", error.ParamName);
+    }
+}
