@@ -31,7 +31,8 @@ internal sealed class PipelineOwnershipProcessor : CompositeProcessor<Activity>
 
     public override void OnEnd(Activity data)
     {
-        if (IsExported(data))
+        // Unsampled spans are never exported: skip the parent walk for them.
+        if (data.Recorded && IsExported(data))
         {
             base.OnEnd(data);
         }
