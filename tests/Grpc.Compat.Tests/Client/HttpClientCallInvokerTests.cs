@@ -177,6 +177,76 @@ public class HttpClientCallInvokerTests
     }
 
     [Fact]
+    public async Task AsyncUnaryCall_TrailersOnlyOk_IsInternalNotHanging()
+    {
+        await using var server = await WireTestServer.StartAsync(context =>
+        {
+            Wire.StartResponse(context);
+            context.Response.Headers["grpc-status"] = "0";
+            return Task.CompletedTask;
+        });
+        using var channel = server.CreateChannel();
+        using var call = new TestService.TestServiceClient(channel).UnaryAsync(new EchoRequest());
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync.WaitAsync(Bound));
+
+        Assert.Equal(StatusCode.Internal, ex.StatusCode);
+        Assert.Equal(StatusCode.Internal, call.GetStatus().StatusCode);
+    }
+
+    [Fact]
+    public async Task AsyncUnaryCall_TwoResponseMessages_IsInternal()
+    {
+        await using var server = await WireTestServer.StartAsync(async context =>
+        {
+            Wire.StartResponse(context);
+            await Wire.WriteMessageAsync(context, new EchoReply { Text = "1" });
+            await Wire.WriteMessageAsync(context, new EchoReply { Text = "2" });
+            Wire.SetStatus(context, 0);
+        });
+        using var channel = server.CreateChannel();
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => new TestService.TestServiceClient(channel).UnaryAsync(new EchoRequest()).ResponseAsync.WaitAsync(Bound));
+
+        Assert.Equal(StatusCode.Internal, ex.StatusCode);
+    }
+
+    [Fact]
+    public async Task AsyncUnaryCall_TruncatedMessage_IsInternal()
+    {
+        await using var server = await WireTestServer.StartAsync(async context =>
+        {
+            Wire.StartResponse(context);
+            await context.Response.Body.WriteAsync(new byte[] { 0, 0, 0, 0, 10, 1, 2 });
+            Wire.SetStatus(context, 0);
+        });
+        using var channel = server.CreateChannel();
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => new TestService.TestServiceClient(channel).UnaryAsync(new EchoRequest()).ResponseAsync.WaitAsync(Bound));
+
+        Assert.Equal(StatusCode.Internal, ex.StatusCode);
+    }
+
+    [Fact]
+    public async Task AsyncServerStreamingCall_ConcurrentMoveNext_ThrowsInvalidOperation()
+    {
+        await using var server = await WireTestServer.StartAsync(async context =>
+        {
+            Wire.StartResponse(context);
+            await context.Response.Body.FlushAsync();
+            await Task.Delay(Bound, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+        });
+        using var channel = server.CreateChannel();
+        using var call = new TestService.TestServiceClient(channel).ServerStream(new EchoRequest());
+
+        var first = call.ResponseStream.MoveNext(CancellationToken.None);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => call.ResponseStream.MoveNext(CancellationToken.None));
+        call.Dispose();
+        await Assert.ThrowsAsync<RpcException>(() => first.WaitAsync(Bound));
+    }
+
+    [Fact]
     public async Task AsyncUnaryCall_WrongContentType_IsInternal()
     {
         await using var server = await WireTestServer.StartAsync(context =>

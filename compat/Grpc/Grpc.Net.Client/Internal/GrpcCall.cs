@@ -80,6 +80,10 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
 
     public IAsyncStreamReader<TResponse> ResponseStream => _reader ??= new ResponseStreamReader<TRequest, TResponse>(this);
 
+    private static Status NoMessageStatus => new(StatusCode.Internal, "Failed to deserialize response message: the response has no message.");
+
+    private bool HasSingleResponse => _method.Type is MethodType.Unary or MethodType.ClientStreaming;
+
     private bool IsFinished
     {
         get
@@ -234,7 +238,14 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
         catch (Exception ex) when (ex is not RpcException)
         {
             TryFinish(new Status(StatusCode.Unavailable, "Error writing the request message.", ex), Metadata.Empty);
-            throw CreateException(GetStatus());
+            var status = GetStatus();
+            if (status.StatusCode == StatusCode.OK)
+            {
+                // The server ended the call successfully while the message was being written.
+                throw new InvalidOperationException("Can't write the message because the call is complete.", ex);
+            }
+
+            throw CreateException(status);
         }
         finally
         {
@@ -316,13 +327,14 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
             if (headerStatus is { } status)
             {
                 // Trailers-only response (or an error answered by a proxy): the headers are also the trailers.
-                TryFinish(status, headers);
+                // An OK status without a message is a protocol error for a single-response method.
+                TryFinish(status.StatusCode == StatusCode.OK && HasSingleResponse ? NoMessageStatus : status, headers);
                 return;
             }
 
             var stream = await response.Content.ReadAsStreamAsync(_callCts.Token).ConfigureAwait(false);
             _responseStream.TrySetResult(stream);
-            if (_method.Type is MethodType.Unary or MethodType.ClientStreaming)
+            if (HasSingleResponse)
             {
                 await ReadUnaryResponseAsync().ConfigureAwait(false);
             }
@@ -337,6 +349,13 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
         finally
         {
             _responseStream.TrySetResult(null);
+            if (HasSingleResponse && !_response.Task.IsCompleted)
+            {
+                // Safety net: a single-response call always completes its response task.
+                TryFinish(NoMessageStatus, Metadata.Empty);
+                var status = GetStatus();
+                _response.TrySetException(CreateException(status.StatusCode == StatusCode.OK ? NoMessageStatus : status));
+            }
         }
     }
 
@@ -349,7 +368,7 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
             {
                 // Ended without a message: an OK status here is a protocol error.
                 var (status, trailers) = ReadTrailers();
-                TryFinish(status.StatusCode == StatusCode.OK ? new Status(StatusCode.Internal, "Failed to deserialize response message: the response has no message.") : status, trailers);
+                TryFinish(status.StatusCode == StatusCode.OK ? NoMessageStatus : status, trailers);
             }
 
             return;
@@ -681,7 +700,7 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
             _requestContent?.Abort();
             _callCts.Cancel();
             var exception = CreateException(status);
-            if (_method.Type is MethodType.Unary or MethodType.ClientStreaming)
+            if (HasSingleResponse)
             {
                 _response.TrySetException(exception);
             }
