@@ -1,0 +1,4 @@
+namespace Propagation.Collector.Internal;
+
+/// <summary>One embedded file of the trace viewer: its bytes, content type and strong entity tag.</summary>
+internal sealed record ViewerAsset(string Name, byte[] Content, string ContentType, string ETag);
