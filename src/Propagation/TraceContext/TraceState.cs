@@ -450,23 +450,26 @@ public static class TraceState
         }
 
         // §3.3.1.3.1 key: simple-key or tenant-id "@" system-id, all of lcalpha / DIGIT / "_" / "-" / "*" / "/".
+        // One table look-up and one branch per character on the common path (no bounds checks: p < n).
+        ref var chars = ref MemoryMarshal.GetReference(source);
         var at = -1;
         while (p < n)
         {
-            var c = source[p];
-            if (c == '=')
+            var c = Unsafe.Add(ref chars, p);
+            if ((Unsafe.Add(ref table, (nint)Math.Min(c, (char)127)) & KeyChar) == 0)
             {
-                break;
-            }
+                if (c == '=')
+                {
+                    break;
+                }
 
-            if (c == '@' && at < 0)
-            {
+                if (c != '@' || at >= 0)
+                {
+                    position = p;
+                    return MemberKind.Invalid;
+                }
+
                 at = p;
-            }
-            else if ((Unsafe.Add(ref table, (nint)Math.Min(c, (char)127)) & KeyChar) == 0)
-            {
-                position = p;
-                return MemberKind.Invalid;
             }
 
             p++;
@@ -487,20 +490,21 @@ public static class TraceState
         // §3.3.1.3.2 value = 0*255(chr) nblk-chr; chr = %x20 / nblk-chr (printable ASCII except "," and "=").
         while (p < n)
         {
-            var c = source[p];
-            if (c == ',')
+            var c = Unsafe.Add(ref chars, p);
+            if ((Unsafe.Add(ref table, (nint)Math.Min(c, (char)127)) & ValueChar) == 0)
             {
-                break;
-            }
+                if (c == ',')
+                {
+                    break;
+                }
 
-            if (c == '\t')
-            {
+                if (c != '\t')
+                {
+                    position = p;
+                    return MemberKind.Invalid;
+                }
+
                 lastTab = p;
-            }
-            else if ((Unsafe.Add(ref table, (nint)Math.Min(c, (char)127)) & ValueChar) == 0)
-            {
-                position = p;
-                return MemberKind.Invalid;
             }
 
             p++;
