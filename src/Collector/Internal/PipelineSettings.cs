@@ -354,17 +354,8 @@ internal sealed class PipelineSettings
                 continue;
             }
 
-            string decoded;
-            try
-            {
-                decoded = Uri.UnescapeDataString(pair[(equals + 1)..].Trim().ToString());
-            }
-            catch (UriFormatException)
-            {
-                errors.Add($"{PipelineConfigurationKeys.ResourceAttributes}: the value of '{Shorten(key)}' is not percent-encoded correctly.");
-                continue;
-            }
-
+            // Values are percent-encoded; an invalid escape is kept literally.
+            var decoded = Uri.UnescapeDataString(pair[(equals + 1)..].Trim().ToString());
             if (key == "service.name")
             {
                 serviceName = decoded;

@@ -65,6 +65,27 @@ public class PipelineSettingsTests
     }
 
     [Theory]
+    [InlineData("=value", "item 1 is not a key=value pair")] // empty key
+    [InlineData("a=1,novalue", "item 2 is not a key=value pair")] // no '='
+    public void Resolve_MalformedResourceAttributes_Fails(string value, string expectedInError)
+    {
+        var (settings, errors) = Resolve(new TracingPipelineOptions(), new() { ["OTEL_RESOURCE_ATTRIBUTES"] = value });
+
+        Assert.Null(settings);
+        Assert.Contains(errors, e => e.StartsWith("OTEL_RESOURCE_ATTRIBUTES", StringComparison.Ordinal) && e.Contains(expectedInError, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Resolve_ResourceAttributeWithInvalidEscape_KeptLiterally()
+    {
+        var (settings, errors) = Resolve(new TracingPipelineOptions(), new() { ["OTEL_RESOURCE_ATTRIBUTES"] = "odd=%zz,ok=a%2Cb" });
+
+        Assert.Empty(errors);
+        Assert.Contains(new KeyValuePair<string, object>("odd", "%zz"), settings!.ResourceAttributes);
+        Assert.Contains(new KeyValuePair<string, object>("ok", "a,b"), settings.ResourceAttributes);
+    }
+
+    [Theory]
     [InlineData("true", false)]
     [InlineData("TRUE", false)]
     [InlineData("false", true)]
