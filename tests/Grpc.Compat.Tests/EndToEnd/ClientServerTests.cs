@@ -139,6 +139,24 @@ public class ClientServerTests
         Assert.Equal(StatusCode.OK, duplex.GetStatus().StatusCode);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Unary_ChildCallWithPropagationToken_InheritsParentDeadline(bool kestrel)
+    {
+        await using var host = await EchoHost.StartAsync(kestrel);
+        using var channel = host.CreateChannel();
+        using var childChannel = host.CreateChannel();
+        host.Probe.ChildClient = new TestService.TestServiceClient(childChannel);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+
+        var reply = await new TestService.TestServiceClient(channel).UnaryAsync(new EchoRequest { Text = "parent" }, deadline: deadline).ResponseAsync.WaitAsync(Bound);
+        var childDeadline = await host.Probe.ChildDeadline.Task.WaitAsync(Bound);
+
+        Assert.Equal("parent of child", reply.Text);
+        Assert.InRange(childDeadline, deadline.AddSeconds(-2), deadline.AddSeconds(1));
+    }
+
     [Fact]
     public async Task Unary_ClientInterceptorAddsHeader_ServerSeesIt()
     {

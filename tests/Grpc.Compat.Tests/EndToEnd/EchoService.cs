@@ -17,6 +17,18 @@ internal sealed class EchoService(EchoServiceProbe probe) : TestService.TestServ
             probe.DeadlineSeen.TrySetResult(context.Deadline);
         }
 
+        if (request.Text == "child")
+        {
+            probe.ChildDeadline.TrySetResult(context.Deadline);
+        }
+
+        if (request.Text == "parent" && probe.ChildClient is { } childClient)
+        {
+            // A child call carrying this call's deadline and cancellation.
+            var child = await childClient.UnaryAsync(new EchoRequest { Text = "child" }, new CallOptions(propagationToken: context.CreatePropagationToken()));
+            return new EchoReply { Text = "parent of " + child.Text };
+        }
+
         await EchoHeadersAsync(context);
         await DelayAsync(request, context);
         Fail(request, context);
@@ -106,6 +118,12 @@ internal sealed class EchoServiceProbe
 {
     /// <summary>Completes when a delayed call's token fires (its deadline passed or the client cancelled).</summary>
     public TaskCompletionSource CallEnded { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Gets or sets the client a "parent" call uses for its child call.</summary>
+    public TestService.TestServiceClient? ChildClient { get; set; }
+
+    /// <summary>Completes with the deadline the child call saw.</summary>
+    public TaskCompletionSource<DateTime> ChildDeadline { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Completes with the deadline a delayed unary call saw.</summary>
     public TaskCompletionSource<DateTime> DeadlineSeen { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
