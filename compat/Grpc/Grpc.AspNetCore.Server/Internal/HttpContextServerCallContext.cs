@@ -32,8 +32,7 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IAsyncDi
     private WriteOptions? _writeOptions;
     private DateTime _deadline = DateTime.MaxValue;
     private CancellationTokenSource? _callCts;
-    private CancellationTokenSource? _deadlineCts;
-    private CancellationTokenRegistration _deadlineRegistration;
+    private Timer? _deadlineTimer;
     private SemaphoreSlim? _writeLock;
     private Task? _deadlineCompletion;
     private bool _responseStarted;
@@ -336,13 +335,17 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IAsyncDi
 
     public async ValueTask DisposeAsync()
     {
-        _deadlineRegistration.Dispose();
+        if (_deadlineTimer is not null)
+        {
+            // Completes once a callback already running has returned.
+            await _deadlineTimer.DisposeAsync().ConfigureAwait(false);
+        }
+
         if (_deadlineCompletion is not null)
         {
             await _deadlineCompletion.ConfigureAwait(false);
         }
 
-        _deadlineCts?.Dispose();
         _callCts?.Dispose();
         _writeLock?.Dispose();
     }
@@ -360,12 +363,28 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IAsyncDi
         }
 
         GrpcServerLog.DeadlineStarted(_logger, _method, timeout);
-        _deadlineCts = new CancellationTokenSource(timeout);
-        _deadlineRegistration = _deadlineCts.Token.UnsafeRegister(static state => ((HttpContextServerCallContext)state!).OnDeadline(), this);
+        _deadlineTimer = new Timer(static state => ((HttpContextServerCallContext)state!).OnDeadlineTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _deadlineTimer.Change(timeout, Timeout.InfiniteTimeSpan);
     }
 
-    private void OnDeadline()
+    private void OnDeadlineTimer()
     {
+        // Timers run on a different clock than DateTime.UtcNow and may fire a little early: wait out the rest so
+        // that whoever sees the token fire also sees Deadline in the past.
+        var remaining = _deadline - DateTime.UtcNow;
+        if (remaining > TimeSpan.Zero)
+        {
+            try
+            {
+                _deadlineTimer!.Change(remaining + TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan);
+                return;
+            }
+            catch (ObjectDisposedException)
+            {
+                return; // the call already ended
+            }
+        }
+
         GrpcServerLog.DeadlineExceeded(_logger, _method);
         _deadlineExceeded = true;
         try
