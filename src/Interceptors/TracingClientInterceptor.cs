@@ -40,6 +40,19 @@ public sealed class TracingClientInterceptor : Interceptor
     private readonly GrpcTracingSettings _settings;
     private readonly GrpcMethodNameCache _names = new();
 
+    /// <summary>
+    /// Creates the interceptor over the services registered by <c>AddTracing</c> (its inject formats,
+    /// caller-header rule and outbound destination policy). <c>AddGrpcTracing()</c> registers it as a
+    /// singleton, which <c>AddGrpcClient&lt;T&gt;(...).AddInterceptor&lt;TracingClientInterceptor&gt;()</c> resolves.
+    /// </summary>
+    /// <param name="services">The app's services.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> is <see langword="null"/>.</exception>
+    /// <exception cref="InvalidOperationException"><c>AddTracing</c> was not called.</exception>
+    public TracingClientInterceptor(IServiceProvider services)
+        : this(GrpcTracingSettings.FromServices(services, nameof(TracingClientInterceptor)))
+    {
+    }
+
     internal TracingClientInterceptor(GrpcTracingSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);

@@ -38,9 +38,29 @@ namespace Propagation.Interceptors;
 /// </remarks>
 public sealed class TracingInterceptor : Interceptor
 {
+    private static readonly TimeSpan DeadlineTolerance = TimeSpan.FromMilliseconds(250);
+
+    // gRPC response headers are metadata: lowercase names (HTTP/2 sends them lowercase anyway; this keeps
+    // in-process transports such as TestServer equivalent). Replaces any value already set.
+    private static readonly HeaderSetter<IHeaderDictionary> LowercaseHeaderSetter =
+        static (headers, name, value) => headers[MetadataKeys.ToLowercase(name)] = value;
     private readonly GrpcTracingSettings _settings;
     private readonly GrpcMethodNameCache _names = new();
     private Type? _contextTypeWithoutHttpContext;
+
+    /// <summary>
+    /// Creates the interceptor over the services registered by <c>AddTracing</c> (its formats, trust
+    /// policy, response echo and ownership marking). gRPC activates it this way when it is registered
+    /// with <c>o.Interceptors.Add&lt;TracingInterceptor&gt;()</c>; <c>AddGrpcTracing()</c> registers it
+    /// as a singleton.
+    /// </summary>
+    /// <param name="services">The app's services.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> is <see langword="null"/>.</exception>
+    /// <exception cref="InvalidOperationException"><c>AddTracing</c> was not called.</exception>
+    public TracingInterceptor(IServiceProvider services)
+        : this(GrpcTracingSettings.FromServices(services, nameof(TracingInterceptor)))
+    {
+    }
 
     internal TracingInterceptor(GrpcTracingSettings settings)
     {
@@ -252,13 +272,17 @@ public sealed class TracingInterceptor : Interceptor
                 SetServerAddress(existing, context, http);
             }
 
-            Echo(http, existing, names);
+            Echo(http, existing, names, restarted: false);
             return new ServerSpan(existing, owned: false, previous: null);
         }
 
         var policy = _settings.DecideTrust(http);
         var extracted = _settings.Propagator.Extract(context.RequestHeaders, MetadataCarriers.Getter, policy);
-        if (extracted.Issues != PropagationIssues.None)
+        if (_settings.Service is { } service)
+        {
+            service.RecordIssues(extracted);
+        }
+        else if (extracted.Issues != PropagationIssues.None)
         {
             Log.InboundIssues(_settings.Logger, names.FullName, extracted.Issues);
         }
@@ -306,7 +330,7 @@ public sealed class TracingInterceptor : Interceptor
         }
 
         _settings.MarkOwned?.Invoke(activity);
-        Echo(http, activity, names);
+        Echo(http, activity, names, restarted: extracted.Policy == TrustPolicy.RestartAndLink && extracted.Inbound.IsValid);
         return new ServerSpan(activity, owned: true, previous);
     }
 
@@ -350,10 +374,15 @@ public sealed class TracingInterceptor : Interceptor
         }
     }
 
+    /// <summary>
+    /// Whether the call's deadline has passed. A cancellation up to <see cref="DeadlineTolerance"/> before the
+    /// server's deadline counts too: the client's own deadline timer fires at the same moment and its
+    /// reset can reach the server first.
+    /// </summary>
     private static bool DeadlinePassed(ServerCallContext context)
     {
         var deadline = context.Deadline;
-        return deadline != DateTime.MaxValue && DateTime.UtcNow >= deadline;
+        return deadline != DateTime.MaxValue && DateTime.UtcNow + DeadlineTolerance >= deadline;
     }
 
     private static Activity? FindServerSpan(HttpContext? http)
@@ -419,7 +448,7 @@ public sealed class TracingInterceptor : Interceptor
         }
     }
 
-    private void Echo(HttpContext? http, Activity activity, GrpcMethodNames names)
+    private void Echo(HttpContext? http, Activity activity, GrpcMethodNames names, bool restarted)
     {
         var traceHeader = _settings.TraceIdResponseHeader;
         var spanHeader = _settings.SpanIdResponseHeader;
@@ -436,6 +465,13 @@ public sealed class TracingInterceptor : Interceptor
         }
 
         var headers = response.Headers;
+        if (_settings.Service is { } service)
+        {
+            // The HTTP side's echo: its id format (hex or UUID), header names and traceresponse rule.
+            service.WriteEcho(activity, restarted, headers, LowercaseHeaderSetter);
+            return;
+        }
+
         if (traceHeader is not null)
         {
             headers[traceHeader] = activity.TraceId.ToHexString();

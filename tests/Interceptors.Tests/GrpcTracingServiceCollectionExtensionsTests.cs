@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using Grpc.Core;
+using Grpc.Net.ClientFactory;
+using Microsoft.Extensions.DependencyInjection;
+using Propagation.Interceptors.Tests.Infrastructure;
+using Propagation.Interceptors.Tests.Protos;
+
+namespace Propagation.Interceptors.Tests;
+
+/// <summary>
+/// The interceptors built from AddTracing's services, as an app registers them. AddTracing's pipeline
+/// listens to ASP.NET Core hosting's source process-wide, which makes every host in the process create
+/// hosting activities, so these tests run alone (not in parallel with the unique-source tests).
+/// </summary>
+[Collection(SerialCollection.Name)]
+public sealed class GrpcTracingServiceCollectionExtensionsTests
+{
+    [Fact]
+    public void AddGrpcTracing_Called_RegistersBothInterceptorsAsSingletons()
+    {
+        // Arrange
+        var services = new ServiceCollection().AddLogging().AddGrpcTracing();
+
+        // Act
+        using var provider = services.BuildServiceProvider();
+
+        // Assert
+        Assert.Same(provider.GetRequiredService<TracingInterceptor>(), provider.GetRequiredService<TracingInterceptor>());
+        Assert.NotNull(provider.GetRequiredService<TracingClientInterceptor>());
+    }
+
+    [Fact]
+    public void TracingInterceptor_WithoutAddTracing_ThrowsNamingAddTracing()
+    {
+        // Arrange
+        using var provider = new ServiceCollection().AddLogging().BuildServiceProvider();
+
+        // Act
+        var server = Assert.Throws<InvalidOperationException>(() => new TracingInterceptor(provider));
+        var client = Assert.Throws<InvalidOperationException>(() => new TracingClientInterceptor(provider));
+
+        // Assert
+        Assert.Contains("AddTracing()", server.Message, StringComparison.Ordinal);
+        Assert.Contains("TracingClientInterceptor", client.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TracingInterceptor_FromAddTracingServices_ContinuesTraceAndEchoesWithHttpRules()
+    {
+        // Arrange
+        using var recorder = new TraceRecorder(GrpcTracingConventions.ActivitySourceName, "Microsoft.AspNetCore", "Propagation.AspNetCore");
+        await using var server = await TracingTestServer.StartAsync(
+            interceptor: null,
+            configureServices: services =>
+            {
+                services.AddGrpcTracing(o => o.Propagation.LegacyIdFormat = LegacyIdFormat.Uuid);
+                services.Configure<Grpc.AspNetCore.Server.GrpcServiceOptions>(o => o.Interceptors.Add<TracingInterceptor>());
+            });
+        var client = server.CreateClient();
+        var parentId = ActivitySpanId.CreateRandom();
+        var traceId = recorder.Parent.TraceId;
+
+        // Act
+        var call = client.UnaryAsync(new TraceRequest(), TracingInterceptorTests.Traceparent(traceId, parentId));
+        var reply = await call;
+        var headers = await call.ResponseHeadersAsync;
+
+        // Assert: one server span (hosting's, enriched, when the pipeline makes hosting create one; else ours).
+        var span = Assert.Single(recorder.Stopped, s => s.Kind == ActivityKind.Server);
+        Assert.Equal("Unary", span.GetTagItem("rpc.method"));
+        Assert.Equal("propagation.test.TraceTestService/Unary", span.DisplayName);
+        Assert.Equal(parentId, span.ParentSpanId);
+        Assert.Equal(span.SpanId.ToHexString(), reply.SpanId);
+        Assert.Equal(new Guid(traceId.ToHexString()).ToString(), headers.GetValue("x-trace-id"));
+        Assert.Equal(36, headers.GetValue("x-span-id")!.Length);
+    }
+
+    [Fact]
+    public async Task AddInterceptor_TracingClientInterceptorFromAddGrpcClient_OneClientSpanInjected()
+    {
+        // Arrange
+        using var recorder = new TraceRecorder(GrpcTracingConventions.ActivitySourceName, "Propagation.Http", "System.Net.Http");
+        await using var server = await TracingTestServer.StartAsync(interceptor: null);
+        var services = new ServiceCollection().AddLogging().AddGrpcTracing();
+        services.AddGrpcClient<TraceTestService.TraceTestServiceClient>(o => o.Address = server.Address)
+            .AddInterceptor<TracingClientInterceptor>()
+            .ConfigurePrimaryHttpMessageHandler(() => server.Handler!);
+        await using var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<TraceTestService.TraceTestServiceClient>();
+
+        // Act
+        var reply = await client.UnaryAsync(new TraceRequest());
+
+        // Assert
+        var span = Assert.Single(recorder.Stopped);
+        Assert.Equal(ActivityKind.Client, span.Kind);
+        Assert.Equal(recorder.Parent.SpanId, span.ParentSpanId);
+        Assert.Equal($"00-{span.TraceId.ToHexString()}-{span.SpanId.ToHexString()}-01", reply.Traceparent);
+        Assert.Equal(1, reply.TraceparentCount);
+    }
+}
