@@ -26,6 +26,7 @@ public sealed class HttpContextServerCallContextTests
         Assert.Equal((int)StatusCode.DeadlineExceeded, response.GrpcStatus);
         Assert.Equal("Deadline Exceeded", response.GrpcMessage);
         await host.Probe.CancellationObserved.Task.WaitAsync(WaitLimit);
+        Assert.Equal(1, host.Probe.Count("deadline-passed-at-cancel"));
     }
 
     [Fact]

@@ -170,6 +170,11 @@ public sealed class TestServiceImpl : TestService.TestServiceBase, IDisposable
         catch (OperationCanceledException)
         {
             _probe.Record("token-cancelled");
+            if (context.Deadline != DateTime.MaxValue)
+            {
+                _probe.Record(DateTime.UtcNow >= context.Deadline ? "deadline-passed-at-cancel" : "deadline-ahead-at-cancel");
+            }
+
             _probe.CancellationObserved.TrySetResult();
             throw;
         }
