@@ -1,0 +1,76 @@
+using System.Net;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging.Abstractions;
+using Propagation.Middleware.Internal;
+
+namespace Propagation.Middleware.Tests;
+
+public sealed class TrustRulesTests
+{
+    [Theory]
+    [InlineData("10.0.0.0/8", "10.200.1.1", TrustPolicy.Continue)]
+    [InlineData("10.0.0.0/8", "11.0.0.1", TrustPolicy.RestartAndLink)]
+    [InlineData("192.0.2.5", "192.0.2.5", TrustPolicy.Continue)]
+    [InlineData("192.0.2.5", "192.0.2.6", TrustPolicy.RestartAndLink)]
+    [InlineData("::1/128", "::1", TrustPolicy.Continue)]
+    public void Decide_TrustedNetworks_MatchesRemoteAddress(string network, string remote, TrustPolicy expected)
+    {
+        // Arrange
+        var options = new TracingOptions();
+        options.TrustedNetworks.Add(network);
+        var rules = new TrustRules(options, NullLogger.Instance);
+        var context = new DefaultHttpContext();
+        context.Connection.RemoteIpAddress = IPAddress.Parse(remote);
+
+        // Act
+        var policy = rules.Decide(context);
+
+        // Assert
+        Assert.Equal(expected, policy);
+    }
+
+    [Fact]
+    public void Decide_NoRules_EveryoneGetsDefault()
+    {
+        // Arrange
+        var rules = new TrustRules(new TracingOptions { DefaultTrustPolicy = TrustPolicy.ContinueIgnoreSampling }, NullLogger.Instance);
+
+        // Act
+        var policy = rules.Decide(new DefaultHttpContext());
+
+        // Assert
+        Assert.Equal(TrustPolicy.ContinueIgnoreSampling, policy);
+        Assert.False(rules.IsPerRequest);
+    }
+
+    [Fact]
+    public void Decide_DeciderReturnsNull_FallsBackToRules()
+    {
+        // Arrange
+        var options = new TracingOptions { TrustDecider = _ => null, UntrustedPolicy = TrustPolicy.Ignore };
+        options.TrustedNetworks.Add("10.0.0.0/8");
+        var rules = new TrustRules(options, NullLogger.Instance);
+
+        // Act
+        var policy = rules.Decide(new DefaultHttpContext());
+
+        // Assert
+        Assert.Equal(TrustPolicy.Ignore, policy);
+    }
+
+    [Theory]
+    [InlineData("10.0.0.0/8", true)]
+    [InlineData("fe80::/10", true)]
+    [InlineData("10.0.0.1", true)]
+    [InlineData("10.0.0.0/33", false)]
+    [InlineData("ten/8", false)]
+    [InlineData("", false)]
+    public void TryParseNetwork_Texts_ParsesCidrAndBareAddresses(string text, bool valid)
+    {
+        // Act
+        var result = TrustRules.TryParseNetwork(text, out _);
+
+        // Assert
+        Assert.Equal(valid, result);
+    }
+}
