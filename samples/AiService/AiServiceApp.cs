@@ -1,0 +1,36 @@
+using Propagation.Interceptors;
+using Samples.Backend.Grpc;
+
+namespace Samples.Ai;
+
+/// <summary>The AI service: a gRPC server that calls back into the Backend over gRPC.</summary>
+public static class AiServiceApp
+{
+    /// <summary>The service name reported on every span.</summary>
+    public const string ServiceName = "ai";
+
+    /// <summary>Registers the AI service's services; the Backend's address comes from <c>Services:Backend</c>.</summary>
+    public static void ConfigureServices(WebApplicationBuilder builder)
+    {
+        builder.Services.AddTracing(options => options.ServiceName = ServiceName);
+        builder.Services.AddGrpc(o => o.Interceptors.Add<TracingInterceptor>());
+        builder.Services.AddSingleton(static sp => new TracingClientInterceptor(sp));
+        builder.Services.AddGrpcClient<Knowledge.KnowledgeClient>(o =>
+            {
+                o.Address = Uri.TryCreate(builder.Configuration["Services:Backend"], UriKind.Absolute, out var uri)
+                    ? uri
+                    : throw new InvalidOperationException("Configuration 'Services:Backend' must be an absolute URI (for example http://127.0.0.1:5111).");
+            })
+            .AddInterceptor<TracingClientInterceptor>()
+            .AddTraceHeaders(); // one client span per call: the interceptor's (see BackendApp)
+    }
+
+    /// <summary>Maps the AI service's endpoints.</summary>
+    public static void Configure(WebApplication app)
+    {
+        app.UseTracing();
+        app.MapGrpcService<AssistantService>();
+        app.MapTracingApi();
+        app.MapTraceViewer();
+    }
+}

@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Text;
+using Grpc.Core;
+using Microsoft.AspNetCore.Mvc;
+using Propagation.Interceptors;
+using Samples.Ai;
+using Samples.Kernel;
+
+namespace Samples.Backend;
+
+/// <summary>
+/// The Backend: the public HTTP API. <c>GET /api/ask</c> asks the AI service over gRPC
+/// (server streaming; the AI service calls back into <see cref="KnowledgeService"/>) and the
+/// Kernel over HTTP through an <c>IHttpClientFactory</c> client with a Polly retry pipeline and
+/// <c>AddTraceHeaders()</c>.
+/// </summary>
+public static class BackendApp
+{
+    /// <summary>The service name reported on every span.</summary>
+    public const string ServiceName = "backend";
+
+    /// <summary>The name of the HttpClient that calls the Kernel.</summary>
+    public const string KernelHttpClient = "kernel";
+
+    /// <summary>The event recorded on the current span for each answer chunk received from the AI service.</summary>
+    public const string ChunkEvent = "backend.chunk";
+
+    /// <summary>The event attribute carrying the chunk's index.</summary>
+    public const string ChunkIndexAttribute = "chunk.index";
+
+    /// <summary>Registers the Backend's services; addresses come from <c>Services:Ai</c>, <c>Services:KernelGrpc</c> and <c>Services:KernelHttp</c>.</summary>
+    public static void ConfigureServices(WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+
+        services.AddTracing(options => options.ServiceName = ServiceName);
+        services.AddGrpc(o => o.Interceptors.Add<TracingInterceptor>());
+        services.AddSingleton(static sp => new TracingClientInterceptor(sp));
+
+        // gRPC clients: the interceptor makes the client span and writes the metadata; AddTraceHeaders
+        // on the channel's HttpClient then adds no span of its own and switches off HttpClient's
+        // System.Net.Http activity, so each call is exactly one client span.
+        services.AddGrpcClient<Assistant.AssistantClient>(o => o.Address = RequiredUri(configuration, "Services:Ai"))
+            .AddInterceptor<TracingClientInterceptor>()
+            .AddTraceHeaders();
+        services.AddGrpcClient<Compute.ComputeClient>(o => o.Address = RequiredUri(configuration, "Services:KernelGrpc"))
+            .AddInterceptor<TracingClientInterceptor>()
+            .AddTraceHeaders();
+
+        services.AddSingleton(KernelRetryHandler.CreatePipeline());
+        services.AddTransient<KernelRetryHandler>();
+        services.AddHttpClient(KernelHttpClient, (sp, client) => client.BaseAddress = RequiredUri(configuration, "Services:KernelHttp"))
+            .AddHttpMessageHandler<KernelRetryHandler>() // outer: retries
+            .AddTraceHeaders();                           // inner: a span and fresh headers per attempt
+    }
+
+    /// <summary>Maps the Backend's endpoints.</summary>
+    public static void Configure(WebApplication app)
+    {
+        app.UseTracing();
+        app.MapGrpcService<KnowledgeService>();
+        app.MapGet("/api/ask", AskAsync);
+        app.MapTracingApi();
+        app.MapTraceViewer();
+    }
+
+    private static async Task<IResult> AskAsync(
+        [FromQuery] string? q,
+        [FromQuery] string? mode,
+        Assistant.AssistantClient assistant,
+        IHttpClientFactory httpClientFactory,
+        CancellationToken cancellationToken)
+    {
+        var question = string.IsNullOrWhiteSpace(q) ? "what is a trace" : q;
+        if (question.Length > 200)
+        {
+            return Results.Problem("The question is longer than 200 characters.", statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        var kernelMode = NormalizeMode(mode);
+        var traceId = Activity.Current?.TraceId.ToHexString();
+        try
+        {
+            var answer = new StringBuilder();
+            var chunks = 0;
+            using (var call = assistant.Answer(new AnswerRequest { Question = question, KernelMode = kernelMode }, cancellationToken: cancellationToken))
+            {
+                await foreach (var chunk in call.ResponseStream.ReadAllAsync(cancellationToken))
+                {
+                    // Still this request's server span for every message of the stream.
+                    Activity.Current?.AddEvent(new ActivityEvent(ChunkEvent, tags: new ActivityTagsCollection { [ChunkIndexAttribute] = chunk.Index }));
+                    answer.Append(chunk.Text);
+                    chunks++;
+                }
+            }
+
+            var kernel = httpClientFactory.CreateClient(KernelHttpClient);
+            using var response = await kernel.GetAsync($"/work?n=12&mode={kernelMode}", cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                return Results.Problem($"The kernel answered {(int)response.StatusCode}.", statusCode: StatusCodes.Status502BadGateway);
+            }
+
+            var work = await response.Content.ReadFromJsonAsync<KernelWork>(cancellationToken);
+            return Results.Ok(new AskResult(traceId, answer.ToString(), chunks, work));
+        }
+        catch (RpcException ex)
+        {
+            return Results.Problem($"The AI service answered {ex.StatusCode}.", statusCode: StatusCodes.Status502BadGateway);
+        }
+    }
+
+    /// <summary>The Kernel behaviours a caller may ask for; anything else is <c>ok</c>.</summary>
+    private static string NormalizeMode(string? mode) => mode?.ToLowerInvariant() switch
+    {
+        "transient" => "transient",
+        "fail" => "fail",
+        "slow" => "slow",
+        _ => "ok",
+    };
+
+    private static Uri RequiredUri(IConfiguration configuration, string key) =>
+        Uri.TryCreate(configuration[key], UriKind.Absolute, out var uri)
+            ? uri
+            : throw new InvalidOperationException($"Configuration '{key}' must be an absolute URI (for example http://127.0.0.1:5102).");
+}
+
+/// <summary>What <c>GET /api/ask</c> answers.</summary>
+public sealed record AskResult(string? TraceId, string Answer, int Chunks, KernelWork? Kernel);
+
+/// <summary>The Kernel's answer to <c>GET /work</c>, as the Backend reads it.</summary>
+public sealed record KernelWork(int Count, long SumOfSquares);

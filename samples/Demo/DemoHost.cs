@@ -1,0 +1,70 @@
+using System.Net;
+using System.Net.Sockets;
+using Propagation.Collector;
+
+namespace Samples.Demo;
+
+/// <summary>Builds one sample service on loopback ports for the demo.</summary>
+internal static class DemoHost
+{
+    /// <summary>Asks the OS for <paramref name="count"/> free loopback ports.</summary>
+    public static int[] FreePorts(int count)
+    {
+        var listeners = new TcpListener[count];
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                listeners[i] = new TcpListener(IPAddress.Loopback, 0);
+                listeners[i].Start();
+            }
+
+            return Array.ConvertAll(listeners, static l => ((IPEndPoint)l.LocalEndpoint).Port);
+        }
+        finally
+        {
+            foreach (var listener in listeners)
+            {
+                listener?.Stop();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Builds a service listening on <paramref name="httpPort"/> (HTTP/1.1: public API,
+    /// <c>/api/tracing</c>, viewer) and <paramref name="grpcPort"/> (HTTP/2 cleartext: gRPC).
+    /// </summary>
+    public static WebApplication Build(
+        string[] args,
+        int httpPort,
+        int grpcPort,
+        Dictionary<string, string?> settings,
+        Action<WebApplicationBuilder> configureServices,
+        Action<WebApplication> configure)
+    {
+        // An empty content root: the samples' own appsettings.json (fixed ports) are not used here.
+        var contentRoot = Directory.CreateTempSubdirectory("propagation-demo-").FullName;
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = contentRoot });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(settings)
+        {
+            ["Kestrel:Endpoints:Http:Url"] = $"http://127.0.0.1:{httpPort}",
+            ["Kestrel:Endpoints:Http:Protocols"] = "Http1",
+            ["Kestrel:Endpoints:Grpc:Url"] = $"http://127.0.0.1:{grpcPort}",
+            ["Kestrel:Endpoints:Grpc:Protocols"] = "Http2",
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
+        });
+        // Spans also go out over OTLP when an endpoint is configured and no exporter list was chosen.
+        if (!string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]) && string.IsNullOrEmpty(builder.Configuration["OTEL_TRACES_EXPORTER"]))
+        {
+            builder.Configuration["OTEL_TRACES_EXPORTER"] = "store,otlp";
+        }
+
+        configureServices(builder);
+        // Three services share this process: each exports only the spans of its own requests.
+        builder.Services.Configure<TracingPipelineOptions>(static o => o.ExportUnownedSpans = false);
+        var app = builder.Build();
+        configure(app);
+        return app;
+    }
+}
