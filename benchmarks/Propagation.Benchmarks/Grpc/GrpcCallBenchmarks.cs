@@ -25,7 +25,8 @@ namespace Propagation.Benchmarks.GrpcCalls;
 /// Targets (2-core box, nothing else running), for 16-byte payloads: <c>Unary</c> under 150 µs and under
 /// 8 KB allocated per call (client and server together); <c>UnaryConcurrent</c> under 50 µs per call (over
 /// 20,000 calls/s); <c>ServerStreaming</c> under 10 µs and 512 B per reply (over 100,000 replies/s). A short
-/// noisy run on the shared box measured about 110 µs / 7.3 KB, 60-130 µs and 7-9 µs / 456 B.
+/// run on the shared, busy box allocated 7.1-7.3 KB per unary call and 456 B per streamed reply; its
+/// times (110-1,800 µs per unary call) were dominated by other builds and say nothing yet.
 /// Run: <c>dotnet run -c Release --project benchmarks/Propagation.Benchmarks -- --filter '*GrpcCallBenchmarks*'</c>
 /// (add <c>--inProcess</c> where BenchmarkDotNet cannot build its out-of-process project).
 /// </summary>
