@@ -50,11 +50,32 @@
 
   function clear(node) { while (node.firstChild) { node.removeChild(node.firstChild); } }
 
+  // Colors are handed out in order (services known up front are registered sorted), so two services on one page
+  // never share a color until the palette runs out.
+  var colors = new Map();
+
+  function registerServices(names) {
+    names.slice().sort().forEach(function (name) { colorOf(name); });
+  }
+
   function colorOf(service) {
-    var h = 0;
-    var s = String(service);
-    for (var i = 0; i < s.length; i++) { h = (h * 31 + s.charCodeAt(i)) | 0; }
-    return PALETTE[Math.abs(h) % PALETTE.length];
+    var name = String(service);
+    if (!colors.has(name)) { colors.set(name, PALETTE[colors.size % PALETTE.length]); }
+    return colors.get(name);
+  }
+
+  // Hosting's activity keeps its generic operation name unless something renames it: show the HTTP method and
+  // route (or path) instead, as OpenTelemetry names server spans. The stored name stays visible in the details.
+  var GENERIC_NAMES = ['Microsoft.AspNetCore.Hosting.HttpRequestIn', 'System.Net.Http.HttpRequestOut'];
+
+  function displayName(span) {
+    var a = span.attributes || {};
+    if (GENERIC_NAMES.indexOf(span.name) >= 0) {
+      var method = a['http.request.method'] || a['http.method'];
+      var target = a['http.route'] || a['url.path'] || a['http.target'];
+      if (method) { return String(method) + (target ? ' ' + String(target) : ''); }
+    }
+    return span.name;
   }
 
   function swatch(service) {
@@ -69,6 +90,7 @@
 
   function fmtMs(ms) {
     if (typeof ms !== 'number' || !isFinite(ms)) { return '–'; }
+    if (ms === 0) { return '0 ms'; }
     if (ms < 1) { return Math.round(ms * 1000) + ' µs'; }
     if (ms < 10) { return ms.toFixed(2) + ' ms'; }
     if (ms < 1000) { return ms.toFixed(1) + ' ms'; }
@@ -172,6 +194,7 @@
       var select = $('filter-service');
       var current = select.value;
       while (select.options.length > 1) { select.remove(1); }
+      registerServices(d.services || []);
       (d.services || []).forEach(function (name) {
         var option = el('option', { text: name });
         option.value = name;
@@ -209,6 +232,7 @@
       var tbody = $('trace-rows');
       if (!append) { clear(tbody); }
       var traces = result.traces || [];
+      traces.forEach(function (t) { registerServices(t.services || []); });
       traces.forEach(function (t) { tbody.appendChild(traceRow(t)); });
       if (!append && traces.length === 0) { emptyRow(tbody, 6, 'No trace matches these filters.'); }
       state.nextOffset = result.nextOffset;
@@ -302,6 +326,7 @@
     var services = [];
     spans.forEach(function (s) { if (services.indexOf(s.serviceName) < 0) { services.push(s.serviceName); } });
     services.sort();
+    registerServices(services);
 
     return {
       summary: trace.summary || {},
@@ -388,7 +413,7 @@
     label.appendChild(swatch(span.serviceName));
     if (isError) { label.appendChild(el('span', { className: 'wf-error-mark', text: '!', title: 'error', testid: 'waterfall-error' })); }
     label.appendChild(el('span', { className: 'service', text: span.serviceName }));
-    label.appendChild(el('span', { className: 'name', text: span.name }));
+    label.appendChild(el('span', { className: 'name', text: displayName(span) }));
     if (span._orphan) { label.appendChild(badge('orphan', 'orphan', 'waterfall-orphan')); }
 
     var left = Math.max(0, Math.min(100, (span._start - t.start) / t.total * 100));
@@ -396,14 +421,21 @@
     var bar = el('div', {
       className: 'wf-bar' + (isError ? ' error' : '') + (t.critical.has(span.spanId) ? ' critical' : ''),
       testid: 'waterfall-bar',
-      title: span.serviceName + ': ' + span.name + ' (' + fmtMs(span.durationMs) + ')',
+      title: span.serviceName + ': ' + displayName(span) + ' (' + fmtMs(span.durationMs) + ')',
       data: { 'span-id': span.spanId, service: span.serviceName, status: span.status }
     });
     bar.style.left = left + '%';
     bar.style.width = width + '%';
     bar.style.backgroundColor = colorOf(span.serviceName);
     var duration = el('span', { className: 'wf-duration', text: fmtMs(span.durationMs) });
-    if (left + width > 82) { duration.style.right = (100 - left + 0.5) + '%'; } else { duration.style.left = (left + width + 0.5) + '%'; }
+    if (width >= 25) {
+      duration.className = 'wf-duration inside';
+      duration.style.left = (left + 0.5) + '%';
+    } else if (left + width > 80) {
+      duration.style.right = (100 - left + 0.5) + '%';
+    } else {
+      duration.style.left = (left + width + 0.5) + '%';
+    }
     var track = el('div', { className: 'wf-track' }, bar, duration);
 
     var row = el('div', {
@@ -453,10 +485,11 @@
     panel.setAttribute('data-span-id', span.spanId);
     var close = el('button', { className: 'secondary', text: 'Close', attrs: { type: 'button' } });
     close.addEventListener('click', function () { panel.hidden = true; state.selectedSpanId = null; selectSpanRowsClear(); });
-    panel.appendChild(el('div', { className: 'trace-head' }, el('h3', { text: span.name, testid: 'span-details-name' }), close));
+    panel.appendChild(el('div', { className: 'trace-head' }, el('h3', { text: displayName(span), testid: 'span-details-name' }), close));
 
     var status = span.status + (span.statusDescription ? ' — ' + span.statusDescription : '');
     panel.appendChild(kvTable([
+      ['name', span.name],
       ['service', span.serviceName],
       ['kind', span.kind],
       ['status', status],
@@ -546,7 +579,7 @@
     }
     var columns = [];
     services.forEach(function (s) { var l = level.get(s); (columns[l] = columns[l] || []).push(s); });
-    var W = 170, H = 40, GAP_X = 250, GAP_Y = 90, M = 30;
+    var W = 170, H = 40, GAP_X = W + 250, GAP_Y = 90, M = 30;
     var pos = new Map();
     var rowsMax = 0;
     columns.forEach(function (col, c) {
@@ -714,7 +747,12 @@
     if (parts[0] === 'dependencies') { show('dependencies'); loadDependencies(); return; }
     if (parts[0] === 'performance') { show('performance'); loadPerformance(); return; }
     show('traces');
-    if (!state.servicesLoaded) { loadServices().catch(function () { }); }
+    if (!state.servicesLoaded) {
+      // Once, before the first list or trace: fills the service filter and hands out colors in sorted order.
+      state.servicesLoaded = true;
+      loadServices().catch(function () { }).then(route);
+      return;
+    }
     if (parts[0] === 'trace' && /^[0-9a-fA-F]{32}$/.test(parts[1] || '')) {
       $('trace-filters').hidden = true;
       $('trace-list-panel').hidden = true;
