@@ -78,6 +78,10 @@ public static class TracingServiceCollectionExtensions
         services.AddSingleton<DistributedContextPropagator, HostingPropagator>();
 
         services.AddTracingPipeline();
+
+        // One service name: the pipeline's resource follows TracingOptions unless the pipeline sets its own.
+        services.AddOptions<TracingPipelineOptions>().Configure<IOptions<TracingOptions>>(
+            static (pipeline, tracing) => pipeline.ServiceName ??= tracing.Value.ServiceName);
         services.AddSpanStore();
         return services;
     }

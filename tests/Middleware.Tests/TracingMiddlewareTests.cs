@@ -34,6 +34,7 @@ public sealed class TracingMiddlewareTests
         using var response = await host.GetTestClient().SendAsync(request);
 
         // Assert
+        await listener.WaitAsync(1);
         var spans = listener.Stopped.ToList();
         var span = Assert.Single(spans);
         Assert.Equal(Hosting, span.Source.Name);
@@ -183,6 +184,7 @@ public sealed class TracingMiddlewareTests
         });
 
         // Assert
+        await listener.WaitAsync(1);
         var span = Assert.Single(listener.Stopped);
         var headers = context.Response.Headers;
         if (trusted)
@@ -246,6 +248,7 @@ public sealed class TracingMiddlewareTests
         using var response = await host.GetTestClient().SendAsync(request);
 
         // Assert
+        await listener.WaitAsync(1);
         var span = Assert.Single(listener.Stopped);
         Assert.Equal(traceId, span.TraceId.ToHexString());
         Assert.Equal($"00-{traceId}-{spanId}-01", span.ParentId);
@@ -349,6 +352,7 @@ public sealed class TracingMiddlewareTests
 
         // Assert
         Assert.Same(thrown, caught);
+        await listener.WaitAsync(1);
         var span = Assert.Single(listener.Stopped);
         Assert.Equal(ActivityStatusCode.Error, span.Status);
         Assert.Equal(typeof(InvalidOperationException).FullName, span.GetTagItem("error.type"));
@@ -503,6 +507,7 @@ public sealed class TracingMiddlewareTests
         using var response = await host.GetTestClient().SendAsync(request);
 
         // Assert
+        await listener.WaitAsync(1);
         var span = Assert.Single(listener.Stopped);
         foreach (var tag in span.TagObjects)
         {
@@ -622,6 +627,7 @@ public sealed class TracingMiddlewareTests
         Assert.Same(before, DistributedContextPropagator.Current);
         Assert.Equal(w3cTrace, Assert.Single(responses[0].Headers.GetValues("X-Trace-ID")));
         Assert.Equal(legacyTrace, Assert.Single(responses[1].Headers.GetValues("X-Trace-ID")));
+        await listener.WaitAsync(2);
         Assert.Equal(2, listener.Stopped.Count);
         foreach (var response in responses)
         {

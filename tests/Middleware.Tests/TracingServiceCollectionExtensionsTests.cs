@@ -157,6 +157,19 @@ public sealed class TracingServiceCollectionExtensionsTests
     }
 
     [Fact]
+    public void AddTracing_ServiceName_FlowsToThePipeline()
+    {
+        // Arrange
+        var services = Create(new Dictionary<string, string?>(), o => o.ServiceName = "checkout");
+
+        // Act
+        using var provider = services.BuildServiceProvider();
+
+        // Assert
+        Assert.Equal("checkout", provider.GetRequiredService<IOptions<Propagation.Collector.TracingPipelineOptions>>().Value.ServiceName);
+    }
+
+    [Fact]
     public void AddTracing_NoServiceNameAnywhere_UsesApplicationName()
     {
         // Arrange

@@ -238,7 +238,7 @@ internal sealed class TracingService
         activity.AddEvent(new ActivityEvent("exception", default, tags));
     }
 
-    /// <summary>Sets the end-of-request attributes (status code, route, error) and the slow flag; returns the duration.</summary>
+    /// <summary>Sets the end-of-request attributes (status code, route, error), the slow flag and the span log line.</summary>
     public void CompleteServerSpan(TracingRequestFeature feature, Activity activity, bool failed)
     {
         var context = feature.Context;

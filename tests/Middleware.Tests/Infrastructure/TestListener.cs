@@ -17,6 +17,7 @@ internal sealed class TestListener : IDisposable
     private readonly ActivityListener _listener;
     private readonly ConcurrentDictionary<ActivityTraceId, bool> _traces = new();
     private readonly string _pathPrefix;
+    private readonly SemaphoreSlim _stopped = new(0);
 
     public TestListener(string pathPrefix, params string[] sources)
     {
@@ -31,6 +32,7 @@ internal sealed class TestListener : IDisposable
                 if (_traces.ContainsKey(activity.TraceId))
                 {
                     Stopped.Enqueue(activity);
+                    _stopped.Release();
                 }
             },
         };
@@ -43,7 +45,23 @@ internal sealed class TestListener : IDisposable
 
     public void Accept(ActivityTraceId traceId) => _traces[traceId] = true;
 
-    public void Dispose() => _listener.Dispose();
+    /// <summary>
+    /// Waits (at most 10 s) until <paramref name="count"/> activities stopped: hosting stops its activity
+    /// when it disposes the request, which TestServer may do after the client already has the response.
+    /// </summary>
+    public async Task WaitAsync(int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            Assert.True(await _stopped.WaitAsync(TimeSpan.FromSeconds(10)), $"only {i} of {count} activities stopped");
+        }
+    }
+
+    public void Dispose()
+    {
+        _listener.Dispose();
+        _stopped.Dispose();
+    }
 
     private ActivitySamplingResult Decide(ref ActivityCreationOptions<ActivityContext> options)
     {
