@@ -254,7 +254,9 @@
       el('td', { className: 'num', text: t.spanCount }),
       el('td', { className: 'num' }, t.errorCount > 0 ? badge(String(t.errorCount), 'error') : '0'),
       services);
+    row.setAttribute('tabindex', '0');
     row.addEventListener('click', function () { go('#/trace/' + encodeURIComponent(t.traceId)); });
+    row.addEventListener('keydown', function (e) { if (e.key === 'Enter') { e.preventDefault(); go('#/trace/' + encodeURIComponent(t.traceId)); } });
     return row;
   }
 
