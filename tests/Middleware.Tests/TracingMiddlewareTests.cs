@@ -101,15 +101,19 @@ public sealed class TracingMiddlewareTests
     }
 
     [Theory]
-    [InlineData("w3c")]
-    [InlineData("legacy")]
-    [InlineData("b3multi")]
-    [InlineData("b3")]
-    public async Task Invoke_EachInboundFormat_ContinuesTheTrace(string format)
+    [InlineData("w3c", false)]
+    [InlineData("legacy", false)]
+    [InlineData("b3multi", false)]
+    [InlineData("b3", false)]
+    [InlineData("w3c", true)]
+    [InlineData("legacy", true)]
+    [InlineData("b3multi", true)]
+    [InlineData("b3", true)]
+    public async Task Invoke_EachInboundFormat_ContinuesTheTrace(string format, bool hostingActivity)
     {
         // Arrange
         var prefix = NewPrefix();
-        using var listener = new TestListener(prefix, Ours);
+        using var listener = hostingActivity ? new TestListener(prefix, Hosting, Ours) : new TestListener(prefix, Ours);
         using var host = await TestHosts.StartTracedAsync(null, Ok);
         var (traceId, spanId, traceparent) = NewTraceParent();
         using var request = new HttpRequestMessage(HttpMethod.Get, prefix + "/f");
@@ -136,7 +140,9 @@ public sealed class TracingMiddlewareTests
         using var response = await host.GetTestClient().SendAsync(request);
 
         // Assert
+        await listener.WaitAsync(1);
         var span = Assert.Single(listener.Stopped);
+        Assert.Equal(hostingActivity ? Hosting : Ours, span.Source.Name);
         Assert.Equal(traceId, span.TraceId.ToHexString());
         Assert.Equal(spanId, span.ParentSpanId.ToHexString());
     }
