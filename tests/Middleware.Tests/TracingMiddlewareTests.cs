@@ -48,6 +48,40 @@ public sealed class TracingMiddlewareTests
     }
 
     [Fact]
+    public async Task Invoke_HostingActivityPresent_EnrichedSpanGetsSameNameAndSemanticAttributes()
+    {
+        // Arrange
+        var prefix = NewPrefix();
+        using var listener = new TestListener(prefix, Hosting, Ours);
+        using var host = await TestHosts.StartTracedAsync(null, static context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            return Task.CompletedTask;
+        });
+        using var request = new HttpRequestMessage(HttpMethod.Post, prefix + "/orders");
+        request.Headers.UserAgent.ParseAdd("tests/1.0");
+
+        // Act
+        using var response = await host.GetTestClient().SendAsync(request);
+
+        // Assert
+        await listener.WaitAsync(1);
+        var span = Assert.Single(listener.Stopped);
+        Assert.Equal(Hosting, span.Source.Name);
+        Assert.Equal("POST /{**path}", span.DisplayName);
+        Assert.Equal("POST", span.GetTagItem("http.request.method"));
+        Assert.Equal("http", span.GetTagItem("url.scheme"));
+        Assert.Equal(prefix + "/orders", span.GetTagItem("url.path"));
+        Assert.Equal("localhost", span.GetTagItem("server.address"));
+        Assert.Equal(80, span.GetTagItem("server.port"));
+        Assert.Equal("/{**path}", span.GetTagItem("http.route"));
+        Assert.Equal("tests/1.0", span.GetTagItem("user_agent.original"));
+        Assert.Equal(503, span.GetTagItem("http.response.status_code"));
+        Assert.Equal("503", span.GetTagItem("error.type"));
+        Assert.Equal(ActivityStatusCode.Error, span.Status);
+    }
+
+    [Fact]
     public async Task Invoke_HostingActivityAbsent_StartsOneServerSpanWithSemanticAttributes()
     {
         // Arrange

@@ -245,14 +245,7 @@ internal sealed class TracingService
         var status = context.Response.StatusCode;
         if (activity.IsAllDataRequested)
         {
-            if (feature.StartedByUs)
-            {
-                SetEndTags(activity, context, status, failed);
-            }
-            else if (status >= 500 && !failed)
-            {
-                activity.SetStatus(ActivityStatusCode.Error);
-            }
+            SetEndTags(activity, context, status, failed);
         }
 
         if (SlowThreshold is not null || Options.LogSpans)
@@ -299,25 +292,7 @@ internal sealed class TracingService
         }
 
         var request = context.Request;
-        var method = GetMethod(request.Method, out var original);
-        var tags = new TagList
-        {
-            { "http.request.method", method },
-            { "url.scheme", request.Scheme },
-            { "url.path", request.PathBase.HasValue ? (request.PathBase + request.Path).ToString() : request.Path.HasValue ? request.Path.Value : "/" },
-        };
-        if (original is not null)
-        {
-            tags.Add("http.request.method_original", original);
-        }
-
-        if (request.Host.HasValue)
-        {
-            tags.Add("server.address", request.Host.Host);
-            var port = request.Host.Port ?? (string.Equals(request.Scheme, "https", StringComparison.OrdinalIgnoreCase) ? 443 : 80);
-            tags.Add("server.port", port);
-        }
-
+        var tags = CreateRequestTags(request, out var method);
         var extracted = feature.Extracted;
         var parent = extracted.ToActivityContext();
         var links = extracted.ToActivityLinks();
@@ -353,16 +328,46 @@ internal sealed class TracingService
 
         if (activity.IsAllDataRequested)
         {
-            var userAgent = request.Headers.UserAgent;
-            if (userAgent.Count > 0 && !string.IsNullOrEmpty(userAgent[0]))
-            {
-                activity.SetTag("user_agent.original", Bound(userAgent[0]!));
-            }
-
+            SetUserAgent(activity, request);
             AddCommonTags(activity, feature);
         }
 
         return activity;
+    }
+
+    /// <summary>The request attributes of a server span (HTTP semantic conventions), shared by the span we
+    /// start (as creation tags, visible to samplers) and hosting's span we enrich.</summary>
+    private static TagList CreateRequestTags(HttpRequest request, out string method)
+    {
+        method = GetMethod(request.Method, out var original);
+        var tags = new TagList
+        {
+            { "http.request.method", method },
+            { "url.scheme", request.Scheme },
+            { "url.path", request.PathBase.HasValue ? (request.PathBase + request.Path).ToString() : request.Path.HasValue ? request.Path.Value : "/" },
+        };
+        if (original is not null)
+        {
+            tags.Add("http.request.method_original", original);
+        }
+
+        if (request.Host.HasValue)
+        {
+            tags.Add("server.address", request.Host.Host);
+            var port = request.Host.Port ?? (string.Equals(request.Scheme, "https", StringComparison.OrdinalIgnoreCase) ? 443 : 80);
+            tags.Add("server.port", port);
+        }
+
+        return tags;
+    }
+
+    private static void SetUserAgent(Activity activity, HttpRequest request)
+    {
+        var userAgent = request.Headers.UserAgent;
+        if (userAgent.Count > 0 && !string.IsNullOrEmpty(userAgent[0]))
+        {
+            activity.SetTag("user_agent.original", Bound(userAgent[0]!));
+        }
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -393,6 +398,17 @@ internal sealed class TracingService
 
     private void EnrichHosting(Activity activity, TracingRequestFeature feature)
     {
+        // Hosting names its span after the diagnostic event and sets no HTTP attributes of its own:
+        // give it the same name and attributes as a span we start.
+        var request = feature.Context.Request;
+        var tags = CreateRequestTags(request, out var method);
+        activity.DisplayName = method;
+        foreach (var tag in tags)
+        {
+            activity.SetTag(tag.Key, tag.Value);
+        }
+
+        SetUserAgent(activity, request);
         var links = feature.Extracted.Links;
         for (var i = 0; i < links.Count; i++)
         {
@@ -477,7 +493,11 @@ internal sealed class TracingService
         if (route is not null)
         {
             activity.SetTag("http.route", route);
-            activity.DisplayName = activity.DisplayName + " " + route;
+            // "GET /api/ask"; a name someone else gave the span (a gRPC method) is kept.
+            if (string.Equals(activity.DisplayName, GetMethod(context.Request.Method, out _), StringComparison.Ordinal))
+            {
+                activity.DisplayName = activity.DisplayName + " " + route;
+            }
         }
 
         if (!failed && status >= 500)
