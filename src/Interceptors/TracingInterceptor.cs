@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Microsoft.AspNetCore.Http;
@@ -385,17 +386,24 @@ public sealed class TracingInterceptor : Interceptor
         return deadline != DateTime.MaxValue && DateTime.UtcNow + DeadlineTolerance >= deadline;
     }
 
+    /// <summary>
+    /// The request's server span made by hosting or UseTracing: a running server-kind activity from a
+    /// named source. Hosting's logging-only placeholder (no source, kind Internal) does not count.
+    /// </summary>
     private static Activity? FindServerSpan(HttpContext? http)
     {
-        var activity = http?.Features.Get<IHttpActivityFeature>()?.Activity;
-        if (activity is not null && !activity.IsStopped)
+        var activity = Activity.Current;
+        if (IsServerSpan(activity))
         {
             return activity;
         }
 
-        activity = Activity.Current;
-        return activity is { Kind: ActivityKind.Server, IsStopped: false } ? activity : null;
+        activity = http?.Features.Get<IHttpActivityFeature>()?.Activity;
+        return IsServerSpan(activity) ? activity : null;
     }
+
+    private static bool IsServerSpan([NotNullWhen(true)] Activity? activity) =>
+        activity is { Kind: ActivityKind.Server, IsStopped: false } && activity.Source.Name.Length != 0;
 
     private HttpContext? TryGetHttpContext(ServerCallContext context)
     {

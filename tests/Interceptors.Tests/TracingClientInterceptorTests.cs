@@ -463,4 +463,75 @@ public sealed class TracingClientInterceptorTests
         Assert.Equal(clientSpan.SpanId, serverSpan.ParentSpanId);
         Assert.Equal(serverSpan.SpanId.ToHexString(), reply.SpanId);
     }
+
+    [Fact]
+    public async Task BlockingUnaryCall_Deadline_DeadlineExceededRecordedAndCurrentRestored()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(interceptor: null);
+        var client = server.CreateClient(TestInterceptors.Client(recorder));
+        using var parent = TestInterceptors.StartParent(recorder);
+
+        // Act
+        var error = Assert.Throws<RpcException>(() => client.Unary(new TraceRequest { DelayMs = 5000 }, deadline: DateTime.UtcNow.AddMilliseconds(200)));
+
+        // Assert
+        Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
+        Assert.Same(parent, Activity.Current);
+        var span = recorder.Single(ActivityKind.Client);
+        Assert.Equal(4, span.GetTagItem("rpc.grpc.status_code"));
+        Assert.Equal(ActivityStatusCode.Error, span.Status);
+    }
+
+    [Fact]
+    public async Task AsyncClientStreamingCall_ServerFails_ErrorRecorded()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(interceptor: null);
+        var client = server.CreateClient(TestInterceptors.Client(recorder));
+
+        // Act
+        using var call = client.ClientStream();
+        await call.RequestStream.WriteAsync(new TraceRequest { FailWithStatus = (int)StatusCode.PermissionDenied });
+        await call.RequestStream.CompleteAsync();
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await call);
+
+        // Assert
+        Assert.Equal(StatusCode.PermissionDenied, error.StatusCode);
+        var span = recorder.Single(ActivityKind.Client);
+        Assert.Equal(7, span.GetTagItem("rpc.grpc.status_code"));
+        Assert.Equal(1, span.GetTagItem(GrpcTracingConventions.MessagesSent));
+        Assert.Equal(ActivityStatusCode.Error, span.Status);
+    }
+
+    [Fact]
+    public async Task AsyncDuplexStreamingCall_ServerFails_ErrorRecordedWithCounts()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(interceptor: null);
+        var client = server.CreateClient(TestInterceptors.Client(recorder));
+
+        // Act
+        using var call = client.Duplex();
+        await call.RequestStream.WriteAsync(new TraceRequest { FailWithStatus = (int)StatusCode.Aborted });
+        await call.RequestStream.CompleteAsync();
+        var read = 0;
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            while (await call.ResponseStream.MoveNext(CancellationToken.None))
+            {
+                read++;
+            }
+        });
+
+        // Assert
+        Assert.Equal(StatusCode.Aborted, error.StatusCode);
+        var span = recorder.Single(ActivityKind.Client);
+        Assert.Equal(10, span.GetTagItem("rpc.grpc.status_code"));
+        Assert.Equal(read, span.GetTagItem(GrpcTracingConventions.MessagesReceived));
+        Assert.Equal(1, span.GetTagItem(GrpcTracingConventions.MessagesSent));
+    }
 }

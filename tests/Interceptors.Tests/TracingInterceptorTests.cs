@@ -554,6 +554,80 @@ public sealed class TracingInterceptorTests
         Assert.Contains(span.Events, e => e.Name == GrpcTracingConventions.CancelledEvent);
     }
 
+    [Fact]
+    public async Task ServerStreamingServerHandler_Deadline_DeadlineRecorded()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(TestInterceptors.Server(recorder));
+        var client = server.CreateClient();
+
+        // Act
+        using var call = client.ServerStream(new TraceRequest { Count = 1, DelayMs = 5000 }, deadline: DateTime.UtcNow.AddMilliseconds(200));
+        await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            while (await call.ResponseStream.MoveNext(CancellationToken.None))
+            {
+            }
+        });
+        var spans = await recorder.WaitForStoppedAsync(1);
+
+        // Assert
+        var span = Assert.Single(spans);
+        Assert.Equal(4, span.GetTagItem("rpc.grpc.status_code"));
+        Assert.Equal(1, span.GetTagItem(GrpcTracingConventions.MessagesSent));
+        Assert.Equal(ActivityStatusCode.Error, span.Status);
+    }
+
+    [Fact]
+    public async Task UnaryServerHandler_ServerSpan_ParentOfActivitiesStartedByHandlerCode()
+    {
+        // Arrange: the handler's own work (Activity.Current) runs under the server span.
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(TestInterceptors.Server(recorder));
+        var client = server.CreateClient();
+        var traceId = ActivityTraceId.CreateRandom();
+
+        // Act
+        var reply = await client.UnaryAsync(new TraceRequest(), Traceparent(traceId, ActivitySpanId.CreateRandom()));
+
+        // Assert
+        var span = recorder.Single(ActivityKind.Server);
+        Assert.Equal(traceId.ToHexString(), reply.TraceId);
+        Assert.Equal(span.SpanId.ToHexString(), reply.SpanId);
+        Assert.Equal(span.ParentSpanId.ToHexString(), reply.ParentSpanId);
+    }
+
+    [Fact]
+    public async Task UnaryServerHandler_OnlyAPlaceholderActivity_StartsItsOwnServerSpan()
+    {
+        // Arrange: like hosting's logging-only activity (no source, kind Internal) in IHttpActivityFeature.
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(
+            TestInterceptors.Server(recorder),
+            app => app.Use(async (HttpContext context, RequestDelegate next) =>
+            {
+                using var placeholder = new Activity("placeholder").Start();
+                context.Features.Set<Microsoft.AspNetCore.Http.Features.IHttpActivityFeature>(new ActivityFeature(placeholder));
+                await next(context);
+            }));
+        var client = server.CreateClient();
+        var traceId = ActivityTraceId.CreateRandom();
+
+        // Act
+        var reply = await client.UnaryAsync(new TraceRequest(), Traceparent(traceId, ActivitySpanId.CreateRandom()));
+
+        // Assert
+        var span = recorder.Single(ActivityKind.Server);
+        Assert.Equal(traceId, span.TraceId);
+        Assert.Equal(span.SpanId.ToHexString(), reply.SpanId);
+    }
+
+    private sealed class ActivityFeature(Activity activity) : Microsoft.AspNetCore.Http.Features.IHttpActivityFeature
+    {
+        public Activity Activity { get; set; } = activity;
+    }
+
     internal static Metadata Traceparent(ActivityTraceId traceId, ActivitySpanId spanId) =>
         new() { { "traceparent", $"00-{traceId.ToHexString()}-{spanId.ToHexString()}-01" } };
 }
