@@ -1,0 +1,593 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Propagation.Collector;
+using Propagation.Middleware;
+using Samples.Ai;
+using Samples.Backend;
+using Samples.Kernel;
+
+namespace Propagation.Integration.Tests;
+
+/// <summary>
+/// The three samples end to end (Backend → AI → Backend → Kernel, over HTTP and gRPC), hosted on
+/// TestServer by <see cref="ServiceChain"/>. Every test has its own chain (own hosts, own span
+/// stores, own trace ids), so tests do not see each other's spans.
+/// </summary>
+/// <remarks>
+/// <para>
+/// <b>Where "end to end" ends.</b> The Kernel is the older service: it reads and writes only the legacy
+/// <c>X-Trace-ID</c>/<c>X-Span-ID</c> pair, which has no sampled flag, no <c>tracestate</c> and no baggage
+/// (and it ignores W3C <c>baggage</c>). So the sampled flag, <c>tracestate</c> and baggage are asserted on
+/// every hop that speaks W3C: the Backend's call to the AI service, the AI service's call back into the
+/// Backend, and the Backend's calls to the Kernel (what the Kernel receives on the wire). The Kernel's own
+/// spans join the trace through the legacy pair alone (trace id and parent span id), and are sampled
+/// because the pair carries no decision (<c>PropagationOptions.SampledWhenUnspecified</c>).
+/// </para>
+/// </remarks>
+public sealed class ServiceChainTests
+{
+    private const string Backend = "backend";
+    private const string Ai = "ai";
+    private const string Kernel = "kernel";
+
+    private const string Question = "trace this request";
+    private const int QuestionWords = 3;
+    private const int SumNumbers = 3;
+
+    private const string TraceState = "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7";
+    private const string Baggage = "tenant=acme,request.class=gold";
+
+    // Spans of one request with mode=ok: Backend (server /api/ask, client Answer, server Lookup,
+    // client Sum, client Transform, client GET /work), AI (server Answer, client Lookup), Kernel
+    // (server Sum, server Transform, server GET /work).
+    private const int OkSpans = 11;
+
+    [Fact]
+    public async Task Ask_W3CTraceParent_WholeChainContinuesTheInboundTrace()
+    {
+        // Arrange
+        await using var chain = await ServiceChain.StartAsync();
+        var (traceId, parentId) = NewIds();
+        using var request = Ask("ok");
+        request.Headers.Add("traceparent", $"00-{traceId}-{parentId}-01");
+        request.Headers.Add("tracestate", TraceState);
+        request.Headers.Add("baggage", Baggage);
+
+        // Act
+        using var response = await chain.CreateBackendClient().SendAsync(request);
+
+        // Assert
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(traceId, SingleHeader(response, "X-Trace-ID"));
+        var spans = await WaitForTraceAsync(chain, traceId, OkSpans);
+        var chainSpans = AssertOkChain(spans, expectedEntryParent: parentId);
+        Assert.Equal(chainSpans.Entry.SpanId, SingleHeader(response, "X-Span-ID"));
+        AssertOnlyTrace(chain, traceId);
+    }
+
+    [Fact]
+    public async Task Ask_LegacyPairOnly_WholeChainContinuesTheLegacyTrace()
+    {
+        // Arrange
+        await using var chain = await ServiceChain.StartAsync();
+        var (traceId, parentId) = NewIds();
+        using var request = Ask("ok");
+        request.Headers.Add("X-Trace-ID", traceId);
+        request.Headers.Add("X-Span-ID", parentId);
+
+        // Act
+        using var response = await chain.CreateBackendClient().SendAsync(request);
+
+        // Assert
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(traceId, SingleHeader(response, "X-Trace-ID"));
+        var spans = await WaitForTraceAsync(chain, traceId, OkSpans);
+        AssertOkChain(spans, expectedEntryParent: parentId);
+        AssertOnlyTrace(chain, traceId);
+
+        // The pair has no flag: the Backend continues it as sampled and says so downstream in W3C.
+        var toAi = Assert.Single(chain.RequestsTo("ai.test", "/samples.ai.Assistant/"));
+        Assert.EndsWith("-01", toAi.Header("traceparent"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ask_W3CAndLegacyAgreeing_OneParentNoLink()
+    {
+        // Arrange
+        await using var chain = await ServiceChain.StartAsync();
+        var (traceId, parentId) = NewIds();
+        using var request = Ask("ok");
+        request.Headers.Add("traceparent", $"00-{traceId}-{parentId}-01");
+        request.Headers.Add("X-Trace-ID", traceId);
+        request.Headers.Add("X-Span-ID", parentId);
+
+        // Act
+        using var response = await chain.CreateBackendClient().SendAsync(request);
+
+        // Assert
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var spans = await WaitForTraceAsync(chain, traceId, OkSpans);
+        var chainSpans = AssertOkChain(spans, expectedEntryParent: parentId);
+        Assert.Empty(chainSpans.Entry.Links);
+        AssertOnlyTrace(chain, traceId);
+    }
+
+    [Fact]
+    public async Task Ask_W3CAndLegacyConflicting_W3CWinsAndLegacyIsLinked()
+    {
+        // Arrange
+        await using var chain = await ServiceChain.StartAsync();
+        var (traceId, parentId) = NewIds();
+        var (legacyTraceId, legacySpanId) = NewIds();
+        using var request = Ask("ok");
+        request.Headers.Add("traceparent", $"00-{traceId}-{parentId}-01");
+        request.Headers.Add("X-Trace-ID", legacyTraceId);
+        request.Headers.Add("X-Span-ID", legacySpanId);
+
+        // Act
+        using var response = await chain.CreateBackendClient().SendAsync(request);
+
+        // Assert
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(traceId, SingleHeader(response, "X-Trace-ID"));
+        var spans = await WaitForTraceAsync(chain, traceId, OkSpans);
+        var chainSpans = AssertOkChain(spans, expectedEntryParent: parentId);
+        var link = Assert.Single(chainSpans.Entry.Links);
+        Assert.Equal(legacyTraceId, link.TraceId);
+        Assert.Equal(legacySpanId, link.SpanId);
+        Assert.Equal(PropagationAttributes.FormatConflictReason, Tag(link.Attributes, PropagationAttributes.LinkReason));
+        Assert.Equal("legacy", Tag(link.Attributes, PropagationAttributes.LinkFormat));
+        AssertOnlyTrace(chain, traceId);
+    }
+
+    [Fact]
+    public async Task Ask_NoInboundContext_NewRootTraceAcrossEveryService()
+    {
+        // Arrange
+        await using var chain = await ServiceChain.StartAsync();
+        using var request = Ask("ok");
+
+        // Act
+        using var response = await chain.CreateBackendClient().SendAsync(request);
+
+        // Assert
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var traceId = SingleHeader(response, "X-Trace-ID");
+        var spans = await WaitForTraceAsync(chain, traceId, OkSpans);
+        var chainSpans = AssertOkChain(spans, expectedEntryParent: null);
+        Assert.Equal(chainSpans.Entry.SpanId, SingleHeader(response, "X-Span-ID"));
+        var body = await response.Content.ReadFromJsonAsync<AskResult>();
+        Assert.Equal(traceId, body!.TraceId);
+        AssertOnlyTrace(chain, traceId);
+    }
+
+    [Fact]
+    public async Task Ask_SampledW3CWithTraceStateAndBaggage_EveryW3CHopCarriesThemUnchanged()
+    {
+        // Arrange
+        await using var chain = await ServiceChain.StartAsync();
+        var (traceId, parentId) = NewIds();
+        using var request = Ask("ok");
+        request.Headers.Add("traceparent", $"00-{traceId}-{parentId}-01");
+        request.Headers.Add("tracestate", TraceState);
+        request.Headers.Add("baggage", Baggage);
+
+        // Act
+        using var response = await chain.CreateBackendClient().SendAsync(request);
+
+        // Assert
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var spans = await WaitForTraceAsync(chain, traceId, OkSpans);
+        var chainSpans = AssertOkChain(spans, expectedEntryParent: parentId);
+
+        // Backend -> AI: tracestate intact, baggage, sampled, parent = the Backend's client span.
+        var toAi = Assert.Single(chain.RequestsTo("ai.test", "/samples.ai.Assistant/Answer"));
+        Assert.Equal($"00-{traceId}-{chainSpans.AnswerClient.SpanId}-01", toAi.Header("traceparent"));
+        Assert.Equal(TraceState, toAi.Header("tracestate"));
+        AssertBaggage(toAi);
+
+        // AI -> Backend (the call back): the same, from the AI service's client span.
+        var toBackend = Assert.Single(chain.RequestsTo("backend.test", "/samples.backend.Knowledge/Lookup"));
+        Assert.Equal($"00-{traceId}-{chainSpans.LookupClient.SpanId}-01", toBackend.Header("traceparent"));
+        Assert.Equal(TraceState, toBackend.Header("tracestate"));
+        AssertBaggage(toBackend);
+
+        // Backend -> Kernel (the last W3C-speaking hop): every call carries the context in W3C and legacy;
+        // the Kernel reads only the legacy pair.
+        foreach (var (path, client) in new[]
+        {
+            ("/samples.kernel.Compute/Sum", chainSpans.SumClient),
+            ("/samples.kernel.Compute/Transform", chainSpans.TransformClient),
+            ("/work", chainSpans.WorkClients[0]),
+        })
+        {
+            var toKernel = Assert.Single(chain.RequestsTo("kernel.test", path));
+            Assert.Equal($"00-{traceId}-{client.SpanId}-01", toKernel.Header("traceparent"));
+            Assert.Equal(traceId, toKernel.Header("X-Trace-ID"));
+            Assert.Equal(client.SpanId, toKernel.Header("X-Span-ID"));
+            Assert.Equal(TraceState, toKernel.Header("tracestate"));
+            AssertBaggage(toKernel);
+        }
+    }
+
+    [Fact]
+    public async Task Ask_NotSampledW3C_FlagTravelsAndW3CServicesRecordNothing()
+    {
+        // Arrange
+        await using var chain = await ServiceChain.StartAsync();
+        var (traceId, parentId) = NewIds();
+        using var request = Ask("ok");
+        request.Headers.Add("traceparent", $"00-{traceId}-{parentId}-00");
+        request.Headers.Add("baggage", Baggage);
+
+        // Act
+        using var response = await chain.CreateBackendClient().SendAsync(request);
+
+        // Assert
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(traceId, SingleHeader(response, "X-Trace-ID"));
+        foreach (var hop in new[]
+        {
+            Assert.Single(chain.RequestsTo("ai.test", "/samples.ai.Assistant/Answer")),
+            Assert.Single(chain.RequestsTo("backend.test", "/samples.backend.Knowledge/Lookup")),
+            Assert.Single(chain.RequestsTo("kernel.test", "/samples.kernel.Compute/Sum")),
+            Assert.Single(chain.RequestsTo("kernel.test", "/work")),
+        })
+        {
+            var traceParent = hop.Header("traceparent");
+            Assert.NotNull(traceParent);
+            Assert.StartsWith($"00-{traceId}-", traceParent, StringComparison.Ordinal);
+            Assert.EndsWith("-00", traceParent, StringComparison.Ordinal);
+            AssertBaggage(hop);
+        }
+
+        Assert.Empty(ServiceChain.SpansOf(chain.Backend, traceId));
+        Assert.Empty(ServiceChain.SpansOf(chain.Ai, traceId));
+    }
+
+    [Fact]
+    public async Task Ask_Streaming_EveryMessageHandledUnderItsCallsSpan()
+    {
+        // Arrange
+        await using var chain = await ServiceChain.StartAsync();
+        using var request = Ask("ok");
+
+        // Act
+        using var response = await chain.CreateBackendClient().SendAsync(request);
+
+        // Assert
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<AskResult>();
+        Assert.True(body!.Chunks > QuestionWords, $"Expected more than {QuestionWords} chunks, got {body.Chunks}.");
+        var traceId = SingleHeader(response, "X-Trace-ID");
+        var spans = await WaitForTraceAsync(chain, traceId, OkSpans);
+        var chainSpans = AssertOkChain(spans, expectedEntryParent: null);
+
+        // Duplex (Kernel Transform): one event per word, all on the Transform server span.
+        AssertIndexedEvents(chainSpans.TransformServer, ComputeService.WordEvent, ComputeService.IndexAttribute, QuestionWords);
+        // Client streaming (Kernel Sum): one event per number.
+        AssertIndexedEvents(chainSpans.SumServer, ComputeService.NumberEvent, ComputeService.IndexAttribute, SumNumbers);
+        // Server streaming (AI Answer): every chunk written under the AI server span, every chunk read under
+        // the Backend's request span.
+        AssertIndexedEvents(chainSpans.AnswerServer, AssistantService.ChunkEvent, AssistantService.ChunkIndexAttribute, body.Chunks);
+        AssertIndexedEvents(chainSpans.Entry, BackendApp.ChunkEvent, BackendApp.ChunkIndexAttribute, body.Chunks);
+        foreach (var span in spans.Where(s => s != chainSpans.TransformServer && s != chainSpans.SumServer && s != chainSpans.AnswerServer && s != chainSpans.Entry))
+        {
+            Assert.DoesNotContain(span.Events, e => e.Name is ComputeService.WordEvent or ComputeService.NumberEvent or AssistantService.ChunkEvent or BackendApp.ChunkEvent);
+        }
+
+        // The stream's message counts are on the client and server spans of the duplex call.
+        Assert.Equal(QuestionWords, Convert.ToInt64(chainSpans.TransformServer.GetAttribute("rpc.grpc.messages_received"), System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(QuestionWords, Convert.ToInt64(chainSpans.TransformClient.GetAttribute("rpc.grpc.messages_sent"), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task Ask_KernelTransientFailure_OneClientSpanPerAttemptWithFreshHeaders()
+    {
+        // Arrange
+        await using var chain = await ServiceChain.StartAsync();
+        var (traceId, parentId) = NewIds();
+        using var request = Ask("transient");
+        request.Headers.Add("traceparent", $"00-{traceId}-{parentId}-01");
+
+        // Act
+        using var response = await chain.CreateBackendClient().SendAsync(request);
+
+        // Assert
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var spans = await WaitForTraceAsync(chain, traceId, OkSpans + 2);
+        var chainSpans = AssertOkChain(spans, expectedEntryParent: parentId, workAttempts: 2);
+        var (first, retry) = (chainSpans.WorkClients[0], chainSpans.WorkClients[1]);
+        Assert.Equal(503L, Convert.ToInt64(first.GetAttribute("http.response.status_code"), System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Null(first.GetAttribute("http.request.resend_count"));
+        Assert.Equal(200L, Convert.ToInt64(retry.GetAttribute("http.response.status_code"), System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(1L, Convert.ToInt64(retry.GetAttribute("http.request.resend_count"), System.Globalization.CultureInfo.InvariantCulture));
+
+        // Each attempt went out with its own span's ids, each header once.
+        var attempts = chain.RequestsTo("kernel.test", "/work");
+        Assert.Equal(2, attempts.Count);
+        Assert.Equal(first.SpanId, attempts[0].Header("X-Span-ID"));
+        Assert.Equal($"00-{traceId}-{first.SpanId}-01", attempts[0].Header("traceparent"));
+        Assert.Equal(retry.SpanId, attempts[1].Header("X-Span-ID"));
+        Assert.Equal($"00-{traceId}-{retry.SpanId}-01", attempts[1].Header("traceparent"));
+    }
+
+    [Fact]
+    public async Task Ask_KernelFailsPermanently_ErrorSpanInEveryServiceOnThePathAndTraceIdOnResponse()
+    {
+        // Arrange
+        await using var chain = await ServiceChain.StartAsync();
+        using var request = Ask("fail");
+
+        // Act
+        using var response = await chain.CreateBackendClient().SendAsync(request);
+
+        // Assert
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        var traceId = SingleHeader(response, "X-Trace-ID");
+        Assert.Matches("^[0-9a-f]{32}$", traceId);
+
+        // The path: Backend /api/ask -> AI Answer -> Backend Lookup -> Kernel Sum, which fails; nothing after it.
+        var spans = await WaitForTraceAsync(chain, traceId, 7);
+        AssertWellFormed(spans, traceId, expectedEntryParent: null);
+        Assert.True(spans.Count == 7, $"Expected 7 spans, found {spans.Count}: {Describe(spans)}");
+        var entry = Single(spans, Backend, ActivityKind.Server, IsHttp("/api/ask"));
+        var answerClient = Single(spans, Backend, ActivityKind.Client, IsRpc("samples.ai.Assistant", "Answer"));
+        var answerServer = Single(spans, Ai, ActivityKind.Server, IsRpc("samples.ai.Assistant", "Answer"));
+        var lookupClient = Single(spans, Ai, ActivityKind.Client, IsRpc("samples.backend.Knowledge", "Lookup"));
+        var lookupServer = Single(spans, Backend, ActivityKind.Server, IsRpc("samples.backend.Knowledge", "Lookup"));
+        var sumClient = Single(spans, Backend, ActivityKind.Client, IsRpc("samples.kernel.Compute", "Sum"));
+        var sumServer = Single(spans, Kernel, ActivityKind.Server, IsRpc("samples.kernel.Compute", "Sum"));
+        AssertChildOf(answerClient, entry);
+        AssertChildOf(answerServer, answerClient);
+        AssertChildOf(lookupClient, answerServer);
+        AssertChildOf(lookupServer, lookupClient);
+        AssertChildOf(sumClient, lookupServer);
+        AssertChildOf(sumServer, sumClient);
+        Assert.All(spans, s => Assert.True(s.IsError, $"{s.ServiceName} {s.Kind} '{s.Name}' is not an error span."));
+        Assert.Equal("INTERNAL", StatusName(sumServer.GetAttribute("rpc.grpc.status_code")));
+        Assert.Empty(chain.RequestsTo("kernel.test", "/work"));
+    }
+
+    [Fact]
+    public async Task Ask_KernelSlow_ChainCompletesAndKernelSpansCoverTheDelay()
+    {
+        // Arrange
+        await using var chain = await ServiceChain.StartAsync();
+        using var request = Ask("slow");
+
+        // Act
+        using var response = await chain.CreateBackendClient().SendAsync(request);
+
+        // Assert
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var traceId = SingleHeader(response, "X-Trace-ID");
+        var spans = await WaitForTraceAsync(chain, traceId, OkSpans);
+        var chainSpans = AssertOkChain(spans, expectedEntryParent: null);
+        Assert.True(chainSpans.SumServer.Duration >= KernelApp.SlowDelay, $"Sum took {chainSpans.SumServer.Duration}.");
+        Assert.True(chainSpans.WorkServers[0].Duration >= KernelApp.SlowDelay, $"/work took {chainSpans.WorkServers[0].Duration}.");
+        Assert.True(chainSpans.Entry.Duration >= chainSpans.SumServer.Duration + chainSpans.WorkServers[0].Duration);
+    }
+
+    [Fact]
+    public async Task Ask_UntrustedCaller_TraceRestartedAndInboundLinked()
+    {
+        // Arrange: the public API's callers are untrusted; the services' own calls (gRPC) keep the default.
+        await using var chain = await ServiceChain.StartAsync(static (service, services) =>
+        {
+            if (service == BackendApp.ServiceName)
+            {
+                services.Configure<TracingOptions>(static o => o.TrustDecider = static context =>
+                    context.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal) ? TrustPolicy.RestartAndLink : null);
+            }
+        });
+        var (inboundTraceId, inboundSpanId) = NewIds();
+        using var request = Ask("ok");
+        request.Headers.Add("traceparent", $"00-{inboundTraceId}-{inboundSpanId}-01");
+        request.Headers.Add("tracestate", TraceState);
+        request.Headers.Add("baggage", Baggage);
+
+        // Act
+        using var response = await chain.CreateBackendClient().SendAsync(request);
+
+        // Assert
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var traceId = SingleHeader(response, "X-Trace-ID");
+        Assert.NotEqual(inboundTraceId, traceId);
+        var spans = await WaitForTraceAsync(chain, traceId, OkSpans);
+        var chainSpans = AssertOkChain(spans, expectedEntryParent: null);
+        Assert.Equal($"00-{traceId}-{chainSpans.Entry.SpanId}-01", SingleHeader(response, "traceresponse"));
+        var link = Assert.Single(chainSpans.Entry.Links);
+        Assert.Equal(inboundTraceId, link.TraceId);
+        Assert.Equal(inboundSpanId, link.SpanId);
+        Assert.Equal(PropagationAttributes.RestartedByPolicyReason, Tag(link.Attributes, PropagationAttributes.LinkReason));
+        AssertOnlyTrace(chain, traceId);
+
+        // Nothing of the untrusted caller's context goes further.
+        var toAi = Assert.Single(chain.RequestsTo("ai.test", "/samples.ai.Assistant/Answer"));
+        Assert.Null(toAi.Header("tracestate"));
+        Assert.Null(toAi.Header("baggage"));
+    }
+
+    private static HttpRequestMessage Ask(string mode) =>
+        new(HttpMethod.Get, $"/api/ask?q={Uri.EscapeDataString(Question)}&mode={mode}");
+
+    private static (string TraceId, string SpanId) NewIds() =>
+        (ActivityTraceId.CreateRandom().ToHexString(), ActivitySpanId.CreateRandom().ToHexString());
+
+    private static string SingleHeader(HttpResponseMessage response, string name)
+    {
+        Assert.True(response.Headers.TryGetValues(name, out var values), $"The response has no {name} header.");
+        return Assert.Single(values);
+    }
+
+    /// <summary>
+    /// Spans reach each service's store through its export pipeline, and a server span ends just after
+    /// its response was sent: flush until <paramref name="expected"/> spans are there (bounded: 10 s).
+    /// </summary>
+    private static async Task<IReadOnlyList<StoredSpan>> WaitForTraceAsync(ServiceChain chain, string traceId, int expected)
+    {
+        var deadline = Stopwatch.StartNew();
+        var spans = chain.AllSpans(traceId);
+        for (var round = 0; round < 500 && spans.Count < expected && deadline.Elapsed < TimeSpan.FromSeconds(10); round++)
+        {
+            await Task.Delay(20);
+            spans = chain.AllSpans(traceId);
+        }
+
+        return spans;
+    }
+
+    /// <summary>Every span stored by any of the three services belongs to <paramref name="traceId"/>: nothing went to another trace.</summary>
+    private static void AssertOnlyTrace(ServiceChain chain, string traceId)
+    {
+        foreach (var app in new[] { chain.Backend, chain.Ai, chain.Kernel })
+        {
+            app.Services.ForceFlushTracing(TimeSpan.FromSeconds(5));
+            Assert.All(app.Services.GetRequiredService<SpanStore>().GetSpans(), s => Assert.Equal(traceId, s.TraceId));
+        }
+    }
+
+    /// <summary>
+    /// The trace-wide rules: one trace id, unique span ids, exactly one entry span (the Backend's
+    /// <c>/api/ask</c> server span) whose parent is the inbound caller's span (or none), every other
+    /// parent a span of the trace.
+    /// </summary>
+    private static void AssertWellFormed(IReadOnlyList<StoredSpan> spans, string traceId, string? expectedEntryParent)
+    {
+        Assert.NotEmpty(spans);
+        Assert.All(spans, s => Assert.Equal(traceId, s.TraceId));
+        var ids = spans.Select(s => s.SpanId).ToList();
+        Assert.Equal(ids.Count, ids.Distinct(StringComparer.Ordinal).Count());
+        var idSet = ids.ToHashSet(StringComparer.Ordinal);
+        var entries = spans.Where(s => s.ParentSpanId is null || !idSet.Contains(s.ParentSpanId)).ToList();
+        var entry = Assert.Single(entries);
+        Assert.Equal(Backend, entry.ServiceName);
+        Assert.Equal(ActivityKind.Server, entry.Kind);
+        Assert.Equal(expectedEntryParent, entry.ParentSpanId);
+    }
+
+    /// <summary>The whole chain of one successful request, checked span by span.</summary>
+    private static ChainSpans AssertOkChain(IReadOnlyList<StoredSpan> spans, string? expectedEntryParent, int workAttempts = 1)
+    {
+        var traceId = spans.Count > 0 ? spans[0].TraceId : string.Empty;
+        AssertWellFormed(spans, traceId, expectedEntryParent);
+        Assert.True(OkSpans + (2 * (workAttempts - 1)) == spans.Count, $"Expected {OkSpans + (2 * (workAttempts - 1))} spans, found {spans.Count}: {Describe(spans)}");
+
+        // Exactly one server span per request or call in each service, one client span per call or attempt.
+        var chain = new ChainSpans(
+            Entry: Single(spans, Backend, ActivityKind.Server, IsHttp("/api/ask")),
+            AnswerClient: Single(spans, Backend, ActivityKind.Client, IsRpc("samples.ai.Assistant", "Answer")),
+            AnswerServer: Single(spans, Ai, ActivityKind.Server, IsRpc("samples.ai.Assistant", "Answer")),
+            LookupClient: Single(spans, Ai, ActivityKind.Client, IsRpc("samples.backend.Knowledge", "Lookup")),
+            LookupServer: Single(spans, Backend, ActivityKind.Server, IsRpc("samples.backend.Knowledge", "Lookup")),
+            SumClient: Single(spans, Backend, ActivityKind.Client, IsRpc("samples.kernel.Compute", "Sum")),
+            SumServer: Single(spans, Kernel, ActivityKind.Server, IsRpc("samples.kernel.Compute", "Sum")),
+            TransformClient: Single(spans, Backend, ActivityKind.Client, IsRpc("samples.kernel.Compute", "Transform")),
+            TransformServer: Single(spans, Kernel, ActivityKind.Server, IsRpc("samples.kernel.Compute", "Transform")),
+            WorkClients: [.. spans.Where(s => s.ServiceName == Backend && s.Kind == ActivityKind.Client && IsUrl(s, "/work")).OrderBy(s => s.StartTime)],
+            WorkServers: [.. spans.Where(s => s.ServiceName == Kernel && s.Kind == ActivityKind.Server && IsHttp("/work")(s)).OrderBy(s => s.StartTime)]);
+        Assert.Equal(workAttempts, chain.WorkClients.Count);
+        Assert.Equal(workAttempts, chain.WorkServers.Count);
+        Assert.Equal(2, spans.Count(s => s.ServiceName == Ai));
+        Assert.Equal(2 + workAttempts, spans.Count(s => s.ServiceName == Kernel));
+
+        // Backend -> AI -> Backend -> Kernel, server and client kinds alternating across each hop.
+        AssertChildOf(chain.AnswerClient, chain.Entry);
+        AssertChildOf(chain.AnswerServer, chain.AnswerClient);
+        AssertChildOf(chain.LookupClient, chain.AnswerServer);
+        AssertChildOf(chain.LookupServer, chain.LookupClient);
+        AssertChildOf(chain.SumClient, chain.LookupServer);
+        AssertChildOf(chain.SumServer, chain.SumClient);
+        AssertChildOf(chain.TransformClient, chain.LookupServer);
+        AssertChildOf(chain.TransformServer, chain.TransformClient);
+        for (var i = 0; i < workAttempts; i++)
+        {
+            AssertChildOf(chain.WorkClients[i], chain.Entry);
+            Assert.Single(chain.WorkServers, s => s.ParentSpanId == chain.WorkClients[i].SpanId);
+        }
+
+        return chain;
+    }
+
+    private static void AssertChildOf(StoredSpan child, StoredSpan parent) =>
+        Assert.True(
+            child.ParentSpanId == parent.SpanId,
+            $"{child.ServiceName} {child.Kind} '{child.Name}' has parent {child.ParentSpanId}, expected {parent.ServiceName} {parent.Kind} '{parent.Name}' ({parent.SpanId}).");
+
+    private static StoredSpan Single(IReadOnlyList<StoredSpan> spans, string service, ActivityKind kind, Func<StoredSpan, bool> match)
+    {
+        var found = spans.Where(s => s.ServiceName == service && s.Kind == kind && match(s)).ToList();
+        Assert.True(
+            found.Count == 1,
+            $"Expected one {service} {kind} span, found {found.Count}. Spans: {Describe(spans)}");
+        return found[0];
+    }
+
+    private static string Describe(IReadOnlyList<StoredSpan> spans) =>
+        string.Join("; ", spans.Select(s => $"{s.ServiceName} {s.Kind} '{s.Name}' [{s.SourceName}] {s.SpanId}<-{s.ParentSpanId} {{{string.Join(", ", s.Attributes.Select(a => a.Key + "=" + a.Value))}}}"));
+
+    private static Func<StoredSpan, bool> IsRpc(string service, string method) =>
+        s => Equals(s.GetAttribute("rpc.service"), service) && Equals(s.GetAttribute("rpc.method"), method);
+
+    /// <summary>
+    /// An HTTP (not gRPC) span. Each service has one HTTP endpoint on the chain (Backend <c>/api/ask</c>,
+    /// Kernel <c>/work</c>), so the path is checked only when the span records it.
+    /// </summary>
+    private static Func<StoredSpan, bool> IsHttp(string path) => s =>
+    {
+        if (s.GetAttribute("rpc.service") is not null)
+        {
+            return false;
+        }
+
+        var recorded = s.GetAttribute("url.path") ?? s.GetAttribute("http.route");
+        return recorded is null || Equals(recorded, path);
+    };
+
+    private static bool IsUrl(StoredSpan span, string path) =>
+        span.GetAttribute("url.full") is string url && new Uri(url).AbsolutePath == path;
+
+    private static object? Tag(IReadOnlyList<SpanTag> tags, string key) => tags.FirstOrDefault(t => t.Key == key).Value;
+
+    private static string? StatusName(object? code) => code switch
+    {
+        null => null,
+        string s => s,
+        _ => ((Grpc.Core.StatusCode)Convert.ToInt32(code, System.Globalization.CultureInfo.InvariantCulture)).ToString().ToUpperInvariant(),
+    };
+
+    private static void AssertIndexedEvents(StoredSpan span, string name, string indexAttribute, int count)
+    {
+        var indexes = span.Events
+            .Where(e => e.Name == name)
+            .Select(e => Convert.ToInt32(Tag(e.Attributes, indexAttribute), System.Globalization.CultureInfo.InvariantCulture))
+            .Order()
+            .ToList();
+        Assert.Equal(Enumerable.Range(0, count), indexes);
+    }
+
+    private static void AssertBaggage(RoutedRequest request)
+    {
+        var baggage = request.Header("baggage");
+        Assert.NotNull(baggage);
+        var members = baggage.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal);
+        Assert.Equal(Baggage.Split(',').Order(StringComparer.Ordinal), members);
+    }
+
+    private sealed record ChainSpans(
+        StoredSpan Entry,
+        StoredSpan AnswerClient,
+        StoredSpan AnswerServer,
+        StoredSpan LookupClient,
+        StoredSpan LookupServer,
+        StoredSpan SumClient,
+        StoredSpan SumServer,
+        StoredSpan TransformClient,
+        StoredSpan TransformServer,
+        IReadOnlyList<StoredSpan> WorkClients,
+        IReadOnlyList<StoredSpan> WorkServers);
+}
