@@ -49,6 +49,7 @@ public static class TracingApiEndpointRouteBuilderExtensions
         var marker = new TracingApiEndpointMarker(prefix);
         var group = endpoints.MapGroup(prefix);
         group.WithMetadata(marker);
+        group.AddEndpointFilter(TracingSelfRequests.Filter);
         group.MapGet("status", TracingApiHandlers.Status);
         group.MapGet("health", TracingApiHandlers.Health);
         group.MapGet("traces/search", TracingApiHandlers.Search);

@@ -57,14 +57,14 @@ internal sealed class ViewerPage
 
     public Task ServePageAsync(HttpContext context)
     {
-        DoNotRecord(context);
+        TracingSelfRequests.DoNotRecord(context);
         var page = Render(context.Request.PathBase.Value ?? string.Empty);
         return WriteAsync(context, page.Content, "text/html; charset=utf-8", page.ETag, Revalidate);
     }
 
     public Task ServeAssetAsync(HttpContext context)
     {
-        DoNotRecord(context);
+        TracingSelfRequests.DoNotRecord(context);
         var name = context.Request.RouteValues["name"] as string;
         if (name is null || !_assets.TryGet(name, out var asset))
         {
@@ -77,28 +77,6 @@ internal sealed class ViewerPage
         var version = context.Request.Query["v"];
         var cache = version.Count == 1 && string.Equals(version[0], _assets.Version, StringComparison.Ordinal) ? ImmutableCache : Revalidate;
         return WriteAsync(context, asset.Content, asset.ContentType, asset.ETag, cache);
-    }
-
-    /// <summary>The viewer's own page and asset requests are not exported: they would crowd the trace list the page
-    /// shows. Only the request's server span is touched (hosting's, or one a middleware started in its place).</summary>
-    private static void DoNotRecord(HttpContext context)
-    {
-        var request = context.Features.Get<IHttpActivityFeature>()?.Activity;
-        Suppress(request);
-        var current = Activity.Current;
-        if (current is not null && !ReferenceEquals(current, request) && current.Kind == ActivityKind.Server)
-        {
-            Suppress(current);
-        }
-
-        static void Suppress(Activity? activity)
-        {
-            if (activity is not null)
-            {
-                activity.ActivityTraceFlags &= ~ActivityTraceFlags.Recorded;
-                activity.IsAllDataRequested = false;
-            }
-        }
     }
 
     internal static void AddSecurityHeaders(HttpResponse response)
