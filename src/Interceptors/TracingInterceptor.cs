@@ -4,6 +4,7 @@ using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
 
 namespace Propagation.Interceptors;
 
@@ -265,7 +266,11 @@ public sealed class TracingInterceptor : Interceptor
         var names = _names.Get(context.Method);
         if (existing is not null)
         {
-            Log.EnrichingServerSpan(_settings.Logger, names.FullName, existing.SpanId.ToHexString());
+            if (_settings.Logger.IsEnabled(LogLevel.Debug))
+            {
+                Log.EnrichingServerSpan(_settings.Logger, names.FullName, existing.SpanId.ToHexString());
+            }
+
             if (existing.IsAllDataRequested)
             {
                 existing.DisplayName = names.SpanName;
