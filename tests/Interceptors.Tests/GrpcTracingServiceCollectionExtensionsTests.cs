@@ -98,4 +98,54 @@ public sealed class GrpcTracingServiceCollectionExtensionsTests
         Assert.Equal($"00-{span.TraceId.ToHexString()}-{span.SpanId.ToHexString()}-01", reply.Traceparent);
         Assert.Equal(1, reply.TraceparentCount);
     }
+
+    [Fact]
+    public async Task AddTraceHeaders_OnTheGrpcClientsHttpClient_StillOneClientSpanPerCall()
+    {
+        // Arrange: the gRPC client's HttpClient also has the HTTP handler; the interceptor's span is current
+        // while the call starts, and the handler must not start a second client span for it.
+        using var recorder = new TraceRecorder(GrpcTracingConventions.ActivitySourceName, "Propagation.Http", "System.Net.Http");
+        await using var server = await TracingTestServer.StartAsync(interceptor: null);
+        var services = new ServiceCollection().AddLogging().AddGrpcTracing();
+        services.AddGrpcClient<TraceTestService.TraceTestServiceClient>(o => o.Address = server.Address)
+            .AddInterceptor<TracingClientInterceptor>()
+            .AddTraceHeaders()
+            .ConfigurePrimaryHttpMessageHandler(() => server.Handler!);
+        await using var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<TraceTestService.TraceTestServiceClient>();
+
+        // Act
+        var reply = await client.UnaryAsync(new TraceRequest());
+
+        // Assert
+        var span = Assert.Single(recorder.Stopped);
+        Assert.Equal(GrpcTracingConventions.ActivitySourceName, span.Source.Name);
+        Assert.Equal(recorder.Parent.SpanId, span.ParentSpanId);
+        Assert.Equal($"00-{span.TraceId.ToHexString()}-{span.SpanId.ToHexString()}-01", reply.Traceparent);
+        Assert.Equal(1, reply.TraceparentCount);
+    }
+
+    [Fact]
+    public async Task AddTraceHeaders_ScopeNoneOnTheGrpcClientsHttpClient_SendsNoTraceHeaderButKeepsTheSpan()
+    {
+        // Arrange: the destination policy still applies to a gRPC call traced by the interceptor.
+        using var recorder = new TraceRecorder(GrpcTracingConventions.ActivitySourceName, "Propagation.Http", "System.Net.Http");
+        await using var server = await TracingTestServer.StartAsync(interceptor: null);
+        var services = new ServiceCollection().AddLogging().AddGrpcTracing();
+        services.AddGrpcClient<TraceTestService.TraceTestServiceClient>(o => o.Address = server.Address)
+            .AddInterceptor<TracingClientInterceptor>()
+            .AddTraceHeaders(o => o.Scope = Propagation.InjectionScope.None)
+            .ConfigurePrimaryHttpMessageHandler(() => server.Handler!);
+        await using var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<TraceTestService.TraceTestServiceClient>();
+
+        // Act
+        var reply = await client.UnaryAsync(new TraceRequest());
+
+        // Assert
+        var span = Assert.Single(recorder.Stopped);
+        Assert.Equal(GrpcTracingConventions.ActivitySourceName, span.Source.Name);
+        Assert.Equal(0, reply.TraceparentCount);
+        Assert.True(string.IsNullOrEmpty(reply.Traceparent));
+    }
 }

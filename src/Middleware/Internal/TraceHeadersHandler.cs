@@ -17,6 +17,13 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
     /// <summary>The header names this handler injected on the previous attempt.</summary>
     internal static readonly HttpRequestOptionsKey<string[]> InjectedKey = new("Propagation.Http.InjectedHeaders");
 
+    /// <summary>
+    /// The custom property the gRPC client interceptor (<c>Propagation.Interceptors</c>) sets on its client
+    /// span; must equal <c>GrpcTracingConventions.ClientSpanProperty</c>. While such a span is current, the
+    /// call already has its one client span and its headers: this handler starts no second span.
+    /// </summary>
+    internal const string GrpcClientSpanProperty = "Propagation.Grpc.ClientCall";
+
     private static readonly string[] TraceHeaders =
     [
         TraceParent.HeaderName, TraceState.HeaderName, LegacyFormat.TraceIdHeader, LegacyFormat.SpanIdHeader,
@@ -37,6 +44,12 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
     protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (IsGrpcClientCall(Activity.Current))
+        {
+            ApplyScopeOnly(request);
+            return base.Send(request, cancellationToken);
+        }
+
         var activity = Begin(request);
         try
         {
@@ -57,6 +70,12 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (IsGrpcClientCall(Activity.Current))
+        {
+            ApplyScopeOnly(request);
+            return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+
         var activity = Begin(request);
         try
         {
@@ -71,6 +90,32 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
         finally
         {
             activity.Stop();
+        }
+    }
+
+    private static bool IsGrpcClientCall(Activity? current) =>
+        current is { IsStopped: false } && current.GetCustomProperty(GrpcClientSpanProperty) is not null;
+
+    /// <summary>
+    /// A gRPC call traced by the client interceptor: its span and headers stand; only the destination
+    /// policy still applies (third parties get no more than the policy allows).
+    /// </summary>
+    private void ApplyScopeOnly(HttpRequestMessage request)
+    {
+        var scope = _scope ?? _service.Destinations.Resolve(request.RequestUri);
+        if (scope == InjectionScope.Full)
+        {
+            return;
+        }
+
+        var headers = request.Headers;
+        headers.Remove(BaggageFormat.HeaderName);
+        foreach (var name in TraceHeaders)
+        {
+            if (scope == InjectionScope.None || !string.Equals(name, TraceParent.HeaderName, StringComparison.Ordinal))
+            {
+                headers.Remove(name);
+            }
         }
     }
 
