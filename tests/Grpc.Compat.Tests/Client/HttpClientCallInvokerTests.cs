@@ -57,6 +57,33 @@ public class HttpClientCallInvokerTests
     }
 
     [Fact]
+    public async Task AsyncUnaryCall_MixedCaseResponseHeaderNames_AreLowercasedNotDropped()
+    {
+        // Arrange: TestServer (and HTTP/1.1 proxies) keep the case of header names; metadata keys are lowercase.
+        await using var server = await WireTestServer.StartAsync(async context =>
+        {
+            await Wire.ReadMessageAsync(context);
+            Wire.StartResponse(context);
+            context.Response.Headers["X-Trace-ID"] = "abc";
+            await Wire.WriteMessageAsync(context, new EchoReply { Text = "ok" });
+            context.Response.AppendTrailer("X-Extra-Trailer", "t");
+            Wire.SetStatus(context, 0);
+        });
+        using var channel = server.CreateChannel();
+        var client = new TestService.TestServiceClient(channel);
+
+        // Act
+        using var call = client.UnaryAsync(new EchoRequest { Text = "hi" });
+        await call.ResponseAsync.WaitAsync(Bound);
+        var responseHeaders = await call.ResponseHeadersAsync.WaitAsync(Bound);
+
+        // Assert
+        var entry = Assert.Single(responseHeaders, e => e.Key == "x-trace-id");
+        Assert.Equal("abc", entry.Value);
+        Assert.Equal("t", call.GetTrailers().GetValue("x-extra-trailer"));
+    }
+
+    [Fact]
     public async Task AsyncUnaryCall_NoDeadline_SendsNoTimeoutHeader()
     {
         var hasTimeout = true;

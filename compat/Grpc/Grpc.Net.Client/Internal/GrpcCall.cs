@@ -542,6 +542,13 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
         foreach (var header in headers.NonValidated)
         {
             var name = header.Key;
+            if (!Metadata.Entry.IsValidLowercaseKey(name))
+            {
+                // HTTP/2 names arrive lowercase; other hosts (TestServer, HTTP/1.1 proxies) may keep the
+                // case. Metadata keys are lowercase, as in grpc-dotnet.
+                name = name.ToLowerInvariant();
+            }
+
             if (MetadataCodec.IsReservedHeader(name))
             {
                 continue;
