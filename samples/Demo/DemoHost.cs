@@ -44,7 +44,9 @@ internal static class DemoHost
     {
         // An empty content root: the samples' own appsettings.json (fixed ports) are not used here.
         var contentRoot = Directory.CreateTempSubdirectory("propagation-demo-").FullName;
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = contentRoot });
+        // Development: the demo binds loopback only, so the tracing API and viewer are mapped without an
+        // authorization policy (outside Development that is logged as a warning at start-up).
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = contentRoot, EnvironmentName = Environments.Development });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(settings)
         {
             ["Kestrel:Endpoints:Http:Url"] = $"http://127.0.0.1:{httpPort}",

@@ -24,16 +24,14 @@ var backend = DemoHost.Build(
     BackendApp.ConfigureServices,
     BackendApp.Configure);
 
-using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
-{
-    e.Cancel = true;
-    stop.Cancel();
-};
-
 await kernel.StartAsync();
 await ai.StartAsync();
 await backend.StartAsync();
+
+// Each host's console lifetime turns Ctrl+C (SIGINT) and SIGTERM into stopping that host; the demo
+// stops as soon as any of them is stopping.
+using var stop = CancellationTokenSource.CreateLinkedTokenSource(
+    kernel.Lifetime.ApplicationStopping, ai.Lifetime.ApplicationStopping, backend.Lifetime.ApplicationStopping);
 Console.WriteLine($"backend  {Url(backendHttp)}  (gRPC {Url(backendGrpc)})");
 Console.WriteLine($"ai       {Url(aiHttp)}  (gRPC {Url(aiGrpc)})");
 Console.WriteLine($"kernel   {Url(kernelHttp)}  (gRPC {Url(kernelGrpc)})");
@@ -50,52 +48,61 @@ var requests = new (string Label, string Path, Action<HttpRequestMessage> Header
 };
 
 var exitCode = 0;
-foreach (var (label, path, headers) in requests)
+try
 {
-    using var request = new HttpRequestMessage(HttpMethod.Get, Url(backendHttp) + path);
-    headers(request);
-    using var response = await http.SendAsync(request, stop.Token);
-    var traceId = response.Headers.TryGetValues("X-Trace-ID", out var values) ? values.First() : null;
-    Console.WriteLine($"== {label}: GET {path} -> {(int)response.StatusCode}");
-    if (traceId is null)
-    {
-        Console.WriteLine("   (no X-Trace-ID on the response)");
-        exitCode = 1;
-        continue;
-    }
-
-    // Spans reach each service's store through its export pipeline: wait until the three
-    // services have reported, or a few seconds have passed.
-    List<DemoSpan> spans = [];
-    for (var attempt = 0; attempt < 40; attempt++)
-    {
-        spans = await TracePrinter.CollectAsync(http, serviceUrls, traceId, stop.Token);
-        if (spans.Select(s => s.Service).Distinct().Count() == 3 && attempt > 2)
-        {
-            break;
-        }
-
-        await Task.Delay(100, stop.Token);
-    }
-
-    Console.WriteLine(TracePrinter.Format(traceId, spans));
+    exitCode = await RunAsync();
 }
-
-Console.WriteLine("Trace viewer:   " + Url(backendHttp) + "/tracing   (one per service: " + string.Join(", ", serviceUrls.Select(u => u + "/tracing")) + ")");
-Console.WriteLine("Tracing API:    " + Url(backendHttp) + "/api/tracing/status, /traces/search, /performance/summary, /dependencies, /propagation");
-if (!once)
+catch (OperationCanceledException) when (stop.IsCancellationRequested)
 {
-    Console.WriteLine("Press Ctrl+C to stop.");
-    try
-    {
-        await Task.Delay(Timeout.Infinite, stop.Token);
-    }
-    catch (OperationCanceledException)
-    {
-    }
+    Console.WriteLine("Stopping.");
 }
 
 await backend.StopAsync();
 await ai.StopAsync();
 await kernel.StopAsync();
 return exitCode;
+
+async Task<int> RunAsync()
+{
+    var result = 0;
+    foreach (var (label, path, headers) in requests)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, Url(backendHttp) + path);
+        headers(request);
+        using var response = await http.SendAsync(request, stop.Token);
+        var traceId = response.Headers.TryGetValues("X-Trace-ID", out var values) ? values.First() : null;
+        Console.WriteLine($"== {label}: GET {path} -> {(int)response.StatusCode}");
+        if (traceId is null)
+        {
+            Console.WriteLine("   (no X-Trace-ID on the response)");
+            result = 1;
+            continue;
+        }
+
+        // Spans reach each service's store through its export pipeline: wait until the three
+        // services have reported, or a few seconds have passed.
+        List<DemoSpan> spans = [];
+        for (var attempt = 0; attempt < 40; attempt++)
+        {
+            spans = await TracePrinter.CollectAsync(http, serviceUrls, traceId, stop.Token);
+            if (spans.Select(s => s.Service).Distinct().Count() == 3 && attempt > 2)
+            {
+                break;
+            }
+
+            await Task.Delay(100, stop.Token);
+        }
+
+        Console.WriteLine(TracePrinter.Format(traceId, spans));
+    }
+
+    Console.WriteLine("Trace viewer:   " + Url(backendHttp) + "/tracing   (one per service: " + string.Join(", ", serviceUrls.Select(u => u + "/tracing")) + ")");
+    Console.WriteLine("Tracing API:    " + Url(backendHttp) + "/api/tracing/status, /traces/search, /performance/summary, /dependencies, /propagation");
+    if (!once)
+    {
+        Console.WriteLine("Press Ctrl+C to stop.");
+        await Task.Delay(Timeout.Infinite, stop.Token);
+    }
+
+    return result;
+}

@@ -56,7 +56,7 @@ internal static class TracePrinter
 
     private static void Append(StringBuilder text, DemoSpan span, ILookup<string, DemoSpan> children, int depth)
     {
-        var status = string.Equals(span.Status, "error", StringComparison.OrdinalIgnoreCase) ? "ERROR" : span.StatusCode ?? "ok";
+        var status = string.Equals(span.Status, "error", StringComparison.OrdinalIgnoreCase) ? $"ERROR {span.StatusCode}".TrimEnd() : span.StatusCode ?? "ok";
         text.Append(' ', 2 + (depth * 2))
             .Append($"{span.Service,-8} {span.Kind,-6} {span.Name}  {span.DurationMs:0.0} ms  [{status}]")
             .AppendLine();
@@ -88,7 +88,7 @@ internal static class TracePrinter
             return null;
         }
 
-        foreach (var key in new[] { "http.response.status_code", "rpc.grpc.status_code" })
+        foreach (var key in new[] { "rpc.grpc.status_code", "http.response.status_code" })
         {
             if (attributes.TryGetProperty(key, out var value))
             {
