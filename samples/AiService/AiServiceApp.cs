@@ -12,11 +12,10 @@ public static class AiServiceApp
     /// <summary>Registers the AI service's services; the Backend's address comes from <c>Services:Backend</c>.</summary>
     public static void ConfigureServices(WebApplicationBuilder builder)
     {
-        builder.Services.AddTracing(options => options.ServiceName = ServiceName);
+        builder.Services.AddGrpcTracing(options => options.ServiceName = ServiceName);
         // AddTracing's ServiceName does not reach the export pipeline's resource (service.name) yet: set it there too.
         builder.Services.Configure<Propagation.Collector.TracingPipelineOptions>(static o => o.ServiceName = ServiceName);
         builder.Services.AddGrpc(o => o.Interceptors.Add<TracingInterceptor>());
-        builder.Services.AddSingleton(static sp => new TracingClientInterceptor(sp));
         builder.Services.AddGrpcClient<Knowledge.KnowledgeClient>(o =>
             {
                 o.Address = Uri.TryCreate(builder.Configuration["Services:Backend"], UriKind.Absolute, out var uri)
@@ -24,8 +23,7 @@ public static class AiServiceApp
                     : throw new InvalidOperationException("Configuration 'Services:Backend' must be an absolute URI (for example http://127.0.0.1:5111).");
             })
             .AddInterceptor<TracingClientInterceptor>()
-            // One client span per call, the interceptor's: no System.Net.Http activity beside it.
-            .ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler { ActivityHeadersPropagator = null, EnableMultipleHttp2Connections = true });
+            .AddTraceHeaders(); // one client span per call, the interceptor's (see BackendApp)
     }
 
     /// <summary>Maps the AI service's endpoints.</summary>

@@ -34,21 +34,21 @@ public static class BackendApp
         var services = builder.Services;
         var configuration = builder.Configuration;
 
-        services.AddTracing(options => options.ServiceName = ServiceName);
+        // AddTracing plus the two gRPC interceptors as singletons.
+        services.AddGrpcTracing(options => options.ServiceName = ServiceName);
         // AddTracing's ServiceName does not reach the export pipeline's resource (service.name) yet: set it there too.
         services.Configure<Propagation.Collector.TracingPipelineOptions>(static o => o.ServiceName = ServiceName);
         services.AddGrpc(o => o.Interceptors.Add<TracingInterceptor>());
-        services.AddSingleton(static sp => new TracingClientInterceptor(sp));
 
-        // gRPC clients: the interceptor makes the one client span per call and writes the metadata.
-        // HttpClient's own System.Net.Http activity would be a second client span for the same call:
-        // a primary handler without an ActivityHeadersPropagator does not start it.
+        // gRPC clients: the interceptor makes the one client span per call and writes the metadata;
+        // AddTraceHeaders on the channel's HttpClient then starts no span of its own, applies the
+        // outbound destination policy and turns off HttpClient's System.Net.Http activity.
         services.AddGrpcClient<Assistant.AssistantClient>(o => o.Address = RequiredUri(configuration, "Services:Ai"))
             .AddInterceptor<TracingClientInterceptor>()
-            .ConfigurePrimaryHttpMessageHandler(CreateGrpcHandler);
+            .AddTraceHeaders();
         services.AddGrpcClient<Compute.ComputeClient>(o => o.Address = RequiredUri(configuration, "Services:KernelGrpc"))
             .AddInterceptor<TracingClientInterceptor>()
-            .ConfigurePrimaryHttpMessageHandler(CreateGrpcHandler);
+            .AddTraceHeaders();
 
         services.AddSingleton(KernelRetryHandler.CreatePipeline());
         services.AddTransient<KernelRetryHandler>();
@@ -112,13 +112,6 @@ public static class BackendApp
             return Results.Problem($"The AI service answered {ex.StatusCode}.", statusCode: StatusCodes.Status502BadGateway);
         }
     }
-
-    /// <summary>
-    /// The primary handler of a gRPC client: HTTP/2 over several connections when needed, and no
-    /// <c>System.Net.Http</c> activity (the interceptor's span is the client span).
-    /// </summary>
-    internal static HttpMessageHandler CreateGrpcHandler() =>
-        new SocketsHttpHandler { ActivityHeadersPropagator = null, EnableMultipleHttp2Connections = true };
 
     /// <summary>The Kernel behaviours a caller may ask for; anything else is <c>ok</c>.</summary>
     private static string NormalizeMode(string? mode) => mode?.ToLowerInvariant() switch

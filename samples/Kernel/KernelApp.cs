@@ -18,7 +18,7 @@ public static class KernelApp
     /// <summary>Registers the Kernel's services.</summary>
     public static void ConfigureServices(WebApplicationBuilder builder)
     {
-        builder.Services.AddTracing(options =>
+        builder.Services.AddGrpcTracing(options =>
         {
             options.ServiceName = ServiceName;
             // An older service: only the legacy pair, both ways.
