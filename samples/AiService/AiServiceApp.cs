@@ -13,8 +13,6 @@ public static class AiServiceApp
     public static void ConfigureServices(WebApplicationBuilder builder)
     {
         builder.Services.AddGrpcTracing(options => options.ServiceName = ServiceName);
-        // AddTracing's ServiceName does not reach the export pipeline's resource (service.name) yet: set it there too.
-        builder.Services.Configure<Propagation.Collector.TracingPipelineOptions>(static o => o.ServiceName = ServiceName);
         builder.Services.AddGrpc(o => o.Interceptors.Add<TracingInterceptor>());
         builder.Services.AddGrpcClient<Knowledge.KnowledgeClient>(o =>
             {

@@ -36,8 +36,6 @@ public static class BackendApp
 
         // AddTracing plus the two gRPC interceptors as singletons.
         services.AddGrpcTracing(options => options.ServiceName = ServiceName);
-        // AddTracing's ServiceName does not reach the export pipeline's resource (service.name) yet: set it there too.
-        services.Configure<Propagation.Collector.TracingPipelineOptions>(static o => o.ServiceName = ServiceName);
         services.AddGrpc(o => o.Interceptors.Add<TracingInterceptor>());
 
         // gRPC clients: the interceptor makes the one client span per call and writes the metadata;

@@ -29,8 +29,6 @@ public static class KernelApp
             // ... and no W3C baggage either: it predates it.
             options.Propagation.ExtractBaggage = false;
         });
-        // AddTracing's ServiceName does not reach the export pipeline's resource (service.name) yet: set it there too.
-        builder.Services.Configure<Propagation.Collector.TracingPipelineOptions>(static o => o.ServiceName = ServiceName);
         builder.Services.AddGrpc(o => o.Interceptors.Add<Propagation.Interceptors.TracingInterceptor>());
         builder.Services.AddSingleton<TransientFaults>();
     }
