@@ -102,20 +102,7 @@ public sealed class TracingClientInterceptor : Interceptor
             return continuation(request, traced);
         }
 
-        AsyncUnaryCall<TResponse> call;
-        try
-        {
-            call = continuation(request, traced);
-        }
-        catch (Exception ex)
-        {
-            EndBlocking(activity, RpcSpan.GetStatusCode(ex, deadlinePassed: false), ex);
-            throw;
-        }
-        finally
-        {
-            Activity.Current = previous;
-        }
+        var call = StartCall(activity, previous, continuation, (Request: request, Context: traced), static (c, s) => c(s.Request, s.Context));
 
         var span = new ClientCallSpan(activity, call, CallAccessors<TRequest, TResponse>.UnaryStatus, streaming: false);
         var response = TrackResponse(call.ResponseAsync, span);
@@ -142,20 +129,7 @@ public sealed class TracingClientInterceptor : Interceptor
             return continuation(request, traced);
         }
 
-        AsyncServerStreamingCall<TResponse> call;
-        try
-        {
-            call = continuation(request, traced);
-        }
-        catch (Exception ex)
-        {
-            EndBlocking(activity, RpcSpan.GetStatusCode(ex, deadlinePassed: false), ex);
-            throw;
-        }
-        finally
-        {
-            Activity.Current = previous;
-        }
+        var call = StartCall(activity, previous, continuation, (Request: request, Context: traced), static (c, s) => c(s.Request, s.Context));
 
         var span = new ClientCallSpan(activity, call, CallAccessors<TRequest, TResponse>.ServerStreamingStatus, streaming: true);
         var reader = new TracingResponseReader<TResponse>(call.ResponseStream, span);
@@ -182,20 +156,7 @@ public sealed class TracingClientInterceptor : Interceptor
             return continuation(traced);
         }
 
-        AsyncClientStreamingCall<TRequest, TResponse> call;
-        try
-        {
-            call = continuation(traced);
-        }
-        catch (Exception ex)
-        {
-            EndBlocking(activity, RpcSpan.GetStatusCode(ex, deadlinePassed: false), ex);
-            throw;
-        }
-        finally
-        {
-            Activity.Current = previous;
-        }
+        var call = StartCall(activity, previous, continuation, traced, static (c, s) => c(s));
 
         var span = new ClientCallSpan(activity, call, CallAccessors<TRequest, TResponse>.ClientStreamingStatus, streaming: true);
         var writer = new TracingRequestWriter<TRequest>(call.RequestStream, span);
@@ -224,20 +185,7 @@ public sealed class TracingClientInterceptor : Interceptor
             return continuation(traced);
         }
 
-        AsyncDuplexStreamingCall<TRequest, TResponse> call;
-        try
-        {
-            call = continuation(traced);
-        }
-        catch (Exception ex)
-        {
-            EndBlocking(activity, RpcSpan.GetStatusCode(ex, deadlinePassed: false), ex);
-            throw;
-        }
-        finally
-        {
-            Activity.Current = previous;
-        }
+        var call = StartCall(activity, previous, continuation, traced, static (c, s) => c(s));
 
         var span = new ClientCallSpan(activity, call, CallAccessors<TRequest, TResponse>.DuplexStatus, streaming: true);
         var writer = new TracingRequestWriter<TRequest>(call.RequestStream, span);
@@ -251,6 +199,29 @@ public sealed class TracingClientInterceptor : Interceptor
             CallAccessors<TRequest, TResponse>.DuplexTrailers,
             CallAccessors.Dispose,
             span);
+    }
+
+    /// <summary>
+    /// Starts a call while the client span is current: a continuation that throws ends the span with
+    /// the failure, and the caller's current activity is restored either way. <paramref name="invoke"/>
+    /// is a static lambda and <paramref name="state"/> a value, so nothing is allocated per call.
+    /// </summary>
+    private static TCall StartCall<TContinuation, TState, TCall>(
+        Activity activity, Activity? previous, TContinuation continuation, TState state, Func<TContinuation, TState, TCall> invoke)
+    {
+        try
+        {
+            return invoke(continuation, state);
+        }
+        catch (Exception ex)
+        {
+            EndBlocking(activity, RpcSpan.GetStatusCode(ex, deadlinePassed: false), ex);
+            throw;
+        }
+        finally
+        {
+            Activity.Current = previous;
+        }
     }
 
     private static Task<T> TrackResponse<T>(Task<T> response, ClientCallSpan span)
