@@ -28,7 +28,7 @@ internal static class TracePrinter
                     span.GetProperty("spanId").GetString()!,
                     span.TryGetProperty("parentSpanId", out var parent) && parent.ValueKind == JsonValueKind.String ? parent.GetString() : null,
                     span.GetProperty("serviceName").GetString()!,
-                    DisplayName(span),
+                    span.GetProperty("name").GetString()!,
                     span.GetProperty("kind").GetString()!,
                     span.GetProperty("durationMs").GetDouble(),
                     span.GetProperty("status").GetString()!,
@@ -64,21 +64,6 @@ internal static class TracePrinter
         {
             Append(text, child, children, depth + 1);
         }
-    }
-
-    /// <summary>The span's name; for a server span still carrying hosting's activity name, <c>METHOD route</c> from its attributes.</summary>
-    private static string DisplayName(JsonElement span)
-    {
-        var name = span.GetProperty("name").GetString()!;
-        if (name != "Microsoft.AspNetCore.Hosting.HttpRequestIn" || !span.TryGetProperty("attributes", out var attributes) || attributes.ValueKind != JsonValueKind.Object)
-        {
-            return name;
-        }
-
-        var method = attributes.TryGetProperty("http.request.method", out var m) ? m.GetString() : null;
-        var route = attributes.TryGetProperty("http.route", out var r) ? r.GetString()
-            : attributes.TryGetProperty("url.path", out var p) ? p.GetString() : null;
-        return method is null ? name : $"{method} {route}";
     }
 
     private static string? FindStatusCode(JsonElement span)
