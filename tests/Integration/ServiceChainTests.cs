@@ -467,6 +467,8 @@ public sealed class ServiceChainTests
         var entry = Assert.Single(entries);
         Assert.Equal(Backend, entry.ServiceName);
         Assert.Equal(ActivityKind.Server, entry.Kind);
+        Assert.Equal("GET /api/ask", entry.Name);
+        Assert.Equal("/api/ask", entry.GetAttribute("http.route"));
         Assert.Equal(expectedEntryParent, entry.ParentSpanId);
     }
 
@@ -533,20 +535,9 @@ public sealed class ServiceChainTests
     private static Func<StoredSpan, bool> IsRpc(string service, string method) =>
         s => Equals(s.GetAttribute("rpc.service"), service) && Equals(s.GetAttribute("rpc.method"), method);
 
-    /// <summary>
-    /// An HTTP (not gRPC) span. Each service has one HTTP endpoint on the chain (Backend <c>/api/ask</c>,
-    /// Kernel <c>/work</c>), so the path is checked only when the span records it.
-    /// </summary>
+    /// <summary>An HTTP (not gRPC) server span of <paramref name="path"/>: its recorded <c>url.path</c>.</summary>
     private static Func<StoredSpan, bool> IsHttp(string path) => s =>
-    {
-        if (s.GetAttribute("rpc.service") is not null)
-        {
-            return false;
-        }
-
-        var recorded = s.GetAttribute("url.path") ?? s.GetAttribute("http.route");
-        return recorded is null || Equals(recorded, path);
-    };
+        s.GetAttribute("rpc.service") is null && Equals(s.GetAttribute("url.path"), path);
 
     private static bool IsUrl(StoredSpan span, string path) =>
         span.GetAttribute("url.full") is string url && new Uri(url).AbsolutePath == path;
