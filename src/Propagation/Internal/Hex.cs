@@ -36,31 +36,6 @@ internal static class Hex
         return true;
     }
 
-    /// <summary>Parses 1 to 16 hex digits (left-padded with zeros) into a 64-bit value.</summary>
-    public static bool TryParseUInt64Padded(ReadOnlySpan<char> hex, bool allowUppercase, out ulong value)
-    {
-        value = 0;
-        if (hex.IsEmpty || hex.Length > 16)
-        {
-            return false;
-        }
-
-        ulong result = 0;
-        foreach (var c in hex)
-        {
-            var nibble = ToNibble(c, allowUppercase);
-            if (nibble < 0)
-            {
-                return false;
-            }
-
-            result = (result << 4) | (uint)nibble;
-        }
-
-        value = result;
-        return true;
-    }
-
     /// <summary>Writes <paramref name="value"/> as exactly 16 lowercase hex digits.</summary>
     public static void WriteUInt64(ulong value, Span<char> destination)
     {
