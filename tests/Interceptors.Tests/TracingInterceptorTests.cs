@@ -214,15 +214,16 @@ public sealed class TracingInterceptorTests
         using var recorder = new SpanRecorder();
         await using var server = await TracingTestServer.StartAsync(TestInterceptors.Server(recorder));
         var client = server.CreateClient();
+        await WarmUpAsync(client, recorder);
 
-        // Act
+        // Act: the deadline must fire while the handler runs, so the call has to reach a warm server first.
         var error = await Assert.ThrowsAsync<RpcException>(async () =>
-            await client.UnaryAsync(new TraceRequest { DelayMs = 5000 }, deadline: DateTime.UtcNow.AddMilliseconds(200)));
-        var spans = await recorder.WaitForStoppedAsync(1);
+            await client.UnaryAsync(new TraceRequest { DelayMs = 5000 }, deadline: DateTime.UtcNow.AddSeconds(2)));
+        var spans = await recorder.WaitForStoppedAsync(2);
 
         // Assert
         Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
-        var span = Assert.Single(spans);
+        var span = Assert.Single(spans.Skip(1));
         Assert.Equal(4, span.GetTagItem("rpc.grpc.status_code"));
         Assert.Equal(ActivityStatusCode.Error, span.Status);
         Assert.Contains(span.Events, e => e.Name == GrpcTracingConventions.DeadlineExceededEvent);
@@ -235,11 +236,13 @@ public sealed class TracingInterceptorTests
         using var recorder = new SpanRecorder();
         await using var server = await TracingTestServer.StartAsync(TestInterceptors.Server(recorder));
         var client = server.CreateClient();
-        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        using var cts = new CancellationTokenSource();
 
-        // Act
-        var error = await Assert.ThrowsAsync<RpcException>(async () =>
-            await client.UnaryAsync(new TraceRequest { DelayMs = 5000 }, cancellationToken: cts.Token));
+        // Act: cancel once the server span exists (the handler is then waiting), not on a timer.
+        var call = client.UnaryAsync(new TraceRequest { DelayMs = 5000 }, cancellationToken: cts.Token);
+        await recorder.WaitForStartedAsync(1);
+        await cts.CancelAsync();
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await call);
         var spans = await recorder.WaitForStoppedAsync(1);
 
         // Assert
@@ -561,19 +564,20 @@ public sealed class TracingInterceptorTests
         using var recorder = new SpanRecorder();
         await using var server = await TracingTestServer.StartAsync(TestInterceptors.Server(recorder));
         var client = server.CreateClient();
+        await WarmUpAsync(client, recorder);
 
-        // Act
-        using var call = client.ServerStream(new TraceRequest { Count = 1, DelayMs = 5000 }, deadline: DateTime.UtcNow.AddMilliseconds(200));
+        // Act: the deadline must fire while the handler runs, so the call has to reach a warm server first.
+        using var call = client.ServerStream(new TraceRequest { Count = 1, DelayMs = 5000 }, deadline: DateTime.UtcNow.AddSeconds(2));
         await Assert.ThrowsAsync<RpcException>(async () =>
         {
             while (await call.ResponseStream.MoveNext(CancellationToken.None))
             {
             }
         });
-        var spans = await recorder.WaitForStoppedAsync(1);
+        var spans = await recorder.WaitForStoppedAsync(2);
 
         // Assert
-        var span = Assert.Single(spans);
+        var span = Assert.Single(spans.Skip(1));
         Assert.Equal(4, span.GetTagItem("rpc.grpc.status_code"));
         Assert.Equal(1, span.GetTagItem(GrpcTracingConventions.MessagesSent));
         Assert.Equal(ActivityStatusCode.Error, span.Status);
@@ -630,4 +634,11 @@ public sealed class TracingInterceptorTests
 
     internal static Metadata Traceparent(ActivityTraceId traceId, ActivitySpanId spanId) =>
         new() { { "traceparent", $"00-{traceId.ToHexString()}-{spanId.ToHexString()}-01" } };
+
+    /// <summary>One quick call, so the next one reaches the server without cold-start delay; its span is the first stopped.</summary>
+    private static async Task WarmUpAsync(TraceTestService.TraceTestServiceClient client, SpanRecorder recorder)
+    {
+        await client.UnaryAsync(new TraceRequest());
+        await recorder.WaitForStoppedAsync(1);
+    }
 }

@@ -56,6 +56,21 @@ public sealed class SpanRecorder : IDisposable
         return Stopped;
     }
 
+    /// <summary>Waits (bounded) until <paramref name="count"/> spans have started.</summary>
+    public async Task WaitForStartedAsync(int count, int timeoutMs = 10_000)
+    {
+        var deadline = DateTime.UtcNow.AddMilliseconds(timeoutMs);
+        while (_started.Count < count)
+        {
+            if (DateTime.UtcNow >= deadline)
+            {
+                throw new TimeoutException($"Expected {count} started spans, got {_started.Count}.");
+            }
+
+            await Task.Delay(10);
+        }
+    }
+
     public Activity Single(ActivityKind kind) => Assert.Single(Stopped, a => a.Kind == kind);
 
     public void Dispose()
