@@ -21,7 +21,7 @@ public static class MetadataCarriers
 
     internal static HeaderValues Get(Metadata? carrier, string name)
     {
-        if (carrier is null || string.IsNullOrEmpty(name) || name.EndsWith(Metadata.BinaryHeaderSuffix, StringComparison.OrdinalIgnoreCase))
+        if (carrier is null || string.IsNullOrEmpty(name) || MetadataKeys.IsBinary(name))
         {
             return default;
         }
@@ -56,7 +56,7 @@ public static class MetadataCarriers
         ArgumentNullException.ThrowIfNull(carrier);
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(value);
-        if (name.EndsWith(Metadata.BinaryHeaderSuffix, StringComparison.OrdinalIgnoreCase))
+        if (MetadataKeys.IsBinary(name))
         {
             return;
         }

@@ -39,6 +39,7 @@ public sealed class TracingClientInterceptor : Interceptor
 {
     private readonly GrpcTracingSettings _settings;
     private readonly GrpcMethodNameCache _names = new();
+    private readonly AuthorityCache _hosts = new(fromUriComponent: true);
 
     /// <summary>
     /// Creates the interceptor over the services registered by <c>AddTracing</c> (its inject formats,
@@ -103,6 +104,13 @@ public sealed class TracingClientInterceptor : Interceptor
         }
 
         var call = StartCall(activity, previous, continuation, (Request: request, Context: traced), static (c, s) => c(s.Request, s.Context));
+        if (call.ResponseAsync.IsCompletedSuccessfully)
+        {
+            // The response is already here: the span ends now, and the call needs no wrapper (its
+            // headers, status, trailers and disposal are the inner call's own).
+            EndCompleted(activity);
+            return call;
+        }
 
         var span = new ClientCallSpan(activity, call, CallAccessors<TRequest, TResponse>.UnaryStatus, streaming: false);
         var response = TrackResponse(call.ResponseAsync, span);
@@ -252,6 +260,17 @@ public sealed class TracingClientInterceptor : Interceptor
         }
     }
 
+    /// <summary>Ends the span of a unary call whose response arrived before the interceptor returned (what <see cref="ClientCallSpan.End"/> records for OK).</summary>
+    private static void EndCompleted(Activity activity)
+    {
+        if (activity.IsAllDataRequested)
+        {
+            RpcSpan.RecordStatus(activity, StatusCode.OK, server: false);
+        }
+
+        RpcSpan.Stop(activity);
+    }
+
     private static void EndBlocking(Activity activity, StatusCode code, Exception? exception)
     {
         if (activity.IsAllDataRequested)
@@ -284,16 +303,8 @@ public sealed class TracingClientInterceptor : Interceptor
         activity.SetCustomProperty(GrpcTracingConventions.ClientSpanProperty, names.FullName);
         if (activity.IsAllDataRequested)
         {
-            RpcSpan.SetMethodTags(activity, names);
-            if (!string.IsNullOrEmpty(host))
-            {
-                var authority = Microsoft.AspNetCore.Http.HostString.FromUriComponent(host);
-                activity.SetTag(GrpcTracingConventions.ServerAddress, authority.Host);
-                if (authority.Port is int port)
-                {
-                    activity.SetTag(GrpcTracingConventions.ServerPort, port);
-                }
-            }
+            RpcSpan.AddMethodTags(activity, names);
+            _hosts.SetTags(activity, host);
         }
 
         return activity;

@@ -48,6 +48,8 @@ public sealed class TracingInterceptor : Interceptor
         static (headers, name, value) => headers[MetadataKeys.ToLowercase(name)] = value;
     private readonly GrpcTracingSettings _settings;
     private readonly GrpcMethodNameCache _names = new();
+    private readonly AuthorityCache _hostHeaders = new(fromUriComponent: false);
+    private readonly AuthorityCache _callHosts = new(fromUriComponent: true);
     private Type? _contextTypeWithoutHttpContext;
 
     /// <summary>
@@ -134,9 +136,11 @@ public sealed class TracingInterceptor : Interceptor
         return DuplexStreamingCore(requestStream, responseStream, context, continuation, http, existing);
     }
 
-    // Each *Core method is async so that the Activity.Current it sets stays inside the call's own
-    // execution context (never leaks back into the framework code that invoked the interceptor).
-    private async Task<TResponse> UnaryCore<TRequest, TResponse>(
+    // Unary: when the handler completes synchronously the span ends at once and the handler's own task is
+    // returned (no state machine, no task); otherwise AwaitUnary (async, so the Activity.Current it sees
+    // stays inside the call's execution context) ends it. Either way the caller's current activity is
+    // restored before returning. The streaming *Core methods are async throughout for the same reason.
+    private Task<TResponse> UnaryCore<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation, HttpContext? http, Activity? existing)
         where TRequest : class
         where TResponse : class
@@ -144,14 +148,38 @@ public sealed class TracingInterceptor : Interceptor
         var span = Begin(context, http, existing);
         if (span.Activity is null)
         {
-            return await continuation(request, context).ConfigureAwait(false);
+            return continuation(request, context);
         }
 
+        Task<TResponse> response;
         try
         {
-            var response = await continuation(request, context).ConfigureAwait(false);
+            response = continuation(request, context);
+        }
+        catch (Exception ex)
+        {
+            End(span, context, ex, sent: -1, received: -1);
+            throw;
+        }
+
+        if (response.IsCompletedSuccessfully)
+        {
             End(span, context, exception: null, sent: -1, received: -1);
             return response;
+        }
+
+        var pending = AwaitUnary(span, context, response);
+        RestoreCurrent(span);
+        return pending;
+    }
+
+    private static async Task<TResponse> AwaitUnary<TResponse>(ServerSpan span, ServerCallContext context, Task<TResponse> response)
+    {
+        try
+        {
+            var result = await response.ConfigureAwait(false);
+            End(span, context, exception: null, sent: -1, received: -1);
+            return result;
         }
         catch (Exception ex)
         {
@@ -283,7 +311,7 @@ public sealed class TracingInterceptor : Interceptor
         }
 
         var policy = _settings.DecideTrust(http);
-        var extracted = _settings.Propagator.Extract(context.RequestHeaders, MetadataCarriers.Getter, policy);
+        var extracted = _settings.Propagator.Extract(new InboundMetadata(context.RequestHeaders), InboundMetadata.Getter, policy);
         if (_settings.Service is { } service)
         {
             service.RecordIssues(extracted);
@@ -320,7 +348,7 @@ public sealed class TracingInterceptor : Interceptor
 
         if (activity.IsAllDataRequested)
         {
-            RpcSpan.SetMethodTags(activity, names);
+            RpcSpan.AddMethodTags(activity, names);
             SetServerAddress(activity, context, http);
             if (extracted.HasSyntheticParent)
             {
@@ -380,6 +408,15 @@ public sealed class TracingInterceptor : Interceptor
         }
     }
 
+    /// <summary>Makes the caller's activity current again while a span this interceptor started keeps running.</summary>
+    private static void RestoreCurrent(ServerSpan span)
+    {
+        if (span.Owned)
+        {
+            Activity.Current = span.Previous;
+        }
+    }
+
     /// <summary>
     /// Whether the call's deadline has passed. A cancellation up to <see cref="DeadlineTolerance"/> before the
     /// server's deadline counts too: the client's own deadline timer fires at the same moment and its
@@ -431,34 +468,15 @@ public sealed class TracingInterceptor : Interceptor
         }
     }
 
-    private static void SetServerAddress(Activity activity, ServerCallContext context, HttpContext? http)
+    private void SetServerAddress(Activity activity, ServerCallContext context, HttpContext? http)
     {
         if (http is not null)
         {
-            var host = http.Request.Host;
-            if (host.HasValue)
-            {
-                activity.SetTag(GrpcTracingConventions.ServerAddress, host.Host);
-            }
-
-            var port = host.Port ?? http.Connection.LocalPort;
-            if (port > 0)
-            {
-                activity.SetTag(GrpcTracingConventions.ServerPort, port);
-            }
-
+            _hostHeaders.SetHostHeaderTags(activity, http);
             return;
         }
 
-        var authority = HostString.FromUriComponent(context.Host);
-        if (authority.HasValue)
-        {
-            activity.SetTag(GrpcTracingConventions.ServerAddress, authority.Host);
-            if (authority.Port is int authorityPort)
-            {
-                activity.SetTag(GrpcTracingConventions.ServerPort, authorityPort);
-            }
-        }
+        _callHosts.SetTags(activity, context.Host);
     }
 
     private void Echo(HttpContext? http, Activity activity, GrpcMethodNames names, bool restarted)

@@ -53,6 +53,7 @@ public class InterceptorUnaryBenchmarks : IDisposable
     private TracingInterceptor? _server;
     private Interceptor.AsyncUnaryCallContinuation<BenchRequest, BenchReply>? _plainContinuation;
     private Interceptor.AsyncUnaryCallContinuation<BenchRequest, BenchReply>? _tracedContinuation;
+    private Metadata? _tracedHeaders;
     private IHost? _plainHost;
     private IHost? _tracedHost;
     private GrpcChannel? _plainChannel;
@@ -80,6 +81,8 @@ public class InterceptorUnaryBenchmarks : IDisposable
         _tracedContinuation = (request, context) =>
             ToCall(server.UnaryServerHandler(request, new BenchServerCallContext(context.Options.Headers ?? new Metadata()), Handler));
 
+        _tracedHeaders = CaptureTracedHeaders(_client);
+
         (_plainHost, _plainChannel, _plainClient) = StartHost(interceptor: null);
         (_tracedHost, _tracedChannel, _) = StartHost(_server);
         _tracedClient = new BenchService.BenchServiceClient(_tracedChannel.Intercept(_client));
@@ -103,6 +106,22 @@ public class InterceptorUnaryBenchmarks : IDisposable
         return call.ResponseAsync.GetAwaiter().GetResult();
     }
 
+    /// <summary>The client interceptor alone, around the plain in-process call (the client side's share).</summary>
+    [Benchmark]
+    [BenchmarkCategory("Direct")]
+    public BenchReply Direct_ClientInterceptor()
+    {
+        var context = new ClientInterceptorContext<BenchRequest, BenchReply>(UnaryMethod, null, default);
+        using var call = _client!.AsyncUnaryCall(Request, context, _plainContinuation!);
+        return call.ResponseAsync.GetAwaiter().GetResult();
+    }
+
+    /// <summary>The server interceptor alone, for a call whose metadata carries what the client interceptor writes (the server side's share).</summary>
+    [Benchmark]
+    [BenchmarkCategory("Direct")]
+    public BenchReply Direct_ServerInterceptor() =>
+        _server!.UnaryServerHandler(Request, new BenchServerCallContext(_tracedHeaders!), Handler).GetAwaiter().GetResult();
+
     [Benchmark(Baseline = true)]
     [BenchmarkCategory("TestServer")]
     public async Task<BenchReply> TestServer_NoInterceptors() => await _plainClient!.UnaryAsync(Request);
@@ -124,6 +143,20 @@ public class InterceptorUnaryBenchmarks : IDisposable
         _source?.Dispose();
         _settings?.Dispose();
         GC.SuppressFinalize(this);
+    }
+
+    /// <summary>The metadata the client interceptor sends for one call (what the server side reads).</summary>
+    private static Metadata CaptureTracedHeaders(TracingClientInterceptor client)
+    {
+        Metadata? sent = null;
+        var context = new ClientInterceptorContext<BenchRequest, BenchReply>(UnaryMethod, null, default);
+        using var call = client.AsyncUnaryCall(Request, context, (request, traced) =>
+        {
+            sent = traced.Options.Headers;
+            return ToCall(Handler(request, new BenchServerCallContext(sent ?? new Metadata())));
+        });
+        call.ResponseAsync.GetAwaiter().GetResult();
+        return sent ?? throw new InvalidOperationException("The client interceptor sent no metadata: is the listener sampling?");
     }
 
     private static AsyncUnaryCall<BenchReply> ToCall(Task<BenchReply> response) =>

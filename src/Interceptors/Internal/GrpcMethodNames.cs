@@ -49,17 +49,29 @@ internal sealed class GrpcMethodNameCache
 
     private readonly ConcurrentDictionary<string, GrpcMethodNames> _names = new(StringComparer.Ordinal);
 
+    // The last method looked up: a method called again and again skips hashing its path (the path is
+    // usually the same string instance every call, which string.Equals checks first).
+    private GrpcMethodNames? _last;
+
     public GrpcMethodNames Get(string fullName)
     {
+        var last = Volatile.Read(ref _last);
+        if (last is not null && string.Equals(last.FullName, fullName, StringComparison.Ordinal))
+        {
+            return last;
+        }
+
         if (_names.TryGetValue(fullName, out var names))
         {
+            Volatile.Write(ref _last, names);
             return names;
         }
 
         names = GrpcMethodNames.Parse(fullName);
         if (_names.Count < MaxEntries)
         {
-            _names.TryAdd(fullName, names);
+            names = _names.GetOrAdd(fullName, names);
+            Volatile.Write(ref _last, names);
         }
 
         return names;

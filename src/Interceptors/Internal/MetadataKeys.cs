@@ -1,23 +1,71 @@
-using System.Collections.Frozen;
-
 namespace Propagation.Interceptors;
 
-/// <summary>Lowercase forms of the header names the formats write, so injection does not allocate them per call.</summary>
+/// <summary>
+/// The header names the formats read and write, as the formats spell them and lowercase, each with an
+/// index (below 32), so metadata can be scanned once per call and injection does not lowercase per call.
+/// </summary>
 internal static class MetadataKeys
 {
-    private static readonly FrozenDictionary<string, string> Known = Build(
-        "traceparent", "tracestate", "baggage", "X-Trace-ID", "X-Span-ID", "b3",
-        "X-B3-TraceId", "X-B3-SpanId", "X-B3-ParentSpanId", "X-B3-Sampled", "X-B3-Flags", "traceresponse");
+    /// <summary>The names as the formats pass them (the <c>Propagation</c> constants, so reference equality finds them first).</summary>
+    private static readonly string[] Names =
+    [
+        TraceParent.HeaderName, TraceState.HeaderName, BaggageFormat.HeaderName, LegacyFormat.TraceIdHeader,
+        LegacyFormat.SpanIdHeader, B3SingleFormat.HeaderName, B3Format.TraceIdHeader, B3Format.SpanIdHeader,
+        B3Format.ParentSpanIdHeader, B3Format.SampledHeader, B3Format.FlagsHeader, TraceResponse.HeaderName,
+    ];
 
-    /// <summary>Returns <paramref name="name"/> lowercased (ASCII); the known trace header names are cached.</summary>
+    private static readonly string[] Lowercase = CreateLowercase();
+
+    // The indexes of the known names of each length.
+    private static readonly int[][] ByLength = CreateByLength();
+
+    /// <summary>Returns <paramref name="name"/> lowercased (ASCII); the known trace header names are not allocated.</summary>
     public static string ToLowercase(string name)
     {
-        if (IsLowercase(name))
+        var index = IndexOf(name);
+        if (index >= 0)
         {
-            return name;
+            return Lowercase[index];
         }
 
-        return Known.TryGetValue(name, out var lower) ? lower : name.ToLowerInvariant();
+        return IsLowercase(name) ? name : name.ToLowerInvariant();
+    }
+
+    /// <summary>Returns the index of a known name (any casing), or -1: one length lookup, one character test, at most one comparison.</summary>
+    public static int IndexOf(string name)
+    {
+        var length = name.Length;
+        var candidates = ByLength;
+        if ((uint)length >= (uint)candidates.Length)
+        {
+            return -1;
+        }
+
+        var indexes = candidates[length];
+        for (var i = 0; i < indexes.Length; i++)
+        {
+            var index = indexes[i];
+            var known = Names[index];
+            if (ReferenceEquals(known, name))
+            {
+                return index;
+            }
+
+            var middle = length >> 1;
+            if ((known[middle] | 0x20) == (name[middle] | 0x20) && string.Equals(known, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return index;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>Returns whether a metadata key is binary (ends in <c>-bin</c>, any casing) without a culture-aware or span comparison.</summary>
+    public static bool IsBinary(string key)
+    {
+        var length = key.Length;
+        return length >= 4 && key[length - 4] == '-' && (key[length - 3] | 0x20) == 'b' && (key[length - 2] | 0x20) == 'i' && (key[length - 1] | 0x20) == 'n';
     }
 
     private static bool IsLowercase(string name)
@@ -33,14 +81,40 @@ internal static class MetadataKeys
         return true;
     }
 
-    private static FrozenDictionary<string, string> Build(params string[] names)
+    private static int[][] CreateByLength()
     {
-        var map = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var name in names)
+        var maxLength = 0;
+        foreach (var name in Names)
         {
-            map[name] = name.ToLowerInvariant();
+            maxLength = Math.Max(maxLength, name.Length);
         }
 
-        return map.ToFrozenDictionary(StringComparer.Ordinal);
+        var byLength = new int[maxLength + 1][];
+        for (var length = 0; length <= maxLength; length++)
+        {
+            var indexes = new List<int>();
+            for (var i = 0; i < Names.Length; i++)
+            {
+                if (Names[i].Length == length)
+                {
+                    indexes.Add(i);
+                }
+            }
+
+            byLength[length] = [.. indexes];
+        }
+
+        return byLength;
+    }
+
+    private static string[] CreateLowercase()
+    {
+        var lowercase = new string[Names.Length];
+        for (var i = 0; i < Names.Length; i++)
+        {
+            lowercase[i] = Names[i].ToLowerInvariant();
+        }
+
+        return lowercase;
     }
 }

@@ -10,6 +10,15 @@ internal static class RpcSpan
     // Boxed once: rpc.grpc.status_code values 0..16 are set on every span.
     private static readonly object[] BoxedCodes = CreateBoxedCodes();
 
+    /// <summary>Adds the method attributes to a span this interceptor just started (no existing tag to replace).</summary>
+    public static void AddMethodTags(Activity activity, GrpcMethodNames names)
+    {
+        activity.AddTag(GrpcTracingConventions.RpcSystem, GrpcTracingConventions.RpcSystemValue);
+        activity.AddTag(GrpcTracingConventions.RpcService, names.Service);
+        activity.AddTag(GrpcTracingConventions.RpcMethod, names.Method);
+    }
+
+    /// <summary>Sets the method attributes on a span someone else started (replacing any already there).</summary>
     public static void SetMethodTags(Activity activity, GrpcMethodNames names)
     {
         activity.SetTag(GrpcTracingConventions.RpcSystem, GrpcTracingConventions.RpcSystemValue);

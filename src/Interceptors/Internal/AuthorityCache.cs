@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Http;
+
+namespace Propagation.Interceptors;
+
+/// <summary>
+/// The <c>server.address</c>/<c>server.port</c> values of the last authority seen (host and boxed port),
+/// so calls to or on the same host do not split the authority and box the port on every call.
+/// </summary>
+internal sealed class AuthorityCache
+{
+    private readonly bool _fromUriComponent;
+    private Authority? _last;
+    private object? _lastFallbackPort;
+
+    /// <param name="fromUriComponent">Parse with <see cref="HostString.FromUriComponent(string)"/> (a call's host) rather than as a raw Host header value.</param>
+    public AuthorityCache(bool fromUriComponent) => _fromUriComponent = fromUriComponent;
+
+    /// <summary>
+    /// Sets <c>server.address</c> (when the request's Host has a value) and <c>server.port</c> (its port, or
+    /// else the connection's local port; only when positive).
+    /// </summary>
+    public void SetHostHeaderTags(Activity activity, HttpContext http)
+    {
+        var authority = http.Request.Host.Value;
+        var parsed = string.IsNullOrEmpty(authority) ? null : Get(authority);
+        if (parsed is not null)
+        {
+            activity.SetTag(GrpcTracingConventions.ServerAddress, parsed.Host);
+        }
+
+        if (parsed?.Port is int port)
+        {
+            if (port > 0)
+            {
+                activity.SetTag(GrpcTracingConventions.ServerPort, parsed.BoxedPort);
+            }
+        }
+        else if (http.Connection.LocalPort is var fallbackPort && fallbackPort > 0)
+        {
+            activity.SetTag(GrpcTracingConventions.ServerPort, BoxFallbackPort(fallbackPort));
+        }
+    }
+
+    /// <summary>Sets <c>server.address</c> and, when the authority names one, <c>server.port</c>; nothing for an empty authority.</summary>
+    public void SetTags(Activity activity, string? authority)
+    {
+        if (string.IsNullOrEmpty(authority))
+        {
+            return;
+        }
+
+        var parsed = Get(authority);
+        activity.SetTag(GrpcTracingConventions.ServerAddress, parsed.Host);
+        if (parsed.BoxedPort is not null)
+        {
+            activity.SetTag(GrpcTracingConventions.ServerPort, parsed.BoxedPort);
+        }
+    }
+
+    private Authority Get(string authority)
+    {
+        var last = Volatile.Read(ref _last);
+        if (last is not null && string.Equals(last.Raw, authority, StringComparison.Ordinal))
+        {
+            return last;
+        }
+
+        var host = _fromUriComponent ? HostString.FromUriComponent(authority) : new HostString(authority);
+        last = new Authority(authority, host.Host, host.Port);
+        Volatile.Write(ref _last, last);
+        return last;
+    }
+
+    private object BoxFallbackPort(int port)
+    {
+        var last = Volatile.Read(ref _lastFallbackPort);
+        if (last is int cached && cached == port)
+        {
+            return last;
+        }
+
+        last = port;
+        Volatile.Write(ref _lastFallbackPort, last);
+        return last;
+    }
+
+    private sealed class Authority
+    {
+        public Authority(string raw, string host, int? port)
+        {
+            Raw = raw;
+            Host = host;
+            Port = port;
+            BoxedPort = port is int value ? value : null;
+        }
+
+        public string Raw { get; }
+
+        public string Host { get; }
+
+        public int? Port { get; }
+
+        public object? BoxedPort { get; }
+    }
+}
