@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.ExceptionServices;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Microsoft.AspNetCore.Http;
@@ -139,18 +140,14 @@ public sealed class TracingInterceptor : Interceptor
     // Unary: when the handler completes synchronously the span ends at once and the handler's own task is
     // returned (no state machine, no task); otherwise AwaitUnary (async, so the Activity.Current it sees
     // stays inside the call's execution context) ends it. Either way the caller's current activity is
-    // restored before returning. The streaming *Core methods are async throughout for the same reason.
+    // restored before returning, and a handler that throws synchronously yields a faulted task as before.
+    // The streaming *Core methods are async throughout, so their Activity.Current never leaks either.
     private Task<TResponse> UnaryCore<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation, HttpContext? http, Activity? existing)
         where TRequest : class
         where TResponse : class
     {
         var span = Begin(context, http, existing);
-        if (span.Activity is null)
-        {
-            return continuation(request, context);
-        }
-
         Task<TResponse> response;
         try
         {
@@ -158,8 +155,17 @@ public sealed class TracingInterceptor : Interceptor
         }
         catch (Exception ex)
         {
-            End(span, context, ex, sent: -1, received: -1);
-            throw;
+            if (span.Activity is not null)
+            {
+                End(span, context, ex, sent: -1, received: -1);
+            }
+
+            return Rethrown<TResponse>(ex);
+        }
+
+        if (span.Activity is null)
+        {
+            return response;
         }
 
         if (response.IsCompletedSuccessfully)
@@ -172,6 +178,14 @@ public sealed class TracingInterceptor : Interceptor
         RestoreCurrent(span);
         return pending;
     }
+
+#pragma warning disable CS1998 // Async without await on purpose: the method builder turns the rethrow into the task an async handler throwing it would return (faulted, or canceled for OperationCanceledException), with the same exception object.
+    private static async Task<TResponse> Rethrown<TResponse>(Exception exception)
+    {
+        ExceptionDispatchInfo.Throw(exception);
+        return default!;
+    }
+#pragma warning restore CS1998
 
     private static async Task<TResponse> AwaitUnary<TResponse>(ServerSpan span, ServerCallContext context, Task<TResponse> response)
     {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Propagation.Interceptors.Tests.Infrastructure;
 using Propagation.Interceptors.Tests.Protos;
 
@@ -533,5 +534,112 @@ public sealed class TracingClientInterceptorTests
         Assert.Equal(10, span.GetTagItem("rpc.grpc.status_code"));
         Assert.Equal(read, span.GetTagItem(GrpcTracingConventions.MessagesReceived));
         Assert.Equal(1, span.GetTagItem(GrpcTracingConventions.MessagesSent));
+    }
+
+    [Fact]
+    public async Task AsyncUnaryCall_ResponseAlreadyComplete_SpanEndsBeforeReturningAndCallBehavesAsTheInnerCall()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        var interceptor = TestInterceptors.Client(recorder);
+        using var parent = TestInterceptors.StartParent(recorder);
+        var inner = new InProcessCall.CallState();
+        Metadata? sent = null;
+
+        // Act
+        var call = interceptor.AsyncUnaryCall("hi", InProcessCall.ClientContext(), (_, context) =>
+        {
+            sent = context.Options.Headers;
+            return InProcessCall.UnaryCall(Task.FromResult("reply"), inner);
+        });
+        var endedBeforeReturn = recorder.Stopped.Count(a => a.Kind == ActivityKind.Client);
+        var currentAfterReturn = Activity.Current;
+        var reply = await call.ResponseAsync;
+        call.Dispose();
+
+        // Assert
+        Assert.Equal(1, endedBeforeReturn);
+        Assert.Same(parent, currentAfterReturn);
+        Assert.Equal("reply", reply);
+        Assert.Equal(StatusCode.OK, call.GetStatus().StatusCode);
+        Assert.True(inner.Disposed);
+        var span = recorder.Single(ActivityKind.Client);
+        Assert.Equal(parent.SpanId, span.ParentSpanId);
+        Assert.Equal(0, span.GetTagItem("rpc.grpc.status_code"));
+        Assert.Equal(ActivityStatusCode.Unset, span.Status);
+        Assert.DoesNotContain(span.Events, e => e.Name == GrpcTracingConventions.DisposedEvent);
+        Assert.Equal($"00-{span.TraceId.ToHexString()}-{span.SpanId.ToHexString()}-01", sent?.GetValue("traceparent"));
+    }
+
+    [Fact]
+    public void AsyncUnaryCall_ParentHasBaggage_BaggageSentWithTheTraceHeaders()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        var interceptor = TestInterceptors.Client(recorder);
+        using var parent = TestInterceptors.StartParent(recorder);
+        parent.AddBaggage("tenant", "blue");
+        Metadata? sent = null;
+
+        // Act
+        using var call = interceptor.AsyncUnaryCall("hi", InProcessCall.ClientContext(), (_, context) =>
+        {
+            sent = context.Options.Headers;
+            return InProcessCall.UnaryCall(Task.FromResult("reply"));
+        });
+
+        // Assert
+        var span = recorder.Single(ActivityKind.Client);
+        Assert.NotNull(sent);
+        Assert.Equal("tenant=blue", sent.GetValue("baggage"));
+        Assert.Equal($"00-{span.TraceId.ToHexString()}-{span.SpanId.ToHexString()}-01", sent.GetValue("traceparent"));
+        Assert.Equal(span.TraceId.ToHexString(), sent.GetValue("x-trace-id"));
+    }
+
+    [Fact]
+    public void AsyncUnaryCall_NoBaggage_NoBaggageHeaderButTraceHeaders()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        var interceptor = TestInterceptors.Client(recorder);
+        Metadata? sent = null;
+
+        // Act
+        using var call = interceptor.AsyncUnaryCall("hi", InProcessCall.ClientContext(), (_, context) =>
+        {
+            sent = context.Options.Headers;
+            return InProcessCall.UnaryCall(Task.FromResult("reply"));
+        });
+
+        // Assert
+        var span = recorder.Single(ActivityKind.Client);
+        Assert.NotNull(sent);
+        Assert.Null(sent.Get("baggage"));
+        Assert.Equal($"00-{span.TraceId.ToHexString()}-{span.SpanId.ToHexString()}-01", sent.GetValue("traceparent"));
+        Assert.Equal(span.SpanId.ToHexString(), sent.GetValue("x-span-id"));
+    }
+
+    [Fact]
+    public void AsyncUnaryCall_CallsToDifferentHosts_EachSpanHasItsOwnServerAddressAndPort()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        var interceptor = TestInterceptors.Client(recorder);
+        Interceptor.AsyncUnaryCallContinuation<string, string> continuation = static (_, _) => InProcessCall.UnaryCall(Task.FromResult("reply"));
+
+        // Act
+        interceptor.AsyncUnaryCall("1", InProcessCall.ClientContext(host: "api.example:8443"), continuation).Dispose();
+        interceptor.AsyncUnaryCall("2", InProcessCall.ClientContext(host: "other.example"), continuation).Dispose();
+        interceptor.AsyncUnaryCall("3", InProcessCall.ClientContext(host: "api.example:8443"), continuation).Dispose();
+
+        // Assert
+        var spans = recorder.Stopped;
+        Assert.Equal(3, spans.Count);
+        Assert.Equal("api.example", spans[0].GetTagItem("server.address"));
+        Assert.Equal(8443, spans[0].GetTagItem("server.port"));
+        Assert.Equal("other.example", spans[1].GetTagItem("server.address"));
+        Assert.Null(spans[1].GetTagItem("server.port"));
+        Assert.Equal("api.example", spans[2].GetTagItem("server.address"));
+        Assert.Equal(8443, spans[2].GetTagItem("server.port"));
     }
 }

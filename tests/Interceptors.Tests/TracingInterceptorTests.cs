@@ -641,4 +641,130 @@ public sealed class TracingInterceptorTests
         await client.UnaryAsync(new TraceRequest());
         await recorder.WaitForStoppedAsync(1);
     }
+
+    [Fact]
+    public async Task UnaryServerHandler_HandlerCompletesSynchronously_SpanEndedBeforeReturningAndHandlersTaskReturned()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        var interceptor = TestInterceptors.Server(recorder);
+        var traceId = ActivityTraceId.CreateRandom();
+        var parentId = ActivitySpanId.CreateRandom();
+        var context = new InProcessServerCallContext(new Metadata { { "traceparent", $"00-{traceId.ToHexString()}-{parentId.ToHexString()}-01" } });
+        var completed = Task.FromResult("reply");
+        var previous = Activity.Current;
+        Activity? currentInHandler = null;
+
+        // Act
+        var result = interceptor.UnaryServerHandler<string, string>("hi", context, (_, _) =>
+        {
+            currentInHandler = Activity.Current;
+            return completed;
+        });
+
+        // Assert
+        Assert.Same(completed, result);
+        Assert.Same(previous, Activity.Current);
+        var span = recorder.Single(ActivityKind.Server);
+        Assert.Same(span, currentInHandler);
+        Assert.Equal(traceId, span.TraceId);
+        Assert.Equal(parentId, span.ParentSpanId);
+        Assert.Equal(InProcessCall.Service + "/Unary", span.DisplayName);
+        Assert.Equal(0, span.GetTagItem("rpc.grpc.status_code"));
+        Assert.Equal("localhost", span.GetTagItem("server.address"));
+        Assert.Equal(5000, span.GetTagItem("server.port"));
+        Assert.Equal("reply", await result);
+    }
+
+    [Fact]
+    public async Task UnaryServerHandler_HandlerStillRunning_CallersActivityRestoredAndSpanEndsWithTheHandler()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        var interceptor = TestInterceptors.Server(recorder);
+        var pending = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var previous = Activity.Current;
+
+        // Act
+        var result = interceptor.UnaryServerHandler<string, string>("hi", new InProcessServerCallContext(), (_, _) => pending.Task);
+        var currentAfterReturn = Activity.Current;
+        var openWhileRunning = recorder.Open.Count;
+        pending.SetResult("reply");
+        var reply = await result;
+        await recorder.WaitForStoppedAsync(1);
+
+        // Assert
+        Assert.Same(previous, currentAfterReturn);
+        Assert.Equal(1, openWhileRunning);
+        Assert.Equal("reply", reply);
+        var span = recorder.Single(ActivityKind.Server);
+        Assert.Equal(0, span.GetTagItem("rpc.grpc.status_code"));
+        Assert.Equal(ActivityStatusCode.Unset, span.Status);
+    }
+
+    [Fact]
+    public async Task UnaryServerHandler_HandlerThrowsSynchronously_FaultedTaskWithTheSameExceptionAndErrorSpan()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        var interceptor = TestInterceptors.Server(recorder);
+        var error = new InvalidOperationException("handler failed");
+        var previous = Activity.Current;
+
+        // Act
+        var result = interceptor.UnaryServerHandler<string, string>("hi", new InProcessServerCallContext(), (_, _) => throw error);
+        var thrown = await Assert.ThrowsAsync<InvalidOperationException>(() => result);
+
+        // Assert
+        Assert.True(result.IsFaulted);
+        Assert.Same(error, thrown);
+        Assert.Same(previous, Activity.Current);
+        var span = recorder.Single(ActivityKind.Server);
+        Assert.Equal((int)StatusCode.Unknown, span.GetTagItem("rpc.grpc.status_code"));
+        Assert.Equal(ActivityStatusCode.Error, span.Status);
+        Assert.Contains(span.Events, e => e.Name == "exception");
+    }
+
+    [Fact]
+    public async Task UnaryServerHandler_HandlerThrowsCancellationSynchronously_CanceledTaskWithTheSameException()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        var interceptor = TestInterceptors.Server(recorder);
+        var error = new OperationCanceledException("stop");
+
+        // Act
+        var result = interceptor.UnaryServerHandler<string, string>("hi", new InProcessServerCallContext(), (_, _) => throw error);
+        var thrown = await Assert.ThrowsAsync<OperationCanceledException>(() => result);
+
+        // Assert
+        Assert.True(result.IsCanceled);
+        Assert.Same(error, thrown);
+        var span = recorder.Single(ActivityKind.Server);
+        Assert.Equal((int)StatusCode.Cancelled, span.GetTagItem("rpc.grpc.status_code"));
+    }
+
+    [Fact]
+    public async Task UnaryServerHandler_CallsOnDifferentHosts_EachSpanHasItsOwnServerAddressAndPort()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        var interceptor = TestInterceptors.Server(recorder);
+        UnaryServerMethod<string, string> handler = static (_, _) => Task.FromResult("reply");
+
+        // Act
+        await interceptor.UnaryServerHandler("1", new InProcessServerCallContext(host: "api.example:8443"), handler);
+        await interceptor.UnaryServerHandler("2", new InProcessServerCallContext(host: "other.example"), handler);
+        await interceptor.UnaryServerHandler("3", new InProcessServerCallContext(host: "api.example:8443"), handler);
+
+        // Assert
+        var spans = recorder.Stopped;
+        Assert.Equal(3, spans.Count);
+        Assert.Equal("api.example", spans[0].GetTagItem("server.address"));
+        Assert.Equal(8443, spans[0].GetTagItem("server.port"));
+        Assert.Equal("other.example", spans[1].GetTagItem("server.address"));
+        Assert.Null(spans[1].GetTagItem("server.port"));
+        Assert.Equal("api.example", spans[2].GetTagItem("server.address"));
+        Assert.Equal(8443, spans[2].GetTagItem("server.port"));
+    }
 }
