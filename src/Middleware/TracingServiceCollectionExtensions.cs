@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Propagation;
@@ -32,8 +33,15 @@ public static class TracingServiceCollectionExtensions
     /// <para>
     /// Registers, per service provider: <see cref="TracingOptions"/> (bound from <c>OTEL_SERVICE_NAME</c>,
     /// <c>OTEL_PROPAGATORS</c> and the <c>Tracing</c> section, validated at start-up with every error
-    /// listed), <see cref="PropagationHealth"/>, <c>IHttpContextAccessor</c>, the tracing pipeline
-    /// (<c>AddTracingPipeline</c>) and the span store (<c>AddSpanStore</c>).
+    /// listed), <see cref="PropagationHealth"/>, the tracing pipeline (<c>AddTracingPipeline</c>) and the span
+    /// store (<c>AddSpanStore</c>).
+    /// </para>
+    /// <para>
+    /// It registers no <c>IHttpContextAccessor</c> (hosting sets one on every request when it is registered, which
+    /// costs every request). A trust decision that depends on the request (<see cref="TracingOptions.TrustDecider"/>,
+    /// <see cref="TracingOptions.TrustedNetworks"/>, <see cref="TracingOptions.TrustClientCertificates"/>) uses the
+    /// app's accessor when it registered one, and otherwise a private one that hosting's <c>IHttpContextFactory</c>
+    /// (the default one, which <c>AddTracing</c> registers in its place) sets for tracing alone.
     /// </para>
     /// <para>
     /// It <b>replaces</b> the <see cref="DistributedContextPropagator"/> service that ASP.NET Core hosting
@@ -68,7 +76,7 @@ public static class TracingServiceCollectionExtensions
         services.AddSingleton<IConfigureOptions<TracingOptions>>(static sp => sp.GetRequiredService<TracingOptionsSetup>());
         services.AddSingleton<IPostConfigureOptions<TracingOptions>>(static sp => sp.GetRequiredService<TracingOptionsSetup>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TracingOptions>, TracingOptionsValidator>());
-        services.AddHttpContextAccessor();
+        UseTracingContextFactory(services);
         services.TryAddSingleton(static sp => sp.GetService<IMeterFactory>() is { } meters ? new PropagationHealth(meters) : new PropagationHealth());
         services.AddSingleton<TracingService>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPropagationHealthSource, PropagationHealthSource>());
@@ -84,5 +92,29 @@ public static class TracingServiceCollectionExtensions
             static (pipeline, tracing) => pipeline.ServiceName ??= tracing.Value.ServiceName);
         services.AddSpanStore();
         return services;
+    }
+
+    private static void UseTracingContextFactory(IServiceCollection services)
+    {
+        // Hosting TryAdds DefaultHttpContextFactory, before or after this call: take its place, but never replace a
+        // factory the app chose.
+        for (var i = services.Count - 1; i >= 0; i--)
+        {
+            var descriptor = services[i];
+            if (descriptor.ServiceType != typeof(IHttpContextFactory))
+            {
+                continue;
+            }
+
+            if (descriptor.ImplementationType != typeof(DefaultHttpContextFactory))
+            {
+                return;
+            }
+
+            services.RemoveAt(i);
+            break;
+        }
+
+        services.AddSingleton<IHttpContextFactory>(static sp => TracingHttpContextFactory.Create(sp));
     }
 }

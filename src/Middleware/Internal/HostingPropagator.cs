@@ -11,9 +11,11 @@ namespace Propagation.Middleware.Internal;
 /// </summary>
 /// <remarks>
 /// Hosting passes the request's <see cref="IHeaderDictionary"/> as the carrier. When it is the
-/// headers of the current request (<see cref="IHttpContextAccessor"/>), the trust decision and the
-/// extraction are made once and kept in the request's features for the middleware; any other carrier
-/// is read with the hosting getter under the policy for unknown callers.
+/// headers of the current request (<see cref="TracingService.ContextAccessor"/>: there is one when the app
+/// registered an <see cref="IHttpContextAccessor"/> or the trust decision depends on the request), the trust
+/// decision and the extraction are made once and kept in the request's features for the middleware. Any other
+/// carrier is read with the hosting getter under the policy for unknown callers, which is the app's only policy
+/// when trust does not depend on the request; the middleware then extracts again under the same policy.
 /// </remarks>
 internal sealed class HostingPropagator : DistributedContextPropagator
 {
@@ -23,7 +25,7 @@ internal sealed class HostingPropagator : DistributedContextPropagator
     public HostingPropagator(TracingService service, IHttpContextAccessor? accessor = null)
     {
         _service = service;
-        _accessor = accessor;
+        _accessor = accessor ?? service.ContextAccessor;
     }
 
     public override IReadOnlyCollection<string> Fields => _service.Propagator.Fields;
@@ -68,7 +70,7 @@ internal sealed class HostingPropagator : DistributedContextPropagator
             return null;
         }
 
-        var baggage = Extract(carrier, getter, out _).Baggage;
+        var baggage = ExtractBaggageOnly(carrier, getter);
         if (baggage.IsEmpty)
         {
             return null;
@@ -94,9 +96,32 @@ internal sealed class HostingPropagator : DistributedContextPropagator
             return _service.GetOrExtract(context).Extracted;
         }
 
-        headers = null;
+        // Hosting's carrier is the request's header dictionary: the raw traceparent can still be reused.
+        headers = carrier as IHeaderDictionary;
         var policy = _service.Trust.Decide(null);
         return _service.Propagator.Extract(new CallbackCarrier(carrier, getter), CallbackCarrier.Getter, policy);
+    }
+
+    /// <summary>Baggage only: hosting asks for it right after the trace id, and only baggage is left to read.</summary>
+    private Baggage ExtractBaggageOnly(object carrier, PropagatorGetterCallback getter)
+    {
+        var context = _accessor?.HttpContext;
+        if (context is not null && ReferenceEquals(context.Request.Headers, carrier))
+        {
+            return _service.GetOrExtract(context).Extracted.Baggage;
+        }
+
+        // The same rules as a full extraction: baggage is read only when continuing a trace (not on restart or ignore).
+        var policy = _service.Trust.Decide(null);
+        if (!_service.Propagator.ExtractBaggage || policy is TrustPolicy.RestartAndLink or TrustPolicy.Ignore)
+        {
+            return Baggage.Empty;
+        }
+
+        var issues = PropagationIssues.None;
+        return BaggageFormat.Instance.TryExtract(new CallbackCarrier(carrier, getter), CallbackCarrier.Getter, out var baggage, ref issues)
+            ? baggage
+            : Baggage.Empty;
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -12,16 +13,11 @@ namespace Propagation.Middleware.Internal;
 /// </summary>
 internal sealed class TracingMiddleware
 {
-    private static readonly Func<object, Task> OnStartingCallback = static state =>
-    {
-        ((TracingRequestFeature)state).WriteResponseHeaders();
-        return Task.CompletedTask;
-    };
-
     private readonly RequestDelegate _next;
     private readonly TracingService _service;
     private readonly bool _scope;
     private readonly bool _echo;
+    private readonly Func<object, Task> _writeEcho;
 
     public TracingMiddleware(RequestDelegate next, TracingService service, IOptions<LoggerFactoryOptions>? loggerOptions = null)
     {
@@ -31,29 +27,32 @@ internal sealed class TracingMiddleware
         const ActivityTrackingOptions Ids = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId;
         var tracked = loggerOptions is not null && (loggerOptions.Value.ActivityTrackingOptions & Ids) == Ids;
         _scope = service.Options.IncludeLogScope && !tracked;
+        _writeEcho = WriteEcho;
     }
 
     public Task Invoke(HttpContext context)
     {
-        var feature = _service.GetOrExtract(context);
-        _service.RecordIssues(feature.Extracted);
-        var activity = _service.StartOrEnrichServerSpan(feature);
-        if (_echo && feature.Activity is not null)
+        var span = _service.StartOrEnrichServerSpan(context);
+        if (_echo && span.Current is { } current)
         {
-            context.Response.OnStarting(OnStartingCallback, feature);
+            // Written when the response starts, so a handler that clears the headers (an exception handler) keeps them.
+            // The usual span is hosting's: the request itself is the callback state, nothing is allocated.
+            object state = span.FromHosting && !span.Restarted ? context : new EchoState(context, current, span.Restarted);
+            context.Response.OnStarting(_writeEcho, state);
         }
 
-        if (activity is null && !feature.StartedByUs && !_scope && _service.SlowThreshold is null && !_service.Options.LogSpans)
+        var activity = span.Recorded;
+        if (activity is null && !_scope && _service.SlowThreshold is null && !_service.Options.LogSpans)
         {
             return _next(context);
         }
 
-        return InvokeTraced(context, feature, activity);
+        return InvokeTraced(context, activity, span.StartedByUs, span.Current);
     }
 
-    private async Task InvokeTraced(HttpContext context, TracingRequestFeature feature, Activity? activity)
+    private async Task InvokeTraced(HttpContext context, Activity? activity, bool startedByUs, Activity? current)
     {
-        using var scope = _scope && feature.Activity is { } current && _service.Logger.IsEnabled(LogLevel.Critical)
+        using var scope = _scope && current is not null && _service.Logger.IsEnabled(LogLevel.Critical)
             ? _service.Logger.BeginScope(new TraceLogScope(current))
             : null;
         var failed = false;
@@ -70,8 +69,8 @@ internal sealed class TracingMiddleware
         {
             if (activity is not null)
             {
-                _service.CompleteServerSpan(feature, activity, failed);
-                if (feature.StartedByUs)
+                _service.CompleteServerSpan(context, activity, failed);
+                if (startedByUs)
                 {
                     activity.Stop();
                 }
@@ -79,11 +78,62 @@ internal sealed class TracingMiddleware
         }
     }
 
+    /// <summary>Writes the echo headers; called from <c>Response.OnStarting</c>. Never throws.</summary>
+    private Task WriteEcho(object state)
+    {
+        HttpContext context;
+        Activity? span;
+        var restarted = false;
+        if (state is EchoState echo)
+        {
+            context = echo.Context;
+            span = echo.Span;
+            restarted = echo.Restarted;
+        }
+        else
+        {
+            context = (HttpContext)state;
+            span = context.Features.Get<IHttpActivityFeature>()?.Activity;
+        }
+
+        if (span is not null)
+        {
+            try
+            {
+                _service.WriteEcho(span, restarted, context.Response.Headers, AspNetCoreCarriers.Setter);
+            }
+            catch (InvalidOperationException)
+            {
+                // Headers are read-only once the response has started.
+                Log.ResponseHeadersNotWritten(_service.Logger);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
     private static bool Fail(Activity? activity, Exception exception, ref bool failed)
     {
         failed = true;
         TracingService.RecordException(activity, exception);
         return false;
+    }
+
+    /// <summary>The echo's callback state when the server span is not hosting's activity, or the trace was restarted.</summary>
+    private sealed class EchoState
+    {
+        public EchoState(HttpContext context, Activity span, bool restarted)
+        {
+            Context = context;
+            Span = span;
+            Restarted = restarted;
+        }
+
+        public HttpContext Context { get; }
+
+        public Activity Span { get; }
+
+        public bool Restarted { get; }
     }
 
     /// <summary>The request's log scope: <c>TraceId</c> and <c>SpanId</c> of the server span.</summary>

@@ -49,12 +49,28 @@ internal sealed class TracingService
 
     private static readonly object TrueBox = true;
 
+    // Boxed status codes, filled on first use: SetTag takes an object, and a box per request is 24 bytes for nothing.
+    private static readonly object?[] StatusBoxes = new object?[600];
+
     private readonly FrozenSet<string> _credentials;
     private readonly string[] _captured;
     private readonly string[] _capturedTagNames;
     private readonly LegacyFormat _echoFormat;
+    private readonly bool _echoHex;
 
-    public TracingService(IOptions<TracingOptions> options, ILoggerFactory loggerFactory, PropagationHealth health, TracingOwner? owner = null)
+    // The last Host header seen, split into server.address and a boxed server.port: a service sees few hosts, so
+    // requests reuse these instead of allocating a substring and a box each. One immutable object: swapped whole.
+    private HostTags? _lastHost;
+
+    // Hosting's per-app ActivitySource, once claimed for Owner (TracingOwnership.MarkSource).
+    private ActivitySource? _claimedSource;
+
+    public TracingService(
+        IOptions<TracingOptions> options,
+        ILoggerFactory loggerFactory,
+        PropagationHealth health,
+        TracingOwner? owner = null,
+        IHttpContextAccessor? contextAccessor = null)
     {
         Options = options.Value;
         Logger = loggerFactory.CreateLogger("Propagation.Middleware.Tracing");
@@ -75,7 +91,15 @@ internal sealed class TracingService
         }
 
         _echoFormat = new LegacyFormat(Options.Propagation.LegacyIdFormat, sampled: true);
+        _echoHex = Options.Propagation.LegacyIdFormat == LegacyIdFormat.Hex;
         SlowThreshold = Options.SlowRequestThreshold;
+
+        // Hosting extracts before any middleware runs; a per-request trust decision then needs the request. The app's
+        // accessor serves when it registered one; otherwise a private one that only hosting's context factory sets
+        // (TracingHttpContextFactory). Without per-request trust no accessor is needed: hosting pays for setting one
+        // on every request, so AddTracing registers none.
+        ContextAccessor = contextAccessor ?? (Trust.IsPerRequest ? new HttpContextAccessor() : null);
+        OwnsContextAccessor = contextAccessor is null && ContextAccessor is not null;
     }
 
     /// <summary>Gets the validated options (do not change them).</summary>
@@ -111,6 +135,14 @@ internal sealed class TracingService
     /// <summary>Gets the logger of finished-span lines (category <c>Propagation.Middleware.Spans</c>).</summary>
     public ILogger SpanLogger { get; }
 
+    /// <summary>Gets the accessor through which hosting's propagator call sees the request (the app's, or a private
+    /// one when the trust decision needs the request), or <see langword="null"/>.</summary>
+    public IHttpContextAccessor? ContextAccessor { get; }
+
+    /// <summary>Gets a value indicating whether <see cref="ContextAccessor"/> is private: hosting's context factory
+    /// must be given it (the app registered no <see cref="IHttpContextAccessor"/>).</summary>
+    public bool OwnsContextAccessor { get; }
+
     /// <summary>
     /// Gets the request's tracing state, deciding trust and extracting the inbound context the
     /// first time (hosting's propagator call, or the middleware when hosting did not extract).
@@ -121,8 +153,7 @@ internal sealed class TracingService
         if (feature is null)
         {
             var policy = Trust.Decide(context);
-            var extracted = Propagator.Extract(context.Request.Headers, AspNetCoreCarriers.Getter, policy);
-            feature = new TracingRequestFeature(this, context, policy, extracted);
+            feature = new TracingRequestFeature(Propagator.Extract(context.Request.Headers, AspNetCoreCarriers.Getter, policy));
             context.Features.Set(feature);
         }
 
@@ -136,37 +167,41 @@ internal sealed class TracingService
     /// <summary>
     /// Makes the request's one server span: enriches hosting's activity when hosting created it from
     /// its source (someone listens to <c>Microsoft.AspNetCore</c>), otherwise starts one from
-    /// <see cref="ServerSource"/> under the extracted parent. Marks it owned. Never throws for wire data.
+    /// <see cref="ServerSource"/> under the extracted parent. Records the request's issues once and marks the span
+    /// owned. Never throws for wire data.
     /// </summary>
-    /// <returns>The server span, or <see langword="null"/> when nothing listens.</returns>
-    public Activity? StartOrEnrichServerSpan(TracingRequestFeature feature)
+    public ServerSpan StartOrEnrichServerSpan(HttpContext context)
     {
-        var context = feature.Context;
         var hosting = context.Features.Get<IHttpActivityFeature>()?.Activity;
+        var fromHosting = hosting is not null && string.Equals(hosting.Source.Name, HostingSourceName, StringComparison.Ordinal);
+        var extracted = GetExtracted(context, fromHosting);
+        RecordIssues(extracted);
         Activity? activity;
-        if (hosting is not null && string.Equals(hosting.Source.Name, HostingSourceName, StringComparison.Ordinal))
+        var startedByUs = false;
+        if (fromHosting)
         {
-            activity = hosting;
+            activity = hosting!;
             if (activity.IsAllDataRequested)
             {
-                EnrichHosting(activity, feature);
+                EnrichHosting(activity, context, extracted);
+                ClaimHostingSource(activity.Source);
             }
         }
         else
         {
-            activity = StartServerSpan(feature, context);
+            activity = StartServerSpan(context, extracted);
             if (activity is null && hosting is null)
             {
                 // Nothing listens and hosting made no activity: still carry the ids (downstream calls, echo, log scope).
-                activity = StartUnrecorded(feature.Extracted);
+                activity = StartUnrecorded(extracted);
             }
 
-            feature.StartedByUs = activity is not null;
+            startedByUs = activity is not null;
         }
 
         if (activity is not null)
         {
-            if (feature.Extracted.SamplingDenied && feature.StartedByUs)
+            if (extracted.SamplingDenied && startedByUs)
             {
                 activity.ActivityTraceFlags &= ~ActivityTraceFlags.Recorded;
                 activity.IsAllDataRequested = false;
@@ -175,8 +210,8 @@ internal sealed class TracingService
             MarkOwned(activity);
         }
 
-        feature.Activity = activity ?? hosting;
-        return activity;
+        var restarted = extracted.Policy == TrustPolicy.RestartAndLink && extracted.Inbound.IsValid;
+        return new ServerSpan(activity, activity ?? hosting, startedByUs, fromHosting || (activity is null && hosting is not null), restarted);
     }
 
     /// <summary>Marks a server span as owned by this app's pipeline (<see cref="TracingOwnership"/>).</summary>
@@ -185,6 +220,34 @@ internal sealed class TracingService
         if (Owner is not null && activity.IsAllDataRequested)
         {
             TracingOwnership.Mark(activity, Owner);
+        }
+    }
+
+    /// <summary>
+    /// The request's extraction: the one hosting's propagator call made and kept when it could see the request,
+    /// otherwise made now under the same trust decision (hosting's call saw no request: the policy for unknown
+    /// callers, which is the app's only policy when trust does not depend on the request). Extraction is
+    /// deterministic and allocation-free for well-formed headers, so reading the headers again is cheaper than
+    /// keeping per-request state.
+    /// </summary>
+    private ExtractedContext GetExtracted(HttpContext context, bool fromHosting)
+    {
+        if (ContextAccessor is not null && context.Features.Get<TracingRequestFeature>() is { } feature)
+        {
+            return feature.Extracted;
+        }
+
+        var policy = fromHosting && Trust.IsPerRequest ? Trust.Decide(null) : Trust.Decide(context);
+        return Propagator.Extract(context.Request.Headers, AspNetCoreCarriers.Getter, policy);
+    }
+
+    /// <summary>Claims hosting's per-app source for <see cref="Owner"/> (once), so marking its activities costs nothing.</summary>
+    private void ClaimHostingSource(ActivitySource source)
+    {
+        if (Owner is not null && !ReferenceEquals(source, _claimedSource))
+        {
+            TracingOwnership.MarkSource(source, Owner);
+            _claimedSource = source;
         }
     }
 
@@ -209,12 +272,21 @@ internal sealed class TracingService
     /// </summary>
     public void WriteEcho<TCarrier>(Activity activity, bool restarted, TCarrier carrier, HeaderSetter<TCarrier> setter)
     {
-        var context = PropagatedContext.FromActivity(activity);
-        var names = new EchoCarrier<TCarrier>(carrier, setter, Options.TraceIdResponseHeader, Options.SpanIdResponseHeader);
-        _echoFormat.Inject(context, names, static (c, name, value) => c.Set(name, value));
+        if (_echoHex && activity.IdFormat == ActivityIdFormat.W3C)
+        {
+            // The activity keeps its ids as lowercase hex strings: exactly what the hex codec writes, without a copy.
+            setter(carrier, Options.TraceIdResponseHeader, activity.TraceId.ToHexString());
+            setter(carrier, Options.SpanIdResponseHeader, activity.SpanId.ToHexString());
+        }
+        else
+        {
+            var names = new EchoCarrier<TCarrier>(carrier, setter, Options.TraceIdResponseHeader, Options.SpanIdResponseHeader);
+            _echoFormat.Inject(PropagatedContext.FromActivity(activity), names, static (c, name, value) => c.Set(name, value));
+        }
+
         if (restarted && Options.EchoTraceResponse)
         {
-            TraceResponse.Inject(context, carrier, setter);
+            TraceResponse.Inject(PropagatedContext.FromActivity(activity), carrier, setter);
         }
     }
 
@@ -239,9 +311,8 @@ internal sealed class TracingService
     }
 
     /// <summary>Sets the end-of-request attributes (status code, route, error), the slow flag and the span log line.</summary>
-    public void CompleteServerSpan(TracingRequestFeature feature, Activity activity, bool failed)
+    public void CompleteServerSpan(HttpContext context, Activity activity, bool failed)
     {
-        var context = feature.Context;
         var status = context.Response.StatusCode;
         if (activity.IsAllDataRequested)
         {
@@ -284,7 +355,7 @@ internal sealed class TracingService
         }
     }
 
-    private Activity? StartServerSpan(TracingRequestFeature feature, HttpContext context)
+    private Activity? StartServerSpan(HttpContext context, in ExtractedContext extracted)
     {
         if (!ServerSource.HasListeners())
         {
@@ -293,7 +364,6 @@ internal sealed class TracingService
 
         var request = context.Request;
         var tags = CreateRequestTags(request, out var method);
-        var extracted = feature.Extracted;
         var parent = extracted.ToActivityContext();
         var links = extracted.ToActivityLinks();
         Activity? activity;
@@ -329,7 +399,7 @@ internal sealed class TracingService
         if (activity.IsAllDataRequested)
         {
             SetUserAgent(activity, request);
-            AddCommonTags(activity, feature);
+            AddCommonTags(activity, request, extracted);
         }
 
         return activity;
@@ -337,7 +407,7 @@ internal sealed class TracingService
 
     /// <summary>The request attributes of a server span (HTTP semantic conventions), shared by the span we
     /// start (as creation tags, visible to samplers) and hosting's span we enrich.</summary>
-    private static TagList CreateRequestTags(HttpRequest request, out string method)
+    private TagList CreateRequestTags(HttpRequest request, out string method)
     {
         method = GetMethod(request.Method, out var original);
         var tags = new TagList
@@ -353,9 +423,9 @@ internal sealed class TracingService
 
         if (request.Host.HasValue)
         {
-            tags.Add("server.address", request.Host.Host);
-            var port = request.Host.Port ?? (string.Equals(request.Scheme, "https", StringComparison.OrdinalIgnoreCase) ? 443 : 80);
-            tags.Add("server.port", port);
+            var host = GetHostTags(request);
+            tags.Add("server.address", host.Address);
+            tags.Add("server.port", host.Port);
         }
 
         return tags;
@@ -396,11 +466,11 @@ internal sealed class TracingService
         return activity;
     }
 
-    private void EnrichHosting(Activity activity, TracingRequestFeature feature)
+    private void EnrichHosting(Activity activity, HttpContext context, in ExtractedContext extracted)
     {
         // Hosting names its span after the diagnostic event and sets no HTTP attributes of its own:
         // give it the same name and attributes as a span we start.
-        var request = feature.Context.Request;
+        var request = context.Request;
         var tags = CreateRequestTags(request, out var method);
         activity.DisplayName = method;
         foreach (var tag in tags)
@@ -409,31 +479,30 @@ internal sealed class TracingService
         }
 
         SetUserAgent(activity, request);
-        var links = feature.Extracted.Links;
+        var links = extracted.Links;
         for (var i = 0; i < links.Count; i++)
         {
             activity.AddLink(links[i].ToActivityLink());
         }
 
-        AddCommonTags(activity, feature);
+        AddCommonTags(activity, request, extracted);
     }
 
-    private void AddCommonTags(Activity activity, TracingRequestFeature feature)
+    private void AddCommonTags(Activity activity, HttpRequest request, in ExtractedContext extracted)
     {
-        var request = feature.Context.Request;
         if (request.QueryString.HasValue)
         {
             activity.SetTag("url.query", Query.Redact(request.QueryString.Value));
         }
 
-        if (feature.Extracted.HasSyntheticParent)
+        if (extracted.HasSyntheticParent)
         {
             activity.SetTag(PropagationAttributes.SyntheticParent, TrueBox);
         }
 
-        if (feature.Policy != TrustPolicy.Continue)
+        if (extracted.Policy != TrustPolicy.Continue)
         {
-            activity.SetTag(TrustPolicyAttribute, PolicyName(feature.Policy));
+            activity.SetTag(TrustPolicyAttribute, PolicyName(extracted.Policy));
         }
 
         if (_captured.Length > 0)
@@ -473,7 +542,7 @@ internal sealed class TracingService
     {
         if (!failed || context.Response.HasStarted)
         {
-            activity.SetTag("http.response.status_code", status);
+            activity.SetTag("http.response.status_code", BoxStatus(status));
         }
 
         var version = context.Request.Protocol switch
@@ -522,6 +591,34 @@ internal sealed class TracingService
         return "_OTHER";
     }
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1859", Justification = "It returns a cached box: SetTag takes an object.")]
+    private static object BoxStatus(int status)
+    {
+        if ((uint)status >= (uint)StatusBoxes.Length)
+        {
+            return status;
+        }
+
+        // A benign race: two threads may each store a box of the same value.
+        return StatusBoxes[status] ??= status;
+    }
+
+    private HostTags GetHostTags(HttpRequest request)
+    {
+        var value = request.Host.Value!;
+        var cached = _lastHost;
+        var https = string.Equals(request.Scheme, "https", StringComparison.OrdinalIgnoreCase);
+        if (cached is not null && cached.Https == https && string.Equals(cached.Value, value, StringComparison.Ordinal))
+        {
+            return cached;
+        }
+
+        var port = request.Host.Port ?? (https ? 443 : 80);
+        cached = new HostTags(value, https, request.Host.Host, port);
+        _lastHost = cached;
+        return cached;
+    }
+
     internal static string PolicyName(TrustPolicy policy) => policy switch
     {
         TrustPolicy.Continue => "continue",
@@ -532,6 +629,27 @@ internal sealed class TracingService
 
     private static string Bound(string value) =>
         value.Length <= HeaderRules.MaxCapturedValueLength ? value : value[..HeaderRules.MaxCapturedValueLength];
+
+    /// <summary>One Host header value (and scheme, for the default port) with its <c>server.address</c> and boxed
+    /// <c>server.port</c>.</summary>
+    private sealed class HostTags
+    {
+        public HostTags(string value, bool https, string address, int port)
+        {
+            Value = value;
+            Https = https;
+            Address = address;
+            Port = port;
+        }
+
+        public string Value { get; }
+
+        public bool Https { get; }
+
+        public string Address { get; }
+
+        public object Port { get; }
+    }
 
     /// <summary>Maps the legacy codec's header names to the configured response header names.</summary>
     private readonly struct EchoCarrier<TCarrier>

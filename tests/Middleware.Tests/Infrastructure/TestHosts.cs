@@ -34,6 +34,9 @@ internal static class TestHosts
                 .ConfigureServices(s =>
                 {
                     s.AddRouting();
+
+                    // TestListener tells its test's requests apart through the accessor (AddTracing registers none).
+                    s.AddHttpContextAccessor();
                     services(s);
                     s.Configure<TracingPipelineOptions>(o => o.Enabled = false);
                 })
