@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
@@ -45,6 +46,121 @@ public sealed class TracingMiddlewareTests
         Assert.Equal(traceId, Assert.Single(response.Headers.GetValues("X-Trace-ID")));
         Assert.Equal(span.SpanId.ToHexString(), Assert.Single(response.Headers.GetValues("X-Span-ID")));
         Assert.False(response.Headers.Contains("traceresponse"));
+    }
+
+    [Fact]
+    public async Task Invoke_NoHttpContextAccessor_EnrichesHostingSpanEchoesIdsMarksOwnerAndCountsOnce()
+    {
+        // Arrange
+        var (host, listener) = await TestHosts.StartWithoutAccessorAsync(null, Ok);
+        using var _ = host;
+        using var __ = listener;
+        var health = host.Services.GetRequiredService<PropagationHealth>();
+        var (traceId, spanId, traceparent) = NewTraceParent();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/no-accessor/items?id=42");
+        request.Headers.Add("traceparent", traceparent);
+        request.Headers.Add("X-B3-TraceId", "not-hex");
+
+        // Act
+        using var response = await host.GetTestClient().SendAsync(request);
+
+        // Assert
+        await listener.WaitAsync(1);
+        var span = Assert.Single(listener.Stopped);
+        Assert.Null(host.Services.GetService<IHttpContextAccessor>());
+        Assert.Equal(traceId, span.TraceId.ToHexString());
+        Assert.Equal(spanId, span.ParentSpanId.ToHexString());
+        Assert.Equal("GET /{**path}", span.DisplayName);
+        Assert.Equal("/no-accessor/items", span.GetTagItem("url.path"));
+        Assert.Equal(200, span.GetTagItem("http.response.status_code"));
+        Assert.Same(host.Services.GetRequiredService<Propagation.Collector.TracingOwner>(), Propagation.Collector.TracingOwnership.GetOwner(span));
+        Assert.Null(span.GetCustomProperty(Propagation.Collector.TracingOwnership.CustomPropertyName));
+        Assert.Equal(traceId, Assert.Single(response.Headers.GetValues("X-Trace-ID")));
+        Assert.Equal(span.SpanId.ToHexString(), Assert.Single(response.Headers.GetValues("X-Span-ID")));
+        Assert.Equal(1, health.TotalRequests);
+        Assert.Equal(1, health.GetCount(PropagationIssues.B3Invalid));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Invoke_NoHttpContextAccessorTrustDecider_HostingSpanFollowsPerRequestDecision(bool trusted)
+    {
+        // Arrange
+        var (host, listener) = await TestHosts.StartWithoutAccessorAsync(
+            o => o.TrustDecider = c => c.Request.Headers.ContainsKey("X-Internal-Caller") ? TrustPolicy.Continue : TrustPolicy.RestartAndLink,
+            Ok);
+        using var _ = host;
+        using var __ = listener;
+        var (traceId, spanId, traceparent) = NewTraceParent();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/no-accessor/trust");
+        request.Headers.Add("traceparent", traceparent);
+        if (trusted)
+        {
+            request.Headers.Add("X-Internal-Caller", "1");
+        }
+
+        // Act
+        using var response = await host.GetTestClient().SendAsync(request);
+
+        // Assert
+        await listener.WaitAsync(1);
+        var span = Assert.Single(listener.Stopped);
+        if (trusted)
+        {
+            Assert.Equal(traceId, span.TraceId.ToHexString());
+            Assert.Equal(spanId, span.ParentSpanId.ToHexString());
+            Assert.Empty(span.Links);
+            Assert.False(response.Headers.Contains("traceresponse"));
+        }
+        else
+        {
+            Assert.NotEqual(traceId, span.TraceId.ToHexString());
+            Assert.Equal(default, span.ParentSpanId);
+            Assert.Equal(traceId, Assert.Single(span.Links).Context.TraceId.ToHexString());
+            Assert.Equal($"00-{span.TraceId.ToHexString()}-{span.SpanId.ToHexString()}-01", Assert.Single(response.Headers.GetValues("traceresponse")));
+        }
+
+        Assert.Equal(span.TraceId.ToHexString(), Assert.Single(response.Headers.GetValues("X-Trace-ID")));
+    }
+
+    [Fact]
+    public async Task Invoke_ExceptionHandlerClearsResponse_ErrorPageStillCarriesEcho()
+    {
+        // Arrange
+        var prefix = NewPrefix();
+        using var listener = new TestListener(prefix, Hosting, Ours);
+        using var host = await TestHosts.StartAsync(
+            s => s.AddTracing(),
+            app =>
+            {
+                app.UseTracing();
+                app.Use(async (context, next) =>
+                {
+                    try
+                    {
+                        await next(context);
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        // What an exception handler does: drop the failed response, then write an error page.
+                        context.Response.Clear();
+                        context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+                        await context.Response.WriteAsync("error page");
+                    }
+                });
+                app.Run(static _ => throw new InvalidOperationException("boom"));
+            });
+
+        // Act
+        using var response = await host.GetTestClient().GetAsync(prefix + "/fails");
+
+        // Assert
+        await listener.WaitAsync(1);
+        var span = Assert.Single(listener.Stopped);
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Equal(span.TraceId.ToHexString(), Assert.Single(response.Headers.GetValues("X-Trace-ID")));
+        Assert.Equal(span.SpanId.ToHexString(), Assert.Single(response.Headers.GetValues("X-Span-ID")));
     }
 
     [Fact]

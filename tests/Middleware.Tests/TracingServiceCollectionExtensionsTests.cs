@@ -47,6 +47,55 @@ public sealed class TracingServiceCollectionExtensionsTests
     }
 
     [Fact]
+    public void AddTracing_Registered_RegistersNoHttpContextAccessorAndUsesDefaultContextFactory()
+    {
+        // Arrange
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddOptions();
+
+        // Act
+        services.AddTracing();
+        using var provider = services.BuildServiceProvider();
+
+        // Assert
+        Assert.Null(provider.GetService<IHttpContextAccessor>());
+        Assert.IsType<DefaultHttpContextFactory>(provider.GetRequiredService<IHttpContextFactory>());
+        Assert.Single(services, d => d.ServiceType == typeof(IHttpContextFactory));
+    }
+
+    [Fact]
+    public void AddTracing_AppContextFactoryRegistered_KeepsIt()
+    {
+        // Arrange
+        var services = new ServiceCollection();
+        services.AddLogging();
+        var appFactory = new AppContextFactory();
+        services.AddSingleton<IHttpContextFactory>(appFactory);
+
+        // Act
+        services.AddTracing();
+        using var provider = services.BuildServiceProvider();
+
+        // Assert
+        Assert.Same(appFactory, provider.GetRequiredService<IHttpContextFactory>());
+    }
+
+    [Fact]
+    public async Task AddTracing_InWebHost_HostingUsesDefaultContextFactoryWithoutAccessor()
+    {
+        // Act
+        var (host, listener) = await TestHosts.StartWithoutAccessorAsync(null, c => Task.CompletedTask);
+        using var _ = host;
+        using var __ = listener;
+
+        // Assert
+        Assert.Single(host.Services.GetServices<IHttpContextFactory>());
+        Assert.IsType<DefaultHttpContextFactory>(host.Services.GetRequiredService<IHttpContextFactory>());
+        Assert.Null(host.Services.GetService<IHttpContextAccessor>());
+    }
+
+    [Fact]
     public void AddTracing_OtelVariables_SetServiceNameAndFormats()
     {
         // Arrange
@@ -226,5 +275,14 @@ public sealed class TracingServiceCollectionExtensionsTests
         public string ContentRootPath { get; set; } = "/";
 
         public Microsoft.Extensions.FileProviders.IFileProvider ContentRootFileProvider { get; set; } = new Microsoft.Extensions.FileProviders.NullFileProvider();
+    }
+
+    private sealed class AppContextFactory : IHttpContextFactory
+    {
+        public HttpContext Create(Microsoft.AspNetCore.Http.Features.IFeatureCollection featureCollection) => new DefaultHttpContext(featureCollection);
+
+        public void Dispose(HttpContext httpContext)
+        {
+        }
     }
 }

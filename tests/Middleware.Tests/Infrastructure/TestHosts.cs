@@ -75,4 +75,31 @@ internal static class TestHosts
             },
             configuration,
             logs);
+
+    /// <summary>
+    /// A traced host as <c>AddTracing</c> leaves an app: no <c>IHttpContextAccessor</c>. Its hosting activities are
+    /// recorded by the returned listener (on the host's own hosting source, created before the host starts).
+    /// </summary>
+    public static async Task<(IHost Host, HostingSourceListener Listener)> StartWithoutAccessorAsync(Action<TracingOptions>? configure, RequestDelegate handler)
+    {
+        var host = new HostBuilder()
+            .ConfigureWebHost(web => web
+                .UseTestServer()
+                .ConfigureServices(s =>
+                {
+                    s.AddRouting();
+                    s.AddTracing(configure ?? (static _ => { }));
+                    s.Configure<TracingPipelineOptions>(o => o.Enabled = false);
+                })
+                .Configure(app =>
+                {
+                    app.UseTracing();
+                    app.UseRouting();
+                    app.UseEndpoints(e => e.Map("/{**path}", handler));
+                }))
+            .Build();
+        var listener = new HostingSourceListener(host.Services.GetRequiredService<System.Diagnostics.ActivitySource>());
+        await host.StartAsync();
+        return (host, listener);
+    }
 }
