@@ -1,13 +1,22 @@
 namespace Propagation.Interceptors;
 
 /// <summary>
-/// The names the gRPC interceptors use: the activity source, the attributes beyond the
-/// OpenTelemetry RPC semantic conventions, the events, and the marker the HTTP client handler
-/// checks so that one gRPC call produces one client span.
+/// The names the gRPC interceptors use: the activity source (which the HTTP client handler also
+/// checks so that one gRPC call produces one client span), the attributes beyond the OpenTelemetry
+/// RPC semantic conventions, and the events.
 /// </summary>
 public static class GrpcTracingConventions
 {
     /// <summary>The default name of the <see cref="System.Diagnostics.ActivitySource"/> of the gRPC server and client spans.</summary>
+    /// <remarks>
+    /// The contract with the HTTP client handler (<c>AddTraceHeaders</c>): when the gRPC client's
+    /// <c>HttpClient</c> also has that handler and <see cref="System.Diagnostics.Activity.Current"/> is a
+    /// running activity of kind <see cref="System.Diagnostics.ActivityKind.Client"/> from the source with
+    /// this name (the span <see cref="TracingClientInterceptor"/> makes current while a call starts), the
+    /// handler starts no span of its own (the gRPC span is the client span of that HTTP/2 request) and
+    /// only applies its outbound destination policy to the headers the interceptor already wrote. The
+    /// span carries no extra marker, so recognising it costs nothing per call.
+    /// </remarks>
     public const string ActivitySourceName = "Propagation.Grpc";
 
     /// <summary>Span attribute <c>rpc.system</c>; always <see cref="RpcSystemValue"/>.</summary>
@@ -55,17 +64,4 @@ public static class GrpcTracingConventions
 
     /// <summary>Span event on client spans: the call object was disposed before the call completed.</summary>
     public const string DisposedEvent = "rpc.grpc.disposed";
-
-    /// <summary>
-    /// The <see cref="System.Diagnostics.Activity.GetCustomProperty"/> key set on every client span
-    /// the <see cref="TracingClientInterceptor"/> starts (value: the full method name, <c>/package.Service/Method</c>).
-    /// </summary>
-    /// <remarks>
-    /// The contract with the HTTP client handler (<c>AddTraceHeaders</c>): when the gRPC client's
-    /// <c>HttpClient</c> also has that handler and <see cref="System.Diagnostics.Activity.Current"/> carries this
-    /// property and is not stopped, the handler starts no span of its own (the gRPC span is the
-    /// client span of that HTTP/2 request) and only applies its outbound destination policy to
-    /// the headers the interceptor already wrote.
-    /// </remarks>
-    public const string ClientSpanProperty = "Propagation.Grpc.ClientCall";
 }

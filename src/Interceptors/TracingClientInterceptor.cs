@@ -16,7 +16,7 @@ namespace Propagation.Interceptors;
 /// <c>rpc.service</c>, <c>rpc.method</c>, <c>server.address</c>/<c>server.port</c> (when the call
 /// names its host) and, when it ends, <c>rpc.grpc.status_code</c>; any status but OK is Error.
 /// The span is <see cref="Activity.Current"/> while the call starts (so the channel's HTTP handlers
-/// see it; see <see cref="GrpcTracingConventions.ClientSpanProperty"/>), and the caller's current
+/// see it; see <see cref="GrpcTracingConventions.ActivitySourceName"/>), and the caller's current
 /// activity is restored before the interceptor returns.
 /// </para>
 /// <para>
@@ -300,7 +300,6 @@ public sealed class TracingClientInterceptor : Interceptor
             return null;
         }
 
-        activity.SetCustomProperty(GrpcTracingConventions.ClientSpanProperty, names.FullName);
         if (activity.IsAllDataRequested)
         {
             RpcSpan.AddMethodTags(activity, names);
