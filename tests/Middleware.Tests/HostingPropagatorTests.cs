@@ -73,6 +73,29 @@ public sealed class HostingPropagatorTests
     }
 
     [Fact]
+    public void ExtractTraceIdAndState_HeaderDictionaryWithoutAccessor_ReusesInboundTextAndHandsExtractionToMiddleware()
+    {
+        // Arrange
+        var service = CreateService();
+        var propagator = new HostingPropagator(service);
+        IHeaderDictionary headers = new HeaderDictionary();
+        var inbound = $"00-{TraceId}-{SpanId}-01";
+        headers.TraceParent = inbound;
+        headers.Baggage = "a=1";
+
+        // Act
+        propagator.ExtractTraceIdAndState(headers, Getter, out var traceId, out _);
+        var baggage = propagator.ExtractBaggage(headers, Getter)!.ToList();
+
+        // Assert
+        Assert.Same(inbound, traceId);
+        Assert.Equal("a", Assert.Single(baggage).Key);
+        Assert.True(service.Handoff.TryTake(headers, out var handed));
+        Assert.Equal(TraceId, handed.Parent.TraceId.ToString());
+        Assert.Equal("1", handed.Baggage[0].Value);
+    }
+
+    [Fact]
     public void ExtractTraceIdAndState_UnknownFlagBits_FormatsInsteadOfReusing()
     {
         // Arrange
@@ -124,11 +147,13 @@ public sealed class HostingPropagatorTests
         Assert.Equal("k=v", written["baggage"]);
     }
 
-    private static HostingPropagator Create(Action<TracingOptions>? configure = null, IHttpContextAccessor? accessor = null, PropagationHealth? health = null)
+    private static HostingPropagator Create(Action<TracingOptions>? configure = null, IHttpContextAccessor? accessor = null, PropagationHealth? health = null) =>
+        new(CreateService(configure, health), accessor);
+
+    private static TracingService CreateService(Action<TracingOptions>? configure = null, PropagationHealth? health = null)
     {
         var options = new TracingOptions();
         configure?.Invoke(options);
-        var service = new TracingService(Options.Create(options), NullLoggerFactory.Instance, health ?? new PropagationHealth());
-        return new HostingPropagator(service, accessor);
+        return new TracingService(Options.Create(options), NullLoggerFactory.Instance, health ?? new PropagationHealth());
     }
 }

@@ -96,10 +96,18 @@ internal sealed class HostingPropagator : DistributedContextPropagator
             return _service.GetOrExtract(context).Extracted;
         }
 
-        // Hosting's carrier is the request's header dictionary: the raw traceparent can still be reused.
-        headers = carrier as IHeaderDictionary;
         var policy = _service.Trust.Decide(null);
-        return _service.Propagator.Extract(new CallbackCarrier(carrier, getter), CallbackCarrier.Getter, policy);
+        headers = carrier as IHeaderDictionary;
+        if (headers is null)
+        {
+            return _service.Propagator.Extract(new CallbackCarrier(carrier, getter), CallbackCarrier.Getter, policy);
+        }
+
+        // Hosting's carrier is the request's header dictionary: read it as the middleware does (every line of a
+        // header), reuse its raw traceparent, and hand the result to the middleware instead of reading it again.
+        var extracted = _service.Propagator.Extract(headers, AspNetCoreCarriers.Getter, policy);
+        _service.Handoff.Store(headers, extracted);
+        return extracted;
     }
 
     /// <summary>Baggage only: hosting asks for it right after the trace id, and only baggage is left to read.</summary>
@@ -119,9 +127,10 @@ internal sealed class HostingPropagator : DistributedContextPropagator
         }
 
         var issues = PropagationIssues.None;
-        return BaggageFormat.Instance.TryExtract(new CallbackCarrier(carrier, getter), CallbackCarrier.Getter, out var baggage, ref issues)
-            ? baggage
-            : Baggage.Empty;
+        var found = carrier is IHeaderDictionary headers
+            ? BaggageFormat.Instance.TryExtract(headers, AspNetCoreCarriers.Getter, out var baggage, ref issues)
+            : BaggageFormat.Instance.TryExtract(new CallbackCarrier(carrier, getter), CallbackCarrier.Getter, out baggage, ref issues);
+        return found ? baggage : Baggage.Empty;
     }
 
     /// <summary>

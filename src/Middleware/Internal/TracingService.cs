@@ -139,6 +139,9 @@ internal sealed class TracingService
     /// one when the trust decision needs the request), or <see langword="null"/>.</summary>
     public IHttpContextAccessor? ContextAccessor { get; }
 
+    /// <summary>Gets the handoff of hosting's extraction to the middleware when the propagator could not see the request.</summary>
+    public ExtractionHandoff Handoff { get; } = new();
+
     /// <summary>Gets a value indicating whether <see cref="ContextAccessor"/> is private: hosting's context factory
     /// must be given it (the app registered no <see cref="IHttpContextAccessor"/>).</summary>
     public bool OwnsContextAccessor { get; }
@@ -224,11 +227,10 @@ internal sealed class TracingService
     }
 
     /// <summary>
-    /// The request's extraction: the one hosting's propagator call made and kept when it could see the request,
-    /// otherwise made now under the same trust decision (hosting's call saw no request: the policy for unknown
-    /// callers, which is the app's only policy when trust does not depend on the request). Extraction is
-    /// deterministic and allocation-free for well-formed headers, so reading the headers again is cheaper than
-    /// keeping per-request state.
+    /// The request's extraction: the one hosting's propagator call made (kept in the request's features when it could
+    /// see the request, otherwise handed over by <see cref="Handoff"/>), or else made now under the same trust
+    /// decision (when hosting's call saw no request: the policy for unknown callers, which is the app's only policy
+    /// when trust does not depend on the request). The same headers under the same policy extract the same.
     /// </summary>
     private ExtractedContext GetExtracted(HttpContext context, bool fromHosting)
     {
@@ -237,8 +239,14 @@ internal sealed class TracingService
             return feature.Extracted;
         }
 
+        var headers = context.Request.Headers;
+        if (fromHosting && Handoff.TryTake(headers, out var handed))
+        {
+            return handed;
+        }
+
         var policy = fromHosting && Trust.IsPerRequest ? Trust.Decide(null) : Trust.Decide(context);
-        return Propagator.Extract(context.Request.Headers, AspNetCoreCarriers.Getter, policy);
+        return Propagator.Extract(headers, AspNetCoreCarriers.Getter, policy);
     }
 
     /// <summary>Claims hosting's per-app source for <see cref="Owner"/> (once), so marking its activities costs nothing.</summary>

@@ -1,0 +1,73 @@
+using System.Runtime.CompilerServices;
+using Microsoft.AspNetCore.Http;
+
+namespace Propagation.Middleware.Internal;
+
+/// <summary>
+/// Hands the extraction made in hosting's propagator call to the middleware of the same request, without per-request
+/// allocation (hosting calls the propagator before the request has any state of ours, and without an
+/// <c>IHttpContextAccessor</c> the propagator cannot reach the request).
+/// </summary>
+/// <remarks>
+/// <para>A fixed set of slots keyed by the identity of the carrier (the request's header dictionary). The propagator
+/// stores every extraction it made for an unseen request; the middleware takes the entry of its request's headers.
+/// It is lossy: another carrier may take the slot in between, and the middleware then extracts again (the same
+/// headers under the same policy give the same result), so a miss costs time, never correctness.</para>
+/// <para>The middleware takes an entry only when hosting's activity exists: hosting then called the propagator for
+/// this very request, whose store replaced any older entry of the same header dictionary (servers reuse one only
+/// after its request ended), so an entry found is never stale.</para>
+/// </remarks>
+internal sealed class ExtractionHandoff
+{
+    private const int SlotCount = 64;
+
+    private readonly Slot[] _slots;
+
+    public ExtractionHandoff()
+    {
+        _slots = new Slot[SlotCount];
+        for (var i = 0; i < _slots.Length; i++)
+        {
+            _slots[i] = new Slot();
+        }
+    }
+
+    /// <summary>Keeps the extraction made for <paramref name="headers"/>.</summary>
+    public void Store(IHeaderDictionary headers, in ExtractedContext extracted)
+    {
+        var slot = SlotOf(headers);
+        lock (slot)
+        {
+            slot.Headers = headers;
+            slot.Extracted = extracted;
+        }
+    }
+
+    /// <summary>Takes the extraction kept for <paramref name="headers"/>, if it is still there.</summary>
+    public bool TryTake(IHeaderDictionary headers, out ExtractedContext extracted)
+    {
+        var slot = SlotOf(headers);
+        lock (slot)
+        {
+            if (ReferenceEquals(slot.Headers, headers))
+            {
+                extracted = slot.Extracted;
+                slot.Headers = null;
+                slot.Extracted = default;
+                return true;
+            }
+        }
+
+        extracted = default;
+        return false;
+    }
+
+    private Slot SlotOf(IHeaderDictionary headers) => _slots[RuntimeHelpers.GetHashCode(headers) & (SlotCount - 1)];
+
+    private sealed class Slot
+    {
+        public IHeaderDictionary? Headers { get; set; }
+
+        public ExtractedContext Extracted { get; set; }
+    }
+}
