@@ -32,7 +32,7 @@ public static class MetadataCarriers
         for (var i = 0; i < count; i++)
         {
             var entry = carrier[i];
-            if (entry.IsBinary || !string.Equals(entry.Key, name, StringComparison.OrdinalIgnoreCase))
+            if (entry.IsBinary || !MetadataKeys.KeyEquals(entry.Key, name))
             {
                 continue;
             }
@@ -72,7 +72,7 @@ public static class MetadataCarriers
         for (var i = 0; i < count; i++)
         {
             var entry = carrier[i];
-            if (!entry.IsBinary && string.Equals(entry.Key, name, StringComparison.OrdinalIgnoreCase))
+            if (!entry.IsBinary && MetadataKeys.KeyEquals(entry.Key, name))
             {
                 return true;
             }
@@ -85,7 +85,7 @@ public static class MetadataCarriers
     {
         for (var i = carrier.Count - 1; i >= 0; i--)
         {
-            if (string.Equals(carrier[i].Key, name, StringComparison.OrdinalIgnoreCase))
+            if (MetadataKeys.KeyEquals(carrier[i].Key, name))
             {
                 carrier.RemoveAt(i);
             }
@@ -100,7 +100,7 @@ public static class MetadataCarriers
         for (var i = 0; i < count && n < matches; i++)
         {
             var entry = carrier[i];
-            if (!entry.IsBinary && string.Equals(entry.Key, name, StringComparison.OrdinalIgnoreCase))
+            if (!entry.IsBinary && MetadataKeys.KeyEquals(entry.Key, name))
             {
                 result[n++] = entry.Value;
             }

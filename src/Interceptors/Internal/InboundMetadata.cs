@@ -29,12 +29,13 @@ internal readonly struct InboundMetadata
         }
 
         var index = MetadataKeys.IndexOf(name);
-        if (index >= 0 && (_present & (1u << index)) == 0)
+        if (index < 0)
         {
-            return default;
+            return MetadataCarriers.Get(_headers, name);
         }
 
-        return MetadataCarriers.Get(_headers, name);
+        // Present: read it under its lowercase name, which metadata keys match ordinally (same matches).
+        return (_present & (1u << index)) == 0 ? default : MetadataCarriers.Get(_headers, MetadataKeys.LowercaseAt(index));
     }
 
     /// <summary>One bit per known name present as an ASCII entry; bit 31 when any other ASCII entry is present.</summary>

@@ -31,6 +31,13 @@ internal static class MetadataKeys
         return IsLowercase(name) ? name : name.ToLowerInvariant();
     }
 
+    /// <summary>Returns the lowercase form of the known name at <paramref name="index"/> (from <see cref="IndexOf"/>).</summary>
+    public static string LowercaseAt(int index) => Lowercase[index];
+
+    /// <summary>Returns whether a metadata key equals a name ignoring ASCII case; an ordinal match (lowercase keys, lowercase name) is checked first.</summary>
+    public static bool KeyEquals(string key, string name) =>
+        key.Length == name.Length && (string.Equals(key, name, StringComparison.Ordinal) || string.Equals(key, name, StringComparison.OrdinalIgnoreCase));
+
     /// <summary>Returns the index of a known name (any casing), or -1: one length lookup, one character test, at most one comparison.</summary>
     public static int IndexOf(string name)
     {
@@ -44,9 +51,12 @@ internal static class MetadataKeys
         var indexes = candidates[length];
         for (var i = 0; i < indexes.Length; i++)
         {
+            // The formats pass their constants and metadata keys are lowercase, so the reference and ordinal
+            // checks find almost every match before the case-insensitive comparison.
             var index = indexes[i];
             var known = Names[index];
-            if (ReferenceEquals(known, name))
+            var lower = Lowercase[index];
+            if (ReferenceEquals(known, name) || string.Equals(lower, name, StringComparison.Ordinal))
             {
                 return index;
             }
