@@ -81,6 +81,41 @@ public sealed class TracingMiddlewareTests
         Assert.Equal(1, health.GetCount(PropagationIssues.B3Invalid));
     }
 
+    [Fact]
+    public async Task Invoke_SuccessiveHostsAndStatuses_EachSpanGetsItsOwnServerAddressPortAndStatus()
+    {
+        // Arrange
+        var (host, listener) = await TestHosts.StartWithoutAccessorAsync(null, static c =>
+        {
+            c.Response.StatusCode = c.Request.Host.Host == "b.example" ? StatusCodes.Status404NotFound : StatusCodes.Status200OK;
+            return Task.CompletedTask;
+        });
+        using var _ = host;
+        using var __ = listener;
+        var server = host.GetTestServer();
+        var requests = new[] { ("a.example:8080", "a.example", 8080, 200), ("b.example", "b.example", 80, 404), ("a.example:8080", "a.example", 8080, 200) };
+
+        // Act
+        foreach (var (hostHeader, _, _, _) in requests)
+        {
+            await server.SendAsync(c =>
+            {
+                c.Request.Path = "/hosts";
+                c.Request.Host = new HostString(hostHeader);
+            });
+        }
+
+        // Assert
+        await listener.WaitAsync(requests.Length);
+        // Hosting stops a span when it disposes the request, which may come after the next request started.
+        var recorded = listener.Stopped
+            .Select(s => ((string?)s.GetTagItem("server.address"), (int?)s.GetTagItem("server.port"), (int?)s.GetTagItem("http.response.status_code")))
+            .Order()
+            .ToArray();
+        var expected = requests.Select(r => ((string?)r.Item2, (int?)r.Item3, (int?)r.Item4)).Order().ToArray();
+        Assert.Equal(expected, recorded);
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]

@@ -429,11 +429,12 @@ internal sealed class TracingService
             tags.Add("http.request.method_original", original);
         }
 
-        if (request.Host.HasValue)
+        var host = request.Host;
+        if (host.HasValue)
         {
-            var host = GetHostTags(request);
-            tags.Add("server.address", host.Address);
-            tags.Add("server.port", host.Port);
+            var hostTags = GetHostTags(host, request.Scheme);
+            tags.Add("server.address", hostTags.Address);
+            tags.Add("server.port", hostTags.Port);
         }
 
         return tags;
@@ -611,18 +612,18 @@ internal sealed class TracingService
         return StatusBoxes[status] ??= status;
     }
 
-    private HostTags GetHostTags(HttpRequest request)
+    private HostTags GetHostTags(HostString host, string scheme)
     {
-        var value = request.Host.Value!;
+        var value = host.Value!;
         var cached = _lastHost;
-        var https = string.Equals(request.Scheme, "https", StringComparison.OrdinalIgnoreCase);
+        var https = string.Equals(scheme, "https", StringComparison.OrdinalIgnoreCase);
         if (cached is not null && cached.Https == https && string.Equals(cached.Value, value, StringComparison.Ordinal))
         {
             return cached;
         }
 
-        var port = request.Host.Port ?? (https ? 443 : 80);
-        cached = new HostTags(value, https, request.Host.Host, port);
+        var port = host.Port ?? (https ? 443 : 80);
+        cached = new HostTags(value, https, host.Host, port);
         _lastHost = cached;
         return cached;
     }
