@@ -1,6 +1,8 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Propagation.Internal;
 
@@ -79,12 +81,24 @@ internal static class W3CText
         return value[start..end];
     }
 
-    /// <summary>Parses exactly 16 lowercase hex digits; no allocation, one table look-up per character.</summary>
+    /// <summary>Parses exactly 16 lowercase hex digits; no allocation, vectorized where the hardware allows.</summary>
     /// <param name="hex">At least 16 characters; only the first 16 are read.</param>
     /// <param name="value">The parsed value.</param>
     /// <returns><see langword="true"/> when all 16 characters are lowercase hex digits.</returns>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool TryParseLowerHex16(ReadOnlySpan<char> hex, out ulong value)
+    {
+        hex = hex[..16];
+        if (Vector128.IsHardwareAccelerated && BitConverter.IsLittleEndian)
+        {
+            return TryParseLowerHex16Vector(hex, out value);
+        }
+
+        return TryParseLowerHex16Scalar(hex, out value);
+    }
+
+    /// <summary>The portable form of <see cref="TryParseLowerHex16"/>: one table look-up per character.</summary>
+    internal static bool TryParseLowerHex16Scalar(ReadOnlySpan<char> hex, out ulong value)
     {
         hex = hex[..16];
         ref var table = ref MemoryMarshal.GetReference(LowerHexTable);
@@ -99,6 +113,41 @@ internal static class W3CText
 
         value = result;
         return (bad & 0xF0) == 0;
+    }
+
+    /// <summary>
+    /// The vectorized form of <see cref="TryParseLowerHex16"/> (little-endian only): the 16 characters are
+    /// checked and turned into nibbles as one vector, adjacent nibbles joined into bytes, and the bytes read
+    /// as one big-endian number.
+    /// </summary>
+    internal static bool TryParseLowerHex16Vector(ReadOnlySpan<char> hex, out ulong value)
+    {
+        value = 0;
+        ref var source = ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetReference(hex[..16]));
+        var first = Vector128.LoadUnsafe(ref source);
+        var second = Vector128.LoadUnsafe(ref source, 8);
+
+        // Anything above U+00FF is rejected before narrowing, which would otherwise keep only its low byte.
+        if (((first | second) & Vector128.Create((ushort)0xFF00)) != Vector128<ushort>.Zero)
+        {
+            return false;
+        }
+
+        var chars = Vector128.Narrow(first, second);
+        var digits = chars - Vector128.Create((byte)'0');
+        var letters = chars - Vector128.Create((byte)'a');
+        var isDigit = Vector128.LessThanOrEqual(digits, Vector128.Create((byte)9));
+        var isLetter = Vector128.LessThanOrEqual(letters, Vector128.Create((byte)5));
+        if ((isDigit | isLetter) != Vector128<byte>.AllBitsSet)
+        {
+            return false;
+        }
+
+        // Each ushort now holds the high nibble in its low byte and the low nibble in its high byte.
+        var nibbles = Vector128.ConditionalSelect(isDigit, digits, letters + Vector128.Create((byte)10)).AsUInt16();
+        var bytes = ((nibbles << 4) | (nibbles >> 8)) & Vector128.Create((ushort)0xFF);
+        value = BinaryPrimitives.ReverseEndianness(Vector128.Narrow(bytes, bytes).AsUInt64().ToScalar());
+        return true;
     }
 
     /// <summary>Parses exactly 2 lowercase hex digits.</summary>

@@ -281,6 +281,12 @@ public static class TraceState
             return null;
         }
 
+        // The common case (one plain line within the limits) is decided by a vectorized pass.
+        if (TraceStateFastPath.IsValidAsIs(line))
+        {
+            return line;
+        }
+
         var list = new MemberList();
         var outcome = Scan(line, strict: true, skipKey: default, ref list);
         if ((outcome & Outcome.Invalid) != 0)

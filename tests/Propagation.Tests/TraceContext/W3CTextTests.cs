@@ -1,0 +1,63 @@
+using FsCheck;
+using FsCheck.Fluent;
+using Propagation.Internal;
+
+namespace Propagation.Tests.W3C;
+
+/// <summary>The vectorized and the portable hex parsers of <see cref="W3CText"/> must agree on every input.</summary>
+public sealed class W3CTextTests
+{
+    [Theory]
+    [InlineData("4bf92f3577b34da6", 0x4bf92f3577b34da6UL)]
+    [InlineData("0000000000000000", 0UL)]
+    [InlineData("ffffffffffffffff", ulong.MaxValue)]
+    [InlineData("0123456789abcdef", 0x0123456789abcdefUL)]
+    public void TryParseLowerHex16_LowercaseHex_ParsedByBothForms(string hex, ulong expected)
+    {
+        // Act
+        var vector = W3CText.TryParseLowerHex16Vector(hex, out var fromVector);
+        var scalar = W3CText.TryParseLowerHex16Scalar(hex, out var fromScalar);
+
+        // Assert
+        Assert.True(vector);
+        Assert.True(scalar);
+        Assert.Equal(expected, fromVector);
+        Assert.Equal(expected, fromScalar);
+    }
+
+    [Theory]
+    [InlineData("4BF92F3577B34DA6", "uppercase")]
+    [InlineData("4bf92f3577b34dag", "g is not hex")]
+    [InlineData("4bf92f3577b34da/", "the char before 0")]
+    [InlineData("4bf92f3577b34da:", "the char after 9")]
+    [InlineData("4bf92f3577b34da`", "the char before a")]
+    [InlineData("4bf92f3577b34da ", "space")]
+    [InlineData("4bf92f3577b34da\u0130", "U+0130: its low byte is the digit 0")]
+    [InlineData("\u01614bf92f3577b34da", "U+0161: its low byte is the letter a")]
+    [InlineData("4bf92f3577b34da\0", "NUL")]
+    public void TryParseLowerHex16_NotLowercaseHex_RejectedByBothForms(string hex, string reason)
+    {
+        // Act / Assert
+        Assert.False(W3CText.TryParseLowerHex16Vector(hex, out _), reason);
+        Assert.False(W3CText.TryParseLowerHex16Scalar(hex, out _), reason);
+    }
+
+    [Fact]
+    public void TryParseLowerHex16_AnySixteenChars_VectorAgreesWithScalar()
+    {
+        var chars = Gen.Frequency(
+            (8, Gen.Elements("0123456789abcdef".ToCharArray())),
+            (2, Gen.Choose(0, 255).Select(i => (char)i)),
+            (1, Gen.Choose(0, 0xFFFF).Select(i => (char)i)));
+        var gen = Gen.ArrayOf(chars, 16).Select(c => new string(c));
+
+        var property = Prop.ForAll(gen.ToArbitrary(), hex =>
+        {
+            var vector = W3CText.TryParseLowerHex16Vector(hex, out var fromVector);
+            var scalar = W3CText.TryParseLowerHex16Scalar(hex, out var fromScalar);
+            return vector == scalar && (!vector || fromVector == fromScalar);
+        });
+
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(2000), property);
+    }
+}
