@@ -303,7 +303,7 @@ public sealed class TracingClientInterceptor : Interceptor
         if (activity.IsAllDataRequested)
         {
             RpcSpan.AddMethodTags(activity, names);
-            _hosts.SetTags(activity, host);
+            _hosts.SetTags(activity, host, own: true);
         }
 
         return activity;

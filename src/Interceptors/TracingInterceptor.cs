@@ -80,13 +80,14 @@ public sealed class TracingInterceptor : Interceptor
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(continuation);
         var http = TryGetHttpContext(context);
-        var existing = FindServerSpan(http);
+        var current = Activity.Current;
+        var existing = FindServerSpan(current, http);
         if (existing is null && !_settings.Source.HasListeners())
         {
             return continuation(request, context);
         }
 
-        return UnaryCore(request, context, continuation, http, existing);
+        return UnaryCore(request, context, continuation, http, existing, current);
     }
 
     /// <inheritdoc/>
@@ -96,13 +97,14 @@ public sealed class TracingInterceptor : Interceptor
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(continuation);
         var http = TryGetHttpContext(context);
-        var existing = FindServerSpan(http);
+        var current = Activity.Current;
+        var existing = FindServerSpan(current, http);
         if (existing is null && !_settings.Source.HasListeners())
         {
             return continuation(requestStream, context);
         }
 
-        return ClientStreamingCore(requestStream, context, continuation, http, existing);
+        return ClientStreamingCore(requestStream, context, continuation, http, existing, current);
     }
 
     /// <inheritdoc/>
@@ -112,13 +114,14 @@ public sealed class TracingInterceptor : Interceptor
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(continuation);
         var http = TryGetHttpContext(context);
-        var existing = FindServerSpan(http);
+        var current = Activity.Current;
+        var existing = FindServerSpan(current, http);
         if (existing is null && !_settings.Source.HasListeners())
         {
             return continuation(request, responseStream, context);
         }
 
-        return ServerStreamingCore(request, responseStream, context, continuation, http, existing);
+        return ServerStreamingCore(request, responseStream, context, continuation, http, existing, current);
     }
 
     /// <inheritdoc/>
@@ -128,13 +131,14 @@ public sealed class TracingInterceptor : Interceptor
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(continuation);
         var http = TryGetHttpContext(context);
-        var existing = FindServerSpan(http);
+        var current = Activity.Current;
+        var existing = FindServerSpan(current, http);
         if (existing is null && !_settings.Source.HasListeners())
         {
             return continuation(requestStream, responseStream, context);
         }
 
-        return DuplexStreamingCore(requestStream, responseStream, context, continuation, http, existing);
+        return DuplexStreamingCore(requestStream, responseStream, context, continuation, http, existing, current);
     }
 
     // Unary: when the handler completes synchronously the span ends at once and the handler's own task is
@@ -143,11 +147,11 @@ public sealed class TracingInterceptor : Interceptor
     // restored before returning, and a handler that throws synchronously yields a faulted task as before.
     // The streaming *Core methods are async throughout, so their Activity.Current never leaks either.
     private Task<TResponse> UnaryCore<TRequest, TResponse>(
-        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation, HttpContext? http, Activity? existing)
+        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation, HttpContext? http, Activity? existing, Activity? current)
         where TRequest : class
         where TResponse : class
     {
-        var span = Begin(context, http, existing);
+        var span = Begin(context, http, existing, current);
         Task<TResponse> response;
         try
         {
@@ -203,11 +207,11 @@ public sealed class TracingInterceptor : Interceptor
     }
 
     private async Task<TResponse> ClientStreamingCore<TRequest, TResponse>(
-        IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation, HttpContext? http, Activity? existing)
+        IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation, HttpContext? http, Activity? existing, Activity? current)
         where TRequest : class
         where TResponse : class
     {
-        var span = Begin(context, http, existing);
+        var span = Begin(context, http, existing, current);
         if (span.Activity is null || !span.Activity.IsAllDataRequested)
         {
             return await RunUntraced(span, context, continuation(requestStream, context)).ConfigureAwait(false);
@@ -228,11 +232,11 @@ public sealed class TracingInterceptor : Interceptor
     }
 
     private async Task ServerStreamingCore<TRequest, TResponse>(
-        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation, HttpContext? http, Activity? existing)
+        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation, HttpContext? http, Activity? existing, Activity? current)
         where TRequest : class
         where TResponse : class
     {
-        var span = Begin(context, http, existing);
+        var span = Begin(context, http, existing, current);
         if (span.Activity is null || !span.Activity.IsAllDataRequested)
         {
             await RunUntraced(span, context, continuation(request, responseStream, context)).ConfigureAwait(false);
@@ -253,11 +257,11 @@ public sealed class TracingInterceptor : Interceptor
     }
 
     private async Task DuplexStreamingCore<TRequest, TResponse>(
-        IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation, HttpContext? http, Activity? existing)
+        IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation, HttpContext? http, Activity? existing, Activity? current)
         where TRequest : class
         where TResponse : class
     {
-        var span = Begin(context, http, existing);
+        var span = Begin(context, http, existing, current);
         if (span.Activity is null || !span.Activity.IsAllDataRequested)
         {
             await RunUntraced(span, context, continuation(requestStream, responseStream, context)).ConfigureAwait(false);
@@ -303,7 +307,7 @@ public sealed class TracingInterceptor : Interceptor
         }
     }
 
-    private ServerSpan Begin(ServerCallContext context, HttpContext? http, Activity? existing)
+    private ServerSpan Begin(ServerCallContext context, HttpContext? http, Activity? existing, Activity? previous)
     {
         var names = _names.Get(context.Method);
         if (existing is not null)
@@ -317,7 +321,7 @@ public sealed class TracingInterceptor : Interceptor
             {
                 existing.DisplayName = names.SpanName;
                 RpcSpan.SetMethodTags(existing, names);
-                SetServerAddress(existing, context, http);
+                SetServerAddress(existing, context, http, own: false);
             }
 
             Echo(http, existing, names, restarted: false);
@@ -341,7 +345,6 @@ public sealed class TracingInterceptor : Interceptor
             return default;
         }
 
-        var previous = Activity.Current;
         ActivityContext parent = default;
         if (extracted.HasParent)
         {
@@ -363,7 +366,7 @@ public sealed class TracingInterceptor : Interceptor
         if (activity.IsAllDataRequested)
         {
             RpcSpan.AddMethodTags(activity, names);
-            SetServerAddress(activity, context, http);
+            SetServerAddress(activity, context, http, own: true);
             if (extracted.HasSyntheticParent)
             {
                 activity.SetTag(PropagationAttributes.SyntheticParent, true);
@@ -402,7 +405,7 @@ public sealed class TracingInterceptor : Interceptor
                 code = context.Status.StatusCode;
             }
 
-            RpcSpan.RecordStatus(activity, code, server: true);
+            RpcSpan.RecordStatus(activity, code, server: true, own: span.Owned);
             if (sent >= 0)
             {
                 activity.SetTag(GrpcTracingConventions.MessagesSent, sent);
@@ -446,15 +449,14 @@ public sealed class TracingInterceptor : Interceptor
     /// The request's server span made by hosting or UseTracing: a running server-kind activity from a
     /// named source. Hosting's logging-only placeholder (no source, kind Internal) does not count.
     /// </summary>
-    private static Activity? FindServerSpan(HttpContext? http)
+    private static Activity? FindServerSpan(Activity? current, HttpContext? http)
     {
-        var activity = Activity.Current;
-        if (IsServerSpan(activity))
+        if (IsServerSpan(current))
         {
-            return activity;
+            return current;
         }
 
-        activity = http?.Features.Get<IHttpActivityFeature>()?.Activity;
+        var activity = http?.Features.Get<IHttpActivityFeature>()?.Activity;
         return IsServerSpan(activity) ? activity : null;
     }
 
@@ -482,15 +484,15 @@ public sealed class TracingInterceptor : Interceptor
         }
     }
 
-    private void SetServerAddress(Activity activity, ServerCallContext context, HttpContext? http)
+    private void SetServerAddress(Activity activity, ServerCallContext context, HttpContext? http, bool own)
     {
         if (http is not null)
         {
-            _hostHeaders.SetHostHeaderTags(activity, http);
+            _hostHeaders.SetHostHeaderTags(activity, http, own);
             return;
         }
 
-        _callHosts.SetTags(activity, context.Host);
+        _callHosts.SetTags(activity, context.Host, own);
     }
 
     private void Echo(HttpContext? http, Activity activity, GrpcMethodNames names, bool restarted)

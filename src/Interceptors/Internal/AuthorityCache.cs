@@ -17,33 +17,33 @@ internal sealed class AuthorityCache
     public AuthorityCache(bool fromUriComponent) => _fromUriComponent = fromUriComponent;
 
     /// <summary>
-    /// Sets <c>server.address</c> (when the request's Host has a value) and <c>server.port</c> (its port, or
+    /// Sets (<paramref name="own"/>: adds, on a span just started) <c>server.address</c> (when the request's Host has a value) and <c>server.port</c> (its port, or
     /// else the connection's local port; only when positive).
     /// </summary>
-    public void SetHostHeaderTags(Activity activity, HttpContext http)
+    public void SetHostHeaderTags(Activity activity, HttpContext http, bool own)
     {
         var authority = http.Request.Host.Value;
         var parsed = string.IsNullOrEmpty(authority) ? null : Get(authority);
         if (parsed is not null)
         {
-            activity.SetTag(GrpcTracingConventions.ServerAddress, parsed.Host);
+            RpcSpan.Tag(activity, GrpcTracingConventions.ServerAddress, parsed.Host, own);
         }
 
         if (parsed?.Port is int port)
         {
             if (port > 0)
             {
-                activity.SetTag(GrpcTracingConventions.ServerPort, parsed.BoxedPort);
+                RpcSpan.Tag(activity, GrpcTracingConventions.ServerPort, parsed.BoxedPort, own);
             }
         }
         else if (http.Connection.LocalPort is var fallbackPort && fallbackPort > 0)
         {
-            activity.SetTag(GrpcTracingConventions.ServerPort, BoxFallbackPort(fallbackPort));
+            RpcSpan.Tag(activity, GrpcTracingConventions.ServerPort, BoxFallbackPort(fallbackPort), own);
         }
     }
 
-    /// <summary>Sets <c>server.address</c> and, when the authority names one, <c>server.port</c>; nothing for an empty authority.</summary>
-    public void SetTags(Activity activity, string? authority)
+    /// <summary>Sets (<paramref name="own"/>: adds, on a span just started) <c>server.address</c> and, when the authority names one, <c>server.port</c>; nothing for an empty authority.</summary>
+    public void SetTags(Activity activity, string? authority, bool own)
     {
         if (string.IsNullOrEmpty(authority))
         {
@@ -51,10 +51,10 @@ internal sealed class AuthorityCache
         }
 
         var parsed = Get(authority);
-        activity.SetTag(GrpcTracingConventions.ServerAddress, parsed.Host);
+        RpcSpan.Tag(activity, GrpcTracingConventions.ServerAddress, parsed.Host, own);
         if (parsed.BoxedPort is not null)
         {
-            activity.SetTag(GrpcTracingConventions.ServerPort, parsed.BoxedPort);
+            RpcSpan.Tag(activity, GrpcTracingConventions.ServerPort, parsed.BoxedPort, own);
         }
     }
 

@@ -10,6 +10,22 @@ internal static class RpcSpan
     // Boxed once: rpc.grpc.status_code values 0..16 are set on every span.
     private static readonly object[] BoxedCodes = CreateBoxedCodes();
 
+    /// <summary>
+    /// Adds a tag to a span this interceptor started (<paramref name="own"/>: each attribute is written once, so
+    /// there is nothing to replace and no list walk) or sets it on a span someone else started.
+    /// </summary>
+    public static void Tag(Activity activity, string key, object? value, bool own)
+    {
+        if (own)
+        {
+            activity.AddTag(key, value);
+        }
+        else
+        {
+            activity.SetTag(key, value);
+        }
+    }
+
     /// <summary>Adds the method attributes to a span this interceptor just started (no existing tag to replace).</summary>
     public static void AddMethodTags(Activity activity, GrpcMethodNames names)
     {
@@ -31,9 +47,9 @@ internal static class RpcSpan
         or StatusCode.Unimplemented or StatusCode.Internal or StatusCode.Unavailable or StatusCode.DataLoss;
 
     /// <summary>Records the final status: <c>rpc.grpc.status_code</c>, the span status, and the cancel/deadline event.</summary>
-    public static void RecordStatus(Activity activity, StatusCode code, bool server)
+    public static void RecordStatus(Activity activity, StatusCode code, bool server, bool own = true)
     {
-        activity.SetTag(GrpcTracingConventions.RpcGrpcStatusCode, Box(code));
+        Tag(activity, GrpcTracingConventions.RpcGrpcStatusCode, Box(code), own);
         var error = server ? IsServerError(code) : code != StatusCode.OK;
         if (error)
         {
