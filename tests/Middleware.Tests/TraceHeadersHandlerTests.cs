@@ -54,6 +54,36 @@ public sealed class TraceHeadersHandlerTests
         Assert.Equal("tenant=acme", Assert.Single(sent["baggage"]));
     }
 
+    [Theory]
+    [InlineData(ActivityKind.Client, false)]
+    [InlineData(ActivityKind.Internal, true)]
+    public async Task SendAsync_UnderGrpcInterceptorSpan_StartsNoSecondClientSpan(ActivityKind kind, bool expectSpan)
+    {
+        // Arrange: a span as the gRPC client interceptor makes it current (its source, client kind).
+        using var grpc = new ActivitySource(TraceHeadersHandler.GrpcSourceName);
+        using var grpcListener = new ActivityListener
+        {
+            ShouldListenTo = s => ReferenceEquals(s, grpc),
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(grpcListener);
+        using var listener = new TestListener("/none", Client);
+        var recorder = new RecordingHandler();
+        using var provider = CreateProvider(recorder);
+        var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("test");
+
+        // Act
+        using (var call = grpc.StartActivity("pkg.Service/Method", kind))
+        {
+            listener.Accept(call!.TraceId);
+            using var response = await client.GetAsync("https://internal.example/pkg.Service/Method");
+        }
+
+        // Assert
+        Assert.Equal(expectSpan, listener.From(Client).Count == 1);
+        Assert.Single(recorder.Sent);
+    }
+
     [Fact]
     public async Task SendAsync_RetriedByPollyAboveHandler_OneSpanAndFreshHeadersPerAttempt()
     {

@@ -18,11 +18,11 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
     internal static readonly HttpRequestOptionsKey<string[]> InjectedKey = new("Propagation.Http.InjectedHeaders");
 
     /// <summary>
-    /// The custom property the gRPC client interceptor (<c>Propagation.Interceptors</c>) sets on its client
-    /// span; must equal <c>GrpcTracingConventions.ClientSpanProperty</c>. While such a span is current, the
-    /// call already has its one client span and its headers: this handler starts no second span.
+    /// The source of the gRPC client interceptor's spans (<c>Propagation.Interceptors</c>); must equal
+    /// <c>GrpcTracingConventions.ActivitySourceName</c>. While a running client span of that source is current,
+    /// the call already has its one client span and its headers: this handler starts no second span.
     /// </summary>
-    internal const string GrpcClientSpanProperty = "Propagation.Grpc.ClientCall";
+    internal const string GrpcSourceName = "Propagation.Grpc";
 
     private static readonly string[] TraceHeaders =
     [
@@ -94,7 +94,8 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
     }
 
     private static bool IsGrpcClientCall(Activity? current) =>
-        current is { IsStopped: false } && current.GetCustomProperty(GrpcClientSpanProperty) is not null;
+        current is { IsStopped: false, Kind: ActivityKind.Client }
+        && string.Equals(current.Source.Name, GrpcSourceName, StringComparison.Ordinal);
 
     /// <summary>
     /// A gRPC call traced by the client interceptor: its span and headers stand; only the destination
