@@ -52,6 +52,13 @@ public readonly struct SpanId : IEquatable<SpanId>
     /// <returns>The same id.</returns>
     public static SpanId FromActivitySpanId(ActivitySpanId spanId)
     {
+        // An ActivitySpanId holds its lowercase hex string; reading it back is cheaper than CopyTo.
+        var hex = spanId.ToHexString();
+        if (hex.Length == HexLength && W3CText.TryParseLowerHex16(hex, out var value))
+        {
+            return new SpanId(value);
+        }
+
         Span<byte> bytes = stackalloc byte[8];
         spanId.CopyTo(bytes);
         return new SpanId(BinaryPrimitives.ReadUInt64BigEndian(bytes));

@@ -63,6 +63,15 @@ public readonly struct TraceId : IEquatable<TraceId>
     /// <returns>The same id.</returns>
     public static TraceId FromActivityTraceId(ActivityTraceId traceId)
     {
+        // An ActivityTraceId holds its lowercase hex string; reading it back is cheaper than CopyTo.
+        var hex = traceId.ToHexString();
+        if (hex.Length == HexLength
+            && W3CText.TryParseLowerHex16(hex, out var high)
+            && W3CText.TryParseLowerHex16(hex.AsSpan(16), out var low))
+        {
+            return new TraceId(high, low);
+        }
+
         Span<byte> bytes = stackalloc byte[16];
         traceId.CopyTo(bytes);
         return new TraceId(BinaryPrimitives.ReadUInt64BigEndian(bytes), BinaryPrimitives.ReadUInt64BigEndian(bytes[8..]));

@@ -1,4 +1,7 @@
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Propagation.Internal;
 
@@ -44,11 +47,42 @@ internal static class Hex
             throw new ArgumentException("The destination must hold 16 characters.", nameof(destination));
         }
 
+        if (Vector128.IsHardwareAccelerated && BitConverter.IsLittleEndian)
+        {
+            WriteUInt64Vector(value, destination);
+            return;
+        }
+
+        WriteUInt64Scalar(value, destination);
+    }
+
+    /// <summary>The portable form of <see cref="WriteUInt64"/>: one digit at a time.</summary>
+    internal static void WriteUInt64Scalar(ulong value, Span<char> destination)
+    {
+        destination = destination[..16];
         for (var i = 15; i >= 0; i--)
         {
             destination[i] = LowerDigits[(int)(value & 0xF)];
             value >>= 4;
         }
+    }
+
+    /// <summary>
+    /// The vectorized form of <see cref="WriteUInt64"/> (little-endian only): the 8 bytes, most significant
+    /// first, are split into 16 nibbles, turned into digits and widened into chars as vectors.
+    /// </summary>
+    internal static void WriteUInt64Vector(ulong value, Span<char> destination)
+    {
+        ref var target = ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetReference(destination[..16]));
+        var bytes = Vector128.CreateScalar(BinaryPrimitives.ReverseEndianness(value)).AsByte();
+
+        // Byte i becomes the pair (high nibble, low nibble) at positions 2i and 2i+1.
+        var pairs = Vector128.WidenLower(bytes >>> 4) | (Vector128.WidenLower(bytes & Vector128.Create((byte)0xF)) << 8);
+        var nibbles = pairs.AsByte();
+        var digits = nibbles + Vector128.Create((byte)'0')
+            + (Vector128.GreaterThan(nibbles, Vector128.Create((byte)9)) & Vector128.Create((byte)('a' - '0' - 10)));
+        Vector128.WidenLower(digits).StoreUnsafe(ref target);
+        Vector128.WidenUpper(digits).StoreUnsafe(ref target, 8);
     }
 
     /// <summary>Returns the value of one hex digit, or -1 when <paramref name="c"/> is not one.</summary>

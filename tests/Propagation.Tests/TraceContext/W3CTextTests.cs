@@ -4,7 +4,7 @@ using Propagation.Internal;
 
 namespace Propagation.Tests.W3C;
 
-/// <summary>The vectorized and the portable hex parsers of <see cref="W3CText"/> must agree on every input.</summary>
+/// <summary>The vectorized and the portable hex parsers of <see cref="W3CText"/> (and writers of <see cref="Hex"/>) must agree on every input.</summary>
 public sealed class W3CTextTests
 {
     [Theory]
@@ -59,5 +59,31 @@ public sealed class W3CTextTests
         });
 
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(2000), property);
+    }
+
+    [Fact]
+    public void WriteUInt64_AnyValue_VectorAndScalarWriteTheSameDigitsAndParseBack()
+    {
+        var gen = Gen.ArrayOf(Gen.Choose(0, 255), 8).Select(b => b.Aggregate(0UL, (acc, x) => (acc << 8) | (uint)x));
+        var edges = new[] { 0UL, 1UL, 9UL, 10UL, 15UL, 16UL, 0x0123456789abcdefUL, 0xfedcba9876543210UL, ulong.MaxValue };
+
+        foreach (var value in edges)
+        {
+            Assert.True(WritesAlike(value), value.ToString("x16", System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(2000), Prop.ForAll(gen.ToArbitrary(), WritesAlike));
+    }
+
+    private static bool WritesAlike(ulong value)
+    {
+        Span<char> vector = stackalloc char[16];
+        Span<char> scalar = stackalloc char[16];
+        Hex.WriteUInt64Vector(value, vector);
+        Hex.WriteUInt64Scalar(value, scalar);
+        return vector.SequenceEqual(scalar)
+            && vector.SequenceEqual(value.ToString("x16", System.Globalization.CultureInfo.InvariantCulture))
+            && W3CText.TryParseLowerHex16(vector, out var parsed)
+            && parsed == value;
     }
 }
