@@ -156,6 +156,12 @@ public static class TraceState
             return null;
         }
 
+        // The common case (a plain value within the limits) is decided by a vectorized pass.
+        if (TraceStateFastPath.IsValidAsIs(traceState))
+        {
+            return traceState;
+        }
+
         var list = new MemberList();
         Scan(traceState, strict: false, skipKey: default, ref list);
         return Build(traceState, traceState, ref list);

@@ -22,7 +22,7 @@ public sealed class TraceStateFastPathTests
     [InlineData("33@nr=0-0-1234567-1234567890-00f067aa0ba902b7-4bf92f3577b34da6-1-0.5-1700000000000")]
     [InlineData("a=value with inner spaces,b=!\"#$%&'()*+-./:;<>?@[\\]^_`{|}~")]
     [InlineData("0tenant@sys=1,t_-*/@s_-*/9=2,abc=3")]
-    public void IsValidAsIs_PlainValidValue_TrueAndCombineKeepsTheInstance(string traceState)
+    public void IsValidAsIs_PlainValidValue_TrueAndCombineAndTruncateKeepTheInstance(string traceState)
     {
         // Act
         var fast = TraceStateFastPath.IsValidAsIs(traceState);
@@ -33,6 +33,7 @@ public sealed class TraceStateFastPathTests
         Assert.True(fast);
         Assert.Same(traceState, combined);
         Assert.Equal(PropagationIssues.None, issues);
+        Assert.Same(traceState, TraceState.Truncate(traceState));
     }
 
     [Theory]
@@ -120,7 +121,8 @@ public sealed class TraceStateFastPathTests
             var issues = PropagationIssues.None;
             return TraceState.IsValid(text)
                 && ReferenceEquals(text, TraceState.Combine(new HeaderValues(text), ref issues))
-                && issues == PropagationIssues.None;
+                && issues == PropagationIssues.None
+                && ReferenceEquals(text, TraceState.Truncate(text));
         });
 
         Check.One(Config, property);
