@@ -159,6 +159,35 @@ public sealed class TracingMiddlewareTests
         Assert.Equal(span.TraceId.ToHexString(), Assert.Single(response.Headers.GetValues("X-Trace-ID")));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Invoke_NextThrowsSynchronously_RecordsExceptionStopsSpanAndRethrowsSameException(bool hostingActivity)
+    {
+        // Arrange
+        var prefix = NewPrefix();
+        using var listener = hostingActivity ? new TestListener(prefix, Hosting, Ours) : new TestListener(prefix, Ours);
+        var thrown = new InvalidOperationException("sync boom");
+        using var host = await TestHosts.StartAsync(
+            s => s.AddTracing(),
+            app =>
+            {
+                app.UseTracing();
+                app.Use(_ => _ => throw thrown);
+            });
+
+        // Act
+        var caught = await Assert.ThrowsAnyAsync<Exception>(() => host.GetTestClient().GetAsync(prefix + "/sync-fail"));
+
+        // Assert
+        Assert.Same(thrown, caught);
+        await listener.WaitAsync(1);
+        var span = Assert.Single(listener.Stopped);
+        Assert.Equal(ActivityStatusCode.Error, span.Status);
+        Assert.Equal(typeof(InvalidOperationException).FullName, span.GetTagItem("error.type"));
+        Assert.Single(span.Events, e => e.Name == "exception");
+    }
+
     [Fact]
     public async Task Invoke_ExceptionHandlerClearsResponse_ErrorPageStillCarriesEcho()
     {

@@ -50,11 +50,61 @@ internal sealed class TracingMiddleware
         return InvokeTraced(context, activity, span.StartedByUs, span.Current);
     }
 
-    private async Task InvokeTraced(HttpContext context, Activity? activity, bool startedByUs, Activity? current)
+    private Task InvokeTraced(HttpContext context, Activity? activity, bool startedByUs, Activity? current)
     {
-        using var scope = _scope && current is not null && _service.Logger.IsEnabled(LogLevel.Critical)
-            ? _service.Logger.BeginScope(new TraceLogScope(current))
-            : null;
+        if (_scope && current is not null && _service.Logger.IsEnabled(LogLevel.Critical))
+        {
+            return InvokeScoped(context, activity, startedByUs, current);
+        }
+
+        // No async state machine when the rest of the pipeline completes synchronously.
+        Task next;
+        var failed = false;
+        try
+        {
+            next = _next(context);
+        }
+        catch (Exception ex) when (Fail(activity, ex, ref failed))
+        {
+            // Never reached: the filter records and returns false, so the exception propagates untouched.
+            throw;
+        }
+        catch
+        {
+            Complete(context, activity, startedByUs, failed);
+            throw;
+        }
+
+        if (next.IsCompletedSuccessfully)
+        {
+            Complete(context, activity, startedByUs, failed: false);
+            return Task.CompletedTask;
+        }
+
+        return AwaitNext(next, context, activity, startedByUs);
+    }
+
+    private async Task AwaitNext(Task next, HttpContext context, Activity? activity, bool startedByUs)
+    {
+        var failed = false;
+        try
+        {
+            await next;
+        }
+        catch (Exception ex) when (Fail(activity, ex, ref failed))
+        {
+            // Never reached: the filter records and returns false, so the exception propagates untouched.
+            throw;
+        }
+        finally
+        {
+            Complete(context, activity, startedByUs, failed);
+        }
+    }
+
+    private async Task InvokeScoped(HttpContext context, Activity? activity, bool startedByUs, Activity current)
+    {
+        using var scope = _service.Logger.BeginScope(new TraceLogScope(current));
         var failed = false;
         try
         {
@@ -67,13 +117,18 @@ internal sealed class TracingMiddleware
         }
         finally
         {
-            if (activity is not null)
+            Complete(context, activity, startedByUs, failed);
+        }
+    }
+
+    private void Complete(HttpContext context, Activity? activity, bool startedByUs, bool failed)
+    {
+        if (activity is not null)
+        {
+            _service.CompleteServerSpan(context, activity, failed);
+            if (startedByUs)
             {
-                _service.CompleteServerSpan(context, activity, failed);
-                if (startedByUs)
-                {
-                    activity.Stop();
-                }
+                activity.Stop();
             }
         }
     }
