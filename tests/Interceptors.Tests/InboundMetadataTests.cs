@@ -8,8 +8,11 @@ public sealed class InboundMetadataTests
     [
         "traceparent", "TraceParent", "tracestate", "baggage", "X-Trace-ID", "x-trace-id", "X-Span-ID", "b3", "B3",
         "X-B3-TraceId", "X-B3-SpanId", "X-B3-ParentSpanId", "X-B3-Sampled", "X-B3-Flags", "traceresponse",
-        "user-agent", "unknown", "trace-bin", "X-B3-TRACEID", string.Empty,
+        "user-agent", "unknown", "trace-bin", "X-B3-TRACEID", string.Empty, LongKey, LongKey.ToUpperInvariant(), new string('z', 64),
     ];
+
+    // Longer than 63 characters: key lengths past 63 share one bit of the length filter.
+    private const string LongKey = "x-a-custom-header-whose-name-is-much-longer-than-any-trace-header-name";
 
     public static TheoryData<string, string[]> Carriers() => new()
     {
@@ -20,6 +23,7 @@ public sealed class InboundMetadataTests
         { "every known key", ["traceparent", "a", "tracestate", "b", "baggage", "c", "x-trace-id", "d", "x-span-id", "e", "b3", "f", "x-b3-traceid", "g", "x-b3-spanid", "h", "x-b3-parentspanid", "i", "x-b3-sampled", "j", "x-b3-flags", "k", "traceresponse", "l"] },
         { "unknown keys only", ["user-agent", "ua", "unknown", "u"] },
         { "mixed-case keys (lowercased by Metadata)", ["TraceParent", "tp", "X-B3-TRACEID", "b3id"] },
+        { "a key longer than 63 characters", [LongKey, "long", "traceparent", "tp"] },
     };
 
     [Theory]

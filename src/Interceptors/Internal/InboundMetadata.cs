@@ -15,15 +15,19 @@ internal readonly struct InboundMetadata
     private readonly Metadata? _headers;
     private readonly uint _present;
 
+    // Bit n: an ASCII entry whose key has n characters (bit 63: 63 or more). A name of a length no key has
+    // cannot match (case-insensitive equality keeps the length), so most absent names cost one test.
+    private readonly ulong _lengths;
+
     public InboundMetadata(Metadata? headers)
     {
         _headers = headers;
-        _present = Scan(headers);
+        (_present, _lengths) = Scan(headers);
     }
 
     public HeaderValues Get(string name)
     {
-        if (_present == 0 || string.IsNullOrEmpty(name))
+        if (string.IsNullOrEmpty(name) || (_lengths & LengthBit(name.Length)) == 0)
         {
             return default;
         }
@@ -38,15 +42,18 @@ internal readonly struct InboundMetadata
         return (_present & (1u << index)) == 0 ? default : MetadataCarriers.Get(_headers, MetadataKeys.LowercaseAt(index));
     }
 
-    /// <summary>One bit per known name present as an ASCII entry; bit 31 when any other ASCII entry is present.</summary>
-    private static uint Scan(Metadata? headers)
+    private static ulong LengthBit(int length) => 1UL << Math.Min(length, 63);
+
+    /// <summary>One bit per known name present as an ASCII entry (bit 31 for any other ASCII entry), and the lengths of their keys.</summary>
+    private static (uint Present, ulong Lengths) Scan(Metadata? headers)
     {
         if (headers is null)
         {
-            return 0;
+            return (0, 0);
         }
 
         var present = 0u;
+        var lengths = 0UL;
         var count = headers.Count;
         for (var i = 0; i < count; i++)
         {
@@ -56,10 +63,12 @@ internal readonly struct InboundMetadata
                 continue;
             }
 
-            var index = MetadataKeys.IndexOf(entry.Key);
+            var key = entry.Key;
+            var index = MetadataKeys.IndexOf(key);
             present |= index >= 0 ? 1u << index : 1u << 31;
+            lengths |= LengthBit(key.Length);
         }
 
-        return present;
+        return (present, lengths);
     }
 }

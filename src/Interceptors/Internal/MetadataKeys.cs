@@ -48,21 +48,25 @@ internal static class MetadataKeys
             return -1;
         }
 
+        // The formats pass their constants and our own metadata keys are the lowercase instances, so a
+        // reference check finds most names; otherwise one character filters before any string comparison.
         var indexes = candidates[length];
         for (var i = 0; i < indexes.Length; i++)
         {
-            // The formats pass their constants and metadata keys are lowercase, so the reference and ordinal
-            // checks find almost every match before the case-insensitive comparison.
             var index = indexes[i];
-            var known = Names[index];
-            var lower = Lowercase[index];
-            if (ReferenceEquals(known, name) || string.Equals(lower, name, StringComparison.Ordinal))
+            if (ReferenceEquals(Names[index], name) || ReferenceEquals(Lowercase[index], name))
             {
                 return index;
             }
+        }
 
-            var middle = length >> 1;
-            if ((known[middle] | 0x20) == (name[middle] | 0x20) && string.Equals(known, name, StringComparison.OrdinalIgnoreCase))
+        var middle = length >> 1;
+        for (var i = 0; i < indexes.Length; i++)
+        {
+            var index = indexes[i];
+            var known = Names[index];
+            if ((known[middle] | 0x20) == (name[middle] | 0x20)
+                && (string.Equals(Lowercase[index], name, StringComparison.Ordinal) || string.Equals(known, name, StringComparison.OrdinalIgnoreCase)))
             {
                 return index;
             }
