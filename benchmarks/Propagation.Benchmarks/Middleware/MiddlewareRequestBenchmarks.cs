@@ -22,7 +22,10 @@ namespace Propagation.Benchmarks.Middleware;
 /// no-op <see cref="IServer"/>: CreateContext, ProcessRequestAsync, the response's OnStarting
 /// callbacks (as a server runs them when it flushes headers), DisposeContext. Both apps see the same
 /// request (a <c>traceparent</c>, a user agent) and an <see cref="ActivityListener"/> samples every
-/// activity, as a tracer provider would.
+/// activity, as a tracer provider would. <see cref="ReuseConnection"/> chooses between fresh feature
+/// objects per request (as TestServer creates them) and one connection's objects reset between requests
+/// (as Kestrel keeps them: its request and response header collections, including the dictionary of
+/// non-standard headers such as <c>X-Trace-ID</c>, and its OnStarting stack live as long as the connection).
 /// Run: <c>dotnet run -c Release --project benchmarks/Propagation.Benchmarks -- --filter '*MiddlewareRequestBenchmarks*'</c>.
 /// </remarks>
 [MemoryDiagnoser]
@@ -33,6 +36,13 @@ public class MiddlewareRequestBenchmarks
     private IHost? _tracedHost;
     private CapturingServer? _plain;
     private CapturingServer? _traced;
+
+    /// <summary>
+    /// Gets or sets a value indicating whether requests reuse one connection's feature objects, as Kestrel does
+    /// (true), or get fresh ones each (false, as TestServer does).
+    /// </summary>
+    [Params(false, true)]
+    public bool ReuseConnection { get; set; }
 
     [GlobalSetup]
     public void Setup()
@@ -45,6 +55,8 @@ public class MiddlewareRequestBenchmarks
         ActivitySource.AddActivityListener(_listener);
         (_plainHost, _plain) = Build(traced: false);
         (_tracedHost, _traced) = Build(traced: true);
+        _plain.ReuseConnection = ReuseConnection;
+        _traced.ReuseConnection = ReuseConnection;
     }
 
     [GlobalCleanup]
@@ -103,12 +115,19 @@ public class MiddlewareRequestBenchmarks
 
         public IFeatureCollection Features { get; } = new FeatureCollection();
 
+        /// <summary>
+        /// Gets or sets a value indicating whether requests reuse one connection's feature objects (request and
+        /// response headers, the OnStarting stack), reset between requests as Kestrel does, instead of fresh ones.
+        /// </summary>
+        public bool ReuseConnection { get; set; }
+
         public Task ProcessAsync() => _process!();
 
         public Task StartAsync<TContext>(IHttpApplication<TContext> application, CancellationToken cancellationToken)
             where TContext : notnull
         {
-            _process = () => RunAsync(application);
+            var connection = new Connection();
+            _process = () => RunAsync(application, ReuseConnection ? connection.Reset() : new Connection());
             return Task.CompletedTask;
         }
 
@@ -118,16 +137,15 @@ public class MiddlewareRequestBenchmarks
         {
         }
 
-        private static async Task RunAsync<TContext>(IHttpApplication<TContext> application)
+        private static async Task RunAsync<TContext>(IHttpApplication<TContext> application, Connection connection)
             where TContext : notnull
         {
-            var features = CreateFeatures(out var response);
-            var context = application.CreateContext(features);
+            var context = application.CreateContext(connection.Features);
             Exception? error = null;
             try
             {
                 await application.ProcessRequestAsync(context);
-                await response.StartAsync();
+                await connection.Response.StartAsync();
             }
             catch (Exception ex)
             {
@@ -139,43 +157,69 @@ public class MiddlewareRequestBenchmarks
                 application.DisposeContext(context, error);
             }
         }
+    }
 
-        private static FeatureCollection CreateFeatures(out ResponseFeature response)
+    /// <summary>The feature objects of one connection; <see cref="Reset"/> prepares them for the next request.</summary>
+    private sealed class Connection
+    {
+        private readonly HttpRequestFeature _request = new();
+
+        public Connection()
         {
-            var request = new HttpRequestFeature
-            {
-                Method = "GET",
-                Scheme = "http",
-                Path = "/api/items",
-                Protocol = "HTTP/1.1",
-            };
-            request.Headers.Host = "localhost:5000";
-            request.Headers.UserAgent = "benchmark/1.0";
-            request.Headers.TraceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
-            response = new ResponseFeature();
-            var features = new FeatureCollection();
-            features.Set<IHttpRequestFeature>(request);
-            features.Set<IHttpResponseFeature>(response);
-            features.Set<IHttpResponseBodyFeature>(new StreamResponseBodyFeature(Stream.Null));
-            return features;
+            Response = new ResponseFeature();
+            Features = new FeatureCollection();
+            Features.Set<IHttpResponseBodyFeature>(new StreamResponseBodyFeature(Stream.Null));
+            Reset();
+        }
+
+        public FeatureCollection Features { get; }
+
+        public ResponseFeature Response { get; }
+
+        public Connection Reset()
+        {
+            _request.Method = "GET";
+            _request.Scheme = "http";
+            _request.Path = "/api/items";
+            _request.Protocol = "HTTP/1.1";
+            _request.Headers.Clear();
+            _request.Headers.Host = "localhost:5000";
+            _request.Headers.UserAgent = "benchmark/1.0";
+            _request.Headers.TraceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+            Response.Reset();
+
+            // Setting the features again moves the collection's revision on, so cached feature look-ups of the
+            // previous request are not reused (Kestrel resets its feature collection the same way).
+            Features.Set<IHttpRequestFeature>(_request);
+            Features.Set<IHttpResponseFeature>(Response);
+            return this;
         }
     }
 
     /// <summary>A response feature that runs OnStarting callbacks when the benchmark "sends" the headers.</summary>
     private sealed class ResponseFeature : HttpResponseFeature
     {
-        private readonly List<(Func<object, Task> Callback, object State)> _onStarting = [];
+        private readonly Stack<KeyValuePair<Func<object, Task>, object>> _onStarting = new();
         private bool _started;
 
         public override bool HasStarted => _started;
 
-        public override void OnStarting(Func<object, Task> callback, object state) => _onStarting.Add((callback, state));
+        public override void OnStarting(Func<object, Task> callback, object state) => _onStarting.Push(new(callback, state));
+
+        public void Reset()
+        {
+            StatusCode = StatusCodes.Status200OK;
+            ReasonPhrase = null;
+            Headers.Clear();
+            _onStarting.Clear();
+            _started = false;
+        }
 
         public async Task StartAsync()
         {
-            for (var i = _onStarting.Count - 1; i >= 0; i--)
+            while (_onStarting.TryPop(out var entry))
             {
-                await _onStarting[i].Callback(_onStarting[i].State);
+                await entry.Key(entry.Value);
             }
 
             _started = true;
