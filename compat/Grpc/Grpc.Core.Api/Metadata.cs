@@ -320,7 +320,12 @@ public sealed class Metadata : IList<Metadata.Entry>
 
         internal bool KeyEqualsIgnoreCase(string key) => string.Equals(Key, key, StringComparison.OrdinalIgnoreCase);
 
-        internal static bool HasBinarySuffix(string key) => key.EndsWith(BinaryHeaderSuffix, StringComparison.OrdinalIgnoreCase);
+        internal static bool HasBinarySuffix(string key) =>
+            key.Length >= 4
+            && key[^4] == '-'
+            && (key[^3] | 0x20) == 'b'
+            && (key[^2] | 0x20) == 'i'
+            && (key[^1] | 0x20) == 'n';
 
         /// <summary>
         /// Returns whether <paramref name="key"/> is a valid key that is already lowercase.

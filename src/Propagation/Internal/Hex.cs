@@ -23,6 +23,23 @@ internal static class Hex
             return false;
         }
 
+        if (Vector128.IsHardwareAccelerated && BitConverter.IsLittleEndian)
+        {
+            return TryParseUInt64Vector(hex, allowUppercase, out value);
+        }
+
+        return TryParseUInt64Scalar(hex, allowUppercase, out value);
+    }
+
+    /// <summary>The portable form of <see cref="TryParseUInt64"/>: one digit at a time.</summary>
+    internal static bool TryParseUInt64Scalar(ReadOnlySpan<char> hex, bool allowUppercase, out ulong value)
+    {
+        value = 0;
+        if (hex.Length != 16)
+        {
+            return false;
+        }
+
         ulong result = 0;
         for (var i = 0; i < 16; i++)
         {
@@ -36,6 +53,43 @@ internal static class Hex
         }
 
         value = result;
+        return true;
+    }
+
+    /// <summary>
+    /// The vectorized form of <see cref="TryParseUInt64"/> (little-endian only): the first 16 characters are
+    /// checked and turned into nibbles as one vector, adjacent nibbles joined into bytes, and the bytes read
+    /// as one big-endian number.
+    /// </summary>
+    internal static bool TryParseUInt64Vector(ReadOnlySpan<char> hex, bool allowUppercase, out ulong value)
+    {
+        value = 0;
+        ref var source = ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetReference(hex[..16]));
+        var first = Vector128.LoadUnsafe(ref source);
+        var second = Vector128.LoadUnsafe(ref source, 8);
+
+        // Anything above U+00FF is rejected before narrowing, which would otherwise keep only its low byte.
+        if (((first | second) & Vector128.Create((ushort)0xFF00)) != Vector128<ushort>.Zero)
+        {
+            return false;
+        }
+
+        var chars = Vector128.Narrow(first, second);
+        var digits = chars - Vector128.Create((byte)'0');
+
+        // Setting bit 0x20 maps exactly "A"-"F" and "a"-"f" (and nothing else) onto "a"-"f".
+        var letters = (allowUppercase ? chars | Vector128.Create((byte)0x20) : chars) - Vector128.Create((byte)'a');
+        var isDigit = Vector128.LessThanOrEqual(digits, Vector128.Create((byte)9));
+        var isLetter = Vector128.LessThanOrEqual(letters, Vector128.Create((byte)5));
+        if ((isDigit | isLetter) != Vector128<byte>.AllBitsSet)
+        {
+            return false;
+        }
+
+        // Each ushort now holds the high nibble in its low byte and the low nibble in its high byte.
+        var nibbles = Vector128.ConditionalSelect(isDigit, digits, letters + Vector128.Create((byte)10)).AsUInt16();
+        var bytes = ((nibbles << 4) | (nibbles >> 8)) & Vector128.Create((ushort)0xFF);
+        value = BinaryPrimitives.ReverseEndianness(Vector128.Narrow(bytes, bytes).AsUInt64().ToScalar());
         return true;
     }
 

@@ -120,35 +120,8 @@ internal static class W3CText
     /// checked and turned into nibbles as one vector, adjacent nibbles joined into bytes, and the bytes read
     /// as one big-endian number.
     /// </summary>
-    internal static bool TryParseLowerHex16Vector(ReadOnlySpan<char> hex, out ulong value)
-    {
-        value = 0;
-        ref var source = ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetReference(hex[..16]));
-        var first = Vector128.LoadUnsafe(ref source);
-        var second = Vector128.LoadUnsafe(ref source, 8);
-
-        // Anything above U+00FF is rejected before narrowing, which would otherwise keep only its low byte.
-        if (((first | second) & Vector128.Create((ushort)0xFF00)) != Vector128<ushort>.Zero)
-        {
-            return false;
-        }
-
-        var chars = Vector128.Narrow(first, second);
-        var digits = chars - Vector128.Create((byte)'0');
-        var letters = chars - Vector128.Create((byte)'a');
-        var isDigit = Vector128.LessThanOrEqual(digits, Vector128.Create((byte)9));
-        var isLetter = Vector128.LessThanOrEqual(letters, Vector128.Create((byte)5));
-        if ((isDigit | isLetter) != Vector128<byte>.AllBitsSet)
-        {
-            return false;
-        }
-
-        // Each ushort now holds the high nibble in its low byte and the low nibble in its high byte.
-        var nibbles = Vector128.ConditionalSelect(isDigit, digits, letters + Vector128.Create((byte)10)).AsUInt16();
-        var bytes = ((nibbles << 4) | (nibbles >> 8)) & Vector128.Create((ushort)0xFF);
-        value = BinaryPrimitives.ReverseEndianness(Vector128.Narrow(bytes, bytes).AsUInt64().ToScalar());
-        return true;
-    }
+    internal static bool TryParseLowerHex16Vector(ReadOnlySpan<char> hex, out ulong value) =>
+        Hex.TryParseUInt64Vector(hex, allowUppercase: false, out value);
 
     /// <summary>Parses exactly 2 lowercase hex digits.</summary>
     /// <returns>The byte value, or -1 when either character is not a lowercase hex digit.</returns>

@@ -497,7 +497,7 @@ public static class TraceState
         // list-member = key "=" value: no whitespace around "=".
         p++;
         var valueStart = p;
-        var lastTab = -1;
+        var firstTab = -1;
 
         // §3.3.1.3.2 value = 0*255(chr) nblk-chr; chr = %x20 / nblk-chr (printable ASCII except "," and "=").
         while (p < n)
@@ -516,7 +516,11 @@ public static class TraceState
                     return MemberKind.Invalid;
                 }
 
-                lastTab = p;
+                // A tab is only allowed as trailing whitespace: remember the first one.
+                if (firstTab < 0)
+                {
+                    firstTab = p;
+                }
             }
 
             p++;
@@ -530,7 +534,7 @@ public static class TraceState
         }
 
         var valueLength = end - valueStart;
-        if (valueLength is < 1 or > MaxValueLength || (lastTab >= valueStart && lastTab < end))
+        if (valueLength is < 1 or > MaxValueLength || (firstTab >= 0 && firstTab < end))
         {
             position = p;
             return MemberKind.Invalid;

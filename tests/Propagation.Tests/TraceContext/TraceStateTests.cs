@@ -395,4 +395,13 @@ public sealed class TraceStateTests
 
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(2000), property);
     }
+
+    [Fact]
+    public void IsValid_TabInsideAValueFollowedByTrailingTab_Invalid()
+    {
+        // Regression: only the last tab used to be checked, and a trailing tab is optional whitespace.
+        Assert.False(TraceState.IsValid("b/=a0zN\t_*0\t"));
+        Assert.False(TraceState.IsValid("k=a\tb \t"));
+        Assert.True(TraceState.IsValid("k=ab \t"));
+    }
 }

@@ -86,4 +86,29 @@ public sealed class W3CTextTests
             && W3CText.TryParseLowerHex16(vector, out var parsed)
             && parsed == value;
     }
+
+    [Fact]
+    public void HexTryParseUInt64_AnySixteenCharsEitherCase_VectorAgreesWithScalar()
+    {
+        var chars = Gen.Frequency(
+            (8, Gen.Elements("0123456789abcdefABCDEF".ToCharArray())),
+            (2, Gen.Choose(0, 255).Select(i => (char)i)),
+            (1, Gen.Choose(0, 0xFFFF).Select(i => (char)i)));
+        var gen = from c in Gen.ArrayOf(chars, 16)
+                  from upper in Gen.Elements(true, false)
+                  select (Text: new string(c), Upper: upper);
+
+        var property = Prop.ForAll(gen.ToArbitrary(), input =>
+        {
+            var vector = Hex.TryParseUInt64Vector(input.Text, input.Upper, out var fromVector);
+            var scalar = Hex.TryParseUInt64Scalar(input.Text, input.Upper, out var fromScalar);
+            return vector == scalar && (!vector || fromVector == fromScalar);
+        });
+
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(3000), property);
+        Assert.True(Hex.TryParseUInt64Vector("4BF92F3577B34DA6", allowUppercase: true, out var parsedUpper));
+        Assert.Equal(0x4bf92f3577b34da6UL, parsedUpper);
+        Assert.False(Hex.TryParseUInt64Vector("4BF92F3577B34DA6", allowUppercase: false, out _));
+        Assert.False(Hex.TryParseUInt64Vector("4bf92f3577b34d\u0010a", allowUppercase: true, out _));
+    }
 }
