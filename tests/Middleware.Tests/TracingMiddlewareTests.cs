@@ -696,6 +696,39 @@ public sealed class TracingMiddlewareTests
     }
 
     [Fact]
+    public async Task Invoke_HandlerThrowsInsideLogScope_RecordsExceptionRethrowsAndKeepsScope()
+    {
+        // Arrange: a logging provider makes the middleware open its log scope around the rest of the pipeline.
+        var prefix = NewPrefix();
+        using var listener = new TestListener(prefix, Ours);
+        var logs = new RecordingLoggerProvider();
+        var thrown = new InvalidOperationException("scoped boom");
+        using var host = await TestHosts.StartTracedAsync(
+            null,
+            async c =>
+            {
+                await Task.Yield();
+                c.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("App").LogInformation("failing");
+                throw thrown;
+            },
+            logs: logs);
+
+        // Act
+        var caught = await Assert.ThrowsAnyAsync<Exception>(() => host.GetTestClient().GetAsync(prefix + "/scoped-fail"));
+
+        // Assert
+        Assert.Same(thrown, caught);
+        await listener.WaitAsync(1);
+        var span = Assert.Single(listener.Stopped);
+        Assert.Equal(ActivityStatusCode.Error, span.Status);
+        Assert.Single(span.Events, e => e.Name == "exception");
+        var entry = Assert.Single(logs.Entries, e => e.Category == "App");
+        var scope = entry.Scopes.OfType<IReadOnlyList<KeyValuePair<string, object?>>>()
+            .Single(s => s.Any(p => p.Key == "TraceId"));
+        Assert.Equal(span.SpanId.ToHexString(), scope.Single(p => p.Key == "SpanId").Value);
+    }
+
+    [Fact]
     public async Task Invoke_CredentialsOnRequest_NeverReachSpanOrLogs()
     {
         // Arrange

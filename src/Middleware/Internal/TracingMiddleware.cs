@@ -57,6 +57,11 @@ internal sealed class TracingMiddleware
             return InvokeScoped(context, activity, startedByUs, current);
         }
 
+        return RunNext(context, activity, startedByUs);
+    }
+
+    private Task RunNext(HttpContext context, Activity? activity, bool startedByUs)
+    {
         // No async state machine when the rest of the pipeline completes synchronously.
         Task next;
         var failed = false;
@@ -105,20 +110,7 @@ internal sealed class TracingMiddleware
     private async Task InvokeScoped(HttpContext context, Activity? activity, bool startedByUs, Activity current)
     {
         using var scope = _service.Logger.BeginScope(new TraceLogScope(current));
-        var failed = false;
-        try
-        {
-            await _next(context);
-        }
-        catch (Exception ex) when (Fail(activity, ex, ref failed))
-        {
-            // Never reached: the filter records and returns false, so the exception propagates untouched.
-            throw;
-        }
-        finally
-        {
-            Complete(context, activity, startedByUs, failed);
-        }
+        await RunNext(context, activity, startedByUs);
     }
 
     private void Complete(HttpContext context, Activity? activity, bool startedByUs, bool failed)
