@@ -1,8 +1,6 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 
 namespace Propagation.Internal;
 
@@ -81,47 +79,13 @@ internal static class W3CText
         return value[start..end];
     }
 
-    /// <summary>Parses exactly 16 lowercase hex digits; no allocation, vectorized where the hardware allows.</summary>
+    /// <summary>Parses exactly 16 lowercase hex digits (see <see cref="Hex.TryParseUInt64"/>); no allocation.</summary>
     /// <param name="hex">At least 16 characters; only the first 16 are read.</param>
     /// <param name="value">The parsed value.</param>
     /// <returns><see langword="true"/> when all 16 characters are lowercase hex digits.</returns>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool TryParseLowerHex16(ReadOnlySpan<char> hex, out ulong value)
-    {
-        hex = hex[..16];
-        if (Vector128.IsHardwareAccelerated && BitConverter.IsLittleEndian)
-        {
-            return TryParseLowerHex16Vector(hex, out value);
-        }
-
-        return TryParseLowerHex16Scalar(hex, out value);
-    }
-
-    /// <summary>The portable form of <see cref="TryParseLowerHex16"/>: one table look-up per character.</summary>
-    internal static bool TryParseLowerHex16Scalar(ReadOnlySpan<char> hex, out ulong value)
-    {
-        hex = hex[..16];
-        ref var table = ref MemoryMarshal.GetReference(LowerHexTable);
-        ulong result = 0;
-        uint bad = 0;
-        for (var i = 0; i < 16; i++)
-        {
-            uint nibble = Unsafe.Add(ref table, (nint)Math.Min(hex[i], (char)127));
-            bad |= nibble;
-            result = (result << 4) | (nibble & 0xF);
-        }
-
-        value = result;
-        return (bad & 0xF0) == 0;
-    }
-
-    /// <summary>
-    /// The vectorized form of <see cref="TryParseLowerHex16"/> (little-endian only): the 16 characters are
-    /// checked and turned into nibbles as one vector, adjacent nibbles joined into bytes, and the bytes read
-    /// as one big-endian number.
-    /// </summary>
-    internal static bool TryParseLowerHex16Vector(ReadOnlySpan<char> hex, out ulong value) =>
-        Hex.TryParseUInt64Vector(hex, allowUppercase: false, out value);
+    public static bool TryParseLowerHex16(ReadOnlySpan<char> hex, out ulong value) =>
+        Hex.TryParseUInt64(hex[..16], allowUppercase: false, out value);
 
     /// <summary>Parses exactly 2 lowercase hex digits.</summary>
     /// <returns>The byte value, or -1 when either character is not a lowercase hex digit.</returns>

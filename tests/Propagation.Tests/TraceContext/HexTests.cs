@@ -4,8 +4,8 @@ using Propagation.Internal;
 
 namespace Propagation.Tests.W3C;
 
-/// <summary>The vectorized and the portable hex parsers of <see cref="W3CText"/> (and writers of <see cref="Hex"/>) must agree on every input.</summary>
-public sealed class W3CTextTests
+/// <summary>The vectorized and the portable hex parsers and writers of <see cref="Hex"/> (and the W3C entry point over them) must agree on every input.</summary>
+public sealed class HexTests
 {
     [Theory]
     [InlineData("4bf92f3577b34da6", 0x4bf92f3577b34da6UL)]
@@ -15,8 +15,8 @@ public sealed class W3CTextTests
     public void TryParseLowerHex16_LowercaseHex_ParsedByBothForms(string hex, ulong expected)
     {
         // Act
-        var vector = W3CText.TryParseLowerHex16Vector(hex, out var fromVector);
-        var scalar = W3CText.TryParseLowerHex16Scalar(hex, out var fromScalar);
+        var vector = Hex.TryParseUInt64Vector(hex, allowUppercase: false, out var fromVector);
+        var scalar = Hex.TryParseUInt64Scalar(hex, allowUppercase: false, out var fromScalar);
 
         // Assert
         Assert.True(vector);
@@ -38,8 +38,9 @@ public sealed class W3CTextTests
     public void TryParseLowerHex16_NotLowercaseHex_RejectedByBothForms(string hex, string reason)
     {
         // Act / Assert
-        Assert.False(W3CText.TryParseLowerHex16Vector(hex, out _), reason);
-        Assert.False(W3CText.TryParseLowerHex16Scalar(hex, out _), reason);
+        Assert.False(Hex.TryParseUInt64Vector(hex, allowUppercase: false, out _), reason);
+        Assert.False(Hex.TryParseUInt64Scalar(hex, allowUppercase: false, out _), reason);
+        Assert.False(W3CText.TryParseLowerHex16(hex, out _), reason);
     }
 
     [Fact]
@@ -53,9 +54,10 @@ public sealed class W3CTextTests
 
         var property = Prop.ForAll(gen.ToArbitrary(), hex =>
         {
-            var vector = W3CText.TryParseLowerHex16Vector(hex, out var fromVector);
-            var scalar = W3CText.TryParseLowerHex16Scalar(hex, out var fromScalar);
-            return vector == scalar && (!vector || fromVector == fromScalar);
+            var vector = Hex.TryParseUInt64Vector(hex, allowUppercase: false, out var fromVector);
+            var scalar = Hex.TryParseUInt64Scalar(hex, allowUppercase: false, out var fromScalar);
+            var entry = W3CText.TryParseLowerHex16(hex, out var fromEntry);
+            return vector == scalar && entry == scalar && (!vector || (fromVector == fromScalar && fromEntry == fromScalar));
         });
 
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(2000), property);
