@@ -32,6 +32,9 @@ internal sealed class ExportBatchProcessor : BaseExportProcessor<Activity>
     private long _completed;
     private long _reportedDropped;
     private long _lastDropReport;
+    private long _waits;
+    private int _idle;
+    private volatile bool _drainRequested;
     private volatile bool _shuttingDown;
 
     public ExportBatchProcessor(BaseExporter<Activity> exporter, ExportCounters counters, int maxBatchSize, TimeSpan scheduleDelay, ILogger logger)
@@ -53,6 +56,9 @@ internal sealed class ExportBatchProcessor : BaseExportProcessor<Activity>
 
     /// <summary>Gets a value indicating whether the export thread is still running (tests).</summary>
     internal bool IsWorkerAlive => _worker.IsAlive;
+
+    /// <summary>Gets how many times the export thread has waited for spans (tests: an idle processor does not wake up).</summary>
+    internal long WaitCount => Interlocked.Read(ref _waits);
 
     protected override void OnExport(Activity data)
     {
@@ -78,6 +84,11 @@ internal sealed class ExportBatchProcessor : BaseExportProcessor<Activity>
         Interlocked.Increment(ref _enqueued);
         if (length == _maxBatchSize)
         {
+            RequestDrain();
+        }
+        else if (Volatile.Read(ref _idle) == 1)
+        {
+            // The worker sleeps until a first span arrives (the enqueue above is a full fence, see Run).
             Signal();
         }
     }
@@ -86,7 +97,7 @@ internal sealed class ExportBatchProcessor : BaseExportProcessor<Activity>
     {
         var started = Stopwatch.GetTimestamp();
         var target = Interlocked.Read(ref _enqueued);
-        Signal();
+        RequestDrain();
         if (!WaitForCompleted(target, timeoutMilliseconds, started))
         {
             return false;
@@ -155,6 +166,13 @@ internal sealed class ExportBatchProcessor : BaseExportProcessor<Activity>
         base.Dispose(disposing);
     }
 
+    /// <summary>Wakes the worker and makes it export what is queued now, without the schedule delay.</summary>
+    private void RequestDrain()
+    {
+        _drainRequested = true;
+        Signal();
+    }
+
     private void Signal()
     {
         try
@@ -206,11 +224,7 @@ internal sealed class ExportBatchProcessor : BaseExportProcessor<Activity>
         {
             try
             {
-                if (!_shuttingDown)
-                {
-                    _wake.WaitOne(_scheduleDelayMilliseconds);
-                }
-
+                WaitForSpans();
                 Drain(buffer);
                 ReportDrops();
             }
@@ -226,6 +240,33 @@ internal sealed class ExportBatchProcessor : BaseExportProcessor<Activity>
                 return;
             }
         }
+    }
+
+    /// <summary>
+    /// Sleeps until there is something to export: with an empty queue, until a first span arrives (an idle
+    /// processor never wakes up); then for the schedule delay, so that spans leave in batches, unless a full
+    /// batch, a flush or the shutdown asks for a drain now.
+    /// </summary>
+    private void WaitForSpans()
+    {
+        // Dekker-style handshake with OnExport: the worker publishes "idle" with a full fence before it looks at
+        // the queue, and a producer enqueues (a full fence) before it looks at "idle", so a span is never left
+        // waiting for a worker that did not see it.
+        Interlocked.Exchange(ref _idle, 1);
+        if (_queue.IsEmpty && !_drainRequested && !_shuttingDown)
+        {
+            Interlocked.Increment(ref _waits);
+            _wake.WaitOne();
+        }
+
+        Interlocked.Exchange(ref _idle, 0);
+        if (!_drainRequested && !_shuttingDown)
+        {
+            Interlocked.Increment(ref _waits);
+            _wake.WaitOne(_scheduleDelayMilliseconds);
+        }
+
+        _drainRequested = false;
     }
 
     /// <summary>Logs a warning when spans were dropped since the last report, at most once per interval (from the

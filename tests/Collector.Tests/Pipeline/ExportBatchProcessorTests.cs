@@ -111,6 +111,44 @@ public class ExportBatchProcessorTests
     }
 
     [Fact]
+    public async Task OnEnd_IdleProcessor_SleepsUntilAFirstSpanThenExportsItAfterTheDelay()
+    {
+        var exporter = new RecordingExporter();
+        var counters = new ExportCounters("recording", 100, TimeSpan.FromSeconds(5));
+        using var processor = new ExportBatchProcessor(exporter, counters, 512, TimeSpan.FromMilliseconds(5), NullLogger.Instance);
+        Assert.True(SpinWait.SpinUntil(() => processor.WaitCount == 1, Bound), "the worker never started waiting");
+
+        // Idle: with a 5 ms schedule delay a polling worker would wake about 40 times here; this one stays asleep.
+        await Task.Delay(200);
+        Assert.Equal(1, processor.WaitCount);
+
+        processor.OnEnd(NewRecordedActivity("first"));
+        Assert.True(SpinWait.SpinUntil(() => counters.Exported == 1, Bound), "a span that woke the worker was never exported");
+
+        // After the export it goes back to sleep (one idle wait and one schedule-delay wait per batch).
+        Assert.True(SpinWait.SpinUntil(() => processor.WaitCount == 3, Bound));
+        await Task.Delay(100);
+        Assert.Equal(3, processor.WaitCount);
+        Assert.Single(exporter.Spans);
+    }
+
+    [Fact]
+    public void ForceFlush_WorkerIdle_ExportsWithoutWaitingForScheduleDelay()
+    {
+        var exporter = new RecordingExporter();
+        var counters = new ExportCounters("recording", 100, TimeSpan.FromSeconds(5));
+        using var processor = new ExportBatchProcessor(exporter, counters, 512, TimeSpan.FromHours(1), NullLogger.Instance);
+        Assert.True(SpinWait.SpinUntil(() => processor.WaitCount == 1, Bound), "the worker never started waiting");
+
+        // The span wakes the idle worker, which then waits up to an hour for more; the flush cuts that short.
+        processor.OnEnd(NewRecordedActivity("only"));
+        var flushed = processor.ForceFlush(30_000);
+
+        Assert.True(flushed);
+        Assert.Equal(1, counters.Exported);
+    }
+
+    [Fact]
     public void OnEnd_ExporterFails_FailedSpansAndBatchesCounted()
     {
         var counters = new ExportCounters("failing", 100, TimeSpan.FromSeconds(5));
