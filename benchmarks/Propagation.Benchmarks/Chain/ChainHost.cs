@@ -46,16 +46,18 @@ internal sealed class ChainHost : IAsyncDisposable
     public HttpClient Client { get; }
 
     /// <summary>Starts the chain in process: TestServer hosts, the services call each other through a router by host name.</summary>
-    public static async Task<ChainHost> StartInProcessAsync(bool tracing)
+    /// <param name="tracing">Whether the OpenTelemetry SDK is on.</param>
+    /// <param name="exporters">With tracing on, <c>OTEL_TRACES_EXPORTER</c> (<see langword="null"/>: the samples' default, the in-process store).</param>
+    public static async Task<ChainHost> StartInProcessAsync(bool tracing, string? exporters = null)
     {
         var router = new Router();
-        var kernel = Build(KernelApp.ConfigureServices, KernelApp.Configure, tracing, new(), router);
-        var ai = Build(AiServiceApp.ConfigureServices, AiServiceApp.Configure, tracing, new() { ["Services:Backend"] = "http://backend.test" }, router);
+        var kernel = Build(KernelApp.ConfigureServices, KernelApp.Configure, tracing, WithExporters(new(), exporters), router);
+        var ai = Build(AiServiceApp.ConfigureServices, AiServiceApp.Configure, tracing, WithExporters(new() { ["Services:Backend"] = "http://backend.test" }, exporters), router);
         var backend = Build(
             BackendApp.ConfigureServices,
             BackendApp.Configure,
             tracing,
-            new() { ["Services:Ai"] = "http://ai.test", ["Services:KernelGrpc"] = "http://kernel.test", ["Services:KernelHttp"] = "http://kernel.test" },
+            WithExporters(new() { ["Services:Ai"] = "http://ai.test", ["Services:KernelGrpc"] = "http://kernel.test", ["Services:KernelHttp"] = "http://kernel.test" }, exporters),
             router);
         await kernel.StartAsync();
         await ai.StartAsync();
@@ -106,6 +108,16 @@ internal sealed class ChainHost : IAsyncDisposable
         await _backend.DisposeAsync();
         await _ai.DisposeAsync();
         await _kernel.DisposeAsync();
+    }
+
+    private static Dictionary<string, string?> WithExporters(Dictionary<string, string?> settings, string? exporters)
+    {
+        if (exporters is not null)
+        {
+            settings["OTEL_TRACES_EXPORTER"] = exporters;
+        }
+
+        return settings;
     }
 
     private static Dictionary<string, string?> Kestrel(int httpPort, int grpcPort) => new()
