@@ -110,10 +110,18 @@ public sealed class SpanStore
             return false;
         }
 
+        // Measured outside any lock; a record too large for one array (strings of about 2^30 characters) is dropped.
+        var recordLength = SpanRecordCodec.Measure(span);
+        if (recordLength > TraceBucket.MaxRecordLength)
+        {
+            Interlocked.Increment(ref _droppedSpans);
+            return false;
+        }
+
         while (true)
         {
             var bucket = GetOrCreateBucket(span.TraceId);
-            var result = bucket.TryAdd(span, _maxSpansPerTrace, ref _spanCount);
+            var result = bucket.TryAdd(span, (int)recordLength, _maxSpansPerTrace, ref _spanCount);
             if (result == BucketAddResult.Added)
             {
                 Interlocked.Increment(ref _acceptedSpans);

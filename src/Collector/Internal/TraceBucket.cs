@@ -1,10 +1,25 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+
 namespace Propagation.Collector.Internal;
 
 /// <summary>The spans of one trace, guarded by a lock of their own (never a store-wide lock).</summary>
+/// <remarks>
+/// The spans are kept as records of <see cref="SpanRecordCodec"/> appended to one growable byte array, each after
+/// its int32 little-endian length, so a trace costs the GC one object however many spans it has. Bytes before
+/// <c>_length</c> are never written again: the array only grows by copying into a new one (and eviction drops it),
+/// so a reader takes the array and its length under the lock and decodes them after releasing it.
+/// </remarks>
 internal sealed class TraceBucket
 {
+    /// <summary>The largest record a bucket can take (its length prefix included, it must fit in one array).</summary>
+    public static readonly int MaxRecordLength = Array.MaxLength - sizeof(int);
+
+    private const int InitialCapacity = 512;
+
     private readonly Lock _lock = new();
-    private StoredSpan[] _spans;
+    private byte[] _buffer = [];
+    private int _length;
     private int _count;
     private bool _evicted;
 
@@ -12,9 +27,9 @@ internal sealed class TraceBucket
     {
         TraceId = traceId;
         CreatedAt = createdAt;
-        _spans = new StoredSpan[4];
     }
 
+    /// <summary>Gets the trace id: the store's key for this bucket, and the trace id of every span read from it.</summary>
     public string TraceId { get; }
 
     /// <summary>When the first span of the trace was stored (store clock); the age bound is measured from it.</summary>
@@ -31,9 +46,28 @@ internal sealed class TraceBucket
         }
     }
 
-    /// <summary>Adds a span unless the bucket was evicted or is full; bumps the store's span counter inside the lock.</summary>
-    public BucketAddResult TryAdd(StoredSpan span, int maxSpans, ref int storeSpanCount)
+    /// <summary>Gets the size of the bucket's array in bytes (its capacity, not the bytes in use).</summary>
+    public int Capacity
     {
+        get
+        {
+            lock (_lock)
+            {
+                return _buffer.Length;
+            }
+        }
+    }
+
+    /// <summary>Appends a span's record unless the bucket was evicted or is full; bumps the store's span counter
+    /// inside the lock.</summary>
+    /// <param name="span">The span (its trace id is this bucket's).</param>
+    /// <param name="recordLength">The span's <see cref="SpanRecordCodec.Measure"/>, at most <see cref="MaxRecordLength"/>.</param>
+    /// <param name="maxSpans">The per-trace cap.</param>
+    /// <param name="storeSpanCount">The store's span counter.</param>
+    /// <exception cref="InvalidOperationException">The span's lists grew while it was being added.</exception>
+    public BucketAddResult TryAdd(StoredSpan span, int recordLength, int maxSpans, ref int storeSpanCount)
+    {
+        Debug.Assert(recordLength >= 0 && recordLength <= MaxRecordLength, "The store drops spans whose record cannot fit.");
         lock (_lock)
         {
             if (_evicted)
@@ -46,12 +80,29 @@ internal sealed class TraceBucket
                 return BucketAddResult.Full;
             }
 
-            if (_count == _spans.Length)
+            var required = (long)_length + sizeof(int) + recordLength;
+            if (required > Array.MaxLength)
             {
-                Array.Resize(ref _spans, Math.Min(_spans.Length * 2, Math.Max(maxSpans, 4)));
+                // The one array a trace has is full (only spans of enormous strings get here).
+                return BucketAddResult.Full;
             }
 
-            _spans[_count++] = span;
+            if (required > _buffer.Length)
+            {
+                Grow((int)required);
+            }
+
+            var record = _buffer.AsSpan(_length + sizeof(int), recordLength);
+            if (!SpanRecordCodec.TryWrite(span, record, out var written))
+            {
+                // Nothing is committed: the bytes past _length are not part of the bucket.
+                throw new InvalidOperationException(
+                    "The span's attributes, events or links changed while it was being stored; do not change a span's lists after passing it to SpanStore.Add.");
+            }
+
+            BinaryPrimitives.WriteInt32LittleEndian(_buffer.AsSpan(_length), written);
+            _length += sizeof(int) + written;
+            _count++;
             Interlocked.Increment(ref storeSpanCount);
             return BucketAddResult.Added;
         }
@@ -64,30 +115,76 @@ internal sealed class TraceBucket
         {
             _evicted = true;
             var count = _count;
-            _spans = [];
+            _buffer = [];
+            _length = 0;
             _count = 0;
             return count;
         }
     }
 
+    /// <summary>Decodes every span into new objects.</summary>
     public StoredSpan[] Snapshot()
+    {
+        var records = Capture();
+        var spans = new StoredSpan[records.Count];
+        for (var i = 0; i < spans.Length; i++)
+        {
+            spans[i] = records.ReadNext(TraceId);
+        }
+
+        records.AssertAtEnd();
+        return spans;
+    }
+
+    /// <summary>Decodes each span into a new object and calls <paramref name="visitor"/> with it, without holding the
+    /// lock (the records read are immutable).</summary>
+    public void Visit<TState>(ref TState state, SpanVisitor<TState> visitor)
+    {
+        var records = Capture();
+        for (var i = 0; i < records.Count; i++)
+        {
+            visitor(ref state, records.ReadNext(TraceId));
+        }
+
+        records.AssertAtEnd();
+    }
+
+    private RecordCursor Capture()
     {
         lock (_lock)
         {
-            return _spans.AsSpan(0, _count).ToArray();
+            return new RecordCursor(_buffer, _length, _count);
         }
     }
 
-    /// <summary>Calls <paramref name="visitor"/> for each span while holding only this bucket's lock.</summary>
-    public void Visit<TState>(ref TState state, SpanVisitor<TState> visitor)
+    private void Grow(int required)
     {
-        lock (_lock)
+        var doubled = Math.Max(InitialCapacity, (long)_buffer.Length * 2);
+        var capacity = (int)Math.Max(required, Math.Min(doubled, Array.MaxLength));
+
+        // Only the first _length bytes are ever read, so the new array need not be zeroed.
+        var grown = GC.AllocateUninitializedArray<byte>(capacity);
+        _buffer.AsSpan(0, _length).CopyTo(grown);
+        _buffer = grown;
+    }
+
+    /// <summary>Walks the records of a captured (array, length, count); the bytes it reads never change.</summary>
+    private struct RecordCursor(byte[] buffer, int length, int count)
+    {
+        private int _position;
+
+        public readonly int Count => count;
+
+        public StoredSpan ReadNext(string traceId)
         {
-            for (var i = 0; i < _count; i++)
-            {
-                visitor(ref state, _spans[i]);
-            }
+            var recordLength = BinaryPrimitives.ReadInt32LittleEndian(buffer.AsSpan(_position));
+            var span = SpanRecordCodec.Read(buffer.AsSpan(_position + sizeof(int), recordLength), traceId);
+            _position += sizeof(int) + recordLength;
+            return span;
         }
+
+        [Conditional("DEBUG")]
+        public readonly void AssertAtEnd() => Debug.Assert(_position == length, "Every record of the bucket is read.");
     }
 }
 

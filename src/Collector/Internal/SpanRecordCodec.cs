@@ -1,0 +1,551 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace Propagation.Collector.Internal;
+
+/// <summary>Encodes a <see cref="StoredSpan"/> as one self-contained, reference-free record (so the store keeps a
+/// few bytes arrays instead of a graph of objects the GC has to trace and promote) and decodes it back.</summary>
+/// <remarks>
+/// <para>Every field is kept losslessly except the trace id, which is the key of the record's trace bucket and is
+/// given back on decode. Layout, little-endian throughout (<c>varint</c>: unsigned LEB128; <c>zigzag</c>: a signed
+/// value as zigzag then varint; <c>time</c>: int64 clock ticks then int16 offset minutes):</para>
+/// <code>
+/// record      = span-id:str parent-id:str name:str kind:varint service:str source:str start:time
+///               duration:zigzag status:varint status-description:str attributes:tags events links
+/// str         = varint(length + 1) then length UTF-16 code units; 0 means null
+/// tags        = varint(count + 1) then count tag; 0 means a null list
+/// tag         = key:str type:byte value    (type: 0 null, 1 string:str, 2 long:zigzag, 3 double:8 bytes, 4 false, 5 true)
+/// events      = varint(count + 1) then count (0:byte | 1:byte name:str timestamp:time attributes:tags)
+/// links       = varint(count + 1) then count (0:byte | 1:byte trace-id:str span-id:str attributes:tags)
+/// </code>
+/// <para>UTF-16 is copied as is, so any string (lone surrogates included) round-trips. Ids are arbitrary strings:
+/// nothing assumes hex. Attribute values other than <see cref="string"/>, <see cref="long"/>, <see cref="double"/>
+/// and <see cref="bool"/> (possible only through <see cref="SpanStore.Add(StoredSpan)"/>) are first normalized by
+/// <see cref="SpanConverter.NormalizeValue"/>'s type rules (integers to <see cref="long"/>, floating point to
+/// <see cref="double"/>, arrays and other values to their invariant string); like string values given through
+/// that method they are neither redacted nor truncated. A null element of the event or link list is kept as null.</para>
+/// <para><see cref="Measure"/> and <see cref="TryWrite"/> read the span twice; if the caller changes its lists
+/// while it is being added the record can outgrow the measured size, and <see cref="TryWrite"/> then returns
+/// <see langword="false"/> rather than write past its destination. Records are internal data: <see cref="Read"/>
+/// trusts them and only asserts their shape in debug builds.</para>
+/// </remarks>
+internal static class SpanRecordCodec
+{
+    private const byte NullValue = 0;
+    private const byte StringValue = 1;
+    private const byte LongValue = 2;
+    private const byte DoubleValue = 3;
+    private const byte FalseValue = 4;
+    private const byte TrueValue = 5;
+
+    private const byte Absent = 0;
+    private const byte Present = 1;
+
+    // Date, ticks and offset.
+    private const int TimeLength = sizeof(long) + sizeof(short);
+
+    private static readonly object BoxedTrue = true;
+    private static readonly object BoxedFalse = false;
+
+    /// <summary>Gets the size of <paramref name="span"/>'s record in bytes (a <see cref="long"/>: a span with
+    /// enormous strings may not fit in one array at all).</summary>
+    public static long Measure(StoredSpan span)
+    {
+        var size = MeasureString(span.SpanId)
+            + MeasureString(span.ParentSpanId)
+            + MeasureString(span.Name)
+            + VarintLength((uint)span.Kind)
+            + MeasureString(span.ServiceName)
+            + MeasureString(span.SourceName)
+            + TimeLength
+            + VarintLength(ZigZag(span.Duration.Ticks))
+            + VarintLength((uint)span.Status)
+            + MeasureString(span.StatusDescription)
+            + MeasureTags(span.Attributes);
+
+        var events = span.Events;
+        size += VarintLength(ListHeader(events));
+        if (events is not null)
+        {
+            for (var i = 0; i < events.Count; i++)
+            {
+                size++;
+                if (events[i] is { } spanEvent)
+                {
+                    size += MeasureString(spanEvent.Name) + TimeLength + MeasureTags(spanEvent.Attributes);
+                }
+            }
+        }
+
+        var links = span.Links;
+        size += VarintLength(ListHeader(links));
+        if (links is not null)
+        {
+            for (var i = 0; i < links.Count; i++)
+            {
+                size++;
+                if (links[i] is { } link)
+                {
+                    size += MeasureString(link.TraceId) + MeasureString(link.SpanId) + MeasureTags(link.Attributes);
+                }
+            }
+        }
+
+        return size;
+    }
+
+    /// <summary>Writes <paramref name="span"/>'s record (all but its trace id) into <paramref name="destination"/>.</summary>
+    /// <returns><see langword="false"/> when the record does not fit (only if the span changed after
+    /// <see cref="Measure"/>); <paramref name="written"/> is then meaningless.</returns>
+    public static bool TryWrite(StoredSpan span, Span<byte> destination, out int written)
+    {
+        var writer = new RecordWriter(destination);
+        writer.WriteString(span.SpanId);
+        writer.WriteString(span.ParentSpanId);
+        writer.WriteString(span.Name);
+        writer.WriteVarint((uint)span.Kind);
+        writer.WriteString(span.ServiceName);
+        writer.WriteString(span.SourceName);
+        writer.WriteTime(span.StartTime);
+        writer.WriteVarint(ZigZag(span.Duration.Ticks));
+        writer.WriteVarint((uint)span.Status);
+        writer.WriteString(span.StatusDescription);
+        writer.WriteTags(span.Attributes);
+
+        var events = span.Events;
+        writer.WriteVarint(ListHeader(events));
+        if (events is not null)
+        {
+            for (var i = 0; i < events.Count; i++)
+            {
+                if (events[i] is { } spanEvent)
+                {
+                    writer.WriteByte(Present);
+                    writer.WriteString(spanEvent.Name);
+                    writer.WriteTime(spanEvent.Timestamp);
+                    writer.WriteTags(spanEvent.Attributes);
+                }
+                else
+                {
+                    writer.WriteByte(Absent);
+                }
+            }
+        }
+
+        var links = span.Links;
+        writer.WriteVarint(ListHeader(links));
+        if (links is not null)
+        {
+            for (var i = 0; i < links.Count; i++)
+            {
+                if (links[i] is { } link)
+                {
+                    writer.WriteByte(Present);
+                    writer.WriteString(link.TraceId);
+                    writer.WriteString(link.SpanId);
+                    writer.WriteTags(link.Attributes);
+                }
+                else
+                {
+                    writer.WriteByte(Absent);
+                }
+            }
+        }
+
+        written = writer.Position;
+        return writer.Fits;
+    }
+
+    /// <summary>Decodes a record written by <see cref="TryWrite"/> into a new span of trace <paramref name="traceId"/>.</summary>
+    public static StoredSpan Read(ReadOnlySpan<byte> record, string traceId)
+    {
+        var reader = new RecordReader(record);
+        var span = new StoredSpan
+        {
+            TraceId = traceId,
+            SpanId = reader.ReadString()!,
+            ParentSpanId = reader.ReadString(),
+            Name = reader.ReadString()!,
+            Kind = (ActivityKind)(int)(uint)reader.ReadVarint(),
+            ServiceName = reader.ReadString()!,
+            SourceName = reader.ReadString()!,
+            StartTime = reader.ReadTime(),
+            Duration = TimeSpan.FromTicks(UnZigZag(reader.ReadVarint())),
+            Status = (ActivityStatusCode)(int)(uint)reader.ReadVarint(),
+            StatusDescription = reader.ReadString(),
+            Attributes = reader.ReadTags()!,
+            Events = ReadEvents(ref reader)!,
+            Links = ReadLinks(ref reader)!,
+        };
+
+        Debug.Assert(reader.IsAtEnd, "A span record is read to its last byte.");
+        return span;
+    }
+
+    private static SpanEvent[]? ReadEvents(ref RecordReader reader)
+    {
+        var header = reader.ReadVarint();
+        if (header == 0)
+        {
+            return null;
+        }
+
+        var count = (int)(header - 1);
+        if (count == 0)
+        {
+            return [];
+        }
+
+        var events = new SpanEvent[count];
+        for (var i = 0; i < events.Length; i++)
+        {
+            // An absent (null) element stays null.
+            if (reader.ReadByte() == Present)
+            {
+                events[i] = new SpanEvent(reader.ReadString()!, reader.ReadTime(), reader.ReadTags()!);
+            }
+        }
+
+        return events;
+    }
+
+    private static SpanLink[]? ReadLinks(ref RecordReader reader)
+    {
+        var header = reader.ReadVarint();
+        if (header == 0)
+        {
+            return null;
+        }
+
+        var count = (int)(header - 1);
+        if (count == 0)
+        {
+            return [];
+        }
+
+        var links = new SpanLink[count];
+        for (var i = 0; i < links.Length; i++)
+        {
+            if (reader.ReadByte() == Present)
+            {
+                links[i] = new SpanLink(reader.ReadString()!, reader.ReadString()!, reader.ReadTags()!);
+            }
+        }
+
+        return links;
+    }
+
+    private static long MeasureString(string? value) =>
+        value is null ? 1 : VarintLength((ulong)value.Length + 1) + (2L * value.Length);
+
+    private static long MeasureTags(IReadOnlyList<SpanTag>? tags)
+    {
+        long size = VarintLength(ListHeader(tags));
+        if (tags is null)
+        {
+            return size;
+        }
+
+        for (var i = 0; i < tags.Count; i++)
+        {
+            var tag = tags[i];
+            size += MeasureString(tag.Key) + 1 + Normalize(tag.Value) switch
+            {
+                string s => MeasureString(s),
+                long l => VarintLength(ZigZag(l)),
+                double => sizeof(double),
+                _ => 0,
+            };
+        }
+
+        return size;
+    }
+
+    /// <summary>The value as one of the four stored types (or null); other types by the converter's rules.</summary>
+    private static object? Normalize(object? value) => value switch
+    {
+        null or string or long or double or bool => value,
+
+        // Type normalization only: the empty key is never a credential name, and no length bound applies, matching
+        // how the store keeps string values given through Add(StoredSpan).
+        _ => SpanConverter.NormalizeValue(string.Empty, value, int.MaxValue),
+    };
+
+    private static ulong ListHeader<T>(IReadOnlyList<T>? list) => list is null ? 0 : (ulong)list.Count + 1;
+
+    private static ulong ZigZag(long value) => (ulong)((value << 1) ^ (value >> 63));
+
+    private static long UnZigZag(ulong value) => (long)(value >> 1) ^ -(long)(value & 1);
+
+    private static int VarintLength(ulong value)
+    {
+        var length = 1;
+        while (value >= 0x80)
+        {
+            value >>= 7;
+            length++;
+        }
+
+        return length;
+    }
+
+    private ref struct RecordWriter
+    {
+        private readonly Span<byte> _destination;
+
+        public RecordWriter(Span<byte> destination)
+        {
+            _destination = destination;
+            Position = 0;
+            Fits = true;
+        }
+
+        public int Position { get; private set; }
+
+        public bool Fits { get; private set; }
+
+        public void WriteByte(byte value)
+        {
+            if (Reserve(1) is { IsEmpty: false } target)
+            {
+                target[0] = value;
+            }
+        }
+
+        public void WriteVarint(ulong value)
+        {
+            var target = Reserve(VarintLength(value));
+            var i = 0;
+            while (!target.IsEmpty && value >= 0x80)
+            {
+                target[i++] = (byte)(value | 0x80);
+                value >>= 7;
+            }
+
+            if (!target.IsEmpty)
+            {
+                target[i] = (byte)value;
+            }
+        }
+
+        public void WriteTime(DateTimeOffset value)
+        {
+            var target = Reserve(TimeLength);
+            if (!target.IsEmpty)
+            {
+                BinaryPrimitives.WriteInt64LittleEndian(target, value.Ticks);
+                BinaryPrimitives.WriteInt16LittleEndian(target[sizeof(long)..], (short)value.TotalOffsetMinutes);
+            }
+        }
+
+        public void WriteString(string? value)
+        {
+            if (value is null)
+            {
+                WriteVarint(0);
+                return;
+            }
+
+            WriteVarint((ulong)value.Length + 1);
+            if (value.Length > (_destination.Length - Position) / 2)
+            {
+                Fits = false;
+                return;
+            }
+
+            var target = Reserve(value.Length * 2);
+            if (target.IsEmpty)
+            {
+                return;
+            }
+
+            if (BitConverter.IsLittleEndian)
+            {
+                MemoryMarshal.AsBytes(value.AsSpan()).CopyTo(target);
+            }
+            else
+            {
+                for (var i = 0; i < value.Length; i++)
+                {
+                    BinaryPrimitives.WriteUInt16LittleEndian(target[(i * 2)..], value[i]);
+                }
+            }
+        }
+
+        public void WriteTags(IReadOnlyList<SpanTag>? tags)
+        {
+            WriteVarint(ListHeader(tags));
+            if (tags is null)
+            {
+                return;
+            }
+
+            for (var i = 0; i < tags.Count; i++)
+            {
+                var tag = tags[i];
+                WriteString(tag.Key);
+                switch (Normalize(tag.Value))
+                {
+                    case string s:
+                        WriteByte(StringValue);
+                        WriteString(s);
+                        break;
+                    case long l:
+                        WriteByte(LongValue);
+                        WriteVarint(ZigZag(l));
+                        break;
+                    case double d:
+                        WriteByte(DoubleValue);
+                        if (Reserve(sizeof(double)) is { IsEmpty: false } target)
+                        {
+                            BinaryPrimitives.WriteDoubleLittleEndian(target, d);
+                        }
+
+                        break;
+                    case bool b:
+                        WriteByte(b ? TrueValue : FalseValue);
+                        break;
+                    default:
+                        WriteByte(NullValue);
+                        break;
+                }
+            }
+        }
+
+        /// <summary>The next <paramref name="length"/> bytes, or an empty span (and <see cref="Fits"/> false) when
+        /// they are not there.</summary>
+        private Span<byte> Reserve(int length)
+        {
+            if (!Fits || length > _destination.Length - Position)
+            {
+                Fits = false;
+                return default;
+            }
+
+            var target = _destination.Slice(Position, length);
+            Position += length;
+            return target;
+        }
+    }
+
+    private ref struct RecordReader
+    {
+        private readonly ReadOnlySpan<byte> _record;
+        private int _position;
+
+        public RecordReader(ReadOnlySpan<byte> record)
+        {
+            _record = record;
+            _position = 0;
+        }
+
+        public readonly bool IsAtEnd => _position == _record.Length;
+
+        public byte ReadByte() => _record[_position++];
+
+        public ulong ReadVarint()
+        {
+            ulong value = 0;
+            var shift = 0;
+            while (true)
+            {
+                var b = _record[_position++];
+                value |= (ulong)(b & 0x7F) << shift;
+                if (b < 0x80)
+                {
+                    return value;
+                }
+
+                shift += 7;
+                Debug.Assert(shift < 64, "A varint has at most 10 bytes.");
+            }
+        }
+
+        public DateTimeOffset ReadTime()
+        {
+            var ticks = BinaryPrimitives.ReadInt64LittleEndian(_record[_position..]);
+            var minutes = BinaryPrimitives.ReadInt16LittleEndian(_record[(_position + sizeof(long))..]);
+            _position += TimeLength;
+            return new DateTimeOffset(ticks, TimeSpan.FromMinutes(minutes));
+        }
+
+        public string? ReadString()
+        {
+            var header = ReadVarint();
+            if (header == 0)
+            {
+                return null;
+            }
+
+            var length = (int)(header - 1);
+            if (length == 0)
+            {
+                return string.Empty;
+            }
+
+            var bytes = _record.Slice(_position, length * 2);
+            _position += length * 2;
+            if (BitConverter.IsLittleEndian)
+            {
+                return new string(MemoryMarshal.Cast<byte, char>(bytes));
+            }
+
+            var chars = new char[length];
+            for (var i = 0; i < chars.Length; i++)
+            {
+                chars[i] = (char)BinaryPrimitives.ReadUInt16LittleEndian(bytes[(i * 2)..]);
+            }
+
+            return new string(chars);
+        }
+
+        public SpanTag[]? ReadTags()
+        {
+            var header = ReadVarint();
+            if (header == 0)
+            {
+                return null;
+            }
+
+            var count = (int)(header - 1);
+            if (count == 0)
+            {
+                return [];
+            }
+
+            var tags = new SpanTag[count];
+            for (var i = 0; i < tags.Length; i++)
+            {
+                var key = ReadString()!;
+                object? value;
+                switch (ReadByte())
+                {
+                    case StringValue:
+                        value = ReadString();
+                        break;
+                    case LongValue:
+                        value = UnZigZag(ReadVarint());
+                        break;
+                    case DoubleValue:
+                        value = BinaryPrimitives.ReadDoubleLittleEndian(_record[_position..]);
+                        _position += sizeof(double);
+                        break;
+                    case FalseValue:
+                        value = BoxedFalse;
+                        break;
+                    case TrueValue:
+                        value = BoxedTrue;
+                        break;
+                    default:
+                        value = null;
+                        break;
+                }
+
+                tags[i] = new SpanTag(key, value!);
+            }
+
+            return tags;
+        }
+    }
+}
