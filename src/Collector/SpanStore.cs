@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
@@ -20,12 +21,27 @@ namespace Propagation.Collector;
 /// into a fresh bucket instead of being lost. Whole traces are evicted so that a stored trace is complete for
 /// analysis; the store may therefore briefly hold fewer spans than the bound. Age is also enforced on reads.</para>
 /// <para><b>Per-trace cap.</b> Spans over <see cref="SpanStoreOptions.MaxSpansPerTrace"/> are dropped and counted in
-/// <see cref="DroppedSpanCount"/>.</para>
-/// <para><b>Memory.</b> A stored span with 8 short attributes costs about 480 bytes (the span object ~150, its
-/// attribute array ~150, boxed numbers and its span id string ~100, its share of the trace bucket, dictionary and
-/// eviction queue ~30; measured as allocated bytes per span by the <c>SpanStoreMemoryBenchmarks</c> benchmark, see
-/// <c>docs/benchmarks.md</c>), plus any long string values and events. The default bound of 100 000 spans thus
-/// needs on the order of 50 MB.</para>
+/// <see cref="DroppedSpanCount"/>, as is a span too large to encode into one array (strings of about 2^30
+/// characters).</para>
+/// <para><b>Storage and reads.</b> A trace's spans are not kept as objects: each span is encoded (outside any lock)
+/// into a compact record without references, and a trace's records are appended to one growable byte array. The trace
+/// id is kept once per trace, as the bucket's key. Reads (<see cref="GetTrace"/>, <see cref="GetTraces"/>,
+/// <see cref="GetSpans"/>, <see cref="Search"/>) decode the records into new <see cref="StoredSpan"/> objects on each
+/// call: a span read twice gives two equal but distinct snapshots, the spans of one trace share one trace id string,
+/// and the <see cref="StoredSpan"/> passed to <see cref="Add(StoredSpan)"/> is copied, never kept. A read holds a
+/// trace's lock only to take the array and its length (records are never rewritten) and decodes after releasing
+/// it, so reads do not hold up adds. Attribute values of types other than <see cref="string"/>, <see cref="long"/>,
+/// <see cref="double"/> and <see cref="bool"/> given to <see cref="Add(StoredSpan)"/> are stored as
+/// <see cref="SpanTag"/> describes (integers as <see cref="long"/>, floating point as <see cref="double"/>, the rest
+/// as their invariant string).</para>
+/// <para><b>Memory.</b> A stored span with 8 short ASCII attributes is held in about 440 bytes: a record of about
+/// 300 bytes (strings take one byte per character when ASCII, two otherwise), the unused end of its trace's array
+/// (which doubles as it grows) and its share of the trace bucket, dictionary and eviction queue. That is about the
+/// 446 bytes the earlier object-per-span layout took, but as one array per trace instead of about 15 objects per
+/// span, so the GC has next to nothing to mark or fix up per span (a trace's array holds no references); measured as retained bytes per span by the
+/// <c>SpanStoreMemoryBenchmarks</c> benchmark, see <c>docs/benchmarks.md</c>. Long string values and events add
+/// their characters. The default bound of 100 000 spans thus needs on the order of 50 MB. Storing a span allocates
+/// about 800 bytes, mostly the smaller arrays a trace's buffer leaves behind each time it doubles.</para>
 /// <para><b>Credentials.</b> Spans converted from activities never hold raw credentials: values of
 /// <c>authorization</c>, <c>proxy-authorization</c>, <c>cookie</c>, <c>set-cookie</c>, <c>api-key</c> and
 /// <c>x-api-key</c> keys (also as the last segment, e.g. <c>http.request.header.authorization</c>) are stored as
@@ -33,6 +49,9 @@ namespace Propagation.Collector;
 /// </remarks>
 public sealed class SpanStore
 {
+    // Bytes of the pooled buffer a span is first encoded into; a typical span with 8 attributes takes about 300.
+    private const int ScratchLength = 4096;
+
     private readonly ConcurrentDictionary<string, TraceBucket> _traces = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<TraceBucket> _evictionQueue = new();
     private readonly Lock _evictionLock = new();
@@ -93,7 +112,7 @@ public sealed class SpanStore
     /// <summary>Gets the number of spans removed by eviction since the store was created.</summary>
     public long EvictedSpanCount => Interlocked.Read(ref _evictedSpans);
 
-    /// <summary>Gets the number of spans never stored (over the per-trace cap, or without ids).</summary>
+    /// <summary>Gets the number of spans never stored (over the per-trace cap, without ids, or too large to encode).</summary>
     public long DroppedSpanCount => Interlocked.Read(ref _droppedSpans);
 
     /// <summary>Stores a span.</summary>
@@ -101,6 +120,10 @@ public sealed class SpanStore
     /// <returns><see langword="true"/> when stored; <see langword="false"/> when dropped (trace over its cap, or
     /// empty trace or span id).</returns>
     /// <exception cref="ArgumentNullException"><paramref name="span"/> is <see langword="null"/>.</exception>
+    /// <exception cref="InvalidOperationException">Another thread grew the span's attribute, event or link lists
+    /// while it was being stored.</exception>
+    /// <remarks>The span is copied: later reads return new objects with the same content, and changing the span's
+    /// lists afterwards does not change the stored copy.</remarks>
     public bool Add(StoredSpan span)
     {
         ArgumentNullException.ThrowIfNull(span);
@@ -110,31 +133,24 @@ public sealed class SpanStore
             return false;
         }
 
-        // Measured outside any lock; a record too large for one array (strings of about 2^30 characters) is dropped.
-        var recordLength = SpanRecordCodec.Measure(span);
-        if (recordLength > TraceBucket.MaxRecordLength)
+        // Encoded outside any lock; the bucket copies the bytes under its own.
+        var scratch = Encode(span, out var length);
+        if (scratch is null)
         {
             Interlocked.Increment(ref _droppedSpans);
             return false;
         }
 
-        while (true)
+        try
         {
-            var bucket = GetOrCreateBucket(span.TraceId);
-            var result = bucket.TryAdd(span, (int)recordLength, _maxSpansPerTrace, ref _spanCount);
-            if (result == BucketAddResult.Added)
+            if (!AddRecord(span.TraceId, scratch.AsSpan(0, length)))
             {
-                Interlocked.Increment(ref _acceptedSpans);
-                break;
-            }
-
-            if (result == BucketAddResult.Full)
-            {
-                Interlocked.Increment(ref _droppedSpans);
                 return false;
             }
-
-            // Evicted between lookup and add: the dictionary no longer holds that bucket; retry with a new one.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
         }
 
         EnforceBounds();
@@ -296,6 +312,61 @@ public sealed class SpanStore
             {
                 RemoveBucket(bucket, countAsEviction: false);
             }
+        }
+    }
+
+    /// <summary>Encodes a span into a pooled array the caller returns.</summary>
+    /// <returns>The array (its first <paramref name="length"/> bytes are the record), or <see langword="null"/> when
+    /// the record is too large for a bucket (strings of about 2^30 characters).</returns>
+    private static byte[]? Encode(StoredSpan span, out int length)
+    {
+        // One pass into a buffer that fits all but unusually large spans; those are measured, then written.
+        var scratch = ArrayPool<byte>.Shared.Rent(ScratchLength);
+        if (SpanRecordCodec.TryWrite(span, scratch, out length))
+        {
+            return scratch;
+        }
+
+        ArrayPool<byte>.Shared.Return(scratch);
+        var measured = SpanRecordCodec.Measure(span);
+        if (measured > TraceBucket.MaxRecordLength)
+        {
+            length = 0;
+            return null;
+        }
+
+        scratch = ArrayPool<byte>.Shared.Rent((int)measured);
+        if (SpanRecordCodec.TryWrite(span, scratch, out length))
+        {
+            return scratch;
+        }
+
+        ArrayPool<byte>.Shared.Return(scratch);
+        throw new InvalidOperationException(
+            "The span's attributes, events or links changed while it was being stored; do not change a span's lists after passing it to SpanStore.Add.");
+    }
+
+    /// <summary>Appends an encoded span to its trace's bucket (retrying into a new bucket if that one was just
+    /// evicted) and counts it.</summary>
+    /// <returns><see langword="false"/> when the trace is at its cap (the span is counted as dropped).</returns>
+    private bool AddRecord(string traceId, ReadOnlySpan<byte> record)
+    {
+        while (true)
+        {
+            var result = GetOrCreateBucket(traceId).TryAdd(record, _maxSpansPerTrace, ref _spanCount);
+            if (result == BucketAddResult.Added)
+            {
+                Interlocked.Increment(ref _acceptedSpans);
+                return true;
+            }
+
+            if (result == BucketAddResult.Full)
+            {
+                Interlocked.Increment(ref _droppedSpans);
+                return false;
+            }
+
+            // Evicted between lookup and add: the dictionary no longer holds that bucket; retry with a new one.
         }
     }
 

@@ -204,6 +204,9 @@ public sealed class SpanRecordCodecTests
     [InlineData("ends with high \uD83D")]
     [InlineData("nul \0 inside")]
     [InlineData("\u00FF\u0100\uFFFF")]
+    [InlineData("café \u00FF only Latin-1")]
+    [InlineData("ASCII then é")]
+    [InlineData("\u0100")]
     public void Read_UnicodeStrings_RoundTripCodeUnitForCodeUnit(string text)
     {
         var span = Span(
@@ -216,6 +219,26 @@ public sealed class SpanRecordCodecTests
 
         StoredSpanAssert.Equal(span, read);
         Assert.Equal(text.ToCharArray(), read.Name.ToCharArray());
+    }
+
+    [Theory]
+    [InlineData('a', 1)]
+    [InlineData('\0', 1)]
+    [InlineData('\u007F', 1)]
+    [InlineData('\u0080', 2)]
+    [InlineData('\u00E9', 2)]
+    [InlineData('\u0100', 2)]
+    [InlineData('\uD800', 2)]
+    public void Measure_StringOfOneCodeUnit_OneByteForAsciiElseTwo(char unit, int bytesPerUnit)
+    {
+        // Both lengths have a two-byte header, so the difference is the code units alone.
+        var shorter = Span(s => s.Name = new string(unit, 100));
+        var longer = Span(s => s.Name = new string(unit, 200));
+
+        var growth = SpanRecordCodec.Measure(longer) - SpanRecordCodec.Measure(shorter);
+
+        Assert.Equal(100 * bytesPerUnit, growth);
+        Assert.Equal(longer.Name, RoundTrip(longer).Name);
     }
 
     [Fact]
@@ -346,8 +369,9 @@ public sealed class SpanRecordCodecTests
         };
     }
 
-    /// <summary>FsCheck generators of arbitrary spans: any UTF-16 code units (lone surrogates included), nulls where
-    /// the model allows them, every stored value type with any bit pattern, any valid time and offset.</summary>
+    /// <summary>FsCheck generators of arbitrary spans: printable ASCII, ASCII with the odd U+0080, or any UTF-16
+    /// code units (lone surrogates included), nulls where the model allows them, every stored value type with any
+    /// bit pattern, any valid time and offset.</summary>
     private static class RandomSpans
     {
         private static readonly long MinUtcTicks = TimeSpan.FromHours(14).Ticks;
@@ -405,6 +429,7 @@ public sealed class SpanRecordCodecTests
 
         private static Gen<string> Text() => Gen.Frequency(
             (3, Gen.ArrayOf(Gen.Choose(0x20, 0x7E).Select(static c => (char)c)).Select(static chars => new string(chars))),
+            (1, Gen.ArrayOf(Gen.Choose(0, 0x80).Select(static c => (char)c)).Select(static chars => new string(chars))),
             (2, Gen.ArrayOf(Gen.Choose(0, 0xFFFF).Select(static c => (char)c)).Select(static chars => new string(chars))));
 
         private static Gen<long> Int64() =>

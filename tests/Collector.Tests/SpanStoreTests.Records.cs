@@ -136,21 +136,78 @@ public sealed partial class SpanStoreTests
     }
 
     [Fact]
-    public void TryAdd_RecordOutgrowsItsMeasure_ThrowsAndCommitsNothing()
+    public void Add_SpanLargerThanFirstEncodingBuffer_StoredIntact()
     {
-        // What happens if a caller grows a span's lists between the store measuring and writing it.
-        var bucket = new TraceBucket(TraceIdOf(1), Origin);
-        var count = 0;
-        var first = FullSpan(1, 1);
-        Assert.Equal(BucketAddResult.Added, bucket.TryAdd(first, (int)SpanRecordCodec.Measure(first), 10, ref count));
-        var second = FullSpan(1, 2);
+        var store = NewStore();
+        var big = FullSpan(1, 1);
+        big = new StoredSpan
+        {
+            TraceId = big.TraceId,
+            SpanId = big.SpanId,
+            Name = new string('n', 3_000),
+            ServiceName = big.ServiceName,
+            StartTime = big.StartTime,
+            Duration = big.Duration,
+            Attributes = [new("a", new string('a', 5_000)), new("wide", new string('\u00E9', 5_000))],
+            Events = big.Events,
+        };
 
-        var error = Assert.Throws<InvalidOperationException>(
-            () => bucket.TryAdd(second, (int)SpanRecordCodec.Measure(second) - 1, 10, ref count));
+        Assert.True(store.Add(big));
+
+        StoredSpanAssert.Equal(big, Assert.Single(store.GetTrace(TraceIdOf(1))!));
+    }
+
+    [Fact]
+    public void Add_ListsGrowWhileEncoding_ThrowsAndStoresNothing()
+    {
+        // Stands in for another thread appending to the span's attributes during Add: every pass over the list
+        // finds it four times longer, so even the measured size is outgrown.
+        var store = NewStore();
+        var span = new StoredSpan
+        {
+            TraceId = TraceIdOf(1),
+            SpanId = SpanIdOf(1),
+            Name = "op",
+            ServiceName = "svc",
+            StartTime = Origin,
+            Duration = TimeSpan.Zero,
+            Attributes = new GrowingTags(),
+        };
+
+        var error = Assert.Throws<InvalidOperationException>(() => store.Add(span));
 
         Assert.Contains("changed while it was being stored", error.Message, StringComparison.Ordinal);
-        Assert.Equal(1, count);
-        Assert.Equal(1, bucket.Count);
-        StoredSpanAssert.Equal(first, Assert.Single(bucket.Snapshot()));
+        Assert.Equal(0, store.SpanCount);
+        Assert.Null(store.GetTrace(TraceIdOf(1)));
+    }
+
+    private sealed class GrowingTags : IReadOnlyList<SpanTag>
+    {
+        private int _passes;
+
+        public int Count => 1_000 << (2 * Math.Min(_passes, 4));
+
+        public SpanTag this[int index]
+        {
+            get
+            {
+                if (index == 0)
+                {
+                    _passes++;
+                }
+
+                return new SpanTag("k", 1L);
+            }
+        }
+
+        public IEnumerator<SpanTag> GetEnumerator()
+        {
+            for (var i = 0; i < Count; i++)
+            {
+                yield return this[i];
+            }
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 }

@@ -1,11 +1,14 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using System.Text;
 
 namespace Propagation.Collector.Internal;
 
-/// <summary>Encodes a <see cref="StoredSpan"/> as one self-contained, reference-free record (so the store keeps a
-/// few bytes arrays instead of a graph of objects the GC has to trace and promote) and decodes it back.</summary>
+/// <summary>Encodes a <see cref="StoredSpan"/> as one self-contained, reference-free record (so the store keeps one
+/// byte array per trace instead of a graph of objects per span for the GC to trace and promote) and decodes it
+/// back.</summary>
 /// <remarks>
 /// <para>Every field is kept losslessly except the trace id, which is the key of the record's trace bucket and is
 /// given back on decode. Layout, little-endian throughout (<c>varint</c>: unsigned LEB128; <c>zigzag</c>: a signed
@@ -13,22 +16,26 @@ namespace Propagation.Collector.Internal;
 /// <code>
 /// record      = span-id:str parent-id:str name:str kind:varint service:str source:str start:time
 ///               duration:zigzag status:varint status-description:str attributes:tags events links
-/// str         = varint(length + 1) then length UTF-16 code units; 0 means null
+/// str         = varint(header) then the code units: header 1 means null, else header = length &lt;&lt; 1 | wide;
+///               ASCII strings (wide = 0) take 1 byte per code unit, any other (wide = 1) 2 bytes, as UTF-16
 /// tags        = varint(count + 1) then count tag; 0 means a null list
 /// tag         = key:str type:byte value    (type: 0 null, 1 string:str, 2 long:zigzag, 3 double:8 bytes, 4 false, 5 true)
 /// events      = varint(count + 1) then count (0:byte | 1:byte name:str timestamp:time attributes:tags)
 /// links       = varint(count + 1) then count (0:byte | 1:byte trace-id:str span-id:str attributes:tags)
 /// </code>
-/// <para>UTF-16 is copied as is, so any string (lone surrogates included) round-trips. Ids are arbitrary strings:
-/// nothing assumes hex. Attribute values other than <see cref="string"/>, <see cref="long"/>, <see cref="double"/>
-/// and <see cref="bool"/> (possible only through <see cref="SpanStore.Add(StoredSpan)"/>) are first normalized by
+/// <para>Code units are copied as they are (ASCII narrowed to one byte, anything else as UTF-16), so any string,
+/// lone surrogates included, round-trips; the one-byte form halves the ASCII keys, names, ids and values that make
+/// up nearly every span, and is found while writing (the header's low bit is set afterwards if the string turns
+/// out not to be ASCII), so a string is read once. Ids are arbitrary strings: nothing assumes hex.</para>
+/// <para>Attribute values other than <see cref="string"/>, <see cref="long"/>, <see cref="double"/> and
+/// <see cref="bool"/> (possible only through <see cref="SpanStore.Add(StoredSpan)"/>) are first normalized by
 /// <see cref="SpanConverter.NormalizeValue"/>'s type rules (integers to <see cref="long"/>, floating point to
 /// <see cref="double"/>, arrays and other values to their invariant string); like string values given through
-/// that method they are neither redacted nor truncated. A null element of the event or link list is kept as null.</para>
-/// <para><see cref="Measure"/> and <see cref="TryWrite"/> read the span twice; if the caller changes its lists
-/// while it is being added the record can outgrow the measured size, and <see cref="TryWrite"/> then returns
-/// <see langword="false"/> rather than write past its destination. Records are internal data: <see cref="Read"/>
-/// trusts them and only asserts their shape in debug builds.</para>
+/// that method they are neither redacted nor truncated. A null value, a null list and a null element of the event
+/// or link list are kept as null.</para>
+/// <para><see cref="TryWrite"/> stops (returning <see langword="false"/>) rather than write past its destination;
+/// <see cref="Measure"/> gives the exact size to retry with. Records are internal data: <see cref="Read"/> trusts
+/// them and only asserts their shape in debug builds.</para>
 /// </remarks>
 internal static class SpanRecordCodec
 {
@@ -41,6 +48,9 @@ internal static class SpanRecordCodec
 
     private const byte Absent = 0;
     private const byte Present = 1;
+
+    // An empty string is always narrow (header 0), so the "wide empty string" header stands for null.
+    private const ulong NullString = 1;
 
     // Date, ticks and offset.
     private const int TimeLength = sizeof(long) + sizeof(short);
@@ -96,8 +106,8 @@ internal static class SpanRecordCodec
     }
 
     /// <summary>Writes <paramref name="span"/>'s record (all but its trace id) into <paramref name="destination"/>.</summary>
-    /// <returns><see langword="false"/> when the record does not fit (only if the span changed after
-    /// <see cref="Measure"/>); <paramref name="written"/> is then meaningless.</returns>
+    /// <returns><see langword="false"/> when the record does not fit (<see cref="Measure"/> is the size it needs);
+    /// <paramref name="written"/> and the destination's content are then meaningless.</returns>
     public static bool TryWrite(StoredSpan span, Span<byte> destination, out int written)
     {
         var writer = new RecordWriter(destination);
@@ -236,8 +246,17 @@ internal static class SpanRecordCodec
         return links;
     }
 
-    private static long MeasureString(string? value) =>
-        value is null ? 1 : VarintLength((ulong)value.Length + 1) + (2L * value.Length);
+    private static long MeasureString(string? value)
+    {
+        if (value is null)
+        {
+            return 1;
+        }
+
+        // The wide bit never changes the header's varint length (2n and 2n + 1 have the same highest bit).
+        var header = VarintLength((ulong)value.Length << 1);
+        return Ascii.IsValid(value) ? header + value.Length : header + (2L * value.Length);
+    }
 
     private static long MeasureTags(IReadOnlyList<SpanTag>? tags)
     {
@@ -250,27 +269,25 @@ internal static class SpanRecordCodec
         for (var i = 0; i < tags.Count; i++)
         {
             var tag = tags[i];
-            size += MeasureString(tag.Key) + 1 + Normalize(tag.Value) switch
-            {
-                string s => MeasureString(s),
-                long l => VarintLength(ZigZag(l)),
-                double => sizeof(double),
-                _ => 0,
-            };
+            size += MeasureString(tag.Key) + 1 + MeasureValue(tag.Value);
         }
 
         return size;
     }
 
-    /// <summary>The value as one of the four stored types (or null); other types by the converter's rules.</summary>
-    private static object? Normalize(object? value) => value switch
+    private static long MeasureValue(object? value) => value switch
     {
-        null or string or long or double or bool => value,
-
-        // Type normalization only: the empty key is never a credential name, and no length bound applies, matching
-        // how the store keeps string values given through Add(StoredSpan).
-        _ => SpanConverter.NormalizeValue(string.Empty, value, int.MaxValue),
+        null or bool => 0,
+        string s => MeasureString(s),
+        long l => VarintLength(ZigZag(l)),
+        double => sizeof(double),
+        _ => MeasureValue(NormalizeOther(value)),
     };
+
+    /// <summary>A value of a type other than the four stored ones (or null), by the converter's type rules.</summary>
+    /// <remarks>Type normalization only: the empty key is never a credential name and no length bound applies,
+    /// matching how the store keeps string values given through <see cref="SpanStore.Add(StoredSpan)"/>.</remarks>
+    private static object? NormalizeOther(object value) => SpanConverter.NormalizeValue(string.Empty, value, int.MaxValue);
 
     private static ulong ListHeader<T>(IReadOnlyList<T>? list) => list is null ? 0 : (ulong)list.Count + 1;
 
@@ -343,23 +360,36 @@ internal static class SpanRecordCodec
         {
             if (value is null)
             {
-                WriteVarint(0);
+                WriteVarint(NullString);
                 return;
             }
 
-            WriteVarint((ulong)value.Length + 1);
-            if (value.Length > (_destination.Length - Position) / 2)
+            var headerAt = Position;
+            WriteVarint((ulong)value.Length << 1);
+            if (!Fits || value.Length == 0)
+            {
+                return;
+            }
+
+            var content = _destination[Position..];
+            if (value.Length <= content.Length &&
+                Ascii.FromUtf16(value, content, out var narrowed) == OperationStatus.Done)
+            {
+                Debug.Assert(narrowed == value.Length, "ASCII narrows one byte per code unit.");
+                Position += value.Length;
+                return;
+            }
+
+            if (2L * value.Length > content.Length)
             {
                 Fits = false;
                 return;
             }
 
-            var target = Reserve(value.Length * 2);
-            if (target.IsEmpty)
-            {
-                return;
-            }
-
+            // Not ASCII: mark the string wide (bit 0 of the value is bit 0 of the varint's first byte) and write
+            // its UTF-16 over whatever was narrowed.
+            _destination[headerAt] |= 1;
+            var target = content[..(value.Length * 2)];
             if (BitConverter.IsLittleEndian)
             {
                 MemoryMarshal.AsBytes(value.AsSpan()).CopyTo(target);
@@ -371,45 +401,62 @@ internal static class SpanRecordCodec
                     BinaryPrimitives.WriteUInt16LittleEndian(target[(i * 2)..], value[i]);
                 }
             }
+
+            Position += target.Length;
         }
 
         public void WriteTags(IReadOnlyList<SpanTag>? tags)
         {
             WriteVarint(ListHeader(tags));
-            if (tags is null)
+            if (tags is SpanTag[] array)
             {
-                return;
-            }
-
-            for (var i = 0; i < tags.Count; i++)
-            {
-                var tag = tags[i];
-                WriteString(tag.Key);
-                switch (Normalize(tag.Value))
+                // What the converter and Read produce: no interface call per tag.
+                foreach (var tag in array)
                 {
-                    case string s:
-                        WriteByte(StringValue);
-                        WriteString(s);
-                        break;
-                    case long l:
-                        WriteByte(LongValue);
-                        WriteVarint(ZigZag(l));
-                        break;
-                    case double d:
-                        WriteByte(DoubleValue);
-                        if (Reserve(sizeof(double)) is { IsEmpty: false } target)
-                        {
-                            BinaryPrimitives.WriteDoubleLittleEndian(target, d);
-                        }
-
-                        break;
-                    case bool b:
-                        WriteByte(b ? TrueValue : FalseValue);
-                        break;
-                    default:
-                        WriteByte(NullValue);
-                        break;
+                    WriteString(tag.Key);
+                    WriteValue(tag.Value);
                 }
+            }
+            else if (tags is not null)
+            {
+                for (var i = 0; i < tags.Count; i++)
+                {
+                    var tag = tags[i];
+                    WriteString(tag.Key);
+                    WriteValue(tag.Value);
+                }
+            }
+        }
+
+        private void WriteValue(object? value)
+        {
+            switch (value)
+            {
+                case string s:
+                    WriteByte(StringValue);
+                    WriteString(s);
+                    break;
+                case long l:
+                    WriteByte(LongValue);
+                    WriteVarint(ZigZag(l));
+                    break;
+                case double d:
+                    WriteByte(DoubleValue);
+                    if (Reserve(sizeof(double)) is { IsEmpty: false } target)
+                    {
+                        BinaryPrimitives.WriteDoubleLittleEndian(target, d);
+                    }
+
+                    break;
+                case bool b:
+                    WriteByte(b ? TrueValue : FalseValue);
+                    break;
+                case null:
+                    WriteByte(NullValue);
+                    break;
+                default:
+                    WriteValue(NormalizeOther(value));
+                    break;
             }
         }
 
@@ -473,15 +520,24 @@ internal static class SpanRecordCodec
         public string? ReadString()
         {
             var header = ReadVarint();
-            if (header == 0)
+            if (header == NullString)
             {
                 return null;
             }
 
-            var length = (int)(header - 1);
+            var length = (int)(header >> 1);
             if (length == 0)
             {
                 return string.Empty;
+            }
+
+            if ((header & 1) == 0)
+            {
+                var narrow = _record.Slice(_position, length);
+                _position += length;
+
+                // ASCII bytes: Latin-1 widening gives the same code units without validating them again.
+                return Encoding.Latin1.GetString(narrow);
             }
 
             var bytes = _record.Slice(_position, length * 2);

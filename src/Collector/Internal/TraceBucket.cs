@@ -60,14 +60,13 @@ internal sealed class TraceBucket
 
     /// <summary>Appends a span's record unless the bucket was evicted or is full; bumps the store's span counter
     /// inside the lock.</summary>
-    /// <param name="span">The span (its trace id is this bucket's).</param>
-    /// <param name="recordLength">The span's <see cref="SpanRecordCodec.Measure"/>, at most <see cref="MaxRecordLength"/>.</param>
+    /// <param name="record">The span's record (<see cref="SpanRecordCodec.TryWrite"/>), at most
+    /// <see cref="MaxRecordLength"/> bytes.</param>
     /// <param name="maxSpans">The per-trace cap.</param>
     /// <param name="storeSpanCount">The store's span counter.</param>
-    /// <exception cref="InvalidOperationException">The span's lists grew while it was being added.</exception>
-    public BucketAddResult TryAdd(StoredSpan span, int recordLength, int maxSpans, ref int storeSpanCount)
+    public BucketAddResult TryAdd(ReadOnlySpan<byte> record, int maxSpans, ref int storeSpanCount)
     {
-        Debug.Assert(recordLength >= 0 && recordLength <= MaxRecordLength, "The store drops spans whose record cannot fit.");
+        Debug.Assert(record.Length <= MaxRecordLength, "The store drops spans whose record cannot fit.");
         lock (_lock)
         {
             if (_evicted)
@@ -80,7 +79,7 @@ internal sealed class TraceBucket
                 return BucketAddResult.Full;
             }
 
-            var required = (long)_length + sizeof(int) + recordLength;
+            var required = (long)_length + sizeof(int) + record.Length;
             if (required > Array.MaxLength)
             {
                 // The one array a trace has is full (only spans of enormous strings get here).
@@ -92,16 +91,9 @@ internal sealed class TraceBucket
                 Grow((int)required);
             }
 
-            var record = _buffer.AsSpan(_length + sizeof(int), recordLength);
-            if (!SpanRecordCodec.TryWrite(span, record, out var written))
-            {
-                // Nothing is committed: the bytes past _length are not part of the bucket.
-                throw new InvalidOperationException(
-                    "The span's attributes, events or links changed while it was being stored; do not change a span's lists after passing it to SpanStore.Add.");
-            }
-
-            BinaryPrimitives.WriteInt32LittleEndian(_buffer.AsSpan(_length), written);
-            _length += sizeof(int) + written;
+            BinaryPrimitives.WriteInt32LittleEndian(_buffer.AsSpan(_length), record.Length);
+            record.CopyTo(_buffer.AsSpan(_length + sizeof(int)));
+            _length = (int)required;
             _count++;
             Interlocked.Increment(ref storeSpanCount);
             return BucketAddResult.Added;
