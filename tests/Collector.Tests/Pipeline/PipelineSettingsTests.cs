@@ -194,9 +194,11 @@ public class PipelineSettingsTests
         var shorter = Resolve(new TracingPipelineOptions { LocalScheduleDelay = TimeSpan.FromMilliseconds(100) }, new() { ["OTEL_BSP_SCHEDULE_DELAY"] = "40" }).Settings!;
         var longer = Resolve(new TracingPipelineOptions { LocalScheduleDelay = TimeSpan.FromMilliseconds(100) }, new() { ["OTEL_BSP_SCHEDULE_DELAY"] = "4000" }).Settings!;
         var (_, errors) = Resolve(new TracingPipelineOptions { LocalScheduleDelay = TimeSpan.Zero }, []);
+        var byDefault = Resolve(new TracingPipelineOptions(), []).Settings!;
 
         Assert.Equal(TimeSpan.FromMilliseconds(40), shorter.LocalScheduleDelay);
         Assert.Equal(TimeSpan.FromMilliseconds(100), longer.LocalScheduleDelay);
+        Assert.Equal(TimeSpan.FromMilliseconds(10), byDefault.LocalScheduleDelay);
         Assert.Contains(errors, e => e.StartsWith("LocalScheduleDelay must be positive", StringComparison.Ordinal));
     }
 
