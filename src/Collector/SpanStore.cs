@@ -24,24 +24,26 @@ namespace Propagation.Collector;
 /// <see cref="DroppedSpanCount"/>, as is a span too large to encode into one array (strings of about 2^30
 /// characters).</para>
 /// <para><b>Storage and reads.</b> A trace's spans are not kept as objects: each span is encoded (outside any lock)
-/// into a compact record without references, and a trace's records are appended to one growable byte array. The trace
-/// id is kept once per trace, as the bucket's key. Reads (<see cref="GetTrace"/>, <see cref="GetTraces"/>,
-/// <see cref="GetSpans"/>, <see cref="Search"/>) decode the records into new <see cref="StoredSpan"/> objects on each
-/// call: a span read twice gives two equal but distinct snapshots, the spans of one trace share one trace id string,
-/// and the <see cref="StoredSpan"/> passed to <see cref="Add(StoredSpan)"/> is copied, never kept. A read holds a
-/// trace's lock only to take the array and its length (records are never rewritten) and decodes after releasing
-/// it, so reads do not hold up adds. Attribute values of types other than <see cref="string"/>, <see cref="long"/>,
-/// <see cref="double"/> and <see cref="bool"/> given to <see cref="Add(StoredSpan)"/> are stored as
-/// <see cref="SpanTag"/> describes (integers as <see cref="long"/>, floating point as <see cref="double"/>, the rest
-/// as their invariant string).</para>
+/// into a compact record without references, and a trace's records are appended to one byte array, rented from
+/// <see cref="System.Buffers.ArrayPool{T}.Shared"/>, that doubles as it grows; outgrown arrays and those of evicted
+/// traces go back to the pool. The trace id is kept once per trace, as the bucket's key. Reads
+/// (<see cref="GetTrace"/>, <see cref="GetTraces"/>, <see cref="GetSpans"/>, <see cref="Search"/>) decode the records
+/// into new <see cref="StoredSpan"/> objects on each call: a span read twice gives two equal but distinct snapshots,
+/// the spans of one trace share one trace id string, and the <see cref="StoredSpan"/> passed to
+/// <see cref="Add(StoredSpan)"/> is copied, never kept. A read holds a trace's lock only to copy its bytes and
+/// decodes after releasing it. <see cref="Search"/> decodes a span's attributes, events and links only if the query
+/// filters on attributes or the span makes the page. Attribute values of types other than <see cref="string"/>,
+/// <see cref="long"/>, <see cref="double"/> and <see cref="bool"/> given to <see cref="Add(StoredSpan)"/> are stored
+/// as <see cref="SpanTag"/> describes (integers as <see cref="long"/>, floating point as <see cref="double"/>, the
+/// rest as their invariant string).</para>
 /// <para><b>Memory.</b> A stored span with 8 short ASCII attributes is held in about 440 bytes: a record of about
 /// 300 bytes (strings take one byte per character when ASCII, two otherwise), the unused end of its trace's array
-/// (which doubles as it grows) and its share of the trace bucket, dictionary and eviction queue. That is about the
-/// 446 bytes the earlier object-per-span layout took, but as one array per trace instead of about 15 objects per
-/// span, so the GC has next to nothing to mark or fix up per span (a trace's array holds no references); measured as retained bytes per span by the
-/// <c>SpanStoreMemoryBenchmarks</c> benchmark, see <c>docs/benchmarks.md</c>. Long string values and events add
-/// their characters. The default bound of 100 000 spans thus needs on the order of 50 MB. Storing a span allocates
-/// about 800 bytes, mostly the smaller arrays a trace's buffer leaves behind each time it doubles.</para>
+/// and its share of the trace bucket, dictionary and eviction queue. That is about the 445 bytes the earlier
+/// object-per-span layout took, but as one array per trace instead of about 15 objects per span, so the GC has next
+/// to nothing to mark or promote per span: a store at its bound that keeps ingesting costs about 0.2 ms of GC pause
+/// per 1 000 spans, against about 1 ms before. Measured by the <c>SpanStoreMemoryBenchmarks</c> benchmark (retained
+/// bytes per span, GC pause), see <c>docs/benchmarks.md</c>. Long string values and events add their characters.
+/// The default bound of 100 000 spans thus needs on the order of 50 MB.</para>
 /// <para><b>Credentials.</b> Spans converted from activities never hold raw credentials: values of
 /// <c>authorization</c>, <c>proxy-authorization</c>, <c>cookie</c>, <c>set-cookie</c>, <c>api-key</c> and
 /// <c>x-api-key</c> keys (also as the last segment, e.g. <c>http.request.header.authorization</c>) are stored as
@@ -275,12 +277,12 @@ public sealed class SpanStore
 
         EnforceBounds();
         var order = new SpanOrder(query.SortBy, query.Direction);
-        var state = new SearchState(new SpanMatcher(query), order, query.Offset + query.Limit);
+        var state = new SearchState(query, order, query.Offset + query.Limit);
         if (query.TraceId is not null)
         {
             if (_traces.TryGetValue(query.TraceId, out var bucket))
             {
-                bucket.Visit(ref state, SearchState.Visit);
+                bucket.VisitRecords(ref state, SearchState.Visit);
             }
         }
         else
@@ -288,7 +290,7 @@ public sealed class SpanStore
             // Enumerating the dictionary itself is lock-free and, unlike Values, copies nothing.
             foreach (var pair in _traces)
             {
-                pair.Value.Visit(ref state, SearchState.Visit);
+                pair.Value.VisitRecords(ref state, SearchState.Visit);
             }
         }
 
@@ -433,17 +435,20 @@ public sealed class SpanStore
 
     private struct SearchState
     {
-        public static readonly SpanVisitor<SearchState> Visit = static (ref SearchState state, StoredSpan span) => state.Consider(span);
+        public static readonly RecordVisitor<SearchState> Visit =
+            static (ref SearchState state, ReadOnlySpan<byte> record, string traceId) => state.Consider(record, traceId);
 
         private readonly SpanMatcher _matcher;
         private readonly IComparer<StoredSpan> _order;
         private readonly int _keep;
+        private readonly bool _filtersOnAttributes;
 
-        public SearchState(SpanMatcher matcher, IComparer<StoredSpan> order, int keep)
+        public SearchState(SpanQuery query, IComparer<StoredSpan> order, int keep)
         {
-            _matcher = matcher;
+            _matcher = new SpanMatcher(query);
             _order = order;
             _keep = keep;
+            _filtersOnAttributes = query.Attributes is { Count: > 0 };
             Heap = new PriorityQueue<StoredSpan, StoredSpan>(new ReverseOrder(order));
             Total = 0;
         }
@@ -453,9 +458,12 @@ public sealed class SpanStore
 
         public int Total { get; private set; }
 
-        private void Consider(StoredSpan span)
+        private void Consider(ReadOnlySpan<byte> record, string traceId)
         {
-            if (!_matcher.Matches(span))
+            // Without attribute filters neither the match nor the order reads a span's lists, so most spans (those
+            // that do not match or do not make the page) are never fully decoded.
+            var probe = _filtersOnAttributes ? SpanRecordCodec.Read(record, traceId) : SpanRecordCodec.ReadWithoutLists(record, traceId);
+            if (!_matcher.Matches(probe))
             {
                 return;
             }
@@ -463,12 +471,17 @@ public sealed class SpanStore
             Total++;
             if (Heap.Count < _keep)
             {
+                var span = Complete(probe, record, traceId);
                 Heap.Enqueue(span, span);
             }
-            else if (_order.Compare(span, Heap.Peek()) < 0)
+            else if (_order.Compare(probe, Heap.Peek()) < 0)
             {
+                var span = Complete(probe, record, traceId);
                 Heap.EnqueueDequeue(span, span);
             }
         }
+
+        private readonly StoredSpan Complete(StoredSpan probe, ReadOnlySpan<byte> record, string traceId) =>
+            _filtersOnAttributes ? probe : SpanRecordCodec.Read(record, traceId);
     }
 }

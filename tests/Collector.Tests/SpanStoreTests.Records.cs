@@ -112,6 +112,97 @@ public sealed partial class SpanStoreTests
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Search_WithOrWithoutAttributeFilter_ReturnsCompleteSpans(bool filterOnAttributes)
+    {
+        var store = NewStore();
+        var spans = new[] { FullSpan(1, 1), FullSpan(1, 2), FullSpan(2, 3) };
+        foreach (var span in spans)
+        {
+            store.Add(span);
+        }
+
+        var query = filterOnAttributes
+            ? new SpanQuery { Attributes = new Dictionary<string, string> { ["ok"] = "false" } }
+            : new SpanQuery { ServiceName = "ai" };
+
+        var result = store.Search(query);
+
+        var expected = filterOnAttributes ? new[] { spans[2], spans[0] } : [spans[2], spans[1], spans[0]];
+        Assert.Equal(expected.Length, result.TotalCount);
+        Assert.Equal(expected.Length, result.Spans.Count);
+        for (var i = 0; i < expected.Length; i++)
+        {
+            StoredSpanAssert.Equal(expected[i], result.Spans[i]);
+        }
+    }
+
+    [Fact]
+    public async Task Read_WhileTracesGrowAndAreEvicted_EverySpanReadIsIntact()
+    {
+        // Buckets hand their arrays back to the shared pool when they grow or are evicted; reads running meanwhile
+        // must only ever see whole, correct spans. Writers run until the reader has made its passes.
+        const int Writers = 2;
+        const int ReadPasses = 40;
+        var store = NewStore(o =>
+        {
+            o.MaxSpans = 200;
+            o.MaxTraces = 20;
+            o.MaxSpansPerTrace = 20;
+        });
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
+        var next = 0;
+        var writers = new Task[Writers];
+        for (var w = 0; w < Writers; w++)
+        {
+            writers[w] = Task.Run(() =>
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    // 20 consecutive numbers per trace: exactly the per-trace cap, so nothing is dropped.
+                    var n = Interlocked.Increment(ref next);
+                    store.Add(FullSpan(n / 20, n));
+                }
+            });
+        }
+
+        var reads = 0;
+        var passes = 0;
+        while (passes < ReadPasses && !timeout.IsCancellationRequested)
+        {
+            var spans = store.GetSpans();
+            if (spans.Count == 0)
+            {
+                // The writers have not started yet.
+                continue;
+            }
+
+            passes++;
+            foreach (var span in spans)
+            {
+                var n = (int)(long)span.GetAttribute("n")!;
+                StoredSpanAssert.Equal(FullSpan(n / 20, n), span);
+                reads++;
+            }
+
+            foreach (var span in store.Search(new SpanQuery { Limit = 50 }).Spans)
+            {
+                var n = (int)(long)span.GetAttribute("n")!;
+                StoredSpanAssert.Equal(FullSpan(n / 20, n), span);
+            }
+        }
+
+        await stop.CancelAsync();
+        await Task.WhenAll(writers);
+        Assert.False(timeout.IsCancellationRequested);
+        Assert.True(reads > 0);
+        Assert.Equal(Volatile.Read(ref next), store.GetStatistics().AcceptedSpanCount);
+        Assert.Equal(0, store.DroppedSpanCount);
+    }
+
     [Fact]
     public void AddActivity_WithEventsAndLinks_ReadsBackTheConvertedSpan()
     {

@@ -193,6 +193,28 @@ internal static class SpanRecordCodec
         return span;
     }
 
+    /// <summary>Decodes every field of a record but its attribute, event and link lists, which are left empty: the
+    /// few objects a search needs to filter (without attribute filters) and sort a span it may then drop.</summary>
+    /// <remarks>The result is incomplete; it must never be handed out (decode with <see cref="Read"/> for that).</remarks>
+    public static StoredSpan ReadWithoutLists(ReadOnlySpan<byte> record, string traceId)
+    {
+        var reader = new RecordReader(record);
+        return new StoredSpan
+        {
+            TraceId = traceId,
+            SpanId = reader.ReadString()!,
+            ParentSpanId = reader.ReadString(),
+            Name = reader.ReadString()!,
+            Kind = (ActivityKind)(int)(uint)reader.ReadVarint(),
+            ServiceName = reader.ReadString()!,
+            SourceName = reader.ReadString()!,
+            StartTime = reader.ReadTime(),
+            Duration = TimeSpan.FromTicks(UnZigZag(reader.ReadVarint())),
+            Status = (ActivityStatusCode)(int)(uint)reader.ReadVarint(),
+            StatusDescription = reader.ReadString(),
+        };
+    }
+
     private static SpanEvent[]? ReadEvents(ref RecordReader reader)
     {
         var header = reader.ReadVarint();

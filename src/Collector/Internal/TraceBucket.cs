@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Diagnostics;
 
@@ -5,17 +6,18 @@ namespace Propagation.Collector.Internal;
 
 /// <summary>The spans of one trace, guarded by a lock of their own (never a store-wide lock).</summary>
 /// <remarks>
-/// The spans are kept as records of <see cref="SpanRecordCodec"/> appended to one growable byte array, each after
-/// its int32 little-endian length, so a trace costs the GC one object however many spans it has. Bytes before
-/// <c>_length</c> are never written again: the array only grows by copying into a new one (and eviction drops it),
-/// so a reader takes the array and its length under the lock and decodes them after releasing it.
+/// <para>The spans are kept as records of <see cref="SpanRecordCodec"/> appended to one growable byte array, each after
+/// its int32 little-endian length, so a trace costs the GC one object however many spans it has.</para>
+/// <para>The array comes from <see cref="ArrayPool{T}.Shared"/> (sizes are powers of two, so growing doubles it) and
+/// goes back there when the bucket outgrows it or is evicted: the arrays a trace leaves behind as it grows, and
+/// those of evicted traces, are reused for new traces instead of being garbage. No one touches the array outside
+/// the lock: readers copy the bytes in use into a pooled array of their own under the lock and decode after
+/// releasing it, so reads do not hold up adds for the time it takes to decode.</para>
 /// </remarks>
 internal sealed class TraceBucket
 {
     /// <summary>The largest record a bucket can take (its length prefix included, it must fit in one array).</summary>
     public static readonly int MaxRecordLength = Array.MaxLength - sizeof(int);
-
-    private const int InitialCapacity = 512;
 
     private readonly Lock _lock = new();
     private byte[] _buffer = [];
@@ -107,7 +109,7 @@ internal sealed class TraceBucket
         {
             _evicted = true;
             var count = _count;
-            _buffer = [];
+            ReturnBuffer();
             _length = 0;
             _count = 0;
             return count;
@@ -118,61 +120,124 @@ internal sealed class TraceBucket
     public StoredSpan[] Snapshot()
     {
         var records = Capture();
-        var spans = new StoredSpan[records.Count];
-        for (var i = 0; i < spans.Length; i++)
+        try
         {
-            spans[i] = records.ReadNext(TraceId);
-        }
+            var spans = new StoredSpan[records.Count];
+            for (var i = 0; i < spans.Length; i++)
+            {
+                spans[i] = records.ReadNext(TraceId);
+            }
 
-        records.AssertAtEnd();
-        return spans;
+            records.AssertAtEnd();
+            return spans;
+        }
+        finally
+        {
+            records.Release();
+        }
     }
 
     /// <summary>Decodes each span into a new object and calls <paramref name="visitor"/> with it, without holding the
-    /// lock (the records read are immutable).</summary>
+    /// lock (it reads a copy of the records).</summary>
     public void Visit<TState>(ref TState state, SpanVisitor<TState> visitor)
     {
         var records = Capture();
-        for (var i = 0; i < records.Count; i++)
+        try
         {
-            visitor(ref state, records.ReadNext(TraceId));
-        }
+            for (var i = 0; i < records.Count; i++)
+            {
+                visitor(ref state, records.ReadNext(TraceId));
+            }
 
-        records.AssertAtEnd();
+            records.AssertAtEnd();
+        }
+        finally
+        {
+            records.Release();
+        }
     }
 
+    /// <summary>Calls <paramref name="visitor"/> with each encoded span (and this bucket's trace id), without holding
+    /// the lock (it reads a copy of the records, valid only during the call).</summary>
+    public void VisitRecords<TState>(ref TState state, RecordVisitor<TState> visitor)
+    {
+        var records = Capture();
+        try
+        {
+            for (var i = 0; i < records.Count; i++)
+            {
+                visitor(ref state, records.Next(), TraceId);
+            }
+
+            records.AssertAtEnd();
+        }
+        finally
+        {
+            records.Release();
+        }
+    }
+
+    /// <summary>Copies the records into a pooled array under the lock (the bucket's own array may go back to the
+    /// pool as soon as the lock is released).</summary>
     private RecordCursor Capture()
     {
         lock (_lock)
         {
-            return new RecordCursor(_buffer, _length, _count);
+            if (_count == 0)
+            {
+                return default;
+            }
+
+            var copy = ArrayPool<byte>.Shared.Rent(_length);
+            _buffer.AsSpan(0, _length).CopyTo(copy);
+            return new RecordCursor(copy, _length, _count);
         }
     }
 
     private void Grow(int required)
     {
-        var doubled = Math.Max(InitialCapacity, (long)_buffer.Length * 2);
-        var capacity = (int)Math.Max(required, Math.Min(doubled, Array.MaxLength));
-
-        // Only the first _length bytes are ever read, so the new array need not be zeroed.
-        var grown = GC.AllocateUninitializedArray<byte>(capacity);
+        // Rent rounds up to a power of two: a bucket grows by doubling, from its first record's size up.
+        var capacity = (int)Math.Max(required, Math.Min((long)_buffer.Length * 2, Array.MaxLength));
+        var grown = ArrayPool<byte>.Shared.Rent(capacity);
         _buffer.AsSpan(0, _length).CopyTo(grown);
+        ReturnBuffer();
         _buffer = grown;
     }
 
-    /// <summary>Walks the records of a captured (array, length, count); the bytes it reads never change.</summary>
-    private struct RecordCursor(byte[] buffer, int length, int count)
+    /// <summary>Gives the bucket's array back to the pool (called under the lock, once per array).</summary>
+    private void ReturnBuffer()
+    {
+        if (_buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+        }
+
+        _buffer = [];
+    }
+
+    /// <summary>Walks the records of a pooled copy of a bucket's bytes; <see cref="Release"/> returns the copy.</summary>
+    private struct RecordCursor(byte[] copy, int length, int count)
     {
         private int _position;
 
         public readonly int Count => count;
 
-        public StoredSpan ReadNext(string traceId)
+        public StoredSpan ReadNext(string traceId) => SpanRecordCodec.Read(Next(), traceId);
+
+        public ReadOnlySpan<byte> Next()
         {
-            var recordLength = BinaryPrimitives.ReadInt32LittleEndian(buffer.AsSpan(_position));
-            var span = SpanRecordCodec.Read(buffer.AsSpan(_position + sizeof(int), recordLength), traceId);
+            var recordLength = BinaryPrimitives.ReadInt32LittleEndian(copy.AsSpan(_position));
+            var record = copy.AsSpan(_position + sizeof(int), recordLength);
             _position += sizeof(int) + recordLength;
-            return span;
+            return record;
+        }
+
+        public readonly void Release()
+        {
+            if (copy is not null)
+            {
+                ArrayPool<byte>.Shared.Return(copy);
+            }
         }
 
         [Conditional("DEBUG")]
@@ -181,6 +246,8 @@ internal sealed class TraceBucket
 }
 
 internal delegate void SpanVisitor<TState>(ref TState state, StoredSpan span);
+
+internal delegate void RecordVisitor<TState>(ref TState state, ReadOnlySpan<byte> record, string traceId);
 
 internal enum BucketAddResult
 {
