@@ -82,6 +82,56 @@ public sealed partial class SpanStoreTests
     }
 
     [Fact]
+    public void TraceBucket_AddsPastItsFirstArray_GrowsByDoublingAndKeepsEveryRecord()
+    {
+        // The store's bucket, directly: its array starts at the first record's size and doubles as spans arrive.
+        var bucket = new TraceBucket(TraceIdOf(1), Origin);
+        var count = 0;
+        var added = new List<StoredSpan>();
+        var capacities = new List<int>();
+        for (var i = 1; i <= 64; i++)
+        {
+            var span = FullSpan(1, i);
+            var record = Encode(span);
+            Assert.Equal(BucketAddResult.Added, bucket.TryAdd(record, maxSpans: 64, ref count));
+            added.Add(span);
+            if (capacities.Count == 0 || capacities[^1] != bucket.Capacity)
+            {
+                capacities.Add(bucket.Capacity);
+            }
+        }
+
+        var read = bucket.Snapshot();
+
+        Assert.True(capacities.Count >= 5, $"Capacities: {string.Join(", ", capacities)}");
+        for (var i = 1; i < capacities.Count; i++)
+        {
+            Assert.Equal(capacities[i - 1] * 2, capacities[i]);
+        }
+
+        Assert.Equal(64, count);
+        Assert.Equal(64, read.Length);
+        for (var i = 0; i < read.Length; i++)
+        {
+            StoredSpanAssert.Equal(added[i], read[i]);
+            Assert.Same(bucket.TraceId, read[i].TraceId);
+        }
+
+        Assert.Equal(64, bucket.MarkEvicted());
+        Assert.Equal(0, bucket.Capacity);
+        Assert.Equal(BucketAddResult.Evicted, bucket.TryAdd(Encode(FullSpan(1, 65)), maxSpans: 64, ref count));
+        Assert.Empty(bucket.Snapshot());
+    }
+
+    private static byte[] Encode(StoredSpan span)
+    {
+        var record = new byte[SpanRecordCodec.Measure(span)];
+        Assert.True(SpanRecordCodec.TryWrite(span, record, out var written));
+        Assert.Equal(record.Length, written);
+        return record;
+    }
+
+    [Fact]
     public async Task Add_ParallelToOneTrace_LosesNothing()
     {
         const int Workers = 4;
