@@ -354,6 +354,13 @@ internal static class SpanRecordCodec
 
         public void WriteVarint(ulong value)
         {
+            // Most varints (string and list headers, kinds, statuses) are one byte.
+            if (value < 0x80 && Fits && Position < _destination.Length)
+            {
+                _destination[Position++] = (byte)value;
+                return;
+            }
+
             var target = Reserve(VarintLength(value));
             var i = 0;
             while (!target.IsEmpty && value >= 0x80)
