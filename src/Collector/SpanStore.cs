@@ -119,8 +119,8 @@ public sealed class SpanStore
 
     /// <summary>Stores a span.</summary>
     /// <param name="span">The span.</param>
-    /// <returns><see langword="true"/> when stored; <see langword="false"/> when dropped (trace over its cap, or
-    /// empty trace or span id).</returns>
+    /// <returns><see langword="true"/> when stored; <see langword="false"/> when dropped (trace over its cap, empty
+    /// trace or span id, or too large to encode).</returns>
     /// <exception cref="ArgumentNullException"><paramref name="span"/> is <see langword="null"/>.</exception>
     /// <exception cref="InvalidOperationException">Another thread grew the span's attribute, event or link lists
     /// while it was being stored.</exception>
