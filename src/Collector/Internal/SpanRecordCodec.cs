@@ -215,7 +215,16 @@ internal static class SpanRecordCodec
         };
     }
 
-    private static SpanEvent[]? ReadEvents(ref RecordReader reader)
+    private static SpanEvent[]? ReadEvents(ref RecordReader reader) =>
+        ReadList(ref reader, static (ref RecordReader r) => new SpanEvent(r.ReadString()!, r.ReadTime(), r.ReadTags()!));
+
+    private static SpanLink[]? ReadLinks(ref RecordReader reader) =>
+        ReadList(ref reader, static (ref RecordReader r) => new SpanLink(r.ReadString()!, r.ReadString()!, r.ReadTags()!));
+
+    /// <summary>Reads a list written as a count header (0 for null, else count + 1) and one presence byte per
+    /// element; an absent (null) element stays null.</summary>
+    private static T[]? ReadList<T>(ref RecordReader reader, ElementReader<T> readElement)
+        where T : class
     {
         var header = reader.ReadVarint();
         if (header == 0)
@@ -229,43 +238,16 @@ internal static class SpanRecordCodec
             return [];
         }
 
-        var events = new SpanEvent[count];
-        for (var i = 0; i < events.Length; i++)
-        {
-            // An absent (null) element stays null.
-            if (reader.ReadByte() == Present)
-            {
-                events[i] = new SpanEvent(reader.ReadString()!, reader.ReadTime(), reader.ReadTags()!);
-            }
-        }
-
-        return events;
-    }
-
-    private static SpanLink[]? ReadLinks(ref RecordReader reader)
-    {
-        var header = reader.ReadVarint();
-        if (header == 0)
-        {
-            return null;
-        }
-
-        var count = (int)(header - 1);
-        if (count == 0)
-        {
-            return [];
-        }
-
-        var links = new SpanLink[count];
-        for (var i = 0; i < links.Length; i++)
+        var items = new T[count];
+        for (var i = 0; i < items.Length; i++)
         {
             if (reader.ReadByte() == Present)
             {
-                links[i] = new SpanLink(reader.ReadString()!, reader.ReadString()!, reader.ReadTags()!);
+                items[i] = readElement(ref reader);
             }
         }
 
-        return links;
+        return items;
     }
 
     private static long MeasureString(string? value)
@@ -504,6 +486,8 @@ internal static class SpanRecordCodec
             return target;
         }
     }
+
+    private delegate T ElementReader<T>(ref RecordReader reader);
 
     private ref struct RecordReader
     {
