@@ -66,6 +66,7 @@ public sealed class GrpcTracingServiceCollectionExtensionsTests
         var headers = await call.ResponseHeadersAsync;
 
         // Assert: one server span (hosting's, enriched, when the pipeline makes hosting create one; else ours).
+        await recorder.WaitForStoppedAsync(static s => s.Kind == ActivityKind.Server);
         var span = Assert.Single(recorder.Stopped, s => s.Kind == ActivityKind.Server);
         Assert.Equal("Unary", span.GetTagItem("rpc.method"));
         Assert.Equal("propagation.test.TraceTestService/Unary", span.DisplayName);

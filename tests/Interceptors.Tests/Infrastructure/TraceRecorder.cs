@@ -11,6 +11,7 @@ public sealed class TraceRecorder : IDisposable
 {
     private readonly ActivityListener _listener;
     private readonly ConcurrentQueue<Activity> _stopped = new();
+    private readonly SemaphoreSlim _signal = new(0);
 
     public TraceRecorder(params string[] sourceNames)
     {
@@ -27,6 +28,7 @@ public sealed class TraceRecorder : IDisposable
                 if (activity.TraceId == traceId)
                 {
                     _stopped.Enqueue(activity);
+                    _signal.Release();
                 }
             },
         };
@@ -38,9 +40,27 @@ public sealed class TraceRecorder : IDisposable
 
     public IReadOnlyList<Activity> Stopped => [.. _stopped];
 
+    /// <summary>
+    /// Waits (bounded) until a span matching <paramref name="predicate"/> has stopped. A server span can stop
+    /// after the client already has the response: hosting ends its activity when it disposes the request.
+    /// </summary>
+    public async Task WaitForStoppedAsync(Func<Activity, bool> predicate, int timeoutMs = 10_000)
+    {
+        var deadline = DateTime.UtcNow.AddMilliseconds(timeoutMs);
+        while (!_stopped.Any(predicate))
+        {
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero || !await _signal.WaitAsync(left))
+            {
+                throw new TimeoutException($"No matching span stopped; stopped: {string.Join(", ", _stopped.Select(a => a.DisplayName))}");
+            }
+        }
+    }
+
     public void Dispose()
     {
         _listener.Dispose();
         Parent.Dispose();
+        _signal.Dispose();
     }
 }
