@@ -74,34 +74,8 @@ internal static class SpanRecordCodec
             + MeasureString(span.StatusDescription)
             + MeasureTags(span.Attributes);
 
-        var events = span.Events;
-        size += VarintLength(ListHeader(events));
-        if (events is not null)
-        {
-            for (var i = 0; i < events.Count; i++)
-            {
-                size++;
-                if (events[i] is { } spanEvent)
-                {
-                    size += MeasureString(spanEvent.Name) + TimeLength + MeasureTags(spanEvent.Attributes);
-                }
-            }
-        }
-
-        var links = span.Links;
-        size += VarintLength(ListHeader(links));
-        if (links is not null)
-        {
-            for (var i = 0; i < links.Count; i++)
-            {
-                size++;
-                if (links[i] is { } link)
-                {
-                    size += MeasureString(link.TraceId) + MeasureString(link.SpanId) + MeasureTags(link.Attributes);
-                }
-            }
-        }
-
+        size += MeasureList(span.Events, static e => MeasureString(e.Name) + TimeLength + MeasureTags(e.Attributes));
+        size += MeasureList(span.Links, static l => MeasureString(l.TraceId) + MeasureString(l.SpanId) + MeasureTags(l.Attributes));
         return size;
     }
 
@@ -123,45 +97,18 @@ internal static class SpanRecordCodec
         writer.WriteString(span.StatusDescription);
         writer.WriteTags(span.Attributes);
 
-        var events = span.Events;
-        writer.WriteVarint(ListHeader(events));
-        if (events is not null)
+        WriteList(ref writer, span.Events, static (ref RecordWriter w, SpanEvent e) =>
         {
-            for (var i = 0; i < events.Count; i++)
-            {
-                if (events[i] is { } spanEvent)
-                {
-                    writer.WriteByte(Present);
-                    writer.WriteString(spanEvent.Name);
-                    writer.WriteTime(spanEvent.Timestamp);
-                    writer.WriteTags(spanEvent.Attributes);
-                }
-                else
-                {
-                    writer.WriteByte(Absent);
-                }
-            }
-        }
-
-        var links = span.Links;
-        writer.WriteVarint(ListHeader(links));
-        if (links is not null)
+            w.WriteString(e.Name);
+            w.WriteTime(e.Timestamp);
+            w.WriteTags(e.Attributes);
+        });
+        WriteList(ref writer, span.Links, static (ref RecordWriter w, SpanLink l) =>
         {
-            for (var i = 0; i < links.Count; i++)
-            {
-                if (links[i] is { } link)
-                {
-                    writer.WriteByte(Present);
-                    writer.WriteString(link.TraceId);
-                    writer.WriteString(link.SpanId);
-                    writer.WriteTags(link.Attributes);
-                }
-                else
-                {
-                    writer.WriteByte(Absent);
-                }
-            }
-        }
+            w.WriteString(l.TraceId);
+            w.WriteString(l.SpanId);
+            w.WriteTags(l.Attributes);
+        });
 
         written = writer.Position;
         return writer.Fits;
@@ -220,6 +167,51 @@ internal static class SpanRecordCodec
 
     private static SpanLink[]? ReadLinks(ref RecordReader reader) =>
         ReadList(ref reader, static (ref RecordReader r) => new SpanLink(r.ReadString()!, r.ReadString()!, r.ReadTags()!));
+
+    /// <summary>The size of a list written by <see cref="WriteList"/>.</summary>
+    private static long MeasureList<T>(IReadOnlyList<T?>? items, Func<T, long> measureElement)
+        where T : class
+    {
+        long size = VarintLength(ListHeader(items));
+        if (items is not null)
+        {
+            for (var i = 0; i < items.Count; i++)
+            {
+                size++;
+                if (items[i] is { } item)
+                {
+                    size += measureElement(item);
+                }
+            }
+        }
+
+        return size;
+    }
+
+    /// <summary>Writes a list as a count header (0 for null, else count + 1) and, per element, a presence byte
+    /// then the element; a null element is written as absent.</summary>
+    private static void WriteList<T>(ref RecordWriter writer, IReadOnlyList<T?>? items, ElementWriter<T> writeElement)
+        where T : class
+    {
+        writer.WriteVarint(ListHeader(items));
+        if (items is null)
+        {
+            return;
+        }
+
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (items[i] is { } item)
+            {
+                writer.WriteByte(Present);
+                writeElement(ref writer, item);
+            }
+            else
+            {
+                writer.WriteByte(Absent);
+            }
+        }
+    }
 
     /// <summary>Reads a list written as a count header (0 for null, else count + 1) and one presence byte per
     /// element; an absent (null) element stays null.</summary>
@@ -488,6 +480,8 @@ internal static class SpanRecordCodec
     }
 
     private delegate T ElementReader<T>(ref RecordReader reader);
+
+    private delegate void ElementWriter<in T>(ref RecordWriter writer, T item);
 
     private ref struct RecordReader
     {
