@@ -218,16 +218,10 @@ internal static class SpanRecordCodec
     private static T[]? ReadList<T>(ref RecordReader reader, ElementReader<T> readElement)
         where T : class
     {
-        var header = reader.ReadVarint();
-        if (header == 0)
+        var count = reader.ReadListCount();
+        if (count <= 0)
         {
-            return null;
-        }
-
-        var count = (int)(header - 1);
-        if (count == 0)
-        {
-            return [];
+            return count < 0 ? null : [];
         }
 
         var items = new T[count];
@@ -563,18 +557,15 @@ internal static class SpanRecordCodec
             return new string(chars);
         }
 
+        /// <summary>Reads a list's count header: -1 for a null list, else the element count.</summary>
+        public int ReadListCount() => (int)(ReadVarint() - 1);
+
         public SpanTag[]? ReadTags()
         {
-            var header = ReadVarint();
-            if (header == 0)
+            var count = ReadListCount();
+            if (count <= 0)
             {
-                return null;
-            }
-
-            var count = (int)(header - 1);
-            if (count == 0)
-            {
-                return [];
+                return count < 0 ? null : [];
             }
 
             var tags = new SpanTag[count];
