@@ -115,8 +115,17 @@ internal static class SpanRecordCodec
     }
 
     /// <summary>Decodes a record written by <see cref="TryWrite"/> into a new span of trace <paramref name="traceId"/>.</summary>
-    public static StoredSpan Read(ReadOnlySpan<byte> record, string traceId)
+    public static StoredSpan Read(ReadOnlySpan<byte> record, string traceId) => Decode(record, traceId, withLists: true);
+
+    /// <summary>Decodes every field of a record but its attribute, event and link lists, which are left empty: the
+    /// few objects a search needs to filter (without attribute filters) and sort a span it may then drop.</summary>
+    /// <remarks>The result is incomplete; it must never be handed out (decode with <see cref="Read"/> for that).</remarks>
+    public static StoredSpan ReadWithoutLists(ReadOnlySpan<byte> record, string traceId) => Decode(record, traceId, withLists: false);
+
+    private static StoredSpan Decode(ReadOnlySpan<byte> record, string traceId, bool withLists)
     {
+        // Object initializers run in order, so the fields are read in record order; without the lists the
+        // reader simply stops before them.
         var reader = new RecordReader(record);
         var span = new StoredSpan
         {
@@ -131,35 +140,13 @@ internal static class SpanRecordCodec
             Duration = TimeSpan.FromTicks(UnZigZag(reader.ReadVarint())),
             Status = (ActivityStatusCode)(int)(uint)reader.ReadVarint(),
             StatusDescription = reader.ReadString(),
-            Attributes = reader.ReadTags()!,
-            Events = ReadEvents(ref reader)!,
-            Links = ReadLinks(ref reader)!,
+            Attributes = withLists ? reader.ReadTags()! : [],
+            Events = withLists ? ReadEvents(ref reader)! : [],
+            Links = withLists ? ReadLinks(ref reader)! : [],
         };
 
-        Debug.Assert(reader.IsAtEnd, "A span record is read to its last byte.");
+        Debug.Assert(!withLists || reader.IsAtEnd, "A span record is read to its last byte.");
         return span;
-    }
-
-    /// <summary>Decodes every field of a record but its attribute, event and link lists, which are left empty: the
-    /// few objects a search needs to filter (without attribute filters) and sort a span it may then drop.</summary>
-    /// <remarks>The result is incomplete; it must never be handed out (decode with <see cref="Read"/> for that).</remarks>
-    public static StoredSpan ReadWithoutLists(ReadOnlySpan<byte> record, string traceId)
-    {
-        var reader = new RecordReader(record);
-        return new StoredSpan
-        {
-            TraceId = traceId,
-            SpanId = reader.ReadString()!,
-            ParentSpanId = reader.ReadString(),
-            Name = reader.ReadString()!,
-            Kind = (ActivityKind)(int)(uint)reader.ReadVarint(),
-            ServiceName = reader.ReadString()!,
-            SourceName = reader.ReadString()!,
-            StartTime = reader.ReadTime(),
-            Duration = TimeSpan.FromTicks(UnZigZag(reader.ReadVarint())),
-            Status = (ActivityStatusCode)(int)(uint)reader.ReadVarint(),
-            StatusDescription = reader.ReadString(),
-        };
     }
 
     private static SpanEvent[]? ReadEvents(ref RecordReader reader) =>
