@@ -338,17 +338,7 @@ public sealed class TracingClientInterceptor : Interceptor
             keepCallers = !_settings.OverwriteCallerHeaders;
         }
 
-        var carrier = new OutboundMetadata(headers, keepCallers);
-        if (source.Baggage is KeyValuePair<string, string?>[] { Length: 0 })
-        {
-            // No baggage (Activity's empty baggage is an empty array): the same headers without walking an
-            // empty enumeration and renting the baggage writer's buffer.
-            _settings.Propagator.Inject(PropagatedContext.FromActivity(source), baggage: null, carrier, OutboundMetadata.Setter, scope);
-        }
-        else
-        {
-            _settings.Propagator.Inject(source, carrier, OutboundMetadata.Setter, scope);
-        }
+        _settings.Propagator.Inject(source, new OutboundMetadata(headers, keepCallers), OutboundMetadata.Setter, scope);
         return new ClientInterceptorContext<TRequest, TResponse>(context.Method, context.Host, options.WithHeaders(headers));
     }
 

@@ -129,13 +129,18 @@ public sealed class TracePropagator
     public void Inject<TCarrier>(in PropagatedContext context, Baggage? baggage, TCarrier carrier, HeaderSetter<TCarrier> setter, InjectionScope scope = InjectionScope.Full)
     {
         ArgumentNullException.ThrowIfNull(setter);
-        InjectCore(context, baggage, activityBaggage: null, carrier, setter, scope);
+        InjectCore(context, baggage, activityBaggage: null, ids: default, carrier, setter, scope);
     }
 
     /// <summary>
     /// Writes the context of <paramref name="activity"/> (its ids, flags and <see cref="Activity.TraceStateString"/>)
     /// and its <see cref="Activity.Baggage"/> to an outbound carrier.
     /// </summary>
+    /// <remarks>
+    /// The activity's own id strings are sent where they are what the codecs would format: its
+    /// <see cref="Activity.Id"/> as <c>traceparent</c> and its hex ids as the legacy pair, so injecting
+    /// allocates no second copy of them.
+    /// </remarks>
     /// <typeparam name="TCarrier">The carrier type.</typeparam>
     /// <param name="activity">The outbound span.</param>
     /// <param name="carrier">The outbound headers or metadata.</param>
@@ -152,13 +157,22 @@ public sealed class TracePropagator
         }
 
         var context = PropagatedContext.FromActivity(activity);
-        InjectCore(context, baggage: null, activity.Baggage, carrier, setter, scope);
+
+        // An activity without baggage has an empty array: nothing to enumerate or write.
+        var activityBaggage = activity.Baggage;
+        if (activityBaggage is KeyValuePair<string, string?>[] { Length: 0 })
+        {
+            activityBaggage = null;
+        }
+
+        InjectCore(context, baggage: null, activityBaggage, ActivityIdText.From(activity), carrier, setter, scope);
     }
 
     private void InjectCore<TCarrier>(
         in PropagatedContext context,
         Baggage? baggage,
         IEnumerable<KeyValuePair<string, string?>>? activityBaggage,
+        in ActivityIdText ids,
         TCarrier carrier,
         HeaderSetter<TCarrier> setter,
         InjectionScope scope)
@@ -171,7 +185,7 @@ public sealed class TracePropagator
                 if (context.IsValid)
                 {
                     var bare = new PropagatedContext(context.TraceId, context.SpanId, context.Flags, traceState: null, context.Format);
-                    _traceContext.Inject(bare, carrier, setter);
+                    TraceContextFormat.InjectCore(bare, carrier, setter, ids.GetTraceParent(context.Flags));
                 }
 
                 return;
@@ -184,10 +198,10 @@ public sealed class TracePropagator
             switch (format)
             {
                 case PropagationFormat.TraceContext:
-                    _traceContext.Inject(context, carrier, setter);
+                    TraceContextFormat.InjectCore(context, carrier, setter, ids.GetTraceParent(context.Flags));
                     break;
                 case PropagationFormat.Legacy:
-                    _legacy.Inject(context, carrier, setter);
+                    _legacy.Inject(context, carrier, setter, ids);
                     break;
                 case PropagationFormat.B3:
                     _b3.Inject(context, carrier, setter);

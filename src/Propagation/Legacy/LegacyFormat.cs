@@ -152,6 +152,12 @@ public sealed class LegacyFormat : ITraceFormat
     public void Inject<TCarrier>(in PropagatedContext context, TCarrier carrier, HeaderSetter<TCarrier> setter)
     {
         ArgumentNullException.ThrowIfNull(setter);
+        Inject(context, carrier, setter, ids: default);
+    }
+
+    /// <summary>Injects, writing the hex form from <paramref name="ids"/> (the same ids' strings) when it has them.</summary>
+    internal void Inject<TCarrier>(in PropagatedContext context, TCarrier carrier, HeaderSetter<TCarrier> setter, in ActivityIdText ids)
+    {
         if (!context.IsValid)
         {
             return;
@@ -168,10 +174,10 @@ public sealed class LegacyFormat : ITraceFormat
             return;
         }
 
-        setter(carrier, TraceIdHeader, context.TraceId.ToString());
+        setter(carrier, TraceIdHeader, ids.TraceId ?? context.TraceId.ToString());
         if (!context.SpanId.IsEmpty)
         {
-            setter(carrier, SpanIdHeader, context.SpanId.ToString());
+            setter(carrier, SpanIdHeader, ids.SpanId ?? context.SpanId.ToString());
         }
     }
 }

@@ -89,12 +89,18 @@ public sealed class TraceContextFormat : ITraceFormat
         }
 
         ArgumentNullException.ThrowIfNull(setter);
+        InjectCore(context, carrier, setter, traceParent: null);
+    }
+
+    /// <summary>Injects with a <c>traceparent</c> value already formatted for <paramref name="context"/> (or <see langword="null"/> to format one).</summary>
+    internal static void InjectCore<TCarrier>(in PropagatedContext context, TCarrier carrier, HeaderSetter<TCarrier> setter, string? traceParent)
+    {
         if (context.TraceId.IsEmpty || context.SpanId.IsEmpty)
         {
             return;
         }
 
-        setter(carrier, TraceParent.HeaderName, TraceParent.Format(context.TraceId, context.SpanId, context.Flags));
+        setter(carrier, TraceParent.HeaderName, traceParent ?? TraceParent.Format(context.TraceId, context.SpanId, context.Flags));
 
         var traceState = TraceState.Truncate(context.TraceState);
         if (traceState is not null)

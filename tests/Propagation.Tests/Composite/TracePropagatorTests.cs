@@ -401,6 +401,68 @@ public class TracePropagatorTests
     }
 
     [Fact]
+    public void Inject_Activity_SendsTheActivitysOwnIdStrings()
+    {
+        using var scope = new SampledSource(nameof(Inject_Activity_SendsTheActivitysOwnIdStrings));
+        using var activity = scope.Source.StartActivity("client")!;
+        var headers = new TestHeaders();
+
+        new TracePropagator().Inject(activity, headers, TestHeaders.Setter);
+
+        // The traceparent is the activity's Id (formatted once per span) and the legacy pair its hex ids.
+        Assert.Same(activity.Id, headers["traceparent"]);
+        Assert.Same(activity.TraceId.ToHexString(), headers["X-Trace-ID"]);
+        Assert.Same(activity.SpanId.ToHexString(), headers["X-Span-ID"]);
+    }
+
+    [Fact]
+    public void Inject_ActivityFlagsChangedAfterItsIdWasFormatted_SendsTheCurrentFlags()
+    {
+        using var scope = new SampledSource(nameof(Inject_ActivityFlagsChangedAfterItsIdWasFormatted_SendsTheCurrentFlags));
+        using var activity = scope.Source.StartActivity("client")!;
+        var staleId = activity.Id!;
+        activity.ActivityTraceFlags = ActivityTraceFlags.None;
+        var headers = new TestHeaders();
+
+        new TracePropagator().Inject(activity, headers, TestHeaders.Setter);
+
+        Assert.EndsWith("-01", staleId, StringComparison.Ordinal);
+        Assert.Equal($"00-{activity.TraceId.ToHexString()}-{activity.SpanId.ToHexString()}-00", headers["traceparent"]);
+    }
+
+    [Theory]
+    [InlineData(true, LegacyIdFormat.Hex, InjectionScope.Full)]
+    [InlineData(false, LegacyIdFormat.Hex, InjectionScope.Full)]
+    [InlineData(true, LegacyIdFormat.Uuid, InjectionScope.Full)]
+    [InlineData(true, LegacyIdFormat.Hex, InjectionScope.TraceParentOnly)]
+    [InlineData(false, LegacyIdFormat.Hex, InjectionScope.TraceParentOnly)]
+    public void Inject_Activity_WritesWhatInjectingItsContextWrites(bool sampled, LegacyIdFormat legacy, InjectionScope injectionScope)
+    {
+        using var scope = new SampledSource(nameof(Inject_Activity_WritesWhatInjectingItsContextWrites));
+        var parent = new ActivityContext(
+            ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), sampled ? ActivityTraceFlags.Recorded : ActivityTraceFlags.None, "vendor=x");
+        using var activity = scope.Source.StartActivity("client", ActivityKind.Client, parent)!;
+        activity.ActivityTraceFlags = parent.TraceFlags;
+        var propagator = new TracePropagator(new PropagationOptions
+        {
+            InjectFormats = [PropagationFormat.TraceContext, PropagationFormat.Legacy, PropagationFormat.B3, PropagationFormat.B3Single],
+            LegacyIdFormat = legacy,
+        });
+        var fromActivity = new TestHeaders();
+        var fromContext = new TestHeaders();
+
+        propagator.Inject(activity, fromActivity, TestHeaders.Setter, injectionScope);
+        propagator.Inject(PropagatedContext.FromActivity(activity), null, fromContext, TestHeaders.Setter, injectionScope);
+
+        Assert.NotEmpty(fromContext.Names);
+        Assert.Equal(fromContext.Names, fromActivity.Names);
+        foreach (var name in fromContext.Names)
+        {
+            Assert.Equal(fromContext.GetLines(name), fromActivity.GetLines(name));
+        }
+    }
+
+    [Fact]
     public void Constructor_InvalidOptions_ThrowsListingEveryError()
     {
         var options = new PropagationOptions
@@ -558,5 +620,30 @@ public class TracePropagatorTests
         });
 
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(500), property);
+    }
+
+    /// <summary>An activity source with a listener that records every activity, disposed together.</summary>
+    private sealed class SampledSource : IDisposable
+    {
+        private readonly ActivityListener _listener;
+
+        public SampledSource(string name)
+        {
+            Source = new ActivitySource(name + Guid.NewGuid());
+            _listener = new ActivityListener
+            {
+                ShouldListenTo = s => ReferenceEquals(s, Source),
+                Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            };
+            ActivitySource.AddActivityListener(_listener);
+        }
+
+        public ActivitySource Source { get; }
+
+        public void Dispose()
+        {
+            _listener.Dispose();
+            Source.Dispose();
+        }
     }
 }
