@@ -24,7 +24,21 @@ public sealed class InboundMetadataTests
         { "unknown keys only", ["user-agent", "ua", "unknown", "u"] },
         { "mixed-case keys (lowercased by Metadata)", ["TraceParent", "tp", "X-B3-TRACEID", "b3id"] },
         { "a key longer than 63 characters", [LongKey, "long", "traceparent", "tp"] },
+        { "known keys after the 15th entry", [.. Filler(16), "traceparent", "tp", "x-span-id", "s", .. Filler(2), "x-span-id", "s2"] },
+        { "known keys at the 14th and 15th entries", [.. Filler(14), "traceparent", "tp", "tracestate", "ts", "baggage", "b"] },
     };
+
+    private static string[] Filler(int entries)
+    {
+        var pairs = new string[entries * 2];
+        for (var i = 0; i < entries; i++)
+        {
+            pairs[2 * i] = "x-filler-" + i;
+            pairs[(2 * i) + 1] = "f" + i;
+        }
+
+        return pairs;
+    }
 
     [Theory]
     [MemberData(nameof(Carriers))]
