@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections;
 using System.Diagnostics;
 using System.Text;
@@ -230,6 +231,9 @@ public sealed class Metadata : IList<Metadata.Entry>
     /// </summary>
     public class Entry
     {
+        // What a lowercase key may contain: a-z, 0-9, '.', '_', '-'.
+        private static readonly SearchValues<char> LowercaseKeyChars = SearchValues.Create("abcdefghijklmnopqrstuvwxyz0123456789._-");
+
         private readonly string? _value;
         private readonly byte[]? _valueBytes;
 
@@ -332,20 +336,7 @@ public sealed class Metadata : IList<Metadata.Entry>
         /// </summary>
         internal static bool IsValidLowercaseKey(ReadOnlySpan<char> key)
         {
-            if (key.IsEmpty)
-            {
-                return false;
-            }
-
-            foreach (var c in key)
-            {
-                if (!IsLowercaseKeyChar(c))
-                {
-                    return false;
-                }
-            }
-
-            return true;
+            return !key.IsEmpty && !key.ContainsAnyExcept(LowercaseKeyChars);
         }
 
         private static bool IsLowercaseKeyChar(char c) => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '.' or '_' or '-';
@@ -356,6 +347,12 @@ public sealed class Metadata : IList<Metadata.Entry>
             if (key.Length == 0)
             {
                 throw new ArgumentException("A metadata key must not be empty.", nameof(key));
+            }
+
+            // Most keys are already lowercase and valid: one vectorized pass decides that.
+            if (IsValidLowercaseKey(key))
+            {
+                return key;
             }
 
             var lowercase = true;
