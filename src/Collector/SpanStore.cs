@@ -31,8 +31,8 @@ namespace Propagation.Collector;
 /// into new <see cref="StoredSpan"/> objects on each call: a span read twice gives two equal but distinct snapshots,
 /// the spans of one trace share one trace id string, and the <see cref="StoredSpan"/> passed to
 /// <see cref="Add(StoredSpan)"/> is copied, never kept. A read holds a trace's lock only to copy its bytes and
-/// decodes after releasing it. <see cref="Search"/> decodes a span's attributes, events and links only if the query
-/// filters on attributes or the span makes the page. Attribute values of types other than <see cref="string"/>,
+/// decodes after releasing it. <see cref="Search"/> filters and sorts on the records as they are (strings are
+/// compared in their encoded form) and decodes only the spans that make the page. Attribute values of types other than <see cref="string"/>,
 /// <see cref="long"/>, <see cref="double"/> and <see cref="bool"/> given to <see cref="Add(StoredSpan)"/> are stored
 /// as <see cref="SpanTag"/> describes (integers as <see cref="long"/>, floating point as <see cref="double"/>, the
 /// rest as their invariant string).</para>
@@ -439,16 +439,14 @@ public sealed class SpanStore
             static (ref SearchState state, ReadOnlySpan<byte> record, string traceId) => state.Consider(record, traceId);
 
         private readonly SpanMatcher _matcher;
-        private readonly IComparer<StoredSpan> _order;
+        private readonly SpanOrder _order;
         private readonly int _keep;
-        private readonly bool _filtersOnAttributes;
 
-        public SearchState(SpanQuery query, IComparer<StoredSpan> order, int keep)
+        public SearchState(SpanQuery query, SpanOrder order, int keep)
         {
             _matcher = new SpanMatcher(query);
             _order = order;
             _keep = keep;
-            _filtersOnAttributes = query.Attributes is { Count: > 0 };
             Heap = new PriorityQueue<StoredSpan, StoredSpan>(new ReverseOrder(order));
             Total = 0;
         }
@@ -460,10 +458,9 @@ public sealed class SpanStore
 
         private void Consider(ReadOnlySpan<byte> record, string traceId)
         {
-            // Without attribute filters neither the match nor the order reads a span's lists, so most spans (those
-            // that do not match or do not make the page) are never fully decoded.
-            var probe = _filtersOnAttributes ? SpanRecordCodec.Read(record, traceId) : SpanRecordCodec.ReadWithoutLists(record, traceId);
-            if (!_matcher.Matches(probe))
+            // The match and the order read the record in place, so only spans that make the page are decoded.
+            var fields = SpanRecordCodec.View(record, traceId);
+            if (!_matcher.Matches(fields))
             {
                 return;
             }
@@ -471,17 +468,14 @@ public sealed class SpanStore
             Total++;
             if (Heap.Count < _keep)
             {
-                var span = Complete(probe, record, traceId);
+                var span = SpanRecordCodec.Read(record, traceId);
                 Heap.Enqueue(span, span);
             }
-            else if (_order.Compare(probe, Heap.Peek()) < 0)
+            else if (_order.Compare(fields, Heap.Peek()) < 0)
             {
-                var span = Complete(probe, record, traceId);
+                var span = SpanRecordCodec.Read(record, traceId);
                 Heap.EnqueueDequeue(span, span);
             }
         }
-
-        private readonly StoredSpan Complete(StoredSpan probe, ReadOnlySpan<byte> record, string traceId) =>
-            _filtersOnAttributes ? probe : SpanRecordCodec.Read(record, traceId);
     }
 }

@@ -372,7 +372,7 @@ public sealed class SpanRecordCodecTests
     /// <summary>FsCheck generators of arbitrary spans: printable ASCII, ASCII with the odd U+0080, or any UTF-16
     /// code units (lone surrogates included), nulls where the model allows them, every stored value type with any
     /// bit pattern, any valid time and offset.</summary>
-    private static class RandomSpans
+    internal static class RandomSpans
     {
         private static readonly long MinUtcTicks = TimeSpan.FromHours(14).Ticks;
         private static readonly long MaxUtcTicks = DateTime.MaxValue.Ticks - TimeSpan.FromHours(14).Ticks;
@@ -427,7 +427,7 @@ public sealed class SpanRecordCodecTests
             Int64().Select(static bits => (object?)BitConverter.Int64BitsToDouble(bits)),
             Gen.Elements<object?>(true, false, null));
 
-        private static Gen<string> Text() => Gen.Frequency(
+        public static Gen<string> Text() => Gen.Frequency(
             (3, Gen.ArrayOf(Gen.Choose(0x20, 0x7E).Select(static c => (char)c)).Select(static chars => new string(chars))),
             (1, Gen.ArrayOf(Gen.Choose(0, 0x80).Select(static c => (char)c)).Select(static chars => new string(chars))),
             (2, Gen.ArrayOf(Gen.Choose(0, 0xFFFF).Select(static c => (char)c)).Select(static chars => new string(chars))));

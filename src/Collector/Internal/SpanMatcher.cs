@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 
 namespace Propagation.Collector.Internal;
@@ -27,25 +28,29 @@ internal sealed class SpanMatcher
         }
     }
 
-    public bool Matches(StoredSpan span)
+    public bool Matches(StoredSpan span) => Matches(new StoredSpanFields(span));
+
+    /// <summary>Returns whether the span's fields satisfy the query (read in place from a record, nothing is decoded).</summary>
+    public bool Matches<TFields>(scoped in TFields span)
+        where TFields : ISpanFields, allows ref struct
     {
         var q = _query;
-        if (q.TraceId is not null && !string.Equals(span.TraceId, q.TraceId, StringComparison.Ordinal))
+        if (q.TraceId is not null && !span.TraceIdEquals(q.TraceId))
         {
             return false;
         }
 
-        if (q.ServiceName is not null && !string.Equals(span.ServiceName, q.ServiceName, StringComparison.Ordinal))
+        if (q.ServiceName is not null && !span.ServiceNameEquals(q.ServiceName))
         {
             return false;
         }
 
-        if (q.OperationName is not null && !string.Equals(span.Name, q.OperationName, StringComparison.Ordinal))
+        if (q.OperationName is not null && !span.NameEquals(q.OperationName))
         {
             return false;
         }
 
-        if (q.OperationNamePrefix is not null && !span.Name.StartsWith(q.OperationNamePrefix, StringComparison.Ordinal))
+        if (q.OperationNamePrefix is not null && !span.NameStartsWith(q.OperationNamePrefix))
         {
             return false;
         }
@@ -60,7 +65,7 @@ internal sealed class SpanMatcher
             return false;
         }
 
-        if (q.IsError is { } isError && span.IsError != isError)
+        if (q.IsError is { } isError && (span.Status == ActivityStatusCode.Error) != isError)
         {
             return false;
         }
@@ -77,7 +82,7 @@ internal sealed class SpanMatcher
 
         foreach (var expected in _attributes)
         {
-            if (!expected.MatchesAny(span.Attributes))
+            if (!span.AnyAttributeMatches(expected))
             {
                 return false;
             }
@@ -85,53 +90,50 @@ internal sealed class SpanMatcher
 
         return true;
     }
+}
 
-    private readonly struct ExpectedAttribute
+/// <summary>An attribute a query asks for: its key and its value as text, parsed once as a number and a boolean so
+/// that typed attribute values compare without allocating.</summary>
+internal readonly struct ExpectedAttribute
+{
+    private readonly string _text;
+    private readonly long? _integer;
+    private readonly double? _number;
+    private readonly bool? _boolean;
+
+    private ExpectedAttribute(string key, string text, long? integer, double? number, bool? boolean)
     {
-        private readonly string _key;
-        private readonly string _text;
-        private readonly long? _integer;
-        private readonly double? _number;
-        private readonly bool? _boolean;
-
-        private ExpectedAttribute(string key, string text, long? integer, double? number, bool? boolean)
-        {
-            _key = key;
-            _text = text;
-            _integer = integer;
-            _number = number;
-            _boolean = boolean;
-        }
-
-        public static ExpectedAttribute Parse(string key, string text)
-        {
-            long? integer = long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var l) ? l : null;
-            double? number = double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : null;
-            bool? boolean = bool.TryParse(text, out var b) ? b : null;
-            return new ExpectedAttribute(key, text, integer, number, boolean);
-        }
-
-        public bool MatchesAny(IReadOnlyList<SpanTag> attributes)
-        {
-            for (var i = 0; i < attributes.Count; i++)
-            {
-                var attribute = attributes[i];
-                if (string.Equals(attribute.Key, _key, StringComparison.Ordinal) && Matches(attribute.Value))
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
-
-        private bool Matches(object value) => value switch
-        {
-            string s => string.Equals(s, _text, StringComparison.Ordinal),
-            long l => (_integer is { } i && i == l) || (_number is { } n && n == l),
-            double d => _number is { } n && n.Equals(d),
-            bool b => _boolean is { } expected && expected == b,
-            _ => false,
-        };
+        Key = key;
+        _text = text;
+        _integer = integer;
+        _number = number;
+        _boolean = boolean;
     }
+
+    public string Key { get; }
+
+    public static ExpectedAttribute Parse(string key, string text)
+    {
+        long? integer = long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var l) ? l : null;
+        double? number = double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : null;
+        bool? boolean = bool.TryParse(text, out var b) ? b : null;
+        return new ExpectedAttribute(key, text, integer, number, boolean);
+    }
+
+    public bool Matches(object? value) => value switch
+    {
+        string s => string.Equals(s, _text, StringComparison.Ordinal),
+        long l => MatchesLong(l),
+        double d => MatchesDouble(d),
+        bool b => MatchesBoolean(b),
+        _ => false,
+    };
+
+    public bool MatchesText(in SpanRecordCodec.EncodedText text) => text.Equals(_text);
+
+    public bool MatchesLong(long value) => (_integer is { } i && i == value) || (_number is { } n && n == value);
+
+    public bool MatchesDouble(double value) => _number is { } n && n.Equals(value);
+
+    public bool MatchesBoolean(bool value) => _boolean is { } expected && expected == value;
 }

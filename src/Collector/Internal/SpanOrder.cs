@@ -29,6 +29,13 @@ internal sealed class SpanOrder : IComparer<StoredSpan>
             return 1;
         }
 
+        return Compare(new StoredSpanFields(x), y);
+    }
+
+    /// <summary>Compares a span's fields (read in place from a record, or from a decoded span) with a decoded span.</summary>
+    public int Compare<TFields>(scoped in TFields x, StoredSpan y)
+        where TFields : ISpanFields, allows ref struct
+    {
         var result = _field == SpanSortField.Duration ? x.Duration.CompareTo(y.Duration) : x.StartTime.CompareTo(y.StartTime);
         if (_descending)
         {
@@ -37,10 +44,10 @@ internal sealed class SpanOrder : IComparer<StoredSpan>
 
         if (result == 0)
         {
-            result = string.CompareOrdinal(x.TraceId, y.TraceId);
+            result = x.CompareTraceId(y.TraceId);
         }
 
-        return result != 0 ? result : string.CompareOrdinal(x.SpanId, y.SpanId);
+        return result != 0 ? result : x.CompareSpanId(y.SpanId);
     }
 }
 

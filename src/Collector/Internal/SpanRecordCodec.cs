@@ -115,17 +115,9 @@ internal static class SpanRecordCodec
     }
 
     /// <summary>Decodes a record written by <see cref="TryWrite"/> into a new span of trace <paramref name="traceId"/>.</summary>
-    public static StoredSpan Read(ReadOnlySpan<byte> record, string traceId) => Decode(record, traceId, withLists: true);
-
-    /// <summary>Decodes every field of a record but its attribute, event and link lists, which are left empty: the
-    /// few objects a search needs to filter (without attribute filters) and sort a span it may then drop.</summary>
-    /// <remarks>The result is incomplete; it must never be handed out (decode with <see cref="Read"/> for that).</remarks>
-    public static StoredSpan ReadWithoutLists(ReadOnlySpan<byte> record, string traceId) => Decode(record, traceId, withLists: false);
-
-    private static StoredSpan Decode(ReadOnlySpan<byte> record, string traceId, bool withLists)
+    public static StoredSpan Read(ReadOnlySpan<byte> record, string traceId)
     {
-        // Object initializers run in order, so the fields are read in record order; without the lists the
-        // reader simply stops before them.
+        // Object initializers run in order, so the fields are read in record order.
         var reader = new RecordReader(record);
         var span = new StoredSpan
         {
@@ -140,14 +132,18 @@ internal static class SpanRecordCodec
             Duration = TimeSpan.FromTicks(UnZigZag(reader.ReadVarint())),
             Status = (ActivityStatusCode)(int)(uint)reader.ReadVarint(),
             StatusDescription = reader.ReadString(),
-            Attributes = withLists ? reader.ReadTags()! : [],
-            Events = withLists ? ReadEvents(ref reader)! : [],
-            Links = withLists ? ReadLinks(ref reader)! : [],
+            Attributes = reader.ReadTags()!,
+            Events = ReadEvents(ref reader)!,
+            Links = ReadLinks(ref reader)!,
         };
 
-        Debug.Assert(!withLists || reader.IsAtEnd, "A span record is read to its last byte.");
+        Debug.Assert(reader.IsAtEnd, "A span record is read to its last byte.");
         return span;
     }
+
+    /// <summary>Reads the fields a search filters and sorts on in place: strings stay encoded and are compared as
+    /// they are, attributes are walked only when asked for. Nothing is allocated.</summary>
+    public static RecordFields View(ReadOnlySpan<byte> record, string traceId) => new(record, traceId);
 
     private static SpanEvent[]? ReadEvents(ref RecordReader reader) =>
         ReadList(ref reader, static (ref RecordReader r) => new SpanEvent(r.ReadString()!, r.ReadTime(), r.ReadTags()!));
@@ -477,6 +473,8 @@ internal static class SpanRecordCodec
 
         public readonly bool IsAtEnd => _position == _record.Length;
 
+        public readonly int Position => _position;
+
         public byte ReadByte() => _record[_position++];
 
         public ulong ReadVarint()
@@ -505,43 +503,46 @@ internal static class SpanRecordCodec
             return new DateTimeOffset(ticks, TimeSpan.FromMinutes(minutes));
         }
 
-        public string? ReadString()
+        public string? ReadString() => ReadText().ToStringOrNull();
+
+        /// <summary>Reads a string's header and steps over its code units, which stay encoded.</summary>
+        public EncodedText ReadText()
         {
             var header = ReadVarint();
             if (header == NullString)
             {
-                return null;
+                return EncodedText.Null;
             }
 
             var length = (int)(header >> 1);
-            if (length == 0)
+            var wide = (header & 1) != 0;
+            var bytes = _record.Slice(_position, wide ? length * 2 : length);
+            _position += bytes.Length;
+            return new EncodedText(bytes, wide);
+        }
+
+        /// <summary>Steps over a tag value of type <paramref name="type"/>.</summary>
+        public void SkipValue(byte type)
+        {
+            switch (type)
             {
-                return string.Empty;
+                case StringValue:
+                    ReadText();
+                    break;
+                case LongValue:
+                    ReadVarint();
+                    break;
+                case DoubleValue:
+                    _position += sizeof(double);
+                    break;
             }
+        }
 
-            if ((header & 1) == 0)
-            {
-                var narrow = _record.Slice(_position, length);
-                _position += length;
-
-                // ASCII bytes: Latin-1 widening gives the same code units without validating them again.
-                return Encoding.Latin1.GetString(narrow);
-            }
-
-            var bytes = _record.Slice(_position, length * 2);
-            _position += length * 2;
-            if (BitConverter.IsLittleEndian)
-            {
-                return new string(MemoryMarshal.Cast<byte, char>(bytes));
-            }
-
-            var chars = new char[length];
-            for (var i = 0; i < chars.Length; i++)
-            {
-                chars[i] = (char)BinaryPrimitives.ReadUInt16LittleEndian(bytes[(i * 2)..]);
-            }
-
-            return new string(chars);
+        public double ReadDouble()
+        {
+            var value = BinaryPrimitives.ReadDoubleLittleEndian(_record[_position..]);
+            _position += sizeof(double);
+            return value;
         }
 
         /// <summary>Reads a list's count header: -1 for a null list, else the element count.</summary>
@@ -569,8 +570,7 @@ internal static class SpanRecordCodec
                         value = UnZigZag(ReadVarint());
                         break;
                     case DoubleValue:
-                        value = BinaryPrimitives.ReadDoubleLittleEndian(_record[_position..]);
-                        _position += sizeof(double);
+                        value = ReadDouble();
                         break;
                     case FalseValue:
                         value = BoxedFalse;
@@ -587,6 +587,200 @@ internal static class SpanRecordCodec
             }
 
             return tags;
+        }
+    }
+
+    /// <summary>A string as a record holds it: one byte per code unit (ASCII) or two (UTF-16, little-endian), or null.</summary>
+    internal readonly ref struct EncodedText
+    {
+        private readonly ReadOnlySpan<byte> _bytes;
+        private readonly bool _wide;
+        private readonly bool _isNull;
+
+        public EncodedText(ReadOnlySpan<byte> bytes, bool wide)
+        {
+            _bytes = bytes;
+            _wide = wide;
+            _isNull = false;
+        }
+
+        private EncodedText(bool isNull)
+        {
+            _bytes = default;
+            _wide = false;
+            _isNull = isNull;
+        }
+
+        public static EncodedText Null => new(isNull: true);
+
+        /// <summary>Gets the length in code units.</summary>
+        public int Length => _wide ? _bytes.Length / 2 : _bytes.Length;
+
+        /// <summary>Returns whether this is <paramref name="value"/> (ordinal; null equals only null).</summary>
+        public bool Equals(string? value) =>
+            value is null ? _isNull : !_isNull && Length == value.Length && PrefixEquals(value, value.Length);
+
+        /// <summary>Returns whether this starts with <paramref name="prefix"/> (ordinal; a null string starts with nothing).</summary>
+        public bool StartsWith(string prefix) => !_isNull && prefix.Length <= Length && PrefixEquals(prefix, prefix.Length);
+
+        /// <summary>Compares with <paramref name="other"/> code unit by code unit, as <see cref="string.CompareOrdinal(string, string)"/>
+        /// does (null first).</summary>
+        public int CompareOrdinal(string? other)
+        {
+            if (_isNull || other is null)
+            {
+                return _isNull ? (other is null ? 0 : -1) : 1;
+            }
+
+            var length = Length;
+            var common = Math.Min(length, other.Length);
+            for (var i = 0; i < common; i++)
+            {
+                var difference = CodeUnit(i) - other[i];
+                if (difference != 0)
+                {
+                    return difference;
+                }
+            }
+
+            return length - other.Length;
+        }
+
+        public string? ToStringOrNull()
+        {
+            if (_isNull)
+            {
+                return null;
+            }
+
+            if (_bytes.IsEmpty)
+            {
+                return string.Empty;
+            }
+
+            if (!_wide)
+            {
+                // ASCII bytes: Latin-1 widening gives the same code units without validating them again.
+                return Encoding.Latin1.GetString(_bytes);
+            }
+
+            if (BitConverter.IsLittleEndian)
+            {
+                return new string(MemoryMarshal.Cast<byte, char>(_bytes));
+            }
+
+            var chars = new char[Length];
+            for (var i = 0; i < chars.Length; i++)
+            {
+                chars[i] = (char)BinaryPrimitives.ReadUInt16LittleEndian(_bytes[(i * 2)..]);
+            }
+
+            return new string(chars);
+        }
+
+        private int CodeUnit(int index) => _wide ? BinaryPrimitives.ReadUInt16LittleEndian(_bytes[(index * 2)..]) : _bytes[index];
+
+        private bool PrefixEquals(string value, int count)
+        {
+            if (!_wide)
+            {
+                // Narrow bytes are ASCII, so a string with any other character differs (Ascii.Equals is then false).
+                return Ascii.Equals(_bytes[..count], value.AsSpan(0, count));
+            }
+
+            if (BitConverter.IsLittleEndian)
+            {
+                return MemoryMarshal.Cast<byte, char>(_bytes)[..count].SequenceEqual(value.AsSpan(0, count));
+            }
+
+            for (var i = 0; i < count; i++)
+            {
+                if (CodeUnit(i) != value[i])
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>A record's searchable fields read in place (see <see cref="View"/>).</summary>
+    internal readonly ref struct RecordFields : ISpanFields
+    {
+        private readonly string _traceId;
+        private readonly EncodedText _spanId;
+        private readonly EncodedText _name;
+        private readonly EncodedText _serviceName;
+        private readonly ReadOnlySpan<byte> _attributes;
+
+        public RecordFields(ReadOnlySpan<byte> record, string traceId)
+        {
+            var reader = new RecordReader(record);
+            _traceId = traceId;
+            _spanId = reader.ReadText();
+            reader.ReadText(); // parent span id
+            _name = reader.ReadText();
+            Kind = (ActivityKind)(int)(uint)reader.ReadVarint();
+            _serviceName = reader.ReadText();
+            reader.ReadText(); // source name
+            StartTime = reader.ReadTime();
+            Duration = TimeSpan.FromTicks(UnZigZag(reader.ReadVarint()));
+            Status = (ActivityStatusCode)(int)(uint)reader.ReadVarint();
+            reader.ReadText(); // status description
+            _attributes = record[reader.Position..];
+        }
+
+        public ActivityKind Kind { get; }
+
+        public ActivityStatusCode Status { get; }
+
+        public DateTimeOffset StartTime { get; }
+
+        public TimeSpan Duration { get; }
+
+        public bool TraceIdEquals(string value) => string.Equals(_traceId, value, StringComparison.Ordinal);
+
+        public bool ServiceNameEquals(string value) => _serviceName.Equals(value);
+
+        public bool NameEquals(string value) => _name.Equals(value);
+
+        public bool NameStartsWith(string prefix) => _name.StartsWith(prefix);
+
+        public int CompareTraceId(string? other) => string.CompareOrdinal(_traceId, other);
+
+        public int CompareSpanId(string? other) => _spanId.CompareOrdinal(other);
+
+        public bool AnyAttributeMatches(in ExpectedAttribute expected)
+        {
+            var reader = new RecordReader(_attributes);
+            var count = reader.ReadListCount();
+            for (var i = 0; i < count; i++)
+            {
+                var key = reader.ReadText();
+                var type = reader.ReadByte();
+                if (!key.Equals(expected.Key))
+                {
+                    reader.SkipValue(type);
+                    continue;
+                }
+
+                var matches = type switch
+                {
+                    StringValue => expected.MatchesText(reader.ReadText()),
+                    LongValue => expected.MatchesLong(UnZigZag(reader.ReadVarint())),
+                    DoubleValue => expected.MatchesDouble(reader.ReadDouble()),
+                    FalseValue => expected.MatchesBoolean(false),
+                    TrueValue => expected.MatchesBoolean(true),
+                    _ => false,
+                };
+                if (matches)
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
     }
 }
