@@ -31,8 +31,8 @@ namespace Propagation.Collector;
 /// into new <see cref="StoredSpan"/> objects on each call: a span read twice gives two equal but distinct snapshots,
 /// the spans of one trace share one trace id string, and the <see cref="StoredSpan"/> passed to
 /// <see cref="Add(StoredSpan)"/> is copied, never kept. A read holds a trace's lock only to copy its bytes and
-/// decodes after releasing it. <see cref="Search"/> filters and sorts on the records as they are (strings are
-/// compared in their encoded form) and decodes only the spans that make the page. Attribute values of types other than <see cref="string"/>,
+/// decodes after releasing it. <see cref="Search"/> filters and sorts on the records in place, under each trace's
+/// lock in turn (strings are compared in their encoded form), and decodes only the spans that make the page. Attribute values of types other than <see cref="string"/>,
 /// <see cref="long"/>, <see cref="double"/> and <see cref="bool"/> given to <see cref="Add(StoredSpan)"/> are stored
 /// as <see cref="SpanTag"/> describes (integers as <see cref="long"/>, floating point as <see cref="double"/>, the
 /// rest as their invariant string).</para>

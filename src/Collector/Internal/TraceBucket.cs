@@ -11,8 +11,9 @@ namespace Propagation.Collector.Internal;
 /// <para>The array comes from <see cref="ArrayPool{T}.Shared"/> (sizes are powers of two, so growing doubles it) and
 /// goes back there when the bucket outgrows it or is evicted: the arrays a trace leaves behind as it grows, and
 /// those of evicted traces, are reused for new traces instead of being garbage. No one touches the array outside
-/// the lock: readers copy the bytes in use into a pooled array of their own under the lock and decode after
-/// releasing it, so reads do not hold up adds for the time it takes to decode.</para>
+/// the lock: readers that decode every span copy the bytes in use into a pooled array of their own under the lock
+/// and decode after releasing it, so they do not hold up adds for the time it takes to decode; a search visits the
+/// records in place under the lock, since it reads them without decoding.</para>
 /// </remarks>
 internal sealed class TraceBucket
 {
@@ -157,23 +158,21 @@ internal sealed class TraceBucket
         }
     }
 
-    /// <summary>Calls <paramref name="visitor"/> with each encoded span (and this bucket's trace id), without holding
-    /// the lock (it reads a copy of the records, valid only during the call).</summary>
+    /// <summary>Calls <paramref name="visitor"/> with each encoded span (and this bucket's trace id) under the lock:
+    /// the record is valid only during the call, and the visitor must be short and must not touch the store.</summary>
     public void VisitRecords<TState>(ref TState state, RecordVisitor<TState> visitor)
     {
-        var records = Capture();
-        try
+        // In place, under the lock: copying every trace's bytes cost a search more than reading them, and the
+        // search's visitor is short (it reads records in place and decodes only the spans that make its page).
+        lock (_lock)
         {
+            var records = new RecordCursor(_buffer, _length, _count);
             for (var i = 0; i < records.Count; i++)
             {
                 visitor(ref state, records.Next(), TraceId);
             }
 
             records.AssertAtEnd();
-        }
-        finally
-        {
-            records.Release();
         }
     }
 
