@@ -47,16 +47,10 @@ public class ExtractedContextTests
     [Fact]
     public void ToActivityContext_StartsActivityInInboundTraceUnderSyntheticParent()
     {
-        using var source = new ActivitySource(nameof(ToActivityContext_StartsActivityInInboundTraceUnderSyntheticParent) + Guid.NewGuid());
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = s => ReferenceEquals(s, source),
-            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var scope = new SampledActivitySource(nameof(ToActivityContext_StartsActivityInInboundTraceUnderSyntheticParent));
         var result = new TracePropagator().Extract(TestHeaders.Of(("X-Trace-ID", "a3ce929d0e0e4736")), TestHeaders.Getter);
 
-        using var activity = source.StartActivity("server", ActivityKind.Server, result.ToActivityContext())!;
+        using var activity = scope.Source.StartActivity("server", ActivityKind.Server, result.ToActivityContext())!;
         activity.SetTag(PropagationAttributes.SyntheticParent, result.HasSyntheticParent);
 
         Assert.Equal("0000000000000000a3ce929d0e0e4736", activity.TraceId.ToHexString());

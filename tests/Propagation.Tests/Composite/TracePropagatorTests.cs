@@ -379,14 +379,8 @@ public class TracePropagatorTests
     [Fact]
     public void Inject_Activity_UsesItsContextTraceStateAndBaggage()
     {
-        using var source = new ActivitySource(nameof(Inject_Activity_UsesItsContextTraceStateAndBaggage) + Guid.NewGuid());
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = s => ReferenceEquals(s, source),
-            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-        };
-        ActivitySource.AddActivityListener(listener);
-        using var activity = source.StartActivity("client")!;
+        using var scope = new SampledActivitySource(nameof(Inject_Activity_UsesItsContextTraceStateAndBaggage));
+        using var activity = scope.Source.StartActivity("client")!;
         activity.TraceStateString = "vendor=x";
         activity.AddBaggage("tenant", "acme");
         var headers = new TestHeaders();
@@ -403,7 +397,7 @@ public class TracePropagatorTests
     [Fact]
     public void Inject_Activity_SendsTheActivitysOwnIdStrings()
     {
-        using var scope = new SampledSource(nameof(Inject_Activity_SendsTheActivitysOwnIdStrings));
+        using var scope = new SampledActivitySource(nameof(Inject_Activity_SendsTheActivitysOwnIdStrings));
         using var activity = scope.Source.StartActivity("client")!;
         var headers = new TestHeaders();
 
@@ -418,7 +412,7 @@ public class TracePropagatorTests
     [Fact]
     public void Inject_ActivityFlagsChangedAfterItsIdWasFormatted_SendsTheCurrentFlags()
     {
-        using var scope = new SampledSource(nameof(Inject_ActivityFlagsChangedAfterItsIdWasFormatted_SendsTheCurrentFlags));
+        using var scope = new SampledActivitySource(nameof(Inject_ActivityFlagsChangedAfterItsIdWasFormatted_SendsTheCurrentFlags));
         using var activity = scope.Source.StartActivity("client")!;
         var staleId = activity.Id!;
         activity.ActivityTraceFlags = ActivityTraceFlags.None;
@@ -438,7 +432,7 @@ public class TracePropagatorTests
     [InlineData(false, LegacyIdFormat.Hex, InjectionScope.TraceParentOnly)]
     public void Inject_Activity_WritesWhatInjectingItsContextWrites(bool sampled, LegacyIdFormat legacy, InjectionScope injectionScope)
     {
-        using var scope = new SampledSource(nameof(Inject_Activity_WritesWhatInjectingItsContextWrites));
+        using var scope = new SampledActivitySource(nameof(Inject_Activity_WritesWhatInjectingItsContextWrites));
         var parent = new ActivityContext(
             ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), sampled ? ActivityTraceFlags.Recorded : ActivityTraceFlags.None, "vendor=x");
         using var activity = scope.Source.StartActivity("client", ActivityKind.Client, parent)!;
@@ -620,30 +614,5 @@ public class TracePropagatorTests
         });
 
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(500), property);
-    }
-
-    /// <summary>An activity source with a listener that records every activity, disposed together.</summary>
-    private sealed class SampledSource : IDisposable
-    {
-        private readonly ActivityListener _listener;
-
-        public SampledSource(string name)
-        {
-            Source = new ActivitySource(name + Guid.NewGuid());
-            _listener = new ActivityListener
-            {
-                ShouldListenTo = s => ReferenceEquals(s, Source),
-                Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            };
-            ActivitySource.AddActivityListener(_listener);
-        }
-
-        public ActivitySource Source { get; }
-
-        public void Dispose()
-        {
-            _listener.Dispose();
-            Source.Dispose();
-        }
     }
 }
