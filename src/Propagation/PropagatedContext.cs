@@ -58,14 +58,17 @@ public readonly struct PropagatedContext : IEquatable<PropagatedContext>
     /// <returns>A context with the same ids, flags and trace state.</returns>
     public static PropagatedContext FromActivityContext(ActivityContext context)
     {
-        var flags = (context.TraceFlags & ActivityTraceFlags.Recorded) != 0 ? TraceFlags.Sampled : TraceFlags.None;
         return new PropagatedContext(
             TraceId.FromActivityTraceId(context.TraceId),
             SpanId.FromActivitySpanId(context.SpanId),
-            flags,
+            FromActivityFlags(context.TraceFlags),
             context.TraceState,
             PropagationFormat.None);
     }
+
+    /// <summary>The flags sent for an activity's flags: sampled when it is recorded.</summary>
+    internal static TraceFlags FromActivityFlags(ActivityTraceFlags flags) =>
+        (flags & ActivityTraceFlags.Recorded) != 0 ? TraceFlags.Sampled : TraceFlags.None;
 
     /// <summary>
     /// Converts to an <see cref="ActivityContext"/> marked remote (allocates the id strings).

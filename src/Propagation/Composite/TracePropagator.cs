@@ -156,7 +156,7 @@ public sealed class TracePropagator
             return;
         }
 
-        var context = PropagatedContext.FromActivity(activity);
+        var ids = ActivityIdText.From(activity, out var context);
 
         // An activity without baggage has an empty array: nothing to enumerate or write.
         var activityBaggage = activity.Baggage;
@@ -165,7 +165,7 @@ public sealed class TracePropagator
             activityBaggage = null;
         }
 
-        InjectCore(context, baggage: null, activityBaggage, ActivityIdText.From(activity), carrier, setter, scope);
+        InjectCore(context, baggage: null, activityBaggage, ids, carrier, setter, scope);
     }
 
     private void InjectCore<TCarrier>(

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Diagnostics;
 
 namespace Propagation.Internal;
@@ -15,8 +14,6 @@ namespace Propagation.Internal;
 /// </remarks>
 internal readonly struct ActivityIdText
 {
-    private static readonly SearchValues<char> LowerHexDigits = SearchValues.Create("0123456789abcdef");
-
     private readonly Activity? _activity;
 
     private ActivityIdText(Activity activity, string traceId, string spanId)
@@ -32,25 +29,27 @@ internal readonly struct ActivityIdText
     /// <summary>Gets the 16 lowercase hex digits of the span id, or <see langword="null"/> when not reusable.</summary>
     public string? SpanId { get; }
 
-    /// <summary>Reads the id strings of <paramref name="activity"/>; empty when it has no W3C ids in canonical form.</summary>
-    public static ActivityIdText From(Activity activity)
+    /// <summary>
+    /// Reads the context to inject from <paramref name="activity"/>. Its W3C hex id strings are parsed once: when
+    /// they are canonical (lowercase hex, not all zeros) they are kept for reuse; otherwise the context comes from
+    /// <see cref="PropagatedContext.FromActivity"/> and nothing is reused.
+    /// </summary>
+    public static ActivityIdText From(Activity activity, out PropagatedContext context)
     {
-        if (activity.IdFormat != ActivityIdFormat.W3C)
+        if (activity.IdFormat == ActivityIdFormat.W3C)
         {
-            return default;
+            var traceId = activity.TraceId.ToHexString();
+            var spanId = activity.SpanId.ToHexString();
+            if (Propagation.TraceId.TryParse(traceId, out var trace) && Propagation.SpanId.TryParse(spanId, out var span))
+            {
+                context = new PropagatedContext(
+                    trace, span, PropagatedContext.FromActivityFlags(activity.ActivityTraceFlags), activity.TraceStateString, PropagationFormat.None);
+                return new ActivityIdText(activity, traceId, spanId);
+            }
         }
 
-        var traceId = activity.TraceId.ToHexString();
-        var spanId = activity.SpanId.ToHexString();
-        if (traceId.Length != Propagation.TraceId.HexLength
-            || spanId.Length != Propagation.SpanId.HexLength
-            || traceId.AsSpan().ContainsAnyExcept(LowerHexDigits)
-            || spanId.AsSpan().ContainsAnyExcept(LowerHexDigits))
-        {
-            return default;
-        }
-
-        return new ActivityIdText(activity, traceId, spanId);
+        context = PropagatedContext.FromActivity(activity);
+        return default;
     }
 
     /// <summary>

@@ -457,6 +457,23 @@ public class TracePropagatorTests
     }
 
     [Fact]
+    public void Inject_HierarchicalActivity_WritesWhatInjectingItsContextWrites()
+    {
+        using var activity = new Activity("legacy-client").SetIdFormat(ActivityIdFormat.Hierarchical).Start();
+        activity.AddBaggage("tenant", "acme");
+        var propagator = new TracePropagator();
+        var fromActivity = new TestHeaders();
+        var fromContext = new TestHeaders();
+
+        propagator.Inject(activity, fromActivity, TestHeaders.Setter);
+        propagator.Inject(PropagatedContext.FromActivity(activity), Baggage.Create(activity.Baggage), fromContext, TestHeaders.Setter);
+
+        Assert.Equal(ActivityIdFormat.Hierarchical, activity.IdFormat);
+        Assert.Equal(fromContext.Names, fromActivity.Names);
+        Assert.Equal(["tenant=acme"], fromActivity.GetLines("baggage"));
+    }
+
+    [Fact]
     public void Constructor_InvalidOptions_ThrowsListingEveryError()
     {
         var options = new PropagationOptions
