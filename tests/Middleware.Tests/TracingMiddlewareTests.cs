@@ -261,6 +261,47 @@ public sealed class TracingMiddlewareTests
         Assert.Equal(ActivityStatusCode.Error, span.Status);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Invoke_HostingActivityPresent_EachAttributeOnceWhetherOrNotAListenerTaggedItFirst(bool taggedAtStart)
+    {
+        // Arrange: optionally, another listener tags hosting's span when it starts (as an instrumentation library might).
+        var prefix = NewPrefix();
+        using var listener = new TestListener(prefix, Hosting, Ours);
+        using var tagger = new ActivityListener
+        {
+            ShouldListenTo = static source => source.Name == Hosting,
+            ActivityStarted = activity =>
+            {
+                // Only this test's requests: listeners are process-wide and other tests run alongside.
+                if (taggedAtStart && new HttpContextAccessor().HttpContext?.Request.Path.Value?.StartsWith(prefix, StringComparison.Ordinal) == true)
+                {
+                    activity.SetTag("http.request.method", "STALE");
+                    activity.SetTag("custom.tag", "kept");
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(tagger);
+        using var host = await TestHosts.StartTracedAsync(null, Ok);
+        using var request = new HttpRequestMessage(HttpMethod.Put, prefix + "/items");
+        request.Headers.UserAgent.ParseAdd("tests/1.0");
+
+        // Act
+        using var response = await host.GetTestClient().SendAsync(request);
+
+        // Assert
+        await listener.WaitAsync(1);
+        var span = Assert.Single(listener.Stopped);
+        Assert.Equal(Hosting, span.Source.Name);
+        var keys = span.TagObjects.Select(t => t.Key).ToList();
+        Assert.Equal(keys.Count, keys.Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal("PUT", span.GetTagItem("http.request.method"));
+        Assert.Equal(prefix + "/items", span.GetTagItem("url.path"));
+        Assert.Equal("tests/1.0", span.GetTagItem("user_agent.original"));
+        Assert.Equal(taggedAtStart ? "kept" : null, span.GetTagItem("custom.tag"));
+    }
+
     [Fact]
     public async Task Invoke_HostingActivityAbsent_StartsOneServerSpanWithSemanticAttributes()
     {

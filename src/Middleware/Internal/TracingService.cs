@@ -482,9 +482,22 @@ internal sealed class TracingService
         var request = context.Request;
         var tags = CreateRequestTags(request, out var method);
         activity.DisplayName = method;
-        foreach (var tag in tags)
+
+        // Usually the span has no attributes yet (an empty TagObjects is an empty array): each is then added without
+        // a walk of the list for one to replace. Attributes a listener already set are replaced as before. Indexed, not
+        // enumerated: TagList's enumerator is a boxed copy of the list.
+        var untagged = activity.TagObjects is KeyValuePair<string, object?>[] { Length: 0 };
+        for (var i = 0; i < tags.Count; i++)
         {
-            activity.SetTag(tag.Key, tag.Value);
+            var tag = tags[i];
+            if (!untagged)
+            {
+                activity.SetTag(tag.Key, tag.Value);
+            }
+            else if (tag.Value is not null)
+            {
+                activity.AddTag(tag.Key, tag.Value);
+            }
         }
 
         SetUserAgent(activity, request);
