@@ -54,6 +54,48 @@ public sealed class TraceHeadersHandlerTests
         Assert.Equal("tenant=acme", Assert.Single(sent["baggage"]));
     }
 
+    [Fact]
+    public async Task SendAsync_SamplerSeesMethodAndServerAttributesAtCreation()
+    {
+        // Arrange: a sampler that keeps the creation tags of the client spans started under this test's caller.
+        using var source = NewSource();
+        using var listener = new TestListener("/none", source.Name, Client);
+        var seen = new List<KeyValuePair<string, object?>[]>();
+        using var sampler = new ActivityListener
+        {
+            ShouldListenTo = static s => s.Name == Client,
+            Sample = (ref ActivityCreationOptions<ActivityContext> options) =>
+            {
+                if (options.Parent.TraceId == Activity.Current?.TraceId)
+                {
+                    lock (seen)
+                    {
+                        seen.Add(options.Tags?.ToArray() ?? []);
+                    }
+                }
+
+                return ActivitySamplingResult.None;
+            },
+        };
+        ActivitySource.AddActivityListener(sampler);
+        var recorder = new RecordingHandler();
+        using var provider = CreateProvider(recorder);
+        var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("test");
+
+        // Act
+        using (source.StartActivity("caller"))
+        {
+            using var response = await client.PostAsync("https://internal.example:8443/items", content: null);
+        }
+
+        // Assert
+        var tags = Assert.Single(seen).ToDictionary(t => t.Key, t => t.Value);
+        Assert.Equal("POST", tags["http.request.method"]);
+        Assert.Equal("internal.example", tags["server.address"]);
+        Assert.Equal(8443, tags["server.port"]);
+        Assert.Equal(3, tags.Count);
+    }
+
     [Theory]
     [InlineData(ActivityKind.Client, false)]
     [InlineData(ActivityKind.Internal, true)]

@@ -156,13 +156,10 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
         Activity? activity = null;
         if (TracingService.ClientSource.HasListeners())
         {
-            var tags = new TagList { { "http.request.method", method } };
-            if (uri is { IsAbsoluteUri: true })
-            {
-                tags.Add("server.address", uri.Host);
-                tags.Add("server.port", uri.Port);
-            }
-
+            // An exact array, not a TagList: passed as IEnumerable a TagList is boxed, and its enumerator too (224 B more).
+            KeyValuePair<string, object?>[] tags = uri is { IsAbsoluteUri: true }
+                ? [new("http.request.method", method), new("server.address", uri.Host), new("server.port", uri.Port)]
+                : [new("http.request.method", method)];
             activity = TracingService.ClientSource.StartActivity(TracingService.ClientActivityName, ActivityKind.Client, default(ActivityContext), tags);
         }
 
