@@ -140,7 +140,7 @@ internal sealed class TracingMiddleware
         else
         {
             context = (HttpContext)state;
-            span = context.Features.Get<IHttpActivityFeature>()?.Activity;
+            span = TracingService.GetHostingActivity(context);
         }
 
         if (span is not null)
