@@ -195,6 +195,64 @@ public sealed class TraceHeadersHandlerTests
         Assert.Single(listener.From(Client));
     }
 
+    [Theory]
+    [InlineData("X-B3-TraceId", false, false)]
+    [InlineData("x-trace-id", false, false)]
+    [InlineData("B3", false, false)]
+    [InlineData("TraceState", false, false)]
+    [InlineData("BAGGAGE", true, false)]
+    [InlineData("X-B3-TraceId", false, true)]
+    [InlineData("BAGGAGE", true, true)]
+    public async Task SendAsync_CallerSetOneHeaderAmongOthers_KeptInAnyCasingOrReplacedWhenOverwriting(string name, bool baggage, bool overwrite)
+    {
+        // Arrange: the caller's header comes after an unrelated one.
+        using var source = NewSource();
+        using var listener = new TestListener("/none", source.Name, Client);
+        var recorder = new RecordingHandler();
+        using var provider = CreateProvider(recorder, b => { }, o => o.OverwriteCallerHeaders = overwrite);
+        var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("test");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "http://internal.example/");
+        request.Headers.Add("Accept", "application/json");
+        request.Headers.TryAddWithoutValidation(name, "caller-value");
+
+        // Act
+        using (var caller = source.StartActivity("caller"))
+        {
+            caller!.AddBaggage("tenant", "acme");
+            using var response = await client.SendAsync(request);
+        }
+
+        // Assert
+        var span = Assert.Single(listener.From(Client));
+        var sent = Assert.Single(recorder.Sent);
+        Assert.Equal("application/json", Assert.Single(sent["Accept"]));
+        var traceParent = $"00-{span.TraceId.ToHexString()}-{span.SpanId.ToHexString()}-01";
+        if (overwrite)
+        {
+            // Ours replace the caller's: the trace headers, and the baggage.
+            Assert.Equal(traceParent, Assert.Single(sent["traceparent"]));
+            Assert.Equal("tenant=acme", Assert.Single(sent["baggage"]));
+            Assert.False(sent.TryGetValue(name, out var left) && left.Contains("caller-value"));
+        }
+        else if (baggage)
+        {
+            // The caller's baggage stands; the trace headers are still ours.
+            Assert.Equal("caller-value", Assert.Single(sent["baggage"]));
+            Assert.Equal(traceParent, Assert.Single(sent["traceparent"]));
+        }
+        else
+        {
+            // A caller's trace header stands and no other trace format is added beside it.
+            Assert.Equal("caller-value", Assert.Single(sent[name]));
+            foreach (var injected in new[] { "traceparent", "X-Trace-ID", "X-Span-ID" })
+            {
+                Assert.True(string.Equals(injected, name, StringComparison.OrdinalIgnoreCase) || !sent.ContainsKey(injected), injected);
+            }
+
+            Assert.Equal("tenant=acme", Assert.Single(sent["baggage"]));
+        }
+    }
+
     [Fact]
     public async Task SendAsync_OverwriteCallerHeaders_ReplacesCallerTraceParent()
     {

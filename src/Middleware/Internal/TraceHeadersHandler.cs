@@ -196,7 +196,7 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
         }
 
         var status = (int)response.StatusCode;
-        activity.SetTag("http.response.status_code", status);
+        activity.SetTag("http.response.status_code", TracingService.BoxStatus(status));
         if (status >= 400)
         {
             activity.SetTag("error.type", status.ToString(CultureInfo.InvariantCulture));
@@ -219,6 +219,19 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
         return redacted is null ? path : path + "?" + redacted;
     }
 
+    private static bool IsTraceHeader(string name)
+    {
+        foreach (var traceHeader in TraceHeaders)
+        {
+            if (string.Equals(name, traceHeader, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Writes injected headers, skipping the ones the caller set, and remembers what it wrote.</summary>
     private sealed class InjectionCarrier
     {
@@ -231,21 +244,36 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
         public InjectionCarrier(HttpRequestHeaders headers, bool overwrite)
         {
             _headers = headers;
-            foreach (var name in TraceHeaders)
+
+            // One pass over the names the request has (none, often) instead of a look-up per trace header name.
+            var nonValidated = headers.NonValidated;
+            if (nonValidated.Count == 0)
             {
-                if (headers.Contains(name))
+                return;
+            }
+
+            foreach (var header in nonValidated)
+            {
+                if (IsTraceHeader(header.Key))
                 {
                     CallerTrace = true;
-                    if (overwrite)
+                }
+                else if (string.Equals(header.Key, BaggageFormat.HeaderName, StringComparison.OrdinalIgnoreCase))
+                {
+                    _callerBaggage = true;
+                }
+            }
+
+            if (overwrite)
+            {
+                if (CallerTrace)
+                {
+                    foreach (var name in TraceHeaders)
                     {
                         headers.Remove(name);
                     }
                 }
-            }
 
-            _callerBaggage = headers.Contains(BaggageFormat.HeaderName);
-            if (overwrite)
-            {
                 if (_callerBaggage)
                 {
                     headers.Remove(BaggageFormat.HeaderName);

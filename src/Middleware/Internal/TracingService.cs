@@ -636,8 +636,9 @@ internal sealed class TracingService
         return "_OTHER";
     }
 
+    /// <summary>The boxed status code, one box per value (the attribute is set on every server and client span).</summary>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1859", Justification = "It returns a cached box: SetTag takes an object.")]
-    private static object BoxStatus(int status)
+    internal static object BoxStatus(int status)
     {
         if ((uint)status >= (uint)StatusBoxes.Length)
         {
