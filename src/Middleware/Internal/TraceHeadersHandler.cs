@@ -11,11 +11,8 @@ namespace Propagation.Middleware.Internal;
 /// </summary>
 internal sealed class TraceHeadersHandler : DelegatingHandler
 {
-    /// <summary>How many times this request went through the handler before (0 on the first attempt).</summary>
-    internal static readonly HttpRequestOptionsKey<int> AttemptKey = new("Propagation.Http.Attempt");
-
-    /// <summary>The header names this handler injected on the previous attempt.</summary>
-    internal static readonly HttpRequestOptionsKey<string[]> InjectedKey = new("Propagation.Http.InjectedHeaders");
+    /// <summary>What earlier attempts of this request left in it (a retry above the handler resends the same message).</summary>
+    internal static readonly HttpRequestOptionsKey<AttemptState> AttemptsKey = new("Propagation.Http.Attempts");
 
     /// <summary>
     /// The source of the gRPC client interceptor's spans (<c>Propagation.Interceptors</c>); must equal
@@ -123,29 +120,33 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
     private Activity Begin(HttpRequestMessage request)
     {
         var options = request.Options;
-        var attempt = options.TryGetValue(AttemptKey, out var previous) ? previous + 1 : 0;
-        options.Set(AttemptKey, attempt);
-
-        // Headers we injected on an earlier attempt are ours to replace, never the caller's.
         var headers = request.Headers;
-        if (options.TryGetValue(InjectedKey, out var injected))
+        if (!options.TryGetValue(AttemptsKey, out var state))
         {
-            foreach (var name in injected)
+            state = new AttemptState();
+            options.Set(AttemptsKey, state);
+        }
+        else
+        {
+            // Headers we injected on an earlier attempt are ours to replace, never the caller's.
+            foreach (var name in state.Injected)
             {
                 headers.Remove(name);
             }
+
+            state.Injected.Clear();
         }
 
+        var attempt = state.Count++;
         var activity = StartSpan(request, attempt);
         var scope = _scope ?? _service.Destinations.Resolve(request.RequestUri);
-        var carrier = new InjectionCarrier(headers, _overwrite);
+        var carrier = new InjectionCarrier(headers, _overwrite, state.Injected);
         if (carrier.CallerTrace && !_overwrite && _service.Logger.IsEnabled(LogLevel.Debug))
         {
             Log.CallerHeadersKept(_service.Logger);
         }
 
         _service.Propagator.Inject(activity, carrier, InjectionCarrier.Setter, scope);
-        options.Set(InjectedKey, carrier.Injected);
         return activity;
     }
 
@@ -232,18 +233,29 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
         return false;
     }
 
+    /// <summary>The attempts of one request so far and the header names the last one injected.</summary>
+    internal sealed class AttemptState
+    {
+        /// <summary>Gets or sets how many attempts went through the handler (the next attempt's index).</summary>
+        public int Count { get; set; }
+
+        /// <summary>Gets the header names the last attempt injected.</summary>
+        public List<string> Injected { get; } = new(4);
+    }
+
     /// <summary>Writes injected headers, skipping the ones the caller set, and remembers what it wrote.</summary>
-    private sealed class InjectionCarrier
+    private readonly struct InjectionCarrier
     {
         public static readonly HeaderSetter<InjectionCarrier> Setter = static (carrier, name, value) => carrier.Set(name, value);
 
         private readonly HttpRequestHeaders _headers;
         private readonly bool _callerBaggage;
-        private readonly List<string> _injected = new(4);
+        private readonly List<string> _injected;
 
-        public InjectionCarrier(HttpRequestHeaders headers, bool overwrite)
+        public InjectionCarrier(HttpRequestHeaders headers, bool overwrite, List<string> injected)
         {
             _headers = headers;
+            _injected = injected;
 
             // One pass over the names the request has (none, often) instead of a look-up per trace header name.
             var nonValidated = headers.NonValidated;
@@ -286,8 +298,6 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
 
         /// <summary>Gets a value indicating whether the caller set a trace header (kept; no trace header is added).</summary>
         public bool CallerTrace { get; }
-
-        public string[] Injected => [.. _injected];
 
         private void Set(string name, string value)
         {
