@@ -6,6 +6,7 @@ using Grpc.Core.Interceptors;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
+using Propagation.Middleware.Internal;
 
 namespace Propagation.Interceptors;
 
@@ -456,8 +457,7 @@ public sealed class TracingInterceptor : Interceptor
             return current;
         }
 
-        // The indexer, not Get<T>(): an ordinary interface call instead of a generic virtual one, on every call.
-        var activity = (http?.Features[typeof(IHttpActivityFeature)] as IHttpActivityFeature)?.Activity;
+        var activity = http is null ? null : TracingService.GetHostingActivity(http);
         return IsServerSpan(activity) ? activity : null;
     }
 

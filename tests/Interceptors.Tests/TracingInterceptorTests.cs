@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Propagation.Interceptors.Tests.Infrastructure;
 using Propagation.Interceptors.Tests.Protos;
 
@@ -366,6 +367,38 @@ public sealed class TracingInterceptorTests
         Assert.Equal(0, span.GetTagItem("rpc.grpc.status_code"));
         Assert.Equal(span.SpanId.ToHexString(), reply.SpanId);
         Assert.Equal(span.SpanId.ToHexString(), headers.GetValue("x-span-id"));
+    }
+
+    [Fact]
+    public async Task UnaryServerHandler_ServerSpanOnlyInActivityFeature_EnrichesItInsteadOfStartingAnother()
+    {
+        // Arrange: the request's server span is in the activity feature (as hosting puts it), while a child span of
+        // it is current, so the interceptor can find the server span only through the feature.
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(
+            TestInterceptors.Server(recorder),
+            app => app.Use(async (HttpContext context, RequestDelegate next) =>
+            {
+                using var request = recorder.Source.StartActivity("HTTP POST", ActivityKind.Server);
+                context.Features.Set<IHttpActivityFeature>(new ActivityFeature(request!));
+                using var child = recorder.Source.StartActivity("authorize", ActivityKind.Internal);
+                await next(context);
+            }));
+        var client = server.CreateClient();
+
+        // Act
+        var call = client.UnaryAsync(new TraceRequest());
+        await call;
+        var headers = await call.ResponseHeadersAsync;
+        var spans = await recorder.WaitForStoppedAsync(2);
+
+        // Assert
+        var span = Assert.Single(spans, s => s.Kind == ActivityKind.Server);
+        Assert.Equal(Service + "/Unary", span.DisplayName);
+        Assert.Equal("Unary", span.GetTagItem("rpc.method"));
+        Assert.Equal(0, span.GetTagItem("rpc.grpc.status_code"));
+        Assert.Equal(span.SpanId.ToHexString(), headers.GetValue("x-span-id"));
+        Assert.Equal("authorize", Assert.Single(spans, s => s.Kind != ActivityKind.Server).DisplayName);
     }
 
     [Fact]
