@@ -88,6 +88,12 @@ public sealed class TracingInterceptor : Interceptor
             return continuation(request, context);
         }
 
+        if (existing is { IsAllDataRequested: false })
+        {
+            EchoOnly(context, http, existing);
+            return continuation(request, context);
+        }
+
         return UnaryCore(request, context, continuation, http, existing, current);
     }
 
@@ -102,6 +108,12 @@ public sealed class TracingInterceptor : Interceptor
         var existing = FindServerSpan(current, http);
         if (existing is null && !_settings.Source.HasListeners())
         {
+            return continuation(requestStream, context);
+        }
+
+        if (existing is { IsAllDataRequested: false })
+        {
+            EchoOnly(context, http, existing);
             return continuation(requestStream, context);
         }
 
@@ -122,6 +134,12 @@ public sealed class TracingInterceptor : Interceptor
             return continuation(request, responseStream, context);
         }
 
+        if (existing is { IsAllDataRequested: false })
+        {
+            EchoOnly(context, http, existing);
+            return continuation(request, responseStream, context);
+        }
+
         return ServerStreamingCore(request, responseStream, context, continuation, http, existing, current);
     }
 
@@ -136,6 +154,12 @@ public sealed class TracingInterceptor : Interceptor
         var existing = FindServerSpan(current, http);
         if (existing is null && !_settings.Source.HasListeners())
         {
+            return continuation(requestStream, responseStream, context);
+        }
+
+        if (existing is { IsAllDataRequested: false })
+        {
+            EchoOnly(context, http, existing);
             return continuation(requestStream, responseStream, context);
         }
 
@@ -307,6 +331,14 @@ public sealed class TracingInterceptor : Interceptor
             StopOwned(span);
         }
     }
+
+    /// <summary>
+    /// A server span that hosting or <c>UseTracing</c> made and that records nothing (sampled out): there are no
+    /// attributes, counts or status to record and the span is not ours to stop, so the call runs without a wrapper.
+    /// Only the echo is written, as <see cref="Begin"/> would.
+    /// </summary>
+    private void EchoOnly(ServerCallContext context, HttpContext? http, Activity existing) =>
+        Begin(context, http, existing, previous: null);
 
     private ServerSpan Begin(ServerCallContext context, HttpContext? http, Activity? existing, Activity? previous)
     {

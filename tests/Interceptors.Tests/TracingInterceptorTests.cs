@@ -660,6 +660,106 @@ public sealed class TracingInterceptorTests
         Assert.Equal(span.SpanId.ToHexString(), reply.SpanId);
     }
 
+    [Fact]
+    public async Task UnaryServerHandler_UnrecordedServerSpanFromMiddleware_EchoesItsIdsAndStartsNothing()
+    {
+        // Arrange: the request's server span exists but is sampled out (propagation data only), as hosting's is
+        // under a ratio sampler.
+        using var recorder = new SpanRecorder(ActivitySamplingResult.PropagationData);
+        Activity? request = null;
+        await using var server = await TracingTestServer.StartAsync(
+            TestInterceptors.Server(recorder),
+            app => app.Use(async (HttpContext context, RequestDelegate next) =>
+            {
+                using var activity = recorder.Source.StartActivity("HTTP POST", ActivityKind.Server);
+                request = activity;
+                await next(context);
+            }));
+        var client = server.CreateClient();
+
+        // Act
+        var call = client.UnaryAsync(new TraceRequest());
+        var reply = await call;
+        var headers = await call.ResponseHeadersAsync;
+
+        // Assert: the call ran under that span, which was echoed, left as it was, and is the only one.
+        Assert.NotNull(request);
+        Assert.False(request.IsAllDataRequested);
+        Assert.Equal(request.SpanId.ToHexString(), reply.SpanId);
+        Assert.Equal(request.SpanId.ToHexString(), headers.GetValue("x-span-id"));
+        Assert.Equal(request.TraceId.ToHexString(), headers.GetValue("x-trace-id"));
+        Assert.Equal("HTTP POST", request.DisplayName);
+        Assert.Empty(request.TagObjects);
+        Assert.Same(request, Assert.Single(recorder.Started));
+    }
+
+    [Fact]
+    public async Task StreamingServerHandlers_UnrecordedServerSpan_HandlerGetsTheCallsOwnStreamsAndTaskIsReturned()
+    {
+        // Arrange: a sampled-out server span is current; there is nothing to count or record, and it is not ours to stop.
+        using var recorder = new SpanRecorder(ActivitySamplingResult.PropagationData);
+        var interceptor = TestInterceptors.Server(recorder);
+        var context = new InProcessServerCallContext();
+        var reader = new NoMessages();
+        var writer = new DiscardingWriter();
+        using var request = recorder.Source.StartActivity("HTTP POST", ActivityKind.Server)!;
+        IAsyncStreamReader<string>? readerSeen = null;
+        IServerStreamWriter<string>? writerSeen = null;
+        var pending = new TaskCompletionSource<string>();
+        var pendingCall = new TaskCompletionSource();
+
+        // Act
+        var clientStreaming = interceptor.ClientStreamingServerHandler<string, string>(reader, context, (r, _) =>
+        {
+            readerSeen = r;
+            return pending.Task;
+        });
+        var serverStreaming = interceptor.ServerStreamingServerHandler<string, string>("hi", writer, context, (_, w, _) =>
+        {
+            writerSeen = w;
+            return pendingCall.Task;
+        });
+        IAsyncStreamReader<string>? duplexReader = null;
+        IServerStreamWriter<string>? duplexWriter = null;
+        var duplex = interceptor.DuplexStreamingServerHandler<string, string>(reader, writer, context, (r, w, _) =>
+        {
+            (duplexReader, duplexWriter) = (r, w);
+            return pendingCall.Task;
+        });
+        var unary = interceptor.UnaryServerHandler<string, string>("hi", context, (_, _) => pending.Task);
+
+        // Assert
+        Assert.Same(pending.Task, clientStreaming);
+        Assert.Same(pendingCall.Task, serverStreaming);
+        Assert.Same(pendingCall.Task, duplex);
+        Assert.Same(pending.Task, unary);
+        Assert.Same(reader, readerSeen);
+        Assert.Same(writer, writerSeen);
+        Assert.Same(reader, duplexReader);
+        Assert.Same(writer, duplexWriter);
+        Assert.Same(request, Activity.Current);
+        pending.SetResult("reply");
+        pendingCall.SetResult();
+        Assert.Equal("reply", await unary);
+        await duplex;
+        Assert.False(request.IsStopped);
+        Assert.Same(request, Assert.Single(recorder.Started));
+    }
+
+    private sealed class NoMessages : IAsyncStreamReader<string>
+    {
+        public string Current => throw new InvalidOperationException("No message was read.");
+
+        public Task<bool> MoveNext(CancellationToken cancellationToken) => Task.FromResult(false);
+    }
+
+    private sealed class DiscardingWriter : IServerStreamWriter<string>
+    {
+        public WriteOptions? WriteOptions { get; set; }
+
+        public Task WriteAsync(string message) => Task.CompletedTask;
+    }
+
     private sealed class ActivityFeature(Activity activity) : Microsoft.AspNetCore.Http.Features.IHttpActivityFeature
     {
         public Activity Activity { get; set; } = activity;
