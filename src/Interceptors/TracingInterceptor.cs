@@ -83,14 +83,8 @@ public sealed class TracingInterceptor : Interceptor
         var http = TryGetHttpContext(context);
         var current = Activity.Current;
         var existing = FindServerSpan(current, http);
-        if (existing is null && !_settings.Source.HasListeners())
+        if (RunsAsIs(context, http, existing))
         {
-            return continuation(request, context);
-        }
-
-        if (existing is { IsAllDataRequested: false })
-        {
-            EchoOnly(context, http, existing);
             return continuation(request, context);
         }
 
@@ -106,14 +100,8 @@ public sealed class TracingInterceptor : Interceptor
         var http = TryGetHttpContext(context);
         var current = Activity.Current;
         var existing = FindServerSpan(current, http);
-        if (existing is null && !_settings.Source.HasListeners())
+        if (RunsAsIs(context, http, existing))
         {
-            return continuation(requestStream, context);
-        }
-
-        if (existing is { IsAllDataRequested: false })
-        {
-            EchoOnly(context, http, existing);
             return continuation(requestStream, context);
         }
 
@@ -129,14 +117,8 @@ public sealed class TracingInterceptor : Interceptor
         var http = TryGetHttpContext(context);
         var current = Activity.Current;
         var existing = FindServerSpan(current, http);
-        if (existing is null && !_settings.Source.HasListeners())
+        if (RunsAsIs(context, http, existing))
         {
-            return continuation(request, responseStream, context);
-        }
-
-        if (existing is { IsAllDataRequested: false })
-        {
-            EchoOnly(context, http, existing);
             return continuation(request, responseStream, context);
         }
 
@@ -152,14 +134,8 @@ public sealed class TracingInterceptor : Interceptor
         var http = TryGetHttpContext(context);
         var current = Activity.Current;
         var existing = FindServerSpan(current, http);
-        if (existing is null && !_settings.Source.HasListeners())
+        if (RunsAsIs(context, http, existing))
         {
-            return continuation(requestStream, responseStream, context);
-        }
-
-        if (existing is { IsAllDataRequested: false })
-        {
-            EchoOnly(context, http, existing);
             return continuation(requestStream, responseStream, context);
         }
 
@@ -333,12 +309,25 @@ public sealed class TracingInterceptor : Interceptor
     }
 
     /// <summary>
-    /// A server span that hosting or <c>UseTracing</c> made and that records nothing (sampled out): there are no
-    /// attributes, counts or status to record and the span is not ours to stop, so the call runs without a wrapper.
-    /// Only the echo is written, as <see cref="Begin"/> would.
+    /// Whether the call runs as it is, without a span of this interceptor or a wrapper: when there is no server span
+    /// and nothing listens to ours, or when the server span hosting or <c>UseTracing</c> made records nothing (sampled
+    /// out). Such a span has no attributes, counts or status to take and is not ours to stop; only its ids are echoed.
     /// </summary>
-    private void EchoOnly(ServerCallContext context, HttpContext? http, Activity existing) =>
-        Begin(context, http, existing, previous: null);
+    private bool RunsAsIs(ServerCallContext context, HttpContext? http, Activity? existing)
+    {
+        if (existing is null)
+        {
+            return !_settings.Source.HasListeners();
+        }
+
+        if (existing.IsAllDataRequested)
+        {
+            return false;
+        }
+
+        Echo(http, existing, _names.Get(context.Method), restarted: false);
+        return true;
+    }
 
     private ServerSpan Begin(ServerCallContext context, HttpContext? http, Activity? existing, Activity? previous)
     {

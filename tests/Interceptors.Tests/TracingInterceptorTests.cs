@@ -694,7 +694,7 @@ public sealed class TracingInterceptorTests
     }
 
     [Fact]
-    public async Task StreamingServerHandlers_UnrecordedServerSpan_HandlerGetsTheCallsOwnStreamsAndTaskIsReturned()
+    public async Task ServerHandlers_UnrecordedServerSpan_HandlerGetsTheCallsOwnStreamsAndTaskIsReturned()
     {
         // Arrange: a sampled-out server span is current; there is nothing to count or record, and it is not ours to stop.
         using var recorder = new SpanRecorder(ActivitySamplingResult.PropagationData);
