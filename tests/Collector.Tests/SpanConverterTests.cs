@@ -9,7 +9,7 @@ public sealed class SpanConverterTests
     [Fact]
     public void Convert_FinishedActivity_CopiesIdsTimingStatusAndSource()
     {
-        using var source = new TestActivitySource();
+        using var source = new SampledActivitySource("Propagation.Collector.Tests");
         using var parent = source.Source.StartActivity("parent", ActivityKind.Server)!;
         using var child = source.Source.StartActivity("child", ActivityKind.Client)!;
         child.DisplayName = "GET /things";
@@ -35,7 +35,7 @@ public sealed class SpanConverterTests
     [Fact]
     public void Convert_RootActivity_HasNoParent()
     {
-        using var source = new TestActivitySource();
+        using var source = new SampledActivitySource("Propagation.Collector.Tests");
         using var root = source.Source.StartActivity("root")!;
         root.Stop();
 
@@ -45,7 +45,7 @@ public sealed class SpanConverterTests
     [Fact]
     public void Convert_TagValues_NormalizedToStringLongDoubleBool()
     {
-        using var source = new TestActivitySource();
+        using var source = new SampledActivitySource("Propagation.Collector.Tests");
         using var activity = source.Source.StartActivity("op")!;
         activity.SetTag("s", "text");
         activity.SetTag("i", 42);
@@ -79,7 +79,7 @@ public sealed class SpanConverterTests
     [InlineData("http.request.header.x_api_key")]
     public void Convert_CredentialKey_StoresRedactedMarker(string key)
     {
-        using var source = new TestActivitySource();
+        using var source = new SampledActivitySource("Propagation.Collector.Tests");
         using var activity = source.Source.StartActivity("op")!;
         activity.SetTag(key, "Bearer secret-token");
         activity.AddEvent(new ActivityEvent("e", tags: new ActivityTagsCollection { [key] = "secret" }));
@@ -97,7 +97,7 @@ public sealed class SpanConverterTests
     [InlineData("http.request.method")]
     public void Convert_NonCredentialKey_KeepsValue(string key)
     {
-        using var source = new TestActivitySource();
+        using var source = new SampledActivitySource("Propagation.Collector.Tests");
         using var activity = source.Source.StartActivity("op")!;
         activity.SetTag(key, "visible");
         activity.Stop();
@@ -108,7 +108,7 @@ public sealed class SpanConverterTests
     [Fact]
     public void Convert_LongValueAndManyTags_Bounded()
     {
-        using var source = new TestActivitySource();
+        using var source = new SampledActivitySource("Propagation.Collector.Tests");
         using var activity = source.Source.StartActivity("op")!;
         activity.SetTag("long", new string('x', 100));
         for (var i = 0; i < 10; i++)
@@ -128,7 +128,7 @@ public sealed class SpanConverterTests
     [Fact]
     public void Convert_EventsAndLinks_KeptWithAttributes()
     {
-        using var source = new TestActivitySource();
+        using var source = new SampledActivitySource("Propagation.Collector.Tests");
         var linked = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded);
         using var activity = source.Source.StartActivity("op", ActivityKind.Internal, default(ActivityContext),
             links: [new ActivityLink(linked, new ActivityTagsCollection { ["link.kind"] = "follows" })])!;
@@ -150,7 +150,7 @@ public sealed class SpanConverterTests
     [Fact]
     public void Convert_OtelStatusCodeTag_MapsToErrorStatus()
     {
-        using var source = new TestActivitySource();
+        using var source = new SampledActivitySource("Propagation.Collector.Tests");
         using var activity = source.Source.StartActivity("op")!;
         activity.SetTag("otel.status_code", "ERROR");
         activity.SetTag("otel.status_description", "legacy failure");

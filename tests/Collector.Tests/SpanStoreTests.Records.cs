@@ -256,7 +256,7 @@ public sealed partial class SpanStoreTests
     [Fact]
     public void AddActivity_WithEventsAndLinks_ReadsBackTheConvertedSpan()
     {
-        using var source = new TestActivitySource();
+        using var source = new SampledActivitySource("Propagation.Collector.Tests");
         var store = NewStore();
         var linked = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded);
         using var activity = source.Source.StartActivity(

@@ -249,7 +249,7 @@ public sealed partial class SpanStoreTests
     [Fact]
     public void AddActivity_ServiceNameTag_UsesTag()
     {
-        using var source = new TestActivitySource();
+        using var source = new SampledActivitySource("Propagation.Collector.Tests");
         var store = NewStore(o => o.DefaultServiceName = "fallback");
         using (var activity = source.Source.StartActivity("tagged")!)
         {
@@ -272,7 +272,7 @@ public sealed partial class SpanStoreTests
     [Fact]
     public void AddActivity_ExplicitServiceName_WinsOverTag()
     {
-        using var source = new TestActivitySource();
+        using var source = new SampledActivitySource("Propagation.Collector.Tests");
         var store = NewStore();
         using var activity = source.Source.StartActivity("op")!;
         activity.SetTag("service.name", "from-tag");

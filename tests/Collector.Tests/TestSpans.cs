@@ -55,28 +55,3 @@ internal sealed class ManualTimeProvider : TimeProvider
 
     public void Advance(TimeSpan by) => _now += by;
 }
-
-/// <summary>An ActivitySource with a listener that samples everything, named uniquely per test.</summary>
-internal sealed class TestActivitySource : IDisposable
-{
-    private readonly ActivityListener _listener;
-
-    public TestActivitySource()
-    {
-        Source = new ActivitySource("Propagation.Collector.Tests." + Guid.NewGuid().ToString("N"));
-        _listener = new ActivityListener
-        {
-            ShouldListenTo = s => ReferenceEquals(s, Source),
-            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-        };
-        ActivitySource.AddActivityListener(_listener);
-    }
-
-    public ActivitySource Source { get; }
-
-    public void Dispose()
-    {
-        _listener.Dispose();
-        Source.Dispose();
-    }
-}

@@ -135,7 +135,7 @@ public sealed class TracingApiHandlersTests
     public async Task Search_CredentialAttribute_ReturnedRedacted()
     {
         await using var host = await ApiTestHost.StartAsync();
-        using var source = new TestActivitySource();
+        using var source = new SampledActivitySource("Propagation.Collector.Tests");
         using (var activity = source.Source.StartActivity("login")!)
         {
             activity.SetTag("http.request.header.authorization", "Bearer super-secret-token");

@@ -1,15 +1,18 @@
 using System.Diagnostics;
 
-namespace Propagation.Tests.Composite;
+namespace Propagation.Testing;
 
-/// <summary>An activity source, named uniquely per test, with a listener that records every activity; disposed together.</summary>
+/// <summary>
+/// An activity source, named uniquely per use (tests run in parallel, so no listener is shared), with a listener that
+/// records every activity it starts; disposed together. Compiled into each test project that needs it.
+/// </summary>
 internal sealed class SampledActivitySource : IDisposable
 {
     private readonly ActivityListener _listener;
 
-    public SampledActivitySource(string name)
+    public SampledActivitySource(string name = "Propagation.Tests")
     {
-        Source = new ActivitySource(name + Guid.NewGuid());
+        Source = new ActivitySource(name + "." + Guid.NewGuid().ToString("N"));
         _listener = new ActivityListener
         {
             ShouldListenTo = s => ReferenceEquals(s, Source),
