@@ -126,6 +126,60 @@ public sealed class SpanConverterTests
     }
 
     [Fact]
+    public void Convert_LimitsOfZero_KeepNoAttributesEventsOrLinks()
+    {
+        using var source = new SampledActivitySource("Propagation.Collector.Tests");
+        var linked = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded);
+        using var activity = source.Source.StartActivity("op", ActivityKind.Internal, default(ActivityContext), links: [new ActivityLink(linked)])!;
+        activity.SetTag("k", "v");
+        activity.AddEvent(new ActivityEvent("e"));
+        activity.Stop();
+        var limits = new SpanLimits(MaxAttributeValueLength: 20, MaxAttributesPerSpan: 0, MaxEventsPerSpan: 0, MaxLinksPerSpan: 0);
+
+        var span = SpanConverter.Convert(activity, "svc", limits);
+
+        Assert.Empty(span.Attributes);
+        Assert.Empty(span.Events);
+        Assert.Empty(span.Links);
+    }
+
+    [Fact]
+    public void Convert_TagsWithoutValue_SkippedAndTheLimitCountsOnlyKeptTags()
+    {
+        using var source = new SampledActivitySource("Propagation.Collector.Tests");
+        using var activity = source.Source.StartActivity("op")!;
+        activity.AddTag("a", "1");
+        activity.AddTag("none", (object?)null);
+        activity.AddTag("b", 2);
+        activity.AddTag("c", 3L);
+        activity.AddTag("d", "4");
+        activity.Stop();
+        var limits = new SpanLimits(MaxAttributeValueLength: 20, MaxAttributesPerSpan: 3, MaxEventsPerSpan: 1, MaxLinksPerSpan: 1);
+
+        var span = SpanConverter.Convert(activity, "svc", limits);
+
+        Assert.Equal(["a", "b", "c"], span.Attributes.Select(a => a.Key));
+        Assert.Equal(2L, span.GetAttribute("b"));
+        Assert.Equal(3L, span.GetAttribute("c"));
+    }
+
+    [Fact]
+    public void Convert_EventAttributeIntegers_StoredAsLong()
+    {
+        using var source = new SampledActivitySource("Propagation.Collector.Tests");
+        using var activity = source.Source.StartActivity("op")!;
+        activity.AddEvent(new ActivityEvent("e", tags: new ActivityTagsCollection { ["kept"] = 1, ["big"] = 5_000_000_000L }));
+        activity.Stop();
+
+        var span = SpanConverter.Convert(activity, "svc", SpanLimits.Default);
+
+        var attributes = Assert.Single(span.Events).Attributes;
+        Assert.Equal(["kept", "big"], attributes.Select(a => a.Key));
+        Assert.Equal(1L, attributes[0].Value);
+        Assert.Equal(5_000_000_000L, attributes[1].Value);
+    }
+
+    [Fact]
     public void Convert_EventsAndLinks_KeptWithAttributes()
     {
         using var source = new SampledActivitySource("Propagation.Collector.Tests");

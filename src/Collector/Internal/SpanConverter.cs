@@ -18,6 +18,9 @@ internal static class SpanConverter
     private static readonly object BoxedTrue = true;
     private static readonly object BoxedFalse = false;
 
+    // Integers are stored as long: the common small ones (status codes, gRPC codes, counts) share one box each.
+    private static readonly object[] SmallLongs = CreateSmallLongs();
+
     // Header and attribute names whose values are credentials. Compared case-insensitively against the last
     // dot-separated segment of a key, with '-' and '_' treated alike (http.request.header.x-api-key, x_api_key).
     private static readonly string[] CredentialNames =
@@ -29,7 +32,7 @@ internal static class SpanConverter
     {
         var status = activity.Status;
         var statusDescription = activity.StatusDescription;
-        var attributes = ConvertTags(activity.TagObjects, limits, ref status, ref statusDescription);
+        var attributes = ConvertTags(activity.EnumerateTagObjects(), limits, ref status, ref statusDescription);
 
         return new StoredSpan
         {
@@ -88,13 +91,13 @@ internal static class SpanConverter
             string s => Truncate(s, maxLength),
             bool b => b ? BoxedTrue : BoxedFalse,
             long => value,
-            int i => (long)i,
-            short i => (long)i,
-            sbyte i => (long)i,
-            byte i => (long)i,
-            ushort i => (long)i,
-            uint i => (long)i,
-            ulong i when i <= long.MaxValue => (long)i,
+            int i => Box(i),
+            short i => Box(i),
+            sbyte i => Box(i),
+            byte i => Box(i),
+            ushort i => Box(i),
+            uint i => Box(i),
+            ulong i when i <= long.MaxValue => Box((long)i),
             ulong i => (double)i,
             double => value,
             float f => (double)f,
@@ -105,15 +108,18 @@ internal static class SpanConverter
     }
 
     private static SpanTag[] ConvertTags(
-        IEnumerable<KeyValuePair<string, object?>> tags,
+        Activity.Enumerator<KeyValuePair<string, object?>> tags,
         SpanLimits limits,
         ref ActivityStatusCode status,
         ref string? statusDescription)
     {
-        List<SpanTag>? list = null;
+        // Counted first (the enumerators walk the activity's list without allocating) so the array is allocated once
+        // at its size, instead of a growing list and a copy; a tag whose value is null is not kept.
+        var result = AllocateTags(tags, limits.MaxAttributesPerSpan);
+        var count = 0;
         string? otelStatus = null;
         string? otelDescription = null;
-        foreach (var tag in tags)
+        foreach (ref readonly var tag in tags)
         {
             if (string.Equals(tag.Key, OtelStatusCodeTag, StringComparison.Ordinal))
             {
@@ -124,15 +130,9 @@ internal static class SpanConverter
                 otelDescription = tag.Value as string;
             }
 
-            if (list is not null && list.Count >= limits.MaxAttributesPerSpan)
+            if (count < result.Length && NormalizeValue(tag.Key, tag.Value, limits.MaxAttributeValueLength) is { } value)
             {
-                continue;
-            }
-
-            var value = NormalizeValue(tag.Key, tag.Value, limits.MaxAttributeValueLength);
-            if (value is not null)
-            {
-                (list ??= []).Add(new SpanTag(tag.Key, value));
+                result[count++] = new SpanTag(tag.Key, value);
             }
         }
 
@@ -150,35 +150,67 @@ internal static class SpanConverter
             }
         }
 
-        return list is null ? [] : [.. list];
+        return Trimmed(result, count);
     }
 
-    private static SpanTag[] ConvertAttributes(IEnumerable<KeyValuePair<string, object?>> tags, SpanLimits limits)
+    private static SpanTag[] ConvertAttributes(Activity.Enumerator<KeyValuePair<string, object?>> tags, SpanLimits limits)
     {
-        List<SpanTag>? list = null;
-        foreach (var tag in tags)
+        var result = AllocateTags(tags, limits.MaxAttributesPerSpan);
+        var count = 0;
+        foreach (ref readonly var tag in tags)
         {
-            if (list is not null && list.Count >= limits.MaxAttributesPerSpan)
+            if (count == result.Length)
             {
                 break;
             }
 
-            var value = NormalizeValue(tag.Key, tag.Value, limits.MaxAttributeValueLength);
-            if (value is not null)
+            if (NormalizeValue(tag.Key, tag.Value, limits.MaxAttributeValueLength) is { } value)
             {
-                (list ??= []).Add(new SpanTag(tag.Key, value));
+                result[count++] = new SpanTag(tag.Key, value);
             }
         }
 
-        return list is null ? [] : [.. list];
+        return Trimmed(result, count);
+    }
+
+    /// <summary>An array for the tags with a value, at most <paramref name="max"/>.</summary>
+    private static SpanTag[] AllocateTags(Activity.Enumerator<KeyValuePair<string, object?>> tags, int max)
+    {
+        if (max <= 0)
+        {
+            return [];
+        }
+
+        var count = 0;
+        foreach (ref readonly var tag in tags)
+        {
+            if (tag.Value is not null && ++count == max)
+            {
+                break;
+            }
+        }
+
+        return count == 0 ? [] : new SpanTag[count];
+    }
+
+    /// <summary>The first <paramref name="count"/> tags: the array itself unless a value normalized to nothing (an empty array).</summary>
+    private static SpanTag[] Trimmed(SpanTag[] tags, int count)
+    {
+        if (count == tags.Length)
+        {
+            return tags;
+        }
+
+        Array.Resize(ref tags, count);
+        return tags;
     }
 
     private static SpanEvent[] ConvertEvents(Activity activity, SpanLimits limits)
     {
         List<SpanEvent>? list = null;
-        foreach (var activityEvent in activity.Events)
+        foreach (ref readonly var activityEvent in activity.EnumerateEvents())
         {
-            if (list is not null && list.Count >= limits.MaxEventsPerSpan)
+            if ((list?.Count ?? 0) >= limits.MaxEventsPerSpan)
             {
                 break;
             }
@@ -186,7 +218,7 @@ internal static class SpanConverter
             (list ??= []).Add(new SpanEvent(
                 Truncate(activityEvent.Name, limits.MaxAttributeValueLength),
                 activityEvent.Timestamp,
-                ConvertAttributes(activityEvent.Tags, limits)));
+                ConvertAttributes(activityEvent.EnumerateTagObjects(), limits)));
         }
 
         return list is null ? [] : [.. list];
@@ -195,21 +227,33 @@ internal static class SpanConverter
     private static SpanLink[] ConvertLinks(Activity activity, SpanLimits limits)
     {
         List<SpanLink>? list = null;
-        foreach (var link in activity.Links)
+        foreach (ref readonly var link in activity.EnumerateLinks())
         {
-            if (list is not null && list.Count >= limits.MaxLinksPerSpan)
+            if ((list?.Count ?? 0) >= limits.MaxLinksPerSpan)
             {
                 break;
             }
 
-            var tags = link.Tags;
             (list ??= []).Add(new SpanLink(
                 link.Context.TraceId.ToHexString(),
                 link.Context.SpanId.ToHexString(),
-                tags is null ? [] : ConvertAttributes(tags, limits)));
+                ConvertAttributes(link.EnumerateTagObjects(), limits)));
         }
 
         return list is null ? [] : [.. list];
+    }
+
+    private static object Box(long value) => (ulong)value < (ulong)SmallLongs.Length ? SmallLongs[value] : value;
+
+    private static object[] CreateSmallLongs()
+    {
+        var boxes = new object[1024];
+        for (var i = 0; i < boxes.Length; i++)
+        {
+            boxes[i] = (long)i;
+        }
+
+        return boxes;
     }
 
     private static bool SegmentEquals(ReadOnlySpan<char> segment, string name)
