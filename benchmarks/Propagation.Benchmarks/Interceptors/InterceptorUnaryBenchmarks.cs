@@ -32,6 +32,8 @@ namespace Propagation.Benchmarks.Interceptors;
 /// (smoke: add <c>--job Dry --inProcess</c>).
 /// </summary>
 [MemoryDiagnoser]
+[MinColumn]
+[MedianColumn]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
 [CategoriesColumn]
 public class InterceptorUnaryBenchmarks : IDisposable

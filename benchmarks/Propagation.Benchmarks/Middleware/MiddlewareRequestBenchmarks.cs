@@ -29,6 +29,8 @@ namespace Propagation.Benchmarks.Middleware;
 /// Run: <c>dotnet run -c Release --project benchmarks/Propagation.Benchmarks -- --filter '*MiddlewareRequestBenchmarks*'</c>.
 /// </remarks>
 [MemoryDiagnoser]
+[MinColumn]
+[MedianColumn]
 public class MiddlewareRequestBenchmarks
 {
     private ActivityListener? _listener;
