@@ -193,7 +193,7 @@ internal static class SpanConverter
         return count == 0 ? [] : new SpanTag[count];
     }
 
-    /// <summary>The first <paramref name="count"/> tags: the array itself unless a value normalized to nothing (an empty array).</summary>
+    /// <summary>The first <paramref name="count"/> tags: the array itself when every slot was filled, else a shorter copy (the tags changed between the count and the copy).</summary>
     private static SpanTag[] Trimmed(SpanTag[] tags, int count)
     {
         if (count == tags.Length)
