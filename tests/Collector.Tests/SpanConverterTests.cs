@@ -202,6 +202,24 @@ public sealed class SpanConverterTests
     }
 
     [Fact]
+    public void Convert_OtelStatusCodeTagPastTheAttributeLimit_StillMapsToErrorStatus()
+    {
+        using var source = new SampledActivitySource("Propagation.Collector.Tests");
+        using var activity = source.Source.StartActivity("op")!;
+        activity.SetTag("first", "kept");
+        activity.SetTag("otel.status_code", "ERROR");
+        activity.SetTag("otel.status_description", "late failure");
+        activity.Stop();
+        var limits = new SpanLimits(MaxAttributeValueLength: 20, MaxAttributesPerSpan: 1, MaxEventsPerSpan: 1, MaxLinksPerSpan: 1);
+
+        var span = SpanConverter.Convert(activity, "svc", limits);
+
+        Assert.Equal("first", Assert.Single(span.Attributes).Key);
+        Assert.Equal(ActivityStatusCode.Error, span.Status);
+        Assert.Equal("late failure", span.StatusDescription);
+    }
+
+    [Fact]
     public void Convert_OtelStatusCodeTag_MapsToErrorStatus()
     {
         using var source = new SampledActivitySource("Propagation.Collector.Tests");

@@ -113,28 +113,7 @@ internal static class SpanConverter
         ref ActivityStatusCode status,
         ref string? statusDescription)
     {
-        // Counted first (the enumerators walk the activity's list without allocating) so the array is allocated once
-        // at its size, instead of a growing list and a copy; a tag whose value is null is not kept.
-        var result = AllocateTags(tags, limits.MaxAttributesPerSpan);
-        var count = 0;
-        string? otelStatus = null;
-        string? otelDescription = null;
-        foreach (ref readonly var tag in tags)
-        {
-            if (string.Equals(tag.Key, OtelStatusCodeTag, StringComparison.Ordinal))
-            {
-                otelStatus = tag.Value as string;
-            }
-            else if (string.Equals(tag.Key, OtelStatusDescriptionTag, StringComparison.Ordinal))
-            {
-                otelDescription = tag.Value as string;
-            }
-
-            if (count < result.Length && NormalizeValue(tag.Key, tag.Value, limits.MaxAttributeValueLength) is { } value)
-            {
-                result[count++] = new SpanTag(tag.Key, value);
-            }
-        }
+        var attributes = CopyTags(tags, limits, readStatus: true, out var otelStatus, out var otelDescription);
 
         // Instrumentations that predate Activity.Status report it through otel.status_code tags.
         if (status == ActivityStatusCode.Unset && otelStatus is not null)
@@ -150,18 +129,51 @@ internal static class SpanConverter
             }
         }
 
-        return Trimmed(result, count);
+        return attributes;
     }
 
-    private static SpanTag[] ConvertAttributes(Activity.Enumerator<KeyValuePair<string, object?>> tags, SpanLimits limits)
+    private static SpanTag[] ConvertAttributes(Activity.Enumerator<KeyValuePair<string, object?>> tags, SpanLimits limits) =>
+        CopyTags(tags, limits, readStatus: false, out _, out _);
+
+    /// <summary>
+    /// The tags with a value, at most <see cref="SpanLimits.MaxAttributesPerSpan"/>, normalized. They are counted first
+    /// (the enumerators walk the activity's list without allocating) so the array is allocated once at its size,
+    /// instead of a growing list and a copy. With <paramref name="readStatus"/>, every tag is visited for the last
+    /// <c>otel.status_code</c> and <c>otel.status_description</c>, kept or not.
+    /// </summary>
+    private static SpanTag[] CopyTags(
+        Activity.Enumerator<KeyValuePair<string, object?>> tags,
+        SpanLimits limits,
+        bool readStatus,
+        out string? otelStatus,
+        out string? otelDescription)
     {
         var result = AllocateTags(tags, limits.MaxAttributesPerSpan);
         var count = 0;
+        otelStatus = null;
+        otelDescription = null;
         foreach (ref readonly var tag in tags)
         {
+            if (readStatus)
+            {
+                if (string.Equals(tag.Key, OtelStatusCodeTag, StringComparison.Ordinal))
+                {
+                    otelStatus = tag.Value as string;
+                }
+                else if (string.Equals(tag.Key, OtelStatusDescriptionTag, StringComparison.Ordinal))
+                {
+                    otelDescription = tag.Value as string;
+                }
+            }
+
             if (count == result.Length)
             {
-                break;
+                if (!readStatus)
+                {
+                    break;
+                }
+
+                continue;
             }
 
             if (NormalizeValue(tag.Key, tag.Value, limits.MaxAttributeValueLength) is { } value)
