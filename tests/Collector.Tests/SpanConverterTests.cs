@@ -201,35 +201,23 @@ public sealed class SpanConverterTests
         Assert.Equal("follows", Assert.Single(link.Attributes).Value);
     }
 
-    [Fact]
-    public void Convert_OtelStatusCodeTagPastTheAttributeLimit_StillMapsToErrorStatus()
+    [Theory]
+    [InlineData(SpanStoreOptions.DefaultMaxAttributesPerSpan)]
+    [InlineData(1)]
+    public void Convert_OtelStatusCodeTag_MapsToErrorStatusEvenPastTheAttributeLimit(int maxAttributes)
     {
         using var source = new SampledActivitySource("Propagation.Collector.Tests");
         using var activity = source.Source.StartActivity("op")!;
         activity.SetTag("first", "kept");
         activity.SetTag("otel.status_code", "ERROR");
-        activity.SetTag("otel.status_description", "late failure");
+        activity.SetTag("otel.status_description", "legacy failure");
         activity.Stop();
-        var limits = new SpanLimits(MaxAttributeValueLength: 20, MaxAttributesPerSpan: 1, MaxEventsPerSpan: 1, MaxLinksPerSpan: 1);
+        var limits = SpanLimits.Default with { MaxAttributesPerSpan = maxAttributes };
 
         var span = SpanConverter.Convert(activity, "svc", limits);
 
-        Assert.Equal("first", Assert.Single(span.Attributes).Key);
-        Assert.Equal(ActivityStatusCode.Error, span.Status);
-        Assert.Equal("late failure", span.StatusDescription);
-    }
-
-    [Fact]
-    public void Convert_OtelStatusCodeTag_MapsToErrorStatus()
-    {
-        using var source = new SampledActivitySource("Propagation.Collector.Tests");
-        using var activity = source.Source.StartActivity("op")!;
-        activity.SetTag("otel.status_code", "ERROR");
-        activity.SetTag("otel.status_description", "legacy failure");
-        activity.Stop();
-
-        var span = SpanConverter.Convert(activity, "svc", SpanLimits.Default);
-
+        Assert.Equal("first", span.Attributes[0].Key);
+        Assert.Equal(Math.Min(3, maxAttributes), span.Attributes.Count);
         Assert.Equal(ActivityStatusCode.Error, span.Status);
         Assert.Equal("legacy failure", span.StatusDescription);
     }
