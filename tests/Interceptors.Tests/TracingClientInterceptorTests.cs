@@ -429,9 +429,10 @@ public sealed class TracingClientInterceptorTests
 
         // Act
         using var call = client.Duplex(deadline: DateTime.UtcNow.AddMilliseconds(200));
-        await call.RequestStream.WriteAsync(new TraceRequest { DelayMs = 5000 });
         var error = await Assert.ThrowsAsync<RpcException>(async () =>
         {
+            // Inside: on a slow machine the deadline can pass before the write, which then throws it.
+            await call.RequestStream.WriteAsync(new TraceRequest { DelayMs = 5000 });
             while (await call.ResponseStream.MoveNext(CancellationToken.None))
             {
             }
