@@ -1,4 +1,6 @@
 using System.Globalization;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using Propagation.Benchmarks.Chain;
 
@@ -7,9 +9,13 @@ namespace Propagation.Benchmarks;
 /// <summary>
 /// Entry point: <c>dotnet run -c Release --project benchmarks/Propagation.Benchmarks -- --filter '*'</c>, or
 /// <c>-- chain-floor [cycles] [requests-per-round] [callers]</c> for <see cref="ChainFloor"/>.
+/// <c>--cpu-clock</c> (with the usual BenchmarkDotNet options) times each iteration with <see cref="ThreadCpuClock"/>, the
+/// CPU time of the benchmark's thread, instead of the wall clock.
 /// </summary>
 public static class Program
 {
+    private const string CpuClockOption = "--cpu-clock";
+
     public static async Task Main(string[] args)
     {
         if (args.Length > 0 && args[0] == "chain-floor")
@@ -31,6 +37,23 @@ public static class Program
             return;
         }
 
-        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        var switcher = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly);
+        if (Array.IndexOf(args, CpuClockOption) < 0)
+        {
+            switcher.Run(args);
+            return;
+        }
+
+        if (!ThreadCpuClock.Instance.IsAvailable)
+        {
+            Console.Error.WriteLine(CpuClockOption + ": the thread CPU clock is only read on Linux.");
+            Environment.ExitCode = 2;
+            return;
+        }
+
+        // A default job is the base the command line's job options (--job, --iterationCount, --inProcess) apply to.
+        var config = ManualConfig.Create(DefaultConfig.Instance)
+            .AddJob(Job.Default.WithClock(ThreadCpuClock.Instance).WithId("cpu-clock").AsDefault());
+        switcher.Run(Array.FindAll(args, arg => arg != CpuClockOption), config);
     }
 }
