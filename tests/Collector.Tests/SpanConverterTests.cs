@@ -143,6 +143,34 @@ public sealed class SpanConverterTests
         Assert.Empty(span.Links);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(128)]
+    public void Convert_ThreeEventsAndLinks_FirstUpToTheLimitKeptInOrder(int limit)
+    {
+        using var source = new SampledActivitySource("Propagation.Collector.Tests");
+        var linked = Enumerable.Range(0, 3)
+            .Select(_ => new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded))
+            .ToArray();
+        using var activity = source.Source.StartActivity("op", ActivityKind.Internal, default(ActivityContext), links: linked.Select(c => new ActivityLink(c)))!;
+        for (var i = 0; i < 3; i++)
+        {
+            activity.AddEvent(new ActivityEvent("e" + i, tags: new ActivityTagsCollection { ["i"] = i }));
+        }
+
+        activity.Stop();
+        var limits = SpanLimits.Default with { MaxEventsPerSpan = limit, MaxLinksPerSpan = limit };
+
+        var span = SpanConverter.Convert(activity, "svc", limits);
+
+        var kept = Math.Min(3, limit);
+        Assert.Equal(Enumerable.Range(0, kept).Select(i => "e" + i), span.Events.Select(e => e.Name));
+        Assert.Equal(Enumerable.Range(0, kept).Select(i => (object)(long)i), span.Events.Select(e => e.Attributes.Single().Value));
+        Assert.Equal(linked.Take(kept).Select(c => c.SpanId.ToHexString()), span.Links.Select(l => l.SpanId));
+    }
+
     [Fact]
     public void Convert_TagsWithoutValue_SkippedAndTheLimitCountsOnlyKeptTags()
     {

@@ -217,42 +217,74 @@ internal static class SpanConverter
         return tags;
     }
 
+    // Events and links are only ever appended, so counting first and then filling an array of that size (up to the
+    // limit) sees each one once; one appended in between is past the count and left out, as if it came later.
     private static SpanEvent[] ConvertEvents(Activity activity, SpanLimits limits)
     {
-        List<SpanEvent>? list = null;
-        foreach (ref readonly var activityEvent in activity.EnumerateEvents())
+        var count = 0;
+        foreach (ref readonly var _ in activity.EnumerateEvents())
         {
-            if ((list?.Count ?? 0) >= limits.MaxEventsPerSpan)
+            if (++count >= limits.MaxEventsPerSpan)
             {
                 break;
             }
-
-            (list ??= []).Add(new SpanEvent(
-                Truncate(activityEvent.Name, limits.MaxAttributeValueLength),
-                activityEvent.Timestamp,
-                ConvertAttributes(activityEvent.EnumerateTagObjects(), limits)));
         }
 
-        return list is null ? [] : [.. list];
+        count = Math.Min(count, limits.MaxEventsPerSpan);
+        if (count <= 0)
+        {
+            return [];
+        }
+
+        var events = new SpanEvent[count];
+        var i = 0;
+        foreach (ref readonly var activityEvent in activity.EnumerateEvents())
+        {
+            events[i] = new SpanEvent(
+                Truncate(activityEvent.Name, limits.MaxAttributeValueLength),
+                activityEvent.Timestamp,
+                ConvertAttributes(activityEvent.EnumerateTagObjects(), limits));
+            if (++i == count)
+            {
+                break;
+            }
+        }
+
+        return events;
     }
 
     private static SpanLink[] ConvertLinks(Activity activity, SpanLimits limits)
     {
-        List<SpanLink>? list = null;
-        foreach (ref readonly var link in activity.EnumerateLinks())
+        var count = 0;
+        foreach (ref readonly var _ in activity.EnumerateLinks())
         {
-            if ((list?.Count ?? 0) >= limits.MaxLinksPerSpan)
+            if (++count >= limits.MaxLinksPerSpan)
             {
                 break;
             }
-
-            (list ??= []).Add(new SpanLink(
-                link.Context.TraceId.ToHexString(),
-                link.Context.SpanId.ToHexString(),
-                ConvertAttributes(link.EnumerateTagObjects(), limits)));
         }
 
-        return list is null ? [] : [.. list];
+        count = Math.Min(count, limits.MaxLinksPerSpan);
+        if (count <= 0)
+        {
+            return [];
+        }
+
+        var links = new SpanLink[count];
+        var i = 0;
+        foreach (ref readonly var link in activity.EnumerateLinks())
+        {
+            links[i] = new SpanLink(
+                link.Context.TraceId.ToHexString(),
+                link.Context.SpanId.ToHexString(),
+                ConvertAttributes(link.EnumerateTagObjects(), limits));
+            if (++i == count)
+            {
+                break;
+            }
+        }
+
+        return links;
     }
 
     private static object Box(long value) => (ulong)value < (ulong)SmallLongs.Length ? SmallLongs[value] : value;
