@@ -221,17 +221,8 @@ internal static class SpanConverter
     // limit) sees each one once; one appended in between is past the count and left out, as if it came later.
     private static SpanEvent[] ConvertEvents(Activity activity, SpanLimits limits)
     {
-        var count = 0;
-        foreach (ref readonly var _ in activity.EnumerateEvents())
-        {
-            if (++count >= limits.MaxEventsPerSpan)
-            {
-                break;
-            }
-        }
-
-        count = Math.Min(count, limits.MaxEventsPerSpan);
-        if (count <= 0)
+        var count = CountUpTo(activity.EnumerateEvents(), limits.MaxEventsPerSpan);
+        if (count == 0)
         {
             return [];
         }
@@ -255,17 +246,8 @@ internal static class SpanConverter
 
     private static SpanLink[] ConvertLinks(Activity activity, SpanLimits limits)
     {
-        var count = 0;
-        foreach (ref readonly var _ in activity.EnumerateLinks())
-        {
-            if (++count >= limits.MaxLinksPerSpan)
-            {
-                break;
-            }
-        }
-
-        count = Math.Min(count, limits.MaxLinksPerSpan);
-        if (count <= 0)
+        var count = CountUpTo(activity.EnumerateLinks(), limits.MaxLinksPerSpan);
+        if (count == 0)
         {
             return [];
         }
@@ -285,6 +267,22 @@ internal static class SpanConverter
         }
 
         return links;
+    }
+
+    private static int CountUpTo<T>(Activity.Enumerator<T> items, int limit)
+    {
+        var count = 0;
+        foreach (ref readonly var _ in items)
+        {
+            if (count >= limit)
+            {
+                break;
+            }
+
+            count++;
+        }
+
+        return count;
     }
 
     private static object Box(long value) => (ulong)value < (ulong)SmallLongs.Length ? SmallLongs[value] : value;
