@@ -190,6 +190,8 @@ public sealed class TracingApiHandlersTests
     [InlineData("view=graph", "view")]
     [InlineData("service=", "service")]
     [InlineData("attr.=x", "attr.*")]
+    [InlineData("attr.db.system=", "attr.*")]
+    [InlineData("attr.db.system=a&attr.db.system=b", "attr.*")]
     public async Task Search_BadParameter_Returns400NamingIt(string queryString, string parameter)
     {
         await using var host = await StartFilledAsync();

@@ -165,7 +165,8 @@ internal sealed class QueryReader
 
             if (pair.Value.Count != 1 || pair.Value[0] is not { Length: > 0 and <= MaxTextLength } value)
             {
-                return Fail<Dictionary<string, string>>(pair.Key.Length <= 256 ? pair.Key : AttributePrefix + "*", $"must be given once, 1 to {MaxTextLength} characters long.");
+                // Named by the pattern, not the key: the key is the caller's text, and a problem document never repeats it.
+                return Fail<Dictionary<string, string>>(AttributePrefix + "*", $"each attr.KEY filter must be given once, with a value 1 to {MaxTextLength} characters long.");
             }
 
             result ??= new Dictionary<string, string>(StringComparer.Ordinal);
