@@ -361,12 +361,6 @@ public sealed class TracingInterceptor : Interceptor
             Log.InboundIssues(_settings.Logger, names.FullName, extracted.Issues);
         }
 
-        if (extracted.SamplingDenied)
-        {
-            Log.SamplingDenied(_settings.Logger, names.FullName);
-            return default;
-        }
-
         ActivityContext parent = default;
         if (extracted.HasParent)
         {
@@ -383,6 +377,15 @@ public sealed class TracingInterceptor : Interceptor
         {
             Activity.Current = previous;
             return default;
+        }
+
+        if (extracted.SamplingDenied)
+        {
+            // A deny-only decision (b3: 0) has no ids to continue. The span still carries new ids, the baggage and the
+            // deny (its unsampled flag) to the handler's own calls, as the HTTP side does; it records nothing.
+            Log.SamplingDenied(_settings.Logger, names.FullName);
+            activity.ActivityTraceFlags &= ~ActivityTraceFlags.Recorded;
+            activity.IsAllDataRequested = false;
         }
 
         if (activity.IsAllDataRequested)

@@ -143,6 +143,58 @@ public sealed class TracingInterceptorTests
     }
 
     [Theory]
+    [InlineData("b3", "0")]
+    [InlineData("x-b3-sampled", "0")]
+    public async Task UnaryServerHandler_B3DenyOnly_UnrecordedSpanCarriesNewIdsBaggageAndDenyToHandlersCalls(string name, string value)
+    {
+        // Arrange: a parent-based sampler, as a tracer provider has; the handler calls out through the client interceptor.
+        using var source = new ActivitySource("Propagation.Interceptors.Tests." + Guid.NewGuid().ToString("N"));
+        var started = new List<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = s => ReferenceEquals(s, source),
+            Sample = static (ref ActivityCreationOptions<ActivityContext> o) =>
+                o.Parent != default && (o.Parent.TraceFlags & ActivityTraceFlags.Recorded) == 0 ? ActivitySamplingResult.PropagationData : ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStarted = started.Add,
+        };
+        ActivitySource.AddActivityListener(listener);
+        using var settings = new GrpcTracingSettings(new TracePropagator(), source);
+        var server = new TracingInterceptor(settings);
+        var client = new TracingClientInterceptor(settings);
+        var metadata = new Metadata { { name, value }, { "baggage", "tenant=acme" } };
+        Activity? inHandler = null;
+        Metadata? sent = null;
+
+        // Act
+        var reply = await server.UnaryServerHandler<string, string>("hi", new InProcessServerCallContext(metadata), async (_, _) =>
+        {
+            inHandler = Activity.Current;
+            using var call = client.AsyncUnaryCall("next", InProcessCall.ClientContext("downstream:5000"), (_, context) =>
+            {
+                sent = context.Options.Headers;
+                return InProcessCall.UnaryCall(Task.FromResult("next ok"));
+            });
+            return await call.ResponseAsync;
+        });
+
+        // Assert
+        Assert.Equal("next ok", reply);
+        Assert.NotNull(inHandler);
+        Assert.Same(started[0], inHandler);
+        Assert.Equal(ActivityKind.Server, inHandler.Kind);
+        Assert.True(inHandler.IsStopped);
+        Assert.False(inHandler.Recorded);
+        Assert.False(inHandler.IsAllDataRequested);
+        Assert.Empty(inHandler.TagObjects);
+        var outbound = Assert.Single(started, a => a.Kind == ActivityKind.Client);
+        Assert.Equal(inHandler.SpanId, outbound.ParentSpanId);
+        Assert.False(outbound.Recorded);
+        Assert.NotNull(sent);
+        Assert.Equal($"00-{inHandler.TraceId.ToHexString()}-{outbound.SpanId.ToHexString()}-00", sent.GetValue("traceparent"));
+        Assert.Equal("tenant=acme", sent.GetValue("baggage"));
+    }
+
+    [Theory]
     [InlineData(StatusCode.NotFound, ActivityStatusCode.Unset)]
     [InlineData(StatusCode.InvalidArgument, ActivityStatusCode.Unset)]
     [InlineData(StatusCode.Unavailable, ActivityStatusCode.Error)]

@@ -494,6 +494,67 @@ public sealed class TracingMiddlewareTests
         Assert.False(response.Headers.Contains("traceresponse"));
     }
 
+    [Theory]
+    [InlineData("b3", false)]
+    [InlineData("b3", true)]
+    [InlineData("X-B3-Sampled", false)]
+    [InlineData("X-B3-Sampled", true)]
+    public async Task Invoke_B3DenyOnly_ServerSpanUnrecordedAndHandlersCallCarriesNewIdsBaggageAndDeny(string header, bool hostingActivity)
+    {
+        // Arrange: a parent-based sampler, as a tracer provider has, for this test's requests only.
+        var prefix = NewPrefix();
+        var accessor = new HttpContextAccessor();
+        var stopped = new System.Collections.Concurrent.ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name is Ours or TracingService.ClientSourceName || (hostingActivity && s.Name == Hosting),
+            Sample = (ref ActivityCreationOptions<ActivityContext> o) =>
+                accessor.HttpContext?.Request.Path.Value?.StartsWith(prefix, StringComparison.Ordinal) != true ? ActivitySamplingResult.None
+                : o.Parent != default && (o.Parent.TraceFlags & ActivityTraceFlags.Recorded) == 0 ? ActivitySamplingResult.PropagationData
+                : ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = stopped.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        var recorder = new RecordingHandler();
+        using var host = await TestHosts.StartTracedAsync(
+            null,
+            static async context =>
+            {
+                var client = context.RequestServices.GetRequiredService<IHttpClientFactory>().CreateClient("out");
+                using var response = await client.GetAsync(new Uri("http://downstream.internal/next"));
+                await context.Response.WriteAsync("ok");
+            },
+            services: s => s.AddHttpClient("out").AddTraceHeaders().ConfigurePrimaryHttpMessageHandler(() => recorder));
+        using var request = new HttpRequestMessage(HttpMethod.Get, prefix + "/deny");
+        request.Headers.Add(header, "0");
+        request.Headers.Add("baggage", "tenant=acme");
+
+        // Act
+        using var response = await host.GetTestClient().SendAsync(request);
+
+        // Assert: the server span records nothing; the call it makes carries its trace, the baggage and the deny.
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var traceId = Assert.Single(response.Headers.GetValues("X-Trace-ID"));
+        var spanId = Assert.Single(response.Headers.GetValues("X-Span-ID"));
+        var sent = Assert.Single(recorder.Sent);
+        Assert.Matches($"^00-{traceId}-[0-9a-f]{{16}}-00$", Assert.Single(sent["traceparent"]));
+        Assert.Equal("tenant=acme", Assert.Single(sent["baggage"]));
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!stopped.Any(a => a.SpanId.ToHexString() == spanId) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+
+        var server = Assert.Single(stopped, a => a.SpanId.ToHexString() == spanId);
+        Assert.Equal(hostingActivity ? Hosting : Ours, server.Source.Name);
+        Assert.Equal(ActivityKind.Server, server.Kind);
+        Assert.Equal(default, server.ParentSpanId);
+        Assert.False(server.Recorded);
+        Assert.False(server.IsAllDataRequested);
+        var client = Assert.Single(stopped, a => a.Kind == ActivityKind.Client && a.ParentSpanId == server.SpanId);
+        Assert.False(client.Recorded);
+    }
+
     [Fact]
     public async Task Invoke_ContinueIgnoreSampling_ParentMarkedSampled()
     {

@@ -11,7 +11,7 @@ internal static partial class Log
     [LoggerMessage(5001, LogLevel.Debug, "gRPC call {Method}: enriching the existing server span {SpanId}.")]
     public static partial void EnrichingServerSpan(ILogger logger, string method, string spanId);
 
-    [LoggerMessage(5002, LogLevel.Debug, "gRPC call {Method}: the caller's sampling decision was deny; no server span is recorded.")]
+    [LoggerMessage(5002, LogLevel.Debug, "gRPC call {Method}: the caller's sampling decision was deny; the server span carries the decision on and is not recorded.")]
     public static partial void SamplingDenied(ILogger logger, string method);
 
     [LoggerMessage(5003, LogLevel.Debug, "gRPC call {Method}: response already started; trace id headers not echoed.")]

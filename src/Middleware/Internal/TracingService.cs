@@ -184,6 +184,12 @@ internal sealed class TracingService
         if (fromHosting)
         {
             activity = hosting!;
+            if (extracted.SamplingDenied)
+            {
+                // Hosting sampled a new root before it could know: the caller's deny-only decision still stands.
+                Unrecord(activity);
+            }
+
             if (activity.IsAllDataRequested)
             {
                 EnrichHosting(activity, context, extracted);
@@ -206,8 +212,7 @@ internal sealed class TracingService
         {
             if (extracted.SamplingDenied && startedByUs)
             {
-                activity.ActivityTraceFlags &= ~ActivityTraceFlags.Recorded;
-                activity.IsAllDataRequested = false;
+                Unrecord(activity);
             }
 
             MarkOwned(activity);
@@ -470,6 +475,16 @@ internal sealed class TracingService
         {
             activity.SetTag("user_agent.original", Bound(userAgent[0]!));
         }
+    }
+
+    /// <summary>
+    /// Keeps a span's ids and baggage flowing but records nothing, and sends the unsampled flag on: a caller's deny-only
+    /// decision (<c>b3: 0</c>, no ids), which the sampler could not see.
+    /// </summary>
+    private static void Unrecord(Activity activity)
+    {
+        activity.ActivityTraceFlags &= ~ActivityTraceFlags.Recorded;
+        activity.IsAllDataRequested = false;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
