@@ -77,6 +77,58 @@ public sealed class HostileMetadataTests
         Assert.All(logs.Messages, m => Assert.DoesNotContain(Marker, m, StringComparison.OrdinalIgnoreCase));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task UnaryServerHandler_RandomHostileInboundContextThenOutboundCall_OutboundMetadataValidAndBaggageKept(int seed)
+    {
+        // Arrange: each handler calls out through the client interceptor; the continuation records the metadata sent.
+        using var recorder = new SpanRecorder();
+        using var settings = new GrpcTracingSettings(new TracePropagator(), recorder.Source);
+        var server = new TracingInterceptor(settings);
+        var client = new TracingClientInterceptor(settings);
+        var generator = new HostileTraceHeaders(seed);
+
+        for (var i = 0; i < 100; i++)
+        {
+            var metadata = new Metadata();
+            foreach (var (name, values) in generator.Next(i).Where(h => !h.Name.Equals("baggage", StringComparison.OrdinalIgnoreCase)))
+            {
+                foreach (var value in values)
+                {
+                    metadata.Add(name, value);
+                }
+            }
+
+            var (baggage, expected) = generator.NextBaggage();
+            metadata.Add("baggage", baggage);
+            Metadata? sent = null;
+
+            // Act
+            var reply = await server.UnaryServerHandler<string, string>("hi", new InProcessServerCallContext(metadata), async (_, _) =>
+            {
+                using var call = client.AsyncUnaryCall("next", InProcessCall.ClientContext("downstream:5000"), (_, context) =>
+                {
+                    sent = context.Options.Headers;
+                    return InProcessCall.UnaryCall(Task.FromResult("next ok"));
+                });
+                return await call.ResponseAsync;
+            });
+
+            // Assert: every outbound value is one line of visible ASCII, and the baggage arrives whole.
+            Assert.Equal("next ok", reply);
+            Assert.NotNull(sent);
+            foreach (var entry in sent)
+            {
+                Assert.False(entry.IsBinary);
+                HostileTraceHeaders.AssertOneLineOfVisibleAscii(entry.Key, entry.Value);
+            }
+
+            Assert.Matches("^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$", sent.GetValue("traceparent"));
+            Assert.Equal(expected, HostileTraceHeaders.DecodeBaggage(sent.GetValue("baggage")!));
+        }
+    }
+
     /// <summary>Keeps every formatted message at every level.</summary>
     private sealed class RecordingLogger : ILogger
     {

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 using Propagation.Middleware.Internal;
 using Propagation.Middleware.Tests.Infrastructure;
 using Propagation.Testing;
@@ -82,6 +83,62 @@ public sealed partial class HostileHeadersTests
         Assert.NotEmpty(logs.Entries);
         Assert.All(logs.Entries, e => Assert.DoesNotContain(Marker, e.Message, StringComparison.OrdinalIgnoreCase));
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task Invoke_RandomHostileInboundContextThenOutboundCall_OutboundHeadersValidAndBaggageValuesKept(int seed)
+    {
+        // Arrange: each request calls out through AddTraceHeaders; the primary handler records what would be sent.
+        var prefix = TracingMiddlewareTests.NewPrefix();
+        var recorder = new RecordingHandler();
+        using var host = await TestHosts.StartTracedAsync(
+            null,
+            static async context =>
+            {
+                var client = context.RequestServices.GetRequiredService<IHttpClientFactory>().CreateClient("out");
+                using var response = await client.GetAsync(new Uri("http://downstream.internal/next"));
+                await context.Response.WriteAsync("ok");
+            },
+            services: s => s.AddHttpClient("out").AddTraceHeaders().ConfigurePrimaryHttpMessageHandler(() => recorder));
+        var server = host.GetTestServer();
+        var generator = new HostileTraceHeaders(seed);
+
+        for (var i = 0; i < Requests; i++)
+        {
+            var headers = generator.Next(i).Where(h => !h.Name.Equals("baggage", StringComparison.OrdinalIgnoreCase)).ToList();
+            var (baggage, expected) = generator.NextBaggage();
+            var before = recorder.Sent.Count;
+
+            // Act
+            var context = await server.SendAsync(c =>
+            {
+                c.Request.Method = "GET";
+                c.Request.Path = prefix + "/out";
+                foreach (var (name, values) in headers)
+                {
+                    c.Request.Headers.Append(name, values);
+                }
+
+                c.Request.Headers.Append("baggage", baggage);
+            });
+
+            // Assert: every outbound value is one line of visible ASCII, and the baggage arrives whole.
+            Assert.Equal(StatusCodes.Status200OK, context.Response.StatusCode);
+            Assert.Equal(before + 1, recorder.Sent.Count);
+            var sent = recorder.Sent.Last();
+            foreach (var (name, values) in sent)
+            {
+                Assert.All(values, v => HostileTraceHeaders.AssertOneLineOfVisibleAscii(name, v));
+            }
+
+            Assert.Matches(TraceParentPattern(), Assert.Single(sent["traceparent"]));
+            Assert.Equal(expected, HostileTraceHeaders.DecodeBaggage(Assert.Single(sent["baggage"])));
+        }
+    }
+
+    [GeneratedRegex("^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$")]
+    private static partial Regex TraceParentPattern();
 
     [GeneratedRegex("^[0-9a-f]{32}$")]
     private static partial Regex TraceIdPattern();

@@ -25,6 +25,17 @@ internal sealed class HostileTraceHeaders
     [
         "-", ",", ";", "=", "%", "%2", "%ZZ", " ", "\t", "\0", "\u007f", "\u00e9", "\u4e2d", "\ud83d\ude00", "\ud800", "\"", "\\",
         "00", "ff", "FF", "{", "}", "<script>", "../", "\u202e",
+
+        // Percent-encoded: what a baggage value decodes to (CR LF, NUL, invalid UTF-8, a direction override).
+        "%0D%0A", "%0A", "%00", "%FF", "%C3%28", "%E2%80%AE", "%25",
+    ];
+
+    // Valid percent-encoded UTF-8 of text that must never reach a header raw: CR LF, NUL, DEL, every baggage separator,
+    // the escape character itself, non-ASCII letters, a direction override, an emoji.
+    private static readonly string[] EncodedPieces =
+    [
+        "%0D%0A", "%0A", "%00", "%7F", "%2C", "%3B", "%3D", "%25", "%20", "%22", "%C3%A9", "%E4%B8%AD", "%E2%80%AE", "%F0%9F%98%80",
+        "plain", "a", "9",
     ];
 
     private readonly Random _random;
@@ -45,6 +56,47 @@ internal sealed class HostileTraceHeaders
 
         return headers;
     }
+
+    /// <summary>
+    /// Returns a valid <c>baggage</c> header of one to four members whose values are percent-encoded hostile text,
+    /// with the values it decodes to, by key.
+    /// </summary>
+    public (string Header, Dictionary<string, string> Decoded) NextBaggage()
+    {
+        var header = new StringBuilder();
+        var decoded = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var m = _random.Next(1, 5); m > 0; m--)
+        {
+            var key = "k" + m.ToString(CultureInfo.InvariantCulture);
+            var value = new StringBuilder();
+            for (var p = _random.Next(1, 5); p > 0; p--)
+            {
+                value.Append(EncodedPieces[_random.Next(EncodedPieces.Length)]);
+            }
+
+            header.Append(header.Length == 0 ? string.Empty : ",").Append(key).Append('=').Append(value);
+            decoded[key] = Uri.UnescapeDataString(value.ToString());
+        }
+
+        return (header.ToString(), decoded);
+    }
+
+    /// <summary>The members of a baggage header (no properties expected), their values percent-decoded.</summary>
+    public static Dictionary<string, string> DecodeBaggage(string header)
+    {
+        var members = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var member in header.Split(','))
+        {
+            var equals = member.IndexOf('=', StringComparison.Ordinal);
+            members.Add(member[..equals].Trim(), Uri.UnescapeDataString(member[(equals + 1)..].Trim()));
+        }
+
+        return members;
+    }
+
+    /// <summary>Asserts an outbound header value is what HTTP and gRPC can carry as it is: visible ASCII, spaces and tabs.</summary>
+    public static void AssertOneLineOfVisibleAscii(string name, string value) =>
+        Assert.True(value.All(c => c is '\t' or (>= ' ' and <= '~')), $"{name} is not visible ASCII");
 
     /// <summary>Asserts the marker is nowhere in the span: its name, attributes, events and their attributes.</summary>
     public static void AssertNoMarker(Activity span)
