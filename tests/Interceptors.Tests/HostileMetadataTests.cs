@@ -105,15 +105,8 @@ public sealed class HostileMetadataTests
             Metadata? sent = null;
 
             // Act
-            var reply = await server.UnaryServerHandler<string, string>("hi", new InProcessServerCallContext(metadata), async (_, _) =>
-            {
-                using var call = client.AsyncUnaryCall("next", InProcessCall.ClientContext("downstream:5000"), (_, context) =>
-                {
-                    sent = context.Options.Headers;
-                    return InProcessCall.UnaryCall(Task.FromResult("next ok"));
-                });
-                return await call.ResponseAsync;
-            });
+            var reply = await server.UnaryServerHandler<string, string>(
+                "hi", new InProcessServerCallContext(metadata), (_, _) => InProcessCall.CallOutAsync(client, headers => sent = headers));
 
             // Assert: every outbound value is one line of visible ASCII, and the baggage arrives whole.
             Assert.Equal("next ok", reply);

@@ -166,15 +166,10 @@ public sealed class TracingInterceptorTests
         Metadata? sent = null;
 
         // Act
-        var reply = await server.UnaryServerHandler<string, string>("hi", new InProcessServerCallContext(metadata), async (_, _) =>
+        var reply = await server.UnaryServerHandler<string, string>("hi", new InProcessServerCallContext(metadata), (_, _) =>
         {
             inHandler = Activity.Current;
-            using var call = client.AsyncUnaryCall("next", InProcessCall.ClientContext("downstream:5000"), (_, context) =>
-            {
-                sent = context.Options.Headers;
-                return InProcessCall.UnaryCall(Task.FromResult("next ok"));
-            });
-            return await call.ResponseAsync;
+            return InProcessCall.CallOutAsync(client, headers => sent = headers);
         });
 
         // Assert

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.TestHost;
-using Microsoft.Extensions.DependencyInjection;
 using Propagation.Middleware.Internal;
 using Propagation.Middleware.Tests.Infrastructure;
 using Propagation.Testing;
@@ -92,15 +91,7 @@ public sealed partial class HostileHeadersTests
         // Arrange: each request calls out through AddTraceHeaders; the primary handler records what would be sent.
         var prefix = TracingMiddlewareTests.NewPrefix();
         var recorder = new RecordingHandler();
-        using var host = await TestHosts.StartTracedAsync(
-            null,
-            static async context =>
-            {
-                var client = context.RequestServices.GetRequiredService<IHttpClientFactory>().CreateClient("out");
-                using var response = await client.GetAsync(new Uri("http://downstream.internal/next"));
-                await context.Response.WriteAsync("ok");
-            },
-            services: s => s.AddHttpClient("out").AddTraceHeaders().ConfigurePrimaryHttpMessageHandler(() => recorder));
+        using var host = await TestHosts.StartCallingOutAsync(recorder);
         var server = host.GetTestServer();
         var generator = new HostileTraceHeaders(seed);
 

@@ -516,15 +516,7 @@ public sealed class TracingMiddlewareTests
         };
         ActivitySource.AddActivityListener(listener);
         var recorder = new RecordingHandler();
-        using var host = await TestHosts.StartTracedAsync(
-            null,
-            static async context =>
-            {
-                var client = context.RequestServices.GetRequiredService<IHttpClientFactory>().CreateClient("out");
-                using var response = await client.GetAsync(new Uri("http://downstream.internal/next"));
-                await context.Response.WriteAsync("ok");
-            },
-            services: s => s.AddHttpClient("out").AddTraceHeaders().ConfigurePrimaryHttpMessageHandler(() => recorder));
+        using var host = await TestHosts.StartCallingOutAsync(recorder);
         using var request = new HttpRequestMessage(HttpMethod.Get, prefix + "/deny");
         request.Headers.Add(header, "0");
         request.Headers.Add("baggage", "tenant=acme");

@@ -27,6 +27,20 @@ internal static class InProcessCall
             static s => { if (s is CallState callState) { callState.Disposed = true; } },
             state ?? new CallState());
 
+    /// <summary>
+    /// Makes a unary call to <c>downstream:5000</c> through <paramref name="client"/> whose transport answers
+    /// <c>next ok</c> at once and hands the metadata it was given to <paramref name="sent"/>.
+    /// </summary>
+    public static async Task<string> CallOutAsync(Interceptor client, Action<Metadata?> sent)
+    {
+        using var call = client.AsyncUnaryCall("next", ClientContext("downstream:5000"), (_, context) =>
+        {
+            sent(context.Options.Headers);
+            return UnaryCall(Task.FromResult("next ok"));
+        });
+        return await call.ResponseAsync;
+    }
+
     /// <summary>What an in-process call saw.</summary>
     public sealed class CallState
     {

@@ -77,6 +77,21 @@ internal static class TestHosts
             logs);
 
     /// <summary>
+    /// A traced host whose every request calls <c>http://downstream.internal/next</c> through an <c>AddTraceHeaders</c>
+    /// client (named <c>out</c>) before answering "ok"; <paramref name="recorder"/> is its primary handler.
+    /// </summary>
+    public static Task<IHost> StartCallingOutAsync(RecordingHandler recorder) =>
+        StartTracedAsync(
+            null,
+            static async context =>
+            {
+                var client = context.RequestServices.GetRequiredService<IHttpClientFactory>().CreateClient("out");
+                using var response = await client.GetAsync(new Uri("http://downstream.internal/next"));
+                await context.Response.WriteAsync("ok");
+            },
+            services: s => s.AddHttpClient("out").AddTraceHeaders().ConfigurePrimaryHttpMessageHandler(() => recorder));
+
+    /// <summary>
     /// A traced host as <c>AddTracing</c> leaves an app: no <c>IHttpContextAccessor</c>. Its hosting activities are
     /// recorded by the returned listener (on the host's own hosting source, created before the host starts).
     /// </summary>
