@@ -384,8 +384,7 @@ public sealed class TracingInterceptor : Interceptor
             // A deny-only decision (b3: 0) has no ids to continue. The span still carries new ids, the baggage and the
             // deny (its unsampled flag) to the handler's own calls, as the HTTP side does; it records nothing.
             Log.SamplingDenied(_settings.Logger, names.FullName);
-            activity.ActivityTraceFlags &= ~ActivityTraceFlags.Recorded;
-            activity.IsAllDataRequested = false;
+            TracingService.Unrecord(activity);
         }
 
         if (activity.IsAllDataRequested)

@@ -184,17 +184,6 @@ internal sealed class TracingService
         if (fromHosting)
         {
             activity = hosting!;
-            if (extracted.SamplingDenied)
-            {
-                // Hosting sampled a new root before it could know: the caller's deny-only decision still stands.
-                Unrecord(activity);
-            }
-
-            if (activity.IsAllDataRequested)
-            {
-                EnrichHosting(activity, context, extracted);
-                ClaimHostingSource(activity.Source);
-            }
         }
         else
         {
@@ -210,9 +199,16 @@ internal sealed class TracingService
 
         if (activity is not null)
         {
-            if (extracted.SamplingDenied && startedByUs)
+            if (extracted.SamplingDenied)
             {
+                // The sampler (hosting's or ours) saw no ids to decide from: the caller's deny-only decision still stands.
                 Unrecord(activity);
+            }
+
+            if (fromHosting && activity.IsAllDataRequested)
+            {
+                EnrichHosting(activity, context, extracted);
+                ClaimHostingSource(activity.Source);
             }
 
             MarkOwned(activity);
@@ -481,7 +477,7 @@ internal sealed class TracingService
     /// Keeps a span's ids and baggage flowing but records nothing, and sends the unsampled flag on: a caller's deny-only
     /// decision (<c>b3: 0</c>, no ids), which the sampler could not see.
     /// </summary>
-    private static void Unrecord(Activity activity)
+    public static void Unrecord(Activity activity)
     {
         activity.ActivityTraceFlags &= ~ActivityTraceFlags.Recorded;
         activity.IsAllDataRequested = false;
