@@ -217,56 +217,51 @@ internal static class SpanConverter
         return tags;
     }
 
-    // Events and links are only ever appended, so counting first and then filling an array of that size (up to the
-    // limit) sees each one once; one appended in between is past the count and left out, as if it came later.
-    private static SpanEvent[] ConvertEvents(Activity activity, SpanLimits limits)
-    {
-        var count = CountUpTo(activity.EnumerateEvents(), limits.MaxEventsPerSpan);
-        if (count == 0)
-        {
-            return [];
-        }
-
-        var events = new SpanEvent[count];
-        var i = 0;
-        foreach (ref readonly var activityEvent in activity.EnumerateEvents())
-        {
-            events[i] = new SpanEvent(
+    private static SpanEvent[] ConvertEvents(Activity activity, SpanLimits limits) =>
+        ConvertUpTo(
+            activity.EnumerateEvents(),
+            limits.MaxEventsPerSpan,
+            limits,
+            static (activityEvent, limits) => new SpanEvent(
                 Truncate(activityEvent.Name, limits.MaxAttributeValueLength),
                 activityEvent.Timestamp,
-                ConvertAttributes(activityEvent.EnumerateTagObjects(), limits));
-            if (++i == count)
-            {
-                break;
-            }
-        }
+                ConvertAttributes(activityEvent.EnumerateTagObjects(), limits)));
 
-        return events;
-    }
+    private static SpanLink[] ConvertLinks(Activity activity, SpanLimits limits) =>
+        ConvertUpTo(
+            activity.EnumerateLinks(),
+            limits.MaxLinksPerSpan,
+            limits,
+            static (link, limits) => new SpanLink(
+                link.Context.TraceId.ToHexString(),
+                link.Context.SpanId.ToHexString(),
+                ConvertAttributes(link.EnumerateTagObjects(), limits)));
 
-    private static SpanLink[] ConvertLinks(Activity activity, SpanLimits limits)
+    /// <summary>
+    /// The first items, at most <paramref name="limit"/>, converted into an array of their count. Events and links are
+    /// only ever appended, so counting first and then filling sees each one once; one appended in between is past the
+    /// count and left out, as if it came later.
+    /// </summary>
+    private static TOut[] ConvertUpTo<TIn, TOut>(Activity.Enumerator<TIn> items, int limit, SpanLimits limits, Func<TIn, SpanLimits, TOut> convert)
     {
-        var count = CountUpTo(activity.EnumerateLinks(), limits.MaxLinksPerSpan);
+        var count = CountUpTo(items, limit);
         if (count == 0)
         {
             return [];
         }
 
-        var links = new SpanLink[count];
+        var result = new TOut[count];
         var i = 0;
-        foreach (ref readonly var link in activity.EnumerateLinks())
+        foreach (ref readonly var item in items)
         {
-            links[i] = new SpanLink(
-                link.Context.TraceId.ToHexString(),
-                link.Context.SpanId.ToHexString(),
-                ConvertAttributes(link.EnumerateTagObjects(), limits));
+            result[i] = convert(item, limits);
             if (++i == count)
             {
                 break;
             }
         }
 
-        return links;
+        return result;
     }
 
     private static int CountUpTo<T>(Activity.Enumerator<T> items, int limit)
