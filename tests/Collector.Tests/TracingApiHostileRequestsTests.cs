@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 
@@ -43,8 +44,8 @@ public sealed class TracingApiHostileRequestsTests
     {
         // Arrange
         await using var host = await ApiTestHost.StartAsync();
-        host.Store.Add(TestSpans.Create(1, 1, name: "GET /", service: "frontend", startMs: 0, durationMs: 300, kind: System.Diagnostics.ActivityKind.Server));
-        host.Store.Add(TestSpans.Create(1, 2, parent: 1, name: "GET /orders", service: "backend", startMs: 10, durationMs: 250, kind: System.Diagnostics.ActivityKind.Client));
+        host.Store.Add(TestSpans.Create(1, 1, name: "GET /", service: "frontend", startMs: 0, durationMs: 300, kind: ActivityKind.Server));
+        host.Store.Add(TestSpans.Create(1, 2, parent: 1, name: "GET /orders", service: "backend", startMs: 10, durationMs: 250, kind: ActivityKind.Client));
         var random = new Random(seed);
         var statuses = new HashSet<int>();
 

@@ -117,7 +117,7 @@ public sealed class HostileMetadataTests
                 HostileTraceHeaders.AssertOneLineOfVisibleAscii(entry.Key, entry.Value);
             }
 
-            Assert.Matches("^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$", sent.GetValue("traceparent"));
+            Assert.Matches(HostileTraceHeaders.TraceParentPattern, sent.GetValue("traceparent"));
             Assert.Equal(expected, HostileTraceHeaders.DecodeBaggage(sent.GetValue("baggage")!));
         }
     }

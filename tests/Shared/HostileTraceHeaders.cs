@@ -11,6 +11,9 @@ namespace Propagation.Testing;
 /// </summary>
 internal sealed class HostileTraceHeaders
 {
+    /// <summary>A version-00 <c>traceparent</c> as the codecs write it: lowercase hex ids, flags 00 or 01.</summary>
+    public const string TraceParentPattern = "^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$";
+
     /// <summary>The text half of the values carry (as a list member, a key prefix or a suffix).</summary>
     public const string Marker = "zqmark";
 
