@@ -10,6 +10,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Propagation.Middleware.Internal;
 using Propagation.Middleware.Tests.Infrastructure;
+using Propagation.Testing;
 
 namespace Propagation.Middleware.Tests;
 

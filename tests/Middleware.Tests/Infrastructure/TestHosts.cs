@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Propagation.Collector;
+using Propagation.Testing;
 
 namespace Propagation.Middleware.Tests.Infrastructure;
 

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Propagation.Middleware.Tests.Infrastructure;
+namespace Propagation.Testing;
 
 /// <summary>Records every log entry with its formatted message, its state and the scopes active at the time.</summary>
 internal sealed class RecordingLoggerProvider : ILoggerProvider, ISupportExternalScope
