@@ -1,0 +1,190 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace Propagation.Integration.Tests;
+
+/// <summary>
+/// One of the built samples (<c>Demo</c>, <c>Backend</c>, <c>AiService</c>, <c>Kernel</c>) run as its own process, as
+/// <c>dotnet run --project samples/X</c> would: its output is collected line by line, it can be interrupted like
+/// Ctrl+C (SIGINT), and it is killed on dispose if it is still running.
+/// </summary>
+internal sealed class SampleProcess : IAsyncDisposable
+{
+    private const int SigInt = 2;
+
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _lines = new();
+    private readonly SemaphoreSlim _lineAdded = new(0);
+
+    private SampleProcess(Process process)
+    {
+        _process = process;
+    }
+
+    /// <summary>Gets every line written so far, standard output and standard error interleaved.</summary>
+    public IReadOnlyList<string> Lines => [.. _lines];
+
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Starts the sample's built assembly with <paramref name="args"/>, from its output folder.</summary>
+    public static SampleProcess Start(string sample, params string[] args)
+    {
+        var assembly = FindAssembly(sample);
+        var start = new ProcessStartInfo(DotnetHost())
+        {
+            WorkingDirectory = Path.GetDirectoryName(assembly)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(assembly);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        // A clean tracing environment: nothing inherited decides exporters or propagators.
+        foreach (var name in new[] { "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_TRACES_EXPORTER", "OTEL_PROPAGATORS", "OTEL_SERVICE_NAME", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT", "ASPNETCORE_URLS" })
+        {
+            start.Environment.Remove(name);
+        }
+
+        var process = new Process { StartInfo = start };
+        var sampleProcess = new SampleProcess(process);
+        process.OutputDataReceived += (_, e) => sampleProcess.Add(e.Data);
+        process.ErrorDataReceived += (_, e) => sampleProcess.Add(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return sampleProcess;
+    }
+
+    /// <summary>Asks the OS for <paramref name="count"/> distinct free loopback ports (released again for the sample to bind).</summary>
+    public static int[] FreePorts(int count)
+    {
+        var listeners = new TcpListener[count];
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                listeners[i] = new TcpListener(IPAddress.Loopback, 0);
+                listeners[i].Start();
+            }
+
+            return Array.ConvertAll(listeners, static l => ((IPEndPoint)l.LocalEndpoint).Port);
+        }
+        finally
+        {
+            foreach (var listener in listeners)
+            {
+                listener?.Stop();
+            }
+        }
+    }
+
+    /// <summary>Waits until a line matches, the process exits, or the time is up; returns the line or fails.</summary>
+    public async Task<string> WaitForLineAsync(Func<string, bool> match, TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        var seen = 0;
+        while (true)
+        {
+            var lines = Lines;
+            for (; seen < lines.Count; seen++)
+            {
+                if (match(lines[seen]))
+                {
+                    return lines[seen];
+                }
+            }
+
+            if (_process.HasExited)
+            {
+                // Let the last output lines arrive, then look once more.
+                await _process.WaitForExitAsync(CancellationToken.None);
+                if (Lines.Skip(seen).FirstOrDefault(match) is { } last)
+                {
+                    return last;
+                }
+
+                Assert.Fail($"The process exited ({_process.ExitCode}) before the expected line. Output:\n{string.Join('\n', Lines)}");
+            }
+
+            try
+            {
+                await _lineAdded.WaitAsync(TimeSpan.FromMilliseconds(200), cancel.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                Assert.Fail($"No expected line within {timeout}. Output:\n{string.Join('\n', Lines)}");
+            }
+        }
+    }
+
+    /// <summary>Waits for the process to exit on its own within <paramref name="timeout"/>; returns its exit code or fails.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"The process did not exit within {timeout}. Output:\n{string.Join('\n', Lines)}");
+        }
+
+        return _process.ExitCode;
+    }
+
+    /// <summary>Sends SIGINT, what Ctrl+C in a terminal sends.</summary>
+    public void Interrupt()
+    {
+        Assert.True(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS(), "Ctrl+C is sent as SIGINT, which needs a Unix system.");
+        Assert.Equal(0, Kill(_process.Id, SigInt));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        // Also waits for the end of the redirected output, so no line arrives after the dispose.
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await _process.WaitForExitAsync(cancel.Token);
+
+        _process.Dispose();
+        _lineAdded.Dispose();
+    }
+
+    private static string FindAssembly(string sample)
+    {
+        // The samples build next to this test assembly: <artifacts>/bin/<project>/<configuration>/.
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Name;
+        var path = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", sample, configuration, sample + ".dll"));
+        Assert.True(File.Exists(path), $"The sample {sample} is not built at {path}.");
+        return path;
+    }
+
+    private static string DotnetHost() =>
+        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+
+    private void Add(string? line)
+    {
+        if (line is not null)
+        {
+            _lines.Enqueue(line);
+            _lineAdded.Release();
+        }
+    }
+}
