@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Propagation.Collector;
 
 namespace Samples.Demo;
@@ -7,29 +5,6 @@ namespace Samples.Demo;
 /// <summary>Builds one sample service on loopback ports for the demo.</summary>
 internal static class DemoHost
 {
-    /// <summary>Asks the OS for <paramref name="count"/> free loopback ports.</summary>
-    public static int[] FreePorts(int count)
-    {
-        var listeners = new TcpListener[count];
-        try
-        {
-            for (var i = 0; i < count; i++)
-            {
-                listeners[i] = new TcpListener(IPAddress.Loopback, 0);
-                listeners[i].Start();
-            }
-
-            return Array.ConvertAll(listeners, static l => ((IPEndPoint)l.LocalEndpoint).Port);
-        }
-        finally
-        {
-            foreach (var listener in listeners)
-            {
-                listener?.Stop();
-            }
-        }
-    }
-
     /// <summary>
     /// Builds a service listening on <paramref name="httpPort"/> (HTTP/1.1: public API,
     /// <c>/api/tracing</c>, viewer) and <paramref name="grpcPort"/> (HTTP/2 cleartext: gRPC).

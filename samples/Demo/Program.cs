@@ -2,6 +2,7 @@
 // ports the OS picks, in one process. Sends a few requests through the chain and prints each
 // resulting trace as a tree, collected from every service's own /api/tracing. Stops on Ctrl+C
 // (or right after printing with --once). OTLP export too when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+using Samples;
 using Samples.Ai;
 using Samples.Backend;
 using Samples.Demo;
@@ -10,7 +11,7 @@ using Samples.Kernel;
 var once = args.Contains("--once", StringComparer.Ordinal);
 var appArgs = args.Where(a => a != "--once").ToArray();
 
-var ports = DemoHost.FreePorts(6);
+var ports = LoopbackPorts.Pick(6);
 var (backendHttp, aiHttp, kernelHttp, backendGrpc, aiGrpc, kernelGrpc) = (ports[0], ports[1], ports[2], ports[3], ports[4], ports[5]);
 static string Url(int port) => $"http://127.0.0.1:{port}";
 

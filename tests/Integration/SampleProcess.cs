@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
 namespace Propagation.Integration.Tests;
@@ -62,29 +60,6 @@ internal sealed class SampleProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return sampleProcess;
-    }
-
-    /// <summary>Asks the OS for <paramref name="count"/> distinct free loopback ports (released again for the sample to bind).</summary>
-    public static int[] FreePorts(int count)
-    {
-        var listeners = new TcpListener[count];
-        try
-        {
-            for (var i = 0; i < count; i++)
-            {
-                listeners[i] = new TcpListener(IPAddress.Loopback, 0);
-                listeners[i].Start();
-            }
-
-            return Array.ConvertAll(listeners, static l => ((IPEndPoint)l.LocalEndpoint).Port);
-        }
-        finally
-        {
-            foreach (var listener in listeners)
-            {
-                listener?.Stop();
-            }
-        }
     }
 
     /// <summary>Waits until a line matches, the process exits, or the time is up; returns the line or fails.</summary>

@@ -92,7 +92,7 @@ public sealed partial class SampleProcessesTests
     public async Task Samples_EachServiceItsOwnProcessAddressesFromConfiguration_OneRequestTracedAcrossAllThree()
     {
         // Arrange: every address comes from configuration (command-line arguments here), as in a deployment.
-        var ports = SampleProcess.FreePorts(6);
+        var ports = Samples.LoopbackPorts.Pick(6);
         string Url(int port) => "http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture);
         string[] Endpoints(int http, int grpc) => [$"--Kestrel:Endpoints:Http:Url={Url(http)}", $"--Kestrel:Endpoints:Grpc:Url={Url(grpc)}"];
         var (backendHttp, aiHttp, kernelHttp, backendGrpc, aiGrpc, kernelGrpc) = (ports[0], ports[1], ports[2], ports[3], ports[4], ports[5]);

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
@@ -72,7 +71,7 @@ internal sealed class ChainHost : IAsyncDisposable
     /// <summary>Starts the chain on loopback Kestrel: each service on an HTTP/1.1 port and an HTTP/2 (gRPC) port.</summary>
     public static async Task<ChainHost> StartLoopbackAsync(bool tracing)
     {
-        var ports = FreePorts(6);
+        var ports = Samples.LoopbackPorts.Pick(6);
         static string Url(int port) => $"http://127.0.0.1:{port}";
         var kernel = Build(KernelApp.ConfigureServices, KernelApp.Configure, tracing, Kestrel(ports[0], ports[1]), router: null);
         var ai = Build(AiServiceApp.ConfigureServices, AiServiceApp.Configure, tracing, new(Kestrel(ports[2], ports[3])) { ["Services:Backend"] = Url(ports[5]) }, router: null);
@@ -158,28 +157,6 @@ internal sealed class ChainHost : IAsyncDisposable
         var app = builder.Build();
         configureApp(app);
         return app;
-    }
-
-    private static int[] FreePorts(int count)
-    {
-        var listeners = new TcpListener[count];
-        try
-        {
-            for (var i = 0; i < count; i++)
-            {
-                listeners[i] = new TcpListener(IPAddress.Loopback, 0);
-                listeners[i].Start();
-            }
-
-            return Array.ConvertAll(listeners, static l => ((IPEndPoint)l.LocalEndpoint).Port);
-        }
-        finally
-        {
-            foreach (var listener in listeners)
-            {
-                listener?.Stop();
-            }
-        }
     }
 
     /// <summary>Maps host names to TestServer handlers.</summary>
