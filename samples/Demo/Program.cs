@@ -81,16 +81,18 @@ async Task<int> RunAsync()
         }
 
         // Spans reach each service's store through its export pipeline: wait until the three
-        // services have reported, or a few seconds have passed.
+        // services have reported and two reads in a row found the same spans, or a few seconds have passed.
         List<DemoSpan> spans = [];
+        var previousCount = -1;
         for (var attempt = 0; attempt < 40; attempt++)
         {
             spans = await TracePrinter.CollectAsync(http, serviceUrls, traceId, stop.Token);
-            if (spans.Select(s => s.Service).Distinct().Count() == 3 && attempt > 2)
+            if (spans.Select(s => s.Service).Distinct().Count() == 3 && spans.Count == previousCount)
             {
                 break;
             }
 
+            previousCount = spans.Count;
             await Task.Delay(100, stop.Token);
         }
 

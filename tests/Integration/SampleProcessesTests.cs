@@ -176,7 +176,7 @@ public sealed partial class SampleProcessesTests
     [GeneratedRegex(@"^trace (?<id>[0-9a-f]{32})  \((?<spans>\d+) spans in (?<services>\d+) services\)$")]
     private static partial Regex TraceHeader();
 
-    [GeneratedRegex(@"^ {2,}(backend|ai|kernel) +(server|client) .+ \d+(\.\d+)? ms  \[.+\]$")]
+    [GeneratedRegex(@"^ {2,}(backend|ai|kernel) +(server|client) .+ \d+([.,]\d+)? ms  \[.+\]$")]
     private static partial Regex SpanLine();
 
     [GeneratedRegex(@"http://127\.0\.0\.1:\d+")]
