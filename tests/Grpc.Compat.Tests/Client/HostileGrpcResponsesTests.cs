@@ -1,11 +1,11 @@
 using System.Globalization;
 using Google.Protobuf;
 using Grpc.Compat.Tests.Client.Infrastructure;
+using Grpc.Compat.Tests.Infrastructure;
 using Grpc.Compat.Tests.Protos;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Http;
-using Frames = Grpc.Compat.Tests.Server.Infrastructure.GrpcFrames;
 
 namespace Grpc.Compat.Tests.Client;
 
@@ -217,7 +217,7 @@ public sealed class HostileGrpcResponsesTests
             var body = new List<byte>();
             for (var index = 0; index < valid; index++)
             {
-                body.AddRange(Frames.Frame(new EchoReply { Text = Marker, Index = index, Payload = ByteString.CopyFrom(RandomBytes(random, random.Next(64))) }));
+                body.AddRange(GrpcFrames.Frame(new EchoReply { Text = Marker, Index = index, Payload = ByteString.CopyFrom(RandomBytes(random, random.Next(64))) }));
             }
 
             var replies = Enumerable.Range(0, valid).ToArray();
@@ -236,11 +236,11 @@ public sealed class HostileGrpcResponsesTests
                 (byte[] frame, bodyStatus) = kind switch
                 {
                     // Not protobuf: field 1 with the invalid wire type 7.
-                    0 => (Frames.Frame([0x0F, .. RandomBytes(random, random.Next(8))]), StatusCode.Internal),
-                    1 => (Frames.Frame(payload, flags: 1), StatusCode.Unimplemented),
-                    2 => (Frames.Frame(payload, flags: (byte)random.Next(2, 256)), StatusCode.Internal),
-                    3 => (Frames.Frame(payload, declaredLength: (uint)random.NextInt64(MaxReceiveMessageSize + 1, uint.MaxValue + 1L)), StatusCode.ResourceExhausted),
-                    4 => (Frames.Frame(payload, declaredLength: (uint)(payload.Length + 1 + random.Next(64))), StatusCode.Internal),
+                    0 => (GrpcFrames.Frame([0x0F, .. RandomBytes(random, random.Next(8))]), StatusCode.Internal),
+                    1 => (GrpcFrames.Frame(payload, flags: 1), StatusCode.Unimplemented),
+                    2 => (GrpcFrames.Frame(payload, flags: (byte)random.Next(2, 256)), StatusCode.Internal),
+                    3 => (GrpcFrames.Frame(payload, declaredLength: (uint)random.NextInt64(MaxReceiveMessageSize + 1, uint.MaxValue + 1L)), StatusCode.ResourceExhausted),
+                    4 => (GrpcFrames.Frame(payload, declaredLength: (uint)(payload.Length + 1 + random.Next(64))), StatusCode.Internal),
                     _ => (RandomBytes(random, 1 + random.Next(4)), StatusCode.Internal),
                 };
                 body.AddRange(frame);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Threading.Channels;
+using Grpc.Compat.Tests.Infrastructure;
 using Grpc.Compat.Tests.Protos;
 using Grpc.Compat.Tests.Server.Infrastructure;
 using Grpc.Core;

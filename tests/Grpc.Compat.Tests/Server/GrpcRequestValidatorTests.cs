@@ -1,5 +1,6 @@
 using System.Net;
 using Grpc.AspNetCore.Server.Internal;
+using Grpc.Compat.Tests.Infrastructure;
 using Grpc.Compat.Tests.Protos;
 using Grpc.Compat.Tests.Server.Infrastructure;
 using Grpc.Core;

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
 using Google.Protobuf;
+using Grpc.Compat.Tests.Infrastructure;
 using Grpc.Compat.Tests.Protos;
 using Grpc.Compat.Tests.Server.Infrastructure;
 using Grpc.Core;

@@ -1,3 +1,4 @@
+using Grpc.Compat.Tests.Infrastructure;
 using Grpc.Compat.Tests.Protos;
 using Grpc.Compat.Tests.Server.Infrastructure;
 using Grpc.Core;

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using Google.Protobuf;
+using Grpc.Compat.Tests.Infrastructure;
 
 namespace Grpc.Compat.Tests.Server.Infrastructure;
 

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using Google.Protobuf;
 
-namespace Grpc.Compat.Tests.Server.Infrastructure;
+namespace Grpc.Compat.Tests.Infrastructure;
 
 /// <summary>Builds and parses gRPC length-prefixed message frames by hand.</summary>
 public static class GrpcFrames
