@@ -20,7 +20,7 @@ public sealed class HostileGrpcResponsesTests
 {
     private const int Calls = 300;
     private const int MaxReceiveMessageSize = 4096;
-    private const string Marker = "zqmark";
+    private const string Marker = HostileWire.Marker;
 
     [Theory]
     [InlineData(1)]
@@ -97,7 +97,7 @@ public sealed class HostileGrpcResponsesTests
             Assert.True(entry.Key.Length > 0 && entry.Key.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-' or '_' or '.'), $"{where}: metadata key");
             if (!entry.IsBinary)
             {
-                Assert.True(entry.Value.All(c => c is >= ' ' and <= '~'), $"{where}: metadata value of {entry.Key}");
+                Assert.True(HostileWire.IsVisibleAscii(entry.Value), $"{where}: metadata value of {entry.Key}");
             }
         }
     }
@@ -162,15 +162,15 @@ public sealed class HostileGrpcResponsesTests
             // Metadata and a status message, hostile in every response.
             for (var n = random.Next(4); n > 0; n--)
             {
-                _headers.Add(new(Pick(random, MetadataNames), HostileText(random)));
+                _headers.Add(new(Pick(random, MetadataNames), HostileWire.Text(random, allowLong: true)));
             }
 
             for (var n = random.Next(4); n > 0; n--)
             {
-                _trailers.Add(new(Pick(random, MetadataNames), HostileText(random)));
+                _trailers.Add(new(Pick(random, MetadataNames), HostileWire.Text(random, allowLong: true)));
             }
 
-            var message = new KeyValuePair<string, string>("grpc-message", HostileText(random));
+            var message = new KeyValuePair<string, string>("grpc-message", HostileWire.Text(random, allowLong: true));
 
             // The response line and headers: each may decide the outcome before any frame is read.
             if (random.Next(8) == 0)
@@ -217,7 +217,7 @@ public sealed class HostileGrpcResponsesTests
             var body = new List<byte>();
             for (var index = 0; index < valid; index++)
             {
-                body.AddRange(GrpcFrames.Frame(new EchoReply { Text = Marker, Index = index, Payload = ByteString.CopyFrom(RandomBytes(random, random.Next(64))) }));
+                body.AddRange(GrpcFrames.Frame(new EchoReply { Text = Marker, Index = index, Payload = ByteString.CopyFrom(HostileWire.Bytes(random, random.Next(64))) }));
             }
 
             var replies = Enumerable.Range(0, valid).ToArray();
@@ -235,13 +235,12 @@ public sealed class HostileGrpcResponsesTests
                 var payload = new EchoReply { Index = 7 }.ToByteArray();
                 (byte[] frame, bodyStatus) = kind switch
                 {
-                    // Not protobuf: field 1 with the invalid wire type 7.
-                    0 => (GrpcFrames.Frame([0x0F, .. RandomBytes(random, random.Next(8))]), StatusCode.Internal),
+                    0 => (GrpcFrames.Frame(HostileWire.NotProtobuf(random)), StatusCode.Internal),
                     1 => (GrpcFrames.Frame(payload, flags: 1), StatusCode.Unimplemented),
                     2 => (GrpcFrames.Frame(payload, flags: (byte)random.Next(2, 256)), StatusCode.Internal),
                     3 => (GrpcFrames.Frame(payload, declaredLength: (uint)random.NextInt64(MaxReceiveMessageSize + 1, uint.MaxValue + 1L)), StatusCode.ResourceExhausted),
                     4 => (GrpcFrames.Frame(payload, declaredLength: (uint)(payload.Length + 1 + random.Next(64))), StatusCode.Internal),
-                    _ => (RandomBytes(random, 1 + random.Next(4)), StatusCode.Internal),
+                    _ => (HostileWire.Bytes(random, 1 + random.Next(4)), StatusCode.Internal),
                 };
                 body.AddRange(frame);
                 if (!streaming)
@@ -291,7 +290,10 @@ public sealed class HostileGrpcResponsesTests
             return (Pick(random, BadStatusTexts), StatusCode.Unknown);
         }
 
-        /// <summary>No grpc-status and a non-200 response: the status the HTTP status maps to.</summary>
+        /// <summary>
+        /// No grpc-status and a non-200 response: the status the HTTP status maps to. The spec's table written out as the oracle,
+        /// on purpose not a call to <c>GrpcHttpStatus</c>, which is under test.
+        /// </summary>
         private static StatusCode HttpToGrpc(int status) => status switch
         {
             400 => StatusCode.Internal,
@@ -302,26 +304,7 @@ public sealed class HostileGrpcResponsesTests
             _ => StatusCode.Unknown,
         };
 
-        private static string HostileText(Random random) => random.Next(8) switch
-        {
-            0 => Marker + "\r\n" + Marker,
-            1 => "\u0000\u0007\u007f",
-            2 => "\u00e9\u4e2d",
-            3 => "%zz%0A%E2%82",
-            4 => "%F0%9F%98%80 ok",
-            5 => new string('m', random.Next(1, 9000)),
-            6 => "!!notbase64==",
-            _ => "plain",
-        };
-
-        private static string Printable(string text) => text.All(c => c is >= ' ' and <= '~') ? text : "(not printable)";
-
-        private static byte[] RandomBytes(Random random, int count)
-        {
-            var bytes = new byte[count];
-            random.NextBytes(bytes);
-            return bytes;
-        }
+        private static string Printable(string text) => HostileWire.IsVisibleAscii(text) ? text : "(not printable)";
 
         private static T Pick<T>(Random random, T[] values) => values[random.Next(values.Length)];
     }
