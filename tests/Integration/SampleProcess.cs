@@ -25,9 +25,10 @@ internal sealed class SampleProcess : IAsyncDisposable
     /// <summary>Gets every line written so far, standard output and standard error interleaved.</summary>
     public IReadOnlyList<string> Lines => [.. _lines];
 
-    public bool HasExited => _process.HasExited;
+    /// <summary>Gets the output so far as one text, for failure messages.</summary>
+    public string Output => "Output:\n" + string.Join('\n', Lines);
 
-    public int ExitCode => _process.ExitCode;
+    public bool HasExited => _process.HasExited;
 
     /// <summary>Starts the sample's built assembly with <paramref name="args"/>, from its output folder.</summary>
     public static SampleProcess Start(string sample, params string[] args)
@@ -62,8 +63,8 @@ internal sealed class SampleProcess : IAsyncDisposable
         return sampleProcess;
     }
 
-    /// <summary>Waits until a line matches, the process exits, or the time is up; returns the line or fails.</summary>
-    public async Task<string> WaitForLineAsync(Func<string, bool> match, TimeSpan timeout)
+    /// <summary>Waits until a line matches; fails when the process exits first or the time is up.</summary>
+    public async Task WaitForLineAsync(Func<string, bool> match, TimeSpan timeout)
     {
         using var cancel = new CancellationTokenSource(timeout);
         var seen = 0;
@@ -74,7 +75,7 @@ internal sealed class SampleProcess : IAsyncDisposable
             {
                 if (match(lines[seen]))
                 {
-                    return lines[seen];
+                    return;
                 }
             }
 
@@ -82,12 +83,8 @@ internal sealed class SampleProcess : IAsyncDisposable
             {
                 // Let the last output lines arrive, then look once more.
                 await _process.WaitForExitAsync(CancellationToken.None);
-                if (Lines.Skip(seen).FirstOrDefault(match) is { } last)
-                {
-                    return last;
-                }
-
-                Assert.Fail($"The process exited ({_process.ExitCode}) before the expected line. Output:\n{string.Join('\n', Lines)}");
+                Assert.True(Lines.Skip(seen).Any(match), $"The process exited ({_process.ExitCode}) before the expected line. {Output}");
+                return;
             }
 
             try
@@ -96,7 +93,7 @@ internal sealed class SampleProcess : IAsyncDisposable
             }
             catch (OperationCanceledException)
             {
-                Assert.Fail($"No expected line within {timeout}. Output:\n{string.Join('\n', Lines)}");
+                Assert.Fail($"No expected line within {timeout}. {Output}");
             }
         }
     }
@@ -111,7 +108,7 @@ internal sealed class SampleProcess : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
-            Assert.Fail($"The process did not exit within {timeout}. Output:\n{string.Join('\n', Lines)}");
+            Assert.Fail($"The process did not exit within {timeout}. {Output}");
         }
 
         return _process.ExitCode;

@@ -24,7 +24,7 @@ public sealed partial class SampleProcessesTests
         // Assert: four requests, each followed by its trace: one root (the Backend's server span) and every other
         // span indented under its parent, spans of all three services, and the trace id the response carried.
         var output = demo.Lines;
-        Assert.True(exitCode == 0, $"exit code {exitCode}. Output:\n{string.Join('\n', output)}");
+        Assert.True(exitCode == 0, $"exit code {exitCode}. {demo.Output}");
         var requests = output.Select((line, index) => (line, index)).Where(l => l.line.StartsWith("== ", StringComparison.Ordinal)).ToList();
         Assert.Equal(4, requests.Count);
         Assert.Contains(requests, r => r.line.EndsWith("-> 200", StringComparison.Ordinal));
@@ -83,7 +83,7 @@ public sealed partial class SampleProcessesTests
         var exitCode = await demo.WaitForExitAsync(ExitTimeout);
 
         // Assert: a clean stop, and the services are gone.
-        Assert.True(exitCode == 0, $"exit code {exitCode}. Output:\n{string.Join('\n', demo.Lines)}");
+        Assert.True(exitCode == 0, $"exit code {exitCode}. {demo.Output}");
         Assert.Contains("Stopping.", demo.Lines);
         await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync(backend + "/api/tracing/status"));
     }
@@ -133,7 +133,7 @@ public sealed partial class SampleProcessesTests
         var deadline = DateTime.UtcNow + StartTimeout;
         while (true)
         {
-            Assert.False(process.HasExited, $"The service at {baseUrl} exited. Output:\n{string.Join('\n', process.Lines)}");
+            Assert.False(process.HasExited, $"The service at {baseUrl} exited. {process.Output}");
             try
             {
                 using var response = await http.GetAsync(baseUrl + "/api/tracing/status");
@@ -147,7 +147,7 @@ public sealed partial class SampleProcessesTests
                 // Not listening yet.
             }
 
-            Assert.True(DateTime.UtcNow < deadline, $"The service at {baseUrl} did not start. Output:\n{string.Join('\n', process.Lines)}");
+            Assert.True(DateTime.UtcNow < deadline, $"The service at {baseUrl} did not start. {process.Output}");
             await Task.Delay(200);
         }
     }
