@@ -69,11 +69,17 @@ public readonly struct TraceContextSnapshot
     /// <param name="name">The operation name.</param>
     /// <param name="relationship">How the work relates to the captured span.</param>
     /// <param name="kind">The span kind; usually <see cref="ActivityKind.Internal"/> or <see cref="ActivityKind.Consumer"/>.</param>
-    /// <returns>The started span (now <see cref="Activity.Current"/>); <see langword="null"/> when nothing listens to <paramref name="source"/>.</returns>
+    /// <returns>The started span (now <see cref="Activity.Current"/>); <see langword="null"/> when nothing listens to
+    /// <paramref name="source"/>, and then <see cref="Activity.Current"/> is left as it was.</returns>
     /// <remarks>
-    /// For <see cref="TraceRelationship.NewRootLinked"/> and <see cref="TraceRelationship.Detached"/> the span is a
+    /// <para>For <see cref="TraceRelationship.NewRootLinked"/> and <see cref="TraceRelationship.Detached"/> the span is a
     /// root even if another activity is current on the calling flow (that activity is not its parent); an empty
-    /// snapshot gives a root for every relationship.
+    /// snapshot gives a root for every relationship.</para>
+    /// <para>When the span stops, .NET makes its parent <see cref="Activity"/> object current again, and this span has
+    /// none on this flow: its parent is the captured context (or nothing, for a root). <see cref="Activity.Current"/> is
+    /// then <see langword="null"/>, not an activity that was current on the calling flow before. Start the span on the
+    /// work's own flow (inside the queued delegate or <c>Task.Run</c>, as above), or set <see cref="Activity.Current"/>
+    /// back after it ends if the flow has an activity of its own.</para>
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="source"/> or <paramref name="name"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="relationship"/> is not a defined value.</exception>
@@ -94,14 +100,22 @@ public readonly struct TraceContextSnapshot
             links = [new ActivityLink(Context, tags)];
         }
 
-        if (parent == default && Activity.Current is not null)
+        var previous = Activity.Current;
+        if (parent == default && previous is not null)
         {
             // A root: the activity current on this flow must not become the parent.
             Activity.Current = null;
         }
 
         var activity = source.StartActivity(name, kind, parent, tags: null, links: links);
-        if (activity is not null && relationship != TraceRelationship.Detached && _baggage is not null)
+        if (activity is null)
+        {
+            // Nothing started: the flow keeps its activity.
+            Activity.Current = previous;
+            return null;
+        }
+
+        if (relationship != TraceRelationship.Detached && _baggage is not null)
         {
             for (var i = _baggage.Length - 1; i >= 0; i--)
             {

@@ -99,6 +99,25 @@ public sealed class TraceContextSnapshotTests
         Assert.Equal(default, work.ParentSpanId);
     }
 
+    [Theory]
+    [InlineData(TraceRelationship.Child)]
+    [InlineData(TraceRelationship.NewRootLinked)]
+    [InlineData(TraceRelationship.Detached)]
+    public void StartActivity_NothingListens_ReturnsNullAndLeavesCurrentActivity(TraceRelationship relationship)
+    {
+        // Arrange: a source nobody listens to, under an activity of the calling flow.
+        using var unheard = new ActivitySource("Unheard." + Guid.NewGuid().ToString("N"));
+        using var outer = new Activity("outer").Start();
+        var snapshot = TraceContextSnapshot.Capture();
+
+        // Act
+        var work = snapshot.StartActivity(unheard, "work", relationship);
+
+        // Assert
+        Assert.Null(work);
+        Assert.Same(outer, Activity.Current);
+    }
+
     [Fact]
     public void StartActivity_UndefinedRelationship_Throws()
     {
