@@ -728,6 +728,42 @@ public sealed class TracingMiddlewareTests
     }
 
     [Fact]
+    public async Task Invoke_NothingRecordsAndHostingMadeItsPlaceholder_StillWarnsOfSlowRequestAndLogsTheSpanLine()
+    {
+        // Arrange: no listener accepts the request; the logging provider makes hosting create its placeholder
+        // activity, whose ids the request then carries.
+        var prefix = NewPrefix();
+        var logs = new RecordingLoggerProvider();
+        using var host = await TestHosts.StartTracedAsync(
+            o =>
+            {
+                o.SlowRequestThreshold = TimeSpan.FromMilliseconds(1);
+                o.LogSpans = true;
+            },
+            async c =>
+            {
+                await Task.Delay(30);
+                await c.Response.WriteAsync("slow");
+            },
+            logs: logs);
+
+        // Act
+        using var response = await host.GetTestClient().GetAsync(prefix + "/unrecorded-slow");
+
+        // Assert
+        var traceId = Assert.Single(response.Headers.GetValues("X-Trace-ID"));
+        var warning = Assert.Single(logs.Entries, e => e.EventId.Id == 1002);
+        Assert.Equal(LogLevel.Warning, warning.Level);
+        Assert.Contains(traceId, warning.Message, StringComparison.Ordinal);
+        var line = Assert.Single(logs.Entries, e => e.EventId.Id == 1003);
+        var fields = line.State.ToDictionary(p => p.Key, p => p.Value);
+        Assert.Equal(traceId, fields["trace_id"]);
+        Assert.Equal(Assert.Single(response.Headers.GetValues("X-Span-ID")), fields["span_id"]);
+        Assert.Equal("GET /{**path}", fields["operation"]);
+        Assert.Equal(200, fields["status_code"]);
+    }
+
+    [Fact]
     public async Task Invoke_LogSpansOn_WritesOneStructuredLineWithEveryField()
     {
         // Arrange

@@ -57,10 +57,10 @@ internal sealed class TracingMiddleware
             return InvokeScoped(context, activity, startedByUs, current);
         }
 
-        return RunNext(context, activity, startedByUs);
+        return RunNext(context, activity, startedByUs, current);
     }
 
-    private Task RunNext(HttpContext context, Activity? activity, bool startedByUs)
+    private Task RunNext(HttpContext context, Activity? activity, bool startedByUs, Activity? current)
     {
         // No async state machine when the rest of the pipeline completes synchronously.
         Task next;
@@ -76,20 +76,20 @@ internal sealed class TracingMiddleware
         }
         catch
         {
-            Complete(context, activity, startedByUs, failed);
+            Complete(context, activity, startedByUs, current, failed);
             throw;
         }
 
         if (next.IsCompletedSuccessfully)
         {
-            Complete(context, activity, startedByUs, failed: false);
+            Complete(context, activity, startedByUs, current, failed: false);
             return Task.CompletedTask;
         }
 
-        return AwaitNext(next, context, activity, startedByUs);
+        return AwaitNext(next, context, activity, startedByUs, current);
     }
 
-    private async Task AwaitNext(Task next, HttpContext context, Activity? activity, bool startedByUs)
+    private async Task AwaitNext(Task next, HttpContext context, Activity? activity, bool startedByUs, Activity? current)
     {
         var failed = false;
         try
@@ -103,17 +103,17 @@ internal sealed class TracingMiddleware
         }
         finally
         {
-            Complete(context, activity, startedByUs, failed);
+            Complete(context, activity, startedByUs, current, failed);
         }
     }
 
     private async Task InvokeScoped(HttpContext context, Activity? activity, bool startedByUs, Activity current)
     {
         using var scope = _service.Logger.BeginScope(new TraceLogScope(current));
-        await RunNext(context, activity, startedByUs);
+        await RunNext(context, activity, startedByUs, current);
     }
 
-    private void Complete(HttpContext context, Activity? activity, bool startedByUs, bool failed)
+    private void Complete(HttpContext context, Activity? activity, bool startedByUs, Activity? current, bool failed)
     {
         if (activity is not null)
         {
@@ -122,6 +122,12 @@ internal sealed class TracingMiddleware
             {
                 activity.Stop();
             }
+        }
+        else if (current is not null)
+        {
+            // Nothing records the request, and its ids are hosting's placeholder activity's: the slow-request warning
+            // and the span log line are still written, as for a request with no activity of hosting's.
+            _service.ReportUnrecorded(context, current, failed);
         }
     }
 

@@ -338,18 +338,32 @@ internal sealed class TracingService
 
         if (SlowThreshold is not null || Options.LogSpans)
         {
-            ReportFinished(activity, status, failed);
+            ReportFinished(context, activity, status, failed, recorded: activity.IsAllDataRequested);
+        }
+    }
+
+    /// <summary>
+    /// The slow-request warning and the span log line for a request that nothing records, whose ids are those of
+    /// <paramref name="activity"/> (hosting's placeholder activity, which is left as it is).
+    /// </summary>
+    public void ReportUnrecorded(HttpContext context, Activity activity, bool failed)
+    {
+        if (SlowThreshold is not null || Options.LogSpans)
+        {
+            ReportFinished(context, activity, context.Response.StatusCode, failed, recorded: false);
         }
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void ReportFinished(Activity activity, int status, bool failed)
+    private void ReportFinished(HttpContext context, Activity activity, int status, bool failed, bool recorded)
     {
         var duration = DateTime.UtcNow - activity.StartTimeUtc;
-        var operation = activity.DisplayName;
+
+        // An unrecorded activity's name is its operation's ("...HttpRequestIn"): name it as a recorded span would be.
+        var operation = recorded ? activity.DisplayName : UnrecordedOperation(context);
         if (SlowThreshold is { } threshold && duration > threshold)
         {
-            if (activity.IsAllDataRequested)
+            if (recorded)
             {
                 activity.SetTag(SlowAttribute, TrueBox);
             }
@@ -370,6 +384,14 @@ internal sealed class TracingService
                 ServiceName,
                 failed ? StatusCodes.Status500InternalServerError : status);
         }
+    }
+
+    /// <summary>"GET /api/ask" (with the route), or the method alone: what a recorded server span would be named.</summary>
+    private static string UnrecordedOperation(HttpContext context)
+    {
+        var method = GetMethod(context.Request.Method, out _);
+        var route = (context.GetEndpoint() as Microsoft.AspNetCore.Routing.RouteEndpoint)?.RoutePattern.RawText;
+        return route is null ? method : method + " " + route;
     }
 
     private Activity? StartServerSpan(HttpContext context, in ExtractedContext extracted)
