@@ -50,6 +50,14 @@ public static class TraceHeadersHttpClientBuilderExtensions
     /// <see cref="HttpClientHandler"/>. Other primary handlers do not start that activity. A primary handler
     /// that cannot be adjusted is logged as a warning.
     /// </para>
+    /// <para>
+    /// <b>Redirects.</b> A primary handler that follows redirects resends the message, with the headers injected for
+    /// the first host, to the redirect's host. When this client's scope depends on the host (host rules in
+    /// <c>OutboundDestinations</c> and no per-client <see cref="TraceHeadersOptions.Scope"/>), the primary handler's
+    /// propagator is instead a guard that, on each hop, removes what that hop's host may not receive (nothing is added
+    /// for a host allowed more). HttpClient then starts its own activity per hop; the guard marks it not recorded, so
+    /// a tracer provider still sees one client span.
+    /// </para>
     /// <para><c>services.AddTracing()</c> must be called too; without it creating the client throws an <see cref="InvalidOperationException"/>.</para>
     /// </remarks>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
@@ -73,7 +81,14 @@ public static class TraceHeadersHttpClientBuilderExtensions
 
         // Runs after every Configure of this client, so it sees the final primary handler.
         builder.Services.AddOptions<HttpClientFactoryOptions>(name).PostConfigure<IServiceProvider>((options, sp) =>
-            options.HttpMessageHandlerBuilderActions.Add(b => PrimaryHandlerDiagnostics.Disable(b, name, sp.GetService<ILoggerFactory>())));
+            options.HttpMessageHandlerBuilderActions.Add(b =>
+            {
+                var service = sp.GetService<TracingService>();
+                var guard = service is null
+                    ? null
+                    : RedirectScopePropagator.For(service, sp.GetRequiredService<IOptionsMonitor<TraceHeadersOptions>>().Get(name).Scope);
+                PrimaryHandlerDiagnostics.Disable(b, name, sp.GetService<ILoggerFactory>(), guard);
+            }));
         return builder;
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Http;
 using Microsoft.Extensions.Options;
 using Propagation;
 using Propagation.Collector;
@@ -46,7 +47,11 @@ public static class TracingServiceCollectionExtensions
     /// <para>
     /// It <b>replaces</b> the <see cref="DistributedContextPropagator"/> service that ASP.NET Core hosting
     /// resolves (by default <see cref="DistributedContextPropagator.Current"/>) with an adapter over this
-    /// app's codecs and trust policy, so hosting's request activity is parented by our rules.
+    /// app's codecs and trust policy, so hosting's request activity is parented by our rules. HttpClient's own
+    /// activities in <c>IHttpClientFactory</c> clients without <c>AddTraceHeaders</c> inject through the same codecs:
+    /// a primary <see cref="SocketsHttpHandler"/> (also inside <see cref="HttpClientHandler"/>) whose
+    /// <see cref="SocketsHttpHandler.ActivityHeadersPropagator"/> is still the default gets an adapter that writes the
+    /// app's formats, limited on each hop (redirects included) by <see cref="TracingOptions.OutboundDestinations"/>.
     /// <see cref="DistributedContextPropagator.Current"/> itself is never changed: several apps with
     /// different options can run in one process.
     /// </para>
@@ -84,6 +89,9 @@ public static class TracingServiceCollectionExtensions
         // Hosting resolves DistributedContextPropagator from DI (the web host TryAdds Current): replace it per app.
         services.RemoveAll<DistributedContextPropagator>();
         services.AddSingleton<DistributedContextPropagator, HostingPropagator>();
+
+        // HttpClient's own activities (factory clients without AddTraceHeaders) inject with the app's propagator too.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHttpMessageHandlerBuilderFilter, OutboundPropagatorFilter>());
 
         services.AddTracingPipeline();
 

@@ -462,6 +462,105 @@ public sealed class TraceHeadersHandlerTests
         }
     }
 
+    [Theory]
+    [InlineData("default", InjectionScope.None, "")]
+    [InlineData("sockets", InjectionScope.None, "")]
+    [InlineData("default", InjectionScope.TraceParentOnly, "traceparent")]
+    [InlineData("sockets", InjectionScope.TraceParentOnly, "traceparent")]
+    public async Task SendAsync_RedirectToHostWithNarrowerScope_RedirectedHopGetsOnlyWhatThatHostMay(string primary, InjectionScope scope, string expected)
+    {
+        // Arrange: 127.0.0.1 gets full context; "localhost" (the same server) gets less, and is reached only by a redirect.
+        using var source = NewSource();
+        using var listener = new TestListener("/none", source.Name, Client, "System.Net.Http");
+        var received = new System.Collections.Concurrent.ConcurrentQueue<IHeaderDictionary>();
+        using var server = await StartKestrelAsync(received);
+        var address = new Uri(server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddTracing(o => o.OutboundDestinations["localhost"] = scope);
+        var builder = services.AddHttpClient("traced");
+        if (primary == "sockets")
+        {
+            builder.ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler());
+        }
+
+        builder.AddTraceHeaders();
+        using var provider = services.BuildServiceProvider();
+        var target = $"http://localhost:{address.Port}/sink";
+
+        // Act
+        ActivityTraceId traceId;
+        using (var root = source.StartActivity("redirected"))
+        {
+            root!.AddBaggage("user", "alice");
+            root.TraceStateString = "vendor=1";
+            traceId = root.TraceId;
+            using var response = await provider.GetRequiredService<IHttpClientFactory>().CreateClient("traced")
+                .GetAsync($"http://127.0.0.1:{address.Port}/hop?to={Uri.EscapeDataString(target)}");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        // Assert
+        var requests = received.ToList();
+        Assert.Equal(["/hop", "/sink"], requests.Select(r => r[":path"].ToString()));
+        // One recorded client span: HttpClient's own activity of each hop is marked not recorded (an OpenTelemetry
+        // tracer provider drops it), since the redirect guard is the primary handler's propagator.
+        var span = Assert.Single(listener.Stopped, a => a.TraceId == traceId && a.Kind == ActivityKind.Client && a.Recorded);
+        Assert.Equal(Client, span.Source.Name);
+        Assert.All(
+            listener.Stopped.Where(a => a.TraceId == traceId && a.Source.Name == "System.Net.Http"),
+            a => Assert.False(a.IsAllDataRequested));
+        Assert.Equal($"00-{traceId.ToHexString()}-{span.SpanId.ToHexString()}-01", requests[0]["traceparent"].ToString());
+        Assert.True(requests[0].ContainsKey("baggage"));
+        Assert.True(requests[0].ContainsKey("X-Trace-ID"));
+        string[] sent = [.. new[] { "traceparent", "tracestate", "baggage", "X-Trace-ID", "X-Span-ID" }.Where(requests[1].ContainsKey)];
+        Assert.Equal(expected.Length == 0 ? [] : expected.Split(','), sent);
+        if (sent.Length > 0)
+        {
+            Assert.Equal(requests[0]["traceparent"].ToString(), requests[1]["traceparent"].ToString());
+        }
+    }
+
+    [Fact]
+    public async Task SendAsync_PlainFactoryClient_HttpClientsOwnActivityInjectsTheAppsFormatsAndPolicy()
+    {
+        // Arrange: a client without AddTraceHeaders; HttpClient's own activity injects through its primary handler.
+        using var source = NewSource();
+        using var listener = new TestListener("/none", source.Name, "System.Net.Http");
+        var received = new System.Collections.Concurrent.ConcurrentQueue<IHeaderDictionary>();
+        using var server = await StartKestrelAsync(received);
+        var port = new Uri(server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddTracing(o => o.OutboundDestinations["localhost"] = InjectionScope.None);
+        services.AddHttpClient("plain");
+        using var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("plain");
+
+        // Act
+        ActivityTraceId traceId;
+        using (var root = source.StartActivity("plain"))
+        {
+            traceId = root!.TraceId;
+            using var allowed = await client.GetAsync($"http://127.0.0.1:{port}/allowed");
+            using var blocked = await client.GetAsync($"http://localhost:{port}/blocked");
+        }
+
+        // Assert: the app's formats (the legacy pair beside W3C, which the process-wide default does not write), and
+        // nothing for the host whose policy is None.
+        var requests = received.ToList();
+        Assert.Equal(["/allowed", "/blocked"], requests.Select(r => r[":path"].ToString()));
+        var own = listener.Stopped.Where(a => a.TraceId == traceId && a.Source.Name == "System.Net.Http").ToList();
+        Assert.Equal(2, own.Count);
+        Assert.Equal($"00-{traceId.ToHexString()}-{own[0].SpanId.ToHexString()}-01", requests[0]["traceparent"].ToString());
+        Assert.Equal(traceId.ToHexString(), requests[0]["X-Trace-ID"].ToString());
+        Assert.Equal(own[0].SpanId.ToHexString(), requests[0]["X-Span-ID"].ToString());
+        foreach (var name in new[] { "traceparent", "tracestate", "baggage", "Request-Id", "X-Trace-ID", "X-Span-ID" })
+        {
+            Assert.False(requests[1].ContainsKey(name), name);
+        }
+    }
+
     private static ActivitySource NewSource() => new("Tests." + Guid.NewGuid().ToString("N"));
 
     private static ServiceProvider CreateProvider(
@@ -494,7 +593,17 @@ public sealed class TraceHeadersHandlerTests
                 .UseKestrel(o => o.Listen(IPAddress.Loopback, 0))
                 .Configure(app => app.Run(c =>
                 {
-                    received.Enqueue(new HeaderDictionary(c.Request.Headers.ToDictionary(h => h.Key, h => h.Value, StringComparer.OrdinalIgnoreCase)));
+                    var headers = new HeaderDictionary(c.Request.Headers.ToDictionary(h => h.Key, h => h.Value, StringComparer.OrdinalIgnoreCase))
+                    {
+                        [":path"] = c.Request.Path.Value,
+                    };
+                    received.Enqueue(headers);
+                    if (c.Request.Path == "/hop")
+                    {
+                        // A redirect to the address in the query: the primary handler follows it with the same message.
+                        c.Response.Redirect(c.Request.Query["to"].ToString());
+                    }
+
                     return Task.CompletedTask;
                 })))
             .Build();

@@ -98,15 +98,17 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
     /// A gRPC call traced by the client interceptor: its span and headers stand; only the destination
     /// policy still applies (third parties get no more than the policy allows).
     /// </summary>
-    private void ApplyScopeOnly(HttpRequestMessage request)
+    private void ApplyScopeOnly(HttpRequestMessage request) =>
+        RemoveBeyondScope(request.Headers, _scope ?? _service.Destinations.Resolve(request.RequestUri));
+
+    /// <summary>Removes the trace headers and baggage a destination of <paramref name="scope"/> may not receive.</summary>
+    internal static void RemoveBeyondScope(HttpRequestHeaders headers, InjectionScope scope)
     {
-        var scope = _scope ?? _service.Destinations.Resolve(request.RequestUri);
         if (scope == InjectionScope.Full)
         {
             return;
         }
 
-        var headers = request.Headers;
         headers.Remove(BaggageFormat.HeaderName);
         foreach (var name in TraceHeaders)
         {
@@ -140,6 +142,7 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
         var attempt = state.Count++;
         var activity = StartSpan(request, attempt);
         var scope = _scope ?? _service.Destinations.Resolve(request.RequestUri);
+        state.Scope = scope;
         var carrier = new InjectionCarrier(headers, _overwrite, state.Injected);
         if (carrier.CallerTrace && !_overwrite && _service.Logger.IsEnabled(LogLevel.Debug))
         {
@@ -238,6 +241,9 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
     {
         /// <summary>Gets or sets how many attempts went through the handler (the next attempt's index).</summary>
         public int Count { get; set; }
+
+        /// <summary>Gets or sets the scope the last attempt injected for (its destination's).</summary>
+        public InjectionScope Scope { get; set; }
 
         /// <summary>Gets the header names the last attempt injected.</summary>
         public List<string> Injected { get; } = new(4);
