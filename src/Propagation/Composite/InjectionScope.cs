@@ -8,7 +8,8 @@ public enum InjectionScope
 
     /// <summary>
     /// Only the W3C <c>traceparent</c> header, whatever the configured inject formats: no
-    /// <c>tracestate</c>, no baggage, no legacy or B3 headers (for third parties).
+    /// <c>tracestate</c>, no baggage, no legacy or B3 headers (for third parties). When no inject
+    /// format is configured (<c>OTEL_PROPAGATORS=none</c>), nothing is injected.
     /// </summary>
     TraceParentOnly = 1,
 

@@ -182,7 +182,8 @@ public sealed class TracePropagator
             case InjectionScope.Full:
                 break;
             case InjectionScope.TraceParentOnly:
-                if (context.IsValid)
+                // Narrows what is sent, never adds a format: a propagator that injects nothing (OTEL_PROPAGATORS=none) stays silent.
+                if (context.IsValid && _inject.Length > 0)
                 {
                     var bare = new PropagatedContext(context.TraceId, context.SpanId, context.Flags, traceState: null, context.Format);
                     TraceContextFormat.InjectCore(bare, carrier, setter, ids.GetTraceParent(context.Flags));

@@ -331,6 +331,19 @@ public class TracePropagatorTests
     }
 
     [Fact]
+    public void Inject_TraceParentOnlyWithNoInjectFormats_WritesNothing()
+    {
+        // OTEL_PROPAGATORS=none: the scope narrows what is sent and adds no format of its own.
+        var options = new PropagationOptions { InjectFormats = [] };
+        var context = new PropagatedContext(W3CTraceId, new SpanId(0x00f067aa0ba902b7), TraceFlags.Sampled, "a=1", PropagationFormat.None);
+        var headers = new TestHeaders();
+
+        new TracePropagator(options).Inject(context, null, headers, TestHeaders.Setter, InjectionScope.TraceParentOnly);
+
+        Assert.Empty(headers.Names);
+    }
+
+    [Fact]
     public void Inject_ScopeNone_WritesNothing()
     {
         var context = new PropagatedContext(W3CTraceId, new SpanId(1), TraceFlags.Sampled, null, PropagationFormat.None);
