@@ -17,13 +17,24 @@ public enum PropagationIssues
     /// <summary><c>traceparent</c> arrived on several lines (invalid per spec).</summary>
     TraceParentDuplicated = 1 << 1,
 
-    /// <summary>A <c>tracestate</c> was invalid as a whole and dropped.</summary>
+    /// <summary>
+    /// A <c>tracestate</c> was invalid as a whole and dropped: an invalid member, a repeated key, more
+    /// than 32 members (counted across all lines) or, with <see cref="HeaderTooLong"/>, too long to read.
+    /// </summary>
     TraceStateInvalid = 1 << 2,
 
     /// <summary>Some <c>tracestate</c> members were invalid or duplicated and dropped.</summary>
+    /// <remarks>
+    /// The codecs of this library never report it: reading a <c>tracestate</c> is strict, so one invalid or
+    /// repeated member, or one member too many, discards the whole value (<see cref="TraceStateInvalid"/>).
+    /// It stays so that code and health counters that name it keep working.
+    /// </remarks>
     TraceStateMembersDropped = 1 << 3,
 
-    /// <summary>A <c>tracestate</c> was over the member or length limit and was truncated.</summary>
+    /// <summary>
+    /// A valid <c>tracestate</c> was over the 512-character limit; whole members were removed to fit
+    /// (those over 128 characters first, then from the right).
+    /// </summary>
     TraceStateTruncated = 1 << 4,
 
     /// <summary>A <c>baggage</c> header or some of its members were invalid and dropped.</summary>

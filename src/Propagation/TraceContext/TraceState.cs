@@ -11,8 +11,9 @@ namespace Propagation;
 /// </summary>
 /// <remarks>
 /// <para>Reading (<see cref="Combine"/>) follows the specification strictly: a member with an invalid key
-/// or value, or a key that appears twice, makes the whole <c>tracestate</c> invalid and it is discarded
-/// (the <c>traceparent</c> is still used). Empty members and whitespace around members are accepted.
+/// or value, a key that appears twice, or more than <see cref="MaxMembers"/> members makes the whole
+/// <c>tracestate</c> invalid and it is discarded (the <c>traceparent</c> is still used). Empty members and
+/// whitespace around members are accepted (and not counted).
 /// A valid single-line value that needs no truncation is returned as the original string instance,
 /// so extraction allocates nothing.</para>
 /// <para>Writing (<see cref="Truncate"/>, <see cref="SetMember"/>, <see cref="RemoveMember"/>) never
@@ -117,9 +118,11 @@ public static class TraceState
     /// </summary>
     /// <param name="lines">The header lines as the carrier holds them.</param>
     /// <param name="issues">
-    /// Receives <see cref="PropagationIssues.TraceStateInvalid"/> when the value was discarded (with
-    /// <see cref="PropagationIssues.HeaderTooLong"/> when it was over <see cref="MaxInputLength"/>), and
-    /// <see cref="PropagationIssues.TraceStateTruncated"/> when members were removed to fit the limits.
+    /// Receives <see cref="PropagationIssues.TraceStateInvalid"/> when the value was discarded: an invalid
+    /// member, a repeated key or more than <see cref="MaxMembers"/> non-empty members, counted across all
+    /// lines (with <see cref="PropagationIssues.HeaderTooLong"/> when it was over <see cref="MaxInputLength"/>),
+    /// and <see cref="PropagationIssues.TraceStateTruncated"/> when whole members were removed to fit
+    /// <see cref="MaxLength"/>.
     /// </param>
     /// <returns>
     /// The value to propagate: the original string when it is a valid single line within the limits (no
@@ -578,7 +581,8 @@ public static class TraceState
 
         // §3.3.1.3.1: keys are unique within a list. Reading treats a repeated key as an invalid
         // tracestate; writing keeps the leftmost (most recent) member. Repeats are looked for among the
-        // kept members only, which bounds the work (members beyond MaxMembers are dropped anyway).
+        // kept members, which bounds the work: reading keeps every member until the 33rd invalidates the
+        // whole list (so no repeat can hide beyond it), and writing drops every member beyond MaxMembers.
         for (var i = 0; i < list.Count; i++)
         {
             if (list.KeyLengths[i] == keyLength && source.Slice(list.Starts[i], keyLength).SequenceEqual(key))
@@ -588,10 +592,13 @@ public static class TraceState
             }
         }
 
-        // §3.3.1.1: at most 32 list-members; the rest are removed from the right.
         if (list.Count == MaxMembers)
         {
-            list.Outcome |= Outcome.TooManyMembers | Outcome.Truncated;
+            // §3.3.1.3: list = list-member 0*31( OWS "," OWS list-member ), so a list of more than 32
+            // (non-empty) members does not match the grammar: reading discards it as a whole, like any
+            // other invalid tracestate (the W3C test suite's test_tracestate_member_count_limit).
+            // §3.5: writing removes members from the right to stay within 32.
+            list.Outcome |= strict ? Outcome.Invalid | Outcome.TooManyMembers : Outcome.TooManyMembers | Outcome.Truncated;
             return;
         }
 

@@ -113,6 +113,28 @@ public sealed class TraceContextFormatTests
     }
 
     [Fact]
+    public void TryExtract_33TraceStateMembersOnSeveralLines_DropsTraceStateKeepsTraceParent()
+    {
+        // The W3C test suite's test_tracestate_member_count_limit: 33 members over four lines are discarded.
+        var issues = PropagationIssues.None;
+
+        var ok = TraceContextFormat.Instance.TryExtract(0, static (_, name) => name == "traceparent"
+            ? new HeaderValues(TraceParentExample)
+            : new HeaderValues(
+            [
+                "bar01=01,bar02=02,bar03=03,bar04=04,bar05=05,bar06=06,bar07=07,bar08=08,bar09=09,bar10=10",
+                "bar11=11,bar12=12,bar13=13,bar14=14,bar15=15,bar16=16,bar17=17,bar18=18,bar19=19,bar20=20",
+                "bar21=21,bar22=22,bar23=23,bar24=24,bar25=25,bar26=26,bar27=27,bar28=28,bar29=29,bar30=30",
+                "bar31=31,bar32=32,bar33=33",
+            ]), out var context, ref issues);
+
+        Assert.True(ok);
+        Assert.Equal("4bf92f3577b34da6a3ce929d0e0e4736", context.TraceId.ToString());
+        Assert.Null(context.TraceState);
+        Assert.Equal(PropagationIssues.TraceStateInvalid, issues);
+    }
+
+    [Fact]
     public void TryExtract_IssuesAlreadySet_AreKept()
     {
         var issues = PropagationIssues.B3Invalid;

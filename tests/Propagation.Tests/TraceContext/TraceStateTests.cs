@@ -148,15 +148,67 @@ public sealed class TraceStateTests
     }
 
     [Fact]
-    public void Combine_33Members_KeepsTheLeftmost32AndReportsTruncated()
+    public void Combine_33Members_DiscardsTheWholeValue()
     {
+        // §3.3.1.3: list = list-member 0*31( OWS "," OWS list-member ): a 33rd member breaks the grammar,
+        // so the tracestate is invalid as a whole (not cut to 32).
         var issues = PropagationIssues.None;
         var value = string.Join(',', Enumerable.Range(0, 33).Select(i => $"k{i}=v"));
 
         var result = TraceState.Combine(value, ref issues);
 
-        Assert.Equal(string.Join(',', Enumerable.Range(0, 32).Select(i => $"k{i}=v")), result);
-        Assert.Equal(PropagationIssues.TraceStateTruncated, issues);
+        Assert.Null(result);
+        Assert.Equal(PropagationIssues.TraceStateInvalid, issues);
+    }
+
+    [Fact]
+    public void Combine_33MembersSplitAcrossLines_DiscardsTheWholeValue()
+    {
+        // The W3C test suite's test_tracestate_member_count_limit: bar01..bar33 on four lines.
+        var issues = PropagationIssues.None;
+        var members = Enumerable.Range(1, 33).Select(i => $"bar{i:D2}={i:D2}").ToArray();
+        string[] lines = [string.Join(',', members[..10]), string.Join(',', members[10..20]), string.Join(',', members[20..30]), string.Join(',', members[30..])];
+
+        var result = TraceState.Combine(new HeaderValues(lines), ref issues);
+
+        Assert.Null(result);
+        Assert.Equal(PropagationIssues.TraceStateInvalid, issues);
+    }
+
+    [Fact]
+    public void Combine_RepeatedKeyAfter33Members_IsInvalidWhicheverKeyRepeats()
+    {
+        // A repeated key and a 33rd member are both invalid: the outcome must not depend on whether the
+        // repeated key is one of the first 32 members or the 33rd.
+        var members = string.Join(',', Enumerable.Range(0, 33).Select(i => $"k{i}=v"));
+        for (var repeated = 0; repeated < 33; repeated++)
+        {
+            var issues = PropagationIssues.None;
+
+            var result = TraceState.Combine($"{members},k{repeated}=w", ref issues);
+
+            Assert.True(result is null, $"a repeat of k{repeated} was accepted: {result}");
+            Assert.Equal(PropagationIssues.TraceStateInvalid, issues);
+        }
+    }
+
+    [Fact]
+    public void Combine_EmptyMembersOnSeveralLines_DoNotCountTowardsTheLimit()
+    {
+        // Empty list-members are allowed and ignored (§3.3.1.3): 32 members with empty ones around them are
+        // kept, and 33 are discarded however they are split into lines.
+        var members = Enumerable.Range(0, 33).Select(i => $"k{i}=v").ToArray();
+        string[] Lines(int count) => [string.Join(',', members[..16]) + ",,", " , ", "", "," + string.Join(", ,", members[16..count])];
+        var issues32 = PropagationIssues.None;
+        var issues33 = PropagationIssues.None;
+
+        var result32 = TraceState.Combine(new HeaderValues(Lines(32)), ref issues32);
+        var result33 = TraceState.Combine(new HeaderValues(Lines(33)), ref issues33);
+
+        Assert.Equal(string.Join(',', members[..32]), result32);
+        Assert.Equal(PropagationIssues.None, issues32);
+        Assert.Null(result33);
+        Assert.Equal(PropagationIssues.TraceStateInvalid, issues33);
     }
 
     [Fact]
