@@ -18,7 +18,10 @@ namespace Propagation;
 /// <see langword="null"/>, so the caller starts a new root; the links of a restart cannot be
 /// expressed through this API (use <see cref="TracePropagator.Extract{TCarrier}"/> for them).
 /// <see cref="ExtractBaggage"/> returns baggage only under <see cref="TrustPolicy.Continue"/> and
-/// <see cref="TrustPolicy.ContinueIgnoreSampling"/>.
+/// <see cref="TrustPolicy.ContinueIgnoreSampling"/>, in reverse header order as the
+/// <see cref="DistributedContextPropagator"/> contract asks (the caller adds each item with
+/// <see cref="Activity.AddBaggage"/>, which prepends, so <see cref="Activity.Baggage"/> ends up in header
+/// order and <see cref="Activity.GetBaggageItem"/> returns the first value of a repeated key).
 /// </para>
 /// <para>
 /// <b>Health.</b> When <see cref="RecordHealth"/> is true and the propagator has a
@@ -164,10 +167,17 @@ public sealed class PropagationDistributedContextPropagator : DistributedContext
             return null;
         }
 
-        var result = new KeyValuePair<string, string?>[baggage.Count];
-        for (var i = 0; i < result.Length; i++)
+        // Contract of DistributedContextPropagator.ExtractBaggage (as the BCL's own propagators do it): the
+        // items come last header member first, because the caller (ASP.NET Core hosting) passes them to
+        // Activity.AddBaggage in the order returned, and AddBaggage prepends. Activity.Baggage then lists
+        // the members in header order, and GetBaggageItem finds the first of a repeated key, as
+        // Baggage.TryGetValue does.
+        var count = baggage.Count;
+        var result = new KeyValuePair<string, string?>[count];
+        for (var i = 0; i < count; i++)
         {
-            result[i] = new KeyValuePair<string, string?>(baggage[i].Key, baggage[i].Value);
+            var member = baggage[count - 1 - i];
+            result[i] = new KeyValuePair<string, string?>(member.Key, member.Value);
         }
 
         return result;

@@ -132,14 +132,51 @@ public class PropagationDistributedContextPropagatorTests
     }
 
     [Fact]
-    public void ExtractBaggage_Valid_ReturnsMembers()
+    public void ExtractBaggage_Valid_ReturnsMembersLastFirstAsTheBclPropagatorDoes()
     {
+        // The DistributedContextPropagator contract: items come in reverse header order, because the
+        // caller adds them with Activity.AddBaggage, which prepends.
         var adapter = new PropagationDistributedContextPropagator(new TracePropagator());
+        var headers = Headers(("baggage", "userId=alice,isProduction=false"));
 
-        var baggage = adapter.ExtractBaggage(Headers(("baggage", "userId=alice,isProduction=false")), DictionaryGetter);
+        var baggage = adapter.ExtractBaggage(headers, DictionaryGetter);
+        var bcl = DistributedContextPropagator.CreateDefaultPropagator().ExtractBaggage(headers, DictionaryGetter);
 
         Assert.NotNull(baggage);
-        Assert.Equal([new("userId", "alice"), new("isProduction", "false")], baggage);
+        Assert.Equal([new("isProduction", "false"), new("userId", "alice")], baggage);
+        Assert.Equal(bcl, baggage);
+    }
+
+    [Fact]
+    public void ExtractBaggage_AddedToTheActivityAsHostingDoes_KeepsHeaderOrderAndTheFirstOfARepeatedKey()
+    {
+        // Arrange: what ASP.NET Core hosting does with the propagator (HostingApplicationDiagnostics):
+        // extract, start the server activity, then AddBaggage each returned item in the order returned.
+        const string Inbound = "k=first,k=second,other=1";
+        using var source = new ActivitySource(nameof(ExtractBaggage_AddedToTheActivityAsHostingDoes_KeepsHeaderOrderAndTheFirstOfARepeatedKey) + Guid.NewGuid());
+        using var listener = StartListener(source);
+        var adapter = new PropagationDistributedContextPropagator(new TracePropagator());
+        var headers = Headers(("traceparent", TraceParent), ("baggage", Inbound));
+        var issues = PropagationIssues.None;
+        Assert.True(BaggageFormat.Instance.TryExtract(Inbound, static (value, _) => new HeaderValues(value), out var ours, ref issues));
+
+        // Act
+        adapter.ExtractTraceIdAndState(headers, DictionaryGetter, out var traceId, out _);
+        using var activity = source.StartActivity("server", ActivityKind.Server, traceId)!;
+        foreach (var item in adapter.ExtractBaggage(headers, DictionaryGetter)!)
+        {
+            activity.AddBaggage(item.Key, item.Value);
+        }
+
+        using var outbound = new HttpRequestMessage(HttpMethod.Get, "http://127.0.0.1/");
+        adapter.Inject(activity, outbound, RequestSetter);
+
+        // Assert: the activity agrees with the library's own reading, and the next hop gets the same header.
+        Assert.Equal([new("k", "first"), new("k", "second"), new("other", "1")], activity.Baggage);
+        Assert.True(ours.TryGetValue("k", out var first));
+        Assert.Equal(first, activity.GetBaggageItem("k"));
+        Assert.Equal("first", activity.GetBaggageItem("k"));
+        Assert.Equal([Inbound], outbound.Headers.GetValues("baggage"));
     }
 
     [Fact]
