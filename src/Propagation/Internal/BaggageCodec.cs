@@ -14,6 +14,10 @@ internal static class BaggageCodec
     /// <c>list-member = key OWS "=" OWS value *( OWS ";" OWS property )</c> (W3C Baggage §3.2.1).
     /// </summary>
     /// <returns><see langword="false"/> when the member is invalid (it is then dropped by the caller).</returns>
+    /// <remarks>
+    /// Everything is validated before anything is allocated, so an invalid member costs no allocation: a
+    /// header full of them (attacker-controlled) is rejected without garbage.
+    /// </remarks>
     public static bool TryParseMember(ReadOnlySpan<char> member, out BaggageMember result)
     {
         result = default;
@@ -39,24 +43,20 @@ internal static class BaggageCodec
             return false;
         }
 
+        // §3.2.1.3 properties, kept raw (trimmed) after validation.
+        var rawProperties = semicolon < 0 ? default : W3CText.TrimOws(member[(semicolon + 1)..]);
+        if (semicolon >= 0 && !IsValidProperties(rawProperties))
+        {
+            return false;
+        }
+
+        // The last check (a "%" must be followed by two hex digits) fails before the value string is made.
         if (!TryDecode(rawValue, out var value))
         {
             return false;
         }
 
-        // §3.2.1.3 properties, kept raw (trimmed) after validation.
-        string? properties = null;
-        if (semicolon >= 0)
-        {
-            var rawProperties = W3CText.TrimOws(member[(semicolon + 1)..]);
-            if (!IsValidProperties(rawProperties))
-            {
-                return false;
-            }
-
-            properties = new string(rawProperties);
-        }
-
+        var properties = semicolon < 0 ? null : new string(rawProperties);
         result = new BaggageMember(new string(key), value, properties, trusted: true);
         return true;
     }
@@ -96,7 +96,8 @@ internal static class BaggageCodec
 
     /// <summary>
     /// Percent-decodes a value (§3.2.1.2: the value is percent-decoded as UTF-8; byte sequences that are
-    /// not UTF-8 become U+FFFD). A <c>%</c> not followed by two hex digits makes the value invalid.
+    /// not UTF-8 become U+FFFD). A <c>%</c> not followed by two hex digits makes the value invalid, and
+    /// then nothing is allocated.
     /// </summary>
     public static bool TryDecode(ReadOnlySpan<char> raw, out string value)
     {

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Propagation.Tests.W3C;
 
 public sealed class BaggageFormatTests
@@ -310,6 +312,36 @@ public sealed class BaggageFormatTests
         Assert.Equal("userId=alice,serverNode=DF%2028,isProduction=false", written);
         var stringSize = (22 + (2 * written.Length) + 7) / 8 * 8;
         Assert.InRange(perCall, 1, stringSize);
+    }
+
+    [Theory]
+    [InlineData("k{0}=vvvvvvvvvvvvvvvvvvvv;;", "an empty property")]
+    [InlineData("k{0}=vvvvvvvvvvvvvvvvvvvv;=x", "a property without a key")]
+    [InlineData("k{0}=vvvvvvvvvvvvvvvvvvvv;p=\"", "a property value outside baggage-octet")]
+    [InlineData("k{0}=%E2%82%AC%E2%82%AC;;", "a percent-encoded value with an empty property")]
+    public void TryExtract_ManyMembersWithInvalidProperties_AllocatesNothing(string memberFormat, string reason)
+    {
+        // Arrange: 1000 members that are invalid only because of their properties (within the input bound,
+        // so every one is parsed). An attacker sends them for free; rejecting them must not cost garbage.
+        var header = string.Join(',', Enumerable.Range(0, 1000).Select(i => string.Format(CultureInfo.InvariantCulture, memberFormat, i)));
+        IDictionary<string, string> carrier = new Dictionary<string, string> { ["baggage"] = header };
+        var (warm, warmIssues) = Extract(header);
+        Assert.True(warm.IsEmpty, reason);
+        Assert.Equal(PropagationIssues.BaggageInvalid, warmIssues);
+
+        // Act
+        const int Iterations = 10;
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < Iterations; i++)
+        {
+            var issues = PropagationIssues.None;
+            BaggageFormat.Instance.TryExtract(carrier, Getter, out _, ref issues);
+        }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // Assert
+        Assert.True(allocated == 0, $"{reason}: {allocated / Iterations} bytes per extract");
     }
 
     [Fact]
