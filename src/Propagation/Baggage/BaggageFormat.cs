@@ -196,10 +196,12 @@ public sealed class BaggageFormat
             var position = 0;
             while (position <= line.Length && !Stopped)
             {
-                var comma = line.AsSpan(position).IndexOf(',');
+                // Bound the work on attacker-controlled input, across all lines. The comma is looked for only
+                // within what is left of the budget: a member that does not end there is over it anyway, so a
+                // huge line is not searched to its end first.
+                var rest = line.AsSpan(position);
+                var comma = rest[..Math.Min(rest.Length, MaxInputLength - _scanned)].IndexOf(',');
                 var end = comma < 0 ? line.Length : position + comma;
-
-                // Bound the work on attacker-controlled input, across all lines.
                 _scanned += end - position + 1;
                 if (_scanned > MaxInputLength)
                 {

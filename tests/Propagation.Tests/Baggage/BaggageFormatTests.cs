@@ -161,6 +161,24 @@ public sealed class BaggageFormatTests
         Assert.Equal(PropagationIssues.BaggageInvalid | PropagationIssues.BaggageTruncated | PropagationIssues.HeaderTooLong, issues);
     }
 
+    [Theory]
+    [InlineData(32760, "k,w", PropagationIssues.None)]
+    [InlineData(32764, "k", PropagationIssues.HeaderTooLong | PropagationIssues.BaggageTruncated)]
+    [InlineData(32765, "", PropagationIssues.HeaderTooLong | PropagationIssues.BaggageTruncated)]
+    public void TryExtract_MemberEndingAtTheInputBound_IsReadAndOnePastItIsNot(int emptyMembers, string expectedKeys, PropagationIssues expectedIssues)
+    {
+        // Arrange: each empty member counts 1 character and "k=v," 4, so with 32764 empty members "k=v" ends
+        // exactly at the 32768-character bound (its comma is the last character looked at) and "w=1" is past it.
+        var value = new string(',', emptyMembers) + "k=v,w=1";
+
+        // Act
+        var (baggage, issues) = Extract(value);
+
+        // Assert
+        Assert.Equal(expectedKeys, string.Join(',', baggage.Select(m => m.Key)));
+        Assert.Equal(expectedIssues, issues);
+    }
+
     [Fact]
     public void TryExtract_Absent_ReturnsEmptyWithoutIssues()
     {
