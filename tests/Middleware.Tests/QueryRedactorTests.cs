@@ -36,6 +36,23 @@ public sealed class QueryRedactorTests
         Assert.Equal("page=2&TOKEN=REDACTED&sig=REDACTED&q=shoes", result);
     }
 
+    [Theory]
+    [InlineData("?api%5Fkey=s1&page=2", "api%5Fkey=REDACTED&page=2")]
+    [InlineData("?%74oken=s2", "%74oken=REDACTED")]
+    [InlineData("?TOK%45N=s3", "TOK%45N=REDACTED")]
+    [InlineData("?api%5key=s4&bad%=s5", "api%5key=s4&bad%=s5")]
+    public void Redact_NamedOnly_RedactsPercentEncodedListedNames(string query, string expected)
+    {
+        // Arrange: the app decodes parameter names, so an encoded name is the listed one to it.
+        var redactor = new QueryRedactor(redactAll: false, ["token", "api_key"]);
+
+        // Act
+        var result = redactor.Redact(query);
+
+        // Assert
+        Assert.Equal(expected, result);
+    }
+
     [Fact]
     public void Redact_HugeQuery_BoundedOutput()
     {

@@ -5,7 +5,8 @@ namespace Propagation.Middleware.Internal;
 
 /// <summary>
 /// Redacts query values for <c>url.query</c> and <c>url.full</c>: every value (the default) or the
-/// values of listed parameter names. Names are kept. Input is bounded.
+/// values of listed parameter names (compared case-insensitively, as written and percent-decoded).
+/// Names are kept. Input is bounded.
 /// </summary>
 internal sealed class QueryRedactor
 {
@@ -60,7 +61,7 @@ internal sealed class QueryRedactor
                     var name = pair[..equals];
                     Append(rented, ref written, name);
                     rented[written++] = '=';
-                    Append(rented, ref written, _all || _names.Contains(name) ? HeaderRules.Redacted : pair[(equals + 1)..]);
+                    Append(rented, ref written, _all || IsListed(name) ? HeaderRules.Redacted : pair[(equals + 1)..]);
                 }
 
                 if (end < 0)
@@ -78,6 +79,24 @@ internal sealed class QueryRedactor
         {
             ArrayPool<char>.Shared.Return(rented);
         }
+    }
+
+    /// <summary>Whether a name is listed, as written or percent-decoded (<c>api%5Fkey</c> is <c>api_key</c> to the app).</summary>
+    private bool IsListed(ReadOnlySpan<char> name)
+    {
+        if (_names.Contains(name))
+        {
+            return true;
+        }
+
+        if (!name.Contains('%'))
+        {
+            return false;
+        }
+
+        // A name is at most MaxQueryLength characters, and decoding only shortens it.
+        Span<char> decoded = stackalloc char[name.Length];
+        return Uri.TryUnescapeDataString(name, decoded, out var length) && _names.Contains(decoded[..length]);
     }
 
     private static void Append(char[] buffer, ref int written, ReadOnlySpan<char> text)
