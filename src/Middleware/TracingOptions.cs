@@ -125,10 +125,18 @@ public sealed class TracingOptions
 
     /// <summary>Gets the outbound destination policy: how much context each host receives, by host name.</summary>
     /// <value>
-    /// Defaults to empty. Keys are a host name (<c>api.partner.com</c>), a wildcard for its subdomains
-    /// (<c>*.partner.com</c>, which does not match <c>partner.com</c> itself) or <c>*</c>; an exact name wins
-    /// over a wildcard, the longest wildcard wins over shorter ones.
+    /// Defaults to empty. Keys are a host name (<c>api.partner.com</c>), an IP address (<c>10.0.0.5</c>,
+    /// <c>::1</c> or <c>[::1]</c>), a wildcard for a name's subdomains (<c>*.partner.com</c>, which does not
+    /// match <c>partner.com</c> itself) or <c>*</c>; an exact name wins over a wildcard, the longest wildcard
+    /// wins over shorter ones.
     /// </value>
+    /// <remarks>
+    /// Names are compared without case, an internationalised name in either form (<c>bücher.example</c> and
+    /// <c>xn--bcher-kva.example</c> are one host), and without the trailing root dot (<c>api.partner.com.</c>
+    /// is <c>api.partner.com</c>); an IPv6 address in its canonical form, without the zone id. A key applies to
+    /// its host on every port: a key with a port (<c>api.partner.com:8443</c>) fails validation, as do two keys
+    /// that name one host.
+    /// </remarks>
     public IDictionary<string, InjectionScope> OutboundDestinations { get; } =
         new Dictionary<string, InjectionScope>(StringComparer.OrdinalIgnoreCase);
 

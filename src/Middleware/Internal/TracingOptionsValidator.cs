@@ -55,15 +55,7 @@ internal sealed class TracingOptionsValidator : IValidateOptions<TracingOptions>
             }
         }
 
-        foreach (var (host, scope) in options.OutboundDestinations)
-        {
-            if (!DestinationPolicy.IsValidPattern(host))
-            {
-                errors.Add($"TracingOptions.OutboundDestinations has the invalid host pattern '{HeaderRules.Printable(host)}'; use a host name, *.domain or *.");
-            }
-
-            CheckScope(scope, $"OutboundDestinations[{HeaderRules.Printable(host)}]", errors);
-        }
+        CheckDestinations(options.OutboundDestinations, errors);
 
         CheckScope(options.DefaultOutboundScope, nameof(TracingOptions.DefaultOutboundScope), errors);
         if (options.SlowRequestThreshold is { } threshold && threshold <= TimeSpan.Zero)
@@ -72,6 +64,26 @@ internal sealed class TracingOptionsValidator : IValidateOptions<TracingOptions>
         }
 
         return errors;
+    }
+
+    private static void CheckDestinations(IDictionary<string, InjectionScope> destinations, List<string> errors)
+    {
+        // Patterns are compared in a normal form (DestinationPolicy): two keys with one form name the same host.
+        var seen = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (host, scope) in destinations)
+        {
+            var property = $"OutboundDestinations['{HeaderRules.Printable(host)}']";
+            if (!DestinationPolicy.TryNormalizePattern(host, out var normalized, out var problem))
+            {
+                errors.Add($"TracingOptions.{property} {problem}");
+            }
+            else if (!seen.TryAdd(normalized, host))
+            {
+                errors.Add($"TracingOptions.{property} names the same destination as '{HeaderRules.Printable(seen[normalized])}'; keep one of them.");
+            }
+
+            CheckScope(scope, property, errors);
+        }
     }
 
     private static void CheckPolicy(TrustPolicy policy, string property, List<string> errors)
