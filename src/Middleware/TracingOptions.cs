@@ -27,7 +27,7 @@ public sealed class TracingOptions
     public const string SectionName = "Tracing";
 
     /// <summary>Gets or sets the service name written in span log lines and used for the pipeline's resource.</summary>
-    /// <value>Defaults to <see langword="null"/>: <c>OTEL_SERVICE_NAME</c>, then the host's application name.</value>
+    /// <value>Defaults to <see langword="null"/>: <c>OTEL_SERVICE_NAME</c> (unless empty or blank), then the host's application name.</value>
     public string? ServiceName { get; set; }
 
     /// <summary>Gets the formats read and written, and how (see <see cref="PropagationOptions"/>).</summary>
@@ -35,7 +35,8 @@ public sealed class TracingOptions
     /// Defaults to <see cref="PropagationOptions"/>' defaults: extract W3C, legacy, B3 single, B3 multi;
     /// inject W3C, baggage, legacy. <c>OTEL_PROPAGATORS</c> (<c>tracecontext</c>, <c>baggage</c>,
     /// <c>b3</c>, <c>b3multi</c>, <c>xtrace</c> or <c>legacy</c> for the <c>X-Trace-ID</c>/<c>X-Span-ID</c>
-    /// pair, <c>none</c>) replaces both lists, in the order given.
+    /// pair, <c>none</c>) replaces both lists, in the order given; an empty or blank <c>OTEL_PROPAGATORS</c>
+    /// counts as unset (these defaults apply).
     /// </value>
     public PropagationOptions Propagation { get; } = new();
 

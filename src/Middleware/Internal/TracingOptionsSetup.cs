@@ -29,6 +29,7 @@ internal sealed class TracingOptionsSetup : IConfigureOptions<TracingOptions>, I
             return;
         }
 
+        // OpenTelemetry configuration spec (environment variables): an empty value is treated as unset.
         var serviceName = _configuration[ServiceNameKey];
         if (!string.IsNullOrWhiteSpace(serviceName))
         {
@@ -36,7 +37,7 @@ internal sealed class TracingOptionsSetup : IConfigureOptions<TracingOptions>, I
         }
 
         var propagators = _configuration[PropagatorsKey];
-        if (propagators is not null)
+        if (!string.IsNullOrWhiteSpace(propagators))
         {
             ApplyPropagators(options, propagators);
         }
@@ -61,15 +62,20 @@ internal sealed class TracingOptionsSetup : IConfigureOptions<TracingOptions>, I
         }
     }
 
-    /// <summary>Applies an <c>OTEL_PROPAGATORS</c> value: the listed formats are both extracted and injected, in order.</summary>
+    /// <summary>
+    /// Applies a non-blank <c>OTEL_PROPAGATORS</c> value: the listed formats are both extracted and injected,
+    /// in order. A value that lists no name (<c>","</c>) is an error: only <c>none</c> turns propagation off.
+    /// </summary>
     internal static void ApplyPropagators(TracingOptions options, string value)
     {
         var extract = new List<PropagationFormat>();
         var inject = new List<PropagationFormat>();
         var baggage = false;
         var none = false;
+        var listed = false;
         foreach (var raw in value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
+            listed = true;
             if (raw.Equals("none", StringComparison.OrdinalIgnoreCase))
             {
                 none = true;
@@ -101,6 +107,11 @@ internal sealed class TracingOptionsSetup : IConfigureOptions<TracingOptions>, I
             {
                 extract.Add(format);
             }
+        }
+
+        if (!listed)
+        {
+            options.ConfigurationErrors.Add($"{PropagatorsKey} lists no propagator; leave it empty for the defaults or use 'none' to turn propagation off.");
         }
 
         if (none && inject.Count > 0)
