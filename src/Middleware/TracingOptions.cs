@@ -18,7 +18,9 @@ namespace Propagation.Middleware;
 /// <para>
 /// <b>Validation.</b> The options are validated once, when the host starts; every error is listed
 /// together in one <see cref="Microsoft.Extensions.Options.OptionsValidationException"/> and the
-/// host does not start.
+/// host does not start. A value of the <c>Tracing</c> section that cannot be converted to its
+/// option's type is one of those errors, named by its configuration path (for example
+/// <c>Tracing:DefaultTrustPolicy</c>); the section's other values are still applied.
 /// </para>
 /// </remarks>
 public sealed class TracingOptions
@@ -167,6 +169,6 @@ public sealed class TracingOptions
     /// <value>Defaults to <see langword="true"/>. Skipped when the logger factory's activity tracking already adds them.</value>
     public bool IncludeLogScope { get; set; } = true;
 
-    /// <summary>Errors found while reading configuration (unknown <c>OTEL_PROPAGATORS</c> names); reported by validation.</summary>
+    /// <summary>Errors found while reading configuration (<c>OTEL_PROPAGATORS</c>, values of the <c>Tracing</c> section that cannot be converted); reported by validation.</summary>
     internal List<string> ConfigurationErrors { get; } = [];
 }

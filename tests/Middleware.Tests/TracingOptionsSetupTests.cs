@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 using Propagation.Middleware.Internal;
+using Propagation.Middleware.Tests.Infrastructure;
 
 namespace Propagation.Middleware.Tests;
 
@@ -42,6 +44,104 @@ public sealed class TracingOptionsSetupTests
         var error = Assert.Single(options.ConfigurationErrors);
         Assert.StartsWith("OTEL_PROPAGATORS lists no propagator", error, StringComparison.Ordinal);
         Assert.Contains("'none'", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Configure_UnreadableValueBesideReadableOnes_ListsItAndBindsTheOthers()
+    {
+        // Arrange
+        var setup = new TracingOptionsSetup(Configuration(new()
+        {
+            ["Tracing:DefaultTrustPolicy"] = "Trusted",
+            ["Tracing:SlowRequestThreshold"] = "2 seconds",
+            ["Tracing:ServiceName"] = "billing",
+            ["Tracing:UntrustedPolicy"] = "Ignore",
+            ["Tracing:TrustedNetworks:0"] = "10.0.0.0/8",
+        }));
+        var options = new TracingOptions();
+
+        // Act
+        setup.Configure(options);
+
+        // Assert
+        Assert.Equal(
+            [
+                "Tracing:DefaultTrustPolicy has the value 'Trusted', which is not a TrustPolicy; use Continue, ContinueIgnoreSampling, RestartAndLink or Ignore.",
+                "Tracing:SlowRequestThreshold has the value '2 seconds', which is not a duration; use [d.]hh:mm:ss[.fff], for example 00:00:02.",
+            ],
+            options.ConfigurationErrors);
+        Assert.Equal(TrustPolicy.Continue, options.DefaultTrustPolicy);
+        Assert.Null(options.SlowRequestThreshold);
+        Assert.Equal("billing", options.ServiceName);
+        Assert.Equal(TrustPolicy.Ignore, options.UntrustedPolicy);
+        Assert.Equal(["10.0.0.0/8"], options.TrustedNetworks);
+    }
+
+    [Fact]
+    public void Configure_UnreadableListAndDictionaryEntries_ListsEachInsteadOfDroppingIt()
+    {
+        // Arrange: the binder drops a list or dictionary entry it cannot convert without a word; a dropped
+        // destination entry would leave that host the default (full) context.
+        var setup = new TracingOptionsSetup(Configuration(new()
+        {
+            ["Tracing:Propagation:ExtractFormats:0"] = "TraceContext",
+            ["Tracing:Propagation:ExtractFormats:1"] = "zipkin",
+            ["Tracing:OutboundDestinations:api.partner.example"] = "Nothing",
+            ["Tracing:OutboundDestinations:*.other.example"] = "None",
+        }));
+        var options = new TracingOptions();
+
+        // Act
+        setup.Configure(options);
+
+        // Assert
+        Assert.Equal(2, options.ConfigurationErrors.Count);
+        Assert.Contains(options.ConfigurationErrors, e => e.StartsWith("Tracing:Propagation:ExtractFormats:1 has the value 'zipkin'", StringComparison.Ordinal));
+        Assert.Contains(options.ConfigurationErrors, e => e.StartsWith("Tracing:OutboundDestinations:api.partner.example has the value 'Nothing'", StringComparison.Ordinal));
+        Assert.Equal([PropagationFormat.TraceContext], options.Propagation.ExtractFormats);
+        Assert.Equal(InjectionScope.None, Assert.Single(options.OutboundDestinations).Value);
+    }
+
+    [Fact]
+    public void Configure_TrustDeciderInConfiguration_ListsThatItIsSetInCode()
+    {
+        // Arrange
+        var setup = new TracingOptionsSetup(Configuration(new()
+        {
+            ["Tracing:TrustDecider:Type"] = "Mine",
+            ["Tracing:LogSpans"] = "true",
+        }));
+        var options = new TracingOptions();
+
+        // Act
+        setup.Configure(options);
+
+        // Assert
+        var error = Assert.Single(options.ConfigurationErrors);
+        Assert.StartsWith("Tracing:TrustDecider:Type cannot be set from configuration", error, StringComparison.Ordinal);
+        Assert.True(options.LogSpans);
+    }
+
+    [Fact]
+    public async Task StartAsync_SeveralBadValuesInTheSection_ListsEveryErrorInOneException()
+    {
+        // Arrange
+        var configuration = new Dictionary<string, string?>
+        {
+            ["Tracing:DefaultTrustPolicy"] = "Trusted",
+            ["Tracing:TrustedNetworks:0"] = "nope",
+            ["Tracing:SlowRequestThreshold"] = "-00:00:01",
+        };
+
+        // Act
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(
+            () => TestHosts.StartTracedAsync(null, static c => Task.CompletedTask, configuration));
+
+        // Assert
+        Assert.Equal(3, error.Failures.Count());
+        Assert.Contains(error.Failures, f => f.StartsWith("Tracing:DefaultTrustPolicy has the value 'Trusted'", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.StartsWith("TracingOptions.TrustedNetworks[0]", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.StartsWith("TracingOptions.SlowRequestThreshold must be positive", StringComparison.Ordinal));
     }
 
     private static IConfiguration Configuration(Dictionary<string, string?> values) =>

@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using System.Reflection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -45,12 +47,24 @@ internal sealed class TracingOptionsSetup : IConfigureOptions<TracingOptions>, I
         var section = _configuration.GetSection(TracingOptions.SectionName);
         if (section.Exists())
         {
+            // The binder throws at the first value it cannot convert, hiding every other error, and silently drops a
+            // list or dictionary entry it cannot convert: each such value is listed here and the others are bound.
+            var readable = WithoutUnreadableValues(section, options.ConfigurationErrors);
+
             // The binder appends to non-empty lists: clear the ones the section sets so configuration replaces defaults.
-            ClearIfSet(section, "Propagation:ExtractFormats", options.Propagation.ExtractFormats);
-            ClearIfSet(section, "Propagation:InjectFormats", options.Propagation.InjectFormats);
-            ClearIfSet(section, nameof(TracingOptions.RedactedQueryParameters), options.RedactedQueryParameters);
-            ClearIfSet(section, nameof(TracingOptions.TrustedNetworks), options.TrustedNetworks);
-            section.Bind(options);
+            ClearIfSet(readable, "Propagation:ExtractFormats", options.Propagation.ExtractFormats);
+            ClearIfSet(readable, "Propagation:InjectFormats", options.Propagation.InjectFormats);
+            ClearIfSet(readable, nameof(TracingOptions.RedactedQueryParameters), options.RedactedQueryParameters);
+            ClearIfSet(readable, nameof(TracingOptions.TrustedNetworks), options.TrustedNetworks);
+            try
+            {
+                readable.Bind(options);
+            }
+            catch (InvalidOperationException ex)
+            {
+                // A binder error the check above does not foresee is still listed with the others, not thrown alone.
+                options.ConfigurationErrors.Add($"{section.Path}: {ex.Message}");
+            }
         }
     }
 
@@ -124,7 +138,160 @@ internal sealed class TracingOptionsSetup : IConfigureOptions<TracingOptions>, I
         options.Propagation.ExtractBaggage = baggage;
     }
 
-    private static void ClearIfSet<T>(IConfigurationSection section, string key, IList<T> list)
+    /// <summary>
+    /// Lists every value of the section that cannot be converted to the option it sets, named by its configuration
+    /// path (in key order), and returns the section without those values (the section itself when every value is readable).
+    /// </summary>
+    private static IConfiguration WithoutUnreadableValues(IConfigurationSection section, List<string> errors)
+    {
+        HashSet<string>? unreadable = null;
+        foreach (var (key, value) in section.AsEnumerable(makePathsRelative: true).OrderBy(static p => p.Key, StringComparer.OrdinalIgnoreCase))
+        {
+            if (value is null || key.Length == 0 || TargetType(key) is not { } type)
+            {
+                continue;
+            }
+
+            var path = ConfigurationPath.Combine(section.Path, key);
+            if (ConversionProblem(path, value, type) is { } problem)
+            {
+                errors.Add(problem);
+                (unreadable ??= new HashSet<string>(StringComparer.OrdinalIgnoreCase)).Add(key);
+            }
+        }
+
+        if (unreadable is null)
+        {
+            return section;
+        }
+
+        var readable = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, value) in section.AsEnumerable(makePathsRelative: true))
+        {
+            if (value is not null && key.Length > 0 && !unreadable.Contains(key))
+            {
+                readable[ConfigurationPath.Combine(section.Path, key)] = value;
+            }
+        }
+
+        return new ConfigurationBuilder().AddInMemoryCollection(readable).Build().GetSection(section.Path);
+    }
+
+    /// <summary>
+    /// The type of what a key of the section sets, found as the binder finds it (properties by name without case,
+    /// an index or key below a list or dictionary); <see langword="null"/> when the key names no option.
+    /// </summary>
+    private static Type? TargetType(string relativeKey)
+    {
+        var type = typeof(TracingOptions);
+        foreach (var segment in relativeKey.Split(ConfigurationPath.KeyDelimiter))
+        {
+            if (typeof(Delegate).IsAssignableFrom(type))
+            {
+                return type; // a key below a delegate: the binder would try to construct one
+            }
+
+            if (ElementType(type) is { } element)
+            {
+                type = element;
+                continue;
+            }
+
+            var property = type.GetProperty(segment, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);
+            if (property is null)
+            {
+                return null;
+            }
+
+            type = property.PropertyType;
+        }
+
+        return type;
+    }
+
+    /// <summary>The value type of a dictionary or the element type of a list or array, else <see langword="null"/>.</summary>
+    private static Type? ElementType(Type type)
+    {
+        if (type.IsArray)
+        {
+            return type.GetElementType();
+        }
+
+        if (type == typeof(string))
+        {
+            return null;
+        }
+
+        Type? element = null;
+        foreach (var candidate in type.IsInterface ? [type, .. type.GetInterfaces()] : type.GetInterfaces())
+        {
+            if (!candidate.IsGenericType)
+            {
+                continue;
+            }
+
+            var definition = candidate.GetGenericTypeDefinition();
+            if (definition == typeof(IDictionary<,>))
+            {
+                return candidate.GetGenericArguments()[1];
+            }
+
+            if (definition == typeof(IEnumerable<>))
+            {
+                element = candidate.GetGenericArguments()[0];
+            }
+        }
+
+        return element;
+    }
+
+    /// <summary>Why a configuration value cannot set an option of the given type, or <see langword="null"/> when it can.</summary>
+    private static string? ConversionProblem(string path, string value, Type type)
+    {
+        if (typeof(Delegate).IsAssignableFrom(type))
+        {
+            return $"{path} cannot be set from configuration; set it in code (services.AddTracing(o => ...)).";
+        }
+
+        if (Nullable.GetUnderlyingType(type) is { } underlying)
+        {
+            if (value.Length == 0)
+            {
+                return null; // the binder sets null
+            }
+
+            type = underlying;
+        }
+
+        // The binder converts with the type's TypeConverter; types without one from string are read from child keys.
+        var converter = TypeDescriptor.GetConverter(type);
+        if (!converter.CanConvertFrom(typeof(string)))
+        {
+            return null;
+        }
+
+        try
+        {
+            converter.ConvertFromInvariantString(value);
+            return null;
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException or NotSupportedException or OverflowException)
+        {
+            var shown = $"{path} has the value '{HeaderRules.Printable(value)}'";
+            return type switch
+            {
+                { IsEnum: true } => $"{shown}, which is not a {type.Name}; use {JoinNames(Enum.GetNames(type))}.",
+                _ when type == typeof(TimeSpan) => $"{shown}, which is not a duration; use [d.]hh:mm:ss[.fff], for example 00:00:02.",
+                _ when type == typeof(bool) => $"{shown}, which is not a boolean; use true or false.",
+                _ => $"{shown}, which cannot be read as {type.Name}.",
+            };
+        }
+    }
+
+    private static string JoinNames(string[] names) =>
+        names.Length < 2 ? string.Join(", ", names) : string.Join(", ", names[..^1]) + " or " + names[^1];
+
+    private static void ClearIfSet<T>(IConfiguration section, string key, IList<T> list)
     {
         if (section.GetSection(key).GetChildren().Any())
         {
