@@ -29,8 +29,10 @@ namespace Propagation.Interceptors;
 /// streaming calls <see cref="GrpcTracingConventions.MessagesSent"/> and
 /// <see cref="GrpcTracingConventions.MessagesReceived"/>. The status is Error for UNKNOWN,
 /// DEADLINE_EXCEEDED, UNIMPLEMENTED, INTERNAL, UNAVAILABLE and DATA_LOSS. An exception from the
-/// handler is recorded as an <c>exception</c> event and rethrown untouched; cancellation and
-/// deadlines are recorded as events.
+/// handler is recorded as an <c>exception</c> event and rethrown untouched; its status is the one the
+/// runtime sends (the <see cref="RpcException"/>'s code, else UNKNOWN unless the call's token was
+/// cancelled, so a handler's own <see cref="OperationCanceledException"/> is UNKNOWN). Cancellation
+/// and deadlines are recorded as events.
 /// </para>
 /// <para>
 /// <b>Response headers.</b> The span's trace and span ids are added to the response headers
@@ -417,7 +419,7 @@ public sealed class TracingInterceptor : Interceptor
             StatusCode code;
             if (exception is not null)
             {
-                code = RpcSpan.GetStatusCode(exception, DeadlinePassed(context));
+                code = GetStatusCode(exception, context);
                 RpcSpan.RecordException(activity, exception);
             }
             else if (context.CancellationToken.IsCancellationRequested)
@@ -438,6 +440,28 @@ public sealed class TracingInterceptor : Interceptor
         }
 
         StopOwned(span);
+    }
+
+    /// <summary>
+    /// The status the runtime answers a handler's exception with (grpc-dotnet's and compat's
+    /// <c>ProcessHandlerErrorAsync</c>): an <see cref="RpcException"/>'s own code; any other exception,
+    /// <see cref="OperationCanceledException"/> included, is UNKNOWN unless the call itself was cancelled (the
+    /// client went away: CANCELLED; the deadline passed: DEADLINE_EXCEEDED). A handler giving up on its own
+    /// timeout while the call still runs is therefore UNKNOWN, as the client sees it.
+    /// </summary>
+    private static StatusCode GetStatusCode(Exception exception, ServerCallContext context)
+    {
+        if (exception is RpcException rpc)
+        {
+            return rpc.StatusCode;
+        }
+
+        if (!context.CancellationToken.IsCancellationRequested)
+        {
+            return StatusCode.Unknown;
+        }
+
+        return DeadlinePassed(context) ? StatusCode.DeadlineExceeded : StatusCode.Cancelled;
     }
 
     private static void StopOwned(ServerSpan span)

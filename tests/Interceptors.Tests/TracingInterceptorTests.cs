@@ -238,6 +238,51 @@ public sealed class TracingInterceptorTests
     }
 
     [Fact]
+    public async Task UnaryServerHandler_HandlerThrowsCancellationWhileCallRuns_UnknownErrorAsTheClientSees()
+    {
+        // Arrange: the handler gives up on its own (its own timeout); the call itself is not cancelled.
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(TestInterceptors.Server(recorder));
+        var client = server.CreateClient();
+
+        // Act
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await client.UnaryAsync(new TraceRequest { ThrowCancellation = true }));
+
+        // Assert
+        Assert.Equal(StatusCode.Unknown, error.StatusCode);
+        var span = recorder.Single(ActivityKind.Server);
+        Assert.Equal((int)StatusCode.Unknown, span.GetTagItem("rpc.grpc.status_code"));
+        Assert.Equal(ActivityStatusCode.Error, span.Status);
+        Assert.Equal(typeof(OperationCanceledException).FullName, span.GetTagItem("error.type"));
+        Assert.DoesNotContain(span.Events, e => e.Name == GrpcTracingConventions.CancelledEvent);
+    }
+
+    [Fact]
+    public async Task ServerStreamingServerHandler_HandlerThrowsCancellationWhileCallRuns_UnknownErrorAsTheClientSees()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(TestInterceptors.Server(recorder));
+        var client = server.CreateClient();
+
+        // Act
+        using var call = client.ServerStream(new TraceRequest { Count = 1, ThrowCancellation = true });
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            while (await call.ResponseStream.MoveNext(CancellationToken.None))
+            {
+            }
+        });
+
+        // Assert
+        Assert.Equal(StatusCode.Unknown, error.StatusCode);
+        var span = (await recorder.WaitForStoppedAsync(1)).Single(a => a.Kind == ActivityKind.Server);
+        Assert.Equal((int)StatusCode.Unknown, span.GetTagItem("rpc.grpc.status_code"));
+        Assert.Equal(ActivityStatusCode.Error, span.Status);
+        Assert.Equal(1, span.GetTagItem(GrpcTracingConventions.MessagesSent));
+    }
+
+    [Fact]
     public async Task UnaryServerHandler_HandlerSetsStatus_StatusRecorded()
     {
         // Arrange
@@ -909,9 +954,9 @@ public sealed class TracingInterceptorTests
     }
 
     [Fact]
-    public async Task UnaryServerHandler_HandlerThrowsCancellationSynchronously_CanceledTaskWithTheSameException()
+    public async Task UnaryServerHandler_HandlerThrowsCancellationSynchronously_CanceledTaskWithTheSameExceptionAndUnknownSpan()
     {
-        // Arrange
+        // Arrange: the call's token is never cancelled, so the runtime answers UNKNOWN.
         using var recorder = new SpanRecorder();
         var interceptor = TestInterceptors.Server(recorder);
         var error = new OperationCanceledException("stop");
@@ -924,7 +969,8 @@ public sealed class TracingInterceptorTests
         Assert.True(result.IsCanceled);
         Assert.Same(error, thrown);
         var span = recorder.Single(ActivityKind.Server);
-        Assert.Equal((int)StatusCode.Cancelled, span.GetTagItem("rpc.grpc.status_code"));
+        Assert.Equal((int)StatusCode.Unknown, span.GetTagItem("rpc.grpc.status_code"));
+        Assert.Equal(ActivityStatusCode.Error, span.Status);
     }
 
     [Fact]

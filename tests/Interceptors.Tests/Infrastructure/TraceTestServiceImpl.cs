@@ -73,6 +73,11 @@ public sealed class TraceTestServiceImpl : TraceTestService.TraceTestServiceBase
             throw new InvalidOperationException("handler failed");
         }
 
+        if (request.ThrowCancellation)
+        {
+            throw new OperationCanceledException("handler timed out");
+        }
+
         if (request.FailWithStatus != 0)
         {
             throw new RpcException(new Status((StatusCode)request.FailWithStatus, "failed by request"));
