@@ -148,7 +148,8 @@ public sealed class TracingInterceptor : Interceptor
     // returned (no state machine, no task); otherwise AwaitUnary (async, so the Activity.Current it sees
     // stays inside the call's execution context) ends it. Either way the caller's current activity is
     // restored before returning, and a handler that throws synchronously yields a faulted task as before.
-    // The streaming *Core methods are async throughout, so their Activity.Current never leaks either.
+    // The streaming *Core methods are async throughout, so their Activity.Current never leaks either. They call the
+    // continuation inside their try blocks (traced or not), so one that throws synchronously still ends or stops the span.
     private Task<TResponse> UnaryCore<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation, HttpContext? http, Activity? existing, Activity? current)
         where TRequest : class
@@ -217,7 +218,14 @@ public sealed class TracingInterceptor : Interceptor
         var span = Begin(context, http, existing, current);
         if (span.Activity is null || !span.Activity.IsAllDataRequested)
         {
-            return await RunUntraced(span, context, continuation(requestStream, context)).ConfigureAwait(false);
+            try
+            {
+                return await continuation(requestStream, context).ConfigureAwait(false);
+            }
+            finally
+            {
+                StopOwned(span);
+            }
         }
 
         var reader = new CountingStreamReader<TRequest>(requestStream);
@@ -242,7 +250,15 @@ public sealed class TracingInterceptor : Interceptor
         var span = Begin(context, http, existing, current);
         if (span.Activity is null || !span.Activity.IsAllDataRequested)
         {
-            await RunUntraced(span, context, continuation(request, responseStream, context)).ConfigureAwait(false);
+            try
+            {
+                await continuation(request, responseStream, context).ConfigureAwait(false);
+            }
+            finally
+            {
+                StopOwned(span);
+            }
+
             return;
         }
 
@@ -267,7 +283,15 @@ public sealed class TracingInterceptor : Interceptor
         var span = Begin(context, http, existing, current);
         if (span.Activity is null || !span.Activity.IsAllDataRequested)
         {
-            await RunUntraced(span, context, continuation(requestStream, responseStream, context)).ConfigureAwait(false);
+            try
+            {
+                await continuation(requestStream, responseStream, context).ConfigureAwait(false);
+            }
+            finally
+            {
+                StopOwned(span);
+            }
+
             return;
         }
 
@@ -282,31 +306,6 @@ public sealed class TracingInterceptor : Interceptor
         {
             End(span, context, ex, sent: writer.Count, received: reader.Count);
             throw;
-        }
-    }
-
-    /// <summary>Runs a call whose span records nothing (or that has no span) and still stops a span this interceptor started.</summary>
-    private static async Task<T> RunUntraced<T>(ServerSpan span, ServerCallContext context, Task<T> call)
-    {
-        try
-        {
-            return await call.ConfigureAwait(false);
-        }
-        finally
-        {
-            StopOwned(span);
-        }
-    }
-
-    private static async Task RunUntraced(ServerSpan span, ServerCallContext context, Task call)
-    {
-        try
-        {
-            await call.ConfigureAwait(false);
-        }
-        finally
-        {
-            StopOwned(span);
         }
     }
 

@@ -832,6 +832,37 @@ public sealed class TracingInterceptorTests
         Assert.Same(request, Assert.Single(recorder.Started));
     }
 
+    [Theory]
+    [InlineData(MethodType.ClientStreaming)]
+    [InlineData(MethodType.ServerStreaming)]
+    [InlineData(MethodType.DuplexStreaming)]
+    public async Task StreamingServerHandlers_OwnSpanSampledOutAndContinuationThrowsSynchronously_SpanStoppedAndSameException(MethodType shape)
+    {
+        // Arrange: no server span yet, so the interceptor starts (and owns) one; the listener samples it out.
+        using var recorder = new SpanRecorder(ActivitySamplingResult.PropagationData);
+        var interceptor = TestInterceptors.Server(recorder);
+        var context = new InProcessServerCallContext();
+        var error = new RpcException(new Status(StatusCode.Unauthenticated, "rejected by the next interceptor"));
+        var previous = Activity.Current;
+
+        // Act: the next interceptor (or the handler) throws before returning a task.
+        Task call = shape switch
+        {
+            MethodType.ClientStreaming => interceptor.ClientStreamingServerHandler<string, string>(new NoMessages(), context, (_, _) => throw error),
+            MethodType.ServerStreaming => interceptor.ServerStreamingServerHandler<string, string>("hi", new DiscardingWriter(), context, (_, _, _) => throw error),
+            _ => interceptor.DuplexStreamingServerHandler<string, string>(new NoMessages(), new DiscardingWriter(), context, (_, _, _) => throw error),
+        };
+        var thrown = await Assert.ThrowsAsync<RpcException>(() => call);
+
+        // Assert
+        Assert.Same(error, thrown);
+        Assert.Same(previous, Activity.Current);
+        var span = Assert.Single(recorder.Started);
+        Assert.False(span.IsAllDataRequested);
+        Assert.True(span.IsStopped);
+        Assert.Empty(recorder.Open);
+    }
+
     private sealed class NoMessages : IAsyncStreamReader<string>
     {
         public string Current => throw new InvalidOperationException("No message was read.");
