@@ -23,7 +23,9 @@ namespace Propagation.Interceptors;
 /// <b>End.</b> The span ends exactly once, when the call really ends: the response arrived, the
 /// response stream was read to the end, an error status or exception surfaced, the call's
 /// cancellation token was cancelled, or the call object was disposed before completion (event
-/// <see cref="GrpcTracingConventions.DisposedEvent"/>, status CANCELLED). Streaming calls record
+/// <see cref="GrpcTracingConventions.DisposedEvent"/>, status CANCELLED). An <see cref="OperationCanceledException"/>
+/// (a channel with <c>ThrowOperationCanceledOnCancellation</c> throws it for a deadline too) is recorded as the call's
+/// own final status, or DEADLINE_EXCEEDED when the call's deadline has passed and its token was not cancelled. Streaming calls record
 /// <see cref="GrpcTracingConventions.MessagesSent"/> and <see cref="GrpcTracingConventions.MessagesReceived"/>.
 /// </para>
 /// <para>
@@ -81,7 +83,7 @@ public sealed class TracingClientInterceptor : Interceptor
         }
         catch (Exception ex)
         {
-            EndBlocking(activity, RpcSpan.GetStatusCode(ex, deadlinePassed: false), ex);
+            EndBlocking(activity, RpcSpan.GetClientStatusCode(ex, traced.Options.Deadline, traced.Options.CancellationToken), ex);
             throw;
         }
         finally
@@ -103,7 +105,7 @@ public sealed class TracingClientInterceptor : Interceptor
             return continuation(request, traced);
         }
 
-        var call = StartCall(activity, previous, continuation, (Request: request, Context: traced), static (c, s) => c(s.Request, s.Context));
+        var call = StartCall(activity, previous, traced.Options, continuation, (Request: request, Context: traced), static (c, s) => c(s.Request, s.Context));
         if (call.ResponseAsync.IsCompletedSuccessfully)
         {
             // The response is already here: the span ends now, and the call needs no wrapper (its
@@ -112,9 +114,9 @@ public sealed class TracingClientInterceptor : Interceptor
             return call;
         }
 
-        var span = new ClientCallSpan(activity, call, CallAccessors<TRequest, TResponse>.UnaryStatus, streaming: false);
+        var span = new ClientCallSpan(activity, call, CallAccessors<TRequest, TResponse>.UnaryStatus, streaming: false, traced.Options);
         var response = TrackResponse(call.ResponseAsync, span);
-        span.EndOnCancellation(context.Options.CancellationToken);
+        span.EndOnCancellation();
         return new AsyncUnaryCall<TResponse>(
             response,
             CallAccessors<TRequest, TResponse>.UnaryHeaders,
@@ -137,11 +139,11 @@ public sealed class TracingClientInterceptor : Interceptor
             return continuation(request, traced);
         }
 
-        var call = StartCall(activity, previous, continuation, (Request: request, Context: traced), static (c, s) => c(s.Request, s.Context));
+        var call = StartCall(activity, previous, traced.Options, continuation, (Request: request, Context: traced), static (c, s) => c(s.Request, s.Context));
 
-        var span = new ClientCallSpan(activity, call, CallAccessors<TRequest, TResponse>.ServerStreamingStatus, streaming: true);
+        var span = new ClientCallSpan(activity, call, CallAccessors<TRequest, TResponse>.ServerStreamingStatus, streaming: true, traced.Options);
         var reader = new TracingResponseReader<TResponse>(call.ResponseStream, span);
-        span.EndOnCancellation(context.Options.CancellationToken);
+        span.EndOnCancellation();
         return new AsyncServerStreamingCall<TResponse>(
             reader,
             CallAccessors<TRequest, TResponse>.ServerStreamingHeaders,
@@ -164,12 +166,12 @@ public sealed class TracingClientInterceptor : Interceptor
             return continuation(traced);
         }
 
-        var call = StartCall(activity, previous, continuation, traced, static (c, s) => c(s));
+        var call = StartCall(activity, previous, traced.Options, continuation, traced, static (c, s) => c(s));
 
-        var span = new ClientCallSpan(activity, call, CallAccessors<TRequest, TResponse>.ClientStreamingStatus, streaming: true);
+        var span = new ClientCallSpan(activity, call, CallAccessors<TRequest, TResponse>.ClientStreamingStatus, streaming: true, traced.Options);
         var writer = new TracingRequestWriter<TRequest>(call.RequestStream, span);
         var response = TrackResponse(call.ResponseAsync, span);
-        span.EndOnCancellation(context.Options.CancellationToken);
+        span.EndOnCancellation();
         return new AsyncClientStreamingCall<TRequest, TResponse>(
             writer,
             response,
@@ -193,12 +195,12 @@ public sealed class TracingClientInterceptor : Interceptor
             return continuation(traced);
         }
 
-        var call = StartCall(activity, previous, continuation, traced, static (c, s) => c(s));
+        var call = StartCall(activity, previous, traced.Options, continuation, traced, static (c, s) => c(s));
 
-        var span = new ClientCallSpan(activity, call, CallAccessors<TRequest, TResponse>.DuplexStatus, streaming: true);
+        var span = new ClientCallSpan(activity, call, CallAccessors<TRequest, TResponse>.DuplexStatus, streaming: true, traced.Options);
         var writer = new TracingRequestWriter<TRequest>(call.RequestStream, span);
         var reader = new TracingResponseReader<TResponse>(call.ResponseStream, span);
-        span.EndOnCancellation(context.Options.CancellationToken);
+        span.EndOnCancellation();
         return new AsyncDuplexStreamingCall<TRequest, TResponse>(
             writer,
             reader,
@@ -215,7 +217,7 @@ public sealed class TracingClientInterceptor : Interceptor
     /// is a static lambda and <paramref name="state"/> a value, so nothing is allocated per call.
     /// </summary>
     private static TCall StartCall<TContinuation, TState, TCall>(
-        Activity activity, Activity? previous, TContinuation continuation, TState state, Func<TContinuation, TState, TCall> invoke)
+        Activity activity, Activity? previous, in CallOptions options, TContinuation continuation, TState state, Func<TContinuation, TState, TCall> invoke)
     {
         try
         {
@@ -223,7 +225,7 @@ public sealed class TracingClientInterceptor : Interceptor
         }
         catch (Exception ex)
         {
-            EndBlocking(activity, RpcSpan.GetStatusCode(ex, deadlinePassed: false), ex);
+            EndBlocking(activity, RpcSpan.GetClientStatusCode(ex, options.Deadline, options.CancellationToken), ex);
             throw;
         }
         finally

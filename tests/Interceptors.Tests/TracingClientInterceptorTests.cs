@@ -121,6 +121,50 @@ public sealed class TracingClientInterceptorTests
         Assert.Contains(span.Events, e => e.Name == GrpcTracingConventions.DeadlineExceededEvent);
     }
 
+    [Theory]
+    [InlineData(MethodType.Unary, true)]
+    [InlineData(MethodType.Unary, false)]
+    [InlineData(MethodType.ServerStreaming, false)]
+    public async Task Calls_DeadlineOnChannelThrowingOperationCanceled_DeadlineExceededRecorded(MethodType shape, bool blocking)
+    {
+        // Arrange: with ThrowOperationCanceledOnCancellation the call throws OperationCanceledException for its deadline too.
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(interceptor: null);
+        var client = server.CreateClient(TestInterceptors.Client(recorder), throwOperationCanceled: true);
+        var request = new TraceRequest { Count = 1, DelayMs = 5000 };
+        var deadline = DateTime.UtcNow.AddMilliseconds(200);
+
+        // Act
+        var error = await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            if (shape == MethodType.ServerStreaming)
+            {
+                using var call = client.ServerStream(request, deadline: deadline);
+                while (await call.ResponseStream.MoveNext(CancellationToken.None))
+                {
+                }
+            }
+            else if (blocking)
+            {
+                client.Unary(request, deadline: deadline);
+            }
+            else
+            {
+                await client.UnaryAsync(request, deadline: deadline);
+            }
+        });
+        var spans = await recorder.WaitForStoppedAsync(1);
+
+        // Assert
+        Assert.NotNull(error);
+        var span = Assert.Single(spans);
+        Assert.Equal((int)StatusCode.DeadlineExceeded, span.GetTagItem("rpc.grpc.status_code"));
+        Assert.Equal(ActivityStatusCode.Error, span.Status);
+        Assert.Equal("DEADLINE_EXCEEDED", span.StatusDescription);
+        Assert.Contains(span.Events, e => e.Name == GrpcTracingConventions.DeadlineExceededEvent);
+        Assert.DoesNotContain(span.Events, e => e.Name == GrpcTracingConventions.CancelledEvent);
+    }
+
     [Fact]
     public async Task AsyncUnaryCall_Cancelled_CancelledRecorded()
     {

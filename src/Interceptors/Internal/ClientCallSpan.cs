@@ -12,17 +12,21 @@ internal sealed class ClientCallSpan
 {
     private readonly Func<object, Status> _getStatus;
     private readonly bool _streaming;
+    private readonly DateTime? _deadline;
+    private readonly CancellationToken _cancellationToken;
     private CancellationTokenRegistration _registration;
     private int _ended;
     private int _sent;
     private int _received;
 
-    public ClientCallSpan(Activity activity, IDisposable call, Func<object, Status> getStatus, bool streaming)
+    public ClientCallSpan(Activity activity, IDisposable call, Func<object, Status> getStatus, bool streaming, in CallOptions options)
     {
         Activity = activity;
         Call = call;
         _getStatus = getStatus;
         _streaming = streaming;
+        _deadline = options.Deadline;
+        _cancellationToken = options.CancellationToken;
     }
 
     public Activity Activity { get; }
@@ -37,11 +41,11 @@ internal sealed class ClientCallSpan
     public void CountReceived() => Interlocked.Increment(ref _received);
 
     /// <summary>Ends the span when the call's token is cancelled, even if the caller never looks at the call again.</summary>
-    public void EndOnCancellation(CancellationToken token)
+    public void EndOnCancellation()
     {
-        if (token.CanBeCanceled)
+        if (_cancellationToken.CanBeCanceled)
         {
-            _registration = token.UnsafeRegister(static state => ((ClientCallSpan)state!).End(StatusCode.Cancelled, exception: null), this);
+            _registration = _cancellationToken.UnsafeRegister(static state => ((ClientCallSpan)state!).End(StatusCode.Cancelled, exception: null), this);
         }
     }
 
@@ -53,21 +57,22 @@ internal sealed class ClientCallSpan
             return;
         }
 
-        var code = StatusCode.OK;
-        try
-        {
-            code = _getStatus(Call).StatusCode;
-        }
-        catch (InvalidOperationException)
-        {
-            // The status is not available (the implementation has not recorded it yet): the stream ended cleanly.
-        }
-
-        End(code, exception: null);
+        // Without a status yet (the implementation has not recorded it), the stream ended cleanly: OK.
+        End(TryGetFinalStatus(out var code) ? code : StatusCode.OK, exception: null);
     }
 
-    /// <summary>The call failed: its status is the exception's.</summary>
-    public void Fail(Exception exception) => End(RpcSpan.GetStatusCode(exception, deadlinePassed: false), exception);
+    /// <summary>
+    /// The call failed: its status is the exception's. An <see cref="OperationCanceledException"/> (a channel with
+    /// <c>ThrowOperationCanceledOnCancellation</c> throws it for a deadline too) takes the call's own final status when
+    /// the call has one, else the call's token and deadline decide.
+    /// </summary>
+    public void Fail(Exception exception)
+    {
+        var code = exception is OperationCanceledException && TryGetFinalStatus(out var status) && status != StatusCode.OK
+            ? status
+            : RpcSpan.GetClientStatusCode(exception, _deadline, _cancellationToken);
+        End(code, exception);
+    }
 
     /// <summary>The caller disposed the call: the inner call is disposed (cancelling it if still running), then the span ends.</summary>
     public void Dispose()
@@ -76,6 +81,21 @@ internal sealed class ClientCallSpan
         if (!IsEnded)
         {
             End(StatusCode.Cancelled, exception: null, disposed: true);
+        }
+    }
+
+    /// <summary>Reads the inner call's final status; <see langword="false"/> while the call runs (its <c>GetStatus()</c> throws then).</summary>
+    private bool TryGetFinalStatus(out StatusCode code)
+    {
+        try
+        {
+            code = _getStatus(Call).StatusCode;
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            code = default;
+            return false;
         }
     }
 

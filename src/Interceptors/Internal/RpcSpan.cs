@@ -10,6 +10,8 @@ internal static class RpcSpan
     // Boxed once: rpc.grpc.status_code values 0..16 are set on every span.
     private static readonly object[] BoxedCodes = CreateBoxedCodes();
 
+    private static readonly TimeSpan ClientDeadlineTolerance = TimeSpan.FromMilliseconds(50);
+
     /// <summary>
     /// Adds a tag to a span this interceptor started (<paramref name="own"/>: each attribute is written once, so
     /// there is nothing to replace and no list walk) or sets it on a span someone else started.
@@ -73,13 +75,27 @@ internal static class RpcSpan
         activity.SetTag(GrpcTracingConventions.ErrorType, exception.GetType().FullName);
     }
 
-    /// <summary>The final status an exception stands for.</summary>
-    public static StatusCode GetStatusCode(Exception exception, bool deadlinePassed) => exception switch
+    /// <summary>
+    /// The final status a client call's exception stands for, when the call's own status is not at hand: an
+    /// <see cref="RpcException"/>'s code; an <see cref="OperationCanceledException"/> (what a channel with
+    /// <c>ThrowOperationCanceledOnCancellation</c> throws for a cancellation and for a deadline alike) is CANCELLED when
+    /// the call's token was cancelled, DEADLINE_EXCEEDED when the call's deadline has passed, else CANCELLED; any other
+    /// exception is UNKNOWN.
+    /// </summary>
+    public static StatusCode GetClientStatusCode(Exception exception, DateTime? deadline, CancellationToken cancellationToken) => exception switch
     {
         RpcException rpc => rpc.StatusCode,
-        OperationCanceledException => deadlinePassed ? StatusCode.DeadlineExceeded : StatusCode.Cancelled,
+        OperationCanceledException when !cancellationToken.IsCancellationRequested && DeadlinePassed(deadline) => StatusCode.DeadlineExceeded,
+        OperationCanceledException => StatusCode.Cancelled,
         _ => StatusCode.Unknown,
     };
+
+    /// <summary>
+    /// Whether a client call's deadline has passed. <see cref="ClientDeadlineTolerance"/> covers a deadline timer that
+    /// fires a little before the wall clock reaches the deadline (timers count coarser ticks than <see cref="DateTime.UtcNow"/>).
+    /// </summary>
+    public static bool DeadlinePassed(DateTime? deadline) =>
+        deadline is { } value && value != DateTime.MaxValue && DateTime.UtcNow + ClientDeadlineTolerance >= value.ToUniversalTime();
 
     /// <summary>Stops a span without changing the caller's <see cref="Activity.Current"/> unless it was this span.</summary>
     public static void Stop(Activity activity)

@@ -91,10 +91,13 @@ public sealed class TracingTestServer : IAsyncDisposable
         return new TracingTestServer(host, server.CreateHandler(), server.BaseAddress);
     }
 
-    /// <summary>A channel to this server; with <paramref name="interceptor"/>, a client intercepted by it.</summary>
-    public TraceTestService.TraceTestServiceClient CreateClient(Interceptor? interceptor = null)
+    /// <summary>
+    /// A channel to this server; with <paramref name="interceptor"/>, a client intercepted by it; with
+    /// <paramref name="throwOperationCanceled"/>, a cancelled or deadline-exceeded call throws <see cref="OperationCanceledException"/>.
+    /// </summary>
+    public TraceTestService.TraceTestServiceClient CreateClient(Interceptor? interceptor = null, bool throwOperationCanceled = false)
     {
-        var channel = GrpcChannel.ForAddress(Address, new GrpcChannelOptions { HttpHandler = Handler });
+        var channel = GrpcChannel.ForAddress(Address, new GrpcChannelOptions { HttpHandler = Handler, ThrowOperationCanceledOnCancellation = throwOperationCanceled });
         lock (_channels)
         {
             _channels.Add(channel);
