@@ -21,9 +21,12 @@ namespace Propagation.Interceptors;
 /// </para>
 /// <para>
 /// <b>End.</b> The span ends exactly once, when the call really ends: the response arrived, the
-/// response stream was read to the end, an error status or exception surfaced, the call's
-/// cancellation token was cancelled, or the call object was disposed before completion (event
-/// <see cref="GrpcTracingConventions.DisposedEvent"/>, status CANCELLED). An <see cref="OperationCanceledException"/>
+/// response stream was read to the end, an error status or exception surfaced (a streaming call's
+/// failed response headers included), the call's cancellation token was cancelled, or the call
+/// object was disposed: with the call's final status when it had already ended unseen (an error
+/// status, a deadline), else as disposed before completion (event
+/// <see cref="GrpcTracingConventions.DisposedEvent"/>, status CANCELLED, or DEADLINE_EXCEEDED once
+/// the call's deadline has passed). An <see cref="OperationCanceledException"/>
 /// (a channel with <c>ThrowOperationCanceledOnCancellation</c> throws it for a deadline too) is recorded as the call's
 /// own final status, or DEADLINE_EXCEEDED when the call's deadline has passed and its token was not cancelled. Streaming calls record
 /// <see cref="GrpcTracingConventions.MessagesSent"/> and <see cref="GrpcTracingConventions.MessagesReceived"/>.
@@ -262,6 +265,27 @@ public sealed class TracingClientInterceptor : Interceptor
         }
     }
 
+    /// <summary>
+    /// A streaming call's response headers. When they fail the call has ended (its deadline, a cancellation, an error
+    /// before any header): so does the span, before the caller sees the exception. Unary and client-streaming calls need
+    /// no wrapper, their tracked response fails too. Nothing is allocated unless the headers are awaited while pending.
+    /// </summary>
+    private static Task<Metadata> TrackHeaders(Task<Metadata> headers, ClientCallSpan span) =>
+        headers.IsCompletedSuccessfully || span.IsEnded ? headers : AwaitHeaders(headers, span);
+
+    private static async Task<Metadata> AwaitHeaders(Task<Metadata> headers, ClientCallSpan span)
+    {
+        try
+        {
+            return await headers.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RpcException or OperationCanceledException)
+        {
+            span.Fail(ex);
+            throw;
+        }
+    }
+
     /// <summary>Ends the span of a unary call whose response arrived before the interceptor returned (what <see cref="ClientCallSpan.End"/> records for OK).</summary>
     private static void EndCompleted(Activity activity)
     {
@@ -382,7 +406,7 @@ public sealed class TracingClientInterceptor : Interceptor
         public static readonly Func<object, Status> UnaryStatus = static s => Unary(s).GetStatus();
         public static readonly Func<object, Metadata> UnaryTrailers = static s => Unary(s).GetTrailers();
 
-        public static readonly Func<object, Task<Metadata>> ServerStreamingHeaders = static s => ServerStreaming(s).ResponseHeadersAsync;
+        public static readonly Func<object, Task<Metadata>> ServerStreamingHeaders = static s => TrackHeaders(ServerStreaming(s).ResponseHeadersAsync, (ClientCallSpan)s);
         public static readonly Func<object, Status> ServerStreamingStatus = static s => ServerStreaming(s).GetStatus();
         public static readonly Func<object, Metadata> ServerStreamingTrailers = static s => ServerStreaming(s).GetTrailers();
 
@@ -390,7 +414,7 @@ public sealed class TracingClientInterceptor : Interceptor
         public static readonly Func<object, Status> ClientStreamingStatus = static s => ClientStreaming(s).GetStatus();
         public static readonly Func<object, Metadata> ClientStreamingTrailers = static s => ClientStreaming(s).GetTrailers();
 
-        public static readonly Func<object, Task<Metadata>> DuplexHeaders = static s => Duplex(s).ResponseHeadersAsync;
+        public static readonly Func<object, Task<Metadata>> DuplexHeaders = static s => TrackHeaders(Duplex(s).ResponseHeadersAsync, (ClientCallSpan)s);
         public static readonly Func<object, Status> DuplexStatus = static s => Duplex(s).GetStatus();
         public static readonly Func<object, Metadata> DuplexTrailers = static s => Duplex(s).GetTrailers();
 

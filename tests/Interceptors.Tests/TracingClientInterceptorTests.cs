@@ -349,6 +349,102 @@ public sealed class TracingClientInterceptorTests
         Assert.Empty(recorder.Open);
     }
 
+    [Theory]
+    [InlineData(MethodType.ServerStreaming)]
+    [InlineData(MethodType.DuplexStreaming)]
+    public async Task StreamingCalls_DeadlineBeforeResponseHeaders_HeadersFailAndSpanEndsWithDeadline(MethodType shape)
+    {
+        // Arrange: the handler sends nothing (no header, no message) until its 5 s delay, so the headers wait for the deadline.
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(interceptor: null);
+        var client = server.CreateClient(TestInterceptors.Client(recorder));
+        var deadline = DateTime.UtcNow.AddMilliseconds(200);
+
+        // Act
+        using IDisposable call = shape == MethodType.ServerStreaming
+            ? client.ServerStream(new TraceRequest { DelayMs = 5000 }, deadline: deadline)
+            : client.Duplex(deadline: deadline);
+        var headers = call is AsyncServerStreamingCall<TraceReply> serverStreaming
+            ? serverStreaming.ResponseHeadersAsync
+            : ((AsyncDuplexStreamingCall<TraceRequest, TraceReply>)call).ResponseHeadersAsync;
+        var error = await Assert.ThrowsAsync<RpcException>(() => headers);
+        var endedBeforeDispose = recorder.Stopped;
+
+        // Assert
+        Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
+        var span = Assert.Single(endedBeforeDispose);
+        Assert.Equal((int)StatusCode.DeadlineExceeded, span.GetTagItem("rpc.grpc.status_code"));
+        Assert.Contains(span.Events, e => e.Name == GrpcTracingConventions.DeadlineExceededEvent);
+        Assert.DoesNotContain(span.Events, e => e.Name == GrpcTracingConventions.DisposedEvent);
+    }
+
+    [Theory]
+    [InlineData(MethodType.ServerStreaming, StatusCode.NotFound)]
+    [InlineData(MethodType.ServerStreaming, StatusCode.DeadlineExceeded)]
+    [InlineData(MethodType.DuplexStreaming, StatusCode.DeadlineExceeded)]
+    public async Task StreamingCalls_EndedUnseenThenDisposed_FinalStatusRecordedNotDisposedEarly(MethodType shape, StatusCode final)
+    {
+        // Arrange: the call ends (the handler's error status, or the deadline) while nobody reads it.
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(interceptor: null);
+        var client = server.CreateClient(TestInterceptors.Client(recorder));
+        DateTime? deadline = final == StatusCode.DeadlineExceeded ? DateTime.UtcNow.AddMilliseconds(200) : null;
+        var request = new TraceRequest { FailWithStatus = final == StatusCode.NotFound ? (int)StatusCode.NotFound : 0, DelayMs = deadline is null ? 0 : 5000 };
+        IDisposable call;
+        Func<Status> getStatus;
+        if (shape == MethodType.ServerStreaming)
+        {
+            var serverStreaming = client.ServerStream(request, deadline: deadline);
+            (call, getStatus) = (serverStreaming, serverStreaming.GetStatus);
+        }
+        else
+        {
+            var duplex = client.Duplex(deadline: deadline);
+            (call, getStatus) = (duplex, duplex.GetStatus);
+        }
+
+        var status = await WaitForFinalStatusAsync(getStatus);
+
+        // Act
+        call.Dispose();
+
+        // Assert
+        Assert.Equal(final, status.StatusCode);
+        var span = recorder.Single(ActivityKind.Client);
+        Assert.Equal((int)final, span.GetTagItem("rpc.grpc.status_code"));
+        Assert.Equal(ActivityStatusCode.Error, span.Status);
+        Assert.DoesNotContain(span.Events, e => e.Name == GrpcTracingConventions.DisposedEvent);
+        Assert.DoesNotContain(span.Events, e => e.Name == GrpcTracingConventions.CancelledEvent);
+        Assert.Empty(recorder.Open);
+    }
+
+    [Fact]
+    public void AsyncServerStreamingCall_DisposedWithoutStatusAfterItsDeadline_DeadlineExceededRecorded()
+    {
+        // Arrange: the deadline has passed but the transport has no status yet (GetStatus throws, as for a running call).
+        using var recorder = new SpanRecorder();
+        var interceptor = TestInterceptors.Client(recorder);
+        var method = new Method<string, string>(MethodType.ServerStreaming, InProcessCall.Service, "Stream", Marshallers.StringMarshaller, Marshallers.StringMarshaller);
+        var context = new ClientInterceptorContext<string, string>(method, null, new CallOptions(deadline: DateTime.UtcNow.AddSeconds(-1)));
+        var inner = new InProcessCall.CallState();
+
+        // Act
+        var call = interceptor.AsyncServerStreamingCall("hi", context, (_, _) => new AsyncServerStreamingCall<string>(
+            new NoReplies(),
+            static _ => Task.FromResult(new Metadata()),
+            static _ => throw new InvalidOperationException("The call is not complete."),
+            static _ => [],
+            static s => ((InProcessCall.CallState)s).Disposed = true,
+            inner));
+        call.Dispose();
+
+        // Assert
+        Assert.True(inner.Disposed);
+        var span = recorder.Single(ActivityKind.Client);
+        Assert.Equal((int)StatusCode.DeadlineExceeded, span.GetTagItem("rpc.grpc.status_code"));
+        Assert.DoesNotContain(span.Events, e => e.Name == GrpcTracingConventions.DisposedEvent);
+    }
+
     [Fact]
     public async Task AsyncServerStreamingCall_TokenCancelledWhileNeverRead_SpanEnds()
     {
@@ -662,6 +758,30 @@ public sealed class TracingClientInterceptorTests
         Assert.Null(sent.Get("baggage"));
         Assert.Equal($"00-{span.TraceId.ToHexString()}-{span.SpanId.ToHexString()}-01", sent.GetValue("traceparent"));
         Assert.Equal(span.SpanId.ToHexString(), sent.GetValue("x-span-id"));
+    }
+
+    private sealed class NoReplies : IAsyncStreamReader<string>
+    {
+        public string Current => throw new InvalidOperationException("No message was read.");
+
+        public Task<bool> MoveNext(CancellationToken cancellationToken) => new TaskCompletionSource<bool>().Task;
+    }
+
+    /// <summary>Waits (bounded) until the call has a final status: <c>GetStatus()</c> throws while the call runs.</summary>
+    private static async Task<Status> WaitForFinalStatusAsync(Func<Status> getStatus)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            try
+            {
+                return getStatus();
+            }
+            catch (InvalidOperationException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(10);
+            }
+        }
     }
 
     [Fact]

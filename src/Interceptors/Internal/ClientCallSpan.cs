@@ -5,8 +5,9 @@ namespace Propagation.Interceptors;
 
 /// <summary>
 /// The client span of one asynchronous call and the inner call it tracks. Ends exactly once,
-/// whichever comes first: response received, response stream read to the end, an error status,
-/// cancellation of the call's token, or the call disposed.
+/// whichever comes first: response received, response stream read to the end, an error status
+/// (from the response, the response stream or a streaming call's response headers), cancellation
+/// of the call's token, or the call disposed (with the call's final status when it had already ended).
 /// </summary>
 internal sealed class ClientCallSpan
 {
@@ -74,11 +75,31 @@ internal sealed class ClientCallSpan
         End(code, exception);
     }
 
-    /// <summary>The caller disposed the call: the inner call is disposed (cancelling it if still running), then the span ends.</summary>
+    /// <summary>
+    /// The caller disposed the call: the inner call is disposed (cancelling it if still running), then the span ends.
+    /// A call that had already ended unseen (an error status or a deadline nobody read) ends the span with its final
+    /// status, read before disposing (disposing a running call gives it a CANCELLED status of its own); only a call
+    /// still running ends as disposed early: CANCELLED, or DEADLINE_EXCEEDED when its deadline has passed.
+    /// </summary>
     public void Dispose()
     {
+        if (IsEnded)
+        {
+            Call.Dispose();
+            return;
+        }
+
+        var ended = TryGetFinalStatus(out var code);
         Call.Dispose();
-        if (!IsEnded)
+        if (ended)
+        {
+            End(code, exception: null);
+        }
+        else if (RpcSpan.DeadlinePassed(_deadline))
+        {
+            End(StatusCode.DeadlineExceeded, exception: null);
+        }
+        else
         {
             End(StatusCode.Cancelled, exception: null, disposed: true);
         }
