@@ -65,22 +65,6 @@ public static class MetadataCarriers
         carrier.Add(MetadataKeys.ToLowercase(name), value);
     }
 
-    /// <summary>Returns whether the carrier holds an ASCII entry with the key.</summary>
-    internal static bool Contains(Metadata carrier, string name)
-    {
-        var count = carrier.Count;
-        for (var i = 0; i < count; i++)
-        {
-            var entry = carrier[i];
-            if (!entry.IsBinary && MetadataKeys.KeyEquals(entry.Key, name))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
     private static void Remove(Metadata carrier, string name)
     {
         for (var i = carrier.Count - 1; i >= 0; i--)

@@ -35,8 +35,10 @@ namespace Propagation.Interceptors;
 /// <b>Metadata.</b> The context is written in the configured inject formats into a copy of the
 /// caller's metadata (a new <see cref="Metadata"/> when the caller passed none), through a new
 /// <see cref="CallOptions"/>: the caller's instance is never modified, so reusing it for several
-/// calls never sends a stale context. A trace header the caller set is kept by default (never
-/// duplicated). With no span (no listener, not sampled) the current activity's context is still
+/// calls never sends a stale context. As on the HTTP side, a trace header the caller set (any
+/// format) is kept by default and no other trace format is added beside it, so a call carries one
+/// trace id; caller-set baggage is kept likewise. With <c>OverwriteCallerHeaders</c> the caller's
+/// trace and baggage entries are replaced by ours. An entry is never duplicated. With no span (no listener, not sampled) the current activity's context is still
 /// propagated; with neither, the call passes through untouched.
 /// </para>
 /// </remarks>
@@ -353,27 +355,45 @@ public sealed class TracingClientInterceptor : Interceptor
         var options = context.Options;
         var callerHeaders = options.Headers;
         var headers = new Metadata();
-        var keepCallers = false;
+        var callerTrace = false;
+        var callerBaggage = false;
         if (callerHeaders is not null && callerHeaders.Count > 0)
         {
+            // The HTTP side's rule (TraceHeadersHandler): a caller-set trace header in any format is kept and no trace
+            // header is added beside it (one request, one trace id); caller-set baggage is kept and ours not added. With
+            // OverwriteCallerHeaders the caller's trace and baggage entries are left out and ours are sent instead.
+            var overwrite = _settings.OverwriteCallerHeaders;
             for (var i = 0; i < callerHeaders.Count; i++)
             {
-                headers.Add(callerHeaders[i]);
-            }
+                var entry = callerHeaders[i];
+                var index = entry.IsBinary ? -1 : MetadataKeys.IndexOf(entry.Key);
+                var trace = MetadataKeys.IsTraceHeader(index);
+                var baggage = MetadataKeys.IsBaggage(index);
+                if (overwrite && (trace || baggage))
+                {
+                    continue;
+                }
 
-            keepCallers = !_settings.OverwriteCallerHeaders;
+                callerTrace |= trace;
+                callerBaggage |= baggage;
+                headers.Add(entry);
+            }
         }
 
-        _settings.Propagator.Inject(source, new OutboundMetadata(headers, keepCallers), OutboundMetadata.Setter, scope);
+        _settings.Propagator.Inject(source, new OutboundMetadata(headers, callerTrace, callerBaggage), OutboundMetadata.Setter, scope);
         return new ClientInterceptorContext<TRequest, TResponse>(context.Method, context.Host, options.WithHeaders(headers));
     }
 
-    /// <summary>The call's new metadata; when the caller's entries are kept, a key already present is not written.</summary>
+    /// <summary>
+    /// The call's new metadata. When the caller set a trace header, no trace header is written; when the caller set
+    /// baggage, no baggage is written (the caller's entries stay as they are).
+    /// </summary>
     private readonly struct OutboundMetadata
     {
         public static readonly HeaderSetter<OutboundMetadata> Setter = static (carrier, name, value) =>
         {
-            if (carrier.KeepExisting && MetadataCarriers.Contains(carrier.Headers, name))
+            if ((carrier.CallerTrace || carrier.CallerBaggage)
+                && (MetadataKeys.KeyEquals(name, BaggageFormat.HeaderName) ? carrier.CallerBaggage : carrier.CallerTrace))
             {
                 return;
             }
@@ -381,15 +401,20 @@ public sealed class TracingClientInterceptor : Interceptor
             MetadataCarriers.Set(carrier.Headers, name, value);
         };
 
-        public OutboundMetadata(Metadata headers, bool keepExisting)
+        public OutboundMetadata(Metadata headers, bool callerTrace, bool callerBaggage)
         {
             Headers = headers;
-            KeepExisting = keepExisting;
+            CallerTrace = callerTrace;
+            CallerBaggage = callerBaggage;
         }
 
         public Metadata Headers { get; }
 
-        public bool KeepExisting { get; }
+        /// <summary>Gets a value indicating whether the caller set a trace header (kept; no trace header is added).</summary>
+        public bool CallerTrace { get; }
+
+        /// <summary>Gets a value indicating whether the caller set baggage (kept; ours is not added).</summary>
+        public bool CallerBaggage { get; }
     }
 
     /// <summary>Static accessors passed to the <c>Async*Call</c> constructors with the span as state (no closure per call).</summary>

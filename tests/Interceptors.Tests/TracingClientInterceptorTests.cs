@@ -784,6 +784,68 @@ public sealed class TracingClientInterceptorTests
         }
     }
 
+    [Theory]
+    [InlineData("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")]
+    [InlineData("x-trace-id", "0af7651916cd43dd8448eb211c80319c")]
+    [InlineData("X-B3-TraceId", "0af7651916cd43dd8448eb211c80319c")]
+    public void AsyncUnaryCall_CallerSetOneTraceFormat_KeptAndNoOtherTraceFormatAdded(string key, string value)
+    {
+        // Arrange: the interceptor injects traceparent and x-trace-id/x-span-id (the defaults) and baggage.
+        using var recorder = new SpanRecorder();
+        var interceptor = TestInterceptors.Client(recorder);
+        using var parent = TestInterceptors.StartParent(recorder);
+        parent.AddBaggage("tenant", "blue");
+        var callers = new Metadata { { key, value }, { "x-custom", "1" } };
+        Metadata? sent = null;
+
+        // Act
+        using var call = interceptor.AsyncUnaryCall("hi", InProcessCall.ClientContext(headers: callers), (_, context) =>
+        {
+            sent = context.Options.Headers;
+            return InProcessCall.UnaryCall(Task.FromResult("reply"));
+        });
+
+        // Assert: one trace id on the call, the caller's; baggage (not a trace header) still sent.
+        Assert.NotNull(sent);
+        Assert.Equal(
+            [(key.ToLowerInvariant(), value), ("x-custom", "1"), ("baggage", "tenant=blue")],
+            sent.Select(e => (e.Key, e.Value)).ToArray());
+        Assert.Equal(2, callers.Count);
+    }
+
+    [Fact]
+    public void AsyncUnaryCall_OverwriteCallerHeaders_CallersTraceAndBaggageEntriesReplacedByOurs()
+    {
+        // Arrange: the caller set two trace formats (one the interceptor does not inject) and baggage.
+        using var recorder = new SpanRecorder();
+        var interceptor = TestInterceptors.Client(recorder, s => s.OverwriteCallerHeaders = true);
+        var callers = new Metadata
+        {
+            { "traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" },
+            { "x-b3-traceid", "0af7651916cd43dd8448eb211c80319c" },
+            { "baggage", "tenant=red" },
+            { "x-custom", "1" },
+        };
+        Metadata? sent = null;
+
+        // Act
+        using var call = interceptor.AsyncUnaryCall("hi", InProcessCall.ClientContext(headers: callers), (_, context) =>
+        {
+            sent = context.Options.Headers;
+            return InProcessCall.UnaryCall(Task.FromResult("reply"));
+        });
+
+        // Assert: only our trace context (no baggage on our span, so none is sent); other entries untouched.
+        var span = recorder.Single(ActivityKind.Client);
+        Assert.NotNull(sent);
+        Assert.Equal(
+            ["x-custom", "traceparent", "x-trace-id", "x-span-id"],
+            sent.Select(e => e.Key).ToArray());
+        Assert.Equal($"00-{span.TraceId.ToHexString()}-{span.SpanId.ToHexString()}-01", sent.GetValue("traceparent"));
+        Assert.Equal(span.TraceId.ToHexString(), sent.GetValue("x-trace-id"));
+        Assert.Equal(4, callers.Count);
+    }
+
     [Fact]
     public void AsyncUnaryCall_CallsToDifferentHosts_EachSpanHasItsOwnServerAddressAndPort()
     {

@@ -16,6 +16,10 @@ internal static class MetadataKeys
 
     private static readonly string[] Lowercase = CreateLowercase();
 
+    // Indexes into Names of the two known names that are not trace headers.
+    private const int BaggageIndex = 2;
+    private const int TraceResponseIndex = 11;
+
     // The indexes of the known names of each length.
     private static readonly int[][] ByLength = CreateByLength();
 
@@ -74,6 +78,16 @@ internal static class MetadataKeys
 
         return -1;
     }
+
+    /// <summary>
+    /// Returns whether the known name at <paramref name="index"/> (from <see cref="IndexOf"/>; -1 for none) is a trace
+    /// header a caller can set on a request: traceparent, tracestate, the legacy ids or a B3 header (the HTTP side's list);
+    /// baggage and traceresponse are not.
+    /// </summary>
+    public static bool IsTraceHeader(int index) => index >= 0 && index != BaggageIndex && index != TraceResponseIndex;
+
+    /// <summary>Returns whether the known name at <paramref name="index"/> (from <see cref="IndexOf"/>) is <c>baggage</c>.</summary>
+    public static bool IsBaggage(int index) => index == BaggageIndex;
 
     /// <summary>Returns whether a metadata key is binary (ends in <c>-bin</c>, any casing) without a culture-aware or span comparison.</summary>
     public static bool IsBinary(string key)
