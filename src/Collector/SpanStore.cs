@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Options;
 using Propagation.Collector.Internal;
 
@@ -9,16 +10,19 @@ namespace Propagation.Collector;
 /// <summary>A bounded, thread-safe, in-process store of finished spans, grouped by trace.</summary>
 /// <remarks>
 /// <para><b>Design.</b> Spans live in per-trace buckets held by a <see cref="ConcurrentDictionary{TKey, TValue}"/>
-/// keyed by trace id. Adding a span takes only the lock of its own trace's bucket, so request threads that finish
-/// spans of different traces never contend; there is no store-wide lock on the ingest path. Span and trace counts are
+/// keyed by trace id. Adding a span while the store is within its bounds takes only the lock of its own trace's bucket,
+/// so request threads that finish spans of different traces never contend; the store-wide eviction lock is taken only
+/// by adds that leave the store over a bound (see below). Span and trace counts are
 /// <see cref="Interlocked"/> counters.</para>
 /// <para><b>Eviction.</b> Each new bucket is appended to a lock-free <see cref="ConcurrentQueue{T}"/> in the order
 /// its first span arrived. When an add leaves the store over <see cref="SpanStoreOptions.MaxSpans"/> or
 /// <see cref="SpanStoreOptions.MaxTraces"/>, or the oldest trace is older than <see cref="SpanStoreOptions.MaxAge"/>,
-/// whole traces are evicted from the head of the queue (oldest first) until every bound holds again. Only one thread
-/// evicts at a time; the others do not wait for it (a non-blocking try-enter) and the evicting thread re-checks the
-/// bounds after it leaves, so no add is left over the bound. A span that races with the eviction of its trace retries
-/// into a fresh bucket instead of being lost. Whole traces are evicted so that a stored trace is complete for
+/// whole traces are evicted from the head of the queue (oldest first) until every bound holds again. An add that
+/// leaves the store within its bounds takes no lock; one that leaves it over a bound takes the store's eviction lock
+/// (waiting for a thread already evicting) and evicts until the bounds hold, before it returns. At any moment the store
+/// therefore holds at most <see cref="SpanStoreOptions.MaxSpans"/> spans and <see cref="SpanStoreOptions.MaxTraces"/>
+/// traces plus those of adds still in progress (at most one span and one trace per adding thread). A span that races
+/// with the eviction of its trace retries into a fresh bucket instead of being lost. Whole traces are evicted so that a stored trace is complete for
 /// analysis; the store may therefore briefly hold fewer spans than the bound. Age is also enforced on reads.</para>
 /// <para><b>Per-trace cap.</b> Spans over <see cref="SpanStoreOptions.MaxSpansPerTrace"/> are dropped and counted in
 /// <see cref="DroppedSpanCount"/>, as is a span too large to encode into one array (strings of about 2^30
@@ -403,19 +407,26 @@ public sealed class SpanStore
 
     private void EnforceBounds()
     {
-        // Non-blocking: a thread that finds another one evicting leaves; the evicting thread re-checks on exit.
-        while (IsOverBounds() && _evictionLock.TryEnter())
+        // Fast path: within bounds, no lock is touched.
+        if (!IsOverBounds())
         {
-            try
+            return;
+        }
+
+        EvictOverBounds();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void EvictOverBounds()
+    {
+        // Blocking: a writer that finds the store over its bounds waits for the thread evicting (which may have
+        // brought the store back within bounds already) instead of leaving its span over the bound. Leaving early let
+        // writers outpace the one evicting thread, and the store grew to many times its bound.
+        lock (_evictionLock)
+        {
+            while (IsOverBounds() && _evictionQueue.TryDequeue(out var oldest))
             {
-                while (IsOverBounds() && _evictionQueue.TryDequeue(out var oldest))
-                {
-                    RemoveBucket(oldest, countAsEviction: true);
-                }
-            }
-            finally
-            {
-                _evictionLock.Exit();
+                RemoveBucket(oldest, countAsEviction: true);
             }
         }
     }

@@ -197,6 +197,62 @@ public sealed partial class SpanStoreTests
         Assert.Equal(statistics.SpanCount, store.GetSpans().Count);
     }
 
+    [Theory]
+    [InlineData(1_000, 100_000)] // the span bound is the one that binds
+    [InlineData(100_000, 1_000)] // the trace bound is the one that binds
+    public async Task Add_ConcurrentWritersOfNewTraces_NeverHoldMoreThanBoundPlusWriters(int maxSpans, int maxTraces)
+    {
+        // Every add starts a new trace, so once full every add leaves the store over a bound. Each writer looks at the
+        // counts after its own adds and a sampler looks at them all along: at most one span and one trace per writer
+        // may be in flight over the bounds.
+        const int Writers = 4;
+        const int SpansPerWriter = 25_000;
+        const int MaxSamples = 50_000_000;
+        var store = NewStore(o =>
+        {
+            o.MaxSpans = maxSpans;
+            o.MaxTraces = maxTraces;
+            o.MaxSpansPerTrace = 1;
+        });
+        var writersDone = 0;
+        var sampler = Task.Run(() =>
+        {
+            var peak = new Peak();
+            for (var i = 0; i < MaxSamples && Volatile.Read(ref writersDone) == 0; i++)
+            {
+                peak.Sample(store);
+            }
+
+            return peak;
+        });
+
+        var writers = new Task<Peak>[Writers];
+        for (var w = 0; w < Writers; w++)
+        {
+            var first = (w * SpansPerWriter) + 1;
+            writers[w] = Task.Run(() =>
+            {
+                var peak = new Peak();
+                for (var n = first; n < first + SpansPerWriter; n++)
+                {
+                    store.Add(Create(n, n));
+                    peak.Sample(store);
+                }
+
+                return peak;
+            });
+        }
+
+        var peaks = (await Task.WhenAll(writers)).ToList();
+        Volatile.Write(ref writersDone, 1);
+        peaks.Add(await sampler);
+
+        Assert.All(peaks, p => Assert.InRange(p.Spans, 0, maxSpans + Writers));
+        Assert.All(peaks, p => Assert.InRange(p.Traces, 0, maxTraces + Writers));
+        Assert.InRange(store.SpanCount, 1, Math.Min(maxSpans, maxTraces));
+        Assert.Equal(Writers * SpansPerWriter, store.SpanCount + store.EvictedSpanCount);
+    }
+
     [Fact]
     public void GetTrace_Unknown_ReturnsNull()
     {
@@ -281,5 +337,19 @@ public sealed partial class SpanStoreTests
         store.Add(activity, "explicit");
 
         Assert.Equal("explicit", store.GetSpans().Single().ServiceName);
+    }
+
+    /// <summary>The highest span and trace counts one thread saw.</summary>
+    private sealed class Peak
+    {
+        public int Spans { get; private set; }
+
+        public int Traces { get; private set; }
+
+        public void Sample(SpanStore store)
+        {
+            Spans = Math.Max(Spans, store.SpanCount);
+            Traces = Math.Max(Traces, store.TraceCount);
+        }
     }
 }
