@@ -35,6 +35,7 @@ public static class SpanAnalysis
     /// <see cref="ActivityKind.Client"/> span.</item>
     /// <item><see cref="OperationClass.Other"/>: everything else.</item>
     /// </list>
+    /// An attribute without a key is ignored.
     /// </remarks>
     public static OperationClass Classify(StoredSpan span)
     {
@@ -46,6 +47,11 @@ public static class SpanAnalysis
         for (var i = 0; i < attributes.Count; i++)
         {
             var key = attributes[i].Key;
+            if (key is null)
+            {
+                continue;
+            }
+
             if (key.StartsWith("gen_ai.", StringComparison.Ordinal) || key.StartsWith("ai.", StringComparison.Ordinal) || key.StartsWith("llm.", StringComparison.Ordinal))
             {
                 return OperationClass.AI;

@@ -129,7 +129,9 @@ public sealed class SpanStore
     /// <exception cref="InvalidOperationException">Another thread grew the span's attribute, event or link lists
     /// while it was being stored.</exception>
     /// <remarks>The span is copied: later reads return new objects with the same content, and changing the span's
-    /// lists afterwards does not change the stored copy.</remarks>
+    /// lists afterwards does not change the stored copy. Attributes without a key (a <see langword="null"/>
+    /// <see cref="SpanTag.Key"/>) of the span, its events and its links are left out of the copy; the span and its
+    /// other attributes are stored.</remarks>
     public bool Add(StoredSpan span)
     {
         ArgumentNullException.ThrowIfNull(span);
@@ -138,6 +140,9 @@ public sealed class SpanStore
             Interlocked.Increment(ref _droppedSpans);
             return false;
         }
+
+        // A keyless attribute cannot be written as JSON or analysed: stored, it would fail every read of its span.
+        span = KeylessTags.RemoveFrom(span);
 
         // Encoded outside any lock; the bucket copies the bytes under its own.
         var scratch = Encode(span, out var length);

@@ -85,7 +85,7 @@ public sealed class StoredSpan
     /// <param name="activity">The finished activity.</param>
     /// <param name="serviceName">The service name to record.</param>
     /// <returns>The snapshot, with the default limits of <see cref="SpanStoreOptions"/> applied to attribute values,
-    /// attribute, event and link counts; credential-like attributes are redacted.</returns>
+    /// attribute, event and link counts; credential-like attributes are redacted and attributes without a key dropped.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="activity"/> or <paramref name="serviceName"/> is <see langword="null"/>.</exception>
     public static StoredSpan FromActivity(Activity activity, string serviceName)
     {

@@ -201,6 +201,7 @@ public sealed class SpanAnalysisTests
         { "UserCache.Load", ActivityKind.Internal, [], OperationClass.Cache },
         { "SELECT users", ActivityKind.Client, [new("db.system", "postgresql")], OperationClass.Database },
         { "query", ActivityKind.Internal, [new("db.query.text", "SELECT 1")], OperationClass.Database },
+        { "query", ActivityKind.Internal, [new(null!, "no key"), new("db.query.text", "SELECT 1")], OperationClass.Database },
         { "GET /orders", ActivityKind.Server, [new("http.request.method", "GET")], OperationClass.Http },
         { "Kernel/Run", ActivityKind.Internal, [new("rpc.system", "grpc")], OperationClass.Http },
         { "outbound", ActivityKind.Client, [], OperationClass.Http },

@@ -249,4 +249,27 @@ public sealed class SpanConverterTests
         Assert.Equal(ActivityStatusCode.Error, span.Status);
         Assert.Equal("legacy failure", span.StatusDescription);
     }
+
+    [Fact]
+    public void Convert_AttributeWithoutKey_DroppedFromSpanEventsAndLinks()
+    {
+        // Activity.AddTag and the tag collections of events and links accept a null key; it cannot be stored or written.
+        using var source = new SampledActivitySource("Propagation.Collector.Tests");
+        var linked = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded);
+        var linkTags = new ActivityTagsCollection(
+            [new KeyValuePair<string, object?>(null!, "link"), new KeyValuePair<string, object?>("link.kind", "follows")]);
+        using var activity = source.Source.StartActivity("op", ActivityKind.Internal, default(ActivityContext), links: [new ActivityLink(linked, linkTags)])!;
+        activity.AddTag(null!, "span");
+        activity.AddTag("kept", "yes");
+        activity.AddEvent(new ActivityEvent(
+            "e",
+            tags: new ActivityTagsCollection([new KeyValuePair<string, object?>(null!, "event"), new KeyValuePair<string, object?>("event.kept", 1)])));
+        activity.Stop();
+
+        var span = SpanConverter.Convert(activity, "svc", SpanLimits.Default);
+
+        Assert.Equal([new SpanTag("kept", "yes")], span.Attributes);
+        Assert.Equal([new SpanTag("event.kept", 1L)], Assert.Single(span.Events).Attributes);
+        Assert.Equal([new SpanTag("link.kind", "follows")], Assert.Single(span.Links).Attributes);
+    }
 }

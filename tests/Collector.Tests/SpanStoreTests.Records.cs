@@ -277,6 +277,33 @@ public sealed partial class SpanStoreTests
     }
 
     [Fact]
+    public void Add_AttributesWithoutKey_StoresTheSpanWithoutThem()
+    {
+        var store = NewStore();
+        var span = new StoredSpan
+        {
+            TraceId = TraceIdOf(1),
+            SpanId = SpanIdOf(1),
+            Name = "op",
+            ServiceName = "svc",
+            StartTime = Origin,
+            Duration = TimeSpan.FromMilliseconds(5),
+            Attributes = [new(null!, "span"), new("kept", 1L), default],
+            Events = [new SpanEvent("e", Origin, [new("event.kept", true), new(null!, "event")])],
+            Links = [new SpanLink(TraceIdOf(2), SpanIdOf(2), [new(null!, "link"), new("link.kind", "follows")])],
+        };
+
+        var added = store.Add(span);
+
+        Assert.True(added);
+        var stored = Assert.Single(store.GetTrace(TraceIdOf(1))!);
+        Assert.Equal([new SpanTag("kept", 1L)], stored.Attributes);
+        Assert.Equal([new SpanTag("event.kept", true)], Assert.Single(stored.Events).Attributes);
+        Assert.Equal([new SpanTag("link.kind", "follows")], Assert.Single(stored.Links).Attributes);
+        Assert.Equal(3, span.Attributes.Count);
+    }
+
+    [Fact]
     public void Add_SpanLargerThanFirstEncodingBuffer_StoredIntact()
     {
         var store = NewStore();

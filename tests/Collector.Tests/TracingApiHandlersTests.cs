@@ -349,6 +349,34 @@ public sealed class TracingApiHandlersTests
     }
 
     [Fact]
+    public async Task Endpoints_SpansWithAttributesWithoutKey_Return200WithTheKeyedAttributes()
+    {
+        await using var host = await StartFilledAsync();
+        using var source = new SampledActivitySource("Propagation.Collector.Tests");
+        using var activity = source.Source.StartActivity("keyless", ActivityKind.Server)!;
+        activity.AddTag(null!, "from-activity");
+        activity.AddTag("http.request.method", "GET");
+        activity.Stop();
+        host.Store.Add(activity, "svc");
+        host.Store.Add(Create(4, 7, name: "cache get", attributes: [new(null!, "from-span"), new("cache.key", "k")],
+            events: [new SpanEvent("e", Origin, [new(null!, "from-event")])]));
+        var traceId = activity.TraceId.ToHexString();
+
+        var search = await host.GetJsonAsync(Api + "traces/search?limit=100");
+        var fromActivity = await host.GetJsonAsync(Api + "traces/" + traceId);
+        var fromSpan = await host.GetJsonAsync(Api + "traces/" + TraceIdOf(4));
+        var summary = await host.GetJsonAsync(Api + "performance/summary");
+
+        Assert.Equal([200, 200, 200, 200], new[] { search.Status, fromActivity.Status, fromSpan.Status, summary.Status });
+        Assert.Equal(8, search.Body.GetProperty("totalCount").GetInt32());
+        var activityAttributes = Assert.Single(fromActivity.Body.GetProperty("spans").EnumerateArray()).GetProperty("attributes");
+        Assert.Equal(["http.request.method"], activityAttributes.EnumerateObject().Select(p => p.Name));
+        var span = Assert.Single(fromSpan.Body.GetProperty("spans").EnumerateArray());
+        Assert.Equal(["cache.key"], span.GetProperty("attributes").EnumerateObject().Select(p => p.Name));
+        Assert.Empty(span.GetProperty("events")[0].GetProperty("attributes").EnumerateObject());
+    }
+
+    [Fact]
     public async Task OperationAnalysis_Unknown_Returns404()
     {
         await using var host = await StartFilledAsync();

@@ -17,7 +17,8 @@ namespace Propagation.Collector;
 /// <c>producer</c>, <c>consumer</c>), <c>service</c> (the resource's <c>service.name</c>), <c>start_time</c>
 /// (ISO 8601, UTC), <c>duration_ms</c> (a number, microsecond precision), <c>status_code</c> (<c>UNSET</c>,
 /// <c>OK</c>, <c>ERROR</c>), <c>status_description</c> (only when set), and <c>attributes</c> (an object: strings,
-/// numbers, booleans, arrays of those; other values as invariant strings).</para>
+/// numbers, booleans, arrays of those; other values as invariant strings; an attribute without a key is
+/// skipped).</para>
 /// <para>Redaction: values are written as recorded, so a value redacted upstream stays <c>[REDACTED]</c>; in
 /// addition the value of any credential-like key (<c>authorization</c>, <c>cookie</c>, <c>set-cookie</c>, API
 /// keys, as the last dot-separated segment) is written as <c>[REDACTED]</c>. At most 128 attributes per span and
@@ -123,6 +124,12 @@ public sealed class JsonSpanExporter : BaseExporter<Activity>
             var written = 0;
             foreach (ref readonly var tag in activity.EnumerateTagObjects())
             {
+                if (tag.Key is null)
+                {
+                    // Activity.AddTag accepts a null key; a JSON property cannot have one, so the tag is skipped.
+                    continue;
+                }
+
                 if (written++ == MaxAttributes)
                 {
                     break;

@@ -136,7 +136,7 @@ internal static class SpanConverter
         CopyTags(tags, limits, readStatus: false, out _, out _);
 
     /// <summary>
-    /// The tags with a value, at most <see cref="SpanLimits.MaxAttributesPerSpan"/>, normalized. They are counted first
+    /// The tags with a key and a value, at most <see cref="SpanLimits.MaxAttributesPerSpan"/>, normalized. They are counted first
     /// (the enumerators walk the activity's list without allocating) so the array is allocated once at its size,
     /// instead of a growing list and a copy. With <paramref name="readStatus"/>, every tag is visited for the last
     /// <c>otel.status_code</c> and <c>otel.status_description</c>, kept or not.
@@ -176,7 +176,8 @@ internal static class SpanConverter
                 continue;
             }
 
-            if (NormalizeValue(tag.Key, tag.Value, limits.MaxAttributeValueLength) is { } value)
+            // Activity.AddTag and the tag collections of events and links accept a null key; such a tag is dropped.
+            if (tag.Key is not null && NormalizeValue(tag.Key, tag.Value, limits.MaxAttributeValueLength) is { } value)
             {
                 result[count++] = new SpanTag(tag.Key, value);
             }
@@ -185,7 +186,7 @@ internal static class SpanConverter
         return Trimmed(result, count);
     }
 
-    /// <summary>An array for the tags with a value, at most <paramref name="max"/>.</summary>
+    /// <summary>An array for the tags with a key and a value, at most <paramref name="max"/>.</summary>
     private static SpanTag[] AllocateTags(Activity.Enumerator<KeyValuePair<string, object?>> tags, int max)
     {
         if (max <= 0)
@@ -196,7 +197,7 @@ internal static class SpanConverter
         var count = 0;
         foreach (ref readonly var tag in tags)
         {
-            if (tag.Value is not null && ++count == max)
+            if (tag.Key is not null && tag.Value is not null && ++count == max)
             {
                 break;
             }

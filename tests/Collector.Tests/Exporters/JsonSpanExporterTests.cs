@@ -58,6 +58,31 @@ public class JsonSpanExporterTests
     }
 
     [Fact]
+    public void Export_AttributeWithoutKey_SkipsItAndExportsTheWholeBatch()
+    {
+        var writer = new StringWriter();
+        using var exporter = new JsonSpanExporter(writer);
+        var keyless = ExportTestActivities.Create("keyless", ActivityKind.Internal, default, a =>
+        {
+            a.AddTag(null!, "no key");
+            a.AddTag("kept", "yes");
+        });
+        var good = ExportTestActivities.Create("good", ActivityKind.Internal, default, a => a.SetTag("also", 1));
+
+        var result = exporter.Export(new Batch<Activity>([keyless, good], 2));
+
+        Assert.Equal(ExportResult.Success, result);
+        var lines = writer.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        using var first = JsonDocument.Parse(lines[0]);
+        Assert.Equal("keyless", first.RootElement.GetProperty("operation").GetString());
+        var attributes = first.RootElement.GetProperty("attributes");
+        Assert.Equal(["kept"], attributes.EnumerateObject().Select(p => p.Name));
+        using var second = JsonDocument.Parse(lines[1]);
+        Assert.Equal("good", second.RootElement.GetProperty("operation").GetString());
+    }
+
+    [Fact]
     public void Export_RootSpan_ParentIdIsNullAndNoStatusDescription()
     {
         var writer = new StringWriter();

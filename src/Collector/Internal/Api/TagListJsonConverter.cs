@@ -5,7 +5,7 @@ namespace Propagation.Collector.Internal.Api;
 
 /// <summary>Writes attributes as one JSON object of typed values: <c>{"http.request.method":"GET","http.response.status_code":200}</c>.</summary>
 /// <remarks>Values are written as stored, so a redacted value stays <c>[REDACTED]</c>. Non-finite doubles are
-/// written as strings (JSON has no NaN). Write-only.</remarks>
+/// written as strings (JSON has no NaN). An attribute without a key is skipped. Write-only.</remarks>
 internal sealed class TagListJsonConverter : JsonConverter<IReadOnlyList<SpanTag>>
 {
     public override IReadOnlyList<SpanTag> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
@@ -17,6 +17,12 @@ internal sealed class TagListJsonConverter : JsonConverter<IReadOnlyList<SpanTag
         for (var i = 0; i < value.Count; i++)
         {
             var tag = value[i];
+            if (tag.Key is null)
+            {
+                // Never stored (the store drops keyless attributes), but a JSON property needs a name.
+                continue;
+            }
+
             writer.WritePropertyName(tag.Key);
             switch (tag.Value)
             {
