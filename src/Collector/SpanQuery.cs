@@ -5,8 +5,9 @@ namespace Propagation.Collector;
 /// <summary>Filters, sort and page of a span search (<see cref="SpanStore.Search(SpanQuery)"/>).</summary>
 /// <remarks>
 /// Every filter that is set must match (AND). Unset (<see langword="null"/>) filters match everything. Results are
-/// sorted by <see cref="SortBy"/> in <see cref="Direction"/>, ties broken by trace id then span id (ordinal), so
-/// pages are stable while the store is unchanged.
+/// sorted by <see cref="SortBy"/> in <see cref="Direction"/>, ties broken by trace id then span id (ordinal), then,
+/// for spans stored more than once with the same ids (possible through <see cref="SpanStore.Add(StoredSpan)"/>), by the
+/// order they were stored in; so while the store is unchanged every matching span is on exactly one page.
 /// </remarks>
 public sealed class SpanQuery
 {

@@ -452,7 +452,7 @@ public sealed class SpanStore
     private struct SearchState
     {
         public static readonly RecordVisitor<SearchState> Visit =
-            static (ref SearchState state, ReadOnlySpan<byte> record, string traceId) => state.Consider(record, traceId);
+            static (ref SearchState state, ReadOnlySpan<byte> record, string traceId, int position) => state.Consider(record, traceId, position);
 
         private readonly SpanMatcher _matcher;
         private readonly SpanOrder _order;
@@ -463,16 +463,18 @@ public sealed class SpanStore
             _matcher = new SpanMatcher(query);
             _order = order;
             _keep = keep;
-            Heap = new PriorityQueue<StoredSpan, StoredSpan>(new ReverseOrder(order));
+            Heap = new PriorityQueue<StoredSpan, RankedSpan>(new ReverseRankOrder(order));
             Total = 0;
         }
 
-        // Max-heap of the best `keep` matches so far: its root is the worst of them.
-        public PriorityQueue<StoredSpan, StoredSpan> Heap { get; }
+        // Max-heap of the best `keep` matches so far: its root is the worst of them. The record's position in its
+        // trace is the last key, so spans stored twice with equal ids and sort key still have one place in the order
+        // and each appears on exactly one page.
+        public PriorityQueue<StoredSpan, RankedSpan> Heap { get; }
 
         public int Total { get; private set; }
 
-        private void Consider(ReadOnlySpan<byte> record, string traceId)
+        private void Consider(ReadOnlySpan<byte> record, string traceId, int position)
         {
             // The match and the order read the record in place, so only spans that make the page are decoded.
             var fields = SpanRecordCodec.View(record, traceId);
@@ -485,12 +487,12 @@ public sealed class SpanStore
             if (Heap.Count < _keep)
             {
                 var span = SpanRecordCodec.Read(record, traceId);
-                Heap.Enqueue(span, span);
+                Heap.Enqueue(span, new RankedSpan(span, position));
             }
-            else if (_order.Compare(fields, Heap.Peek()) < 0)
+            else if (Heap.TryPeek(out _, out var worst) && _order.Compare(fields, position, worst) < 0)
             {
                 var span = SpanRecordCodec.Read(record, traceId);
-                Heap.EnqueueDequeue(span, span);
+                Heap.EnqueueDequeue(span, new RankedSpan(span, position));
             }
         }
     }

@@ -203,6 +203,34 @@ public sealed partial class SpanStoreTests
     }
 
     [Theory]
+    [InlineData(SpanSortField.StartTime, SortDirection.Descending, 1)]
+    [InlineData(SpanSortField.StartTime, SortDirection.Ascending, 2)]
+    [InlineData(SpanSortField.Duration, SortDirection.Descending, 3)]
+    public void Search_SpansWithEqualIdsAndSortKey_EachOnExactlyOnePageInStoredOrder(SpanSortField sortBy, SortDirection direction, int limit)
+    {
+        // Five records with the same trace id, span id, start and duration (possible through Add(StoredSpan)), with a
+        // different span on either side of them in the order.
+        var store = NewStore();
+        store.Add(Create(1, 2, name: "before", startMs: direction == SortDirection.Ascending ? -1 : 1, durationMs: direction == SortDirection.Ascending ? 9 : 11));
+        for (var i = 0; i < 5; i++)
+        {
+            store.Add(Create(1, 1, name: "copy" + i));
+        }
+
+        store.Add(Create(1, 3, name: "after", startMs: direction == SortDirection.Ascending ? 1 : -1, durationMs: direction == SortDirection.Ascending ? 11 : 9));
+
+        var names = new List<string>();
+        for (var offset = 0; offset < 7; offset += limit)
+        {
+            var page = store.Search(new SpanQuery { SortBy = sortBy, Direction = direction, Limit = limit, Offset = offset });
+            Assert.Equal(7, page.TotalCount);
+            names.AddRange(page.Spans.Select(s => s.Name));
+        }
+
+        Assert.Equal(["before", "copy0", "copy1", "copy2", "copy3", "copy4", "after"], names);
+    }
+
+    [Theory]
     [InlineData(0, 0)]
     [InlineData(SpanQuery.MaxLimit + 1, 0)]
     [InlineData(10, -1)]

@@ -1,6 +1,8 @@
 namespace Propagation.Collector.Internal;
 
-/// <summary>Total order of search results: the sort key, then trace id, then span id (ordinal).</summary>
+/// <summary>Order of spans: the sort key, then trace id, then span id (ordinal). Spans stored twice with the same ids
+/// and sort key compare equal; a search ranks them by their record's position in the trace (<see cref="RankedSpan"/>),
+/// which makes its order total.</summary>
 internal sealed class SpanOrder : IComparer<StoredSpan>
 {
     private readonly SpanSortField _field;
@@ -49,10 +51,23 @@ internal sealed class SpanOrder : IComparer<StoredSpan>
 
         return result != 0 ? result : x.CompareSpanId(y.SpanId);
     }
+
+    /// <summary>Compares a record's fields and its position in its trace with a ranked span: the order above, then
+    /// the position. Only spans of one trace get as far as the position, and those come from one bucket.</summary>
+    public int Compare<TFields>(scoped in TFields x, int xPosition, RankedSpan y)
+        where TFields : ISpanFields, allows ref struct
+    {
+        var result = Compare(x, y.Span);
+        return result != 0 ? result : xPosition.CompareTo(y.Position);
+    }
 }
 
-/// <summary>The reverse of an order, for the max-heap that keeps the best K results.</summary>
-internal sealed class ReverseOrder(IComparer<StoredSpan> inner) : IComparer<StoredSpan>
+/// <summary>A decoded search result and the position of its record in its trace's bucket (the order it was stored in),
+/// the last key of the search order.</summary>
+internal readonly record struct RankedSpan(StoredSpan Span, int Position);
+
+/// <summary>The reverse of the search order, for the max-heap that keeps the best K results.</summary>
+internal sealed class ReverseRankOrder(SpanOrder order) : IComparer<RankedSpan>
 {
-    public int Compare(StoredSpan? x, StoredSpan? y) => inner.Compare(y, x);
+    public int Compare(RankedSpan x, RankedSpan y) => order.Compare(new StoredSpanFields(y.Span), y.Position, x);
 }

@@ -158,8 +158,10 @@ internal sealed class TraceBucket
         }
     }
 
-    /// <summary>Calls <paramref name="visitor"/> with each encoded span (and this bucket's trace id) under the lock:
-    /// the record is valid only during the call, and the visitor must be short and must not touch the store.</summary>
+    /// <summary>Calls <paramref name="visitor"/> with each encoded span, this bucket's trace id and the record's
+    /// position in the bucket (0 for the first span stored; records are only appended, so a record keeps its position
+    /// until the trace is evicted) under the lock: the record is valid only during the call, and the visitor must be
+    /// short and must not touch the store.</summary>
     public void VisitRecords<TState>(ref TState state, RecordVisitor<TState> visitor)
     {
         // In place, under the lock: copying every trace's bytes cost a search more than reading them, and the
@@ -169,7 +171,7 @@ internal sealed class TraceBucket
             var records = new RecordCursor(_buffer, _length, _count);
             for (var i = 0; i < records.Count; i++)
             {
-                visitor(ref state, records.Next(), TraceId);
+                visitor(ref state, records.Next(), TraceId, i);
             }
 
             records.AssertAtEnd();
@@ -246,7 +248,7 @@ internal sealed class TraceBucket
 
 internal delegate void SpanVisitor<TState>(ref TState state, StoredSpan span);
 
-internal delegate void RecordVisitor<TState>(ref TState state, ReadOnlySpan<byte> record, string traceId);
+internal delegate void RecordVisitor<TState>(ref TState state, ReadOnlySpan<byte> record, string traceId, int position);
 
 internal enum BucketAddResult
 {
