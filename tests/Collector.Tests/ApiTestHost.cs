@@ -4,6 +4,8 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
@@ -72,6 +74,25 @@ internal sealed class ApiTestHost : IAsyncDisposable
         var text = await response.Content.ReadAsStringAsync();
         var body = text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
         return ((int)response.StatusCode, body);
+    }
+
+    /// <summary>Sends a GET the way a server that reports the raw request target (Kestrel) hands it to the app, which
+    /// TestServer does not do: the path decoded except <c>%2F</c>, and <see cref="IHttpRequestFeature.RawTarget"/> as
+    /// sent. <paramref name="path"/>, when given, is the path the app sees instead (as after a rewrite).</summary>
+    public async Task<(int Status, JsonElement Body)> GetJsonWithRawTargetAsync(string rawTarget, string? path = null)
+    {
+        var queryAt = rawTarget.IndexOf('?', StringComparison.Ordinal);
+        var context = await _host.GetTestServer().SendAsync(c =>
+        {
+            c.Request.Method = HttpMethods.Get;
+            c.Request.Path = PathString.FromUriComponent(path ?? (queryAt < 0 ? rawTarget : rawTarget[..queryAt]));
+            c.Request.QueryString = queryAt < 0 ? QueryString.Empty : new QueryString(rawTarget[queryAt..]);
+            c.Features.Get<IHttpRequestFeature>()!.RawTarget = rawTarget;
+        });
+        using var reader = new StreamReader(context.Response.Body);
+        var text = await reader.ReadToEndAsync();
+        var body = text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
+        return (context.Response.StatusCode, body);
     }
 
     public async ValueTask DisposeAsync()

@@ -376,6 +376,67 @@ public sealed class TracingApiHandlersTests
         Assert.Empty(span.GetProperty("events")[0].GetProperty("attributes").EnumerateObject());
     }
 
+    [Theory]
+    [InlineData("a%2Fb", "a/b")]
+    [InlineData("a%252Fb", "a%2Fb")]
+    [InlineData("a%25252Fb", "a%252Fb")]
+    [InlineData("caf%C3%A9%20%2F%20%E2%82%AC", "café / €")]
+    [InlineData("a%252fb", "a%2fb")]
+    public async Task OperationAnalysis_RawTarget_DecodesTheNameOnce(string encoded, string name)
+    {
+        await using var host = await ApiTestHost.StartAsync();
+        foreach (var (n, stored) in new[] { "a/b", "a%2Fb", "a%252Fb", "café / €", "a%2fb" }.Select((s, i) => (i + 1, s)))
+        {
+            host.Store.Add(Create(n, n, name: stored));
+        }
+
+        var (status, body) = await host.GetJsonWithRawTargetAsync(Api + "operations/" + encoded + "/analysis?limit=5");
+
+        Assert.Equal(200, status);
+        Assert.Equal(name, body.GetProperty("name").GetString());
+        Assert.Equal(name, Assert.Single(body.GetProperty("slowestSpans").EnumerateArray()).GetProperty("name").GetString());
+    }
+
+    [Theory]
+    [InlineData("%FF")] // not UTF-8
+    [InlineData("%C0%AF")] // overlong '/'
+    [InlineData("%E2%28")] // truncated sequence
+    [InlineData("%ZZ")]
+    [InlineData("%")]
+    [InlineData("a%2")]
+    public async Task OperationAnalysis_RawTargetWithBadEncoding_Returns404NotAnError(string encoded)
+    {
+        await using var host = await StartFilledAsync();
+
+        var (status, _) = await host.GetJsonWithRawTargetAsync(Api + "operations/" + encoded + "/analysis");
+
+        Assert.Equal(404, status);
+    }
+
+    [Fact]
+    public async Task OperationAnalysis_RawTargetOfAnotherPath_UsesTheRouteValue()
+    {
+        // As after a path rewrite: the raw target's segment is not the one routing matched, so it is not used.
+        await using var host = await StartFilledAsync();
+
+        var (status, body) = await host.GetJsonWithRawTargetAsync("/old/operations/SELECT%20orders/analysis", Api + "operations/GET%20%2Forders/analysis");
+
+        Assert.Equal(200, status);
+        Assert.Equal("GET /orders", body.GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public async Task OperationAnalysis_RawTargetWithTrailingSlash_DecodesTheNameOnce()
+    {
+        await using var host = await ApiTestHost.StartAsync();
+        host.Store.Add(Create(1, 1, name: "a%2Fb"));
+
+        var (status, body) = await host.GetJsonWithRawTargetAsync(Api + "operations/a%252Fb/analysis/");
+
+        Assert.Equal(200, status);
+        Assert.Equal("a%2Fb", body.GetProperty("name").GetString());
+    }
+
     [Fact]
     public async Task OperationAnalysis_Unknown_Returns404()
     {

@@ -215,10 +215,9 @@ internal static class TracingApiHandlers
 
     public static IResult OperationAnalysis(HttpContext context)
     {
-        var raw = context.Request.RouteValues["name"] as string ?? string.Empty;
-
-        // Routing decodes every escape except %2F; operation names such as "GET /orders" need it.
-        var name = raw.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
+        // Routing decodes every escape except %2F; operation names such as "GET /orders" need it, and a name with a
+        // literal "%2F" needs the raw request target (see OperationRouteName).
+        var name = OperationRouteName.Read(context);
         if (name.Length == 0 || name.Length > QueryReader.MaxTextLength)
         {
             return BadParameter("name", $"Route parameter 'name' must be 1 to {QueryReader.MaxTextLength} characters long.");
