@@ -14,7 +14,8 @@ namespace Propagation.Collector;
 /// <param name="P95">The 95th percentile duration.</param>
 /// <param name="P99">The 99th percentile duration.</param>
 /// <param name="Max">The longest duration.</param>
-/// <param name="TotalDuration">The sum of all durations.</param>
+/// <param name="TotalDuration">The sum of all durations, at most <see cref="TimeSpan.MaxValue"/> (at least
+/// <see cref="TimeSpan.MinValue"/>) when the sum is out of range.</param>
 /// <param name="Grade">The grade of <paramref name="P95"/> against the thresholds of <paramref name="OperationClass"/>.</param>
 public sealed record OperationStatistics(
     string ServiceName,

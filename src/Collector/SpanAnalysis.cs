@@ -514,12 +514,14 @@ public static class SpanAnalysis
         var durations = new TimeSpan[spans.Count];
         Span<int> classes = stackalloc int[5];
         var errors = 0;
-        var total = TimeSpan.Zero;
+
+        // Summed wider than TimeSpan: a few huge durations (possible through SpanStore.Add(StoredSpan)) overflow it.
+        Int128 totalTicks = 0;
         for (var i = 0; i < spans.Count; i++)
         {
             var span = spans[i];
             durations[i] = span.Duration;
-            total += span.Duration;
+            totalTicks += span.Duration.Ticks;
             errors += span.IsError ? 1 : 0;
             classes[(int)Classify(span)]++;
         }
@@ -542,14 +544,17 @@ public static class SpanAnalysis
             spans.Count,
             errors,
             (double)errors / spans.Count,
-            TimeSpan.FromTicks(total.Ticks / spans.Count),
+            TimeSpan.FromTicks((long)(totalTicks / spans.Count)),
             Percentile(durations, 50),
             p95,
             Percentile(durations, 99),
             durations[^1],
-            total,
+            SaturatedTimeSpan(totalTicks),
             grading.Grade(operationClass, p95));
     }
+
+    private static TimeSpan SaturatedTimeSpan(Int128 ticks) =>
+        ticks > long.MaxValue ? TimeSpan.MaxValue : ticks < long.MinValue ? TimeSpan.MinValue : TimeSpan.FromTicks((long)ticks);
 
     private static bool StartsWithIgnoreCase(string value, string prefix) => value.StartsWith(prefix, StringComparison.OrdinalIgnoreCase);
 

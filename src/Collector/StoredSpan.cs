@@ -40,7 +40,35 @@ public sealed class StoredSpan
     public required TimeSpan Duration { get; init; }
 
     /// <summary>Gets the end time: <see cref="StartTime"/> plus <see cref="Duration"/>.</summary>
-    public DateTimeOffset EndTime => StartTime + Duration;
+    /// <remarks>Saturates instead of throwing: an end past <see cref="DateTimeOffset.MaxValue"/> (a start near it or
+    /// a huge duration, possible for spans given to <see cref="SpanStore.Add(StoredSpan)"/>) is
+    /// <see cref="DateTimeOffset.MaxValue"/>, one before <see cref="DateTimeOffset.MinValue"/> (a negative duration)
+    /// is <see cref="DateTimeOffset.MinValue"/>. An end whose instant fits but whose clock time in the start's offset
+    /// does not is given in UTC.</remarks>
+    public DateTimeOffset EndTime
+    {
+        get
+        {
+            var start = StartTime;
+            var ticks = Duration.Ticks;
+            var utcTicks = start.UtcTicks;
+            if (ticks > DateTimeOffset.MaxValue.UtcTicks - utcTicks)
+            {
+                return DateTimeOffset.MaxValue;
+            }
+
+            if (ticks < DateTimeOffset.MinValue.UtcTicks - utcTicks)
+            {
+                return DateTimeOffset.MinValue;
+            }
+
+            // The instant fits; its clock time in the start's offset (up to ±14 h from UTC) may not.
+            var clockTicks = start.Ticks + ticks;
+            return clockTicks >= DateTime.MinValue.Ticks && clockTicks <= DateTime.MaxValue.Ticks
+                ? start.AddTicks(ticks)
+                : new DateTimeOffset(utcTicks + ticks, TimeSpan.Zero);
+        }
+    }
 
     /// <summary>Gets the status code.</summary>
     /// <value>Defaults to <see cref="ActivityStatusCode.Unset"/>.</value>

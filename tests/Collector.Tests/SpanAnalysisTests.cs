@@ -124,6 +124,24 @@ public sealed class SpanAnalysisTests
     }
 
     [Fact]
+    public void GetOperationStatistics_DurationsSummingPastTimeSpanMaxValue_TotalSaturatesAndMeanIsExact()
+    {
+        // Possible through SpanStore.Add(StoredSpan), which takes any duration.
+        var huge = TimeSpan.MaxValue - TimeSpan.FromTicks(1);
+        StoredSpan[] spans =
+        [
+            new() { TraceId = TraceIdOf(1), SpanId = SpanIdOf(1), Name = "op", ServiceName = "svc", StartTime = Origin, Duration = huge },
+            new() { TraceId = TraceIdOf(2), SpanId = SpanIdOf(2), Name = "op", ServiceName = "svc", StartTime = Origin, Duration = huge },
+        ];
+
+        var stats = Assert.Single(SpanAnalysis.GetOperationStatistics(spans));
+
+        Assert.Equal(TimeSpan.MaxValue, stats.TotalDuration);
+        Assert.Equal(huge, stats.Mean);
+        Assert.Equal(huge, stats.Max);
+    }
+
+    [Fact]
     public void GetOperationStatistics_SameNameTwoServices_TwoOperationsSorted()
     {
         StoredSpan[] spans = [Create(1, 1, name: "op", service: "z"), Create(1, 2, name: "op", service: "a"), Create(1, 3, name: "b", service: "a")];

@@ -438,6 +438,40 @@ public sealed class TracingApiHandlersTests
     }
 
     [Fact]
+    public async Task Endpoints_SpansEndingPastTheLastRepresentableTime_Return200()
+    {
+        // Add(StoredSpan) takes any start and duration; StartTime + Duration past DateTimeOffset.MaxValue overflowed.
+        await using var host = await ApiTestHost.StartAsync();
+        var late = DateTimeOffset.MaxValue.AddDays(-1);
+        host.Store.Add(new StoredSpan
+        {
+            TraceId = TraceIdOf(1), SpanId = SpanIdOf(1), Name = "late", ServiceName = "svc", Kind = ActivityKind.Server,
+            StartTime = late, Duration = TimeSpan.FromDays(2),
+        });
+        host.Store.Add(new StoredSpan
+        {
+            TraceId = TraceIdOf(1), SpanId = SpanIdOf(2), ParentSpanId = SpanIdOf(1), Name = "child", ServiceName = "db",
+            Kind = ActivityKind.Client, StartTime = late.AddHours(1), Duration = TimeSpan.MaxValue,
+        });
+        host.Store.Add(new StoredSpan
+        {
+            TraceId = TraceIdOf(2), SpanId = SpanIdOf(3), Name = "late", ServiceName = "svc", Kind = ActivityKind.Server,
+            StartTime = Origin, Duration = TimeSpan.MaxValue,
+        });
+
+        var trace = await host.GetJsonAsync(Api + "traces/" + TraceIdOf(1));
+        var traces = await host.GetJsonAsync(Api + "traces/search?view=traces");
+        var summary = await host.GetJsonAsync(Api + "performance/summary");
+        var bottlenecks = await host.GetJsonAsync(Api + "performance/bottlenecks");
+        var analysis = await host.GetJsonAsync(Api + "operations/late/analysis");
+
+        Assert.Equal([200, 200, 200, 200, 200], new[] { trace.Status, traces.Status, summary.Status, bottlenecks.Status, analysis.Status });
+        Assert.Equal(2, trace.Body.GetProperty("spans").GetArrayLength());
+        Assert.Equal(2, traces.Body.GetProperty("totalCount").GetInt32());
+        Assert.Equal(2, Assert.Single(analysis.Body.GetProperty("operations").EnumerateArray()).GetProperty("count").GetInt32());
+    }
+
+    [Fact]
     public async Task OperationAnalysis_Unknown_Returns404()
     {
         await using var host = await StartFilledAsync();
