@@ -463,13 +463,17 @@ public sealed class TraceHeadersHandlerTests
     }
 
     [Theory]
-    [InlineData("default", InjectionScope.None, "")]
-    [InlineData("sockets", InjectionScope.None, "")]
-    [InlineData("default", InjectionScope.TraceParentOnly, "traceparent")]
-    [InlineData("sockets", InjectionScope.TraceParentOnly, "traceparent")]
-    public async Task SendAsync_RedirectToHostWithNarrowerScope_RedirectedHopGetsOnlyWhatThatHostMay(string primary, InjectionScope scope, string expected)
+    [InlineData("default", InjectionScope.None, "", false)]
+    [InlineData("sockets", InjectionScope.None, "", false)]
+    [InlineData("default", InjectionScope.TraceParentOnly, "traceparent", false)]
+    [InlineData("sockets", InjectionScope.TraceParentOnly, "traceparent", false)]
+    [InlineData("default", InjectionScope.None, "", true)]
+    [InlineData("default", InjectionScope.TraceParentOnly, "traceparent", true)]
+    public async Task SendAsync_RedirectToHostWithNarrowerScope_RedirectedHopGetsOnlyWhatThatHostMay(
+        string primary, InjectionScope scope, string expected, bool unlistedHosts)
     {
         // Arrange: 127.0.0.1 gets full context; "localhost" (the same server) gets less, and is reached only by a redirect.
+        // It gets less as a listed host, or (unlistedHosts) as every host but 127.0.0.1, through the "*" rule.
         using var source = NewSource();
         using var listener = new TestListener("/none", source.Name, Client, "System.Net.Http");
         var received = new System.Collections.Concurrent.ConcurrentQueue<IHeaderDictionary>();
@@ -477,7 +481,18 @@ public sealed class TraceHeadersHandlerTests
         var address = new Uri(server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddTracing(o => o.OutboundDestinations["localhost"] = scope);
+        services.AddTracing(o =>
+        {
+            if (unlistedHosts)
+            {
+                o.OutboundDestinations["*"] = scope;
+                o.OutboundDestinations["127.0.0.1"] = InjectionScope.Full;
+            }
+            else
+            {
+                o.OutboundDestinations["localhost"] = scope;
+            }
+        });
         var builder = services.AddHttpClient("traced");
         if (primary == "sockets")
         {

@@ -54,7 +54,15 @@ internal sealed class DestinationPolicy
         wildcards.Sort(static (a, b) => b.Item1.Length.CompareTo(a.Item1.Length));
         _wildcards = [.. wildcards];
         _exact = exact.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase).GetAlternateLookup<ReadOnlySpan<char>>();
+        DependsOnHost = exact.Values.Any(s => s != _fallback) || wildcards.Exists(w => w.Item2 != _fallback);
     }
+
+    /// <summary>
+    /// Gets a value indicating whether some hosts get another scope than the rest (a host or wildcard rule whose
+    /// scope differs from the one for unlisted hosts, which <c>*</c> may set): only then can a redirect reach a host
+    /// allowed less than the first one.
+    /// </summary>
+    public bool DependsOnHost { get; }
 
     public InjectionScope Resolve(Uri? uri)
     {

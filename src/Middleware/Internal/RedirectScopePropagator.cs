@@ -32,23 +32,8 @@ internal sealed class RedirectScopePropagator : DistributedContextPropagator
     public override IReadOnlyCollection<string> Fields => [];
 
     /// <summary>The guard for a client, or <see langword="null"/> when every host gets the same scope.</summary>
-    public static RedirectScopePropagator? For(TracingService service, InjectionScope? clientScope)
-    {
-        if (clientScope is not null)
-        {
-            return null;
-        }
-
-        foreach (var destination in service.Options.OutboundDestinations)
-        {
-            if (destination.Key.Trim() != "*" && destination.Value != service.Options.DefaultOutboundScope)
-            {
-                return new RedirectScopePropagator(service.Destinations);
-            }
-        }
-
-        return null;
-    }
+    public static RedirectScopePropagator? For(TracingService service, InjectionScope? clientScope) =>
+        clientScope is null && service.Destinations.DependsOnHost ? new RedirectScopePropagator(service.Destinations) : null;
 
     /// <inheritdoc/>
     public override void Inject(Activity? activity, object? carrier, PropagatorSetterCallback? setter)
