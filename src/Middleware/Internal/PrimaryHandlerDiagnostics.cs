@@ -22,12 +22,7 @@ internal static class PrimaryHandlerDiagnostics
 
     public static void Disable(HttpMessageHandlerBuilder builder, string clientName, ILoggerFactory? loggers, RedirectScopePropagator? redirectGuard)
     {
-        var handler = builder.PrimaryHandler;
-        while (handler is DelegatingHandler delegating && delegating.InnerHandler is not null)
-        {
-            handler = delegating.InnerHandler;
-        }
-
+        var handler = Innermost(builder.PrimaryHandler);
         if (!TryDisable(handler, redirectGuard))
         {
             Log.PrimaryHandlerNotConfigured(
@@ -43,17 +38,7 @@ internal static class PrimaryHandlerDiagnostics
     /// </summary>
     public static void UseAppPropagator(HttpMessageHandler? handler, Lazy<DistributedContextPropagator> propagator)
     {
-        while (handler is DelegatingHandler delegating && delegating.InnerHandler is not null)
-        {
-            handler = delegating.InnerHandler;
-        }
-
-        var sockets = handler switch
-        {
-            SocketsHttpHandler direct => direct,
-            HttpClientHandler client => UnderlyingHandler?.GetValue(client) as SocketsHttpHandler,
-            _ => null,
-        };
+        var sockets = AsSockets(Innermost(handler), out _);
         if (sockets is null || !ReferenceEquals(sockets.ActivityHeadersPropagator, DistributedContextPropagator.Current))
         {
             return;
@@ -72,30 +57,53 @@ internal static class PrimaryHandlerDiagnostics
     /// <summary>Turns the diagnostics off (or to the redirect guard); returns false when the handler would still create them.</summary>
     internal static bool TryDisable(HttpMessageHandler? handler, RedirectScopePropagator? redirectGuard = null)
     {
+        var sockets = AsSockets(handler, out var reachable);
+        if (sockets is null)
+        {
+            // Only SocketsHttpHandler (directly or inside HttpClientHandler) adds System.Net.Http's DiagnosticsHandler.
+            return reachable;
+        }
+
         try
         {
-            switch (handler)
-            {
-                case SocketsHttpHandler sockets:
-                    sockets.ActivityHeadersPropagator = sockets.AllowAutoRedirect ? redirectGuard : null;
-                    return true;
-                case HttpClientHandler client:
-                    if (UnderlyingHandler?.GetValue(client) is SocketsHttpHandler inner)
-                    {
-                        inner.ActivityHeadersPropagator = inner.AllowAutoRedirect ? redirectGuard : null;
-                        return true;
-                    }
-
-                    return false;
-                default:
-                    // Only SocketsHttpHandler (directly or inside HttpClientHandler) adds System.Net.Http's DiagnosticsHandler.
-                    return true;
-            }
+            sockets.ActivityHeadersPropagator = sockets.AllowAutoRedirect ? redirectGuard : null;
+            return true;
         }
         catch (InvalidOperationException)
         {
             // The handler already sent a request (a shared instance): its settings are frozen.
             return false;
+        }
+    }
+
+    private static HttpMessageHandler? Innermost(HttpMessageHandler? handler)
+    {
+        while (handler is DelegatingHandler { InnerHandler: { } inner })
+        {
+            handler = inner;
+        }
+
+        return handler;
+    }
+
+    /// <summary>
+    /// The <see cref="SocketsHttpHandler"/> that would add System.Net.Http's diagnostics: the handler itself, or the one
+    /// inside an <see cref="HttpClientHandler"/>. <paramref name="reachable"/> is false when an
+    /// <see cref="HttpClientHandler"/>'s inner handler cannot be found (its private field changed).
+    /// </summary>
+    private static SocketsHttpHandler? AsSockets(HttpMessageHandler? handler, out bool reachable)
+    {
+        reachable = true;
+        switch (handler)
+        {
+            case SocketsHttpHandler sockets:
+                return sockets;
+            case HttpClientHandler client:
+                var inner = UnderlyingHandler?.GetValue(client) as SocketsHttpHandler;
+                reachable = inner is not null;
+                return inner;
+            default:
+                return null;
         }
     }
 }
