@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using System.Text.Json;
 using Grpc.Core;
 using Microsoft.AspNetCore.Mvc;
 using Propagation.Interceptors;
@@ -32,7 +33,12 @@ public static class BackendApp
     public static void ConfigureServices(WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        var configuration = builder.Configuration;
+
+        // Read and checked here, so a missing or malformed address stops the service at start-up with a clear
+        // message instead of failing every request later.
+        var aiAddress = RequiredUri(builder.Configuration, "Services:Ai");
+        var kernelGrpcAddress = RequiredUri(builder.Configuration, "Services:KernelGrpc");
+        var kernelHttpAddress = RequiredUri(builder.Configuration, "Services:KernelHttp");
 
         // AddTracing plus the two gRPC interceptors as singletons.
         services.AddGrpcTracing(options => options.ServiceName = ServiceName);
@@ -41,16 +47,16 @@ public static class BackendApp
         // gRPC clients: the interceptor makes the one client span per call and writes the metadata;
         // AddTraceHeaders on the channel's HttpClient then starts no span of its own, applies the
         // outbound destination policy and turns off HttpClient's System.Net.Http activity.
-        services.AddGrpcClient<Assistant.AssistantClient>(o => o.Address = RequiredUri(configuration, "Services:Ai"))
+        services.AddGrpcClient<Assistant.AssistantClient>(o => o.Address = aiAddress)
             .AddInterceptor<TracingClientInterceptor>()
             .AddTraceHeaders();
-        services.AddGrpcClient<Compute.ComputeClient>(o => o.Address = RequiredUri(configuration, "Services:KernelGrpc"))
+        services.AddGrpcClient<Compute.ComputeClient>(o => o.Address = kernelGrpcAddress)
             .AddInterceptor<TracingClientInterceptor>()
             .AddTraceHeaders();
 
         services.AddSingleton(KernelRetryHandler.CreatePipeline());
         services.AddTransient<KernelRetryHandler>();
-        services.AddHttpClient(KernelHttpClient, (sp, client) => client.BaseAddress = RequiredUri(configuration, "Services:KernelHttp"))
+        services.AddHttpClient(KernelHttpClient, client => client.BaseAddress = kernelHttpAddress)
             .AddHttpMessageHandler<KernelRetryHandler>() // outer: retries
             .AddTraceHeaders();                           // inner: a span and fresh headers per attempt
     }
@@ -109,6 +115,20 @@ public static class BackendApp
         {
             return Results.Problem($"The AI service answered {ex.StatusCode}.", statusCode: StatusCodes.Status502BadGateway);
         }
+        catch (HttpRequestException)
+        {
+            // The Kernel could not be reached (after the retries): a bad gateway, answered like the other upstream
+            // failures (an unhandled exception would be a bare 500 without the trace headers).
+            return Results.Problem("The kernel could not be reached.", statusCode: StatusCodes.Status502BadGateway);
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return Results.Problem("The kernel did not answer in time.", statusCode: StatusCodes.Status504GatewayTimeout);
+        }
+        catch (JsonException)
+        {
+            return Results.Problem("The kernel's answer could not be read.", statusCode: StatusCodes.Status502BadGateway);
+        }
     }
 
     /// <summary>The Kernel behaviours a caller may ask for; anything else is <c>ok</c>.</summary>
@@ -121,9 +141,9 @@ public static class BackendApp
     };
 
     private static Uri RequiredUri(IConfiguration configuration, string key) =>
-        Uri.TryCreate(configuration[key], UriKind.Absolute, out var uri)
+        Uri.TryCreate(configuration[key], UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
             ? uri
-            : throw new InvalidOperationException($"Configuration '{key}' must be an absolute URI (for example http://127.0.0.1:5102).");
+            : throw new InvalidOperationException($"Configuration '{key}' must be an absolute http or https URI (for example http://127.0.0.1:5102).");
 }
 
 /// <summary>What <c>GET /api/ask</c> answers.</summary>

@@ -1,6 +1,8 @@
 using Samples.Backend;
 
-var builder = WebApplication.CreateBuilder(args);
+// The content root is the app's own folder, where appsettings.json (addresses, and the HTTP/2-only gRPC endpoint) is
+// copied: the service then behaves the same whatever directory it is started from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 BackendApp.ConfigureServices(builder);
 var app = builder.Build();
 BackendApp.Configure(app);

@@ -7,18 +7,19 @@ internal static class DemoHost
 {
     /// <summary>
     /// Builds a service listening on <paramref name="httpPort"/> (HTTP/1.1: public API,
-    /// <c>/api/tracing</c>, viewer) and <paramref name="grpcPort"/> (HTTP/2 cleartext: gRPC).
+    /// <c>/api/tracing</c>, viewer) and <paramref name="grpcPort"/> (HTTP/2 cleartext: gRPC), with
+    /// <paramref name="contentRoot"/> (an empty folder) as its content root.
     /// </summary>
     public static WebApplication Build(
         string[] args,
+        string contentRoot,
         int httpPort,
         int grpcPort,
         Dictionary<string, string?> settings,
         Action<WebApplicationBuilder> configureServices,
         Action<WebApplication> configure)
     {
-        // An empty content root: the samples' own appsettings.json (fixed ports) are not used here.
-        var contentRoot = Directory.CreateTempSubdirectory("propagation-demo-").FullName;
+        // contentRoot is an empty folder: the samples' own appsettings.json (fixed ports) are not used here.
         // Development: the demo binds loopback only, so the tracing API and viewer are mapped without an
         // authorization policy (outside Development that is logged as a warning at start-up).
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = contentRoot, EnvironmentName = Environments.Development });

@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace Samples.Demo;
 
 /// <summary>One span as the demo reads it from <c>/api/tracing/traces/{id}</c>.</summary>
-internal sealed record DemoSpan(string SpanId, string? ParentSpanId, string Service, string Name, string Kind, double DurationMs, string Status, string? StatusCode);
+internal sealed record DemoSpan(string SpanId, string? ParentSpanId, string Service, string Name, string Kind, DateTimeOffset StartTime, double DurationMs, string Status, string? StatusCode);
 
 /// <summary>Collects a trace from every service's tracing API and prints it as an indented tree.</summary>
 internal static class TracePrinter
@@ -30,6 +30,7 @@ internal static class TracePrinter
                     span.GetProperty("serviceName").GetString()!,
                     span.GetProperty("name").GetString()!,
                     span.GetProperty("kind").GetString()!,
+                    span.GetProperty("startTime").GetDateTimeOffset(),
                     span.GetProperty("durationMs").GetDouble(),
                     span.GetProperty("status").GetString()!,
                     FindStatusCode(span)));
@@ -39,14 +40,15 @@ internal static class TracePrinter
         return spans;
     }
 
-    /// <summary>Formats the spans as a tree: roots first, children indented under their parent, by start order.</summary>
+    /// <summary>Formats the spans as a tree: roots first, children indented under their parent, each level by start time.</summary>
     public static string Format(string traceId, IReadOnlyList<DemoSpan> spans)
     {
         var text = new StringBuilder();
         text.AppendLine($"trace {traceId}  ({spans.Count} spans in {spans.Select(s => s.Service).Distinct().Count()} services)");
         var ids = spans.Select(s => s.SpanId).ToHashSet(StringComparer.Ordinal);
-        var children = spans.Where(s => s.ParentSpanId is not null && ids.Contains(s.ParentSpanId)).ToLookup(s => s.ParentSpanId!, StringComparer.Ordinal);
-        foreach (var root in spans.Where(s => s.ParentSpanId is null || !ids.Contains(s.ParentSpanId)))
+        var byStart = spans.OrderBy(s => s.StartTime).ToList();
+        var children = byStart.Where(s => s.ParentSpanId is not null && ids.Contains(s.ParentSpanId)).ToLookup(s => s.ParentSpanId!, StringComparer.Ordinal);
+        foreach (var root in byStart.Where(s => s.ParentSpanId is null || !ids.Contains(s.ParentSpanId)))
         {
             Append(text, root, children, depth: 0);
         }
@@ -77,10 +79,22 @@ internal static class TracePrinter
         {
             if (attributes.TryGetProperty(key, out var value))
             {
-                return key.StartsWith("rpc", StringComparison.Ordinal) ? $"grpc {value}" : $"http {value}";
+                return key.StartsWith("rpc", StringComparison.Ordinal) ? $"grpc {GrpcStatusName(value)}" : $"http {value}";
             }
         }
 
         return null;
     }
+
+    /// <summary>A gRPC status code as its name, e.g. <c>OK</c>, <c>INTERNAL</c>.</summary>
+    private static string GrpcStatusName(JsonElement value) => value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var code) && code is >= 0 and <= 16
+        ? GrpcStatusNames[code]
+        : value.ToString();
+
+    private static readonly string[] GrpcStatusNames =
+    [
+        "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED",
+        "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS",
+        "UNAUTHENTICATED",
+    ];
 }

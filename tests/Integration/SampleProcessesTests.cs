@@ -30,15 +30,37 @@ public sealed partial class SampleProcessesTests
         Assert.Contains(requests, r => r.line.EndsWith("-> 200", StringComparison.Ordinal));
         Assert.Contains(requests, r => r.line.EndsWith("-> 502", StringComparison.Ordinal));
         var traceIds = new HashSet<string>(StringComparer.Ordinal);
+        var contexts = new List<string>();
         foreach (var (_, index) in requests)
         {
-            var header = TraceHeader().Match(output[index + 1]);
-            Assert.True(header.Success, $"a trace line after '{output[index]}', got '{output[index + 1]}'");
+            var header = TraceHeader().Match(output[index + 2]);
+            Assert.True(header.Success, $"a trace line after '{output[index]}', got '{output[index + 2]}'. {demo.Output}");
             Assert.Equal("3", header.Groups["services"].Value);
-            traceIds.Add(header.Groups["id"].Value);
+            var traceId = header.Groups["id"].Value;
+            traceIds.Add(traceId);
+
+            // What the Backend made of the inbound context, checked against the trace the services recorded: the
+            // caller's trace continued (W3C: and its span is the parent), or a new trace with a parentless entry span.
+            var context = output[index + 1];
+            if (W3CContinued().Match(context) is { Success: true } w3c)
+            {
+                Assert.Equal(w3c.Groups["trace"].Value, traceId);
+                Assert.Equal(w3c.Groups["span"].Value, w3c.Groups["parent"].Value);
+                contexts.Add("w3c");
+            }
+            else if (LegacyContinued().Match(context) is { Success: true } legacy)
+            {
+                Assert.Equal(Guid.Parse(legacy.Groups["trace"].Value).ToString("N"), traceId);
+                contexts.Add("legacy");
+            }
+            else
+            {
+                Assert.True(context == "   no inbound context: a new trace", $"a context line after '{output[index]}', got '{context}'. {demo.Output}");
+                contexts.Add("none");
+            }
 
             var spanCount = int.Parse(header.Groups["spans"].Value, CultureInfo.InvariantCulture);
-            var tree = output.Skip(index + 2).Take(spanCount).ToList();
+            var tree = output.Skip(index + 3).Take(spanCount).ToList();
             Assert.Equal(spanCount, tree.Count(l => SpanLine().IsMatch(l)));
             Assert.Matches("^  backend +server GET /api/ask ", tree[0]);
             Assert.Single(tree, l => Indent(l) == 2);
@@ -52,6 +74,7 @@ public sealed partial class SampleProcessesTests
         }
 
         Assert.Equal(4, traceIds.Count);
+        Assert.Equal(["w3c", "legacy", "none", "none"], contexts);
         Assert.Contains(output, l => l.StartsWith("Trace viewer:", StringComparison.Ordinal) && l.Contains("/tracing", StringComparison.Ordinal));
         Assert.Contains(output, l => l.StartsWith("Tracing API:", StringComparison.Ordinal) && l.Contains("/api/tracing/status", StringComparison.Ordinal));
     }
@@ -101,7 +124,8 @@ public sealed partial class SampleProcessesTests
         await using var backend = SampleProcess.Start(
             "Backend",
             [.. Endpoints(backendHttp, backendGrpc), $"--Services:Ai={Url(aiGrpc)}", $"--Services:KernelGrpc={Url(kernelGrpc)}", $"--Services:KernelHttp={Url(kernelHttp)}"]);
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        // An outside caller: HttpClient's own activity adds no context of its own to the traceparent below.
+        using var http = new HttpClient(new SocketsHttpHandler { ActivityHeadersPropagator = null }) { Timeout = TimeSpan.FromSeconds(30) };
         (string Name, string Url, SampleProcess Process)[] services = [("backend", Url(backendHttp), backend), ("ai", Url(aiHttp), ai), ("kernel", Url(kernelHttp), kernel)];
         foreach (var service in services)
         {
@@ -115,15 +139,27 @@ public sealed partial class SampleProcessesTests
         // Act
         using var response = await http.SendAsync(request);
 
-        // Assert: the answer carries the inbound trace, and every service recorded spans of it.
+        // Assert: the answer carries the inbound trace, and every service recorded its spans of it (mode=ok: the
+        // Backend 6, the AI service 2, the Kernel 3), over real sockets, where HttpClient's own diagnostics run.
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(traceId, Assert.Single(response.Headers.GetValues("X-Trace-ID")));
-        foreach (var service in services)
+        var all = new List<JsonElement>();
+        foreach (var (service, expected) in new[] { (services[0], 6), (services[1], 2), (services[2], 3) })
         {
-            var spans = await WaitForSpansAsync(http, service.Url, traceId);
+            var spans = await WaitForSpansAsync(http, service.Url, traceId, expected);
+            Assert.True(spans.Count == expected, $"{service.Name}: expected {expected} spans, found {spans.Count}: {string.Join("; ", spans.Select(s => s.GetProperty("name").GetString()))}");
             Assert.All(spans, s => Assert.Equal(service.Name, s.GetProperty("serviceName").GetString()));
             Assert.Contains(spans, s => s.GetProperty("kind").GetString() == "server");
+            all.AddRange(spans);
         }
+
+        // One tree across the three processes: every parent is a span of the trace, except the entry span's, which is
+        // the caller's span from the traceparent.
+        var ids = all.Select(s => s.GetProperty("spanId").GetString()!).ToHashSet(StringComparer.Ordinal);
+        Assert.Equal(all.Count, ids.Count);
+        var entry = Assert.Single(all, s => !(s.TryGetProperty("parentSpanId", out var p) && p.ValueKind == JsonValueKind.String && ids.Contains(p.GetString()!)));
+        Assert.Equal("GET /api/ask", entry.GetProperty("name").GetString());
+        Assert.Equal("00f067aa0ba902b7", entry.GetProperty("parentSpanId").GetString());
     }
 
     private static int Indent(string line) => line.Length - line.TrimStart(' ').Length;
@@ -152,8 +188,8 @@ public sealed partial class SampleProcessesTests
         }
     }
 
-    /// <summary>The spans of a trace in one service's store, once its export pipeline has delivered them (bounded).</summary>
-    private static async Task<List<JsonElement>> WaitForSpansAsync(HttpClient http, string baseUrl, string traceId)
+    /// <summary>The spans of a trace in one service's store, once its export pipeline has delivered <paramref name="expected"/> of them (bounded).</summary>
+    private static async Task<List<JsonElement>> WaitForSpansAsync(HttpClient http, string baseUrl, string traceId, int expected)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -162,7 +198,7 @@ public sealed partial class SampleProcessesTests
             {
                 using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
                 var spans = document.RootElement.GetProperty("spans").EnumerateArray().Select(s => s.Clone()).ToList();
-                if (spans.Count > 0)
+                if (spans.Count >= expected || attempt >= 100)
                 {
                     return spans;
                 }
@@ -172,6 +208,12 @@ public sealed partial class SampleProcessesTests
             await Task.Delay(100);
         }
     }
+
+    [GeneratedRegex(@"^   inbound traceparent 00-(?<trace>[0-9a-f]{32})-(?<span>[0-9a-f]{16})-01: continued \(parent (?<parent>[0-9a-f]{16})\)$")]
+    private static partial Regex W3CContinued();
+
+    [GeneratedRegex(@"^   inbound X-Trace-ID (?<trace>[0-9a-f-]{36}): continued$")]
+    private static partial Regex LegacyContinued();
 
     [GeneratedRegex(@"^trace (?<id>[0-9a-f]{32})  \((?<spans>\d+) spans in (?<services>\d+) services\)$")]
     private static partial Regex TraceHeader();

@@ -72,7 +72,10 @@ internal sealed class ServiceChain : IAsyncDisposable
         [.. _router.Requests.Where(r => string.Equals(r.Host, host, StringComparison.OrdinalIgnoreCase) && r.Path.StartsWith(pathPrefix, StringComparison.Ordinal))];
 
     /// <summary>A client for the Backend's public API.</summary>
-    public HttpClient CreateBackendClient() => new(new RouterInvoker(_router), disposeHandler: false) { BaseAddress = new Uri(BackendHost) };
+    public HttpClient CreateBackendClient() => CreateClient(BackendHost);
+
+    /// <summary>A client for one of the services (<see cref="BackendHost"/>, <see cref="AiHost"/>, <see cref="KernelHost"/>), as an outside caller.</summary>
+    public HttpClient CreateClient(string host) => new(new RouterInvoker(_router), disposeHandler: false) { BaseAddress = new Uri(host) };
 
     /// <summary>The spans one service's own pipeline exported to its store, after flushing it.</summary>
     public static IReadOnlyList<StoredSpan> SpansOf(WebApplication app, string traceId)

@@ -234,6 +234,7 @@ public sealed class ServiceChainTests
             Assert.Single(chain.RequestsTo("ai.test", "/samples.ai.Assistant/Answer")),
             Assert.Single(chain.RequestsTo("backend.test", "/samples.backend.Knowledge/Lookup")),
             Assert.Single(chain.RequestsTo("kernel.test", "/samples.kernel.Compute/Sum")),
+            Assert.Single(chain.RequestsTo("kernel.test", "/samples.kernel.Compute/Transform")),
             Assert.Single(chain.RequestsTo("kernel.test", "/work")),
         })
         {
@@ -415,6 +416,90 @@ public sealed class ServiceChainTests
         Assert.Null(toAi.Header("baggage"));
     }
 
+    [Fact]
+    public async Task Ask_KernelUnreachableOverHttp_EveryAttemptAnErrorSpanAndA502WithTheTraceId()
+    {
+        // Arrange: the Kernel's HTTP address points at a host nobody serves (the router throws HttpRequestException,
+        // as a refused connection would).
+        await using var chain = await ServiceChain.StartAsync(static (service, services) =>
+        {
+            if (service == BackendApp.ServiceName)
+            {
+                services.AddHttpClient(BackendApp.KernelHttpClient, static c => c.BaseAddress = new Uri("http://unreachable.test"));
+            }
+        });
+        using var request = Ask("ok");
+
+        // Act
+        using var response = await chain.CreateBackendClient().SendAsync(request);
+
+        // Assert: a bad gateway, not an unhandled exception (whose bare 500 has no trace headers).
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var traceId = SingleHeader(response, "X-Trace-ID");
+        var spans = await WaitForTraceAsync(chain, traceId, OkSpans + 1);
+        var entry = Single(spans, Backend, ActivityKind.Server, IsHttp("/api/ask"));
+        Assert.True(entry.IsError, "The request span is not an error span.");
+        Assert.Equal(502L, Convert.ToInt64(entry.GetAttribute("http.response.status_code"), System.Globalization.CultureInfo.InvariantCulture));
+
+        // The retry pipeline made three attempts, each its own error client span under the request span.
+        var attempts = spans.Where(s => s.ServiceName == Backend && s.Kind == ActivityKind.Client && IsUrl(s, "/work")).OrderBy(s => s.StartTime).ToList();
+        Assert.Equal(3, attempts.Count);
+        Assert.Equal(3, chain.RequestsTo("unreachable.test", "/work").Count);
+        Assert.All(attempts, a => Assert.True(a.IsError, $"Attempt {a.SpanId} is not an error span."));
+        Assert.All(attempts, a => AssertChildOf(a, entry));
+        Assert.Equal(new long?[] { null, 1, 2 }, attempts.Select(a => a.GetAttribute("http.request.resend_count") is { } n ? Convert.ToInt64(n, System.Globalization.CultureInfo.InvariantCulture) : (long?)null));
+    }
+
+    [Fact]
+    public async Task Ask_QuestionTooLong_400WithTheTraceIdAndNothingCalled()
+    {
+        // Arrange
+        await using var chain = await ServiceChain.StartAsync();
+
+        // Act
+        using var response = await chain.CreateBackendClient().GetAsync($"/api/ask?q={new string('a', 201)}");
+
+        // Assert
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Matches("^[0-9a-f]{32}$", SingleHeader(response, "X-Trace-ID"));
+        Assert.DoesNotContain(chain.Requests, r => r.Host != "backend.test");
+    }
+
+    [Fact]
+    public async Task Kernel_OnlyTheLegacyPair_W3CIgnoredLegacyContinued()
+    {
+        // Arrange: the Kernel called directly, once with W3C context only, once with the legacy pair only.
+        await using var chain = await ServiceChain.StartAsync();
+        using var kernel = chain.CreateClient(ServiceChain.KernelHost);
+        var (w3cTraceId, w3cParentId) = NewIds();
+        var (legacyTraceId, legacyParentId) = NewIds();
+        using var w3cRequest = new HttpRequestMessage(HttpMethod.Get, "/work?n=3");
+        w3cRequest.Headers.Add("traceparent", $"00-{w3cTraceId}-{w3cParentId}-01");
+        using var legacyRequest = new HttpRequestMessage(HttpMethod.Get, "/work?n=3");
+        legacyRequest.Headers.Add("X-Trace-ID", legacyTraceId);
+        legacyRequest.Headers.Add("X-Span-ID", legacyParentId);
+
+        // Act
+        using var w3cResponse = await kernel.SendAsync(w3cRequest);
+        using var legacyResponse = await kernel.SendAsync(legacyRequest);
+
+        // Assert: W3C is not read (a new trace, a root span), the legacy pair is.
+        Assert.Equal(HttpStatusCode.OK, w3cResponse.StatusCode);
+        var restarted = SingleHeader(w3cResponse, "X-Trace-ID");
+        Assert.NotEqual(w3cTraceId, restarted);
+        var root = Assert.Single(await WaitForSpansAsync(chain.Kernel, restarted));
+        Assert.Null(root.ParentSpanId);
+        Assert.Empty(root.Links);
+
+        Assert.Equal(HttpStatusCode.OK, legacyResponse.StatusCode);
+        Assert.Equal(legacyTraceId, SingleHeader(legacyResponse, "X-Trace-ID"));
+        var continued = Assert.Single(await WaitForSpansAsync(chain.Kernel, legacyTraceId));
+        Assert.Equal(legacyParentId, continued.ParentSpanId);
+        Assert.Equal(continued.SpanId, SingleHeader(legacyResponse, "X-Span-ID"));
+    }
+
     private static HttpRequestMessage Ask(string mode) =>
         new(HttpMethod.Get, $"/api/ask?q={Uri.EscapeDataString(Question)}&mode={mode}");
 
@@ -439,6 +524,20 @@ public sealed class ServiceChainTests
         {
             await Task.Delay(20);
             spans = chain.AllSpans(traceId);
+        }
+
+        return spans;
+    }
+
+    /// <summary>The spans of <paramref name="traceId"/> in one service, once there are any (bounded: 10 s).</summary>
+    private static async Task<IReadOnlyList<StoredSpan>> WaitForSpansAsync(Microsoft.AspNetCore.Builder.WebApplication app, string traceId)
+    {
+        var deadline = Stopwatch.StartNew();
+        var spans = ServiceChain.SpansOf(app, traceId);
+        while (spans.Count == 0 && deadline.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(20);
+            spans = ServiceChain.SpansOf(app, traceId);
         }
 
         return spans;
