@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using System.Diagnostics;
 using OtelBaggage = global::OpenTelemetry.Baggage;
 using OtelPropagationContext = global::OpenTelemetry.Context.Propagation.PropagationContext;
@@ -12,25 +13,33 @@ namespace Propagation.OpenTelemetry;
 /// </summary>
 /// <remarks>
 /// <para>
-/// <b>Extraction</b> follows OpenTelemetry's convention: an <see cref="ActivityContext"/> already
-/// valid in the incoming <see cref="OtelPropagationContext"/> (found by an earlier propagator) is
-/// kept, and so is non-empty incoming baggage. Otherwise the winning context of any configured
-/// format becomes the <see cref="OtelPropagationContext.ActivityContext"/> (a trace id without a span
-/// id gets the synthetic parent span id of <see cref="ExtractedContext.CreateSyntheticParentSpanId"/>).
-/// The trust policy is fixed per instance; links (format conflicts, restarts) cannot be expressed
-/// in a <see cref="OtelPropagationContext"/> and are dropped here, but they are still counted by the
-/// propagator's <see cref="PropagationHealth"/>.
+/// <b>Extraction</b> follows OpenTelemetry's convention: an <see cref="ActivityContext"/> already in the
+/// incoming <see cref="OtelPropagationContext"/> (found by an earlier propagator of a composite; any
+/// non-default context, as OpenTelemetry's <c>IsValid</c>) is returned unchanged, and so is non-empty incoming
+/// baggage. When the context is kept, the trace headers are not read at all (nothing about them is counted)
+/// and only the <c>baggage</c> header is still looked for. Otherwise the winning context of the configured
+/// formats becomes the <see cref="OtelPropagationContext.ActivityContext"/> (a trace id without a span id gets
+/// the synthetic parent span id of <see cref="ExtractedContext.CreateSyntheticParentSpanId"/>).
+/// </para>
+/// <para>
+/// The trust policy is fixed per instance and applies to what this propagator reads: a context an earlier
+/// propagator already found is kept whatever the policy, so put this propagator first (or use it alone) when
+/// the policy must hold. Links (format conflicts, restarts) cannot be expressed in a
+/// <see cref="OtelPropagationContext"/> and are dropped here, but they are still counted by the propagator's
+/// <see cref="PropagationHealth"/>.
 /// </para>
 /// <para>
 /// <b>Injection</b> writes the context and baggage in the configured inject formats; the setter
-/// is expected to replace existing values.
+/// is expected to replace existing values. Trace formats are skipped when the context has no trace id;
+/// baggage members whose key is not a W3C token (OpenTelemetry's <c>Baggage</c> accepts any string) are
+/// left out. Neither method throws for a <see langword="null"/> carrier, getter or setter: it does nothing.
 /// </para>
 /// </remarks>
 public sealed class PropagationTextMapPropagator : OtelTextMapPropagator
 {
     private readonly TracePropagator _propagator;
     private readonly TrustPolicy _policy;
-    private readonly HashSet<string> _fields;
+    private readonly ReadOnlySet<string> _fields;
 
     /// <summary>Creates the propagator with the default <see cref="PropagationOptions"/>, trusting inbound context.</summary>
     public PropagationTextMapPropagator()
@@ -53,7 +62,7 @@ public sealed class PropagationTextMapPropagator : OtelTextMapPropagator
 
         _propagator = propagator;
         _policy = policy;
-        _fields = new HashSet<string>(propagator.Fields, StringComparer.OrdinalIgnoreCase);
+        _fields = new ReadOnlySet<string>(new HashSet<string>(propagator.Fields, StringComparer.OrdinalIgnoreCase));
     }
 
     /// <summary>Gets the composite propagator this adapter uses.</summary>
@@ -63,6 +72,7 @@ public sealed class PropagationTextMapPropagator : OtelTextMapPropagator
     public TrustPolicy Policy => _policy;
 
     /// <inheritdoc/>
+    /// <remarks>A read-only set (one per instance): changing it throws <see cref="NotSupportedException"/>.</remarks>
     public override ISet<string> Fields => _fields;
 
     /// <inheritdoc/>
@@ -73,15 +83,25 @@ public sealed class PropagationTextMapPropagator : OtelTextMapPropagator
             return context;
         }
 
-        var hasContext = context.ActivityContext.TraceId != default && context.ActivityContext.SpanId != default;
-        var hasBaggage = context.Baggage != default && context.Baggage.Count > 0;
+        // OpenTelemetry's own convention (ActivityContextExtensions.IsValid, Baggage's equality): anything
+        // an earlier propagator put there counts as found.
+        var hasContext = context.ActivityContext != default;
+        var hasBaggage = context.Baggage != default;
         if (hasContext && hasBaggage)
         {
             return context;
         }
 
-        var result = _propagator.Extract(new Carrier<T>(carrier, getter), Carrier<T>.Getter, _policy);
-        var activityContext = hasContext ? context.ActivityContext : result.ToActivityContext();
+        var reader = new Carrier<T>(carrier, getter);
+        if (hasContext)
+        {
+            // The trace context is kept: the trace formats are not read (nothing about them is counted, no
+            // restart is reported for a trace that was not restarted); only baggage is still looked for.
+            return new OtelPropagationContext(context.ActivityContext, ExtractBaggageOnly(reader, context.Baggage));
+        }
+
+        var result = _propagator.Extract(reader, Carrier<T>.Getter, _policy);
+        var activityContext = result.ToActivityContext();
         var baggage = hasBaggage ? context.Baggage : ToOtelBaggage(result.Baggage, context.Baggage);
         return new OtelPropagationContext(activityContext, baggage);
     }
@@ -97,6 +117,25 @@ public sealed class PropagationTextMapPropagator : OtelTextMapPropagator
         var propagated = PropagatedContext.FromActivityContext(context.ActivityContext);
         var baggage = FromOtelBaggage(context.Baggage);
         _propagator.Inject(propagated, baggage, new SetterCarrier<T>(carrier, setter), SetterCarrier<T>.Setter);
+    }
+
+    /// <summary>
+    /// Reads only the <c>baggage</c> header, as <see cref="TracePropagator.Extract"/> would under this instance's
+    /// policy (read for <see cref="TrustPolicy.Continue"/> and <see cref="TrustPolicy.ContinueIgnoreSampling"/>,
+    /// dropped otherwise), and records the request and its baggage issues in the health.
+    /// </summary>
+    private OtelBaggage ExtractBaggageOnly<T>(Carrier<T> reader, OtelBaggage fallback)
+    {
+        var issues = PropagationIssues.None;
+        Baggage? baggage = null;
+        if (_propagator.ExtractBaggage && _policy is TrustPolicy.Continue or TrustPolicy.ContinueIgnoreSampling
+            && BaggageFormat.Instance.TryExtract(reader, Carrier<T>.Getter, out var found, ref issues))
+        {
+            baggage = found;
+        }
+
+        _propagator.Health?.Record(issues);
+        return baggage is null ? fallback : ToOtelBaggage(baggage, fallback);
     }
 
     private static OtelBaggage ToOtelBaggage(Baggage baggage, OtelBaggage fallback)
@@ -122,19 +161,18 @@ public sealed class PropagationTextMapPropagator : OtelTextMapPropagator
             return null;
         }
 
-        var pairs = new KeyValuePair<string, string?>[baggage.Count];
-        var i = 0;
+        // OpenTelemetry's Baggage takes any string as a key; W3C Baggage only tokens. A member that cannot be
+        // written is left out (as OpenTelemetry's BaggagePropagator does), never an exception from Inject.
+        var members = new List<BaggageMember>(baggage.Count);
         foreach (var pair in baggage)
         {
-            if (i == pairs.Length)
+            if (pair.Key is not null && BaggageMember.IsValidKey(pair.Key))
             {
-                break;
+                members.Add(new BaggageMember(pair.Key, pair.Value ?? string.Empty));
             }
-
-            pairs[i++] = new KeyValuePair<string, string?>(pair.Key, pair.Value);
         }
 
-        return Baggage.Create(i == pairs.Length ? pairs : pairs[..i]);
+        return members.Count == 0 ? null : Baggage.Create(members);
     }
 
     private readonly struct Carrier<T>

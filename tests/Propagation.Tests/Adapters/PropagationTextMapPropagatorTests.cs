@@ -64,6 +64,92 @@ public class PropagationTextMapPropagatorTests
     }
 
     [Fact]
+    public void Extract_ContextKept_ReadsOnlyBaggageAndCountsNoRestart()
+    {
+        // Arrange: an earlier propagator of a composite found a context; this one would restart the trace.
+        var existing = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded, null, isRemote: true);
+        var health = new PropagationHealth();
+        var restarting = new PropagationTextMapPropagator(new TracePropagator(new PropagationOptions(), health), TrustPolicy.RestartAndLink);
+        var continuing = new PropagationTextMapPropagator(new TracePropagator(new PropagationOptions(), health), TrustPolicy.Continue);
+        var carrier = Carrier(
+            ("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+            ("X-Trace-ID", "80f198ee56343ba864fe8b2a57d3eff7"),
+            ("baggage", "tenant=acme"));
+
+        // Act
+        var restarted = restarting.Extract(new PropagationContext(existing, default), carrier, Getter);
+        var continued = continuing.Extract(new PropagationContext(existing, default), carrier, Getter);
+
+        // Assert: the context is returned unchanged and the trace headers are not read, so neither a restart
+        // nor a conflict is counted; baggage follows each instance's policy.
+        Assert.Equal(existing, restarted.ActivityContext);
+        Assert.Equal(existing, continued.ActivityContext);
+        Assert.Equal(0, restarted.Baggage.Count);
+        Assert.Equal("acme", continued.Baggage.GetBaggage("tenant"));
+        Assert.Equal(0, health.GetCount(PropagationIssues.RestartedByPolicy));
+        Assert.Equal(0, health.GetCount(PropagationIssues.FormatConflict));
+        Assert.Equal(2, health.TotalRequests);
+    }
+
+    [Fact]
+    public void Extract_ContextAndBaggageAlreadyPresent_ReturnsIncomingUnchanged()
+    {
+        // Arrange: any non-default context counts as found, as OpenTelemetry's IsValid() decides.
+        var existing = new ActivityContext(ActivityTraceId.CreateRandom(), default, ActivityTraceFlags.None);
+        var baggage = OtelBaggage.Create(new Dictionary<string, string> { ["k"] = "v" });
+        var health = new PropagationHealth();
+        var propagator = new PropagationTextMapPropagator(new TracePropagator(new PropagationOptions(), health), TrustPolicy.Continue);
+
+        // Act
+        var result = propagator.Extract(
+            new PropagationContext(existing, baggage),
+            Carrier(("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"), ("baggage", "k=other")),
+            Getter);
+
+        // Assert
+        Assert.Equal(existing, result.ActivityContext);
+        Assert.Equal("v", result.Baggage.GetBaggage("k"));
+        Assert.Equal(0, health.TotalRequests);
+    }
+
+    [Fact]
+    public void Inject_BaggageKeyNotAToken_LeavesMemberOutWithoutThrowing()
+    {
+        // Arrange: OpenTelemetry's Baggage accepts any string key; W3C Baggage only tokens.
+        var context = new PropagationContext(
+            new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded),
+            OtelBaggage.Create(new Dictionary<string, string> { ["user id"] = "1", ["tenant"] = "acme", ["ключ"] = "2", [""] = "3" }));
+        var carrier = new Dictionary<string, string>();
+
+        // Act
+        new PropagationTextMapPropagator().Inject(context, carrier, Setter);
+
+        // Assert
+        Assert.Equal("tenant=acme", carrier["baggage"]);
+        Assert.True(carrier.ContainsKey("traceparent"));
+    }
+
+    [Fact]
+    public void Inject_OnlyInvalidBaggageKeys_WritesNoBaggageHeader()
+    {
+        var context = new PropagationContext(default, OtelBaggage.Create(new Dictionary<string, string> { ["a b"] = "1" }));
+        var carrier = new Dictionary<string, string>();
+
+        new PropagationTextMapPropagator().Inject(context, carrier, Setter);
+
+        Assert.Empty(carrier);
+    }
+
+    [Fact]
+    public void Fields_AreReadOnly()
+    {
+        var propagator = new PropagationTextMapPropagator();
+
+        Assert.Throws<NotSupportedException>(() => propagator.Fields.Clear());
+        Assert.Contains("traceparent", propagator.Fields);
+    }
+
+    [Fact]
     public void Extract_InvalidHeaders_ReturnsDefaultAndCountsHealth()
     {
         var health = new PropagationHealth();
