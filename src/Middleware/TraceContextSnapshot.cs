@@ -75,11 +75,13 @@ public readonly struct TraceContextSnapshot
     /// <para>For <see cref="TraceRelationship.NewRootLinked"/> and <see cref="TraceRelationship.Detached"/> the span is a
     /// root even if another activity is current on the calling flow (that activity is not its parent); an empty
     /// snapshot gives a root for every relationship.</para>
-    /// <para>When the span stops, .NET makes its parent <see cref="Activity"/> object current again, and this span has
-    /// none on this flow: its parent is the captured context (or nothing, for a root). <see cref="Activity.Current"/> is
-    /// then <see langword="null"/>, not an activity that was current on the calling flow before. Start the span on the
-    /// work's own flow (inside the queued delegate or <c>Task.Run</c>, as above), or set <see cref="Activity.Current"/>
-    /// back after it ends if the flow has an activity of its own.</para>
+    /// <para>When the span stops, .NET makes current again the activity that was current when it started. For
+    /// <see cref="TraceRelationship.Child"/> that is the activity current on the calling flow (or none), so the flow gets
+    /// its own activity back. For <see cref="TraceRelationship.NewRootLinked"/> and <see cref="TraceRelationship.Detached"/>
+    /// the flow's activity is cleared before the span starts (so that it does not become the parent), and
+    /// <see cref="Activity.Current"/> is then <see langword="null"/> after the span stops, not the activity the flow had
+    /// before. Start the span on the work's own flow (inside the queued delegate or <c>Task.Run</c>, as above), or set
+    /// <see cref="Activity.Current"/> back after a root ends if the flow has an activity of its own.</para>
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="source"/> or <paramref name="name"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="relationship"/> is not a defined value.</exception>

@@ -51,7 +51,11 @@ public sealed class TracingOptions
     public TrustPolicy DefaultTrustPolicy { get; set; } = TrustPolicy.Continue;
 
     /// <summary>Gets or sets the trust policy of callers outside <see cref="TrustedNetworks"/> without a trusted client certificate.</summary>
-    /// <value>Defaults to <see cref="TrustPolicy.RestartAndLink"/>. Only used when a trust rule is configured.</value>
+    /// <value>
+    /// Defaults to <see cref="TrustPolicy.RestartAndLink"/>. Used when a trust rule (<see cref="TrustedNetworks"/>,
+    /// <see cref="TrustClientCertificates"/>) is configured and the caller matches none, and for a request whose
+    /// <see cref="TrustDecider"/> throws.
+    /// </value>
     public TrustPolicy UntrustedPolicy { get; set; } = TrustPolicy.RestartAndLink;
 
     /// <summary>Gets the networks whose callers are trusted, in CIDR notation (<c>10.0.0.0/8</c>, <c>::1/128</c>).</summary>
@@ -111,8 +115,8 @@ public sealed class TracingOptions
 
     /// <summary>
     /// Gets extra header names treated as credentials, on top of <c>Authorization</c>,
-    /// <c>Proxy-Authorization</c>, <c>Cookie</c>, <c>Set-Cookie</c> and any name containing
-    /// <c>api-key</c>, <c>apikey</c>, <c>token</c> or <c>secret</c>.
+    /// <c>Proxy-Authorization</c>, <c>Cookie</c>, <c>Set-Cookie</c> and any name containing (without case)
+    /// <c>api-key</c>, <c>apikey</c>, <c>api_key</c>, <c>token</c>, <c>secret</c> or <c>password</c>.
     /// </summary>
     /// <value>Defaults to empty.</value>
     public IList<string> RedactedHeaders { get; } = [];
@@ -138,7 +142,7 @@ public sealed class TracingOptions
     /// <c>xn--bcher-kva.example</c> are one host), and without the trailing root dot (<c>api.partner.com.</c>
     /// is <c>api.partner.com</c>); an IPv6 address in its canonical form, without the zone id. A key applies to
     /// its host on every port: a key with a port (<c>api.partner.com:8443</c>) fails validation, as do two keys
-    /// that name one host.
+    /// that name one host. An IPv6 key can only be set in code: a configuration key cannot contain <c>:</c>.
     /// </remarks>
     public IDictionary<string, InjectionScope> OutboundDestinations { get; } =
         new Dictionary<string, InjectionScope>(StringComparer.OrdinalIgnoreCase);

@@ -118,6 +118,37 @@ public sealed class TraceContextSnapshotTests
         Assert.Same(outer, Activity.Current);
     }
 
+    [Theory]
+    [InlineData(TraceRelationship.Child, true)]
+    [InlineData(TraceRelationship.NewRootLinked, false)]
+    [InlineData(TraceRelationship.Detached, false)]
+    public void StartActivity_UnderFlowActivity_CurrentAfterStopAsDocumented(TraceRelationship relationship, bool flowActivityBack)
+    {
+        // Arrange: a captured span that has ended, and another activity current on the worker's flow.
+        using var source = new ActivitySource("Tests." + Guid.NewGuid().ToString("N"));
+        using var listener = new TestListener("/none", source.Name);
+        Activity.Current = null;
+        TraceContextSnapshot snapshot;
+        ActivitySpanId captured;
+        using (var request = source.StartActivity("request")!)
+        {
+            captured = request.SpanId;
+            snapshot = TraceContextSnapshot.Capture();
+        }
+
+        using var flow = source.StartActivity("flow")!;
+
+        // Act
+        var work = snapshot.StartActivity(source, "work", relationship)!;
+        var parentSpanId = work.ParentSpanId;
+        work.Stop();
+
+        // Assert: the flow's activity is never the parent; after a child it is current again, after a root nothing is.
+        Assert.NotEqual(flow.SpanId, parentSpanId);
+        Assert.Equal(relationship == TraceRelationship.Child ? captured : default, parentSpanId);
+        Assert.Same(flowActivityBack ? flow : null, Activity.Current);
+    }
+
     [Fact]
     public void StartActivity_UndefinedRelationship_Throws()
     {
