@@ -10,7 +10,8 @@ namespace Propagation.Middleware;
 /// <remarks>
 /// <para>
 /// <b>Sources, in order of precedence</b> (a later one wins): the defaults documented on each
-/// property; the standard variables <c>OTEL_SERVICE_NAME</c> and <c>OTEL_PROPAGATORS</c> read
+/// property; the standard variables <c>OTEL_SERVICE_NAME</c> (or <c>service.name</c> in
+/// <c>OTEL_RESOURCE_ATTRIBUTES</c>) and <c>OTEL_PROPAGATORS</c> read
 /// through <c>IConfiguration</c> (environment variables reach it in ASP.NET Core; the process
 /// environment is never read directly); the configuration section <c>Tracing</c>; the
 /// <c>configure</c> delegates given to <c>AddTracing</c>, in call order.
@@ -29,7 +30,8 @@ public sealed class TracingOptions
     public const string SectionName = "Tracing";
 
     /// <summary>Gets or sets the service name written in span log lines and used for the pipeline's resource.</summary>
-    /// <value>Defaults to <see langword="null"/>: <c>OTEL_SERVICE_NAME</c> (unless empty or blank), then the host's application name.</value>
+    /// <value>Defaults to <see langword="null"/>: <c>OTEL_SERVICE_NAME</c> (unless empty or blank), else <c>service.name</c> in
+    /// <c>OTEL_RESOURCE_ATTRIBUTES</c>, else the host's application name.</value>
     public string? ServiceName { get; set; }
 
     /// <summary>Gets the formats read and written, and how (see <see cref="PropagationOptions"/>).</summary>

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Propagation.Middleware.Internal;
 using Propagation.Middleware.Tests.Infrastructure;
@@ -44,6 +45,43 @@ public sealed class TracingOptionsSetupTests
         var error = Assert.Single(options.ConfigurationErrors);
         Assert.StartsWith("OTEL_PROPAGATORS lists no propagator", error, StringComparison.Ordinal);
         Assert.Contains("'none'", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(null, "team=a, service.name = orders%20api ,x=1", "orders api")]
+    [InlineData("", "service.name=orders", "orders")]
+    [InlineData("billing", "service.name=orders", "billing")]
+    [InlineData(null, "team=a,service.name=  ", null)]
+    [InlineData(null, "service.name=a,service.name=b", "b")]
+    public void Configure_ServiceName_OtelServiceNameThenResourceAttributes(string? serviceName, string attributes, string? expected)
+    {
+        // Arrange: the OpenTelemetry resource spec, as the pipeline reads it.
+        var setup = new TracingOptionsSetup(Configuration(new() { ["OTEL_SERVICE_NAME"] = serviceName, ["OTEL_RESOURCE_ATTRIBUTES"] = attributes }));
+        var options = new TracingOptions();
+
+        // Act
+        setup.Configure(options);
+
+        // Assert
+        Assert.Equal(expected, options.ServiceName);
+    }
+
+    [Fact]
+    public async Task AddTracing_ServiceNameOnlyInResourceAttributes_PipelineAndOptionsAgree()
+    {
+        // Arrange
+        using var host = await TestHosts.StartAsync(
+            s => s.AddTracing(),
+            _ => { },
+            new Dictionary<string, string?> { ["OTEL_RESOURCE_ATTRIBUTES"] = "service.name=orders" });
+
+        // Act
+        var tracing = host.Services.GetRequiredService<IOptions<TracingOptions>>().Value;
+        var pipeline = host.Services.GetRequiredService<IOptions<Propagation.Collector.TracingPipelineOptions>>().Value;
+
+        // Assert
+        Assert.Equal("orders", tracing.ServiceName);
+        Assert.Equal("orders", pipeline.ServiceName);
     }
 
     [Fact]

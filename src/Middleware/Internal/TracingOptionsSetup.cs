@@ -7,13 +7,15 @@ using Microsoft.Extensions.Options;
 namespace Propagation.Middleware.Internal;
 
 /// <summary>
-/// Applies <c>OTEL_SERVICE_NAME</c>, <c>OTEL_PROPAGATORS</c> and the <c>Tracing</c> section, in that
-/// order, before the <c>AddTracing</c> delegates run; falls back to the host's application name.
+/// Applies <c>OTEL_SERVICE_NAME</c> (else <c>service.name</c> of <c>OTEL_RESOURCE_ATTRIBUTES</c>),
+/// <c>OTEL_PROPAGATORS</c> and the <c>Tracing</c> section, in that order, before the <c>AddTracing</c>
+/// delegates run; falls back to the host's application name.
 /// </summary>
 internal sealed class TracingOptionsSetup : IConfigureOptions<TracingOptions>, IPostConfigureOptions<TracingOptions>
 {
     internal const string ServiceNameKey = "OTEL_SERVICE_NAME";
     internal const string PropagatorsKey = "OTEL_PROPAGATORS";
+    internal const string ResourceAttributesKey = "OTEL_RESOURCE_ATTRIBUTES";
 
     private readonly IConfiguration? _configuration;
     private readonly IHostEnvironment? _environment;
@@ -32,7 +34,14 @@ internal sealed class TracingOptionsSetup : IConfigureOptions<TracingOptions>, I
         }
 
         // OpenTelemetry configuration spec (environment variables): an empty value is treated as unset.
+        // The OpenTelemetry resource spec: OTEL_SERVICE_NAME, else service.name in OTEL_RESOURCE_ATTRIBUTES (the
+        // pipeline resolves its resource the same way, and follows this name).
         var serviceName = _configuration[ServiceNameKey];
+        if (string.IsNullOrWhiteSpace(serviceName))
+        {
+            serviceName = ResourceServiceName(_configuration[ResourceAttributesKey]);
+        }
+
         if (!string.IsNullOrWhiteSpace(serviceName))
         {
             options.ServiceName = serviceName.Trim();
@@ -74,6 +83,30 @@ internal sealed class TracingOptionsSetup : IConfigureOptions<TracingOptions>, I
         {
             options.ServiceName = _environment?.ApplicationName is { Length: > 0 } app ? app : "unknown_service";
         }
+    }
+
+    /// <summary>
+    /// The <c>service.name</c> of an <c>OTEL_RESOURCE_ATTRIBUTES</c> value (<c>k=v,k2=v2</c>, values percent-encoded; the
+    /// last one wins), read as the pipeline reads it; malformed items are the pipeline's to report.
+    /// </summary>
+    internal static string? ResourceServiceName(string? attributes)
+    {
+        if (string.IsNullOrWhiteSpace(attributes))
+        {
+            return null;
+        }
+
+        string? result = null;
+        foreach (var item in attributes.Split(','))
+        {
+            var equals = item.IndexOf('=', StringComparison.Ordinal);
+            if (equals > 0 && item.AsSpan(0, equals).Trim().SequenceEqual("service.name"))
+            {
+                result = Uri.UnescapeDataString(item[(equals + 1)..].Trim());
+            }
+        }
+
+        return result;
     }
 
     /// <summary>
