@@ -8,10 +8,12 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Retry;
 using Propagation.Middleware.Internal;
 using Propagation.Middleware.Tests.Infrastructure;
+using Propagation.Testing;
 
 namespace Propagation.Middleware.Tests;
 
@@ -398,6 +400,43 @@ public sealed class TraceHeadersHandlerTests
 
         // Assert
         Assert.Contains("services.AddTracing()", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CreateClient_SharedSocketsHandlerAlreadyUsed_WarnsThatItCouldNotBeAdjusted()
+    {
+        // Arrange: a SocketsHttpHandler shared between clients freezes its settings on its first request (one to a
+        // closed loopback port is enough), so its diagnostics can no longer be turned off. (Its MeterFactory is set
+        // beforehand: otherwise the factory's own logging filter fails setting it, before our step runs.)
+        using var meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        using var shared = new SocketsHttpHandler
+        {
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+            MeterFactory = meters.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
+        };
+        using (var invoker = new HttpMessageInvoker(shared, disposeHandler: false))
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "http://127.0.0.1:9/");
+            await Assert.ThrowsAnyAsync<HttpRequestException>(() => invoker.SendAsync(request, CancellationToken.None));
+        }
+
+        var logs = new RecordingLoggerProvider();
+        var services = new ServiceCollection();
+        services.AddLogging(l => l.AddProvider(logs));
+        services.AddTracing();
+        services.AddHttpClient("shared").ConfigurePrimaryHttpMessageHandler(() => shared).AddTraceHeaders();
+        using var provider = services.BuildServiceProvider();
+
+        // Act
+        _ = provider.GetRequiredService<IHttpClientFactory>().CreateClient("shared");
+
+        // Assert: the warning names the client and the handler, and does not tell the app to use the type it uses.
+        var entry = Assert.Single(logs.Entries, e => e.EventId.Id == 1005);
+        Assert.Equal(LogLevel.Warning, entry.Level);
+        Assert.Contains("'shared'", entry.Message, StringComparison.Ordinal);
+        Assert.Contains(typeof(SocketsHttpHandler).FullName!, entry.Message, StringComparison.Ordinal);
+        Assert.Contains("could not be adjusted", entry.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("use SocketsHttpHandler or HttpClientHandler as the primary handler", entry.Message, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -23,7 +23,7 @@ internal static partial class Log
     [LoggerMessage(1004, LogLevel.Debug, "Trace response headers were not written: the response had already started.", EventName = "ResponseHeadersNotWritten")]
     public static partial void ResponseHeadersNotWritten(ILogger logger);
 
-    [LoggerMessage(1005, LogLevel.Warning, "HttpClient '{ClientName}': its primary handler {HandlerType} may start its own System.Net.Http activity and inject headers; use SocketsHttpHandler or HttpClientHandler as the primary handler to avoid a duplicate client span.", EventName = "PrimaryHandlerNotConfigured")]
+    [LoggerMessage(1005, LogLevel.Warning, "HttpClient '{ClientName}': its primary handler {HandlerType} could not be adjusted (a SocketsHttpHandler shared with another client that already sent a request, or an HttpClientHandler whose inner SocketsHttpHandler was not found), so it may start its own System.Net.Http activity and inject headers beside ours; give this client a primary handler of its own to avoid a duplicate client span.", EventName = "PrimaryHandlerNotConfigured")]
     public static partial void PrimaryHandlerNotConfigured(ILogger logger, string clientName, string handlerType);
 
     [LoggerMessage(1006, LogLevel.Debug, "The caller set trace headers on an outbound request; they are kept and no trace header is injected.", EventName = "CallerHeadersKept")]
