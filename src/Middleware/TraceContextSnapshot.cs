@@ -26,10 +26,10 @@ public readonly struct TraceContextSnapshot
         _baggage = baggage;
     }
 
-    /// <summary>Gets the captured span context; <see langword="default"/> when nothing was current.</summary>
+    /// <summary>Gets the captured span context; <see langword="default"/> when nothing was current (or the activity had hierarchical, not W3C, ids).</summary>
     public ActivityContext Context { get; }
 
-    /// <summary>Gets a value indicating whether nothing was captured.</summary>
+    /// <summary>Gets a value indicating whether no span context was captured (<see cref="Context"/> is <see langword="default"/>); baggage may still have been.</summary>
     public bool IsEmpty => Context == default;
 
     /// <summary>Gets the captured baggage, in the span's order.</summary>
