@@ -85,7 +85,8 @@ public sealed class TracingOptions
 
     /// <summary>
     /// Gets or sets a per-request trust decision, consulted first. It returns the policy for the
-    /// request, or <see langword="null"/> to fall back to the built-in rules.
+    /// request, or <see langword="null"/> to fall back to the built-in rules (a value that is not a defined
+    /// <see cref="TrustPolicy"/> falls back too).
     /// </summary>
     /// <value>Defaults to <see langword="null"/>.</value>
     /// <remarks>
