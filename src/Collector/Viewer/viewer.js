@@ -20,6 +20,33 @@
     servicesLoaded: false
   };
 
+  // One slot per kind of answer the page waits for. Starting a request in a slot aborts the one before it, and an
+  // answer (or error) is only shown while its request is still the slot's latest: a slow answer for an earlier trace,
+  // search or tab never replaces what the address bar and the filters now ask for.
+  function requestSlot() {
+    var latest = null;
+    return {
+      start: function () {
+        if (latest) { latest.controller.abort(); }
+        latest = { controller: new AbortController() };
+        return latest;
+      },
+      cancel: function () {
+        if (latest) { latest.controller.abort(); }
+        latest = null;
+      },
+      isCurrent: function (request) { return request === latest; }
+    };
+  }
+
+  var requests = {
+    trace: requestSlot()
+  };
+
+  function cancelRequests() {
+    Object.keys(requests).forEach(function (name) { requests[name].cancel(); });
+  }
+
   // ---- helpers -------------------------------------------------------------------------------------------------
 
   function $(id) { return document.getElementById(id); }
@@ -133,7 +160,7 @@
 
   function clearError() { $('error-banner').hidden = true; }
 
-  function getJson(path, params) {
+  function getJson(path, params, signal) {
     var query = new URLSearchParams();
     Object.keys(params || {}).forEach(function (k) {
       var v = params[k];
@@ -141,7 +168,7 @@
     });
     var qs = query.toString();
     var url = API + '/' + path + (qs ? '?' + qs : '');
-    return fetch(url, { headers: { Accept: 'application/json' }, credentials: 'same-origin' }).then(function (response) {
+    return fetch(url, { headers: { Accept: 'application/json' }, credentials: 'same-origin', signal: signal }).then(function (response) {
       return response.text().then(function (text) {
         var body = null;
         try { body = text ? JSON.parse(text) : null; } catch (e) { body = null; }
@@ -268,12 +295,16 @@
       selectSpan(spanId || state.selectedSpanId);
       return Promise.resolve();
     }
+    state.trace = null;
     $('trace-title').textContent = 'Trace ' + traceId;
+    clear($('waterfall-axis'));
     clear($('waterfall-rows'));
     clear($('trace-facts'));
     clear($('service-legend'));
     $('span-details').hidden = true;
-    return getJson('traces/' + encodeURIComponent(traceId)).then(function (trace) {
+    var request = requests.trace.start();
+    return getJson('traces/' + encodeURIComponent(traceId), {}, request.controller.signal).then(function (trace) {
+      if (!requests.trace.isCurrent(request)) { return; }
       state.trace = prepareTrace(trace);
       state.collapsed = new Set();
       state.selectedSpanId = null;
@@ -281,6 +312,7 @@
       renderWaterfall();
       if (spanId) { selectSpan(spanId); }
     }).catch(function (e) {
+      if (!requests.trace.isCurrent(request)) { return; }
       state.trace = null;
       showError(e.status === 404 ? 'Trace ' + traceId + ' is not stored (it may have been evicted).' : e.message);
     });
@@ -745,6 +777,8 @@
     var parts = location.hash.replace(/^#\/?/, '').split('/').map(function (p) {
       try { return decodeURIComponent(p); } catch (e) { return ''; }
     });
+    // Whatever the previous view still waits for is no longer wanted: its answer, or its error, must not show here.
+    cancelRequests();
     loadStatus();
     if (parts[0] === 'dependencies') { show('dependencies'); loadDependencies(); return; }
     if (parts[0] === 'performance') { show('performance'); loadPerformance(); return; }

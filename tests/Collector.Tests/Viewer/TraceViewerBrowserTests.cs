@@ -15,7 +15,7 @@ namespace Propagation.Collector.Tests.Viewer;
 /// (<see cref="ViewerTestChain"/>). Never downloads a browser: <c>/usr/bin/chromium</c> must be installed (CI's
 /// <c>.ci/run</c> installs the <c>chromium</c> package); when it is missing the test fails and says so.
 /// </summary>
-public sealed class TraceViewerBrowserTests
+public sealed partial class TraceViewerBrowserTests
 {
     private const string ChromiumPath = "/usr/bin/chromium";
     private const float TimeoutMs = 15_000;
@@ -267,6 +267,56 @@ public sealed class TraceViewerBrowserTests
         await Assertions.Expect(page.Locator("[data-testid=waterfall-bar]")).ToHaveCountAsync(0, new() { Timeout = TimeoutMs });
     }
 
+    /// <summary>Counts the page's API calls whose answer (or failure) the page has not yet handled. A call counts as
+    /// handled one macrotask after its body is read or its fetch fails: by then every promise callback the page chained
+    /// on it has run. Injected by the browser before the page's own script, so the page's CSP does not apply.</summary>
+    private const string TrackApiCallsScript = """
+        (() => {
+          let pending = 0;
+          Object.defineProperty(window, '__apiPending', { get: () => pending });
+          const original = window.fetch;
+          window.fetch = function (...args) {
+            pending++;
+            const done = () => setTimeout(() => { pending--; }, 0);
+            return original.apply(this, args).then(response => {
+              const text = response.text;
+              response.text = function () { return text.call(this).then(t => { done(); return t; }, e => { done(); throw e; }); };
+              return response;
+            }, e => { done(); throw e; });
+          };
+        })();
+        """;
+
+    /// <summary>A page in its own context that records console problems and tracks its API calls
+    /// (<see cref="WaitForApiCallsHandledAsync"/>).</summary>
+    private static async Task<IPage> NewPageAsync(BrowserSession browser, ConcurrentQueue<string> problems)
+    {
+        var context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
+            Locale = "en-US",
+            TimezoneId = "UTC",
+        });
+        await context.AddInitScriptAsync(TrackApiCallsScript);
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(TimeoutMs);
+        page.SetDefaultNavigationTimeout(TimeoutMs);
+        page.Console += (_, message) =>
+        {
+            if (message.Type is "error" or "warning")
+            {
+                problems.Enqueue(message.Type + ": " + message.Text);
+            }
+        };
+        page.PageError += (_, error) => problems.Enqueue("page error: " + error);
+        return page;
+    }
+
+    /// <summary>Waits until the page has handled every answer to the API calls it made, so a test can check that a late
+    /// answer changed nothing.</summary>
+    private static Task WaitForApiCallsHandledAsync(IPage page) =>
+        page.WaitForFunctionAsync("() => window.__apiPending === 0", null, new PageWaitForFunctionOptions { Timeout = TimeoutMs });
+
     private static async Task<WebApplication> StartStoreAppAsync(SpanStore store)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
@@ -336,6 +386,52 @@ public sealed class TraceViewerBrowserTests
         var directory = Path.Combine(AppContext.BaseDirectory, "screenshots");
         Directory.CreateDirectory(directory);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(directory, name), FullPage = true, Timeout = TimeoutMs });
+    }
+
+    /// <summary>Holds the first tracing API request that matches until the test releases it (or answers it with an
+    /// error); every other request goes through. Lets a test decide the order in which answers arrive.</summary>
+    private sealed class HeldRequest
+    {
+        private readonly Func<Uri, bool> _matches;
+        private readonly TaskCompletionSource _sent = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource<Func<IRoute, Task>> _answer = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _held;
+
+        private HeldRequest(Func<Uri, bool> matches) => _matches = matches;
+
+        public static async Task<HeldRequest> InstallAsync(IPage page, Func<Uri, bool> matches)
+        {
+            var held = new HeldRequest(matches);
+            await page.RouteAsync("**/api/tracing/**", held.HandleAsync);
+            return held;
+        }
+
+        public Task WaitUntilSentAsync() => _sent.Task.WaitAsync(TimeSpan.FromMilliseconds(TimeoutMs));
+
+        public void Release() => _answer.TrySetResult(static route => route.ContinueAsync());
+
+        public void Fail(int status) =>
+            _answer.TrySetResult(route => route.FulfillAsync(new RouteFulfillOptions { Status = status, ContentType = "text/plain", Body = "held and failed by the test" }));
+
+        private async Task HandleAsync(IRoute route)
+        {
+            if (!_matches(new Uri(route.Request.Url)) || Interlocked.Exchange(ref _held, 1) == 1)
+            {
+                await route.ContinueAsync();
+                return;
+            }
+
+            _sent.TrySetResult();
+            var answer = await _answer.Task.WaitAsync(TimeSpan.FromMilliseconds(TimeoutMs * 2));
+            try
+            {
+                await answer(route);
+            }
+            catch (PlaywrightException)
+            {
+                // The page aborted the request while it was held: there is nobody left to answer.
+            }
+        }
     }
 
     /// <summary>The driver and the browser it launched, disposed together.</summary>
