@@ -40,7 +40,10 @@
   }
 
   var requests = {
-    trace: requestSlot()
+    traces: requestSlot(),
+    trace: requestSlot(),
+    dependencies: requestSlot(),
+    performance: requestSlot()
   };
 
   function cancelRequests() {
@@ -216,8 +219,8 @@
     }).catch(function () { $('store-status').textContent = ''; });
   }
 
-  function loadServices() {
-    return getJson('dependencies').then(function (d) {
+  function loadServices(signal) {
+    return getJson('dependencies', {}, signal).then(function (d) {
       var select = $('filter-service');
       var current = select.value;
       while (select.options.length > 1) { select.remove(1); }
@@ -255,7 +258,9 @@
     clearError();
     if (!append) { state.traceQuery = readTraceQuery(); }
     var params = Object.assign({}, state.traceQuery, { offset: append ? state.nextOffset : 0 });
-    return getJson('traces/search', params).then(function (result) {
+    var request = requests.traces.start();
+    return getJson('traces/search', params, request.controller.signal).then(function (result) {
+      if (!requests.traces.isCurrent(request)) { return; }
       var tbody = $('trace-rows');
       if (!append) { clear(tbody); }
       var traces = result.traces || [];
@@ -265,7 +270,9 @@
       state.nextOffset = result.nextOffset;
       $('trace-more').hidden = result.nextOffset === null || result.nextOffset === undefined;
       $('trace-count').textContent = result.totalCount + (result.totalCount === 1 ? ' trace' : ' traces');
-    }).catch(function (e) { showError(e.message); });
+    }).catch(function (e) {
+      if (requests.traces.isCurrent(request)) { showError(e.message); }
+    });
   }
 
   function traceRow(t) {
@@ -589,7 +596,12 @@
 
   function loadDependencies() {
     clearError();
-    return loadServices().then(renderDependencies).catch(function (e) { showError(e.message); });
+    var request = requests.dependencies.start();
+    return loadServices(request.controller.signal).then(function (d) {
+      if (requests.dependencies.isCurrent(request)) { renderDependencies(d); }
+    }).catch(function (e) {
+      if (requests.dependencies.isCurrent(request)) { showError(e.message); }
+    });
   }
 
   function renderDependencies(d) {
@@ -700,11 +712,15 @@
   function loadPerformance() {
     clearError();
     var threshold = $('slow-threshold').value;
-    var summary = getJson('performance/summary', { slowThresholdMs: threshold !== '' && Number(threshold) >= 0 ? Number(threshold) : '', limit: 20 });
-    var bottlenecks = getJson('performance/bottlenecks', { limit: 10 });
+    var request = requests.performance.start();
+    var signal = request.controller.signal;
+    var summary = getJson('performance/summary', { slowThresholdMs: threshold !== '' && Number(threshold) >= 0 ? Number(threshold) : '', limit: 20 }, signal);
+    var bottlenecks = getJson('performance/bottlenecks', { limit: 10 }, signal);
     return Promise.all([summary, bottlenecks]).then(function (results) {
-      renderPerformance(results[0], results[1]);
-    }).catch(function (e) { showError(e.message); });
+      if (requests.performance.isCurrent(request)) { renderPerformance(results[0], results[1]); }
+    }).catch(function (e) {
+      if (requests.performance.isCurrent(request)) { showError(e.message); }
+    });
   }
 
   function renderPerformance(s, b) {

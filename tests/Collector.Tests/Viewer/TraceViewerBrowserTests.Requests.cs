@@ -34,4 +34,60 @@ public sealed partial class TraceViewerBrowserTests
         Assert.Equal(["span of the second trace"], await names.AllTextContentsAsync());
         await Assertions.Expect(page.Locator("[data-testid=trace-title]")).ToHaveTextAsync("Trace " + second, new() { Timeout = TimeoutMs });
     }
+
+    [Fact]
+    public async Task Page_SlowAnswerForEarlierSearch_DoesNotReplaceTheNewerResult()
+    {
+        // Arrange
+        var store = new SpanStore(new SpanStoreOptions());
+        var now = DateTimeOffset.UtcNow.AddMinutes(-1);
+        store.Add(Span(ActivityTraceIdText(), SpanIdText(1), null, "checkout", "front", now, 1));
+        store.Add(Span(ActivityTraceIdText(), SpanIdText(2), null, "login", "front", now.AddMilliseconds(1), 1));
+        await using var app = await StartStoreAppAsync(store);
+        await using var browser = await LaunchChromiumAsync();
+        var page = await NewPageAsync(browser, new ConcurrentQueue<string>());
+        var held = await HeldRequest.InstallAsync(page, uri => uri.Query.Contains("operationPrefix=check", StringComparison.Ordinal));
+        await page.GotoAsync(new Uri(AddressOf(app), "/tracing").ToString());
+        var names = page.Locator("[data-testid=trace-root-name]");
+        await Assertions.Expect(names).ToHaveCountAsync(2, new() { Timeout = TimeoutMs });
+
+        // Act: search "check" (held back), then "log"; then the answer for "check" arrives.
+        await page.FillAsync("[data-testid=filter-operation]", "check");
+        await page.ClickAsync("[data-testid=filter-apply]");
+        await held.WaitUntilSentAsync();
+        await page.FillAsync("[data-testid=filter-operation]", "log");
+        await page.ClickAsync("[data-testid=filter-apply]");
+        await Assertions.Expect(names).ToHaveTextAsync(["login"], new() { Timeout = TimeoutMs });
+        held.Release();
+        await WaitForApiCallsHandledAsync(page);
+
+        // Assert: the list still answers the filters on screen.
+        Assert.Equal(["login"], await names.AllTextContentsAsync());
+    }
+
+    [Theory]
+    [InlineData("performance", "/performance/summary")]
+    [InlineData("dependencies", "/dependencies")]
+    public async Task Page_LateErrorFromTheTabLeft_IsNotShownOnTheNextTab(string view, string endpoint)
+    {
+        // Arrange: the tab's request is held back.
+        var store = new SpanStore(new SpanStoreOptions());
+        store.Add(Span(ActivityTraceIdText(), SpanIdText(1), null, "checkout", "front", DateTimeOffset.UtcNow.AddMinutes(-1), 1));
+        await using var app = await StartStoreAppAsync(store);
+        await using var browser = await LaunchChromiumAsync();
+        var page = await NewPageAsync(browser, new ConcurrentQueue<string>());
+        var held = await HeldRequest.InstallAsync(page, uri => uri.AbsolutePath.EndsWith("/api/tracing" + endpoint, StringComparison.Ordinal));
+        await page.GotoAsync(new Uri(AddressOf(app), "/tracing#/" + view).ToString());
+        await held.WaitUntilSentAsync();
+
+        // Act: go to the trace list, then the left tab's request fails.
+        await page.ClickAsync("[data-testid=tab-traces]");
+        await Assertions.Expect(page.Locator("[data-testid=trace-row]")).ToHaveCountAsync(1, new() { Timeout = TimeoutMs });
+        held.Fail(500);
+        await WaitForApiCallsHandledAsync(page);
+
+        // Assert: the trace list shows no error that belongs to a tab no longer open.
+        Assert.False(await page.Locator("[data-testid=error-banner]").IsVisibleAsync(), await page.Locator("[data-testid=error-banner]").TextContentAsync());
+        Assert.True(await page.Locator("[data-testid=view-traces]").IsVisibleAsync());
+    }
 }
