@@ -254,11 +254,15 @@
     };
   }
 
+  // A new search replaces the list; "Load more" (append) appends the next page and stays disabled until it is in.
   function loadTraces(append) {
     clearError();
+    var more = $('trace-more');
+    if (append && (more.disabled || state.traceQuery === null)) { return Promise.resolve(); }
     if (!append) { state.traceQuery = readTraceQuery(); }
     var params = Object.assign({}, state.traceQuery, { offset: append ? state.nextOffset : 0 });
     var request = requests.traces.start();
+    more.disabled = true;
     return getJson('traces/search', params, request.controller.signal).then(function (result) {
       if (!requests.traces.isCurrent(request)) { return; }
       var tbody = $('trace-rows');
@@ -268,10 +272,12 @@
       traces.forEach(function (t) { tbody.appendChild(traceRow(t)); });
       if (!append && traces.length === 0) { emptyRow(tbody, 6, 'No trace matches these filters.'); }
       state.nextOffset = result.nextOffset;
-      $('trace-more').hidden = result.nextOffset === null || result.nextOffset === undefined;
+      more.hidden = result.nextOffset === null || result.nextOffset === undefined;
       $('trace-count').textContent = result.totalCount + (result.totalCount === 1 ? ' trace' : ' traces');
     }).catch(function (e) {
       if (requests.traces.isCurrent(request)) { showError(e.message); }
+    }).then(function () {
+      if (requests.traces.isCurrent(request)) { more.disabled = false; }
     });
   }
 

@@ -90,4 +90,52 @@ public sealed partial class TraceViewerBrowserTests
         Assert.False(await page.Locator("[data-testid=error-banner]").IsVisibleAsync(), await page.Locator("[data-testid=error-banner]").TextContentAsync());
         Assert.True(await page.Locator("[data-testid=view-traces]").IsVisibleAsync());
     }
+
+    [Fact]
+    public async Task Page_LoadMoreClickedTwiceWhileLoading_AppendsThePageOnce()
+    {
+        // Arrange: three pages of traces; the second page's answer is held back.
+        var store = new SpanStore(new SpanStoreOptions());
+        var now = DateTimeOffset.UtcNow.AddMinutes(-1);
+        for (var i = 0; i < 120; i++)
+        {
+            store.Add(Span(ActivityTraceIdText(), SpanIdText(i + 1), null, "op " + i, "front", now.AddMilliseconds(i), 1));
+        }
+
+        await using var app = await StartStoreAppAsync(store);
+        await using var browser = await LaunchChromiumAsync();
+        var page = await NewPageAsync(browser, new ConcurrentQueue<string>());
+        var secondPage = new ConcurrentQueue<string>();
+        page.Request += (_, request) =>
+        {
+            if (request.Url.Contains("offset=50", StringComparison.Ordinal))
+            {
+                secondPage.Enqueue(request.Url);
+            }
+        };
+        var held = await HeldRequest.InstallAsync(page, uri => uri.Query.Contains("offset=50", StringComparison.Ordinal));
+        await page.GotoAsync(new Uri(AddressOf(app), "/tracing").ToString());
+        var rows = page.Locator("[data-testid=trace-row]");
+        await Assertions.Expect(rows).ToHaveCountAsync(50, new() { Timeout = TimeoutMs });
+
+        // Act: click "Load more", and again (as a script would: no waiting for the button) while the page loads.
+        var more = page.Locator("[data-testid=trace-more]");
+        await more.ClickAsync();
+        await held.WaitUntilSentAsync();
+        await more.EvaluateAsync("button => button.click()");
+        held.Release();
+        await WaitForApiCallsHandledAsync(page);
+
+        // Assert: one request for the second page, its rows once each, and the button usable again.
+        await Assertions.Expect(rows).ToHaveCountAsync(100, new() { Timeout = TimeoutMs });
+        var ids = new List<string>();
+        foreach (var row in await rows.AllAsync())
+        {
+            ids.Add(await row.GetAttributeAsync("data-trace-id") ?? string.Empty);
+        }
+
+        Assert.Equal(100, ids.Distinct(StringComparer.Ordinal).Count());
+        Assert.Single(secondPage);
+        await Assertions.Expect(more).ToBeEnabledAsync(new() { Timeout = TimeoutMs });
+    }
 }
