@@ -357,18 +357,25 @@
     roots.sort(function (a, b) { return (a._orphan - b._orphan) || byStart(a, b); });
     children.forEach(function (list) { list.sort(byStart); });
 
-    // Depth-first order; a span seen twice (a parent cycle in bad data) is shown once.
+    // Depth-first order; a span seen twice (a parent cycle in bad data) is shown once. An explicit stack, not
+    // recursion: a parent chain can be as deep as the trace is long, far beyond the script's call stack.
     var ordered = [];
     var seen = new Set();
-    function walk(span, depth) {
-      if (seen.has(span.spanId)) { return; }
-      seen.add(span.spanId);
-      span._depth = depth;
-      ordered.push(span);
-      (children.get(span.spanId) || []).forEach(function (c) { walk(c, depth + 1); });
+    function walk(top) {
+      var stack = [{ span: top, depth: 0 }];
+      while (stack.length > 0) {
+        var next = stack.pop();
+        var span = next.span;
+        if (seen.has(span.spanId)) { continue; }
+        seen.add(span.spanId);
+        span._depth = next.depth;
+        ordered.push(span);
+        var list = children.get(span.spanId) || [];
+        for (var i = list.length - 1; i >= 0; i--) { stack.push({ span: list[i], depth: next.depth + 1 }); }
+      }
     }
-    roots.forEach(function (r) { walk(r, 0); });
-    spans.forEach(function (s) { if (!seen.has(s.spanId)) { walk(s, 0); } });
+    roots.forEach(walk);
+    spans.forEach(function (s) { if (!seen.has(s.spanId)) { walk(s); } });
 
     var services = [];
     spans.forEach(function (s) { if (services.indexOf(s.serviceName) < 0) { services.push(s.serviceName); } });
