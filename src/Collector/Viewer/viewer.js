@@ -526,6 +526,10 @@
     return table;
   }
 
+  var EXCEPTION_KEYS = ['exception.type', 'exception.message', 'exception.stacktrace'];
+
+  function hasKey(object, key) { return Object.prototype.hasOwnProperty.call(object, key); }
+
   function attributeEntries(attributes) {
     var keys = Object.keys(attributes || {}).sort();
     return keys.map(function (k) { return [k, fmtValue(attributes[k])]; });
@@ -572,16 +576,16 @@
       var offset = parseTime(e.timestamp) - span._start;
       var box = el('div', { className: 'event' + (isException ? ' exception' : ''), testid: isException ? 'span-exception' : 'span-event' },
         el('div', {}, el('strong', { text: e.name }), el('span', { className: 'muted', text: '  +' + fmtMs(offset) })));
-      var attrs = Object.assign({}, e.attributes || {});
+      // Read in place, never copied into a plain object: a key such as "__proto__" would not survive the copy.
+      var attrs = e.attributes || {};
+      var shown = [];
       if (isException) {
-        if (attrs['exception.type'] !== undefined) { box.appendChild(el('div', { className: 'mono', text: fmtValue(attrs['exception.type']) })); }
-        if (attrs['exception.message'] !== undefined) { box.appendChild(el('div', { text: fmtValue(attrs['exception.message']) })); }
-        if (attrs['exception.stacktrace'] !== undefined) { box.appendChild(el('pre', { className: 'stack mono', text: fmtValue(attrs['exception.stacktrace']) })); }
-        delete attrs['exception.type'];
-        delete attrs['exception.message'];
-        delete attrs['exception.stacktrace'];
+        if (hasKey(attrs, 'exception.type')) { box.appendChild(el('div', { className: 'mono', text: fmtValue(attrs['exception.type']) })); }
+        if (hasKey(attrs, 'exception.message')) { box.appendChild(el('div', { text: fmtValue(attrs['exception.message']) })); }
+        if (hasKey(attrs, 'exception.stacktrace')) { box.appendChild(el('pre', { className: 'stack mono', text: fmtValue(attrs['exception.stacktrace']) })); }
+        shown = EXCEPTION_KEYS;
       }
-      var rest = attributeEntries(attrs);
+      var rest = attributeEntries(attrs).filter(function (entry) { return shown.indexOf(entry[0]) < 0; });
       if (rest.length) { box.appendChild(kvTable(rest)); }
       eventList.appendChild(box);
     });

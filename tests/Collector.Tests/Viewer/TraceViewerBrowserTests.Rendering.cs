@@ -33,4 +33,110 @@ public sealed partial class TraceViewerBrowserTests
         Assert.False(await page.Locator("[data-testid=error-banner]").IsVisibleAsync());
         Assert.Empty(problems);
     }
+
+    [Fact]
+    public async Task Page_TraceOpen_HidesTheFilterForm()
+    {
+        var store = new SpanStore(new SpanStoreOptions());
+        var traceId = ActivityTraceIdText();
+        store.Add(Span(traceId, SpanIdText(1), null, "checkout", "front", DateTimeOffset.UtcNow.AddSeconds(-5), 5));
+        await using var app = await StartStoreAppAsync(store);
+        await using var browser = await LaunchChromiumAsync();
+        var page = await NewPageAsync(browser, new ConcurrentQueue<string>());
+        var filters = page.Locator("[data-testid=trace-filters]");
+
+        await page.GotoAsync(new Uri(AddressOf(app), "/tracing#/trace/" + traceId).ToString());
+        await Assertions.Expect(page.Locator("[data-testid=waterfall-bar]")).ToHaveCountAsync(1, new() { Timeout = TimeoutMs });
+        await Assertions.Expect(filters).ToBeHiddenAsync(new() { Timeout = TimeoutMs });
+
+        await page.ClickAsync("[data-testid=trace-back]");
+        await Assertions.Expect(filters).ToBeVisibleAsync(new() { Timeout = TimeoutMs });
+    }
+
+    [Fact]
+    public async Task Page_LongUnbrokenText_PageStaysWithinTheWindow()
+    {
+        // Arrange: a span whose name, service, status, attribute and exception are each one long word.
+        var store = new SpanStore(new SpanStoreOptions());
+        var traceId = ActivityTraceIdText();
+        var now = DateTimeOffset.UtcNow.AddSeconds(-5);
+        store.Add(new StoredSpan
+        {
+            TraceId = traceId,
+            SpanId = SpanIdText(1),
+            Name = "GET /" + new string('x', 3000),
+            ServiceName = "svc-" + new string('s', 300),
+            StartTime = now,
+            Duration = TimeSpan.FromMilliseconds(5000),
+            Status = System.Diagnostics.ActivityStatusCode.Error,
+            StatusDescription = "boom " + new string('d', 3000),
+            Attributes = [new SpanTag("url.path", "/" + new string('u', 3000))],
+            Events = [new SpanEvent("exception", now.AddMilliseconds(1), [new SpanTag("exception.type", "System." + new string('T', 500)), new SpanTag("exception.message", new string('m', 3000))])],
+        });
+        await using var app = await StartStoreAppAsync(store);
+        await using var browser = await LaunchChromiumAsync();
+        var page = await NewPageAsync(browser, new ConcurrentQueue<string>());
+        var views = new (string Hash, string Shown)[]
+        {
+            (string.Empty, "[data-testid=trace-row]"),
+            ("#/trace/" + traceId + "/" + SpanIdText(1), "[data-testid=span-details]"),
+            ("#/dependencies", "[data-testid=dep-node]"),
+            ("#/performance", "[data-testid=error-row]"),
+        };
+
+        foreach (var (hash, shown) in views)
+        {
+            // Act
+            await page.GotoAsync(new Uri(AddressOf(app), "/tracing" + hash).ToString());
+            await Assertions.Expect(page.Locator(shown).First).ToBeVisibleAsync(new() { Timeout = TimeoutMs });
+            await WaitForApiCallsHandledAsync(page);
+
+            // Assert: nothing scrolls sideways.
+            var width = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth");
+            Assert.True(width <= 1280, $"The page at '{hash}' is {width} px wide in a 1280 px window.");
+        }
+    }
+
+    [Fact]
+    public async Task Page_AttributeKeysLikeObjectMembers_AreShown()
+    {
+        // Arrange: keys that name members of a JavaScript object, on the span and on its events.
+        var store = new SpanStore(new SpanStoreOptions());
+        var traceId = ActivityTraceIdText();
+        var now = DateTimeOffset.UtcNow.AddSeconds(-5);
+        store.Add(new StoredSpan
+        {
+            TraceId = traceId,
+            SpanId = SpanIdText(1),
+            Name = "root",
+            ServiceName = "front",
+            StartTime = now,
+            Duration = TimeSpan.FromMilliseconds(5),
+            Attributes = [new SpanTag("__proto__", "span-proto"), new SpanTag("constructor", "span-ctor")],
+            Events =
+            [
+                new SpanEvent("retry", now.AddMilliseconds(1), [new SpanTag("__proto__", "event-proto"), new SpanTag("hasOwnProperty", "event-hop")]),
+                new SpanEvent("exception", now.AddMilliseconds(2), [new SpanTag("exception.type", "System.TimeoutException"), new SpanTag("__proto__", "exception-proto")]),
+            ],
+        });
+        await using var app = await StartStoreAppAsync(store);
+        await using var browser = await LaunchChromiumAsync();
+        var problems = new ConcurrentQueue<string>();
+        var page = await NewPageAsync(browser, problems);
+
+        // Act
+        await page.GotoAsync(new Uri(AddressOf(app), "/tracing#/trace/" + traceId + "/" + SpanIdText(1)).ToString());
+
+        // Assert
+        var details = page.Locator("[data-testid=span-details]");
+        await Assertions.Expect(details.Locator("[data-testid=span-attributes-row][data-key='__proto__']")).ToContainTextAsync("span-proto", new() { Timeout = TimeoutMs });
+        var retry = details.Locator("[data-testid=span-event]");
+        await Assertions.Expect(retry.Locator("tr[data-key='__proto__']")).ToContainTextAsync("event-proto", new() { Timeout = TimeoutMs });
+        await Assertions.Expect(retry.Locator("tr[data-key='hasOwnProperty']")).ToContainTextAsync("event-hop", new() { Timeout = TimeoutMs });
+        var exception = details.Locator("[data-testid=span-exception]");
+        await Assertions.Expect(exception).ToContainTextAsync("System.TimeoutException", new() { Timeout = TimeoutMs });
+        await Assertions.Expect(exception.Locator("tr[data-key='__proto__']")).ToContainTextAsync("exception-proto", new() { Timeout = TimeoutMs });
+        Assert.Equal(0, await exception.Locator("tr[data-key='exception.type']").CountAsync());
+        Assert.Empty(problems);
+    }
 }
