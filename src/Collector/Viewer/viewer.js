@@ -7,6 +7,8 @@
   var meta = document.querySelector('meta[name="tracing-api"]');
   var API = ((meta && meta.getAttribute('content')) || document.body.getAttribute('data-api') || '/api/tracing').replace(/\/+$/, '');
   var PAGE_SIZE = 50;
+  // Largest duration a filter may ask for: far beyond any real span, well inside what the API accepts.
+  var MAX_FILTER_MS = 1e12;
   var PALETTE = ['#3b82f6', '#10b981', '#f59e0b', '#8b5cf6', '#ec4899', '#14b8a6', '#f97316', '#6366f1', '#84cc16', '#06b6d4', '#a855f7', '#ef4444'];
   var SVG_NS = 'http://www.w3.org/2000/svg';
 
@@ -163,6 +165,19 @@
 
   function clearError() { $('error-banner').hidden = true; }
 
+  // A duration field as the API reads it: a plain decimal number of milliseconds (never exponent form), or null when
+  // the field holds no number from 0 to MAX_FILTER_MS. Digits below the store's 100 ns resolution are dropped.
+  function plainMilliseconds(text) {
+    var ms = Number(text);
+    if (text === '' || !isFinite(ms) || ms < 0 || ms > MAX_FILTER_MS) { return null; }
+    var fixed = ms.toFixed(4);
+    return fixed.replace(/0+$/, '').replace(/\.$/, '');
+  }
+
+  function durationError(label) {
+    return label + ' must be a number of milliseconds from 0 to ' + MAX_FILTER_MS.toFixed(0) + '.';
+  }
+
   function getJson(path, params, signal) {
     var query = new URLSearchParams();
     Object.keys(params || {}).forEach(function (k) {
@@ -238,15 +253,21 @@
 
   // ---- trace list ------------------------------------------------------------------------------------------------
 
+  // The filters as API parameters, or null (with the reason shown) when a field holds no usable value.
   function readTraceQuery() {
     var minutes = parseInt($('filter-range').value, 10);
-    var min = $('filter-min-duration').value;
+    var min = $('filter-min-duration').value.trim();
+    var minDurationMs = min === '' ? '' : plainMilliseconds(min);
+    if (minDurationMs === null) {
+      showError(durationError('Min duration'));
+      return null;
+    }
     return {
       view: 'traces',
       service: $('filter-service').value,
       operationPrefix: $('filter-operation').value.trim(),
       error: $('filter-errors').checked ? 'true' : '',
-      minDurationMs: min !== '' && Number(min) >= 0 ? Number(min) : '',
+      minDurationMs: minDurationMs,
       from: minutes > 0 ? new Date(Date.now() - minutes * 60000).toISOString() : '',
       sortBy: $('filter-sort').value,
       order: 'desc',
@@ -259,7 +280,14 @@
     clearError();
     var more = $('trace-more');
     if (append && (more.disabled || state.traceQuery === null)) { return Promise.resolve(); }
-    if (!append) { state.traceQuery = readTraceQuery(); }
+    if (!append) {
+      var query = readTraceQuery();
+      if (query === null) {
+        more.hidden = true;
+        return Promise.resolve();
+      }
+      state.traceQuery = query;
+    }
     var params = Object.assign({}, state.traceQuery, { offset: append ? state.nextOffset : 0 });
     var request = requests.traces.start();
     more.disabled = true;
@@ -728,10 +756,16 @@
 
   function loadPerformance() {
     clearError();
-    var threshold = $('slow-threshold').value;
+    var threshold = $('slow-threshold').value.trim();
+    var slowThresholdMs = threshold === '' ? '' : plainMilliseconds(threshold);
+    if (slowThresholdMs === null) {
+      requests.performance.cancel();
+      showError(durationError('Slow threshold'));
+      return Promise.resolve();
+    }
     var request = requests.performance.start();
     var signal = request.controller.signal;
-    var summary = getJson('performance/summary', { slowThresholdMs: threshold !== '' && Number(threshold) >= 0 ? Number(threshold) : '', limit: 20 }, signal);
+    var summary = getJson('performance/summary', { slowThresholdMs: slowThresholdMs, limit: 20 }, signal);
     var bottlenecks = getJson('performance/bottlenecks', { limit: 10 }, signal);
     return Promise.all([summary, bottlenecks]).then(function (results) {
       if (requests.performance.isCurrent(request)) { renderPerformance(results[0], results[1]); }

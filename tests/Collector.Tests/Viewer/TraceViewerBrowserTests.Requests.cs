@@ -138,4 +138,95 @@ public sealed partial class TraceViewerBrowserTests
         Assert.Single(secondPage);
         await Assertions.Expect(more).ToBeEnabledAsync(new() { Timeout = TimeoutMs });
     }
+
+    [Theory]
+    [InlineData("0.0000001", "0")]
+    [InlineData("1e-7", "0")]
+    [InlineData("2.5e3", "2500")]
+    [InlineData("0.25", "0.25")]
+    public async Task Page_MinDurationInAnyNumberForm_SentAsPlainDecimal(string typed, string sent)
+    {
+        // Arrange
+        var store = new SpanStore(new SpanStoreOptions());
+        store.Add(Span(ActivityTraceIdText(), SpanIdText(1), null, "checkout", "front", DateTimeOffset.UtcNow.AddMinutes(-1), 5));
+        await using var app = await StartStoreAppAsync(store);
+        await using var browser = await LaunchChromiumAsync();
+        var page = await NewPageAsync(browser, new ConcurrentQueue<string>());
+        await page.GotoAsync(new Uri(AddressOf(app), "/tracing").ToString());
+        await Assertions.Expect(page.Locator("[data-testid=trace-row]")).ToHaveCountAsync(1, new() { Timeout = TimeoutMs });
+
+        // Act
+        await page.FillAsync("[data-testid=filter-min-duration]", typed);
+        var request = await page.RunAndWaitForRequestAsync(
+            () => page.ClickAsync("[data-testid=filter-apply]"),
+            r => r.Url.Contains("/traces/search?", StringComparison.Ordinal) && r.Url.Contains("minDurationMs=", StringComparison.Ordinal),
+            new() { Timeout = TimeoutMs });
+        await WaitForApiCallsHandledAsync(page);
+
+        // Assert: the API accepted it.
+        var query = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(new Uri(request.Url).Query);
+        Assert.Equal(sent, query["minDurationMs"].ToString());
+        Assert.False(await page.Locator("[data-testid=error-banner]").IsVisibleAsync(), await page.Locator("[data-testid=error-banner]").TextContentAsync());
+    }
+
+    [Theory]
+    [InlineData("1e15")]
+    [InlineData("1e21")]
+    [InlineData("461168601842739")]
+    public async Task Page_MinDurationOutOfRange_SaysSoWithoutAsking(string typed)
+    {
+        // Arrange
+        var store = new SpanStore(new SpanStoreOptions());
+        store.Add(Span(ActivityTraceIdText(), SpanIdText(1), null, "checkout", "front", DateTimeOffset.UtcNow.AddMinutes(-1), 5));
+        await using var app = await StartStoreAppAsync(store);
+        await using var browser = await LaunchChromiumAsync();
+        var page = await NewPageAsync(browser, new ConcurrentQueue<string>());
+        var asked = new ConcurrentQueue<string>();
+        page.Request += (_, r) =>
+        {
+            if (r.Url.Contains("minDurationMs=", StringComparison.Ordinal))
+            {
+                asked.Enqueue(r.Url);
+            }
+        };
+        await page.GotoAsync(new Uri(AddressOf(app), "/tracing").ToString());
+        await Assertions.Expect(page.Locator("[data-testid=trace-row]")).ToHaveCountAsync(1, new() { Timeout = TimeoutMs });
+
+        // Act
+        await page.FillAsync("[data-testid=filter-min-duration]", typed);
+        await page.ClickAsync("[data-testid=filter-apply]");
+
+        // Assert: the banner names the field and its range; nothing was sent with it.
+        await Assertions.Expect(page.Locator("[data-testid=error-banner]")).ToContainTextAsync("Min duration must be a number of milliseconds from 0 to", new() { Timeout = TimeoutMs });
+        Assert.Empty(asked);
+    }
+
+    [Fact]
+    public async Task Page_SlowThreshold_SentAsPlainDecimalOrRefusedWithMessage()
+    {
+        // Arrange
+        var store = new SpanStore(new SpanStoreOptions());
+        store.Add(Span(ActivityTraceIdText(), SpanIdText(1), null, "checkout", "front", DateTimeOffset.UtcNow.AddMinutes(-1), 5));
+        await using var app = await StartStoreAppAsync(store);
+        await using var browser = await LaunchChromiumAsync();
+        var page = await NewPageAsync(browser, new ConcurrentQueue<string>());
+        await page.GotoAsync(new Uri(AddressOf(app), "/tracing#/performance").ToString());
+        await Assertions.Expect(page.Locator("[data-testid=performance-summary]")).Not.ToBeEmptyAsync(new() { Timeout = TimeoutMs });
+        var banner = page.Locator("[data-testid=error-banner]");
+
+        // Act + Assert: exponent form goes out as a plain number the API accepts.
+        await page.FillAsync("[data-testid=slow-threshold]", "1e-7");
+        var request = await page.RunAndWaitForRequestAsync(
+            () => page.Locator("#performance-filters button[type=submit]").ClickAsync(),
+            r => r.Url.Contains("/performance/summary?", StringComparison.Ordinal),
+            new() { Timeout = TimeoutMs });
+        await WaitForApiCallsHandledAsync(page);
+        Assert.Equal("0", Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(new Uri(request.Url).Query)["slowThresholdMs"].ToString());
+        Assert.False(await banner.IsVisibleAsync(), await banner.TextContentAsync());
+
+        // Out of range: a message, not the API's 400.
+        await page.FillAsync("[data-testid=slow-threshold]", "1e21");
+        await page.Locator("#performance-filters button[type=submit]").ClickAsync();
+        await Assertions.Expect(banner).ToContainTextAsync("Slow threshold must be a number of milliseconds from 0 to", new() { Timeout = TimeoutMs });
+    }
 }
