@@ -42,6 +42,7 @@
   }
 
   var requests = {
+    services: requestSlot(),
     traces: requestSlot(),
     trace: requestSlot(),
     dependencies: requestSlot(),
@@ -199,6 +200,9 @@
         if (body === null) { throw new Error('The tracing API did not answer JSON (' + path + ').'); }
         return body;
       });
+    }, function (e) {
+      if (e && e.name === 'AbortError') { throw e; }
+      throw new Error('Could not reach the tracing API (' + path + '): ' + ((e && e.message) || 'network error') + '.');
     });
   }
 
@@ -851,11 +855,18 @@
     if (parts[0] === 'performance') { show('performance'); loadPerformance(); return; }
     show('traces');
     if (!state.servicesLoaded) {
-      // Once, before the first list or trace: fills the service filter and hands out colors in sorted order.
-      state.servicesLoaded = true;
-      loadServices().catch(function () { }).then(route);
+      // Before the first list or trace: fills the service filter and hands out colors in sorted order. When it fails
+      // the list still loads, and the next visit to this view asks again.
+      var request = requests.services.start();
+      loadServices(request.controller.signal).catch(function () { }).then(function () {
+        if (requests.services.isCurrent(request)) { routeTraces(parts); }
+      });
       return;
     }
+    routeTraces(parts);
+  }
+
+  function routeTraces(parts) {
     if (parts[0] === 'trace' && /^[0-9a-fA-F]{32}$/.test(parts[1] || '')) {
       $('trace-filters').hidden = true;
       $('trace-list-panel').hidden = true;

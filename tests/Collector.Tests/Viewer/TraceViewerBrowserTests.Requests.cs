@@ -139,6 +139,41 @@ public sealed partial class TraceViewerBrowserTests
         await Assertions.Expect(more).ToBeEnabledAsync(new() { Timeout = TimeoutMs });
     }
 
+    [Fact]
+    public async Task Page_ApiUnreachable_BannerSaysWhichRequestFailed()
+    {
+        var store = new SpanStore(new SpanStoreOptions());
+        await using var app = await StartStoreAppAsync(store);
+        await using var browser = await LaunchChromiumAsync();
+        var page = await NewPageAsync(browser, new ConcurrentQueue<string>());
+        await page.RouteAsync("**/api/tracing/traces/search?*", static route => route.AbortAsync("connectionrefused"));
+
+        await page.GotoAsync(new Uri(AddressOf(app), "/tracing").ToString());
+
+        await Assertions.Expect(page.Locator("[data-testid=error-banner]")).ToContainTextAsync("Could not reach the tracing API (traces/search)", new() { Timeout = TimeoutMs });
+    }
+
+    [Fact]
+    public async Task Page_FirstServicesRequestFails_ServiceFilterFilledOnNextSearch()
+    {
+        // Arrange: the first request for the services fails.
+        var store = new SpanStore(new SpanStoreOptions());
+        store.Add(Span(ActivityTraceIdText(), SpanIdText(1), null, "checkout", "front", DateTimeOffset.UtcNow.AddMinutes(-1), 1));
+        await using var app = await StartStoreAppAsync(store);
+        await using var browser = await LaunchChromiumAsync();
+        var page = await NewPageAsync(browser, new ConcurrentQueue<string>());
+        var held = await HeldRequest.InstallAsync(page, uri => uri.AbsolutePath.EndsWith("/api/tracing/dependencies", StringComparison.Ordinal));
+        held.Fail(503);
+        await page.GotoAsync(new Uri(AddressOf(app), "/tracing").ToString());
+        await Assertions.Expect(page.Locator("[data-testid=trace-row]")).ToHaveCountAsync(1, new() { Timeout = TimeoutMs });
+
+        // Act
+        await page.ClickAsync("[data-testid=filter-apply]");
+
+        // Assert
+        await Assertions.Expect(page.Locator("[data-testid=filter-service] option[value=front]")).ToHaveCountAsync(1, new() { Timeout = TimeoutMs });
+    }
+
     [Theory]
     [InlineData("0.0000001", "0")]
     [InlineData("1e-7", "0")]
