@@ -39,7 +39,8 @@ public static class TraceViewerEndpointRouteBuilderExtensions
     /// <returns>A builder for the viewer's endpoints (the page and its assets): add <c>.RequireAuthorization(policy)</c>
     /// and other conventions here.</returns>
     /// <exception cref="ArgumentException"><paramref name="path"/> or <paramref name="apiPrefix"/> is empty or not a
-    /// plain path (it contains a route parameter, a query, a fragment or a control character).</exception>
+    /// plain path (it contains a route parameter, a query, a fragment or a control character, or starts with <c>//</c>,
+    /// which a browser reads as another host).</exception>
     public static IEndpointConventionBuilder MapTraceViewer(
         this IEndpointRouteBuilder endpoints,
         string path,

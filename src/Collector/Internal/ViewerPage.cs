@@ -51,6 +51,13 @@ internal sealed class ViewerPage
             }
         }
 
+        // "//host/..." is a network-path reference (RFC 3986 section 4.2): in the page's links and its API address it
+        // would name another host.
+        if (trimmed.StartsWith("//", StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"'{path}' starts with '//', which browsers read as another host: use a path such as '/tracing'.", parameterName);
+        }
+
         trimmed = trimmed.TrimEnd('/');
         return trimmed.Length == 0 ? "/" : trimmed[0] == '/' ? trimmed : "/" + trimmed;
     }

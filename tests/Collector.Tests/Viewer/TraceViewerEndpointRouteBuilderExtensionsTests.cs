@@ -258,6 +258,9 @@ public sealed partial class TraceViewerEndpointRouteBuilderExtensionsTests
     [InlineData("/traces#top")]
     [InlineData("/a\"b")]
     [InlineData("/a<b")]
+    [InlineData("//evil.example")]
+    [InlineData(" //evil.example/api ")]
+    [InlineData("//")]
     public async Task MapTraceViewer_InvalidPathOrPrefix_ThrowsArgumentException(string value)
     {
         var pathError = await Record.ExceptionAsync(async () =>
