@@ -27,6 +27,45 @@ internal static class GrpcHttpStatus
     };
 
     /// <summary>
+    /// Maps a transport failure to a status code. A stream or connection reset by the peer carries an
+    /// HTTP/2 (RST_STREAM, GOAWAY) or HTTP/3 error code, mapped as gRPC over HTTP/2 prescribes ("Errors"):
+    /// CANCEL → Cancelled, REFUSED_STREAM → Unavailable, ENHANCE_YOUR_CALM → ResourceExhausted,
+    /// INADEQUATE_SECURITY → PermissionDenied, any other code → Internal (as grpc-dotnet). A failure without
+    /// an error code (connection refused or lost, I/O error) is Unavailable.
+    /// </summary>
+    /// <param name="exception">The exception the HTTP stack threw (inner exceptions are searched).</param>
+    /// <returns>The gRPC status code.</returns>
+    public static StatusCode FromTransportException(Exception exception)
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is HttpProtocolException protocolError)
+            {
+                return FromProtocolErrorCode(protocolError.ErrorCode);
+            }
+        }
+
+        return StatusCode.Unavailable;
+    }
+
+    /// <summary>
+    /// Maps an HTTP/2 (below 0x100) or HTTP/3 (0x100 and up) error code to a status code.
+    /// </summary>
+    /// <param name="errorCode">The error code of the reset stream or connection.</param>
+    /// <returns>The gRPC status code.</returns>
+    public static StatusCode FromProtocolErrorCode(long errorCode) => errorCode switch
+    {
+        0x7 => StatusCode.Unavailable,          // REFUSED_STREAM
+        0x8 => StatusCode.Cancelled,            // CANCEL
+        0xB => StatusCode.ResourceExhausted,    // ENHANCE_YOUR_CALM
+        0xC => StatusCode.PermissionDenied,     // INADEQUATE_SECURITY
+        0x107 => StatusCode.ResourceExhausted,  // H3_EXCESSIVE_LOAD
+        0x10B => StatusCode.Unavailable,        // H3_REQUEST_REJECTED
+        0x10C => StatusCode.Cancelled,          // H3_REQUEST_CANCELLED
+        _ => StatusCode.Internal,
+    };
+
+    /// <summary>
     /// Creates the status of a response that had a non-200 HTTP status and no <c>grpc-status</c>.
     /// </summary>
     /// <param name="httpStatusCode">The HTTP status code.</param>

@@ -14,8 +14,9 @@ internal static class MetadataCodec
     public const int MaxValueLength = 64 * 1024;
 
     /// <summary>
-    /// Returns whether a header belongs to the protocol (pseudo-headers, <c>content-type</c>, <c>te</c>,
-    /// <c>host</c>, <c>user-agent</c>, <c>accept-encoding</c> and the reserved <c>grpc-*</c> headers), not to the metadata.
+    /// Returns whether a header belongs to the protocol (pseudo-headers, <c>content-type</c>, <c>content-encoding</c>,
+    /// <c>content-length</c>, <c>te</c>, <c>host</c>, <c>user-agent</c>, <c>accept-encoding</c> and the reserved
+    /// <c>grpc-*</c> headers), not to the metadata.
     /// </summary>
     /// <param name="name">The lowercase header name.</param>
     /// <returns><see langword="true"/> for protocol headers.</returns>
@@ -28,12 +29,21 @@ internal static class MetadataCodec
 
         return name switch
         {
-            "content-type" or "te" or "host" or "user-agent" or "accept-encoding" or "content-length" => true,
+            "content-type" or "content-encoding" or "te" or "host" or "user-agent" or "accept-encoding" or "content-length" => true,
             GrpcProtocolConstants.StatusTrailer or GrpcProtocolConstants.MessageTrailer or GrpcProtocolConstants.TimeoutHeader
                 or GrpcProtocolConstants.MessageEncodingHeader or GrpcProtocolConstants.MessageAcceptEncodingHeader => true,
             _ => false,
         };
     }
+
+    /// <summary>
+    /// Returns whether a header of a received request is left out of the call's request metadata: the headers of
+    /// <see cref="IsReservedHeader"/> except <c>user-agent</c>, which gRPC servers (grpc-dotnet, gRPC Core) hand to
+    /// the service as metadata.
+    /// </summary>
+    /// <param name="name">The lowercase header name.</param>
+    /// <returns><see langword="true"/> for headers that are not request metadata.</returns>
+    public static bool IsReservedRequestHeader(string name) => name != "user-agent" && IsReservedHeader(name);
 
     /// <summary>
     /// Turns a received header into a metadata entry. Never throws: a name that is not a valid

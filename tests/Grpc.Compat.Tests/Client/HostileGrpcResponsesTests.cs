@@ -236,7 +236,7 @@ public sealed class HostileGrpcResponsesTests
                 (byte[] frame, bodyStatus) = kind switch
                 {
                     0 => (GrpcFrames.Frame(HostileWire.NotProtobuf(random)), StatusCode.Internal),
-                    1 => (GrpcFrames.Frame(payload, flags: 1), StatusCode.Unimplemented),
+                    1 => (GrpcFrames.Frame(payload, flags: 1), StatusCode.Internal),
                     2 => (GrpcFrames.Frame(payload, flags: (byte)random.Next(2, 256)), StatusCode.Internal),
                     3 => (GrpcFrames.Frame(payload, declaredLength: (uint)random.NextInt64(MaxReceiveMessageSize + 1, uint.MaxValue + 1L)), StatusCode.ResourceExhausted),
                     4 => (GrpcFrames.Frame(payload, declaredLength: (uint)(payload.Length + 1 + random.Next(64))), StatusCode.Internal),

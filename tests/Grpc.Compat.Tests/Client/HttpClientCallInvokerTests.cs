@@ -513,6 +513,77 @@ public class HttpClientCallInvokerTests
         Assert.Equal("stopped", ex.Status.Detail);
     }
 
+    [Theory]
+    [InlineData(0x8, false, StatusCode.Cancelled)]          // CANCEL, before the response headers
+    [InlineData(0x8, true, StatusCode.Cancelled)]           // CANCEL, after a message
+    [InlineData(0x2, true, StatusCode.Internal)]            // INTERNAL_ERROR (what HttpContext.Abort sends)
+    [InlineData(0xB, false, StatusCode.ResourceExhausted)]  // ENHANCE_YOUR_CALM
+    [InlineData(0xC, true, StatusCode.PermissionDenied)]    // INADEQUATE_SECURITY
+    public async Task AsyncServerStreamingCall_ServerResetsStream_StatusFromHttp2ErrorCode(int errorCode, bool afterMessage, StatusCode expected)
+    {
+        // gRPC over HTTP/2 ("Errors") maps RST_STREAM codes to statuses, as grpc-dotnet does; only a failure
+        // without an error code (connection refused or lost) is UNAVAILABLE, which clients may retry.
+        var firstRead = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await WireTestServer.StartAsync(async context =>
+        {
+            if (afterMessage)
+            {
+                await Wire.ReadMessageAsync(context);
+                Wire.StartResponse(context);
+                await Wire.WriteMessageAsync(context, new EchoReply { Index = 1 });
+                await context.Response.Body.FlushAsync();
+                await firstRead.Task.WaitAsync(Bound); // a reset discards data the client has not read yet
+            }
+
+            context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResetFeature>()!.Reset(errorCode);
+        }, kestrel: true);
+        using var channel = server.CreateChannel();
+        using var call = new TestService.TestServiceClient(channel).ServerStream(new EchoRequest());
+        var replies = new List<int>();
+
+        var ex = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            while (await call.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Bound))
+            {
+                replies.Add(call.ResponseStream.Current.Index);
+                firstRead.TrySetResult();
+            }
+        });
+
+        Assert.Equal(expected, ex.StatusCode);
+        Assert.Equal(expected, call.GetStatus().StatusCode);
+        Assert.Equal(afterMessage ? [1] : [], replies);
+    }
+
+    [Fact]
+    public async Task AsyncUnaryCall_TrailersOnlyError_StatusAvailableOnceResponseHeadersComplete()
+    {
+        // grpc-dotnet completes ResponseHeadersAsync of a trailers-only response only after the call's status is
+        // set, so GetStatus() right after awaiting the headers never throws "the call is not complete".
+        await using var server = await WireTestServer.StartAsync(context =>
+        {
+            Wire.StartResponse(context);
+            context.Response.Headers["x-reason"] = "gone";
+            context.Response.Headers["grpc-status"] = "5";
+            context.Response.Headers["grpc-message"] = "nope";
+            return Task.CompletedTask;
+        });
+        using var channel = server.CreateChannel();
+        var client = new TestService.TestServiceClient(channel);
+
+        // The race this guards against was rare (about 1 in 10,000 calls): many calls, with varying delays.
+        for (var i = 0; i < 3000; i++)
+        {
+            using var call = client.UnaryAsync(new EchoRequest());
+            var headers = await call.ResponseHeadersAsync.WaitAsync(Bound);
+            Thread.SpinWait(i % 50);
+
+            Assert.Equal("gone", headers.GetValue("x-reason"));
+            Assert.Equal(StatusCode.NotFound, call.GetStatus().StatusCode);
+            Assert.Equal("gone", call.GetTrailers().GetValue("x-reason"));
+        }
+    }
+
     [Fact]
     public async Task AsyncServerStreamingCall_DisposedEarly_ServerSeesAbort()
     {

@@ -23,6 +23,36 @@ public class GrpcHttpStatusTests
         Assert.Equal(expected, GrpcHttpStatus.ToStatusCode(httpStatus));
     }
 
+    [Theory]
+    [InlineData(0x0L, StatusCode.Internal)]            // NO_ERROR
+    [InlineData(0x1L, StatusCode.Internal)]            // PROTOCOL_ERROR
+    [InlineData(0x2L, StatusCode.Internal)]            // INTERNAL_ERROR
+    [InlineData(0x3L, StatusCode.Internal)]            // FLOW_CONTROL_ERROR
+    [InlineData(0x7L, StatusCode.Unavailable)]         // REFUSED_STREAM
+    [InlineData(0x8L, StatusCode.Cancelled)]           // CANCEL
+    [InlineData(0xBL, StatusCode.ResourceExhausted)]   // ENHANCE_YOUR_CALM
+    [InlineData(0xCL, StatusCode.PermissionDenied)]    // INADEQUATE_SECURITY
+    [InlineData(0xDL, StatusCode.Internal)]            // HTTP_1_1_REQUIRED
+    [InlineData(0x102L, StatusCode.Internal)]          // H3_INTERNAL_ERROR
+    [InlineData(0x107L, StatusCode.ResourceExhausted)] // H3_EXCESSIVE_LOAD
+    [InlineData(0x10BL, StatusCode.Unavailable)]       // H3_REQUEST_REJECTED
+    [InlineData(0x10CL, StatusCode.Cancelled)]         // H3_REQUEST_CANCELLED
+    [InlineData(0x7FFFFFFFL, StatusCode.Internal)]
+    public void FromProtocolErrorCode_Http2AndHttp3Codes_MapPerSpec(long errorCode, StatusCode expected)
+    {
+        Assert.Equal(expected, GrpcHttpStatus.FromProtocolErrorCode(errorCode));
+    }
+
+    [Fact]
+    public void FromTransportException_ResetInsideHttpRequestException_UsesItsErrorCode()
+    {
+        var reset = new HttpProtocolException(0x8, "The HTTP/2 server reset the stream.", null);
+
+        Assert.Equal(StatusCode.Cancelled, GrpcHttpStatus.FromTransportException(new HttpRequestException("failed", reset)));
+        Assert.Equal(StatusCode.Unavailable, GrpcHttpStatus.FromTransportException(new HttpRequestException("refused", new System.Net.Sockets.SocketException(111))));
+        Assert.Equal(StatusCode.Unavailable, GrpcHttpStatus.FromTransportException(new IOException("connection lost")));
+    }
+
     [Fact]
     public void CreateStatus_NotFound_NamesHttpStatusInDetail()
     {

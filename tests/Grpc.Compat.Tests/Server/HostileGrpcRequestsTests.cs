@@ -157,7 +157,7 @@ public sealed class HostileGrpcRequestsTests
             public static Expectation Ok(int replies, bool tinyDeadline) =>
                 new("ok", [StatusCodes.Status200OK], tinyDeadline ? [StatusCode.OK, StatusCode.DeadlineExceeded] : [StatusCode.OK], replies);
 
-            /// <summary>The call fails for its body (INTERNAL, RESOURCE_EXHAUSTED or, for a compressed frame, UNIMPLEMENTED).</summary>
+            /// <summary>The call fails for its body (INTERNAL or RESOURCE_EXHAUSTED; UNIMPLEMENTED kept for an unsupported encoding).</summary>
             public static Expectation Fail(bool tinyDeadline) => tinyDeadline ? FailedOrDeadline : Failed;
 
             public void AssertMatches(HostileGrpcResponse response, string where)

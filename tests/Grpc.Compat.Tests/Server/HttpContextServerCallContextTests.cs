@@ -163,6 +163,41 @@ public sealed class HttpContextServerCallContextTests
     }
 
     [Fact]
+    public async Task RequestHeaders_ProtocolHeaders_LeftOutButUserAgentKeptAsGrpcDotnet()
+    {
+        // Arrange: grpc-dotnet (and gRPC Core) hand user-agent to the service; protocol headers are not metadata.
+        await using var host = await TestGrpcHost.StartAsync(kestrel: true);
+
+        // Act
+        var response = await RawGrpcClient.CallAsync(host.Client, UnaryPath, new EchoRequest { Text = "metadata-keys" }, r =>
+        {
+            r.Headers.TryAddWithoutValidation("user-agent", "grpc-python/1.51.1 grpc-c/29.0.0 (linux; chttp2)");
+            r.Headers.TryAddWithoutValidation("grpc-timeout", "10S");
+            r.Headers.TryAddWithoutValidation("grpc-accept-encoding", "identity,deflate,gzip");
+            r.Headers.TryAddWithoutValidation("accept-encoding", "gzip");
+            r.Headers.TryAddWithoutValidation("x-user", "alice");
+        });
+
+        // Assert
+        Assert.Equal(0, response.GrpcStatus);
+        var keys = Assert.Single(GrpcFrames.Parse(response.Body, EchoReply.Parser)).Text.Split(',');
+        Assert.Equal(["user-agent", "x-user"], keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task UserState_IsHttpContextItemsAsGrpcDotnet()
+    {
+        // Arrange
+        await using var host = await TestGrpcHost.StartAsync();
+
+        // Act
+        var response = await RawGrpcClient.CallAsync(host.Client, UnaryPath, new EchoRequest { Text = "user-state-items" });
+
+        // Assert
+        Assert.Equal("set by middleware|set by an interceptor", Assert.Single(GrpcFrames.Parse(response.Body, EchoReply.Parser)).Text);
+    }
+
+    [Fact]
     public async Task Properties_UnaryCall_ExposeMethodHostAndPeer()
     {
         // Arrange

@@ -26,7 +26,7 @@ public sealed class RequestMessageReaderTests
     }
 
     [Theory]
-    [InlineData(new byte[] { 1, 0, 0, 0, 0 }, StatusCode.Unimplemented, "compressed flag without negotiated compression")]
+    [InlineData(new byte[] { 1, 0, 0, 0, 0 }, StatusCode.Internal, "compressed flag without negotiated compression")]
     [InlineData(new byte[] { 2, 0, 0, 0, 0 }, StatusCode.Internal, "flag byte is neither 0 nor 1")]
     [InlineData(new byte[] { 0, 0xFF, 0xFF, 0xFF, 0xFF }, StatusCode.ResourceExhausted, "4 GB announced")]
     [InlineData(new byte[] { 0, 0, 0, 0, 11 }, StatusCode.ResourceExhausted, "one byte over the limit of 10")]

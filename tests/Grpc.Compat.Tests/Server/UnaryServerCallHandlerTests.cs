@@ -161,19 +161,29 @@ public sealed class UnaryServerCallHandlerTests
         Assert.Equal("Failed to deserialize the request message.", response.GrpcMessage);
     }
 
-    [Fact]
-    public async Task HandleCall_CompressedFlag_UnimplementedWithClearMessage()
+    [Theory]
+    [InlineData(null)]
+    [InlineData("identity")]
+    public async Task HandleCall_CompressedFlagWithoutEncoding_InternalAsGrpcDotnet(string? encoding)
     {
-        // Arrange
+        // Arrange: gRPC's compression spec and grpc-dotnet answer a compressed message with no grpc-encoding
+        // (or 'identity') with INTERNAL; UNIMPLEMENTED is for an encoding the server does not support.
         await using var host = await TestGrpcHost.StartAsync();
         var body = GrpcFrames.Frame(new EchoRequest { Text = "a" }.ToByteArray(), flags: 1);
 
         // Act
-        var response = await RawGrpcClient.CallAsync(host.Client, Path, body);
+        var response = await RawGrpcClient.CallAsync(host.Client, Path, body, request =>
+        {
+            if (encoding is not null)
+            {
+                request.Headers.TryAddWithoutValidation("grpc-encoding", encoding);
+            }
+        });
 
         // Assert
-        Assert.Equal((int)StatusCode.Unimplemented, response.GrpcStatus);
-        Assert.Contains("identity", response.GrpcMessage, StringComparison.Ordinal);
+        Assert.Equal((int)StatusCode.Internal, response.GrpcStatus);
+        Assert.Equal("Request did not include grpc-encoding value with compressed message.", response.GrpcMessage);
+        Assert.Equal(0, host.Probe.Count("service:Unary"));
     }
 
     [Fact]

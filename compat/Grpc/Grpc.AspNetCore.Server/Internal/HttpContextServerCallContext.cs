@@ -86,6 +86,9 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IAsyncDi
         set => _writeOptions = value;
     }
 
+    /// <summary>Gets the call's user state: <see cref="HttpContext.Items"/>, shared with middleware (as in grpc-dotnet).</summary>
+    protected override IDictionary<object, object> UserStateCore => HttpContext.Items!;
+
     protected override AuthContext AuthContextCore => _authContext ??= new AuthContext(null, new Dictionary<string, List<AuthProperty>>());
 
     /// <summary>Starts the call: response content type and, when the client sent <c>grpc-timeout</c>, the deadline.</summary>

@@ -24,7 +24,7 @@ internal static class RequestHeaderParser
                 key = key.ToLowerInvariant();
             }
 
-            if (MetadataCodec.IsReservedHeader(key))
+            if (MetadataCodec.IsReservedRequestHeader(key))
             {
                 continue;
             }

@@ -121,7 +121,9 @@ internal static class RequestMessageReader
             FrameReadStatus.Message => true,
             FrameReadStatus.Incomplete => false,
             FrameReadStatus.TooLarge => throw new RpcException(new Status(StatusCode.ResourceExhausted, "Received message exceeds the maximum configured message size.")),
-            FrameReadStatus.Compressed => throw new RpcException(new Status(StatusCode.Unimplemented, "Compressed request messages are not supported: this server accepts the 'identity' encoding only.")),
+            // A request with another grpc-encoding was refused before its body was read, so the flag came without a
+            // grpc-encoding (or with 'identity'): INTERNAL, as gRPC's compression spec and grpc-dotnet prescribe.
+            FrameReadStatus.Compressed => throw new RpcException(new Status(StatusCode.Internal, "Request did not include grpc-encoding value with compressed message.")),
             _ => throw new RpcException(new Status(StatusCode.Internal, "Invalid message frame: unknown compressed flag.")),
         };
     }

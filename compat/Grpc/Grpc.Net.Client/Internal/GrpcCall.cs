@@ -237,7 +237,7 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
         }
         catch (Exception ex) when (ex is not RpcException)
         {
-            TryFinish(new Status(StatusCode.Unavailable, "Error writing the request message.", ex), Metadata.Empty);
+            TryFinish(TransportFailure("Error writing the request message.", ex), Metadata.Empty);
             var status = GetStatus();
             if (status.StatusCode == StatusCode.OK)
             {
@@ -323,14 +323,17 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
 
             var headers = ReadMetadata(response.Headers);
             var headerStatus = ValidateResponseHeaders(response);
-            _headers.TrySetResult(headers);
             if (headerStatus is { } status)
             {
                 // Trailers-only response (or an error answered by a proxy): the headers are also the trailers.
-                // An OK status without a message is a protocol error for a single-response method.
-                TryFinish(status.StatusCode == StatusCode.OK && HasSingleResponse ? NoMessageStatus : status, headers);
+                // An OK status without a message is a protocol error for a single-response method. The status is
+                // set before the headers are handed out, so GetStatus() works once ResponseHeadersAsync completes
+                // (as in grpc-dotnet).
+                TryFinish(status.StatusCode == StatusCode.OK && HasSingleResponse ? NoMessageStatus : status, headers, responseHeaders: headers);
                 return;
             }
+
+            _headers.TrySetResult(headers);
 
             var stream = await response.Content.ReadAsStreamAsync(_callCts.Token).ConfigureAwait(false);
             _responseStream.TrySetResult(stream);
@@ -343,7 +346,7 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            var status = ex is RpcException rpc ? rpc.Status : new Status(StatusCode.Unavailable, "Error starting gRPC call.", ex);
+            var status = ex is RpcException rpc ? rpc.Status : TransportFailure("Error starting gRPC call.", ex);
             TryFinish(status, Metadata.Empty);
         }
         finally
@@ -413,7 +416,7 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or HttpRequestException or ObjectDisposedException)
         {
-            TryFinish(new Status(StatusCode.Unavailable, "Error reading the response message.", ex), Metadata.Empty);
+            TryFinish(TransportFailure("Error reading the response message.", ex), Metadata.Empty);
             return (false, null);
         }
 
@@ -445,7 +448,8 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
                 return (false, null);
 
             case FrameReadStatus.Compressed:
-                TryFinish(new Status(StatusCode.Unimplemented, "Received a compressed message, but only the 'identity' encoding is supported."), Metadata.Empty);
+                // Only 'identity' responses get this far, and a compressed message needs a real grpc-encoding.
+                TryFinish(new Status(StatusCode.Internal, "Received a compressed message without a grpc-encoding to decompress it."), Metadata.Empty);
                 return (false, null);
 
             default:
@@ -646,6 +650,21 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
             : default;
     }
 
+    /// <summary>
+    /// The status of a call the HTTP stack failed (see <see cref="GrpcHttpStatus.FromTransportException"/>). A
+    /// stream the server cancelled after the deadline passed is <c>DEADLINE_EXCEEDED</c>, as when the local timer fires first.
+    /// </summary>
+    private Status TransportFailure(string detail, Exception exception)
+    {
+        var code = GrpcHttpStatus.FromTransportException(exception);
+        if (code == StatusCode.Cancelled && _deadline is { } deadline && deadline <= DateTime.UtcNow)
+        {
+            code = StatusCode.DeadlineExceeded;
+        }
+
+        return new Status(code, detail, exception);
+    }
+
     private void OnDeadline()
     {
         GrpcClientLog.DeadlineExceeded(_channel.Logger, _method.FullName);
@@ -682,8 +701,9 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
     /// <summary>
     /// Sets the final status once. A non-OK status cancels the HTTP request (resetting the HTTP/2
     /// stream so the server sees the cancellation) and fails every pending task.
+    /// <paramref name="responseHeaders"/>, when given, completes <see cref="ResponseHeadersAsync"/> once the status is set.
     /// </summary>
-    private bool TryFinish(Status status, Metadata trailers)
+    private bool TryFinish(Status status, Metadata trailers, Metadata? responseHeaders = null)
     {
         lock (_lock)
         {
@@ -694,6 +714,11 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
 
             _status = status;
             _trailers = trailers;
+        }
+
+        if (responseHeaders is not null)
+        {
+            _headers.TrySetResult(responseHeaders);
         }
 
         if (status.StatusCode == StatusCode.OK)

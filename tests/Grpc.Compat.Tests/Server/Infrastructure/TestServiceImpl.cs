@@ -34,8 +34,18 @@ public sealed class TestServiceImpl : TestService.TestServiceBase, IDisposable
             "bad-trailer" => AddTrailers(context),
             "propagate" => await CallChildAsync(context),
             "user-state" => new EchoReply { Text = context.UserState.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            "metadata-keys" => new EchoReply { Text = string.Join(",", context.RequestHeaders.Select(e => e.Key)) },
+            "user-state-items" => UserStateFromItems(context),
             _ => new EchoReply { Text = request.Text, Payload = request.Payload },
         };
+    }
+
+    private static EchoReply UserStateFromItems(ServerCallContext context)
+    {
+        // Middleware shares data with gRPC code through HttpContext.Items, which grpc-dotnet exposes as UserState.
+        context.GetHttpContext().Items["from-http"] = "set by middleware";
+        context.UserState["from-grpc"] = "set by an interceptor";
+        return new EchoReply { Text = $"{context.UserState["from-http"]}|{context.GetHttpContext().Items["from-grpc"]}" };
     }
 
     public override async Task ServerStream(EchoRequest request, IServerStreamWriter<EchoReply> responseStream, ServerCallContext context)
