@@ -11,14 +11,16 @@ namespace Grpc.Net.Common;
 internal static class GrpcHttpStatus
 {
     /// <summary>
-    /// Maps an HTTP status code to a gRPC status code: 400 Internal, 401 Unauthenticated,
-    /// 403 PermissionDenied, 404 Unimplemented, 429/502/503/504 Unavailable, anything else Unknown.
+    /// Maps an HTTP status code to a gRPC status code: 400 and 431 Internal, 401 Unauthenticated,
+    /// 403 PermissionDenied, 404 Unimplemented, 429/502/503/504 Unavailable, a (stray) 1xx Internal,
+    /// anything else Unknown (grpc-dotnet's mapping).
     /// </summary>
     /// <param name="httpStatusCode">The HTTP status code.</param>
     /// <returns>The gRPC status code.</returns>
     public static StatusCode ToStatusCode(int httpStatusCode) => httpStatusCode switch
     {
-        400 => StatusCode.Internal,
+        400 or 431 => StatusCode.Internal,
+        >= 100 and < 200 => StatusCode.Internal,
         401 => StatusCode.Unauthenticated,
         403 => StatusCode.PermissionDenied,
         404 => StatusCode.Unimplemented,

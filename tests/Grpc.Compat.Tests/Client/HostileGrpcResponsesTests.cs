@@ -199,7 +199,7 @@ public sealed class HostileGrpcResponsesTests
             {
                 _contentType = Pick(random, BadContentTypes);
                 Describe("content type not gRPC");
-                End(StatusCode.Internal, []);
+                End(StatusCode.Cancelled, []);
                 return;
             }
 

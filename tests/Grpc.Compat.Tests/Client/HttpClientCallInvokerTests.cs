@@ -83,6 +83,31 @@ public class HttpClientCallInvokerTests
         Assert.Equal("t", call.GetTrailers().GetValue("x-extra-trailer"));
     }
 
+    [Theory]
+    [InlineData(DateTimeKind.Local)]
+    [InlineData(DateTimeKind.Unspecified)]
+    public async Task AsyncCalls_DeadlineNotUtc_ThrowInvalidOperationLikeGrpcDotnet(DateTimeKind kind)
+    {
+        // grpc-dotnet refuses such deadlines when the call is made; accepting them here would let code that fails
+        // there pass our tests (a local time is silently off by the UTC offset).
+        await using var server = await WireTestServer.StartAsync(_ => Task.CompletedTask);
+        using var channel = server.CreateChannel();
+        var client = new TestService.TestServiceClient(channel);
+        var deadline = DateTime.SpecifyKind(DateTime.UtcNow.AddMinutes(1), kind);
+
+        var unary = Assert.Throws<InvalidOperationException>(() => client.UnaryAsync(new EchoRequest(), deadline: deadline));
+        Assert.Throws<InvalidOperationException>(() => client.ServerStream(new EchoRequest(), deadline: deadline));
+        Assert.Throws<InvalidOperationException>(() => client.ClientStream(deadline: deadline));
+        Assert.Throws<InvalidOperationException>(() => client.Duplex(deadline: deadline));
+        Assert.Throws<InvalidOperationException>(() => client.Unary(new EchoRequest(), deadline: deadline));
+
+        Assert.Equal("Deadline must have a kind DateTimeKind.Utc or be equal to DateTime.MaxValue or DateTime.MinValue.", unary.Message);
+        Assert.Equal(0, server.RequestCount);
+
+        // DateTime.MaxValue (no deadline) and DateTime.MinValue (already expired) are accepted whatever their kind.
+        Assert.Equal(StatusCode.DeadlineExceeded, (await Assert.ThrowsAsync<RpcException>(() => client.UnaryAsync(new EchoRequest(), deadline: DateTime.MinValue).ResponseAsync.WaitAsync(Bound))).StatusCode);
+    }
+
     [Fact]
     public async Task AsyncUnaryCall_NoDeadline_SendsNoTimeoutHeader()
     {
@@ -273,19 +298,23 @@ public class HttpClientCallInvokerTests
         await Assert.ThrowsAsync<RpcException>(() => first.WaitAsync(Bound));
     }
 
-    [Fact]
-    public async Task AsyncUnaryCall_WrongContentType_IsInternal()
+    [Theory]
+    [InlineData("application/json")]
+    [InlineData(null)]
+    public async Task AsyncUnaryCall_WrongContentType_IsCancelledAsGrpcDotnet(string? contentType)
     {
         await using var server = await WireTestServer.StartAsync(context =>
         {
-            context.Response.ContentType = "application/json";
+            context.Response.ContentType = contentType;
             return context.Response.WriteAsync("{}");
         });
         using var channel = server.CreateChannel();
 
         var ex = await Assert.ThrowsAsync<RpcException>(() => new TestService.TestServiceClient(channel).UnaryAsync(new EchoRequest()).ResponseAsync.WaitAsync(Bound));
 
-        Assert.Equal(StatusCode.Internal, ex.StatusCode);
+        Assert.Equal(StatusCode.Cancelled, ex.StatusCode);
+        Assert.StartsWith("Bad gRPC response.", ex.Status.Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("json", ex.Status.Detail, StringComparison.Ordinal);
     }
 
     [Fact]

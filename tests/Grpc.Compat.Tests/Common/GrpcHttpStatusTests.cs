@@ -8,6 +8,8 @@ public class GrpcHttpStatusTests
 {
     [Theory]
     [InlineData(400, StatusCode.Internal)]
+    [InlineData(431, StatusCode.Internal)]
+    [InlineData(103, StatusCode.Internal)]
     [InlineData(401, StatusCode.Unauthenticated)]
     [InlineData(403, StatusCode.PermissionDenied)]
     [InlineData(404, StatusCode.Unimplemented)]

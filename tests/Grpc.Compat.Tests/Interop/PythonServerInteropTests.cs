@@ -116,6 +116,26 @@ public class PythonServerInteropTests : IClassFixture<PythonGrpcServer>, IDispos
     }
 
     [Fact]
+    public async Task ServerStream_ServerCancelsAfterMessages_CancelledAfterDeliveringThem()
+    {
+        using var call = _client.ServerStream(new EchoRequest { Text = "server-cancels", Count = 2 });
+        var indexes = new List<int>();
+
+        var ex = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            while (await call.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Bound))
+            {
+                indexes.Add(call.ResponseStream.Current.Index);
+            }
+        });
+
+        // gRPC Core resets the stream with CANCEL, which maps to CANCELLED (not UNAVAILABLE, which clients may retry).
+        Assert.Equal(StatusCode.Cancelled, ex.StatusCode);
+        Assert.Equal(StatusCode.Cancelled, call.GetStatus().StatusCode);
+        Assert.True(indexes.Count <= 2, string.Join(",", indexes));
+    }
+
+    [Fact]
     public async Task ClientStream_Messages_ServerReceivesAll()
     {
         using var call = _client.ClientStream(new Metadata { { "x-mode", "client-stream" } });

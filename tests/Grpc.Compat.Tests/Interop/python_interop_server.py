@@ -163,6 +163,11 @@ def server_stream(request, context):
         if request["delay_ms"] and not wait_while_active(context, request["delay_ms"]):
             return
         yield {"text": request["text"], "index": i}
+    if request["text"] == "server-cancels":
+        # The server gives up on the call (RST_STREAM CANCEL on the wire): the client sees CANCELLED.
+        state["done"] = True
+        context.cancel()
+        return
     maybe_fail(context, request, state)
     context.set_trailing_metadata([("x-trailer", "stream-done")])
     state["done"] = True

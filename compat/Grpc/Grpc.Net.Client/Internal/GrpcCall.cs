@@ -53,6 +53,12 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
     public GrpcCall(GrpcChannel channel, Method<TRequest, TResponse> method, string? host, CallOptions options)
     {
         ArgumentNullException.ThrowIfNull(method);
+        if (options.Deadline is { } requested && requested != DateTime.MaxValue && requested != DateTime.MinValue && requested.Kind != DateTimeKind.Utc)
+        {
+            // As grpc-dotnet: a local or unspecified time would silently shift the deadline by the UTC offset.
+            throw new InvalidOperationException("Deadline must have a kind DateTimeKind.Utc or be equal to DateTime.MaxValue or DateTime.MinValue.");
+        }
+
         _channel = channel;
         _method = method;
         _host = host;
@@ -489,11 +495,17 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
             return status;
         }
 
+        // A 200 response that is not gRPC (a proxy's page, say) is CANCELLED, as in grpc-dotnet; the value is not echoed.
         var contentType = response.Content.Headers.ContentType?.MediaType;
-        if (contentType is null || !contentType.StartsWith(GrpcProtocolConstants.ContentType, StringComparison.OrdinalIgnoreCase)
+        if (contentType is null)
+        {
+            return new Status(StatusCode.Cancelled, "Bad gRPC response. Response did not have a content-type header.");
+        }
+
+        if (!contentType.StartsWith(GrpcProtocolConstants.ContentType, StringComparison.OrdinalIgnoreCase)
             || (contentType.Length > GrpcProtocolConstants.ContentType.Length && contentType[GrpcProtocolConstants.ContentType.Length] is not '+' and not ';'))
         {
-            return new Status(StatusCode.Internal, "Bad gRPC response: the content-type is not application/grpc.");
+            return new Status(StatusCode.Cancelled, "Bad gRPC response. Invalid content-type value: not application/grpc.");
         }
 
         if (response.Headers.NonValidated.TryGetValues(GrpcProtocolConstants.MessageEncodingHeader, out var encodings))
