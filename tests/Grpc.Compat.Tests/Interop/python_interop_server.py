@@ -164,7 +164,7 @@ def server_stream(request, context):
             return
         yield {"text": request["text"], "index": i}
     if request["text"] == "server-cancels":
-        # The server gives up on the call (RST_STREAM CANCEL on the wire): the client sees CANCELLED.
+        # The server gives up on the call (gRPC Core sends a CANCELLED status): the client sees CANCELLED.
         state["done"] = True
         context.cancel()
         return

@@ -32,6 +32,7 @@ public sealed class PythonClientInteropTests
             "unary_with_metadata", "server_streaming", "client_streaming", "duplex_interleaved",
             "error_status_and_trailers", "unknown_error_hides_exception", "streaming_error_after_messages",
             "deadline_exceeded", "cancellation", "unimplemented_method", "unimplemented_service", "message_over_receive_limit",
+            "compressed_request_unimplemented", "user_agent_is_request_metadata",
         ];
         foreach (var check in checks)
         {

@@ -238,6 +238,25 @@ def check_message_over_receive_limit(channel):
     raise AssertionError("no error")
 
 
+def check_compressed_request_unimplemented(channel):
+    # Our server speaks 'identity' only: a gzip request is refused with UNIMPLEMENTED (and grpc-accept-encoding).
+    call = channel.unary_unary(SERVICE + "Unary", request_serializer=_identity, response_deserializer=decode_reply)
+    try:
+        call(encode_request(text="zip" * 100), timeout=CALL_TIMEOUT, compression=grpc.Compression.Gzip)
+    except grpc.RpcError as error:
+        expect(error.code() == grpc.StatusCode.UNIMPLEMENTED, "code %s" % error.code())
+        return
+    raise AssertionError("no error")
+
+
+def check_user_agent_is_request_metadata(channel):
+    # As grpc-dotnet and gRPC Core servers: user-agent reaches the service; protocol headers do not.
+    call = channel.unary_unary(SERVICE + "Unary", request_serializer=_identity, response_deserializer=decode_reply)
+    reply = call(encode_request(text="metadata-keys"), timeout=CALL_TIMEOUT, metadata=(("x-user", "alice"),))
+    keys = sorted(reply["text"].split(","))
+    expect(keys == ["user-agent", "x-user"], "keys %r" % keys)
+
+
 CHECKS = [
     ("unary_with_metadata", check_unary_with_metadata),
     ("server_streaming", check_server_streaming),
@@ -251,6 +270,8 @@ CHECKS = [
     ("unimplemented_method", check_unimplemented_method),
     ("unimplemented_service", check_unimplemented_service),
     ("message_over_receive_limit", check_message_over_receive_limit),
+    ("compressed_request_unimplemented", check_compressed_request_unimplemented),
+    ("user_agent_is_request_metadata", check_user_agent_is_request_metadata),
 ]
 
 
