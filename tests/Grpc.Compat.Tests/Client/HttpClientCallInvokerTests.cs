@@ -613,6 +613,49 @@ public class HttpClientCallInvokerTests
         }
     }
 
+    [Theory]
+    [InlineData("cancel")]
+    [InlineData("deadline")]
+    [InlineData("dispose")]
+    [InlineData("oversized")]
+    public async Task GetTrailers_CallEndedOnClientSide_ThrowsInvalidOperationAsGrpcDotnet(string how)
+    {
+        // grpc-dotnet has trailers only for a response read to its end; a call the client ended has none, and
+        // GetTrailers() says so instead of returning an empty collection.
+        await using var server = await WireTestServer.StartAsync(async context =>
+        {
+            await Wire.ReadMessageAsync(context);
+            Wire.StartResponse(context);
+            await Wire.WriteMessageAsync(context, new EchoReply { Payload = ByteString.CopyFrom(new byte[how == "oversized" ? 2048 : 1]) });
+            await Task.Delay(Bound, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+        });
+        using var channel = server.CreateChannel(new GrpcChannelOptions { MaxReceiveMessageSize = 1024 });
+        using var cts = new CancellationTokenSource();
+        var call = new TestService.TestServiceClient(channel).ServerStream(
+            new EchoRequest(), deadline: how == "deadline" ? DateTime.UtcNow.AddMilliseconds(300) : null, cancellationToken: cts.Token);
+        if (how != "oversized")
+        {
+            Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Bound));
+        }
+
+        if (how == "cancel")
+        {
+            cts.Cancel();
+        }
+        else if (how == "dispose")
+        {
+            call.Dispose();
+        }
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Bound));
+
+        Assert.NotEqual(StatusCode.OK, call.GetStatus().StatusCode);
+        Assert.Empty(ex.Trailers);
+        var error = Assert.Throws<InvalidOperationException>(call.GetTrailers);
+        Assert.Equal("Can't get the call trailers because the call has not completed successfully.", error.Message);
+        call.Dispose();
+    }
+
     [Fact]
     public async Task AsyncServerStreamingCall_DisposedEarly_ServerSeesAbort()
     {

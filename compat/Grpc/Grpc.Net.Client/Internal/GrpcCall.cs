@@ -116,7 +116,7 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
         }
         catch (RpcException ex)
         {
-            TryFinish(ex.Status, Metadata.Empty);
+            TryFinish(ex.Status, trailers: null);
             return;
         }
 
@@ -146,13 +146,16 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
         }
     }
 
+    /// <summary>
+    /// Gets the trailers the server sent. As in grpc-dotnet, only a call whose response was read to its end has them:
+    /// before that, and after a call ended on the client's side (cancellation, deadline, a transport or message
+    /// error), this throws <see cref="InvalidOperationException"/>.
+    /// </summary>
     public Metadata GetTrailers()
     {
         lock (_lock)
         {
-            return _status is null
-                ? throw new InvalidOperationException("Can't get the call trailers because the call has not completed successfully.")
-                : _trailers ?? Metadata.Empty;
+            return _trailers ?? throw new InvalidOperationException("Can't get the call trailers because the call has not completed successfully.");
         }
     }
 
@@ -233,7 +236,7 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
             }
             catch (RpcException ex)
             {
-                TryFinish(ex.Status, Metadata.Empty);
+                TryFinish(ex.Status, trailers: null);
                 throw CreateException(ex.Status);
             }
 
@@ -243,7 +246,7 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
         }
         catch (Exception ex) when (ex is not RpcException)
         {
-            TryFinish(TransportFailure("Error writing the request message.", ex), Metadata.Empty);
+            TryFinish(TransportFailure("Error writing the request message.", ex), trailers: null);
             var status = GetStatus();
             if (status.StatusCode == StatusCode.OK)
             {
@@ -287,7 +290,7 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
             if (timeout <= TimeSpan.Zero)
             {
                 GrpcClientLog.DeadlineExceeded(_channel.Logger, _method.FullName);
-                TryFinish(new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded"), Metadata.Empty);
+                TryFinish(new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded"), trailers: null);
                 return false;
             }
 
@@ -353,7 +356,7 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
 #pragma warning restore CA1031
         {
             var status = ex is RpcException rpc ? rpc.Status : TransportFailure("Error starting gRPC call.", ex);
-            TryFinish(status, Metadata.Empty);
+            TryFinish(status, trailers: null);
         }
         finally
         {
@@ -361,7 +364,7 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
             if (HasSingleResponse && !_response.Task.IsCompleted)
             {
                 // Safety net: a single-response call always completes its response task.
-                TryFinish(NoMessageStatus, Metadata.Empty);
+                TryFinish(NoMessageStatus, trailers: null);
                 var status = GetStatus();
                 _response.TrySetException(CreateException(status.StatusCode == StatusCode.OK ? NoMessageStatus : status));
             }
@@ -386,7 +389,7 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
         var (hasSecond, _) = await ReadMessageAsync(finishOnEnd: false).ConfigureAwait(false);
         if (hasSecond)
         {
-            TryFinish(new Status(StatusCode.Internal, "The server sent more than one response message for a unary response."), Metadata.Empty);
+            TryFinish(new Status(StatusCode.Internal, "The server sent more than one response message for a unary response."), trailers: null);
             return;
         }
 
@@ -422,7 +425,7 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or HttpRequestException or ObjectDisposedException)
         {
-            TryFinish(TransportFailure("Error reading the response message.", ex), Metadata.Empty);
+            TryFinish(TransportFailure("Error reading the response message.", ex), trailers: null);
             return (false, null);
         }
 
@@ -437,7 +440,7 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
                 catch (Exception ex)
 #pragma warning restore CA1031
                 {
-                    TryFinish(new Status(StatusCode.Internal, "Failed to deserialize response message.", ex), Metadata.Empty);
+                    TryFinish(new Status(StatusCode.Internal, "Failed to deserialize response message.", ex), trailers: null);
                     return (false, null);
                 }
 
@@ -450,16 +453,16 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
                 return (false, null);
 
             case FrameReadStatus.TooLarge:
-                TryFinish(new Status(StatusCode.ResourceExhausted, "Received message exceeds the maximum configured message size."), Metadata.Empty);
+                TryFinish(new Status(StatusCode.ResourceExhausted, "Received message exceeds the maximum configured message size."), trailers: null);
                 return (false, null);
 
             case FrameReadStatus.Compressed:
                 // Only 'identity' responses get this far, and a compressed message needs a real grpc-encoding.
-                TryFinish(new Status(StatusCode.Internal, "Received a compressed message without a grpc-encoding to decompress it."), Metadata.Empty);
+                TryFinish(new Status(StatusCode.Internal, "Received a compressed message without a grpc-encoding to decompress it."), trailers: null);
                 return (false, null);
 
             default:
-                TryFinish(new Status(StatusCode.Internal, "Received an incomplete or malformed message."), Metadata.Empty);
+                TryFinish(new Status(StatusCode.Internal, "Received an incomplete or malformed message."), trailers: null);
                 return (false, null);
         }
     }
@@ -470,12 +473,12 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
         TryFinish(status, trailers);
     }
 
-    private (Status Status, Metadata Trailers) ReadTrailers()
+    private (Status Status, Metadata? Trailers) ReadTrailers()
     {
         var response = _httpResponse;
         if (response is null)
         {
-            return (new Status(StatusCode.Internal, "The call has no response."), Metadata.Empty);
+            return (new Status(StatusCode.Internal, "The call has no response."), null);
         }
 
         var trailers = response.TrailingHeaders;
@@ -707,15 +710,16 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
             _cancelledByCaller = byCaller;
         }
 
-        TryFinish(status, Metadata.Empty);
+        TryFinish(status, trailers: null);
     }
 
     /// <summary>
     /// Sets the final status once. A non-OK status cancels the HTTP request (resetting the HTTP/2
     /// stream so the server sees the cancellation) and fails every pending task.
+    /// <paramref name="trailers"/> is <see langword="null"/> when the call ended without reading the server's trailers.
     /// <paramref name="responseHeaders"/>, when given, completes <see cref="ResponseHeadersAsync"/> once the status is set.
     /// </summary>
-    private bool TryFinish(Status status, Metadata trailers, Metadata? responseHeaders = null)
+    private bool TryFinish(Status status, Metadata? trailers, Metadata? responseHeaders = null)
     {
         lock (_lock)
         {
