@@ -145,6 +145,9 @@ public sealed class GrpcChannel : ChannelBase, IDisposable
         }
     }
 
+    /// <summary>Gets a value indicating whether <see cref="Dispose"/> was called.</summary>
+    internal bool IsDisposed => Volatile.Read(ref _disposed);
+
     internal string GetRequestUri(string methodFullName) => _baseAddress + methodFullName;
 
     internal Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)

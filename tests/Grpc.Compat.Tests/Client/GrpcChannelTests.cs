@@ -37,6 +37,19 @@ public class GrpcChannelTests
     }
 
     [Fact]
+    public void Call_ClientCreatedBeforeDispose_ThrowsObjectDisposedWhenMade()
+    {
+        var handler = new TrackingHandler();
+        var channel = GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = handler });
+        var client = new TestService.TestServiceClient(channel);
+        channel.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() => client.UnaryAsync(new EchoRequest()));
+        Assert.Throws<ObjectDisposedException>(() => client.Duplex());
+        Assert.Null(handler.LastUri);
+    }
+
+    [Fact]
     public void CreateCallInvoker_AfterDispose_ThrowsObjectDisposed()
     {
         var channel = GrpcChannel.ForAddress("http://localhost");

@@ -53,6 +53,9 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
     public GrpcCall(GrpcChannel channel, Method<TRequest, TResponse> method, string? host, CallOptions options)
     {
         ArgumentNullException.ThrowIfNull(method);
+
+        // As grpc-dotnet: a call on a disposed channel fails when it is made, not later as an RpcException.
+        ObjectDisposedException.ThrowIf(channel.IsDisposed, typeof(GrpcChannel));
         if (options.Deadline is { } requested && requested != DateTime.MaxValue && requested != DateTime.MinValue && requested.Kind != DateTimeKind.Utc)
         {
             // As grpc-dotnet: a local or unspecified time would silently shift the deadline by the UTC offset.
