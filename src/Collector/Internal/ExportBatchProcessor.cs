@@ -28,6 +28,7 @@ internal sealed class ExportBatchProcessor : BaseExportProcessor<Activity>
     private readonly Thread _worker;
     private static readonly TimeSpan DropReportInterval = TimeSpan.FromSeconds(10);
 
+    private Activity[] _buffer = [];
     private long _enqueued;
     private long _completed;
     private long _reportedDropped;
@@ -56,6 +57,10 @@ internal sealed class ExportBatchProcessor : BaseExportProcessor<Activity>
 
     /// <summary>Gets a value indicating whether the export thread is still running (tests).</summary>
     internal bool IsWorkerAlive => _worker.IsAlive;
+
+    /// <summary>Gets the length of the export thread's batch buffer (tests: it grows with what is queued, never
+    /// beyond the batch size, and is not allocated at the batch size up front).</summary>
+    internal int BufferLength => Volatile.Read(ref _buffer).Length;
 
     /// <summary>Gets how many times the export thread has waited for spans (tests: an idle processor does not wake up).</summary>
     internal long WaitCount => Interlocked.Read(ref _waits);
@@ -219,20 +224,19 @@ internal sealed class ExportBatchProcessor : BaseExportProcessor<Activity>
     {
         // Whatever the exporters do (HTTP calls, logging) must not be traced itself.
         using var suppress = SuppressInstrumentationScope.Begin();
-        var buffer = new Activity[_maxBatchSize];
         while (true)
         {
             try
             {
                 WaitForSpans();
-                Drain(buffer);
+                Drain();
                 ReportDrops();
             }
 #pragma warning disable CA1031 // An exception escaping a background thread would end the process; nothing can be logged safely here.
             catch (Exception)
 #pragma warning restore CA1031
             {
-                Array.Clear(buffer);
+                Array.Clear(_buffer);
             }
 
             if (_shuttingDown && _queue.IsEmpty)
@@ -285,10 +289,11 @@ internal sealed class ExportBatchProcessor : BaseExportProcessor<Activity>
         _lastDropReport = Stopwatch.GetTimestamp();
     }
 
-    private void Drain(Activity[] buffer)
+    private void Drain()
     {
         while (true)
         {
+            var buffer = BufferFor(_counters.QueueLength);
             var count = 0;
             while (count < buffer.Length && _queue.TryDequeue(out var activity))
             {
@@ -309,6 +314,22 @@ internal sealed class ExportBatchProcessor : BaseExportProcessor<Activity>
                 Monitor.PulseAll(_progress);
             }
         }
+    }
+
+    /// <summary>The batch buffer, grown (doubling, at most to the batch size) when more spans are queued than it
+    /// holds: a large configured batch size costs memory only once that many spans are actually waiting.</summary>
+    private Activity[] BufferFor(int queued)
+    {
+        var buffer = _buffer;
+        var wanted = Math.Min(_maxBatchSize, Math.Max(queued, 1));
+        if (buffer.Length < wanted)
+        {
+            var length = (int)Math.Min(_maxBatchSize, Math.Max(wanted, Math.Max(16L, buffer.Length * 2L)));
+            buffer = new Activity[length];
+            Volatile.Write(ref _buffer, buffer);
+        }
+
+        return buffer;
     }
 
     private void Export(Activity[] buffer, int count)

@@ -18,6 +18,12 @@ internal sealed class PipelineSettings
     private const string TracesPath = "v1/traces";
     private const int MaxNameLength = 64;
 
+    /// <summary>The largest accepted queue size: bounds what a burst of queued spans can hold in memory.</summary>
+    public const int MaxQueueSizeLimit = 1_000_000;
+
+    /// <summary>The largest accepted batch size: one export call (and one OTLP request) stays a bounded amount of work.</summary>
+    public const int MaxExportBatchSizeLimit = 100_000;
+
     private static readonly string[] BuiltInExporters =
         [TracingExporterNames.Otlp, TracingExporterNames.Console, TracingExporterNames.Json, TracingExporterNames.Store];
 
@@ -110,6 +116,8 @@ internal sealed class PipelineSettings
         var exportTimeout = options.ExportTimeout ?? ReadMilliseconds(configuration, PipelineConfigurationKeys.ExportTimeout, errors) ?? TimeSpan.FromMilliseconds(TracingPipelineOptions.DefaultExportTimeoutMilliseconds);
         RequirePositive(maxQueueSize, nameof(options.MaxQueueSize), PipelineConfigurationKeys.MaxQueueSize, errors);
         RequirePositive(maxBatchSize, nameof(options.MaxExportBatchSize), PipelineConfigurationKeys.MaxExportBatchSize, errors);
+        RequireAtMost(maxQueueSize, MaxQueueSizeLimit, nameof(options.MaxQueueSize), PipelineConfigurationKeys.MaxQueueSize, errors);
+        RequireAtMost(maxBatchSize, MaxExportBatchSizeLimit, nameof(options.MaxExportBatchSize), PipelineConfigurationKeys.MaxExportBatchSize, errors);
         if (maxQueueSize > 0 && maxBatchSize > maxQueueSize)
         {
             errors.Add($"{nameof(options.MaxExportBatchSize)} ({maxBatchSize}) must not exceed {nameof(options.MaxQueueSize)} ({maxQueueSize}); see {PipelineConfigurationKeys.MaxExportBatchSize} and {PipelineConfigurationKeys.MaxQueueSize}.");
@@ -431,6 +439,14 @@ internal sealed class PipelineSettings
         if (value <= 0)
         {
             errors.Add($"{option}{(key is null ? string.Empty : " (" + key + ")")} must be positive; got {value.ToString(CultureInfo.InvariantCulture)}.");
+        }
+    }
+
+    private static void RequireAtMost(int value, int limit, string option, string key, List<string> errors)
+    {
+        if (value > limit)
+        {
+            errors.Add($"{option} ({key}) must be at most {limit.ToString(CultureInfo.InvariantCulture)}; got {value.ToString(CultureInfo.InvariantCulture)}.");
         }
     }
 

@@ -88,12 +88,13 @@ public sealed class TracingPipelineOptions
 
     /// <summary>Gets or sets the most finished spans queued per exporter; further spans are dropped and counted in
     /// <see cref="ExportStatistics"/>.</summary>
-    /// <value>Defaults to <see langword="null"/>: <c>OTEL_BSP_MAX_QUEUE_SIZE</c>, then 2048. Must be positive.</value>
+    /// <value>Defaults to <see langword="null"/>: <c>OTEL_BSP_MAX_QUEUE_SIZE</c>, then 2048. Must be positive and
+    /// at most 1,000,000.</value>
     public int? MaxQueueSize { get; set; }
 
     /// <summary>Gets or sets the most spans handed to an exporter in one call.</summary>
     /// <value>Defaults to <see langword="null"/>: <c>OTEL_BSP_MAX_EXPORT_BATCH_SIZE</c>, then 512. Must be
-    /// positive and at most the queue size.</value>
+    /// positive, at most the queue size and at most 100,000.</value>
     public int? MaxExportBatchSize { get; set; }
 
     /// <summary>Gets or sets the longest wait between two exports when the queue is not full enough for a batch.</summary>

@@ -96,6 +96,23 @@ public class ExportBatchProcessorTests
     }
 
     [Fact]
+    public void ForceFlush_LargeBatchSizeFewSpans_BufferSizedToWhatIsQueued()
+    {
+        var exporter = new RecordingExporter();
+        var counters = new ExportCounters("recording", 1_000_000, TimeSpan.FromSeconds(5));
+        using var processor = new ExportBatchProcessor(exporter, counters, maxBatchSize: 1_000_000, TimeSpan.FromHours(1), NullLogger.Instance);
+
+        for (var i = 0; i < 3; i++)
+        {
+            processor.OnEnd(NewRecordedActivity("span" + i));
+        }
+
+        Assert.True(processor.ForceFlush(30_000));
+        Assert.Equal(3, exporter.Spans.Count);
+        Assert.InRange(processor.BufferLength, 1, 64);
+    }
+
+    [Fact]
     public void OnEnd_FullBatch_ExportedWithoutWaitingForScheduleDelay()
     {
         var exporter = new RecordingExporter();

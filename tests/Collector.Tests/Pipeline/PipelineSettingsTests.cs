@@ -233,6 +233,31 @@ public class PipelineSettingsTests
     }
 
     [Theory]
+    [InlineData("2147483647", "2147483647", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE) must be at most 100000; got 2147483647")] // once crashed the host at start ("Out of memory")
+    [InlineData("300000000", "300000000", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE) must be at most 100000; got 300000000")] // once allocated 2.3 GB per exporter
+    [InlineData("2000000", "512", "OTEL_BSP_MAX_QUEUE_SIZE) must be at most 1000000; got 2000000")]
+    public void Resolve_SizeAboveItsLimit_FailsNamingTheVariableAndTheLimit(string queueSize, string batchSize, string expectedInError)
+    {
+        var (settings, errors) = Resolve(new TracingPipelineOptions(), new()
+        {
+            ["OTEL_BSP_MAX_QUEUE_SIZE"] = queueSize,
+            ["OTEL_BSP_MAX_EXPORT_BATCH_SIZE"] = batchSize,
+        });
+
+        Assert.Null(settings);
+        Assert.Contains(errors, e => e.Contains(expectedInError, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Resolve_SizesAtTheirLimits_Accepted()
+    {
+        var (settings, errors) = Resolve(new TracingPipelineOptions { MaxQueueSize = 1_000_000, MaxExportBatchSize = 100_000 }, []);
+
+        Assert.Empty(errors);
+        Assert.Equal(100_000, settings!.MaxExportBatchSize);
+    }
+
+    [Theory]
     [InlineData(null, null, null, OtlpExportProtocol.Grpc, "http://localhost:4317/")]
     [InlineData("http/protobuf", null, null, OtlpExportProtocol.HttpProtobuf, "http://localhost:4318/v1/traces")]
     [InlineData("grpc", "http://collector:4317", null, OtlpExportProtocol.Grpc, "http://collector:4317/")]
