@@ -39,7 +39,9 @@ public sealed class ConsoleSpanExporter : BaseExporter<Activity>
 
     /// <summary>Writes one line per span of <paramref name="batch"/>.</summary>
     /// <param name="batch">The finished spans.</param>
-    /// <returns><see cref="ExportResult.Success"/>, or <see cref="ExportResult.Failure"/> when the writer failed.</returns>
+    /// <returns><see cref="ExportResult.Success"/>, or <see cref="ExportResult.Failure"/> when the writer threw
+    /// (any exception but a fatal one such as <see cref="OutOfMemoryException"/>, which propagates); spans of the
+    /// batch written before the failure stay written.</returns>
     public override ExportResult Export(in Batch<Activity> batch)
     {
         var service = _serviceName ??= ExportSpanFormat.ResolveServiceName(ParentProvider);
@@ -53,11 +55,9 @@ public sealed class ConsoleSpanExporter : BaseExporter<Activity>
             _writer.Flush();
             return ExportResult.Success;
         }
-        catch (IOException)
-        {
-            return ExportResult.Failure;
-        }
-        catch (ObjectDisposedException)
+#pragma warning disable CA1031 // Any failure of the writer or logger is a failed export, as documented; the export thread goes on.
+        catch (Exception ex) when (!ExportSpanFormat.IsFatal(ex))
+#pragma warning restore CA1031
         {
             return ExportResult.Failure;
         }

@@ -60,7 +60,9 @@ public sealed class JsonSpanExporter : BaseExporter<Activity>
 
     /// <summary>Writes one JSON object per span of <paramref name="batch"/>.</summary>
     /// <param name="batch">The finished spans.</param>
-    /// <returns><see cref="ExportResult.Success"/>, or <see cref="ExportResult.Failure"/> when the writer failed.</returns>
+    /// <returns><see cref="ExportResult.Success"/>, or <see cref="ExportResult.Failure"/> when the writer or logger threw
+    /// (any exception but a fatal one such as <see cref="OutOfMemoryException"/>, which propagates); spans of the
+    /// batch written before the failure stay written.</returns>
     public override ExportResult Export(in Batch<Activity> batch)
     {
         var service = _serviceName ??= ExportSpanFormat.ResolveServiceName(ParentProvider);
@@ -82,11 +84,9 @@ public sealed class JsonSpanExporter : BaseExporter<Activity>
             _writer?.Flush();
             return ExportResult.Success;
         }
-        catch (IOException)
-        {
-            return ExportResult.Failure;
-        }
-        catch (ObjectDisposedException)
+#pragma warning disable CA1031 // Any failure of the writer or logger is a failed export, as documented; the export thread goes on.
+        catch (Exception ex) when (!ExportSpanFormat.IsFatal(ex))
+#pragma warning restore CA1031
         {
             return ExportResult.Failure;
         }

@@ -57,6 +57,11 @@ internal static class ExportSpanFormat
         return UnknownService;
     }
 
+    /// <summary>Whether <paramref name="exception"/> means the process itself is failing (out of memory, corrupted
+    /// state), so it must not be turned into a failed export.</summary>
+    public static bool IsFatal(Exception exception)
+        => exception is OutOfMemoryException or AccessViolationException or StackOverflowException;
+
     /// <summary>Writes <paramref name="value"/> with control characters (line breaks) replaced by spaces and at most
     /// <paramref name="maxLength"/> characters, so one span stays one line.</summary>
     public static void WriteSingleLine(TextWriter writer, string value, int maxLength)

@@ -96,6 +96,27 @@ public class ConsoleSpanExporterTests
         Assert.Equal(ExportResult.Failure, result);
     }
 
+    [Theory]
+    [InlineData(typeof(InvalidOperationException))]
+    [InlineData(typeof(NotSupportedException))]
+    [InlineData(typeof(IOException))]
+    public void Export_WriterThrows_ReturnsFailure(Type exceptionType)
+    {
+        using var exporter = new ConsoleSpanExporter(new ThrowingWriter(() => (Exception)Activator.CreateInstance(exceptionType, "writer broke")!));
+
+        var result = exporter.Export(new Batch<Activity>(ExportTestActivities.Create("x", ActivityKind.Internal, default)));
+
+        Assert.Equal(ExportResult.Failure, result);
+    }
+
+    [Fact]
+    public void Export_WriterOutOfMemory_Propagates()
+    {
+        using var exporter = new ConsoleSpanExporter(new ThrowingWriter(() => new OutOfMemoryException()));
+
+        Assert.Throws<OutOfMemoryException>(() => exporter.Export(new Batch<Activity>(ExportTestActivities.Create("x", ActivityKind.Internal, default))));
+    }
+
     [Fact]
     public void Constructor_NullWriter_Throws()
     {

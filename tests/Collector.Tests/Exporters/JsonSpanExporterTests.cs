@@ -180,6 +180,30 @@ public class JsonSpanExporterTests
         Assert.Equal("charge", json.RootElement.GetProperty("operation").GetString());
     }
 
+    [Theory]
+    [InlineData(typeof(InvalidOperationException))]
+    [InlineData(typeof(NotSupportedException))]
+    public void Export_WriterThrows_ReturnsFailure(Type exceptionType)
+    {
+        using var exporter = new JsonSpanExporter(new ThrowingWriter(() => (Exception)Activator.CreateInstance(exceptionType, "writer broke")!));
+
+        var result = exporter.Export(new Batch<Activity>(ExportTestActivities.Create("x", ActivityKind.Internal, default)));
+
+        Assert.Equal(ExportResult.Failure, result);
+    }
+
+    [Fact]
+    public void Export_LoggerProviderThrows_ReturnsFailure()
+    {
+        // What LoggerFactory's logger throws when one of its providers fails.
+        var logger = new CapturingLogger { Failure = new AggregateException("An error occurred while writing to logger(s).", new InvalidOperationException("provider broke")) };
+        using var exporter = new JsonSpanExporter(logger);
+
+        var result = exporter.Export(new Batch<Activity>(ExportTestActivities.Create("x", ActivityKind.Internal, default)));
+
+        Assert.Equal(ExportResult.Failure, result);
+    }
+
     [Fact]
     public void Constructor_NullArguments_Throw()
     {
@@ -191,12 +215,21 @@ public class JsonSpanExporterTests
     {
         public List<(LogLevel Level, int EventId, string Message)> Messages { get; } = [];
 
+        public Exception? Failure { get; init; }
+
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
 
         public bool IsEnabled(LogLevel logLevel) => true;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            => Messages.Add((logLevel, eventId.Id, formatter(state, exception)));
+        {
+            if (Failure is not null)
+            {
+                throw Failure;
+            }
+
+            Messages.Add((logLevel, eventId.Id, formatter(state, exception)));
+        }
     }
 }
