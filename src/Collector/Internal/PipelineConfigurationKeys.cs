@@ -21,4 +21,6 @@ internal static class PipelineConfigurationKeys
     public const string OtlpTracesHeaders = "OTEL_EXPORTER_OTLP_TRACES_HEADERS";
     public const string OtlpTimeout = "OTEL_EXPORTER_OTLP_TIMEOUT";
     public const string OtlpTracesTimeout = "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT";
+    public const string OtlpCompression = "OTEL_EXPORTER_OTLP_COMPRESSION";
+    public const string OtlpTracesCompression = "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION";
 }

@@ -117,7 +117,12 @@ internal sealed class PipelineHostedService : IHostedLifecycleService, IDisposab
                 var builder = Sdk.CreateTracerProviderBuilder()
                     .SetResourceBuilder(resource)
                     .SetSampler(settings.Sampler)
-                    .AddSource([.. settings.Sources]);
+                    .AddSource([.. settings.Sources])
+
+                    // The SDK reads its own settings (OTEL_SDK_DISABLED, ...) from the IConfiguration of its services,
+                    // by default the process environment: give it the host's, so one host's environment variable does
+                    // not turn off or change every host in the process.
+                    .ConfigureServices(services => services.AddSingleton(_configuration));
                 if (processors.Count > 0)
                 {
                     builder.AddProcessor(new PipelineOwnershipProcessor(processors, _owner, settings.ExportUnownedSpans));

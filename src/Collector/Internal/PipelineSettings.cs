@@ -64,6 +64,8 @@ internal sealed class PipelineSettings
 
     public int OtlpTimeoutMilliseconds { get; private init; }
 
+    public OtlpExportCompression OtlpCompression { get; private init; }
+
     /// <summary>Resolves and validates; every problem is added to <paramref name="errors"/>.</summary>
     /// <returns>The settings, or <see langword="null"/> when <paramref name="errors"/> got at least one entry.</returns>
     public static PipelineSettings? Resolve(TracingPipelineOptions options, IConfiguration configuration, string? applicationName, List<string> errors)
@@ -134,6 +136,7 @@ internal sealed class PipelineSettings
         var otlpProtocol = OtlpExportProtocol.Grpc;
         string? otlpHeaders = null;
         var otlpTimeout = TracingPipelineOptions.DefaultOtlpTimeoutMilliseconds;
+        var otlpCompression = OtlpExportCompression.None;
         if (Contains(exporters, TracingExporterNames.Otlp) && !options.CustomExporters.ContainsKey(TracingExporterNames.Otlp))
         {
             otlpProtocol = ParseProtocol(configuration, errors);
@@ -143,6 +146,7 @@ internal sealed class PipelineSettings
                 ?? ReadInt(configuration, PipelineConfigurationKeys.OtlpTimeout, errors)
                 ?? TracingPipelineOptions.DefaultOtlpTimeoutMilliseconds;
             RequirePositive(otlpTimeout, "OTLP timeout", PipelineConfigurationKeys.OtlpTimeout, errors);
+            otlpCompression = ParseCompression(configuration, errors);
         }
 
         if (errors.Count > before)
@@ -170,17 +174,30 @@ internal sealed class PipelineSettings
             OtlpProtocol = otlpProtocol,
             OtlpHeaders = otlpHeaders,
             OtlpTimeoutMilliseconds = otlpTimeout,
+            OtlpCompression = otlpCompression,
         };
     }
 
-    /// <summary>Maps the OTLP settings onto the SDK's options (every property set explicitly, so nothing the SDK
-    /// would read from the process environment is left in effect for these).</summary>
+    /// <summary>Maps the OTLP settings onto the SDK's options.</summary>
+    /// <remarks>Every public setting the SDK would otherwise take from the process environment (endpoint, protocol,
+    /// headers, timeout, compression) is set explicitly, so only the configuration decides those. OpenTelemetry
+    /// 1.20.1 has no public setting for the rest, which it reads from the process environment and so applies to the
+    /// OTLP exporter of every host in the process: the span limits (<c>OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT</c>,
+    /// <c>OTEL_ATTRIBUTE_COUNT_LIMIT</c>, <c>OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT</c>,
+    /// <c>OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT</c>, <c>OTEL_SPAN_EVENT_COUNT_LIMIT</c>, <c>OTEL_SPAN_LINK_COUNT_LIMIT</c>,
+    /// <c>OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT</c>, <c>OTEL_LINK_ATTRIBUTE_COUNT_LIMIT</c>, read by
+    /// <c>new OtlpTraceExporter(options)</c>), the retry variables (<c>OTEL_DOTNET_EXPERIMENTAL_OTLP_RETRY</c>,
+    /// <c>OTEL_DOTNET_EXPERIMENTAL_OTLP_DISK_RETRY_DIRECTORY_PATH</c>, same) and the certificate variables
+    /// (<c>OTEL_EXPORTER_OTLP_CERTIFICATE</c>, <c>OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE</c>,
+    /// <c>OTEL_EXPORTER_OTLP_CLIENT_KEY</c>, read by <c>new OtlpExporterOptions()</c> and used only without an
+    /// <c>HttpClientFactory</c>).</remarks>
     public void ApplyTo(OtlpExporterOptions options)
     {
         options.Protocol = OtlpProtocol;
         options.Endpoint = OtlpEndpoint;
         options.Headers = OtlpHeaders;
         options.TimeoutMilliseconds = OtlpTimeoutMilliseconds;
+        options.Compression = OtlpCompression;
     }
 
     private static List<string> ParseExporters(IEnumerable<string> names, string origin, TracingPipelineOptions options, List<string> errors)
@@ -259,6 +276,29 @@ internal sealed class PipelineSettings
             default:
                 errors.Add($"{key} '{Shorten(value!)}' is not supported; use 'grpc' or 'http/protobuf'.");
                 return OtlpExportProtocol.Grpc;
+        }
+    }
+
+    private static OtlpExportCompression ParseCompression(IConfiguration configuration, List<string> errors)
+    {
+        var key = PipelineConfigurationKeys.OtlpTracesCompression;
+        var value = Read(configuration, key);
+        if (value is null)
+        {
+            key = PipelineConfigurationKeys.OtlpCompression;
+            value = Read(configuration, key);
+        }
+
+        switch (value?.Trim().ToLowerInvariant())
+        {
+            case null:
+            case "none":
+                return OtlpExportCompression.None;
+            case "gzip":
+                return OtlpExportCompression.GZip;
+            default:
+                errors.Add($"{key} '{Shorten(value!)}' is not supported; use 'gzip' or 'none'.");
+                return OtlpExportCompression.None;
         }
     }
 

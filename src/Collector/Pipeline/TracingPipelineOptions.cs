@@ -10,8 +10,19 @@ namespace Propagation.Collector;
 /// <remarks>
 /// <para>Precedence, for every setting that has a standard variable: a value set here in code wins; otherwise the
 /// <c>OTEL_*</c> key from <c>IConfiguration</c> (environment variables reach it in ASP.NET Core); otherwise the
-/// documented default. Variables are never read from the process environment directly, so several pipelines with
-/// different settings can live in one process.</para>
+/// documented default. These variables are not read from the process environment directly, so several pipelines
+/// with different settings can live in one process; the OpenTelemetry SDK is given the host's <c>IConfiguration</c>
+/// for its own settings too.</para>
+/// <para>Exception: the <c>otlp</c> exporter (OpenTelemetry 1.20.1's <see cref="OtlpTraceExporter"/>) has no public way
+/// to take the following from anything but the process environment, so there they apply to every host in the
+/// process: the span limits (<c>OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT</c>, <c>OTEL_ATTRIBUTE_COUNT_LIMIT</c>,
+/// <c>OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT</c>, <c>OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT</c>,
+/// <c>OTEL_SPAN_EVENT_COUNT_LIMIT</c>, <c>OTEL_SPAN_LINK_COUNT_LIMIT</c>, <c>OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT</c>,
+/// <c>OTEL_LINK_ATTRIBUTE_COUNT_LIMIT</c>), the retry variables (<c>OTEL_DOTNET_EXPERIMENTAL_OTLP_RETRY</c>,
+/// <c>OTEL_DOTNET_EXPERIMENTAL_OTLP_DISK_RETRY_DIRECTORY_PATH</c>) and, unless <see cref="ConfigureOtlpExporter"/>
+/// sets <see cref="OtlpExporterOptions.HttpClientFactory"/>, the certificate variables
+/// (<c>OTEL_EXPORTER_OTLP_CERTIFICATE</c>, <c>OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE</c>,
+/// <c>OTEL_EXPORTER_OTLP_CLIENT_KEY</c>).</para>
 /// <para>Everything is validated once at start-up: every invalid value (an unknown sampler, a ratio outside 0..1, an
 /// unknown exporter, a malformed endpoint, ...) is reported together in one
 /// <see cref="Microsoft.Extensions.Options.OptionsValidationException"/> and the host does not start. Values of
@@ -141,6 +152,9 @@ public sealed class TracingPipelineOptions
     /// <summary>Gets or sets a callback run on the OTLP exporter's options after they were mapped from
     /// configuration, for example to set <see cref="OtlpExporterOptions.HttpClientFactory"/>.</summary>
     /// <value>Defaults to <see langword="null"/>.</value>
+    /// <remarks>Endpoint, protocol, headers, timeout and compression are mapped explicitly from configuration
+    /// (<c>OTEL_EXPORTER_OTLP_*</c>); what the exporter still reads from the process environment is listed in the
+    /// remarks of <see cref="TracingPipelineOptions"/>.</remarks>
     public Action<OtlpExporterOptions>? ConfigureOtlpExporter { get; set; }
 
     /// <summary>Gets or sets a callback run on the tracer provider builder before it is built, to add what this

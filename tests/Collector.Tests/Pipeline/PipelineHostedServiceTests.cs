@@ -1,6 +1,9 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using OpenTelemetry;
+using OpenTelemetry.Trace;
 using Propagation.Collector.Internal;
 
 namespace Propagation.Collector.Tests.Pipeline;
@@ -40,6 +43,28 @@ public class PipelineHostedServiceTests
         Assert.Equal("during", Assert.Single(recorder.Spans).DisplayName);
         Assert.Equal(1, recorder.ShutdownCalls);
         Assert.Null(source.StartActivity("after-stop"));
+    }
+
+    [Fact]
+    public async Task Start_SdkServices_ReadTheHostsConfigurationNotTheProcessEnvironment()
+    {
+        // The SDK reads OTEL_SDK_DISABLED and its other settings from the IConfiguration of its own services; by
+        // default that is the process environment, which would let one variable change every host in the process.
+        using var source = PipelineTestHost.NewSource(nameof(Start_SdkServices_ReadTheHostsConfigurationNotTheProcessEnvironment));
+        string? seen = null;
+        using var host = PipelineTestHost.Build(
+            source,
+            o => o.ConfigureTracerProvider = b => b.AddProcessor(sp =>
+            {
+                seen = sp.GetRequiredService<IConfiguration>()["PIPELINE_TEST_KEY"];
+                return new SimpleActivityExportProcessor(new RecordingExporter());
+            }),
+            new Dictionary<string, string?> { ["PIPELINE_TEST_KEY"] = "from-host-configuration" });
+
+        await host.StartAsync().Bounded();
+        await host.StopAsync().Bounded();
+
+        Assert.Equal("from-host-configuration", seen);
     }
 
     [Fact]

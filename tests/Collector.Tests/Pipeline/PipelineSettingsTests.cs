@@ -301,6 +301,41 @@ public class PipelineSettingsTests
         Assert.Equal(2500, otlp.TimeoutMilliseconds);
     }
 
+    [Theory]
+    [InlineData(null, null, OtlpExportCompression.None)]
+    [InlineData("gzip", null, OtlpExportCompression.GZip)]
+    [InlineData(" GZIP ", null, OtlpExportCompression.GZip)]
+    [InlineData("gzip", "none", OtlpExportCompression.None)] // the _TRACES_ variant wins
+    [InlineData(null, "gzip", OtlpExportCompression.GZip)]
+    public void Resolve_OtlpCompression_SetExplicitlyOnExporterOptions(string? compression, string? tracesCompression, OtlpExportCompression expected)
+    {
+        var config = new Dictionary<string, string?>
+        {
+            ["OTEL_TRACES_EXPORTER"] = "otlp",
+            ["OTEL_EXPORTER_OTLP_COMPRESSION"] = compression,
+            ["OTEL_EXPORTER_OTLP_TRACES_COMPRESSION"] = tracesCompression,
+        };
+
+        // What the SDK's own constructor would have taken from the process environment must be overwritten.
+        var otlp = new OtlpExporterOptions { Compression = expected == OtlpExportCompression.GZip ? OtlpExportCompression.None : OtlpExportCompression.GZip };
+        Resolve(new TracingPipelineOptions(), config).Settings!.ApplyTo(otlp);
+
+        Assert.Equal(expected, otlp.Compression);
+    }
+
+    [Fact]
+    public void Resolve_UnknownOtlpCompression_Fails()
+    {
+        var (settings, errors) = Resolve(new TracingPipelineOptions(), new()
+        {
+            ["OTEL_TRACES_EXPORTER"] = "otlp",
+            ["OTEL_EXPORTER_OTLP_TRACES_COMPRESSION"] = "zstd",
+        });
+
+        Assert.Null(settings);
+        Assert.Equal("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION 'zstd' is not supported; use 'gzip' or 'none'.", Assert.Single(errors));
+    }
+
     [Fact]
     public void Resolve_TracesSpecificOtlpVariables_WinOverGeneralOnes()
     {
