@@ -274,7 +274,7 @@ internal sealed class ExportBatchProcessor : BaseExportProcessor<Activity>
     }
 
     /// <summary>Logs a warning when spans were dropped since the last report, at most once per interval (from the
-    /// export thread, never from a request thread).</summary>
+    /// export thread, never from a request thread): after every exported batch and whenever the queue was drained.</summary>
     private void ReportDrops()
     {
         var dropped = _counters.Dropped;
@@ -313,6 +313,10 @@ internal sealed class ExportBatchProcessor : BaseExportProcessor<Activity>
             {
                 Monitor.PulseAll(_progress);
             }
+
+            // Under constant overload the queue never empties and this loop never ends: report drops from here too
+            // (rate-limited), not only once the queue is empty.
+            ReportDrops();
         }
     }
 

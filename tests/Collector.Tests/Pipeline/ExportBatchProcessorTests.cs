@@ -256,6 +256,41 @@ public class ExportBatchProcessorTests
     }
 
     [Fact]
+    public async Task OnEnd_DropsWhileTheQueueNeverEmpties_WarningLoggedBeforeTheDrainEnds()
+    {
+        // Constant overload: the export thread never finds the queue empty, so it never leaves its drain loop.
+        var exporter = new GatedExporter();
+        var logger = new CapturingLogger();
+        var counters = new ExportCounters("overloaded", maxQueueSize: 2, exportTimeout: TimeSpan.FromSeconds(5));
+        var processor = new ExportBatchProcessor(exporter, counters, 1, TimeSpan.FromMilliseconds(10), logger);
+        try
+        {
+            processor.OnEnd(NewRecordedActivity("first"));
+            Assert.True(exporter.WaitForExports(1, Bound), "the worker never called the exporter");
+            await Task.Run(() =>
+            {
+                for (var i = 0; i < 5; i++)
+                {
+                    processor.OnEnd(NewRecordedActivity("span" + i));
+                }
+            }).WaitAsync(Bound);
+
+            // Let one batch finish: the next one is still queued, so the worker goes straight on to export it.
+            exporter.Allow(1);
+            Assert.True(exporter.WaitForExports(2, Bound), "the worker did not go on with the queued spans");
+
+            var warning = Assert.Single(logger.Warnings);
+            Assert.Contains("'overloaded' dropped 3 spans", warning, StringComparison.Ordinal);
+        }
+        finally
+        {
+            exporter.Allow(100);
+            processor.Shutdown(30_000);
+            processor.Dispose();
+        }
+    }
+
+    [Fact]
     public void Dispose_WithoutShutdown_ExportThreadEnds()
     {
         var counters = new ExportCounters("recording", 100, TimeSpan.FromSeconds(5));
@@ -294,6 +329,23 @@ public class ExportBatchProcessorTests
             {
                 _warnings.Enqueue(formatter(state, exception));
             }
+        }
+    }
+
+    /// <summary>Lets one export call finish per permit; counts the calls that started.</summary>
+    private sealed class GatedExporter : BaseExporter<Activity>
+    {
+        private readonly SemaphoreSlim _permits = new(0);
+        private int _started;
+
+        public bool WaitForExports(int count, TimeSpan timeout) => SpinWait.SpinUntil(() => Volatile.Read(ref _started) >= count, timeout);
+
+        public void Allow(int count) => _permits.Release(count);
+
+        public override ExportResult Export(in Batch<Activity> batch)
+        {
+            Interlocked.Increment(ref _started);
+            return _permits.Wait(Bound) ? ExportResult.Success : ExportResult.Failure;
         }
     }
 
