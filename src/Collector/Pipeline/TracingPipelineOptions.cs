@@ -123,10 +123,14 @@ public sealed class TracingPipelineOptions
     /// exporter thread does not wake up at all.</remarks>
     public TimeSpan LocalScheduleDelay { get; set; } = TimeSpan.FromMilliseconds(10);
 
-    /// <summary>Gets or sets how long one export call may run before it counts as timed out; flush and shutdown
-    /// never wait longer than this for an export in progress.</summary>
+    /// <summary>Gets or sets how long one export call may run before it counts as timed out: a longer call is counted
+    /// as timed out in <see cref="ExportStatistics"/>, and its exporter is reported as stalled while the call runs.</summary>
     /// <value>Defaults to <see langword="null"/>: <c>OTEL_BSP_EXPORT_TIMEOUT</c> (milliseconds), then 30 seconds.
     /// Must be positive.</value>
+    /// <remarks>The call is not cancelled at this timeout, and flush and shutdown do not stop waiting for it then:
+    /// <c>ForceFlushTracing</c> waits up to its own timeout and the host's shutdown up to
+    /// <see cref="ShutdownTimeout"/>, whatever this value. The <c>otlp</c> exporter bounds each of its requests
+    /// with <c>OTEL_EXPORTER_OTLP_TIMEOUT</c>.</remarks>
     public TimeSpan? ExportTimeout { get; set; }
 
     /// <summary>Gets or sets the most time the host's shutdown waits for the final flush of every exporter.</summary>
