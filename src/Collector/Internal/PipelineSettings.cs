@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using OpenTelemetry.Exporter;
@@ -23,6 +24,14 @@ internal sealed class PipelineSettings
 
     /// <summary>The largest accepted batch size: one export call (and one OTLP request) stays a bounded amount of work.</summary>
     public const int MaxExportBatchSizeLimit = 100_000;
+
+    /// <summary>RFC 9110 section 5.6.2 tchar: what an HTTP header name is made of.</summary>
+    private static readonly SearchValues<char> HeaderNameChars =
+        SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+
+    /// <summary>RFC 9110 section 5.5: a field value has no control character but horizontal tab (CR, LF and NUL
+    /// above all).</summary>
+    private static readonly SearchValues<char> HeaderValueForbiddenChars = SearchValues.Create(HeaderValueForbidden());
 
     private static readonly string[] BuiltInExporters =
         [TracingExporterNames.Otlp, TracingExporterNames.Console, TracingExporterNames.Json, TracingExporterNames.Store];
@@ -354,21 +363,39 @@ internal sealed class PipelineSettings
             return null;
         }
 
-        // Spec: a comma-separated list of key=value pairs. Values are credentials: never shown in an error.
+        // Spec: a comma-separated list of key=value pairs, percent-encoded. OpenTelemetry 1.20.1 decodes the whole
+        // list first, then splits it at every ',' and each item at its first '=', and trims name and value; every
+        // item must have a '=' (an empty item fails the exporter's construction). The names and values it then
+        // sends must be valid HTTP fields (RFC 9110 section 5.1 token, section 5.5 field-value), or every export
+        // fails. Checked here the same way, so a bad list stops the start-up instead. Values are credentials: never
+        // shown in an error, nor is the name (a mistyped list may put a secret there).
+        var decoded = Uri.UnescapeDataString(value);
         var item = 0;
-        foreach (var range in value.AsSpan().Split(','))
+        foreach (var range in decoded.AsSpan().Split(','))
         {
             item++;
-            var pair = value.AsSpan()[range].Trim();
-            if (pair.IsEmpty)
+            var pair = decoded.AsSpan()[range];
+            var equals = pair.IndexOf('=');
+            if (equals < 0)
             {
+                errors.Add($"{key}: item {item} is {(pair.Trim().IsEmpty ? "empty" : "not a key=value pair")} (after percent-decoding; values are not shown).");
                 continue;
             }
 
-            var equals = pair.IndexOf('=');
-            if (equals <= 0 || pair[..equals].Trim().IsEmpty)
+            var name = pair[..equals].Trim();
+            if (name.IsEmpty)
             {
-                errors.Add($"{key}: item {item} is not a key=value pair (values are not shown).");
+                errors.Add($"{key}: item {item} has an empty name (values are not shown).");
+            }
+            else if (name.IndexOfAnyExcept(HeaderNameChars) is var badName and >= 0)
+            {
+                errors.Add($"{key}: item {item} has a name with a character not allowed in an HTTP header name ({Describe(name[badName])}; values are not shown).");
+            }
+
+            var headerValue = pair[(equals + 1)..].Trim();
+            if (headerValue.IndexOfAny(HeaderValueForbiddenChars) is var badValue and >= 0)
+            {
+                errors.Add($"{key}: item {item} has a value with a character not allowed in an HTTP header value ({Describe(headerValue[badValue])} after percent-decoding; values are not shown).");
             }
         }
 
@@ -523,6 +550,23 @@ internal sealed class PipelineSettings
 
         return false;
     }
+
+    private static string HeaderValueForbidden()
+    {
+        var chars = new List<char>();
+        for (var c = '\0'; c < ' '; c++)
+        {
+            if (c != '\t')
+            {
+                chars.Add(c);
+            }
+        }
+
+        chars.Add('\u007F');
+        return new string([.. chars]);
+    }
+
+    private static string Describe(char c) => "U+" + ((int)c).ToString("X4", CultureInfo.InvariantCulture);
 
     private static string Shorten(string value) => value.Length <= MaxNameLength ? value : string.Concat(value.AsSpan(0, MaxNameLength), "...");
 }

@@ -375,6 +375,40 @@ public class PipelineSettingsTests
     }
 
     [Theory]
+    [InlineData("bad key=secret1", "item 1 has a name with a character not allowed in an HTTP header name (U+0020")] // space in a name
+    [InlineData("api-key=ok,x(y)=secret1", "item 2 has a name with a character not allowed in an HTTP header name (U+0028")] // separator in a name
+    [InlineData("api-key=secret1%0Aevil: 1", "item 1 has a value with a character not allowed in an HTTP header value (U+000A")] // encoded line break
+    [InlineData("api-key=secret1%0D%0A", null)] // trailing line break: trimmed away, as the SDK does
+    [InlineData("api-key=sec%00ret1", "item 1 has a value with a character not allowed in an HTTP header value (U+0000")]
+    [InlineData("api-key=secret1,", "item 2 is empty")] // the SDK rejects an empty item
+    [InlineData("api-key=secret1,,b=2", "item 2 is empty")]
+    [InlineData("api-key=secret1%2Cb", "item 2 is not a key=value pair")] // the SDK decodes before it splits at commas
+    [InlineData(" =secret1", "item 1 has an empty name")]
+    [InlineData("api-key=a%09secret1,tenant=%C3%BC, x = y ", null)] // a tab, non-ASCII, spaces around: accepted
+    public void Resolve_OtlpHeaders_ValidatedAsTheSdkWillSendThem(string headers, string? expectedInError)
+    {
+        var config = new Dictionary<string, string?>
+        {
+            ["OTEL_TRACES_EXPORTER"] = "otlp",
+            ["OTEL_EXPORTER_OTLP_HEADERS"] = headers,
+        };
+
+        var (settings, errors) = Resolve(new TracingPipelineOptions(), config);
+
+        if (expectedInError is null)
+        {
+            Assert.Empty(errors);
+            Assert.Equal(headers, settings!.OtlpHeaders);
+            return;
+        }
+
+        Assert.Null(settings);
+        var error = Assert.Single(errors);
+        Assert.StartsWith("OTEL_EXPORTER_OTLP_HEADERS: " + expectedInError, error, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret1", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("collector:4317")] // no scheme
     [InlineData("ftp://collector")] // wrong scheme
     [InlineData("http://user:password@collector:4318")] // credentials in the URL
