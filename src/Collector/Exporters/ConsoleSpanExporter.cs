@@ -11,8 +11,10 @@ namespace Propagation.Collector;
 /// <para>Format (one line, fields separated by single spaces):
 /// <c>[service] name (kind) trace=&lt;32 hex&gt; span=&lt;16 hex&gt; parent=&lt;16 hex or -&gt; 12.345 ms STATUS[: description]</c>,
 /// where STATUS is <c>UNSET</c>, <c>OK</c> or <c>ERROR</c>. Attributes are not written (use the JSON exporter).</para>
-/// <para>Names and descriptions are cut at 256 characters and control characters become spaces, so a span is
-/// always exactly one line. The service is the <c>service.name</c> of the tracer provider's resource.</para>
+/// <para>Names and descriptions are cut at 256 characters (never inside a surrogate pair), and control characters,
+/// the Unicode line and paragraph separators (U+2028, U+2029) and the bidirectional controls (U+202A to U+202E,
+/// U+2066 to U+2069) become spaces, so a span is always exactly one line that reads in order. The service is the
+/// <c>service.name</c> of the tracer provider's resource.</para>
 /// </remarks>
 public sealed class ConsoleSpanExporter : BaseExporter<Activity>
 {

@@ -18,7 +18,7 @@ namespace Propagation.Collector;
 /// (ISO 8601, UTC), <c>duration_ms</c> (a number, microsecond precision), <c>status_code</c> (<c>UNSET</c>,
 /// <c>OK</c>, <c>ERROR</c>), <c>status_description</c> (only when set), and <c>attributes</c> (an object: strings,
 /// numbers, booleans, arrays of those; other values as invariant strings; an attribute without a key is
-/// skipped).</para>
+/// skipped; a key added more than once is written once, with its last value, as <c>SetTag</c> would have kept it).</para>
 /// <para>Redaction: values are written as recorded, so a value redacted upstream stays <c>[REDACTED]</c>; in
 /// addition the value of any credential-like key (<c>authorization</c>, <c>cookie</c>, <c>set-cookie</c>, API
 /// keys, as the last dot-separated segment) is written as <c>[REDACTED]</c>. At most 128 attributes per span and
@@ -38,6 +38,8 @@ public sealed class JsonSpanExporter : BaseExporter<Activity>
     private readonly TextWriter? _writer;
     private readonly ILogger? _logger;
     private readonly ArrayBufferWriter<byte> _buffer = new(1024);
+    private readonly List<KeyValuePair<string, object?>> _tags = [];
+    private readonly Dictionary<string, int> _lastIndex = new(StringComparer.Ordinal);
     private string? _serviceName;
 
     /// <summary>Initializes a new instance of the <see cref="JsonSpanExporter"/> class that writes one line per span.</summary>
@@ -121,7 +123,24 @@ public sealed class JsonSpanExporter : BaseExporter<Activity>
             }
 
             json.WriteStartObject("attributes");
-            var written = 0;
+            WriteAttributes(json, activity);
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(_buffer.WrittenSpan);
+    }
+
+    /// <summary>Writes each key once, with its last value, where it last occurs: <c>Activity.AddTag</c> appends a
+    /// duplicate key where <c>SetTag</c> would replace the value, and a JSON object must not repeat a name.</summary>
+    private void WriteAttributes(Utf8JsonWriter json, Activity activity)
+    {
+        var tags = _tags;
+        var last = _lastIndex;
+        tags.Clear();
+        last.Clear();
+        try
+        {
             foreach (ref readonly var tag in activity.EnumerateTagObjects())
             {
                 if (tag.Key is null)
@@ -130,27 +149,38 @@ public sealed class JsonSpanExporter : BaseExporter<Activity>
                     continue;
                 }
 
-                if (written++ == MaxAttributes)
+                var key = Bound(tag.Key);
+                last[key] = tags.Count;
+                tags.Add(new KeyValuePair<string, object?>(key, tag.Value));
+            }
+
+            var written = 0;
+            for (var i = 0; i < tags.Count && written < MaxAttributes; i++)
+            {
+                var (key, value) = tags[i];
+                if (last[key] != i)
                 {
-                    break;
+                    continue;
                 }
 
-                json.WritePropertyName(Bound(tag.Key));
-                if (tag.Value is not null && SpanConverter.IsCredentialKey(tag.Key))
+                written++;
+                json.WritePropertyName(key);
+                if (value is not null && SpanConverter.IsCredentialKey(key))
                 {
                     json.WriteStringValue(Redacted);
                 }
                 else
                 {
-                    WriteValue(json, tag.Value, allowArray: true);
+                    WriteValue(json, value, allowArray: true);
                 }
             }
-
-            json.WriteEndObject();
-            json.WriteEndObject();
         }
-
-        return Encoding.UTF8.GetString(_buffer.WrittenSpan);
+        finally
+        {
+            // Not kept alive by the exporter until the next span.
+            tags.Clear();
+            last.Clear();
+        }
     }
 
     private static void WriteValue(Utf8JsonWriter json, object? value, bool allowArray)

@@ -62,15 +62,23 @@ internal static class ExportSpanFormat
     public static bool IsFatal(Exception exception)
         => exception is OutOfMemoryException or AccessViolationException or StackOverflowException;
 
-    /// <summary>Writes <paramref name="value"/> with control characters (line breaks) replaced by spaces and at most
-    /// <paramref name="maxLength"/> characters, so one span stays one line.</summary>
+    /// <summary>Writes <paramref name="value"/> with control characters (line breaks), the Unicode line and paragraph
+    /// separators and the bidirectional embedding, override and isolate controls replaced by spaces, and at most
+    /// <paramref name="maxLength"/> characters (never half of a surrogate pair), so one span stays one line that
+    /// reads as written.</summary>
     public static void WriteSingleLine(TextWriter writer, string value, int maxLength)
     {
-        var span = value.AsSpan(0, Math.Min(value.Length, maxLength));
+        var length = Math.Min(value.Length, maxLength);
+        if (length < value.Length && length > 0 && char.IsHighSurrogate(value[length - 1]))
+        {
+            length--;
+        }
+
+        var span = value.AsSpan(0, length);
         var start = 0;
         for (var i = 0; i < span.Length; i++)
         {
-            if (char.IsControl(span[i]))
+            if (MustReplace(span[i]))
             {
                 writer.Write(span[start..i]);
                 writer.Write(' ');
@@ -84,4 +92,9 @@ internal static class ExportSpanFormat
             writer.Write("...");
         }
     }
+
+    // U+2028/U+2029 end a line in many terminals and viewers; U+202A..U+202E (embeddings, overrides) and
+    // U+2066..U+2069 (isolates) reorder the text after them (Unicode UAX #9), so a name could disguise the fields.
+    private static bool MustReplace(char c)
+        => char.IsControl(c) || c is '\u2028' or '\u2029' or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069');
 }

@@ -71,6 +71,36 @@ public class ConsoleSpanExporterTests
         Assert.True(output.Length < 700, "line length " + output.Length);
     }
 
+    [Theory]
+    [InlineData("a\u2028b", "a b")] // line separator
+    [InlineData("a\u2029b", "a b")] // paragraph separator
+    [InlineData("admin\u202Egnp.exe", "admin gnp.exe")] // right-to-left override
+    [InlineData("x\u2066y\u2069z", "x y z")] // isolates
+    [InlineData("a\u202Ab\u202Cc", "a b c")] // embedding, pop
+    public void Export_LineSeparatorsAndBidiControls_BecomeSpaces(string name, string expected)
+    {
+        var writer = new StringWriter();
+        using var exporter = new ConsoleSpanExporter(writer);
+
+        exporter.Export(new Batch<Activity>(ExportTestActivities.Create(name, ActivityKind.Internal, default)));
+
+        Assert.StartsWith("[unknown_service] " + expected + " (internal)", writer.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Export_NameCutInsideASurrogatePair_CutBeforeThePair()
+    {
+        var writer = new StringWriter();
+        using var exporter = new ConsoleSpanExporter(writer);
+        var name = new string('x', 255) + "\U0001F600" + "tail"; // the emoji takes characters 256 and 257
+
+        exporter.Export(new Batch<Activity>(ExportTestActivities.Create(name, ActivityKind.Internal, default)));
+
+        var output = writer.ToString();
+        Assert.Contains(new string('x', 255) + "... (internal)", output, StringComparison.Ordinal);
+        Assert.DoesNotContain(output, char.IsSurrogate);
+    }
+
     [Fact]
     public void Export_StatusFromOtelStatusCodeTag_IsShown()
     {

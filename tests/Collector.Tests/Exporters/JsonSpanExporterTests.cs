@@ -83,6 +83,29 @@ public class JsonSpanExporterTests
     }
 
     [Fact]
+    public void Export_DuplicateTagKeys_EachKeyWrittenOnceWithItsLastValue()
+    {
+        var writer = new StringWriter();
+        using var exporter = new JsonSpanExporter(writer);
+        var activity = ExportTestActivities.Create("dup", ActivityKind.Internal, default, a =>
+        {
+            a.AddTag("retry", 1);
+            a.AddTag("peer", "a");
+            a.AddTag("retry", 2);
+            a.AddTag("retry", 3);
+        });
+
+        exporter.Export(new Batch<Activity>(activity));
+
+        var line = writer.ToString().TrimEnd();
+        Assert.Equal(1, CountOccurrences(line, "\"retry\""));
+        using var json = JsonDocument.Parse(line);
+        var attributes = json.RootElement.GetProperty("attributes");
+        Assert.Equal(["peer", "retry"], attributes.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(3, attributes.GetProperty("retry").GetInt64());
+    }
+
+    [Fact]
     public void Export_RootSpan_ParentIdIsNullAndNoStatusDescription()
     {
         var writer = new StringWriter();
@@ -209,6 +232,17 @@ public class JsonSpanExporterTests
     {
         Assert.Throws<ArgumentNullException>(() => new JsonSpanExporter((TextWriter)null!));
         Assert.Throws<ArgumentNullException>(() => new JsonSpanExporter((ILogger)null!));
+    }
+
+    private static int CountOccurrences(string text, string value)
+    {
+        var count = 0;
+        for (var i = text.IndexOf(value, StringComparison.Ordinal); i >= 0; i = text.IndexOf(value, i + value.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
     }
 
     private sealed class CapturingLogger : ILogger
