@@ -213,11 +213,15 @@ internal sealed class PipelineSettings
     {
         var result = new List<string>();
         var sawNone = false;
+        var items = 0;
+        var blank = 0;
         foreach (var raw in names)
         {
+            items++;
             var name = raw?.Trim();
             if (string.IsNullOrEmpty(name))
             {
+                blank++;
                 continue;
             }
 
@@ -260,6 +264,12 @@ internal sealed class PipelineSettings
         if (sawNone && result.Count > 0)
         {
             errors.Add($"{origin}: 'none' cannot be combined with other exporters.");
+        }
+
+        // As OTEL_PROPAGATORS: a list of separators only (" , ,") names nothing; only 'none' turns exporting off.
+        if (items > 0 && blank == items)
+        {
+            errors.Add($"{origin} lists no exporter; leave it unset for the default ('{TracingExporterNames.Store}') or use '{TracingExporterNames.None}' to export nothing.");
         }
 
         return result;
@@ -327,8 +337,9 @@ internal sealed class PipelineSettings
                 return uri;
             }
 
-            var text = uri.AbsoluteUri;
-            return new Uri(text.EndsWith('/') ? text + TracesPath : text + "/" + TracesPath);
+            // Appended to the path: a query string (or fragment) stays after it.
+            var path = uri.AbsolutePath;
+            return new UriBuilder(uri) { Path = path.EndsWith('/') ? path + TracesPath : path + "/" + TracesPath }.Uri;
         }
 
         return new Uri(protocol == OtlpExportProtocol.Grpc ? GrpcDefaultEndpoint : HttpDefaultEndpoint);

@@ -94,7 +94,9 @@ public sealed class TracingPipelineOptions
     /// <c>json</c>, <c>store</c> and the names given to <see cref="AddExporter"/>, or just <c>none</c>.</summary>
     /// <value>Defaults to <see langword="null"/>: <c>OTEL_TRACES_EXPORTER</c> (a comma-separated list), then
     /// <c>store</c> (the in-process <see cref="SpanStore"/>).</value>
-    /// <remarks>Names are case-insensitive; duplicates are ignored; <c>none</c> cannot be combined with others.</remarks>
+    /// <remarks>Names are case-insensitive; duplicates and blank items are ignored; <c>none</c> cannot be combined with
+    /// others; a list of blank items only (<c>" , ,"</c>) is an error, as it names no exporter (an empty or blank
+    /// <c>OTEL_TRACES_EXPORTER</c> counts as unset).</remarks>
     public IList<string>? Exporters { get; set; }
 
     /// <summary>Gets or sets the most finished spans queued per exporter; further spans are dropped and counted in

@@ -140,6 +140,26 @@ public class PipelineSettingsTests
         Assert.Equal(expected, settings!.Exporters);
     }
 
+    [Theory]
+    [InlineData(",")]
+    [InlineData(" , ,")]
+    public void Resolve_OtelTracesExporterOfSeparatorsOnly_FailsLikeOtelPropagators(string value)
+    {
+        var (settings, errors) = Resolve(new TracingPipelineOptions(), new() { ["OTEL_TRACES_EXPORTER"] = value });
+
+        Assert.Null(settings);
+        Assert.Equal("OTEL_TRACES_EXPORTER lists no exporter; leave it unset for the default ('store') or use 'none' to export nothing.", Assert.Single(errors));
+    }
+
+    [Fact]
+    public void Resolve_ExportersInCodeOfBlanksOnly_Fails()
+    {
+        var (settings, errors) = Resolve(new TracingPipelineOptions { Exporters = [" ", ""] }, []);
+
+        Assert.Null(settings);
+        Assert.StartsWith("Exporters lists no exporter", Assert.Single(errors), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Resolve_ExportersInCode_WinOverConfiguration()
     {
@@ -263,6 +283,8 @@ public class PipelineSettingsTests
     [InlineData("grpc", "http://collector:4317", null, OtlpExportProtocol.Grpc, "http://collector:4317/")]
     [InlineData("http/protobuf", "http://collector:4318", null, OtlpExportProtocol.HttpProtobuf, "http://collector:4318/v1/traces")]
     [InlineData("http/protobuf", "https://collector/otel/", null, OtlpExportProtocol.HttpProtobuf, "https://collector/otel/v1/traces")]
+    [InlineData("http/protobuf", "https://collector/otel?tenant=a", null, OtlpExportProtocol.HttpProtobuf, "https://collector/otel/v1/traces?tenant=a")] // appended to the path, the query kept after it
+    [InlineData("http/protobuf", "https://collector/?tenant=a", null, OtlpExportProtocol.HttpProtobuf, "https://collector/v1/traces?tenant=a")]
     [InlineData("http/protobuf", "http://ignored:4318", "http://collector:9999/custom/path", OtlpExportProtocol.HttpProtobuf, "http://collector:9999/custom/path")]
     public void Resolve_OtlpEndpointAndProtocol_MappedPerSpec(string? protocol, string? endpoint, string? tracesEndpoint, OtlpExportProtocol expectedProtocol, string expectedEndpoint)
     {
