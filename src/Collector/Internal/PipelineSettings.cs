@@ -277,13 +277,7 @@ internal sealed class PipelineSettings
 
     private static OtlpExportProtocol ParseProtocol(IConfiguration configuration, List<string> errors)
     {
-        var key = PipelineConfigurationKeys.OtlpTracesProtocol;
-        var value = Read(configuration, key);
-        if (value is null)
-        {
-            key = PipelineConfigurationKeys.OtlpProtocol;
-            value = Read(configuration, key);
-        }
+        var value = ReadTracesOrGeneral(configuration, PipelineConfigurationKeys.OtlpTracesProtocol, PipelineConfigurationKeys.OtlpProtocol, out var key);
 
         switch (value?.Trim().ToLowerInvariant())
         {
@@ -300,13 +294,7 @@ internal sealed class PipelineSettings
 
     private static OtlpExportCompression ParseCompression(IConfiguration configuration, List<string> errors)
     {
-        var key = PipelineConfigurationKeys.OtlpTracesCompression;
-        var value = Read(configuration, key);
-        if (value is null)
-        {
-            key = PipelineConfigurationKeys.OtlpCompression;
-            value = Read(configuration, key);
-        }
+        var value = ReadTracesOrGeneral(configuration, PipelineConfigurationKeys.OtlpTracesCompression, PipelineConfigurationKeys.OtlpCompression, out var key);
 
         switch (value?.Trim().ToLowerInvariant())
         {
@@ -361,13 +349,7 @@ internal sealed class PipelineSettings
 
     private static string? ReadHeaders(IConfiguration configuration, List<string> errors)
     {
-        var key = PipelineConfigurationKeys.OtlpTracesHeaders;
-        var value = Read(configuration, key);
-        if (value is null)
-        {
-            key = PipelineConfigurationKeys.OtlpHeaders;
-            value = Read(configuration, key);
-        }
+        var value = ReadTracesOrGeneral(configuration, PipelineConfigurationKeys.OtlpTracesHeaders, PipelineConfigurationKeys.OtlpHeaders, out var key);
 
         if (value is null)
         {
@@ -473,6 +455,20 @@ internal sealed class PipelineSettings
         // Spec: an empty value is treated as unset.
         var value = configuration[key];
         return string.IsNullOrWhiteSpace(value) ? null : value;
+    }
+
+    /// <summary>The traces-specific key's value, else the general key's (OTLP settings); <paramref name="key"/> names the one read.</summary>
+    private static string? ReadTracesOrGeneral(IConfiguration configuration, string tracesKey, string generalKey, out string key)
+    {
+        key = tracesKey;
+        var value = Read(configuration, key);
+        if (value is null)
+        {
+            key = generalKey;
+            value = Read(configuration, key);
+        }
+
+        return value;
     }
 
     private static bool ReadBool(IConfiguration configuration, string key, List<string> errors)
