@@ -395,6 +395,16 @@ internal sealed class PipelineSettings
         return value;
     }
 
+    /// <summary>
+    /// The <c>service.name</c> of an <c>OTEL_RESOURCE_ATTRIBUTES</c> value as the pipeline reads it (the last one wins), or
+    /// <see langword="null"/>; malformed items are left for the pipeline's own validation to report.
+    /// </summary>
+    internal static string? ReadResourceServiceName(string? value)
+    {
+        ParseResourceAttributes(string.IsNullOrWhiteSpace(value) ? null : value, [], out var serviceName);
+        return serviceName;
+    }
+
     private static List<KeyValuePair<string, object>> ParseResourceAttributes(string? value, List<string> errors, out string? serviceName)
     {
         serviceName = null;

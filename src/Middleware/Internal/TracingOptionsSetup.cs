@@ -3,6 +3,7 @@ using System.Reflection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Propagation.Collector.Internal;
 
 namespace Propagation.Middleware.Internal;
 
@@ -85,29 +86,8 @@ internal sealed class TracingOptionsSetup : IConfigureOptions<TracingOptions>, I
         }
     }
 
-    /// <summary>
-    /// The <c>service.name</c> of an <c>OTEL_RESOURCE_ATTRIBUTES</c> value (<c>k=v,k2=v2</c>, values percent-encoded; the
-    /// last one wins), read as the pipeline reads it; malformed items are the pipeline's to report.
-    /// </summary>
-    internal static string? ResourceServiceName(string? attributes)
-    {
-        if (string.IsNullOrWhiteSpace(attributes))
-        {
-            return null;
-        }
-
-        string? result = null;
-        foreach (var item in attributes.Split(','))
-        {
-            var equals = item.IndexOf('=', StringComparison.Ordinal);
-            if (equals > 0 && item.AsSpan(0, equals).Trim().SequenceEqual("service.name"))
-            {
-                result = Uri.UnescapeDataString(item[(equals + 1)..].Trim());
-            }
-        }
-
-        return result;
-    }
+    /// <summary>The <c>service.name</c> of an <c>OTEL_RESOURCE_ATTRIBUTES</c> value, read by the pipeline's own parser.</summary>
+    internal static string? ResourceServiceName(string? attributes) => PipelineSettings.ReadResourceServiceName(attributes);
 
     /// <summary>
     /// Applies a non-blank <c>OTEL_PROPAGATORS</c> value: the listed formats are both extracted and injected,
