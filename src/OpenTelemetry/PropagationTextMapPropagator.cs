@@ -127,13 +127,7 @@ public sealed class PropagationTextMapPropagator : OtelTextMapPropagator
     private OtelBaggage ExtractBaggageOnly<T>(Carrier<T> reader, OtelBaggage fallback)
     {
         var issues = PropagationIssues.None;
-        Baggage? baggage = null;
-        if (_propagator.ExtractBaggage && _policy is TrustPolicy.Continue or TrustPolicy.ContinueIgnoreSampling
-            && BaggageFormat.Instance.TryExtract(reader, Carrier<T>.Getter, out var found, ref issues))
-        {
-            baggage = found;
-        }
-
+        var baggage = _propagator.ExtractBaggageOnly(reader, Carrier<T>.Getter, _policy, ref issues);
         _propagator.Health?.Record(issues);
         return baggage is null ? fallback : ToOtelBaggage(baggage, fallback);
     }

@@ -150,13 +150,8 @@ public sealed class PropagationDistributedContextPropagator : DistributedContext
         }
 
         var policy = _trustPolicy?.Invoke(carrier) ?? TrustPolicy.Continue;
-        if (policy is not TrustPolicy.Continue and not TrustPolicy.ContinueIgnoreSampling)
-        {
-            return null;
-        }
-
         var issues = PropagationIssues.None;
-        var baggage = _propagator.ExtractBaggageOnly(new GetterCarrier(carrier, getter), CallbackGetter, ref issues);
+        var baggage = _propagator.ExtractBaggageOnly(new GetterCarrier(carrier, getter), CallbackGetter, policy, ref issues);
         if (RecordHealth && issues != PropagationIssues.None)
         {
             _propagator.Health?.RecordAdditional(issues);

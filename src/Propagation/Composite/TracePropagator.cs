@@ -114,9 +114,13 @@ public sealed class TracePropagator
     internal ExtractedContext ExtractTraceOnly<TCarrier>(TCarrier carrier, HeaderGetter<TCarrier> getter, TrustPolicy policy) =>
         policy == TrustPolicy.Ignore ? ExtractIgnored(carrier, getter) : ExtractCore(carrier, getter, policy, readBaggage: false);
 
-    /// <summary>Reads baggage only (no health recording); <see langword="null"/> when disabled, absent or invalid.</summary>
-    internal Baggage? ExtractBaggageOnly<TCarrier>(TCarrier carrier, HeaderGetter<TCarrier> getter, ref PropagationIssues issues) =>
-        ExtractBaggage ? ReadBaggage(carrier, getter, ref issues) : null;
+    /// <summary>
+    /// Reads baggage only (no health recording), under the same rule as <see cref="Extract"/>: only when the policy
+    /// continues the inbound trace (<see cref="TrustPolicy.Continue"/>, <see cref="TrustPolicy.ContinueIgnoreSampling"/>).
+    /// </summary>
+    /// <returns>The baggage; <see langword="null"/> when disabled, not read under the policy, absent or invalid.</returns>
+    internal Baggage? ExtractBaggageOnly<TCarrier>(TCarrier carrier, HeaderGetter<TCarrier> getter, TrustPolicy policy, ref PropagationIssues issues) =>
+        ExtractBaggage && policy is TrustPolicy.Continue or TrustPolicy.ContinueIgnoreSampling ? ReadBaggage(carrier, getter, ref issues) : null;
 
     /// <summary>Writes a context and baggage to an outbound carrier in the configured formats.</summary>
     /// <typeparam name="TCarrier">The carrier type.</typeparam>
