@@ -114,6 +114,35 @@ public sealed class HostingPropagatorTests
     }
 
     [Fact]
+    public void ExtractBaggage_ForeignCarrierWithTrustRules_ReadsNoBaggage()
+    {
+        // Arrange: the carrier is not the current request's, so the caller is unknown and its trace is not continued.
+        var propagator = Create(o => o.TrustedNetworks.Add("10.0.0.0/8"));
+        var carrier = new Dictionary<string, string> { ["traceparent"] = $"00-{TraceId}-{SpanId}-01", ["baggage"] = "a=1" };
+
+        // Act
+        var baggage = propagator.ExtractBaggage(carrier, Getter);
+
+        // Assert
+        Assert.Null(baggage);
+    }
+
+    [Fact]
+    public void ExtractBaggage_ForeignCarrierContinued_ReadsBaggageInCallbackOrder()
+    {
+        // Arrange
+        var propagator = Create();
+        var carrier = new Dictionary<string, string> { ["baggage"] = "a=1,b=2" };
+
+        // Act
+        var baggage = propagator.ExtractBaggage(carrier, Getter)!.ToList();
+
+        // Assert: reversed, because Activity.AddBaggage prepends.
+        Assert.Equal(["b", "a"], baggage.Select(b => b.Key));
+        Assert.Equal(["2", "1"], baggage.Select(b => b.Value));
+    }
+
+    [Fact]
     public void ExtractTraceIdAndState_ForeignCarrierWithTrustRules_TreatedAsUntrusted()
     {
         // Arrange

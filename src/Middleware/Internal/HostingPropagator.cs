@@ -119,18 +119,14 @@ internal sealed class HostingPropagator : DistributedContextPropagator
             return _service.GetOrExtract(context).Extracted.Baggage;
         }
 
-        // The same rules as a full extraction: baggage is read only when continuing a trace (not on restart or ignore).
+        // The propagator applies a full extraction's rule: baggage is read only when continuing a trace.
         var policy = _service.Trust.Decide(null);
-        if (!_service.Propagator.ExtractBaggage || policy is TrustPolicy.RestartAndLink or TrustPolicy.Ignore)
-        {
-            return Baggage.Empty;
-        }
-
         var issues = PropagationIssues.None;
-        var found = carrier is IHeaderDictionary headers
-            ? BaggageFormat.Instance.TryExtract(headers, AspNetCoreCarriers.Getter, out var baggage, ref issues)
-            : BaggageFormat.Instance.TryExtract(new CallbackCarrier(carrier, getter), CallbackCarrier.Getter, out baggage, ref issues);
-        return found ? baggage : Baggage.Empty;
+        var propagator = _service.Propagator;
+        var baggage = carrier is IHeaderDictionary headers
+            ? propagator.ExtractBaggageOnly(headers, AspNetCoreCarriers.Getter, policy, ref issues)
+            : propagator.ExtractBaggageOnly(new CallbackCarrier(carrier, getter), CallbackCarrier.Getter, policy, ref issues);
+        return baggage ?? Baggage.Empty;
     }
 
     /// <summary>
