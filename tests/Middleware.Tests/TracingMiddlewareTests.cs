@@ -701,6 +701,45 @@ public sealed class TracingMiddlewareTests
     }
 
     [Fact]
+    public async Task Invoke_AppContextFactorySetsNoAccessorWithPerRequestTrust_UntrustedPolicyAndOneWarning()
+    {
+        // Arrange: the app's own context factory (over the default one, built without an IHttpContextAccessor)
+        // never sets the accessor tracing reads, so hosting's propagator call cannot see the request.
+        var logs = new RecordingLoggerProvider();
+        var (host, listener) = await TestHosts.StartWithoutAccessorAsync(
+            o => o.TrustDecider = c => c.Request.Headers.ContainsKey("X-Internal-Caller") ? TrustPolicy.Continue : TrustPolicy.RestartAndLink,
+            Ok,
+            s => s.AddSingleton<IHttpContextFactory>(sp => new AppContextFactory(new DefaultHttpContextFactory(sp))),
+            logs);
+        using var _ = host;
+        using var __ = listener;
+        var inbound = new List<string>();
+
+        // Act: two requests from a caller the decider trusts.
+        for (var i = 0; i < 2; i++)
+        {
+            var (traceId, _, traceparent) = NewTraceParent();
+            inbound.Add(traceId);
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/app-factory/trust");
+            request.Headers.Add("traceparent", traceparent);
+            request.Headers.Add("X-Internal-Caller", "1");
+            using var response = await host.GetTestClient().SendAsync(request);
+        }
+
+        // Assert: the documented fallback (UntrustedPolicy: restarted and linked), and the cause said once.
+        await listener.WaitAsync(2);
+        Assert.Equal(2, listener.Stopped.Count);
+        foreach (var span in listener.Stopped)
+        {
+            Assert.DoesNotContain(span.TraceId.ToHexString(), inbound);
+            Assert.Contains(Assert.Single(span.Links).Context.TraceId.ToHexString(), inbound);
+        }
+
+        var warning = Assert.Single(logs.Entries, e => e.EventId.Id == 1007);
+        Assert.Equal(LogLevel.Warning, warning.Level);
+    }
+
+    [Fact]
     public async Task Invoke_SlowRequest_MarksSpanAndLogsWarning()
     {
         // Arrange
@@ -1026,5 +1065,13 @@ public sealed class TracingMiddlewareTests
         var traceId = ActivityTraceId.CreateRandom().ToHexString();
         var spanId = ActivitySpanId.CreateRandom().ToHexString();
         return (traceId, spanId, $"00-{traceId}-{spanId}-01");
+    }
+
+    /// <summary>An app's own context factory: it delegates to another factory and sets no accessor.</summary>
+    private sealed class AppContextFactory(IHttpContextFactory inner) : IHttpContextFactory
+    {
+        public HttpContext Create(Microsoft.AspNetCore.Http.Features.IFeatureCollection featureCollection) => inner.Create(featureCollection);
+
+        public void Dispose(HttpContext httpContext) => inner.Dispose(httpContext);
     }
 }

@@ -26,6 +26,9 @@ internal static partial class Log
     [LoggerMessage(1005, LogLevel.Warning, "HttpClient '{ClientName}': its primary handler {HandlerType} could not be adjusted (a SocketsHttpHandler shared with another client that already sent a request, or an HttpClientHandler whose inner SocketsHttpHandler was not found), so it may start its own System.Net.Http activity and inject headers beside ours; give this client a primary handler of its own to avoid a duplicate client span.", EventName = "PrimaryHandlerNotConfigured")]
     public static partial void PrimaryHandlerNotConfigured(ILogger logger, string clientName, string handlerType);
 
+    [LoggerMessage(1007, LogLevel.Warning, "The trust decision depends on the request, but ASP.NET Core hosting's propagator call could not see the request (an IHttpContextFactory of the app's that sets no IHttpContextAccessor, or a DistributedContextPropagator registered after AddTracing), so requests get TracingOptions.UntrustedPolicy. Register an IHttpContextAccessor (services.AddHttpContextAccessor()) that the factory sets, or keep the default factory.", EventName = "RequestNotSeenByPropagator")]
+    public static partial void RequestNotSeenByPropagator(ILogger logger);
+
     [LoggerMessage(1006, LogLevel.Debug, "The caller set trace headers on an outbound request; they are kept and no trace header is injected.", EventName = "CallerHeadersKept")]
     public static partial void CallerHeadersKept(ILogger logger);
 }

@@ -65,6 +65,9 @@ internal sealed class TracingService
     // Hosting's per-app ActivitySource, once claimed for Owner (TracingOwnership.MarkSource).
     private ActivitySource? _claimedSource;
 
+    // 1 once the warning that hosting's propagator could not see a request has been logged.
+    private int _requestNotSeenWarned;
+
     public TracingService(
         IOptions<TracingOptions> options,
         ILoggerFactory loggerFactory,
@@ -248,6 +251,11 @@ internal sealed class TracingService
             return feature.Extracted;
         }
 
+        if (fromHosting && Trust.IsPerRequest)
+        {
+            WarnRequestNotSeen();
+        }
+
         var headers = context.Request.Headers;
         if (fromHosting && Handoff.TryTake(headers, out var handed))
         {
@@ -256,6 +264,20 @@ internal sealed class TracingService
 
         var policy = fromHosting && Trust.IsPerRequest ? Trust.Decide(null) : Trust.Decide(context);
         return Propagator.Extract(headers, AspNetCoreCarriers.Getter, policy);
+    }
+
+    /// <summary>
+    /// Warns once that hosting's propagator call could not see the request, so a per-request trust decision was
+    /// replaced by the policy for unknown callers (<see cref="TracingOptions.UntrustedPolicy"/>): the app's own
+    /// <see cref="IHttpContextFactory"/> does not set the <see cref="IHttpContextAccessor"/> tracing reads.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void WarnRequestNotSeen()
+    {
+        if (Interlocked.Exchange(ref _requestNotSeenWarned, 1) == 0)
+        {
+            Log.RequestNotSeenByPropagator(Logger);
+        }
     }
 
     /// <summary>Claims hosting's per-app source for <see cref="Owner"/> (once), so marking its activities costs nothing.</summary>

@@ -96,9 +96,20 @@ internal static class TestHosts
     /// A traced host as <c>AddTracing</c> leaves an app: no <c>IHttpContextAccessor</c>. Its hosting activities are
     /// recorded by the returned listener (on the host's own hosting source, created before the host starts).
     /// </summary>
-    public static async Task<(IHost Host, HostingSourceListener Listener)> StartWithoutAccessorAsync(Action<TracingOptions>? configure, RequestDelegate handler)
+    public static async Task<(IHost Host, HostingSourceListener Listener)> StartWithoutAccessorAsync(
+        Action<TracingOptions>? configure,
+        RequestDelegate handler,
+        Action<IServiceCollection>? services = null,
+        RecordingLoggerProvider? logs = null)
     {
         var host = new HostBuilder()
+            .ConfigureLogging(l =>
+            {
+                if (logs is not null)
+                {
+                    l.AddProvider(logs);
+                }
+            })
             .ConfigureWebHost(web => web
                 .UseTestServer()
                 .ConfigureServices(s =>
@@ -106,6 +117,7 @@ internal static class TestHosts
                     s.AddRouting();
                     s.AddTracing(configure ?? (static _ => { }));
                     s.Configure<TracingPipelineOptions>(o => o.Enabled = false);
+                    services?.Invoke(s);
                 })
                 .Configure(app =>
                 {
