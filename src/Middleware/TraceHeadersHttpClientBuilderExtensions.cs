@@ -36,6 +36,13 @@ public static class TraceHeadersHttpClientBuilderExtensions
     /// (a retry strategy above this handler), <c>http.request.resend_count</c>.
     /// </para>
     /// <para>
+    /// <b>gRPC.</b> On the HttpClient of a gRPC client whose call has the gRPC client interceptor's span current, the
+    /// handler starts no span and injects nothing: the call's span and metadata stand, and only the destination policy
+    /// is applied. When that span is recorded the handler adds what only the channel knows: <c>server.address</c> and
+    /// <c>server.port</c> from the request's URI (the scheme's default port when the address names none), unless the
+    /// span already has an address (from a host the call named).
+    /// </para>
+    /// <para>
     /// <b>Headers per attempt.</b> Each attempt gets fresh headers from its own span; headers this handler
     /// injected on an earlier attempt (tracked in <see cref="HttpRequestMessage.Options"/>) are removed first,
     /// so a value is never stale or duplicated. A trace header the caller set is kept, and then no other

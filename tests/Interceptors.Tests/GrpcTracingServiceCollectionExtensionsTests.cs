@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Grpc.Net.ClientFactory;
 using Microsoft.Extensions.DependencyInjection;
 using Propagation.Interceptors.Tests.Infrastructure;
@@ -148,5 +150,108 @@ public sealed class GrpcTracingServiceCollectionExtensionsTests
         Assert.Equal(GrpcTracingConventions.ActivitySourceName, span.Source.Name);
         Assert.Equal(0, reply.TraceparentCount);
         Assert.True(string.IsNullOrEmpty(reply.Traceparent));
+    }
+
+    [Theory]
+    [InlineData("http://grpc.example:5005", "grpc.example", 5005)]
+    [InlineData("https://grpc.example", "grpc.example", 443)]
+    [InlineData(null, "localhost", 80)]
+    public async Task AddTraceHeaders_CallNamingNoHost_SpanGetsTheChannelsAddressAndPort(string? address, string host, int port)
+    {
+        // Arrange: a generated client names no host, so only the channel's HttpClient knows where the call goes.
+        using var recorder = new TraceRecorder(GrpcTracingConventions.ActivitySourceName, "Propagation.Http", "System.Net.Http");
+        await using var server = await TracingTestServer.StartAsync(interceptor: null);
+        var services = new ServiceCollection().AddLogging().AddGrpcTracing();
+        services.AddGrpcClient<TraceTestService.TraceTestServiceClient>(o => o.Address = address is null ? server.Address : new Uri(address))
+            .AddInterceptor<TracingClientInterceptor>()
+            .AddTraceHeaders()
+            .ConfigurePrimaryHttpMessageHandler(() => server.Handler!);
+        await using var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<TraceTestService.TraceTestServiceClient>();
+
+        // Act
+        await client.UnaryAsync(new TraceRequest());
+
+        // Assert
+        var span = Assert.Single(recorder.Stopped);
+        Assert.Equal(GrpcTracingConventions.ActivitySourceName, span.Source.Name);
+        Assert.Equal(host, span.GetTagItem(GrpcTracingConventions.ServerAddress));
+        Assert.Equal(port, span.GetTagItem(GrpcTracingConventions.ServerPort));
+    }
+
+    [Theory]
+    [InlineData("named.example:7000", 7000)]
+    [InlineData("named.example", null)]
+    public async Task AddTraceHeaders_CallNamingItsHost_InterceptorsAddressAndPortStay(string callHost, int? port)
+    {
+        // Arrange: an interceptor ahead of ours names the host, as a hand-written invoker call can.
+        using var recorder = new TraceRecorder(GrpcTracingConventions.ActivitySourceName, "Propagation.Http", "System.Net.Http");
+        await using var server = await TracingTestServer.StartAsync(interceptor: null);
+        var services = new ServiceCollection().AddLogging().AddGrpcTracing();
+        services.AddGrpcClient<TraceTestService.TraceTestServiceClient>(o => o.Address = new Uri("http://grpc.example:5005"))
+            .AddInterceptor(() => new HostNamingInterceptor(callHost))
+            .AddInterceptor<TracingClientInterceptor>()
+            .AddTraceHeaders()
+            .ConfigurePrimaryHttpMessageHandler(() => server.Handler!);
+        await using var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<TraceTestService.TraceTestServiceClient>();
+
+        // Act
+        await client.UnaryAsync(new TraceRequest());
+
+        // Assert: the call's host, with its own port or none; never the channel's.
+        var span = Assert.Single(recorder.Stopped);
+        Assert.Equal("named.example", Assert.Single(span.TagObjects, t => t.Key == GrpcTracingConventions.ServerAddress).Value);
+        Assert.Equal(port, span.GetTagItem(GrpcTracingConventions.ServerPort));
+        Assert.Equal(port is null ? 0 : 1, span.TagObjects.Count(t => t.Key == GrpcTracingConventions.ServerPort));
+    }
+
+    [Fact]
+    public async Task AddTraceHeaders_CallsSpanNotRecorded_GetsNoAttributes()
+    {
+        // Arrange: the interceptor's source is listened to for propagation only.
+        using var recorder = new TraceRecorder("Propagation.Http", "System.Net.Http");
+        var unrecorded = new ConcurrentQueue<Activity>();
+        var traceId = recorder.Parent.TraceId;
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = static s => s.Name == GrpcTracingConventions.ActivitySourceName,
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.PropagationData,
+            ActivityStopped = a =>
+            {
+                if (a.TraceId == traceId)
+                {
+                    unrecorded.Enqueue(a);
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+        await using var server = await TracingTestServer.StartAsync(interceptor: null);
+        var services = new ServiceCollection().AddLogging().AddGrpcTracing();
+        services.AddGrpcClient<TraceTestService.TraceTestServiceClient>(o => o.Address = new Uri("http://grpc.example:5005"))
+            .AddInterceptor<TracingClientInterceptor>()
+            .AddTraceHeaders()
+            .ConfigurePrimaryHttpMessageHandler(() => server.Handler!);
+        await using var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<TraceTestService.TraceTestServiceClient>();
+
+        // Act
+        var reply = await client.UnaryAsync(new TraceRequest());
+
+        // Assert: the span still carried the context, recorded nothing, and no HTTP span took its place.
+        var span = Assert.Single(unrecorded);
+        Assert.False(span.IsAllDataRequested);
+        Assert.Null(span.GetTagItem(GrpcTracingConventions.ServerAddress));
+        Assert.Null(span.GetTagItem(GrpcTracingConventions.ServerPort));
+        Assert.StartsWith($"00-{span.TraceId.ToHexString()}-{span.SpanId.ToHexString()}-", reply.Traceparent, StringComparison.Ordinal);
+        Assert.Empty(recorder.Stopped);
+    }
+
+    /// <summary>Names a host on every unary call, as a call through <c>CallInvoker</c> with a host does.</summary>
+    private sealed class HostNamingInterceptor(string host) : Interceptor
+    {
+        public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(
+            TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncUnaryCallContinuation<TRequest, TResponse> continuation) =>
+            continuation(request, new ClientInterceptorContext<TRequest, TResponse>(context.Method, host, context.Options));
     }
 }

@@ -128,6 +128,81 @@ public sealed class TraceHeadersHandlerTests
         Assert.Single(recorder.Sent);
     }
 
+    [Theory]
+    [InlineData("https://grpc.example/pkg.Service/Method", "grpc.example", 443)]
+    [InlineData("http://grpc.example/pkg.Service/Method", "grpc.example", 80)]
+    [InlineData("http://127.0.0.1:5005/pkg.Service/Method", "127.0.0.1", 5005)]
+    public async Task SendAsync_UnderRecordedGrpcSpanWithoutHost_AddsServerAddressAndPortOfTheUri(string url, string address, int port)
+    {
+        // Arrange: the interceptor's span of a call that named no host (as generated clients do).
+        using var grpc = new GrpcCallSource(recorded: true);
+        var recorder = new RecordingHandler();
+        using var provider = CreateProvider(recorder);
+        var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("test");
+
+        // Act
+        var call = grpc.StartCall();
+        using (call)
+        {
+            using var response = await client.GetAsync(url);
+        }
+
+        // Assert: the channel's address, the scheme's default port when it names none.
+        Assert.Equal(address, call.GetTagItem("server.address"));
+        Assert.Equal(port, call.GetTagItem("server.port"));
+    }
+
+    [Theory]
+    [InlineData(7000)]
+    [InlineData(null)]
+    public async Task SendAsync_GrpcSpanWithAddressFromTheCallsHost_KeepsTheInterceptorsValues(int? port)
+    {
+        // Arrange: the interceptor set server.address (and the port, when the host named one) from the call's host.
+        using var grpc = new GrpcCallSource(recorded: true);
+        var recorder = new RecordingHandler();
+        using var provider = CreateProvider(recorder);
+        var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("test");
+        var call = grpc.StartCall();
+        call.AddTag("server.address", "named.example");
+        if (port is not null)
+        {
+            call.AddTag("server.port", port);
+        }
+
+        // Act
+        using (call)
+        {
+            using var response = await client.GetAsync("http://grpc.example:5005/pkg.Service/Method");
+        }
+
+        // Assert: neither replaced nor mixed with the channel's port.
+        Assert.Equal("named.example", Assert.Single(call.TagObjects, t => t.Key == "server.address").Value);
+        Assert.Equal(port, call.GetTagItem("server.port"));
+        Assert.Equal(port is null ? 0 : 1, call.TagObjects.Count(t => t.Key == "server.port"));
+    }
+
+    [Fact]
+    public async Task SendAsync_UnrecordedGrpcSpan_AddsNothing()
+    {
+        // Arrange: the call's span propagates context only (not sampled by anyone).
+        using var grpc = new GrpcCallSource(recorded: false);
+        var recorder = new RecordingHandler();
+        using var provider = CreateProvider(recorder);
+        var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("test");
+
+        // Act
+        var call = grpc.StartCall();
+        using (call)
+        {
+            using var response = await client.GetAsync("http://grpc.example:5005/pkg.Service/Method");
+        }
+
+        // Assert
+        Assert.False(call.IsAllDataRequested);
+        Assert.Empty(call.TagObjects);
+        Assert.Single(recorder.Sent);
+    }
+
     [Fact]
     public async Task SendAsync_RetriedByPollyAboveHandler_OneSpanAndFreshHeadersPerAttempt()
     {
@@ -616,6 +691,33 @@ public sealed class TraceHeadersHandlerTests
     }
 
     private static ActivitySource NewSource() => new("Tests." + Guid.NewGuid().ToString("N"));
+
+    /// <summary>Spans as the gRPC client interceptor makes them (its source, client kind), sampled by this instance alone.</summary>
+    private sealed class GrpcCallSource : IDisposable
+    {
+        private readonly ActivitySource _source = new(TraceHeadersHandler.GrpcSourceName);
+        private readonly ActivityListener _listener;
+
+        public GrpcCallSource(bool recorded)
+        {
+            var result = recorded ? ActivitySamplingResult.AllDataAndRecorded : ActivitySamplingResult.PropagationData;
+            _listener = new ActivityListener
+            {
+                ShouldListenTo = s => ReferenceEquals(s, _source),
+                Sample = (ref ActivityCreationOptions<ActivityContext> _) => result,
+            };
+            ActivitySource.AddActivityListener(_listener);
+        }
+
+        public Activity StartCall() =>
+            _source.StartActivity("pkg.Service/Method", ActivityKind.Client) ?? throw new InvalidOperationException("The call span was not created.");
+
+        public void Dispose()
+        {
+            _listener.Dispose();
+            _source.Dispose();
+        }
+    }
 
     private static ServiceProvider CreateProvider(
         RecordingHandler recorder,

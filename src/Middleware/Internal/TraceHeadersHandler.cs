@@ -31,6 +31,9 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
     private readonly InjectionScope? _scope;
     private readonly bool _overwrite;
 
+    /// <summary>The boxed <c>server.port</c> of the last gRPC call tagged, so calls to one port box it once.</summary>
+    private object? _lastGrpcPort;
+
     public TraceHeadersHandler(TracingService service, TraceHeadersOptions options)
     {
         _service = service;
@@ -41,9 +44,9 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
     protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (IsGrpcClientCall(Activity.Current))
+        if (Activity.Current is { } current && IsGrpcClientCall(current))
         {
-            ApplyScopeOnly(request);
+            ApplyScopeOnly(request, current);
             return base.Send(request, cancellationToken);
         }
 
@@ -67,9 +70,9 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (IsGrpcClientCall(Activity.Current))
+        if (Activity.Current is { } current && IsGrpcClientCall(current))
         {
-            ApplyScopeOnly(request);
+            ApplyScopeOnly(request, current);
             return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
 
@@ -90,16 +93,55 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
         }
     }
 
-    private static bool IsGrpcClientCall(Activity? current) =>
+    private static bool IsGrpcClientCall(Activity current) =>
         current is { IsStopped: false, Kind: ActivityKind.Client }
         && string.Equals(current.Source.Name, GrpcSourceName, StringComparison.Ordinal);
 
     /// <summary>
     /// A gRPC call traced by the client interceptor: its span and headers stand; only the destination
-    /// policy still applies (third parties get no more than the policy allows).
+    /// policy still applies (third parties get no more than the policy allows). The span, when recorded,
+    /// gets what only this client knows: the channel's address.
     /// </summary>
-    private void ApplyScopeOnly(HttpRequestMessage request) =>
-        RemoveBeyondScope(request.Headers, _scope ?? _service.Destinations.Resolve(request.RequestUri));
+    private void ApplyScopeOnly(HttpRequestMessage request, Activity call)
+    {
+        var uri = request.RequestUri;
+        RemoveBeyondScope(request.Headers, _scope ?? _service.Destinations.Resolve(uri));
+        if (call.IsAllDataRequested)
+        {
+            TagGrpcCall(call, uri);
+        }
+    }
+
+    /// <summary>
+    /// Adds <c>server.address</c>/<c>server.port</c> from the request's URI (the channel's address; generated
+    /// clients name no host, so the interceptor could not). A value already on the span is never replaced:
+    /// an address the interceptor took from the call's host keeps its own port, or none.
+    /// </summary>
+    private void TagGrpcCall(Activity call, Uri? uri)
+    {
+        if (uri is { IsAbsoluteUri: true } && call.GetTagItem("server.address") is null)
+        {
+            call.AddTag("server.address", uri.Host);
+            var port = uri.Port; // the scheme's default port when the URI names none; -1 for a scheme without one
+            if (port > 0 && call.GetTagItem("server.port") is null)
+            {
+                call.AddTag("server.port", BoxGrpcPort(port));
+            }
+        }
+    }
+
+    private object BoxGrpcPort(int port)
+    {
+        var last = Volatile.Read(ref _lastGrpcPort);
+        if (last is int cached && cached == port)
+        {
+            return last;
+        }
+
+        last = port;
+        Volatile.Write(ref _lastGrpcPort, last);
+        return last;
+    }
 
     /// <summary>Removes the trace headers and baggage a destination of <paramref name="scope"/> may not receive.</summary>
     internal static void RemoveBeyondScope(HttpRequestHeaders headers, InjectionScope scope)
