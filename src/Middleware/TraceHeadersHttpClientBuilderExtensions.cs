@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Http;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -32,15 +33,16 @@ public static class TraceHeadersHttpClientBuilderExtensions
     /// <see cref="Activity.Current"/>, or a new root when there is none; no <c>HttpContext</c> is needed, so
     /// the client works in hosted and background services. Attributes: <c>http.request.method</c>,
     /// <c>server.address</c>, <c>server.port</c>, <c>url.full</c> (query values redacted, user info never
-    /// included), <c>http.response.status_code</c>, <c>error.type</c> and, on resends of the same request
-    /// (a retry strategy above this handler), <c>http.request.resend_count</c>.
+    /// included), <c>peer.service</c> (when <see cref="TraceHeadersOptions.PeerService"/> is set; like the method and
+    /// server attributes, given at creation so a sampler sees it), <c>http.response.status_code</c>, <c>error.type</c>
+    /// and, on resends of the same request (a retry strategy above this handler), <c>http.request.resend_count</c>.
     /// </para>
     /// <para>
     /// <b>gRPC.</b> On the HttpClient of a gRPC client whose call has the gRPC client interceptor's span current, the
     /// handler starts no span and injects nothing: the call's span and metadata stand, and only the destination policy
     /// is applied. When that span is recorded the handler adds what only the channel knows: <c>server.address</c> and
     /// <c>server.port</c> from the request's URI (the scheme's default port when the address names none), unless the
-    /// span already has an address (from a host the call named).
+    /// span already has an address (from a host the call named), and <c>peer.service</c> when it is set.
     /// </para>
     /// <para>
     /// <b>Headers per attempt.</b> Each attempt gets fresh headers from its own span; headers this handler
@@ -66,6 +68,10 @@ public static class TraceHeadersHttpClientBuilderExtensions
     /// a tracer provider still sees one client span.
     /// </para>
     /// <para><c>services.AddTracing()</c> must be called too; without it creating the client throws an <see cref="InvalidOperationException"/>.</para>
+    /// <para>
+    /// This client's options are validated when the host starts, or without a host when the client is first created:
+    /// an invalid <see cref="TraceHeadersOptions.PeerService"/> throws an <c>OptionsValidationException</c> naming the client.
+    /// </para>
     /// </remarks>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
     public static IHttpClientBuilder AddTraceHeaders(this IHttpClientBuilder builder, Action<TraceHeadersOptions> configure)
@@ -79,6 +85,8 @@ public static class TraceHeadersHttpClientBuilderExtensions
     private static IHttpClientBuilder Register(IHttpClientBuilder builder)
     {
         var name = builder.Name;
+        builder.Services.AddOptions<TraceHeadersOptions>(name).ValidateOnStart();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TraceHeadersOptions>, TraceHeadersOptionsValidator>());
         builder.AddHttpMessageHandler(sp =>
         {
             var service = sp.GetService<TracingService>() ?? throw new InvalidOperationException(

@@ -177,6 +177,7 @@ public sealed class GrpcTracingServiceCollectionExtensionsTests
         Assert.Equal(GrpcTracingConventions.ActivitySourceName, span.Source.Name);
         Assert.Equal(host, span.GetTagItem(GrpcTracingConventions.ServerAddress));
         Assert.Equal(port, span.GetTagItem(GrpcTracingConventions.ServerPort));
+        Assert.Null(span.GetTagItem("peer.service"));
     }
 
     [Theory]
@@ -230,7 +231,7 @@ public sealed class GrpcTracingServiceCollectionExtensionsTests
         var services = new ServiceCollection().AddLogging().AddGrpcTracing();
         services.AddGrpcClient<TraceTestService.TraceTestServiceClient>(o => o.Address = new Uri("http://grpc.example:5005"))
             .AddInterceptor<TracingClientInterceptor>()
-            .AddTraceHeaders()
+            .AddTraceHeaders(o => o.PeerService = "ai")
             .ConfigurePrimaryHttpMessageHandler(() => server.Handler!);
         await using var provider = services.BuildServiceProvider();
         var client = provider.GetRequiredService<TraceTestService.TraceTestServiceClient>();
@@ -243,8 +244,43 @@ public sealed class GrpcTracingServiceCollectionExtensionsTests
         Assert.False(span.IsAllDataRequested);
         Assert.Null(span.GetTagItem(GrpcTracingConventions.ServerAddress));
         Assert.Null(span.GetTagItem(GrpcTracingConventions.ServerPort));
+        Assert.Null(span.GetTagItem("peer.service"));
         Assert.StartsWith($"00-{span.TraceId.ToHexString()}-{span.SpanId.ToHexString()}-", reply.Traceparent, StringComparison.Ordinal);
         Assert.Empty(recorder.Stopped);
+    }
+
+    [Fact]
+    public async Task AddTraceHeaders_PeerService_LandsOnEveryCallsSpanOfThatClient()
+    {
+        // Arrange
+        using var recorder = new TraceRecorder(GrpcTracingConventions.ActivitySourceName, "Propagation.Http", "System.Net.Http");
+        await using var server = await TracingTestServer.StartAsync(interceptor: null);
+        var services = new ServiceCollection().AddLogging().AddGrpcTracing();
+        services.AddGrpcClient<TraceTestService.TraceTestServiceClient>(o => o.Address = new Uri("http://ai.example:5005"))
+            .AddInterceptor<TracingClientInterceptor>()
+            .AddTraceHeaders(o => o.PeerService = "ai")
+            .ConfigurePrimaryHttpMessageHandler(() => server.Handler!);
+        await using var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<TraceTestService.TraceTestServiceClient>();
+
+        // Act: a unary and a server-streaming call.
+        await client.UnaryAsync(new TraceRequest());
+        using (var call = client.ServerStream(new TraceRequest { Count = 2 }))
+        {
+            await foreach (var _ in call.ResponseStream.ReadAllAsync())
+            {
+            }
+        }
+
+        // Assert
+        await recorder.WaitForStoppedAsync(static s => s.DisplayName.EndsWith("/ServerStream", StringComparison.Ordinal));
+        Assert.Equal(2, recorder.Stopped.Count);
+        Assert.All(recorder.Stopped, span =>
+        {
+            Assert.Equal(GrpcTracingConventions.ActivitySourceName, span.Source.Name);
+            Assert.Equal("ai", span.GetTagItem("peer.service"));
+            Assert.Equal("ai.example", span.GetTagItem(GrpcTracingConventions.ServerAddress));
+        });
     }
 
     /// <summary>Names a host on every unary call, as a call through <c>CallInvoker</c> with a host does.</summary>

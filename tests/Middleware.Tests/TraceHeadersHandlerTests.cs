@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Polly;
 using Polly.Retry;
 using Propagation.Middleware.Internal;
@@ -147,9 +148,10 @@ public sealed class TraceHeadersHandlerTests
             using var response = await client.GetAsync(url);
         }
 
-        // Assert: the channel's address, the scheme's default port when it names none.
+        // Assert: the channel's address, the scheme's default port when it names none; no peer.service unless configured.
         Assert.Equal(address, call.GetTagItem("server.address"));
         Assert.Equal(port, call.GetTagItem("server.port"));
+        Assert.Null(call.GetTagItem("peer.service"));
     }
 
     [Theory]
@@ -187,7 +189,7 @@ public sealed class TraceHeadersHandlerTests
         // Arrange: the call's span propagates context only (not sampled by anyone).
         using var grpc = new GrpcCallSource(recorded: false);
         var recorder = new RecordingHandler();
-        using var provider = CreateProvider(recorder);
+        using var provider = CreateProvider(recorder, clientOptions: o => o.PeerService = "ai");
         var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("test");
 
         // Act
@@ -201,6 +203,79 @@ public sealed class TraceHeadersHandlerTests
         Assert.False(call.IsAllDataRequested);
         Assert.Empty(call.TagObjects);
         Assert.Single(recorder.Sent);
+    }
+
+    [Fact]
+    public async Task SendAsync_GrpcSpanAndPeerService_AddsPeerServiceOnceAndStartsNoHttpSpan()
+    {
+        // Arrange
+        using var grpc = new GrpcCallSource(recorded: true);
+        using var listener = new TestListener("/none", Client);
+        var recorder = new RecordingHandler();
+        using var provider = CreateProvider(recorder, clientOptions: o => o.PeerService = "ai");
+        var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("test");
+
+        // Act: two sends under one call (as a retrying channel does).
+        var call = grpc.StartCall();
+        using (call)
+        {
+            listener.Accept(call.TraceId);
+            using var first = await client.GetAsync("http://ai.example:5005/pkg.Service/Method");
+            using var second = await client.GetAsync("http://ai.example:5005/pkg.Service/Method");
+        }
+
+        // Assert: each attribute once.
+        Assert.Equal("ai", Assert.Single(call.TagObjects, t => t.Key == "peer.service").Value);
+        Assert.Single(call.TagObjects, t => t.Key == "server.address");
+        Assert.Single(call.TagObjects, t => t.Key == "server.port");
+        Assert.Empty(listener.From(Client));
+    }
+
+    [Theory]
+    [InlineData(null, true)]
+    [InlineData("kernel", true)]
+    [InlineData(null, false)]
+    [InlineData("kernel", false)]
+    public async Task SendAsync_PeerService_OnTheAttemptSpanFromCreationOnlyWhenConfigured(string? peer, bool absolute)
+    {
+        // Arrange: a sampler that keeps the creation tags of the client spans started under this test's caller.
+        using var source = NewSource();
+        using var listener = new TestListener("/none", source.Name, Client);
+        var seen = new List<KeyValuePair<string, object?>[]>();
+        using var sampler = new ActivityListener
+        {
+            ShouldListenTo = static s => s.Name == Client,
+            Sample = (ref ActivityCreationOptions<ActivityContext> options) =>
+            {
+                if (options.Parent.TraceId == Activity.Current?.TraceId)
+                {
+                    lock (seen)
+                    {
+                        seen.Add(options.Tags?.ToArray() ?? []);
+                    }
+                }
+
+                return ActivitySamplingResult.None;
+            },
+        };
+        ActivitySource.AddActivityListener(sampler);
+        var recorder = new RecordingHandler();
+        using var provider = CreateProvider(recorder, clientOptions: o => o.PeerService = peer);
+
+        // Act: a relative URI only reaches the handler through an invoker (HttpClient makes every URI absolute).
+        using var invoker = new HttpMessageInvoker(provider.GetRequiredService<IHttpMessageHandlerFactory>().CreateHandler("test"), disposeHandler: false);
+        using (source.StartActivity("caller"))
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, absolute ? "https://kernel.example/work" : "/work");
+            using var response = await invoker.SendAsync(request, CancellationToken.None);
+        }
+
+        // Assert
+        var tags = Assert.Single(seen).ToDictionary(t => t.Key, t => t.Value);
+        var span = Assert.Single(listener.From(Client));
+        Assert.Equal(peer, tags.GetValueOrDefault("peer.service"));
+        Assert.Equal(peer, span.GetTagItem("peer.service"));
+        Assert.Equal((absolute ? 3 : 1) + (peer is null ? 0 : 1), tags.Count);
     }
 
     [Fact]
@@ -475,6 +550,38 @@ public sealed class TraceHeadersHandlerTests
 
         // Assert
         Assert.Contains("services.AddTracing()", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CreateClient_InvalidPeerService_ThrowsNamingTheClientAndTheOption()
+    {
+        // Arrange: no host, so nothing validated at start-up; the client's options are validated when it is created.
+        using var provider = CreateProvider(new RecordingHandler(), clientOptions: o => o.PeerService = " ");
+
+        // Act
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IHttpClientFactory>().CreateClient("test"));
+
+        // Assert
+        Assert.Contains("TraceHeadersOptions.PeerService of HttpClient 'test' is blank", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StartAsync_InvalidPeerService_HostDoesNotStart()
+    {
+        // Arrange
+        using var host = new HostBuilder()
+            .ConfigureServices(services =>
+            {
+                services.AddTracing();
+                services.AddHttpClient("kernel").AddTraceHeaders(o => o.PeerService = "kernel\n");
+            })
+            .Build();
+
+        // Act
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        // Assert
+        Assert.Contains("TraceHeadersOptions.PeerService of HttpClient 'kernel' 'kernel?' contains control characters", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

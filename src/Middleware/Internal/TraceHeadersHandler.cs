@@ -30,6 +30,7 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
     private readonly TracingService _service;
     private readonly InjectionScope? _scope;
     private readonly bool _overwrite;
+    private readonly string? _peerService;
 
     /// <summary>The boxed <c>server.port</c> of the last gRPC call tagged, so calls to one port box it once.</summary>
     private object? _lastGrpcPort;
@@ -39,6 +40,7 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
         _service = service;
         _scope = options.Scope;
         _overwrite = options.OverwriteCallerHeaders ?? service.Options.OverwriteCallerHeaders;
+        _peerService = options.PeerService;
     }
 
     protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken)
@@ -100,7 +102,7 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
     /// <summary>
     /// A gRPC call traced by the client interceptor: its span and headers stand; only the destination
     /// policy still applies (third parties get no more than the policy allows). The span, when recorded,
-    /// gets what only this client knows: the channel's address.
+    /// gets what only this client knows: the channel's address and this client's <c>peer.service</c>.
     /// </summary>
     private void ApplyScopeOnly(HttpRequestMessage request, Activity call)
     {
@@ -114,8 +116,8 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
 
     /// <summary>
     /// Adds <c>server.address</c>/<c>server.port</c> from the request's URI (the channel's address; generated
-    /// clients name no host, so the interceptor could not). A value already on the span is never replaced:
-    /// an address the interceptor took from the call's host keeps its own port, or none.
+    /// clients name no host, so the interceptor could not) and <c>peer.service</c>. A value already on the span
+    /// is never replaced: an address the interceptor took from the call's host keeps its own port, or none.
     /// </summary>
     private void TagGrpcCall(Activity call, Uri? uri)
     {
@@ -127,6 +129,11 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
             {
                 call.AddTag("server.port", BoxGrpcPort(port));
             }
+        }
+
+        if (_peerService is not null && call.GetTagItem("peer.service") is null)
+        {
+            call.AddTag("peer.service", _peerService);
         }
     }
 
@@ -203,9 +210,15 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
         if (TracingService.ClientSource.HasListeners())
         {
             // An exact array, not a TagList: passed as IEnumerable a TagList is boxed, and its enumerator too (224 B more).
+            // peer.service is a creation tag too, so a sampler can decide by the callee.
+            var peer = _peerService;
             KeyValuePair<string, object?>[] tags = uri is { IsAbsoluteUri: true }
-                ? [new("http.request.method", method), new("server.address", uri.Host), new("server.port", uri.Port)]
-                : [new("http.request.method", method)];
+                ? peer is null
+                    ? [new("http.request.method", method), new("server.address", uri.Host), new("server.port", uri.Port)]
+                    : [new("http.request.method", method), new("server.address", uri.Host), new("server.port", uri.Port), new("peer.service", peer)]
+                : peer is null
+                    ? [new("http.request.method", method)]
+                    : [new("http.request.method", method), new("peer.service", peer)];
             activity = TracingService.ClientSource.StartActivity(TracingService.ClientActivityName, ActivityKind.Client, default(ActivityContext), tags);
         }
 
