@@ -9,6 +9,9 @@ public static class AiServiceApp
     /// <summary>The service name reported on every span.</summary>
     public const string ServiceName = "ai";
 
+    /// <summary>The Backend's service name (as it reports it), recorded as <c>peer.service</c> on the calls to it.</summary>
+    private const string BackendServiceName = "backend";
+
     /// <summary>Registers the AI service's services; the Backend's address comes from <c>Services:Backend</c>.</summary>
     public static void ConfigureServices(WebApplicationBuilder builder)
     {
@@ -22,7 +25,7 @@ public static class AiServiceApp
         builder.Services.AddGrpc(o => o.Interceptors.Add<TracingInterceptor>());
         builder.Services.AddGrpcClient<Knowledge.KnowledgeClient>(o => o.Address = backendAddress)
             .AddInterceptor<TracingClientInterceptor>()
-            .AddTraceHeaders(); // one client span per call, the interceptor's (see BackendApp)
+            .AddTraceHeaders(o => o.PeerService = BackendServiceName); // one client span per call, the interceptor's (see BackendApp)
     }
 
     /// <summary>Maps the AI service's endpoints.</summary>

@@ -23,6 +23,12 @@ public static class BackendApp
     /// <summary>The name of the HttpClient that calls the Kernel.</summary>
     public const string KernelHttpClient = "kernel";
 
+    /// <summary>The AI service's service name (as it reports it), recorded as <c>peer.service</c> on the calls to it.</summary>
+    private const string AiServiceName = "ai";
+
+    /// <summary>The Kernel's service name (as it reports it), recorded as <c>peer.service</c> on the calls to it.</summary>
+    private const string KernelServiceName = "kernel";
+
     /// <summary>The event recorded on the current span for each answer chunk received from the AI service.</summary>
     public const string ChunkEvent = "backend.chunk";
 
@@ -46,19 +52,21 @@ public static class BackendApp
 
         // gRPC clients: the interceptor makes the one client span per call and writes the metadata;
         // AddTraceHeaders on the channel's HttpClient then starts no span of its own, applies the
-        // outbound destination policy and turns off HttpClient's System.Net.Http activity.
+        // outbound destination policy, turns off HttpClient's System.Net.Http activity and adds the
+        // channel's address and PeerService (the callee's service name) to the call's span, so this
+        // service's own store can tell /api/tracing/dependencies whom it calls.
         services.AddGrpcClient<Assistant.AssistantClient>(o => o.Address = aiAddress)
             .AddInterceptor<TracingClientInterceptor>()
-            .AddTraceHeaders();
+            .AddTraceHeaders(o => o.PeerService = AiServiceName);
         services.AddGrpcClient<Compute.ComputeClient>(o => o.Address = kernelGrpcAddress)
             .AddInterceptor<TracingClientInterceptor>()
-            .AddTraceHeaders();
+            .AddTraceHeaders(o => o.PeerService = KernelServiceName);
 
         services.AddSingleton(KernelRetryHandler.CreatePipeline());
         services.AddTransient<KernelRetryHandler>();
         services.AddHttpClient(KernelHttpClient, client => client.BaseAddress = kernelHttpAddress)
             .AddHttpMessageHandler<KernelRetryHandler>() // outer: retries
-            .AddTraceHeaders();                           // inner: a span and fresh headers per attempt
+            .AddTraceHeaders(o => o.PeerService = KernelServiceName); // inner: a span and fresh headers per attempt
     }
 
     /// <summary>Maps the Backend's endpoints.</summary>

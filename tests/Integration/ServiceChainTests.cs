@@ -165,6 +165,30 @@ public sealed class ServiceChainTests
     }
 
     [Fact]
+    public async Task Ask_EachServicesOwnStore_DependenciesNameTheServicesItCalls()
+    {
+        // Arrange: three stores, as three deployed services have; none sees the others' spans.
+        await using var chain = await ServiceChain.StartAsync();
+
+        // Act
+        using var response = await chain.CreateBackendClient().SendAsync(Ask("ok"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var traceId = SingleHeader(response, "X-Trace-ID");
+        Assert.Equal(OkSpans, (await WaitForTraceAsync(chain, traceId, OkSpans)).Count);
+        var backend = await DependenciesAsync(chain, ServiceChain.BackendHost);
+        var ai = await DependenciesAsync(chain, ServiceChain.AiHost);
+        var kernel = await DependenciesAsync(chain, ServiceChain.KernelHost);
+
+        // Assert: the callee named by the clients' PeerService, over gRPC (Answer; Sum and Transform; Lookup) and HTTP (GET /work).
+        Assert.Equal([$"{Backend}->{Ai} 1", $"{Backend}->{Kernel} 3"], backend);
+        Assert.Equal([$"{Ai}->{Backend} 1"], ai);
+        Assert.Empty(kernel);
+        var answer = Assert.Single(ServiceChain.SpansOf(chain.Backend, traceId), s => s.Kind == ActivityKind.Client && s.Name.EndsWith("/Answer", StringComparison.Ordinal));
+        Assert.Equal("ai.test", answer.GetAttribute("server.address"));
+        Assert.Equal(80L, Convert.ToInt64(answer.GetAttribute("server.port"), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
     public async Task Ask_SampledW3CWithTraceStateAndBaggage_EveryW3CHopCarriesThemUnchanged()
     {
         // Arrange
@@ -498,6 +522,18 @@ public sealed class ServiceChainTests
         var continued = Assert.Single(await WaitForSpansAsync(chain.Kernel, legacyTraceId));
         Assert.Equal(legacyParentId, continued.ParentSpanId);
         Assert.Equal(continued.SpanId, SingleHeader(legacyResponse, "X-Span-ID"));
+    }
+
+    /// <summary>One service's <c>GET /api/tracing/dependencies</c> over its own store, as "caller->callee calls" lines.</summary>
+    private static async Task<string[]> DependenciesAsync(ServiceChain chain, string host)
+    {
+        using var client = chain.CreateClient(host);
+        using var json = System.Text.Json.JsonDocument.Parse(await client.GetStringAsync("/api/tracing/dependencies"));
+        return
+        [
+            .. json.RootElement.GetProperty("edges").EnumerateArray().Select(e =>
+                $"{e.GetProperty("caller").GetString()}->{e.GetProperty("callee").GetString()} {e.GetProperty("callCount").GetInt32()}"),
+        ];
     }
 
     private static HttpRequestMessage Ask(string mode) =>
