@@ -19,6 +19,11 @@ public sealed class StoredSpan
     /// <summary>Gets the parent span id (16 lowercase hex characters), or <see langword="null"/> for a root span.</summary>
     public string? ParentSpanId { get; init; }
 
+    /// <summary>Gets a value indicating whether the parent is remote: its context came from another process through
+    /// propagation (<see cref="Activity.HasRemoteParent"/>), so the parent span is recorded by the calling service.</summary>
+    /// <value>Defaults to <see langword="false"/>: a root span, or a span whose parent is in the same process.</value>
+    public bool HasRemoteParent { get; init; }
+
     /// <summary>Gets the span (operation) name: the activity's display name.</summary>
     public required string Name { get; init; }
 

@@ -42,6 +42,36 @@ public sealed class SpanConverterTests
         Assert.Null(SpanConverter.Convert(root, "svc", SpanLimits.Default).ParentSpanId);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Convert_ParentContext_KeepsWhetherTheParentIsRemote(bool isRemote)
+    {
+        using var source = new SampledActivitySource("Propagation.Collector.Tests");
+        var parent = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded, isRemote: isRemote);
+        using var activity = source.Source.StartActivity("GET /kernel", ActivityKind.Server, parent)!;
+        activity.Stop();
+
+        var span = SpanConverter.Convert(activity, "kernel", SpanLimits.Default);
+
+        Assert.Equal(parent.SpanId.ToHexString(), span.ParentSpanId);
+        Assert.Equal(isRemote, span.HasRemoteParent);
+    }
+
+    [Fact]
+    public void Convert_ChildOfCurrentActivity_ParentIsLocal()
+    {
+        using var source = new SampledActivitySource("Propagation.Collector.Tests");
+        var remote = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded, isRemote: true);
+        using var server = source.Source.StartActivity("GET /kernel", ActivityKind.Server, remote)!;
+        using var child = source.Source.StartActivity("work")!;
+        child.Stop();
+        server.Stop();
+
+        Assert.True(SpanConverter.Convert(server, "kernel", SpanLimits.Default).HasRemoteParent);
+        Assert.False(SpanConverter.Convert(child, "kernel", SpanLimits.Default).HasRemoteParent);
+    }
+
     [Fact]
     public void Convert_TagValues_NormalizedToStringLongDoubleBool()
     {

@@ -18,6 +18,7 @@ public sealed class SpanRecordCodecTests
             TraceId = TraceId,
             SpanId = "00f067aa0ba902b7",
             ParentSpanId = "53995c3f42cd8ad8",
+            HasRemoteParent = true,
             Name = "GET /orders/{id}",
             Kind = ActivityKind.Server,
             ServiceName = "backend",
@@ -259,6 +260,26 @@ public sealed class SpanRecordCodecTests
         }
     }
 
+    [Theory]
+    [InlineData(ActivityKind.Internal, true)]
+    [InlineData(ActivityKind.Server, true)]
+    [InlineData(ActivityKind.Consumer, true)]
+    [InlineData(ActivityKind.Server, false)]
+    [InlineData((ActivityKind)99, true)]
+    [InlineData((ActivityKind)(-1), true)]
+    [InlineData((ActivityKind)int.MinValue, true)]
+    [InlineData((ActivityKind)int.MaxValue, false)]
+    public void Read_RemoteParentFlagWithAnyKind_RoundTripsBothAtTheMeasuredSize(ActivityKind kind, bool remote)
+    {
+        var span = Span(s => s.Kind = kind, s => s.ParentSpanId = "53995c3f42cd8ad8", s => s.HasRemoteParent = remote);
+
+        var read = RoundTrip(span);
+
+        Assert.Equal(kind, read.Kind);
+        Assert.Equal(remote, read.HasRemoteParent);
+        Assert.Equal(kind, SpanRecordCodec.View(Encode(span), span.TraceId).Kind);
+    }
+
     [Fact]
     public void Read_AnyTraceId_EverySpanGetsThatInstance()
     {
@@ -335,6 +356,8 @@ public sealed class SpanRecordCodecTests
 
         public string? ParentSpanId { get; set; }
 
+        public bool HasRemoteParent { get; set; }
+
         public string Name { get; set; } = "op";
 
         public ActivityKind Kind { get; set; } = ActivityKind.Client;
@@ -356,6 +379,7 @@ public sealed class SpanRecordCodecTests
             TraceId = TraceId,
             SpanId = SpanId,
             ParentSpanId = ParentSpanId,
+            HasRemoteParent = HasRemoteParent,
             Name = Name,
             Kind = Kind,
             ServiceName = "svc",
@@ -382,6 +406,7 @@ public sealed class SpanRecordCodecTests
             from name in Text()
             from services in Gen.Zip(Text(), Text())
             from kinds in Gen.Zip(Gen.Choose(-2, 6), Gen.Choose(-1, 3))
+            from remote in Gen.Elements(true, false)
             from start in Time()
             from duration in Int64()
             from description in Text().OrNull()
@@ -393,6 +418,7 @@ public sealed class SpanRecordCodecTests
                 TraceId = TraceId,
                 SpanId = ids.Item1,
                 ParentSpanId = ids.Item2,
+                HasRemoteParent = remote,
                 Name = name,
                 ServiceName = services.Item1,
                 SourceName = services.Item2,
@@ -453,6 +479,7 @@ internal static class StoredSpanAssert
         Assert.Equal(expected.TraceId, actual.TraceId);
         Assert.Equal(expected.SpanId, actual.SpanId);
         Assert.Equal(expected.ParentSpanId, actual.ParentSpanId);
+        Assert.Equal(expected.HasRemoteParent, actual.HasRemoteParent);
         Assert.Equal(expected.Name, actual.Name);
         Assert.Equal(expected.Kind, actual.Kind);
         Assert.Equal(expected.ServiceName, actual.ServiceName);

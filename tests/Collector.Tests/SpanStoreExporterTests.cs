@@ -39,6 +39,42 @@ public sealed class SpanStoreExporterTests
     }
 
     [Fact]
+    public void Export_RemoteAndLocalParents_StoresWhetherEachParentIsRemote()
+    {
+        // Arrange: a server span continuing a caller in another process, its child, and a span under a local
+        // parent context that was never recorded.
+        using var source = new ActivitySource("Propagation.Collector.Tests.Exporter." + Guid.NewGuid().ToString("N"));
+        var store = TestSpans.NewStore();
+        var traceId = ActivityTraceId.CreateRandom();
+        var caller = new ActivityContext(traceId, ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded, isRemote: true);
+        var dropped = new ActivityContext(traceId, ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded, isRemote: false);
+        using (var provider = Sdk.CreateTracerProviderBuilder()
+            .AddSource(source.Name)
+            .SetResourceBuilder(ResourceBuilder.CreateEmpty().AddService("kernel"))
+            .AddProcessor(new SimpleActivityExportProcessor(new SpanStoreExporter(store)))
+            .Build())
+        {
+            // Act
+            using (var server = source.StartActivity("POST /kernel", ActivityKind.Server, caller)!)
+            {
+                using var child = source.StartActivity("invoke")!;
+            }
+
+            using var stray = source.StartActivity("stray", ActivityKind.Internal, dropped)!;
+        }
+
+        // Assert
+        var spans = store.GetTrace(traceId.ToHexString())!;
+        Assert.Equal(3, spans.Count);
+        var stored = spans.Single(s => s.Name == "POST /kernel");
+        Assert.Equal(caller.SpanId.ToHexString(), stored.ParentSpanId);
+        Assert.True(stored.HasRemoteParent);
+        Assert.False(spans.Single(s => s.Name == "invoke").HasRemoteParent);
+        Assert.Equal(dropped.SpanId.ToHexString(), spans.Single(s => s.Name == "stray").ParentSpanId);
+        Assert.False(spans.Single(s => s.Name == "stray").HasRemoteParent);
+    }
+
+    [Fact]
     public void Export_PlaceholderResourceName_PrefersServiceNameTag()
     {
         using var source = new ActivitySource("Propagation.Collector.Tests.Exporter." + Guid.NewGuid().ToString("N"));

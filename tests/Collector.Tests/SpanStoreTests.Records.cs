@@ -13,6 +13,7 @@ public sealed partial class SpanStoreTests
         TraceId = TraceIdOf(trace),
         SpanId = SpanIdOf(span),
         ParentSpanId = SpanIdOf(span + 1_000),
+        HasRemoteParent = true,
         Name = "POST /chat/" + span,
         Kind = ActivityKind.Client,
         ServiceName = "ai",
@@ -284,6 +285,8 @@ public sealed partial class SpanStoreTests
         {
             TraceId = TraceIdOf(1),
             SpanId = SpanIdOf(1),
+            ParentSpanId = SpanIdOf(7),
+            HasRemoteParent = true,
             Name = "op",
             ServiceName = "svc",
             StartTime = Origin,
@@ -300,6 +303,8 @@ public sealed partial class SpanStoreTests
         Assert.Equal([new SpanTag("kept", 1L)], stored.Attributes);
         Assert.Equal([new SpanTag("event.kept", true)], Assert.Single(stored.Events).Attributes);
         Assert.Equal([new SpanTag("link.kind", "follows")], Assert.Single(stored.Links).Attributes);
+        Assert.Equal(SpanIdOf(7), stored.ParentSpanId);
+        Assert.True(stored.HasRemoteParent);
         Assert.Equal(3, span.Attributes.Count);
     }
 

@@ -19,6 +19,7 @@ internal static class KeylessTags
             TraceId = span.TraceId,
             SpanId = span.SpanId,
             ParentSpanId = span.ParentSpanId,
+            HasRemoteParent = span.HasRemoteParent,
             Name = span.Name,
             Kind = span.Kind,
             ServiceName = span.ServiceName,

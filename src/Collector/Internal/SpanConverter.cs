@@ -39,6 +39,7 @@ internal static class SpanConverter
             TraceId = activity.TraceId.ToHexString(),
             SpanId = activity.SpanId.ToHexString(),
             ParentSpanId = activity.ParentSpanId == default ? null : activity.ParentSpanId.ToHexString(),
+            HasRemoteParent = activity.HasRemoteParent,
             Name = Truncate(activity.DisplayName, limits.MaxAttributeValueLength),
             Kind = activity.Kind,
             ServiceName = serviceName,

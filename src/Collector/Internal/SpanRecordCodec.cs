@@ -16,6 +16,7 @@ namespace Propagation.Collector.Internal;
 /// <code>
 /// record      = span-id:str parent-id:str name:str kind:varint service:str source:str start:time
 ///               duration:zigzag status:varint status-description:str attributes:tags events links
+/// kind        = the kind as uint32, shifted left by one, with bit 0 set when the parent is remote
 /// str         = varint(header) then the code units: header 1 means null, else header = length &lt;&lt; 1 | wide;
 ///               ASCII strings (wide = 0) take 1 byte per code unit, any other (wide = 1) 2 bytes, as UTF-16
 /// tags        = varint(count + 1) then count tag; 0 means a null list
@@ -65,7 +66,7 @@ internal static class SpanRecordCodec
         var size = MeasureString(span.SpanId)
             + MeasureString(span.ParentSpanId)
             + MeasureString(span.Name)
-            + VarintLength((uint)span.Kind)
+            + VarintLength(KindField(span))
             + MeasureString(span.ServiceName)
             + MeasureString(span.SourceName)
             + TimeLength
@@ -88,7 +89,7 @@ internal static class SpanRecordCodec
         writer.WriteString(span.SpanId);
         writer.WriteString(span.ParentSpanId);
         writer.WriteString(span.Name);
-        writer.WriteVarint((uint)span.Kind);
+        writer.WriteVarint(KindField(span));
         writer.WriteString(span.ServiceName);
         writer.WriteString(span.SourceName);
         writer.WriteTime(span.StartTime);
@@ -117,15 +118,20 @@ internal static class SpanRecordCodec
     /// <summary>Decodes a record written by <see cref="TryWrite"/> into a new span of trace <paramref name="traceId"/>.</summary>
     public static StoredSpan Read(ReadOnlySpan<byte> record, string traceId)
     {
-        // Object initializers run in order, so the fields are read in record order.
+        // Object initializers run in order, so the fields after the kind are read in record order.
         var reader = new RecordReader(record);
+        var spanId = reader.ReadString()!;
+        var parentSpanId = reader.ReadString();
+        var name = reader.ReadString()!;
+        var kind = reader.ReadVarint();
         var span = new StoredSpan
         {
             TraceId = traceId,
-            SpanId = reader.ReadString()!,
-            ParentSpanId = reader.ReadString(),
-            Name = reader.ReadString()!,
-            Kind = (ActivityKind)(int)(uint)reader.ReadVarint(),
+            SpanId = spanId,
+            ParentSpanId = parentSpanId,
+            HasRemoteParent = IsRemoteParent(kind),
+            Name = name,
+            Kind = KindOf(kind),
             ServiceName = reader.ReadString()!,
             SourceName = reader.ReadString()!,
             StartTime = reader.ReadTime(),
@@ -261,6 +267,14 @@ internal static class SpanRecordCodec
     /// <remarks>Type normalization only: the empty key is never a credential name and no length bound applies,
     /// matching how the store keeps string values given through <see cref="SpanStore.Add(StoredSpan)"/>.</remarks>
     private static object? NormalizeOther(object value) => SpanConverter.NormalizeValue(string.Empty, value, int.MaxValue);
+
+    /// <summary>The record's kind field: the kind's 32 bits shifted left by one (any value, not only the defined
+    /// kinds, round-trips), bit 0 the remote-parent flag. The defined kinds still take one byte.</summary>
+    private static ulong KindField(StoredSpan span) => ((ulong)(uint)span.Kind << 1) | (span.HasRemoteParent ? 1UL : 0UL);
+
+    private static ActivityKind KindOf(ulong kindField) => (ActivityKind)(int)(uint)(kindField >> 1);
+
+    private static bool IsRemoteParent(ulong kindField) => (kindField & 1) != 0;
 
     private static ulong ListHeader<T>(IReadOnlyList<T>? list) => list is null ? 0 : (ulong)list.Count + 1;
 
@@ -721,7 +735,7 @@ internal static class SpanRecordCodec
             _spanId = reader.ReadText();
             reader.ReadText(); // parent span id
             _name = reader.ReadText();
-            Kind = (ActivityKind)(int)(uint)reader.ReadVarint();
+            Kind = KindOf(reader.ReadVarint());
             _serviceName = reader.ReadText();
             reader.ReadText(); // source name
             StartTime = reader.ReadTime();
