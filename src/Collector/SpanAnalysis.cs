@@ -99,6 +99,14 @@ public static class SpanAnalysis
     /// <param name="spans">The spans of one trace (any order).</param>
     /// <returns>The summary.</returns>
     /// <exception cref="ArgumentException"><paramref name="spans"/> is empty.</exception>
+    /// <remarks>
+    /// An orphan is a span whose <em>local</em> parent is missing: its parent span id is set, the parent is not among
+    /// <paramref name="spans"/>, and the parent is not remote (<see cref="StoredSpan.HasRemoteParent"/>). That points
+    /// at broken in-process parenting, or a parent that was dropped, not recorded or has not ended yet. A span whose
+    /// parent is remote and absent is normal, not an orphan: the parent is the caller's span, recorded by the calling
+    /// service (when each service keeps its own store) or by no one here (the entry span of a trace continued from an
+    /// external caller).
+    /// </remarks>
     public static TraceSummary SummarizeTrace(IReadOnlyList<StoredSpan> spans)
     {
         ArgumentNullException.ThrowIfNull(spans);
@@ -128,7 +136,7 @@ public static class SpanAnalysis
         var errors = new List<StoredSpan>();
         foreach (var span in spans)
         {
-            if (span.ParentSpanId is not null && !ids.Contains(span.ParentSpanId))
+            if (IsOrphan(span, ids))
             {
                 orphans.Add(span);
             }
@@ -151,12 +159,17 @@ public static class SpanAnalysis
             errors);
     }
 
+    /// <summary>Whether <paramref name="span"/> is an orphan among the spans whose ids are <paramref name="ids"/>
+    /// (see <see cref="SummarizeTrace"/>).</summary>
+    internal static bool IsOrphan(StoredSpan span, HashSet<string> ids) =>
+        span.ParentSpanId is { } parent && !span.HasRemoteParent && !ids.Contains(parent);
+
     /// <summary>Finds the critical path of one trace: the chain of spans that determined its end-to-end latency.</summary>
     /// <param name="spans">The spans of one trace (any order).</param>
     /// <returns>The spans on the path, sorted by start time; empty for an empty input.</returns>
     /// <remarks>
     /// Starts at the root (the earliest span without a parent; if there is none, the earliest span whose parent is
-    /// missing). From a span, with a cursor at its end, the children are taken latest-ending first: a child whose end
+    /// missing, such as the server span of a service that keeps its own store, whose parent is remote). From a span, with a cursor at its end, the children are taken latest-ending first: a child whose end
     /// (clamped to the parent's end) is at or before the cursor is on the path, its own critical path is followed, and
     /// the cursor moves to its start. Children that overlap a later path child are not on the path. Cycles in
     /// parent ids are ignored.

@@ -22,6 +22,9 @@ public sealed class StoredSpan
     /// <summary>Gets a value indicating whether the parent is remote: its context came from another process through
     /// propagation (<see cref="Activity.HasRemoteParent"/>), so the parent span is recorded by the calling service.</summary>
     /// <value>Defaults to <see langword="false"/>: a root span, or a span whose parent is in the same process.</value>
+    /// <remarks>A remote parent is normally not in this store (each service keeping its own store, or the trace's
+    /// entry span continuing an external caller), so such a span is not counted as an orphan by
+    /// <see cref="SpanAnalysis.SummarizeTrace"/>.</remarks>
     public bool HasRemoteParent { get; init; }
 
     /// <summary>Gets the span (operation) name: the activity's display name.</summary>

@@ -8,7 +8,9 @@ namespace Propagation.Collector;
 /// <param name="Services">The distinct service names, sorted ordinally.</param>
 /// <param name="Root">The root span (no parent; the earliest if several), or <see langword="null"/> when the trace has none.</param>
 /// <param name="CriticalPath">The spans on the critical path, sorted by start time (see <see cref="SpanAnalysis.GetCriticalPath"/>).</param>
-/// <param name="OrphanSpans">Spans whose parent span id is set but whose parent is not in the trace.</param>
+/// <param name="OrphanSpans">Spans whose local parent is missing: the parent span id is set, the parent is not in the
+/// trace and it is not remote (<see cref="StoredSpan.HasRemoteParent"/>). A span whose remote parent is not in the trace
+/// (recorded by the calling service) is not an orphan.</param>
 /// <param name="ErrorSpans">Spans whose status is error.</param>
 public sealed record TraceSummary(
     string TraceId,

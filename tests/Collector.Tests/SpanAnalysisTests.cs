@@ -40,6 +40,57 @@ public sealed class SpanAnalysisTests
     }
 
     [Fact]
+    public void SummarizeTrace_PerServiceTraceWithRemoteParent_OnlyLocalParentMissingIsOrphan()
+    {
+        // The kernel's own store: its server span's parent is the caller's client span, in the caller's store.
+        StoredSpan[] spans =
+        [
+            Create(1, 1, parent: 77, name: "POST /kernel", service: "kernel", startMs: 0, durationMs: 100, kind: ActivityKind.Server, remoteParent: true),
+            Create(1, 2, parent: 1, name: "invoke", service: "kernel", startMs: 10, durationMs: 80),
+            Create(1, 3, parent: 88, name: "stray", service: "kernel", startMs: 20, durationMs: 10),
+        ];
+
+        var summary = SpanAnalysis.SummarizeTrace(spans);
+
+        Assert.Equal(["stray"], summary.OrphanSpans.Select(s => s.Name));
+        Assert.Null(summary.Root);
+        Assert.Equal(["POST /kernel", "invoke"], summary.CriticalPath.Select(s => s.Name));
+    }
+
+    [Fact]
+    public void SummarizeTrace_ActivitiesUnderRemoteAndLocalParentContexts_OnlyTheLocalOneIsOrphan()
+    {
+        // Arrange: real activities, converted and stored as the exporter does.
+        using var source = new SampledActivitySource("Propagation.Collector.Tests.Analysis");
+        var store = NewStore();
+        var traceId = ActivityTraceId.CreateRandom();
+        var caller = new ActivityContext(traceId, ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded, isRemote: true);
+        var unrecorded = new ActivityContext(traceId, ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded, isRemote: false);
+        using (var server = source.Source.StartActivity("POST /kernel", ActivityKind.Server, caller)!)
+        {
+            using var child = source.Source.StartActivity("invoke")!;
+            child.Stop();
+            store.Add(child, "kernel");
+            server.Stop();
+            store.Add(server, "kernel");
+        }
+
+        using (var stray = source.Source.StartActivity("stray", ActivityKind.Internal, unrecorded)!)
+        {
+            stray.Stop();
+            store.Add(StoredSpan.FromActivity(stray, "kernel"));
+        }
+
+        // Act
+        var summary = SpanAnalysis.SummarizeTrace(store.GetTrace(traceId.ToHexString())!);
+
+        // Assert
+        Assert.Equal(3, summary.SpanCount);
+        Assert.Equal(["stray"], summary.OrphanSpans.Select(s => s.Name));
+        Assert.Equal("POST /kernel", summary.CriticalPath[0].Name);
+    }
+
+    [Fact]
     public void SummarizeTrace_Empty_Throws()
     {
         Assert.Throws<ArgumentException>(() => SpanAnalysis.SummarizeTrace([]));

@@ -23,11 +23,13 @@ internal static class TestSpans
         ActivityKind kind = ActivityKind.Internal,
         ActivityStatusCode status = ActivityStatusCode.Unset,
         SpanTag[]? attributes = null,
-        SpanEvent[]? events = null) => new()
+        SpanEvent[]? events = null,
+        bool remoteParent = false) => new()
         {
             TraceId = TraceIdOf(trace),
             SpanId = SpanIdOf(span),
             ParentSpanId = parent is { } p ? SpanIdOf(p) : null,
+            HasRemoteParent = remoteParent,
             Name = name,
             ServiceName = service,
             StartTime = Origin.AddMilliseconds(startMs),

@@ -247,6 +247,19 @@ public sealed class TracingApiHandlersTests
     }
 
     [Fact]
+    public async Task Trace_RemoteParentNotStored_NotAnOrphan()
+    {
+        await using var host = await StartFilledAsync();
+        host.Store.Add(Create(4, 40, parent: 400, name: "POST /kernel", service: "kernel", kind: ActivityKind.Server, remoteParent: true));
+        host.Store.Add(Create(4, 41, parent: 40, name: "invoke", service: "kernel", startMs: 1));
+
+        var (_, body) = await host.GetJsonAsync(Api + "traces/" + TraceIdOf(4));
+
+        Assert.Empty(body.GetProperty("summary").GetProperty("orphanSpanIds").EnumerateArray());
+        Assert.Equal([SpanIdOf(40), SpanIdOf(41)], body.GetProperty("summary").GetProperty("criticalPath").EnumerateArray().Select(s => s.GetString()));
+    }
+
+    [Fact]
     public async Task Trace_Unknown_Returns404()
     {
         await using var host = await StartFilledAsync();
