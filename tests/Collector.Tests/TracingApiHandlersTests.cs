@@ -1,6 +1,11 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Propagation.Collector;
 using static Propagation.Collector.Tests.TestSpans;
 
@@ -524,10 +529,120 @@ public sealed class TracingApiHandlersTests
         Assert.Equal(200, status);
         Assert.Equal(1, body.GetProperty("orphanSpanCount").GetInt32());
         Assert.Equal(1, body.GetProperty("tracesWithOrphans").GetInt32());
-        Assert.Equal(1, body.GetProperty("serverSpansWithMissingParent").GetInt32());
+        Assert.Equal(0, body.GetProperty("remoteParentSpanCount").GetInt32());
         Assert.Equal(SpanIdOf(6), body.GetProperty("recentOrphans")[0].GetProperty("spanId").GetString());
         Assert.False(body.GetProperty("countersAvailable").GetBoolean());
         Assert.Equal(JsonValueKind.Null, body.GetProperty("formatConflicts").ValueKind);
+    }
+
+    [Fact]
+    public async Task Propagation_RemoteParentsNotStored_CountedApartFromOrphans()
+    {
+        // Arrange: two server spans continuing callers whose spans are in other stores, and one continuing a caller
+        // whose span is in this store (one store shared by both services); Fill's kernel span lost its local parent.
+        await using var host = await StartFilledAsync();
+        host.Store.Add(Create(4, 40, parent: 400, name: "POST /kernel", service: "kernel", startMs: 3_000, kind: ActivityKind.Server, remoteParent: true));
+        host.Store.Add(Create(4, 41, parent: 40, name: "invoke", service: "kernel", startMs: 3_001));
+        host.Store.Add(Create(5, 50, parent: 500, name: "POST /kernel", service: "kernel", startMs: 4_000, kind: ActivityKind.Server, remoteParent: true));
+        host.Store.Add(Create(6, 60, name: "GET /", service: "frontend", startMs: 5_000, kind: ActivityKind.Client));
+        host.Store.Add(Create(6, 61, parent: 60, name: "GET /", service: "backend", startMs: 5_001, kind: ActivityKind.Server, remoteParent: true));
+
+        // Act
+        var (status, body) = await host.GetJsonAsync(Api + "propagation");
+
+        // Assert
+        Assert.Equal(200, status);
+        Assert.Equal(1, body.GetProperty("orphanSpanCount").GetInt32());
+        Assert.Equal(1, body.GetProperty("tracesWithOrphans").GetInt32());
+        Assert.Equal([SpanIdOf(6)], body.GetProperty("recentOrphans").EnumerateArray().Select(s => s.GetProperty("spanId").GetString()));
+        Assert.Equal(2, body.GetProperty("remoteParentSpanCount").GetInt32());
+        Assert.False(body.TryGetProperty("serverSpansWithMissingParent", out _));
+    }
+
+    [Fact]
+    public async Task Trace_Spans_CarryHasRemoteParent()
+    {
+        await using var host = await StartFilledAsync();
+        host.Store.Add(Create(4, 40, parent: 400, name: "POST /kernel", service: "kernel", kind: ActivityKind.Server, remoteParent: true));
+        host.Store.Add(Create(4, 41, parent: 40, name: "invoke", service: "kernel", startMs: 1));
+
+        var (_, body) = await host.GetJsonAsync(Api + "traces/" + TraceIdOf(4));
+
+        var spans = body.GetProperty("spans");
+        Assert.Equal(SpanIdOf(40), spans[0].GetProperty("spanId").GetString());
+        Assert.True(spans[0].GetProperty("hasRemoteParent").GetBoolean());
+        Assert.False(spans[1].GetProperty("hasRemoteParent").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Propagation_ServiceWithItsOwnStoreBehindHosting_RemoteParentIsNotAnOrphan()
+    {
+        // Arrange: a kernel app with its own store. The caller's client span is in another process: only its context
+        // arrives, in traceparent, and ASP.NET Core hosting's server span continues it. The handler also records a
+        // span under a local parent context that is never recorded (a dropped parent).
+        using var source = new ActivitySource("Propagation.Collector.Tests.Api." + Guid.NewGuid().ToString("N"));
+        var store = NewStore();
+        using var host = new HostBuilder()
+            .ConfigureWebHost(web => web
+                .UseTestServer()
+                .ConfigureServices(s =>
+                {
+                    s.AddRouting();
+                    s.AddSingleton(store);
+                    s.AddTracing(o => o.ServiceName = "kernel");
+                    s.Configure<TracingPipelineOptions>(o =>
+                    {
+                        o.Sources.Add(source.Name);
+                        o.ExportUnownedSpans = false; // other tests' hosts share this process
+                    });
+                })
+                .Configure(app =>
+                {
+                    app.UseTracing();
+                    app.UseRouting();
+                    app.UseEndpoints(e =>
+                    {
+                        e.MapPost("/kernel", (TracingOwner owner) =>
+                        {
+                            var dropped = new ActivityContext(Activity.Current!.TraceId, ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded);
+                            using var stray = source.StartActivity("stray", ActivityKind.Internal, dropped)!;
+                            TracingOwnership.Mark(stray, owner);
+                            return Results.Ok();
+                        });
+                        e.MapTracingApi();
+                    });
+                }))
+            .Build();
+        await host.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        var client = host.GetTestClient();
+        var traceId = ActivityTraceId.CreateRandom().ToHexString();
+        var callerSpanId = ActivitySpanId.CreateRandom().ToHexString();
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/kernel", UriKind.Relative));
+        request.Headers.Add("traceparent", "00-" + traceId + "-" + callerSpanId + "-01");
+
+        // Act
+        using (var response = await client.SendAsync(request).WaitAsync(TimeSpan.FromSeconds(15)))
+        {
+            response.EnsureSuccessStatusCode();
+        }
+
+        Assert.True(host.Services.ForceFlushTracing(TimeSpan.FromSeconds(10)), "The pipeline did not flush in time.");
+        using var answer = await client.GetAsync(new Uri(Api + "propagation", UriKind.Relative)).WaitAsync(TimeSpan.FromSeconds(15));
+        var body = JsonDocument.Parse(await answer.Content.ReadAsStringAsync()).RootElement;
+
+        // Assert: hosting parented its server span with isRemote: true, and only the stray span is an orphan.
+        var spans = store.GetTrace(traceId)!;
+        var server = Assert.Single(spans, s => s.Kind == ActivityKind.Server);
+        Assert.Equal("Microsoft.AspNetCore", server.SourceName);
+        Assert.Equal(callerSpanId, server.ParentSpanId);
+        Assert.True(server.HasRemoteParent);
+        var stray = Assert.Single(spans, s => s.Name == "stray");
+        Assert.False(stray.HasRemoteParent);
+        Assert.Equal(1, body.GetProperty("orphanSpanCount").GetInt32());
+        Assert.Equal(stray.SpanId, body.GetProperty("recentOrphans")[0].GetProperty("spanId").GetString());
+        Assert.Equal(1, body.GetProperty("remoteParentSpanCount").GetInt32());
+        Assert.Equal([stray.SpanId], SpanAnalysis.SummarizeTrace(spans).OrphanSpans.Select(s => s.SpanId));
+        await host.StopAsync();
     }
 
     [Fact]

@@ -292,7 +292,7 @@ internal static class TracingApiHandlers
 
         var orphans = new List<StoredSpan>();
         var tracesWithOrphans = 0;
-        var serverOrphans = 0;
+        var remoteParents = 0;
         var ids = new HashSet<string>(StringComparer.Ordinal);
         foreach (var trace in Store(context).GetTraces())
         {
@@ -305,10 +305,14 @@ internal static class TracingApiHandlers
             var before = orphans.Count;
             foreach (var span in trace)
             {
-                if (span.ParentSpanId is not null && !ids.Contains(span.ParentSpanId))
+                if (SpanAnalysis.IsOrphan(span, ids))
                 {
                     orphans.Add(span);
-                    serverOrphans += span.Kind == ActivityKind.Server ? 1 : 0;
+                }
+                else if (span.HasRemoteParent && span.ParentSpanId is { } parent && !ids.Contains(parent))
+                {
+                    // Expected: the caller's span is in the caller's store (or, for a trace's entry span, nowhere here).
+                    remoteParents++;
                 }
             }
 
@@ -336,7 +340,7 @@ internal static class TracingApiHandlers
             new PropagationResponse(
                 orphans.Count,
                 tracesWithOrphans,
-                serverOrphans,
+                remoteParents,
                 SpanRefDto.FromAll(Take(Newest(orphans), limit)),
                 available,
                 rejected,
