@@ -375,9 +375,13 @@
       start = Math.min(start, s._start);
       end = Math.max(end, s._start + (s.durationMs || 0));
     });
+    // Orphans are the API's: spans whose local parent is missing. A span whose remote parent is not here (the
+    // calling service's span, kept in that service's store) is a root like any other.
+    var orphanIds = new Set((trace.summary && trace.summary.orphanSpanIds) || []);
     var roots = [];
     spans.forEach(function (s) {
-      s._orphan = !!s.parentSpanId && !byId.has(s.parentSpanId);
+      s._orphan = orphanIds.has(s.spanId);
+      s._remoteParent = !!s.parentSpanId && s.hasRemoteParent === true && !byId.has(s.parentSpanId);
       if (s.parentSpanId && byId.has(s.parentSpanId) && s.parentSpanId !== s.spanId) {
         if (!children.has(s.parentSpanId)) { children.set(s.parentSpanId, []); }
         children.get(s.parentSpanId).push(s);
@@ -586,7 +590,7 @@
       ['duration', fmtMs(span.durationMs)],
       ['starts at', '+' + fmtMs(span._start - t.start) + ' (' + fmtTime(span.startTime) + ')'],
       ['span id', span.spanId],
-      ['parent span id', span.parentSpanId ? span.parentSpanId + (span._orphan ? ' (not in this trace: orphan)' : '') : '(root)'],
+      ['parent span id', parentText(span)],
       ['trace id', span.traceId],
       ['source', span.sourceName]
     ], 'span-fields'));
@@ -634,6 +638,13 @@
       linkList.appendChild(box);
     });
     panel.appendChild(links.length ? linkList : el('p', { className: 'muted', text: 'none' }));
+  }
+
+  function parentText(span) {
+    if (!span.parentSpanId) { return '(root)'; }
+    if (span._orphan) { return span.parentSpanId + ' (not in this trace: orphan)'; }
+    if (span._remoteParent) { return span.parentSpanId + ' (remote: in the calling service, not in this store)'; }
+    return span.parentSpanId;
   }
 
   function selectSpanRowsClear() {

@@ -35,6 +35,54 @@ public sealed partial class TraceViewerBrowserTests
     }
 
     [Fact]
+    public async Task Page_RemoteParentNotStored_ShownAsRootNotOrphan()
+    {
+        // Arrange: the kernel's own store. Its server span continues a caller in another process (remote parent, not
+        // here); a later span lost its local parent.
+        var store = new SpanStore(new SpanStoreOptions());
+        var traceId = ActivityTraceIdText();
+        var now = DateTimeOffset.UtcNow.AddSeconds(-5);
+        var server = Span(traceId, SpanIdText(2), SpanIdText(900), "POST /kernel", "kernel", now.AddMilliseconds(10), 100);
+        store.Add(new StoredSpan
+        {
+            TraceId = server.TraceId,
+            SpanId = server.SpanId,
+            ParentSpanId = server.ParentSpanId,
+            HasRemoteParent = true,
+            Name = server.Name,
+            Kind = System.Diagnostics.ActivityKind.Server,
+            ServiceName = server.ServiceName,
+            StartTime = server.StartTime,
+            Duration = server.Duration,
+        });
+        store.Add(Span(traceId, SpanIdText(3), SpanIdText(2), "invoke", "kernel", now.AddMilliseconds(20), 50));
+        store.Add(Span(traceId, SpanIdText(1), SpanIdText(901), "stray", "kernel", now, 5));
+        await using var app = await StartStoreAppAsync(store);
+        await using var browser = await LaunchChromiumAsync();
+        var problems = new ConcurrentQueue<string>();
+        var page = await NewPageAsync(browser, problems);
+
+        // Act
+        await page.GotoAsync(new Uri(AddressOf(app), "/tracing#/trace/" + traceId + "/" + SpanIdText(2)).ToString());
+
+        // Assert: one orphan badge, on the stray span; the server span is the first root (by start among roots,
+        // orphans after them) and says its parent is remote.
+        var rows = page.Locator("[data-testid=waterfall-row]");
+        await Assertions.Expect(rows).ToHaveCountAsync(3, new() { Timeout = TimeoutMs });
+        await Assertions.Expect(page.Locator("[data-testid=waterfall-orphan]")).ToHaveCountAsync(1, new() { Timeout = TimeoutMs });
+        await Assertions.Expect(page.Locator($"[data-testid=waterfall-row][data-span-id='{SpanIdText(1)}'] [data-testid=waterfall-orphan]")).ToHaveCountAsync(1, new() { Timeout = TimeoutMs });
+        await Assertions.Expect(page.Locator("[data-testid=fact-orphan-count]")).ToHaveTextAsync("1", new() { Timeout = TimeoutMs });
+        await Assertions.Expect(rows.First).ToHaveAttributeAsync("data-span-id", SpanIdText(2), new() { Timeout = TimeoutMs });
+        await Assertions.Expect(rows.Last).ToHaveAttributeAsync("data-span-id", SpanIdText(1), new() { Timeout = TimeoutMs });
+        var parent = page.Locator("[data-testid=span-details] [data-testid=span-fields-row][data-key='parent span id']");
+        await Assertions.Expect(parent).ToContainTextAsync(SpanIdText(900) + " (remote: in the calling service, not in this store)", new() { Timeout = TimeoutMs });
+
+        await page.Locator($"[data-testid=waterfall-row][data-span-id='{SpanIdText(1)}']").ClickAsync();
+        await Assertions.Expect(parent).ToContainTextAsync(SpanIdText(901) + " (not in this trace: orphan)", new() { Timeout = TimeoutMs });
+        Assert.Empty(problems);
+    }
+
+    [Fact]
     public async Task Page_TraceOpen_HidesTheFilterForm()
     {
         var store = new SpanStore(new SpanStoreOptions());
