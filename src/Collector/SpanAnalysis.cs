@@ -105,7 +105,8 @@ public static class SpanAnalysis
     /// at broken in-process parenting, or a parent that was dropped, not recorded or has not ended yet. A span whose
     /// parent is remote and absent is normal, not an orphan: the parent is the caller's span, recorded by the calling
     /// service (when each service keeps its own store) or by no one here (the entry span of a trace continued from an
-    /// external caller).
+    /// external caller). A span that names itself as its parent (corrupt data) is an orphan too, remote or not: its
+    /// parent is effectively missing.
     /// </remarks>
     public static TraceSummary SummarizeTrace(IReadOnlyList<StoredSpan> spans)
     {
@@ -162,7 +163,8 @@ public static class SpanAnalysis
     /// <summary>Whether <paramref name="span"/> is an orphan among the spans whose ids are <paramref name="ids"/>
     /// (see <see cref="SummarizeTrace"/>).</summary>
     internal static bool IsOrphan(StoredSpan span, HashSet<string> ids) =>
-        span.ParentSpanId is { } parent && !span.HasRemoteParent && !ids.Contains(parent);
+        span.ParentSpanId is { } parent &&
+        (string.Equals(parent, span.SpanId, StringComparison.Ordinal) || (!span.HasRemoteParent && !ids.Contains(parent)));
 
     /// <summary>Finds the critical path of one trace: the chain of spans that determined its end-to-end latency.</summary>
     /// <param name="spans">The spans of one trace (any order).</param>

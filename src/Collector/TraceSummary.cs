@@ -10,7 +10,7 @@ namespace Propagation.Collector;
 /// <param name="CriticalPath">The spans on the critical path, sorted by start time (see <see cref="SpanAnalysis.GetCriticalPath"/>).</param>
 /// <param name="OrphanSpans">Spans whose local parent is missing: the parent span id is set, the parent is not in the
 /// trace and it is not remote (<see cref="StoredSpan.HasRemoteParent"/>). A span whose remote parent is not in the trace
-/// (recorded by the calling service) is not an orphan.</param>
+/// (recorded by the calling service) is not an orphan; a span that names itself as its parent is one.</param>
 /// <param name="ErrorSpans">Spans whose status is error.</param>
 public sealed record TraceSummary(
     string TraceId,

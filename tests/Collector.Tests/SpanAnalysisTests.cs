@@ -90,6 +90,22 @@ public sealed class SpanAnalysisTests
         Assert.Equal("POST /kernel", summary.CriticalPath[0].Name);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void SummarizeTrace_SpanIsItsOwnParent_IsOrphan(bool remoteParent)
+    {
+        StoredSpan[] spans =
+        [
+            Create(1, 1, name: "root", startMs: 0, durationMs: 100),
+            Create(1, 2, parent: 2, name: "self", startMs: 10, durationMs: 10, remoteParent: remoteParent),
+        ];
+
+        var summary = SpanAnalysis.SummarizeTrace(spans);
+
+        Assert.Equal(["self"], summary.OrphanSpans.Select(s => s.Name));
+    }
+
     [Fact]
     public void SummarizeTrace_Empty_Throws()
     {

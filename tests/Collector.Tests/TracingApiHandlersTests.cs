@@ -575,6 +575,20 @@ public sealed class TracingApiHandlersTests
     }
 
     [Fact]
+    public async Task Propagation_SpanIsItsOwnParent_CountedAsOrphan()
+    {
+        await using var host = await StartFilledAsync();
+        host.Store.Add(Create(4, 40, parent: 40, name: "self", service: "kernel", startMs: 3_000, remoteParent: true));
+
+        var (_, body) = await host.GetJsonAsync(Api + "propagation");
+
+        Assert.Equal(2, body.GetProperty("orphanSpanCount").GetInt32());
+        Assert.Equal(2, body.GetProperty("tracesWithOrphans").GetInt32());
+        Assert.Equal(SpanIdOf(40), body.GetProperty("recentOrphans")[0].GetProperty("spanId").GetString());
+        Assert.Equal(0, body.GetProperty("remoteParentSpanCount").GetInt32());
+    }
+
+    [Fact]
     public async Task Propagation_ServiceWithItsOwnStoreBehindHosting_RemoteParentIsNotAnOrphan()
     {
         // Arrange: a kernel app with its own store. The caller's client span is in another process: only its context
