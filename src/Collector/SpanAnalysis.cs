@@ -171,9 +171,10 @@ public static class SpanAnalysis
     /// <returns>The spans on the path, sorted by start time; empty for an empty input.</returns>
     /// <remarks>
     /// Starts at the root (the earliest span without a parent; if there is none, the earliest span whose parent is
-    /// missing, such as the server span of a service that keeps its own store, whose parent is remote). From a span, with a cursor at its end, the children are taken latest-ending first: a child whose end
-    /// (clamped to the parent's end) is at or before the cursor is on the path, its own critical path is followed, and
-    /// the cursor moves to its start. Children that overlap a later path child are not on the path. Cycles in
+    /// missing, such as the server span of a service that keeps its own store, whose parent is remote). From a span,
+    /// with a cursor at its end, the children are taken latest-ending first: a child whose end (clamped to the
+    /// parent's end) is at or before the cursor is on the path, its own critical path is followed, and the cursor
+    /// moves to its start. Children that overlap a later path child are not on the path. Cycles in
     /// parent ids are ignored.
     /// </remarks>
     public static IReadOnlyList<StoredSpan> GetCriticalPath(IReadOnlyList<StoredSpan> spans)
