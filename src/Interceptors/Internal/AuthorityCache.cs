@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
+using Propagation.Middleware.Internal;
 
 namespace Propagation.Interceptors;
 
@@ -10,8 +11,8 @@ namespace Propagation.Interceptors;
 internal sealed class AuthorityCache
 {
     private readonly bool _fromUriComponent;
+    private readonly LastPortBox _fallbackPort = new();
     private Authority? _last;
-    private object? _lastFallbackPort;
 
     /// <param name="fromUriComponent">Parse with <see cref="HostString.FromUriComponent(string)"/> (a call's host) rather than as a raw Host header value.</param>
     public AuthorityCache(bool fromUriComponent) => _fromUriComponent = fromUriComponent;
@@ -38,7 +39,7 @@ internal sealed class AuthorityCache
         }
         else if (http.Connection.LocalPort is var fallbackPort && fallbackPort > 0)
         {
-            RpcSpan.Tag(activity, GrpcTracingConventions.ServerPort, BoxFallbackPort(fallbackPort), own);
+            RpcSpan.Tag(activity, GrpcTracingConventions.ServerPort, _fallbackPort.Get(fallbackPort), own);
         }
     }
 
@@ -69,19 +70,6 @@ internal sealed class AuthorityCache
         var host = _fromUriComponent ? HostString.FromUriComponent(authority) : new HostString(authority);
         last = new Authority(authority, host.Host, host.Port);
         Volatile.Write(ref _last, last);
-        return last;
-    }
-
-    private object BoxFallbackPort(int port)
-    {
-        var last = Volatile.Read(ref _lastFallbackPort);
-        if (last is int cached && cached == port)
-        {
-            return last;
-        }
-
-        last = port;
-        Volatile.Write(ref _lastFallbackPort, last);
         return last;
     }
 

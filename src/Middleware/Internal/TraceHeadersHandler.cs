@@ -33,7 +33,7 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
     private readonly string? _peerService;
 
     /// <summary>The boxed <c>server.port</c> of the last gRPC call tagged, so calls to one port box it once.</summary>
-    private object? _lastGrpcPort;
+    private readonly LastPortBox _grpcPort = new();
 
     public TraceHeadersHandler(TracingService service, TraceHeadersOptions options)
     {
@@ -127,7 +127,7 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
             var port = uri.Port; // the scheme's default port when the URI names none; -1 for a scheme without one
             if (port > 0 && call.GetTagItem("server.port") is null)
             {
-                call.AddTag("server.port", BoxGrpcPort(port));
+                call.AddTag("server.port", _grpcPort.Get(port));
             }
         }
 
@@ -135,19 +135,6 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
         {
             call.AddTag("peer.service", _peerService);
         }
-    }
-
-    private object BoxGrpcPort(int port)
-    {
-        var last = Volatile.Read(ref _lastGrpcPort);
-        if (last is int cached && cached == port)
-        {
-            return last;
-        }
-
-        last = port;
-        Volatile.Write(ref _lastGrpcPort, last);
-        return last;
     }
 
     /// <summary>Removes the trace headers and baggage a destination of <paramref name="scope"/> may not receive.</summary>
