@@ -265,6 +265,25 @@ public sealed class TracingApiHandlersTests
     }
 
     [Fact]
+    public async Task Search_TracesViewPerServiceTrace_NamedByItsEntrySpanNotTheFirstStored()
+    {
+        // Arrange: a service's own store; its spans end (and are stored) children first, and the entry span's parent is
+        // the caller's, in the caller's store.
+        await using var host = await ApiTestHost.StartAsync();
+        host.Store.Add(Create(7, 72, parent: 71, name: "GET", service: "backend", kind: ActivityKind.Client, startMs: 5, durationMs: 20));
+        host.Store.Add(Create(7, 73, parent: 70, name: "Knowledge/Lookup", service: "backend", kind: ActivityKind.Server, startMs: 40, durationMs: 10, remoteParent: true));
+        host.Store.Add(Create(7, 71, parent: 700, name: "GET /api/ask", service: "backend", kind: ActivityKind.Server, startMs: 0, durationMs: 60, remoteParent: true));
+
+        // Act
+        var (status, body) = await host.GetJsonAsync(Api + "traces/search?view=traces");
+
+        // Assert
+        Assert.Equal(200, status);
+        var item = Assert.Single(body.GetProperty("traces").EnumerateArray());
+        Assert.Equal("GET /api/ask", item.GetProperty("rootName").GetString());
+    }
+
+    [Fact]
     public async Task Trace_Unknown_Returns404()
     {
         await using var host = await StartFilledAsync();
