@@ -63,24 +63,8 @@ public sealed class TraceHeadersHandlerTests
         // Arrange: a sampler that keeps the creation tags of the client spans started under this test's caller.
         using var source = NewSource();
         using var listener = new TestListener("/none", source.Name, Client);
-        var seen = new List<KeyValuePair<string, object?>[]>();
-        using var sampler = new ActivityListener
-        {
-            ShouldListenTo = static s => s.Name == Client,
-            Sample = (ref ActivityCreationOptions<ActivityContext> options) =>
-            {
-                if (options.Parent.TraceId == Activity.Current?.TraceId)
-                {
-                    lock (seen)
-                    {
-                        seen.Add(options.Tags?.ToArray() ?? []);
-                    }
-                }
-
-                return ActivitySamplingResult.None;
-            },
-        };
-        ActivitySource.AddActivityListener(sampler);
+        using var sampler = new CreationTagSampler(Client);
+        var seen = sampler.Seen;
         var recorder = new RecordingHandler();
         using var provider = CreateProvider(recorder);
         var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("test");
@@ -241,24 +225,8 @@ public sealed class TraceHeadersHandlerTests
         // Arrange: a sampler that keeps the creation tags of the client spans started under this test's caller.
         using var source = NewSource();
         using var listener = new TestListener("/none", source.Name, Client);
-        var seen = new List<KeyValuePair<string, object?>[]>();
-        using var sampler = new ActivityListener
-        {
-            ShouldListenTo = static s => s.Name == Client,
-            Sample = (ref ActivityCreationOptions<ActivityContext> options) =>
-            {
-                if (options.Parent.TraceId == Activity.Current?.TraceId)
-                {
-                    lock (seen)
-                    {
-                        seen.Add(options.Tags?.ToArray() ?? []);
-                    }
-                }
-
-                return ActivitySamplingResult.None;
-            },
-        };
-        ActivitySource.AddActivityListener(sampler);
+        using var sampler = new CreationTagSampler(Client);
+        var seen = sampler.Seen;
         var recorder = new RecordingHandler();
         using var provider = CreateProvider(recorder, clientOptions: o => o.PeerService = peer);
 
@@ -872,5 +840,37 @@ public sealed class TraceHeadersHandlerTests
             .Build();
         await host.StartAsync();
         return host;
+    }
+
+    /// <summary>A sampler of <paramref name="sourceName"/>'s spans that keeps the creation tags of those started under
+    /// the caller's current trace (other tests' spans are ignored) and records nothing.</summary>
+    private sealed class CreationTagSampler : IDisposable
+    {
+        private readonly ActivityListener _listener;
+
+        public CreationTagSampler(string sourceName)
+        {
+            _listener = new ActivityListener
+            {
+                ShouldListenTo = s => s.Name == sourceName,
+                Sample = (ref ActivityCreationOptions<ActivityContext> options) =>
+                {
+                    if (options.Parent.TraceId == Activity.Current?.TraceId)
+                    {
+                        lock (Seen)
+                        {
+                            Seen.Add(options.Tags?.ToArray() ?? []);
+                        }
+                    }
+
+                    return ActivitySamplingResult.None;
+                },
+            };
+            ActivitySource.AddActivityListener(_listener);
+        }
+
+        public List<KeyValuePair<string, object?>[]> Seen { get; } = [];
+
+        public void Dispose() => _listener.Dispose();
     }
 }

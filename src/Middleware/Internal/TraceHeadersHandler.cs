@@ -198,14 +198,21 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
         {
             // An exact array, not a TagList: passed as IEnumerable a TagList is boxed, and its enumerator too (224 B more).
             // peer.service is a creation tag too, so a sampler can decide by the callee.
-            var peer = _peerService;
-            KeyValuePair<string, object?>[] tags = uri is { IsAbsoluteUri: true }
-                ? peer is null
-                    ? [new("http.request.method", method), new("server.address", uri.Host), new("server.port", uri.Port)]
-                    : [new("http.request.method", method), new("server.address", uri.Host), new("server.port", uri.Port), new("peer.service", peer)]
-                : peer is null
-                    ? [new("http.request.method", method)]
-                    : [new("http.request.method", method), new("peer.service", peer)];
+            var absolute = uri is { IsAbsoluteUri: true };
+            var tags = new KeyValuePair<string, object?>[1 + (absolute ? 2 : 0) + (_peerService is null ? 0 : 1)];
+            var count = 0;
+            tags[count++] = new("http.request.method", method);
+            if (absolute)
+            {
+                tags[count++] = new("server.address", uri!.Host);
+                tags[count++] = new("server.port", uri.Port);
+            }
+
+            if (_peerService is not null)
+            {
+                tags[count] = new("peer.service", _peerService);
+            }
+
             activity = TracingService.ClientSource.StartActivity(TracingService.ClientActivityName, ActivityKind.Client, default(ActivityContext), tags);
         }
 
