@@ -34,6 +34,11 @@ namespace Propagation.OpenTelemetry;
 /// baggage members whose key is not a W3C token (OpenTelemetry's <c>Baggage</c> accepts any string) are
 /// left out. Neither method throws for a <see langword="null"/> carrier, getter or setter: it does nothing.
 /// </para>
+/// <para>
+/// <b>A getter that throws</b> does not fail the request, as with OpenTelemetry's own propagators: <c>Extract</c>
+/// returns the incoming context unchanged and writes a warning (the exception's type only) to the
+/// <c>Propagation-OpenTelemetry</c> event source. A setter that throws in <c>Inject</c> propagates.
+/// </para>
 /// </remarks>
 public sealed class PropagationTextMapPropagator : OtelTextMapPropagator
 {
@@ -92,18 +97,16 @@ public sealed class PropagationTextMapPropagator : OtelTextMapPropagator
             return context;
         }
 
-        var reader = new Carrier<T>(carrier, getter);
-        if (hasContext)
+        try
         {
-            // The trace context is kept: the trace formats are not read (nothing about them is counted, no
-            // restart is reported for a trace that was not restarted); only baggage is still looked for.
-            return new OtelPropagationContext(context.ActivityContext, ExtractBaggageOnly(reader, context.Baggage));
+            return ExtractCore(context, new Carrier<T>(carrier, getter), hasContext, hasBaggage);
         }
-
-        var result = _propagator.Extract(reader, Carrier<T>.Getter, _policy);
-        var activityContext = result.ToActivityContext();
-        var baggage = hasBaggage ? context.Baggage : ToOtelBaggage(result.Baggage, context.Baggage);
-        return new OtelPropagationContext(activityContext, baggage);
+        catch (Exception ex)
+        {
+            // Only the application's getter can throw here: the codecs never throw for wire data.
+            PropagationEventSource.Log.ExtractFailed(ex);
+            return context;
+        }
     }
 
     /// <inheritdoc/>
@@ -117,6 +120,21 @@ public sealed class PropagationTextMapPropagator : OtelTextMapPropagator
         var propagated = PropagatedContext.FromActivityContext(context.ActivityContext);
         var baggage = FromOtelBaggage(context.Baggage);
         _propagator.Inject(propagated, baggage, new SetterCarrier<T>(carrier, setter), SetterCarrier<T>.Setter);
+    }
+
+    private OtelPropagationContext ExtractCore<T>(OtelPropagationContext context, Carrier<T> reader, bool hasContext, bool hasBaggage)
+    {
+        if (hasContext)
+        {
+            // The trace context is kept: the trace formats are not read (nothing about them is counted, no
+            // restart is reported for a trace that was not restarted); only baggage is still looked for.
+            return new OtelPropagationContext(context.ActivityContext, ExtractBaggageOnly(reader, context.Baggage));
+        }
+
+        var result = _propagator.Extract(reader, Carrier<T>.Getter, _policy);
+        var activityContext = result.ToActivityContext();
+        var baggage = hasBaggage ? context.Baggage : ToOtelBaggage(result.Baggage, context.Baggage);
+        return new OtelPropagationContext(activityContext, baggage);
     }
 
     /// <summary>

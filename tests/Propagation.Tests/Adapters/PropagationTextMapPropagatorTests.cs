@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Tracing;
 using FsCheck;
 using FsCheck.Fluent;
 using OpenTelemetry.Context.Propagation;
@@ -220,6 +221,34 @@ public class PropagationTextMapPropagatorTests
     }
 
     [Fact]
+    public void Extract_GetterThrows_ReturnsIncomingContextAndWarnsWithTheTypeOnly()
+    {
+        var propagator = new PropagationTextMapPropagator();
+        var incoming = new PropagationContext(default, OtelBaggage.Create(new Dictionary<string, string> { ["tenant"] = "t1" }));
+        using var listener = new WarningListener("Propagation-OpenTelemetry");
+
+        var result = propagator.Extract(incoming, "carrier", static (_, name) => throw new FormatException("secret-" + name));
+
+        Assert.Equal(incoming, result);
+        var warning = Assert.Single(listener.Events);
+        Assert.Equal(EventLevel.Warning, warning.Level);
+        Assert.Equal(typeof(FormatException).FullName, Assert.Single(warning.Payload!));
+        Assert.DoesNotContain("secret", string.Join(" ", warning.Payload!), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Extract_GetterThrowsWhileOnlyBaggageIsRead_KeepsTheIncomingContext()
+    {
+        var existing = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded, null, isRemote: true);
+        var propagator = new PropagationTextMapPropagator();
+
+        var result = propagator.Extract(new PropagationContext(existing, default), "carrier", static (_, _) => throw new InvalidOperationException());
+
+        Assert.Equal(existing, result.ActivityContext);
+        Assert.Equal(default, result.Baggage);
+    }
+
+    [Fact]
     public void Constructor_UndefinedPolicy_Throws()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new PropagationTextMapPropagator(new TracePropagator(), (TrustPolicy)8));
@@ -245,5 +274,48 @@ public class PropagationTextMapPropagatorTests
         });
 
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(300), property);
+    }
+
+    private sealed class WarningListener : EventListener
+    {
+        private readonly string _name;
+        private readonly List<EventWrittenEventArgs> _events = [];
+
+        public WarningListener(string name)
+        {
+            _name = name;
+            foreach (var source in EventSource.GetSources())
+            {
+                OnEventSourceCreated(source);
+            }
+        }
+
+        public IReadOnlyList<EventWrittenEventArgs> Events
+        {
+            get
+            {
+                lock (_events)
+                {
+                    return [.. _events];
+                }
+            }
+        }
+
+        protected override void OnEventSourceCreated(EventSource eventSource)
+        {
+            // Called by the base constructor before _name is set, and again from this constructor.
+            if (_name is not null && eventSource.Name == _name)
+            {
+                EnableEvents(eventSource, EventLevel.Warning);
+            }
+        }
+
+        protected override void OnEventWritten(EventWrittenEventArgs eventData)
+        {
+            lock (_events)
+            {
+                _events.Add(eventData);
+            }
+        }
     }
 }
