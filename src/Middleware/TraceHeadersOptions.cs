@@ -5,6 +5,7 @@ public sealed class TraceHeadersOptions
 {
     /// <summary>Gets or sets how much context this client sends, whatever the destination host.</summary>
     /// <value>Defaults to <see langword="null"/>: <see cref="TracingOptions.OutboundDestinations"/> decides per host.</value>
+    /// <remarks>An undefined value fails validation, as <see cref="PeerService"/> does.</remarks>
     public InjectionScope? Scope { get; set; }
 
     /// <summary>Gets or sets a value indicating whether trace headers set by the caller are overwritten.</summary>

@@ -65,4 +65,50 @@ public sealed class TraceHeadersOptionsValidatorTests
         // Assert
         Assert.Empty(errors);
     }
+
+    [Theory]
+    [InlineData(3)]
+    [InlineData(-1)]
+    public void Collect_UndefinedScope_OneErrorNamingTheClientAndTheValue(int value)
+    {
+        // Arrange
+        var options = new TraceHeadersOptions { Scope = (InjectionScope)value };
+
+        // Act
+        var errors = TraceHeadersOptionsValidator.Collect("kernel", options);
+
+        // Assert
+        var error = Assert.Single(errors);
+        Assert.StartsWith($"TraceHeadersOptions.Scope of HttpClient 'kernel' has the undefined value {value}", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Collect_UndefinedScopeAndBlankPeerService_BothListed()
+    {
+        // Arrange
+        var options = new TraceHeadersOptions { Scope = (InjectionScope)7, PeerService = "" };
+
+        // Act
+        var errors = TraceHeadersOptionsValidator.Collect("kernel", options);
+
+        // Assert
+        Assert.Equal(2, errors.Count);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData(InjectionScope.Full)]
+    [InlineData(InjectionScope.TraceParentOnly)]
+    [InlineData(InjectionScope.None)]
+    public void Collect_UnsetOrDefinedScope_NoError(InjectionScope? scope)
+    {
+        // Arrange
+        var options = new TraceHeadersOptions { Scope = scope };
+
+        // Act
+        var errors = TraceHeadersOptionsValidator.Collect("kernel", options);
+
+        // Assert
+        Assert.Empty(errors);
+    }
 }

@@ -18,6 +18,11 @@ internal sealed class TraceHeadersOptionsValidator : IValidateOptions<TraceHeade
     internal static List<string> Collect(string? name, TraceHeadersOptions options)
     {
         var errors = new List<string>();
+        if (options.Scope is { } scope && !Enum.IsDefined(scope))
+        {
+            errors.Add($"TraceHeadersOptions.Scope of HttpClient '{HeaderRules.Printable(name)}' has the undefined value {(int)scope}; use Full, TraceParentOnly or None, or leave it null.");
+        }
+
         var peer = options.PeerService;
         if (peer is null)
         {
