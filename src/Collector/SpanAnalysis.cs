@@ -107,6 +107,11 @@ public static class SpanAnalysis
     /// service (when each service keeps its own store) or by no one here (the entry span of a trace continued from an
     /// external caller). A span that names itself as its parent (corrupt data) is an orphan too, remote or not: its
     /// parent is effectively missing.
+    /// <para>
+    /// The root is the earliest span without a parent. When there is none, it is the earliest span whose remote parent
+    /// is not among <paramref name="spans"/>: the entry span of a trace continued from a caller, which is every trace in a
+    /// store that keeps one service's spans. An orphan is never the root.
+    /// </para>
     /// </remarks>
     public static TraceSummary SummarizeTrace(IReadOnlyList<StoredSpan> spans)
     {
@@ -135,11 +140,18 @@ public static class SpanAnalysis
 
         var orphans = new List<StoredSpan>();
         var errors = new List<StoredSpan>();
+        StoredSpan? entry = null;
         foreach (var span in spans)
         {
             if (IsOrphan(span, ids))
             {
                 orphans.Add(span);
+            }
+            else if (root is null && span.ParentSpanId is { } parent && !ids.Contains(parent)
+                && (entry is null || span.StartTime < entry.StartTime))
+            {
+                // Not an orphan, so the parent is remote: this store's entry into a trace continued from a caller.
+                entry = span;
             }
 
             if (span.IsError)
@@ -154,7 +166,7 @@ public static class SpanAnalysis
             start,
             end - start,
             [.. services],
-            root,
+            root ?? entry,
             GetCriticalPath(spans),
             orphans,
             errors);

@@ -53,8 +53,53 @@ public sealed class SpanAnalysisTests
         var summary = SpanAnalysis.SummarizeTrace(spans);
 
         Assert.Equal(["stray"], summary.OrphanSpans.Select(s => s.Name));
-        Assert.Null(summary.Root);
+        Assert.Equal("POST /kernel", summary.Root!.Name);
         Assert.Equal(["POST /kernel", "invoke"], summary.CriticalPath.Select(s => s.Name));
+    }
+
+    [Fact]
+    public void SummarizeTrace_OrphanStartedFirst_RootIsTheEarliestRemoteParentSpanNotTheOrphan()
+    {
+        // Two entries from callers (a retried call, say) and a stray span that started before both.
+        StoredSpan[] spans =
+        [
+            Create(1, 1, parent: 88, name: "stray", service: "kernel", startMs: 0, durationMs: 5),
+            Create(1, 2, parent: 78, name: "second", service: "kernel", startMs: 30, durationMs: 10, kind: ActivityKind.Server, remoteParent: true),
+            Create(1, 3, parent: 77, name: "first", service: "kernel", startMs: 10, durationMs: 10, kind: ActivityKind.Server, remoteParent: true),
+            Create(1, 4, parent: 3, name: "child", service: "kernel", startMs: 12, durationMs: 5, remoteParent: false),
+        ];
+
+        var summary = SpanAnalysis.SummarizeTrace(spans);
+
+        Assert.Equal("first", summary.Root!.Name);
+    }
+
+    [Fact]
+    public void SummarizeTrace_SpanWithoutParentAndEarlierRemoteParentSpan_RootIsTheSpanWithoutParent()
+    {
+        StoredSpan[] spans =
+        [
+            Create(1, 1, parent: 77, name: "continued", service: "a", startMs: 0, durationMs: 50, kind: ActivityKind.Server, remoteParent: true),
+            Create(1, 2, parent: null, name: "root", service: "a", startMs: 10, durationMs: 10),
+        ];
+
+        var summary = SpanAnalysis.SummarizeTrace(spans);
+
+        Assert.Equal("root", summary.Root!.Name);
+    }
+
+    [Fact]
+    public void SummarizeTrace_OnlyOrphansAndASelfParent_NoRoot()
+    {
+        StoredSpan[] spans =
+        [
+            Create(1, 1, parent: 88, name: "stray", service: "a", startMs: 0, durationMs: 5),
+            Create(1, 2, parent: 2, name: "self", service: "a", startMs: 1, durationMs: 5, remoteParent: true),
+        ];
+
+        var summary = SpanAnalysis.SummarizeTrace(spans);
+
+        Assert.Null(summary.Root);
     }
 
     [Fact]

@@ -262,6 +262,7 @@ public sealed class TracingApiHandlersTests
 
         Assert.Empty(body.GetProperty("summary").GetProperty("orphanSpanIds").EnumerateArray());
         Assert.Equal([SpanIdOf(40), SpanIdOf(41)], body.GetProperty("summary").GetProperty("criticalPath").EnumerateArray().Select(s => s.GetString()));
+        Assert.Equal(SpanIdOf(40), body.GetProperty("summary").GetProperty("rootSpanId").GetString());
     }
 
     [Fact]
