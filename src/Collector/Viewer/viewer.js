@@ -642,6 +642,7 @@
 
   function parentText(span) {
     if (!span.parentSpanId) { return '(root)'; }
+    if (span._orphan && span.parentSpanId === span.spanId) { return span.parentSpanId + ' (the span\'s own id: orphan)'; }
     if (span._orphan) { return span.parentSpanId + ' (not in this trace: orphan)'; }
     if (span._remoteParent) { return span.parentSpanId + ' (remote: in the calling service, not in this store)'; }
     return span.parentSpanId;

@@ -83,6 +83,28 @@ public sealed partial class TraceViewerBrowserTests
     }
 
     [Fact]
+    public async Task Page_SpanNamingItselfAsParent_DetailsSayItsOwnId()
+    {
+        // Arrange: corrupt data: a span whose parent span id is its own.
+        var store = new SpanStore(new SpanStoreOptions());
+        var traceId = ActivityTraceIdText();
+        store.Add(Span(traceId, SpanIdText(5), SpanIdText(5), "looped", "kernel", DateTimeOffset.UtcNow.AddSeconds(-5), 5));
+        await using var app = await StartStoreAppAsync(store);
+        await using var browser = await LaunchChromiumAsync();
+        var problems = new ConcurrentQueue<string>();
+        var page = await NewPageAsync(browser, problems);
+
+        // Act
+        await page.GotoAsync(new Uri(AddressOf(app), "/tracing#/trace/" + traceId + "/" + SpanIdText(5)).ToString());
+
+        // Assert: an orphan, and the details say why instead of "not in this trace".
+        await Assertions.Expect(page.Locator("[data-testid=waterfall-orphan]")).ToHaveCountAsync(1, new() { Timeout = TimeoutMs });
+        var parent = page.Locator("[data-testid=span-details] [data-testid=span-fields-row][data-key='parent span id']");
+        await Assertions.Expect(parent).ToContainTextAsync(SpanIdText(5) + " (the span's own id: orphan)", new() { Timeout = TimeoutMs });
+        Assert.Empty(problems);
+    }
+
+    [Fact]
     public async Task Page_TraceOpen_HidesTheFilterForm()
     {
         var store = new SpanStore(new SpanStoreOptions());
