@@ -66,15 +66,27 @@ public readonly struct PropagatedContext : IEquatable<PropagatedContext>
             PropagationFormat.None);
     }
 
-    /// <summary>The flags sent for an activity's flags: sampled when it is recorded.</summary>
+    /// <summary>
+    /// The flags sent for an activity's flags: sampled when it is recorded, and W3C Level 2's random bit (0x02) when the
+    /// activity carries it. <see cref="ActivityTraceFlags"/> names no such value, but an activity keeps the bit it was
+    /// given by its parent context or <c>traceparent</c>, and formats it in its <see cref="Activity.Id"/>.
+    /// </summary>
     internal static TraceFlags FromActivityFlags(ActivityTraceFlags flags) =>
-        (flags & ActivityTraceFlags.Recorded) != 0 ? TraceFlags.Sampled : TraceFlags.None;
+        (TraceFlags)((int)flags & (int)TraceParent.KnownFlags);
+
+    /// <summary>The activity flags for W3C flags: the inverse of <see cref="FromActivityFlags"/>.</summary>
+    internal static ActivityTraceFlags ToActivityFlags(TraceFlags flags) =>
+        (ActivityTraceFlags)((int)flags & (int)TraceParent.KnownFlags);
 
     /// <summary>
     /// Converts to an <see cref="ActivityContext"/> marked remote (allocates the id strings).
     /// </summary>
     /// <returns>The equivalent context; <see langword="default"/> when <see cref="IsValid"/> is false.</returns>
-    /// <remarks>The <see cref="TraceFlags.Random"/> bit has no <see cref="ActivityTraceFlags"/> equivalent and is dropped here.</remarks>
+    /// <remarks>
+    /// <see cref="TraceFlags.Sampled"/> becomes <see cref="ActivityTraceFlags.Recorded"/>. The
+    /// <see cref="TraceFlags.Random"/> bit is kept as the unnamed value 0x02: an activity started under the context
+    /// keeps it, so it travels on with the trace id it describes.
+    /// </remarks>
     public ActivityContext ToActivityContext()
     {
         if (!IsValid)
@@ -82,8 +94,7 @@ public readonly struct PropagatedContext : IEquatable<PropagatedContext>
             return default;
         }
 
-        var flags = IsSampled ? ActivityTraceFlags.Recorded : ActivityTraceFlags.None;
-        return new ActivityContext(TraceId.ToActivityTraceId(), SpanId.ToActivitySpanId(), flags, TraceState, isRemote: true);
+        return new ActivityContext(TraceId.ToActivityTraceId(), SpanId.ToActivitySpanId(), ToActivityFlags(Flags), TraceState, isRemote: true);
     }
 
     /// <inheritdoc/>

@@ -237,6 +237,37 @@ public sealed class ServiceChainTests
         }
     }
 
+    [Theory]
+    [InlineData("03")]
+    [InlineData("02")]
+    public async Task Ask_RandomTraceIdFlag_EveryW3CHopKeepsIt(string flags)
+    {
+        // Arrange: W3C Level 2's random-trace-id flag (0x02) describes the trace id, so it travels with it, sampled or not.
+        await using var chain = await ServiceChain.StartAsync();
+        var (traceId, parentId) = NewIds();
+        using var request = Ask("ok");
+        request.Headers.Add("traceparent", $"00-{traceId}-{parentId}-{flags}");
+
+        // Act
+        using var response = await chain.CreateBackendClient().SendAsync(request);
+
+        // Assert: HTTP and gRPC hops, from each of the three services' clients.
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        foreach (var hop in new[]
+        {
+            Assert.Single(chain.RequestsTo("ai.test", "/samples.ai.Assistant/Answer")),
+            Assert.Single(chain.RequestsTo("backend.test", "/samples.backend.Knowledge/Lookup")),
+            Assert.Single(chain.RequestsTo("kernel.test", "/samples.kernel.Compute/Sum")),
+            Assert.Single(chain.RequestsTo("kernel.test", "/work")),
+        })
+        {
+            var traceParent = hop.Header("traceparent");
+            Assert.NotNull(traceParent);
+            Assert.StartsWith($"00-{traceId}-", traceParent, StringComparison.Ordinal);
+            Assert.EndsWith("-" + flags, traceParent, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public async Task Ask_NotSampledW3C_FlagTravelsAndW3CServicesRecordNothing()
     {

@@ -38,4 +38,35 @@ public sealed class PropagatedContextTests
             Assert.Equal(original.SpanId, back.SpanId);
         }
     }
+
+    [Theory]
+    [InlineData(TraceFlags.None, ActivityTraceFlags.None)]
+    [InlineData(TraceFlags.Sampled, ActivityTraceFlags.Recorded)]
+    [InlineData(TraceFlags.Random, (ActivityTraceFlags)0x02)]
+    [InlineData(TraceFlags.Sampled | TraceFlags.Random, (ActivityTraceFlags)0x03)]
+    public void ToActivityContext_Flags_KeepsSampledAndRandomBothWays(TraceFlags flags, ActivityTraceFlags expected)
+    {
+        // Arrange
+        Assert.True(TraceId.TryParse("4bf92f3577b34da6a3ce929d0e0e4736", out var traceId));
+        Assert.True(SpanId.TryParse("00f067aa0ba902b7", out var spanId));
+        var context = new PropagatedContext(traceId, spanId, flags, null, PropagationFormat.TraceContext);
+
+        // Act
+        var activityContext = context.ToActivityContext();
+        var back = PropagatedContext.FromActivityContext(activityContext);
+
+        // Assert
+        Assert.Equal(expected, activityContext.TraceFlags);
+        Assert.Equal(flags, back.Flags);
+    }
+
+    [Fact]
+    public void FromActivityContext_UnknownActivityFlagBits_Dropped()
+    {
+        var original = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), (ActivityTraceFlags)0xFF);
+
+        var context = PropagatedContext.FromActivityContext(original);
+
+        Assert.Equal(TraceFlags.Sampled | TraceFlags.Random, context.Flags);
+    }
 }

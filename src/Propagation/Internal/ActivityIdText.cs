@@ -42,8 +42,8 @@ internal readonly struct ActivityIdText
             var spanId = activity.SpanId.ToHexString();
             if (Propagation.TraceId.TryParse(traceId, out var trace) && Propagation.SpanId.TryParse(spanId, out var span))
             {
-                context = new PropagatedContext(
-                    trace, span, PropagatedContext.FromActivityFlags(activity.ActivityTraceFlags), activity.TraceStateString, PropagationFormat.None);
+                var flags = PropagatedContext.FromActivityFlags(activity.ActivityTraceFlags) | InheritedRandom(activity);
+                context = new PropagatedContext(trace, span, flags, activity.TraceStateString, PropagationFormat.None);
                 return new ActivityIdText(activity, traceId, spanId);
             }
         }
@@ -53,12 +53,31 @@ internal readonly struct ActivityIdText
     }
 
     /// <summary>
+    /// W3C Level 2's random-trace-id bit for <paramref name="activity"/>: its own, or its nearest local ancestor's. The bit
+    /// describes the trace id, which a child shares, but an activity started under <see cref="Activity.Current"/> and
+    /// sampled in takes only the sampled bit from its parent (the BCL's rule), so a client span under a server span that
+    /// continued a random trace id would otherwise send the id without the bit.
+    /// </summary>
+    private static TraceFlags InheritedRandom(Activity activity)
+    {
+        for (var current = activity; current is not null; current = current.Parent)
+        {
+            if (((int)current.ActivityTraceFlags & (int)TraceFlags.Random) != 0)
+            {
+                return TraceFlags.Random;
+            }
+        }
+
+        return TraceFlags.None;
+    }
+
+    /// <summary>
     /// Returns the activity's <see cref="Activity.Id"/> when it is the version-00 <c>traceparent</c> of these
     /// ids with <paramref name="flags"/>, otherwise <see langword="null"/> (the caller formats its own).
     /// </summary>
     public string? GetTraceParent(TraceFlags flags)
     {
-        if (_activity is null || (flags & ~TraceFlags.Sampled) != 0)
+        if (_activity is null || (flags & ~TraceParent.KnownFlags) != 0)
         {
             return null;
         }
@@ -70,7 +89,7 @@ internal readonly struct ActivityIdText
             || id[35] != '-'
             || id[52] != '-'
             || id[53] != '0'
-            || id[54] != ((flags & TraceFlags.Sampled) != 0 ? '1' : '0')
+            || id[54] != (char)('0' + (int)flags)
             || !id.AsSpan(3, Propagation.TraceId.HexLength).SequenceEqual(TraceId)
             || !id.AsSpan(36, Propagation.SpanId.HexLength).SequenceEqual(SpanId))
         {

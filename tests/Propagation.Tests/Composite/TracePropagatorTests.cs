@@ -422,6 +422,61 @@ public class TracePropagatorTests
         Assert.Same(activity.SpanId.ToHexString(), headers["X-Span-ID"]);
     }
 
+    [Theory]
+    [InlineData("03")]
+    [InlineData("02")]
+    public void ExtractThenInject_ThroughAnActivity_KeepsTheRandomFlag(string flags)
+    {
+        // Arrange: a caller's traceparent with W3C Level 2's random-trace-id flag, continued by an activity.
+        using var scope = new SampledActivitySource(nameof(ExtractThenInject_ThroughAnActivity_KeepsTheRandomFlag) + flags);
+        var propagator = new TracePropagator();
+        var extracted = propagator.Extract(new TestHeaders { ["traceparent"] = "00-" + W3CTrace + "-" + W3CSpan + "-" + flags }, TestHeaders.Getter);
+        using var activity = scope.Source.StartActivity("server", ActivityKind.Server, extracted.ToActivityContext())!;
+        var headers = new TestHeaders();
+
+        // Act
+        propagator.Inject(activity, headers, TestHeaders.Setter);
+
+        // Assert: the same trace id travels on, and so does the flag that describes it (the listener records every
+        // activity, so the sampled bit is set either way); the activity's own Id is sent.
+        Assert.Equal($"00-{W3CTrace}-{activity.SpanId.ToHexString()}-03", headers["traceparent"]);
+        Assert.Same(activity.Id, headers["traceparent"]);
+    }
+
+    [Fact]
+    public void Inject_ChildStartedUnderAnActivityWithTheRandomFlag_SendsTheFlag()
+    {
+        // Arrange: the server span continues a random trace id; the client span is started under it, as Activity.Current.
+        // The BCL gives such a child only the sampled bit; the random bit describes the shared trace id.
+        using var scope = new SampledActivitySource(nameof(Inject_ChildStartedUnderAnActivityWithTheRandomFlag_SendsTheFlag));
+        var caller = new ActivityContext(ActivityTraceId.CreateFromString(W3CTrace), ActivitySpanId.CreateFromString(W3CSpan), (ActivityTraceFlags)0x03, isRemote: true);
+        using var server = scope.Source.StartActivity("server", ActivityKind.Server, caller)!;
+        using var client = scope.Source.StartActivity("client", ActivityKind.Client)!;
+        var headers = new TestHeaders();
+
+        // Act
+        new TracePropagator().Inject(client, headers, TestHeaders.Setter);
+
+        // Assert
+        Assert.Same(server, client.Parent);
+        Assert.Equal($"00-{W3CTrace}-{client.SpanId.ToHexString()}-03", headers["traceparent"]);
+    }
+
+    [Fact]
+    public void Inject_ChildOfActivityWithoutTheRandomFlag_SendsOnlySampled()
+    {
+        using var scope = new SampledActivitySource(nameof(Inject_ChildOfActivityWithoutTheRandomFlag_SendsOnlySampled));
+        var caller = new ActivityContext(ActivityTraceId.CreateFromString(W3CTrace), ActivitySpanId.CreateFromString(W3CSpan), ActivityTraceFlags.Recorded, isRemote: true);
+        using var server = scope.Source.StartActivity("server", ActivityKind.Server, caller)!;
+        using var client = scope.Source.StartActivity("client", ActivityKind.Client)!;
+        var headers = new TestHeaders();
+
+        new TracePropagator().Inject(client, headers, TestHeaders.Setter);
+
+        Assert.Same(client.Id, headers["traceparent"]);
+        Assert.EndsWith("-01", headers["traceparent"], StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Inject_ActivityFlagsChangedAfterItsIdWasFormatted_SendsTheCurrentFlags()
     {
