@@ -140,18 +140,11 @@ public static class SpanAnalysis
 
         var orphans = new List<StoredSpan>();
         var errors = new List<StoredSpan>();
-        StoredSpan? entry = null;
         foreach (var span in spans)
         {
             if (IsOrphan(span, ids))
             {
                 orphans.Add(span);
-            }
-            else if (root is null && span.ParentSpanId is { } parent && !ids.Contains(parent)
-                && (entry is null || span.StartTime < entry.StartTime))
-            {
-                // Not an orphan, so the parent is remote: this store's entry into a trace continued from a caller.
-                entry = span;
             }
 
             if (span.IsError)
@@ -166,10 +159,30 @@ public static class SpanAnalysis
             start,
             end - start,
             [.. services],
-            root ?? entry,
+            root ?? FindEntry(spans, ids),
             GetCriticalPath(spans),
             orphans,
             errors);
+    }
+
+    /// <summary>
+    /// The earliest span whose parent is remote and not among <paramref name="spans"/> (whose ids are
+    /// <paramref name="ids"/>): where a trace continued from a caller enters this store. Orphans are left out.
+    /// </summary>
+    /// <returns>The span, or <see langword="null"/> when there is none.</returns>
+    internal static StoredSpan? FindEntry(IReadOnlyList<StoredSpan> spans, HashSet<string> ids)
+    {
+        StoredSpan? entry = null;
+        foreach (var span in spans)
+        {
+            if (span.ParentSpanId is { } parent && !ids.Contains(parent) && !IsOrphan(span, ids)
+                && (entry is null || span.StartTime < entry.StartTime))
+            {
+                entry = span;
+            }
+        }
+
+        return entry;
     }
 
     /// <summary>Whether <paramref name="span"/> is an orphan among the spans whose ids are <paramref name="ids"/>

@@ -285,6 +285,36 @@ public sealed class TracingApiHandlersTests
     }
 
     [Fact]
+    public async Task Search_TracesViewOrphanStartedBeforeTheEntrySpan_NamedByTheEntrySpanAsItsSummaryRoot()
+    {
+        // Arrange: a service's own store; a stray span (its local parent lost) started before the entry span.
+        await using var host = await ApiTestHost.StartAsync();
+        host.Store.Add(Create(8, 81, parent: 89, name: "stray", service: "kernel", startMs: 0, durationMs: 5));
+        host.Store.Add(Create(8, 82, parent: 800, name: "POST /work", service: "kernel", kind: ActivityKind.Server, startMs: 10, durationMs: 50, remoteParent: true));
+
+        // Act
+        var (_, list) = await host.GetJsonAsync(Api + "traces/search?view=traces");
+        var (_, trace) = await host.GetJsonAsync(Api + "traces/" + TraceIdOf(8));
+
+        // Assert
+        var item = Assert.Single(list.GetProperty("traces").EnumerateArray());
+        Assert.Equal("POST /work", item.GetProperty("rootName").GetString());
+        Assert.Equal(SpanIdOf(82), trace.GetProperty("summary").GetProperty("rootSpanId").GetString());
+    }
+
+    [Fact]
+    public async Task Search_TracesViewOnlyOrphans_NamedByTheEarliestSpan()
+    {
+        await using var host = await ApiTestHost.StartAsync();
+        host.Store.Add(Create(9, 92, parent: 98, name: "later", service: "kernel", startMs: 10, durationMs: 5));
+        host.Store.Add(Create(9, 91, parent: 99, name: "earliest", service: "kernel", startMs: 0, durationMs: 5));
+
+        var (_, list) = await host.GetJsonAsync(Api + "traces/search?view=traces");
+
+        Assert.Equal("earliest", Assert.Single(list.GetProperty("traces").EnumerateArray()).GetProperty("rootName").GetString());
+    }
+
+    [Fact]
     public async Task Trace_Unknown_Returns404()
     {
         await using var host = await StartFilledAsync();

@@ -360,10 +360,22 @@ internal static class TracingApiHandlers
         }
     }
 
+    private static StoredSpan? FindEntry(IReadOnlyList<StoredSpan> trace, HashSet<string> ids)
+    {
+        ids.Clear();
+        foreach (var span in trace)
+        {
+            ids.Add(span.SpanId);
+        }
+
+        return SpanAnalysis.FindEntry(trace, ids);
+    }
+
     private static SearchTracesResponse SearchTraces(SpanStore store, SpanQuery query)
     {
         var matcher = new SpanMatcher(query);
         var items = new List<TraceListItemDto>();
+        HashSet<string>? ids = null;
         foreach (var trace in store.GetTraces())
         {
             var matched = false;
@@ -379,14 +391,17 @@ internal static class TracingApiHandlers
                 services.Add(span.ServiceName);
                 start = span.StartTime < start ? span.StartTime : start;
                 end = span.EndTime > end ? span.EndTime : end;
-                if (root is null || (span.ParentSpanId is null && root.ParentSpanId is not null))
+                if (span.ParentSpanId is null && root is null)
                 {
                     root = span;
                 }
             }
 
-            if (matched && root is not null)
+            if (matched && trace.Count > 0)
             {
+                // Named as its summary names its root: the first span without a parent, else where the trace entered
+                // this store from a caller, else (only orphans) the earliest span. The spans come by start time.
+                root ??= FindEntry(trace, ids ??= new HashSet<string>(StringComparer.Ordinal)) ?? trace[0];
                 items.Add(new TraceListItemDto(root.TraceId, root.Name, root.ServiceName, start, (end - start).TotalMilliseconds, trace.Count, errors, [.. services]));
             }
         }
