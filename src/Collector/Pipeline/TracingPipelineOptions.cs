@@ -56,8 +56,8 @@ public sealed class TracingPipelineOptions
     public bool Enabled { get; set; } = true;
 
     /// <summary>Gets or sets the <c>service.name</c> of the resource.</summary>
-    /// <value>Defaults to <see langword="null"/>: <c>OTEL_SERVICE_NAME</c>, then the host's application name, then
-    /// <c>unknown_service</c>.</value>
+    /// <value>Defaults to <see langword="null"/>: <c>OTEL_SERVICE_NAME</c>, then <c>service.name</c> in
+    /// <c>OTEL_RESOURCE_ATTRIBUTES</c>, then the host's application name, then <c>unknown_service</c>.</value>
     public string? ServiceName { get; set; }
 
     /// <summary>Gets the names of Propagation's own activity sources the pipeline listens to.</summary>
