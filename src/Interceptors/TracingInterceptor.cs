@@ -399,8 +399,9 @@ public sealed class TracingInterceptor : Interceptor
         }
 
         var baggage = extracted.Baggage;
-        for (var i = 0; i < baggage.Count; i++)
+        for (var i = baggage.Count - 1; i >= 0; i--)
         {
+            // AddBaggage prepends: add in reverse to keep the caller's order (as the HTTP side does).
             var member = baggage[i];
             activity.AddBaggage(member.Key, member.Value);
         }

@@ -142,6 +142,34 @@ public sealed class TracingInterceptorTests
         Assert.Equal("acme", span.GetBaggageItem("tenant"));
     }
 
+    [Fact]
+    public async Task UnaryServerHandler_InboundBaggageOfSeveralMembers_CallersOrderKeptOnSpanAndHandlersCall()
+    {
+        // Arrange: the HTTP side keeps the caller's order (and the first of a repeated key wins); so must a gRPC call.
+        using var recorder = new SpanRecorder();
+        using var settings = TestInterceptors.Settings(recorder);
+        var server = new TracingInterceptor(settings);
+        var client = new TracingClientInterceptor(settings);
+        var metadata = Traceparent(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom());
+        metadata.Add("baggage", "a=1,b=2,a=3,c=4");
+        Activity? inHandler = null;
+        Metadata? sent = null;
+
+        // Act
+        await server.UnaryServerHandler<string, string>("hi", new InProcessServerCallContext(metadata), (_, _) =>
+        {
+            inHandler = Activity.Current;
+            return InProcessCall.CallOutAsync(client, headers => sent = headers);
+        });
+
+        // Assert
+        Assert.NotNull(inHandler);
+        Assert.Equal(["a=1", "b=2", "a=3", "c=4"], inHandler.Baggage.Select(b => b.Key + "=" + b.Value));
+        Assert.Equal("1", inHandler.GetBaggageItem("a"));
+        Assert.NotNull(sent);
+        Assert.Equal("a=1,b=2,a=3,c=4", sent.GetValue("baggage"));
+    }
+
     [Theory]
     [InlineData("b3", "0")]
     [InlineData("x-b3-sampled", "0")]
