@@ -118,6 +118,36 @@ public sealed class TracingMiddlewareTests
     }
 
     [Theory]
+    [InlineData("example.com:0", null)]
+    [InlineData("example.com:65536", null)]
+    [InlineData("example.com:99999999999", null)]
+    [InlineData("example.com:8o80", null)]
+    [InlineData("example.com:65535", 65535)]
+    [InlineData("example.com", 80)]
+    [InlineData("[::1]:1", 1)]
+    [InlineData("[::1]", 80)]
+    public async Task Invoke_HostHeaderPort_ServerPortOnlyWhenAValidPortOrNoneNamed(string hostHeader, int? expectedPort)
+    {
+        // Arrange: Kestrel lets :0, :65536 and :99999999999 through (it checks a port's characters, not its range).
+        var (host, listener) = await TestHosts.StartWithoutAccessorAsync(null, static _ => Task.CompletedTask);
+        using var _ = host;
+        using var __ = listener;
+
+        // Act
+        await host.GetTestServer().SendAsync(c =>
+        {
+            c.Request.Path = "/port";
+            c.Request.Host = new HostString(hostHeader);
+        });
+
+        // Assert: an invalid port is not recorded, and never replaced by the scheme's default.
+        await listener.WaitAsync(1);
+        var span = Assert.Single(listener.Stopped);
+        Assert.Equal(new HostString(hostHeader).Host, span.GetTagItem("server.address"));
+        Assert.Equal(expectedPort, (int?)span.GetTagItem("server.port"));
+    }
+
+    [Theory]
     [InlineData(true)]
     [InlineData(false)]
     public async Task Invoke_NoHttpContextAccessorTrustDecider_HostingSpanFollowsPerRequestDecision(bool trusted)

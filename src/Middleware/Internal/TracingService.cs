@@ -502,7 +502,10 @@ internal sealed class TracingService
         {
             var hostTags = GetHostTags(host, request.Scheme);
             tags.Add("server.address", hostTags.Address);
-            tags.Add("server.port", hostTags.Port);
+            if (hostTags.Port is not null)
+            {
+                tags.Add("server.port", hostTags.Port);
+            }
         }
 
         return tags;
@@ -714,10 +717,27 @@ internal sealed class TracingService
             return cached;
         }
 
-        var port = host.Port ?? (https ? 443 : 80);
-        cached = new HostTags(value, https, host.Host, port);
+        var address = host.Host;
+        cached = new HostTags(value, https, address, GetPort(host.Port, value, address, https));
         _lastHost = cached;
         return cached;
+    }
+
+    /// <summary>
+    /// The Host header's port; the scheme's default when it names none; <see langword="null"/> when the port it names
+    /// is not one (<c>:0</c>, <c>:65536</c>, <c>:99999999999</c>: Kestrel checks a port's characters, not its range), which
+    /// is then not recorded rather than replaced by the default.
+    /// </summary>
+    private static int? GetPort(int? named, string value, string address, bool https)
+    {
+        if (named is int port)
+        {
+            return port is > 0 and <= ushort.MaxValue ? port : null;
+        }
+
+        // HostString gives no port both when none is named and when the one named does not parse; a named port is
+        // text after the host and its colon (an empty one, "example.com:", means the default, RFC 3986 section 3.2.3).
+        return value.Length > address.Length + 1 ? null : https ? 443 : 80;
     }
 
     internal static string PolicyName(TrustPolicy policy) => policy switch
@@ -735,12 +755,12 @@ internal sealed class TracingService
     /// <c>server.port</c>.</summary>
     private sealed class HostTags
     {
-        public HostTags(string value, bool https, string address, int port)
+        public HostTags(string value, bool https, string address, int? port)
         {
             Value = value;
             Https = https;
             Address = address;
-            Port = port;
+            Port = port is int known ? known : null;
         }
 
         public string Value { get; }
@@ -749,7 +769,8 @@ internal sealed class TracingService
 
         public string Address { get; }
 
-        public object Port { get; }
+        /// <summary>Gets the boxed port, or <see langword="null"/> when the Host header names an invalid one.</summary>
+        public object? Port { get; }
     }
 
     /// <summary>Maps the legacy codec's header names to the configured response header names.</summary>
