@@ -70,8 +70,9 @@ public sealed class TraceHeadersHandlerTests
         var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("test");
 
         // Act
-        using (source.StartActivity("caller"))
+        using (var caller = source.StartActivity("caller")!)
         {
+            sampler.Trace = caller.TraceId;
             using var response = await client.PostAsync("https://internal.example:8443/items", content: null);
         }
 
@@ -232,8 +233,9 @@ public sealed class TraceHeadersHandlerTests
 
         // Act: a relative URI only reaches the handler through an invoker (HttpClient makes every URI absolute).
         using var invoker = new HttpMessageInvoker(provider.GetRequiredService<IHttpMessageHandlerFactory>().CreateHandler("test"), disposeHandler: false);
-        using (source.StartActivity("caller"))
+        using (var caller = source.StartActivity("caller")!)
         {
+            sampler.Trace = caller.TraceId;
             using var request = new HttpRequestMessage(HttpMethod.Get, absolute ? "https://kernel.example/work" : "/work");
             using var response = await invoker.SendAsync(request, CancellationToken.None);
         }
@@ -843,7 +845,7 @@ public sealed class TraceHeadersHandlerTests
     }
 
     /// <summary>A sampler of <paramref name="sourceName"/>'s spans that keeps the creation tags of those started under
-    /// the caller's current trace (other tests' spans are ignored) and records nothing.</summary>
+    /// the trace set in <see cref="Trace"/> (other tests' spans are ignored) and records nothing.</summary>
     private sealed class CreationTagSampler : IDisposable
     {
         private readonly ActivityListener _listener;
@@ -855,7 +857,9 @@ public sealed class TraceHeadersHandlerTests
                 ShouldListenTo = s => s.Name == sourceName,
                 Sample = (ref ActivityCreationOptions<ActivityContext> options) =>
                 {
-                    if (options.Parent.TraceId == Activity.Current?.TraceId)
+                    // Only this test's trace: another test's client span also has its own thread's current activity
+                    // as parent, so "the parent is current" alone would keep spans of tests running in parallel.
+                    if (Trace is { } trace && options.Parent.TraceId == trace)
                     {
                         lock (Seen)
                         {
@@ -870,6 +874,9 @@ public sealed class TraceHeadersHandlerTests
         }
 
         public List<KeyValuePair<string, object?>[]> Seen { get; } = [];
+
+        /// <summary>Gets or sets the trace whose client spans are kept; none are kept until it is set.</summary>
+        public ActivityTraceId? Trace { get; set; }
 
         public void Dispose() => _listener.Dispose();
     }
