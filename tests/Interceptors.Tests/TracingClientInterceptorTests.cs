@@ -871,4 +871,23 @@ public sealed class TracingClientInterceptorTests
         // Assert
         HostTagAssertions.AssertThreeHostCalls(recorder.Stopped);
     }
+
+    [Theory]
+    [InlineData("api.example:0", null)]
+    [InlineData("api.example:65536", null)]
+    [InlineData("api.example:65535", 65535)]
+    public void AsyncUnaryCall_HostPort_RecordedOnlyWhenAPort(string host, int? expected)
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        var interceptor = TestInterceptors.Client(recorder);
+
+        // Act
+        interceptor.AsyncUnaryCall("1", InProcessCall.ClientContext(host: host), static (_, _) => InProcessCall.UnaryCall(Task.FromResult("reply"))).Dispose();
+
+        // Assert
+        var span = Assert.Single(recorder.Stopped);
+        Assert.Equal("api.example", span.GetTagItem("server.address"));
+        Assert.Equal(expected, (int?)span.GetTagItem("server.port"));
+    }
 }

@@ -1048,4 +1048,24 @@ public sealed class TracingInterceptorTests
         // Assert
         HostTagAssertions.AssertThreeHostCalls(recorder.Stopped);
     }
+
+    [Theory]
+    [InlineData("api.example:0", null)]
+    [InlineData("api.example:65536", null)]
+    [InlineData("api.example:65535", 65535)]
+    [InlineData("api.example:1", 1)]
+    public async Task UnaryServerHandler_HostPort_RecordedOnlyWhenAPort(string host, int? expected)
+    {
+        // Arrange: a Host header's port is checked for its characters, not its range (Kestrel lets :0 and :65536 through).
+        using var recorder = new SpanRecorder();
+        var interceptor = TestInterceptors.Server(recorder);
+
+        // Act
+        await interceptor.UnaryServerHandler("1", new InProcessServerCallContext(host: host), static (_, _) => Task.FromResult("reply"));
+
+        // Assert
+        var span = recorder.Single(ActivityKind.Server);
+        Assert.Equal("api.example", span.GetTagItem("server.address"));
+        Assert.Equal(expected, (int?)span.GetTagItem("server.port"));
+    }
 }

@@ -18,8 +18,8 @@ internal sealed class AuthorityCache
     public AuthorityCache(bool fromUriComponent) => _fromUriComponent = fromUriComponent;
 
     /// <summary>
-    /// Sets (<paramref name="own"/>: adds, on a span just started) <c>server.address</c> (when the request's Host has a value) and <c>server.port</c> (its port, or
-    /// else the connection's local port; only when positive).
+    /// Sets (<paramref name="own"/>: adds, on a span just started) <c>server.address</c> (when the request's Host has a value) and <c>server.port</c> (its port
+    /// when it is one, 1-65535; nothing when it names an invalid one; else the connection's local port, when positive).
     /// </summary>
     public void SetHostHeaderTags(Activity activity, HttpContext http, bool own)
     {
@@ -30,11 +30,11 @@ internal sealed class AuthorityCache
             RpcSpan.Tag(activity, GrpcTracingConventions.ServerAddress, parsed.Host, own);
         }
 
-        if (parsed?.Port is int port)
+        if (parsed?.Port is not null)
         {
-            if (port > 0)
+            if (parsed.BoxedPort is { } port)
             {
-                RpcSpan.Tag(activity, GrpcTracingConventions.ServerPort, parsed.BoxedPort, own);
+                RpcSpan.Tag(activity, GrpcTracingConventions.ServerPort, port, own);
             }
         }
         else if (http.Connection.LocalPort is var fallbackPort && fallbackPort > 0)
@@ -43,7 +43,7 @@ internal sealed class AuthorityCache
         }
     }
 
-    /// <summary>Sets (<paramref name="own"/>: adds, on a span just started) <c>server.address</c> and, when the authority names one, <c>server.port</c>; nothing for an empty authority.</summary>
+    /// <summary>Sets (<paramref name="own"/>: adds, on a span just started) <c>server.address</c> and, when the authority names a valid one (1-65535), <c>server.port</c>; nothing for an empty authority.</summary>
     public void SetTags(Activity activity, string? authority, bool own)
     {
         if (string.IsNullOrEmpty(authority))
@@ -80,7 +80,9 @@ internal sealed class AuthorityCache
             Raw = raw;
             Host = host;
             Port = port;
-            BoxedPort = port is int value ? value : null;
+            // A port outside 1-65535 (":0", ":65536": a Host header's port is checked for its characters, not its range)
+            // is not one: not recorded, as the HTTP server span does.
+            BoxedPort = port is int value and > 0 and <= ushort.MaxValue ? value : null;
         }
 
         public string Raw { get; }
