@@ -155,6 +155,28 @@ public sealed class SpanConverterTests
         Assert.Equal(new string('x', 20), span.GetAttribute("long"));
     }
 
+    [Theory]
+    [InlineData(18, 20)]
+    [InlineData(19, 19)]
+    [InlineData(20, 20)]
+    public void Convert_LongValueWithASurrogatePairAtTheCut_CutNeverSplitsThePair(int before, int expectedLength)
+    {
+        // Arrange: 'before' ASCII characters, then U+1F600 (two UTF-16 units), then more; the cut is at 20.
+        using var source = new SampledActivitySource("Propagation.Collector.Tests");
+        var value = new string('x', before) + "\U0001F600" + new string('y', 50);
+        using var activity = source.Source.StartActivity(value)!;
+        activity.SetTag("long", value);
+        activity.Stop();
+        var limits = new SpanLimits(MaxAttributeValueLength: 20, MaxAttributesPerSpan: 4, MaxEventsPerSpan: 1, MaxLinksPerSpan: 1);
+
+        // Act
+        var span = SpanConverter.Convert(activity, "svc", limits);
+
+        // Assert: the attribute and the name alike.
+        Assert.Equal(value[..expectedLength], span.GetAttribute("long"));
+        Assert.Equal(value[..expectedLength], span.Name);
+    }
+
     [Fact]
     public void Convert_LimitsOfZero_KeepNoAttributesEventsOrLinks()
     {

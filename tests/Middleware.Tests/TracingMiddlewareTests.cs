@@ -118,6 +118,34 @@ public sealed class TracingMiddlewareTests
     }
 
     [Theory]
+    [InlineData(254, 256)]
+    [InlineData(255, 255)]
+    [InlineData(256, 256)]
+    public async Task Invoke_LongUserAgentWithASurrogatePairAtTheCut_CutNeverSplitsThePair(int before, int expectedLength)
+    {
+        // Arrange: 'before' ASCII characters, then a pair (U+1F600), then more: the 256-character cut lands on the pair
+        // (255: between its halves) or next to it.
+        var (host, listener) = await TestHosts.StartWithoutAccessorAsync(null, static _ => Task.CompletedTask);
+        using var _ = host;
+        using var __ = listener;
+        var userAgent = new string('a', before) + "\U0001F600" + new string('b', 300);
+
+        // Act
+        await host.GetTestServer().SendAsync(c =>
+        {
+            c.Request.Path = "/ua";
+            c.Request.Headers.UserAgent = userAgent;
+        });
+
+        // Assert
+        await listener.WaitAsync(1);
+        var recorded = Assert.IsType<string>(Assert.Single(listener.Stopped).GetTagItem("user_agent.original"));
+        Assert.Equal(expectedLength, recorded.Length);
+        Assert.Equal(userAgent[..expectedLength], recorded);
+        Assert.False(char.IsHighSurrogate(recorded[^1]));
+    }
+
+    [Theory]
     [InlineData("example.com:0", null)]
     [InlineData("example.com:65536", null)]
     [InlineData("example.com:99999999999", null)]

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Propagation.Internal;
 
 namespace Propagation.Collector.Internal;
 
@@ -319,8 +320,7 @@ internal static class SpanConverter
         return true;
     }
 
-    private static string Truncate(string value, int maxLength) =>
-        value.Length <= maxLength ? value : value[..maxLength];
+    private static string Truncate(string value, int maxLength) => TextBounds.Cut(value, maxLength);
 
     private static string FormatArray(Array array, int maxLength)
     {

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Propagation.Collector;
+using Propagation.Internal;
 
 namespace Propagation.Middleware.Internal;
 
@@ -748,8 +749,7 @@ internal sealed class TracingService
         _ => "ignore",
     };
 
-    private static string Bound(string value) =>
-        value.Length <= HeaderRules.MaxCapturedValueLength ? value : value[..HeaderRules.MaxCapturedValueLength];
+    private static string Bound(string value) => TextBounds.Cut(value, HeaderRules.MaxCapturedValueLength);
 
     /// <summary>One Host header value (and scheme, for the default port) with its <c>server.address</c> and boxed
     /// <c>server.port</c>.</summary>
