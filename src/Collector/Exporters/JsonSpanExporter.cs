@@ -6,6 +6,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using Propagation.Collector.Internal;
+using Propagation.Internal;
 
 namespace Propagation.Collector;
 
@@ -232,5 +233,5 @@ public sealed class JsonSpanExporter : BaseExporter<Activity>
         }
     }
 
-    private static string Bound(string value) => value.Length <= MaxStringLength ? value : value[..MaxStringLength];
+    private static string Bound(string value) => TextBounds.Cut(value, MaxStringLength);
 }

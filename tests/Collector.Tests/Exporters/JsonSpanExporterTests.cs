@@ -169,6 +169,23 @@ public class JsonSpanExporterTests
     }
 
     [Fact]
+    public void Export_LongValueWithASurrogatePairAtTheCut_CutBeforeThePairNotThroughIt()
+    {
+        // Arrange: the pair (U+1F600) starts at the last position the 4096-character cut keeps.
+        var writer = new StringWriter();
+        using var exporter = new JsonSpanExporter(writer);
+        var value = new string('x', 4095) + "\U0001F600" + "tail";
+        var activity = ExportTestActivities.Create("op", ActivityKind.Internal, default, a => a.SetTag("long", value));
+
+        // Act
+        exporter.Export(new Batch<Activity>(activity));
+
+        // Assert: no half pair (it would be written as U+FFFD).
+        using var json = JsonDocument.Parse(writer.ToString());
+        Assert.Equal(new string('x', 4095), json.RootElement.GetProperty("attributes").GetProperty("long").GetString());
+    }
+
+    [Fact]
     public void Export_ThroughLogger_OneInformationMessagePerSpanWithTheJson()
     {
         var logger = new CapturingLogger();
