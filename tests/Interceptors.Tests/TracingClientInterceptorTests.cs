@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Microsoft.AspNetCore.Builder;
@@ -184,6 +185,31 @@ public sealed class TracingClientInterceptorTests
         var span = recorder.Single(ActivityKind.Client);
         Assert.Equal(1, span.GetTagItem("rpc.grpc.status_code"));
         Assert.Contains(span.Events, e => e.Name == GrpcTracingConventions.CancelledEvent);
+    }
+
+    [Theory]
+    [InlineData(MethodType.Unary)]
+    [InlineData(MethodType.ClientStreaming)]
+    public void Calls_ResponseFailedBeforeInterceptorReturns_CallerTokenKeepsNoCallAlive(MethodType shape)
+    {
+        // Arrange: the inner call's response has already failed when the interceptor gets the call (a transport that
+        // fails at once, or a response arriving on another thread just then), so its span ends before the interceptor
+        // returns; the caller's token lives on, as an app's long-lived token does.
+        using var recorder = new SpanRecorder();
+        var interceptor = TestInterceptors.Client(recorder);
+        using var cts = new CancellationTokenSource();
+        const int Calls = 20;
+
+        // Act
+        var calls = MakeFailedCalls(interceptor, shape, cts.Token, Calls);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        // Assert: every span ended, and no callback left on the token still holds a disposed call.
+        Assert.Equal(Calls, recorder.Stopped.Count(a => a.Kind == ActivityKind.Client));
+        Assert.Equal(0, calls.Count(c => c.TryGetTarget(out _)));
+        GC.KeepAlive(cts);
     }
 
     [Fact]
@@ -767,6 +793,50 @@ public sealed class TracingClientInterceptorTests
         Assert.Null(sent.Get("baggage"));
         Assert.Equal($"00-{span.TraceId.ToHexString()}-{span.SpanId.ToHexString()}-01", sent.GetValue("traceparent"));
         Assert.Equal(span.SpanId.ToHexString(), sent.GetValue("x-span-id"));
+    }
+
+    /// <summary>Makes calls whose response has already failed, disposes them, and returns weak references to their
+    /// inner calls' states (in a method of its own, so no local of the test keeps one alive).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static WeakReference<InProcessCall.CallState>[] MakeFailedCalls(Interceptor interceptor, MethodType shape, CancellationToken token, int count)
+    {
+        var method = new Method<string, string>(shape, InProcessCall.Service, "Failed", Marshallers.StringMarshaller, Marshallers.StringMarshaller);
+        var context = new ClientInterceptorContext<string, string>(method, null, new CallOptions(cancellationToken: token));
+        var states = new WeakReference<InProcessCall.CallState>[count];
+        for (var i = 0; i < count; i++)
+        {
+            var state = new InProcessCall.CallState();
+            states[i] = new WeakReference<InProcessCall.CallState>(state);
+            var failed = Task.FromException<string>(new RpcException(new Status(StatusCode.Unavailable, "down")));
+            if (shape == MethodType.Unary)
+            {
+                using var call = interceptor.AsyncUnaryCall("hi", context, (_, _) => InProcessCall.UnaryCall(failed, state));
+                _ = call.ResponseAsync.Exception;
+            }
+            else
+            {
+                using var call = interceptor.AsyncClientStreamingCall(context, _ => new AsyncClientStreamingCall<string, string>(
+                    new NoWrites(),
+                    failed,
+                    static _ => Task.FromResult(new Metadata()),
+                    static _ => new Status(StatusCode.Unavailable, "down"),
+                    static _ => [],
+                    static s => ((InProcessCall.CallState)s).Disposed = true,
+                    state));
+                _ = call.ResponseAsync.Exception;
+            }
+        }
+
+        return states;
+    }
+
+    private sealed class NoWrites : IClientStreamWriter<string>
+    {
+        public WriteOptions? WriteOptions { get; set; }
+
+        public Task CompleteAsync() => Task.CompletedTask;
+
+        public Task WriteAsync(string message) => Task.CompletedTask;
     }
 
     private sealed class NoReplies : IAsyncStreamReader<string>

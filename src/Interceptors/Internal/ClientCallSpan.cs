@@ -47,6 +47,17 @@ internal sealed class ClientCallSpan
         if (_cancellationToken.CanBeCanceled)
         {
             _registration = _cancellationToken.UnsafeRegister(static state => ((ClientCallSpan)state!).End(StatusCode.Cancelled, exception: null), this);
+
+            // The call may have ended already: a response that had failed when the call was handed over, or one that
+            // arrived on another thread meanwhile. End then found no registration to remove, and this one would keep
+            // the span and the call alive for as long as the token lives. The fence pairs with End's exchange: of a
+            // store here and a store there, at least one side sees the other's (a torn read of the registration in
+            // End removes nothing, and removing twice is harmless).
+            Interlocked.MemoryBarrier();
+            if (IsEnded)
+            {
+                _registration.Unregister();
+            }
         }
     }
 
