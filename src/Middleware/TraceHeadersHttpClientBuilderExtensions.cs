@@ -67,6 +67,11 @@ public static class TraceHeadersHttpClientBuilderExtensions
     /// for a host allowed more). HttpClient then starts its own activity per hop; the guard marks it not recorded, so
     /// a tracer provider still sees one client span.
     /// </para>
+    /// <para>
+    /// <b>Once per client.</b> Called more than once for a client (<c>AddTraceHeaders()</c> in
+    /// <c>ConfigureHttpClientDefaults</c> and <c>AddTraceHeaders(o => ...)</c> on the client, say), the client still gets one
+    /// handler, at the place of the first call among its handlers; every <paramref name="configure"/> delegate applies.
+    /// </para>
     /// <para><c>services.AddTracing()</c> must be called too; without it creating the client throws an <see cref="InvalidOperationException"/>.</para>
     /// <para>
     /// This client's options are validated when the host starts, or without a host when the client is first created:
@@ -87,12 +92,12 @@ public static class TraceHeadersHttpClientBuilderExtensions
         var name = builder.Name;
         builder.Services.AddOptions<TraceHeadersOptions>(name).ValidateOnStart();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TraceHeadersOptions>, TraceHeadersOptionsValidator>());
-        builder.AddHttpMessageHandler(sp =>
-        {
-            var service = sp.GetService<TracingService>() ?? throw new InvalidOperationException(
-                $"AddTraceHeaders() on HttpClient '{name}' needs the tracing services: call services.AddTracing() (builder.Services.AddTracing()) when configuring services.");
-            return new TraceHeadersHandler(service, sp.GetRequiredService<IOptionsMonitor<TraceHeadersOptions>>().Get(name));
-        });
+
+        // What AddHttpMessageHandler does (the handler goes where this call is among the client's handlers), but once per
+        // client: AddTraceHeaders() in ConfigureHttpClientDefaults and AddTraceHeaders(o => ...) on a client (or two calls
+        // on one builder) give one handler, at the first call's place, with the options of the client being built
+        // (b.Name: a defaults builder has no name of its own). Two handlers would make two client spans per attempt.
+        builder.Services.Configure<HttpClientFactoryOptions>(name, options => options.HttpMessageHandlerBuilderActions.Add(AddHandlerOnce));
 
         // Runs after every Configure of this client, so it sees the final primary handler.
         builder.Services.AddOptions<HttpClientFactoryOptions>(name).PostConfigure<IServiceProvider>((options, sp) =>
@@ -101,9 +106,26 @@ public static class TraceHeadersHttpClientBuilderExtensions
                 var service = sp.GetService<TracingService>();
                 var guard = service is null
                     ? null
-                    : RedirectScopePropagator.For(service, sp.GetRequiredService<IOptionsMonitor<TraceHeadersOptions>>().Get(name).Scope);
-                PrimaryHandlerDiagnostics.Disable(b, name, sp.GetService<ILoggerFactory>(), guard);
+                    : RedirectScopePropagator.For(service, sp.GetRequiredService<IOptionsMonitor<TraceHeadersOptions>>().Get(b.Name).Scope);
+                PrimaryHandlerDiagnostics.Disable(b, b.Name ?? string.Empty, sp.GetService<ILoggerFactory>(), guard);
             }));
         return builder;
+    }
+
+    private static void AddHandlerOnce(HttpMessageHandlerBuilder builder)
+    {
+        var handlers = builder.AdditionalHandlers;
+        for (var i = 0; i < handlers.Count; i++)
+        {
+            if (handlers[i] is TraceHeadersHandler)
+            {
+                return;
+            }
+        }
+
+        var services = builder.Services;
+        var service = services.GetService<TracingService>() ?? throw new InvalidOperationException(
+            $"AddTraceHeaders() on HttpClient '{builder.Name}' needs the tracing services: call services.AddTracing() (builder.Services.AddTracing()) when configuring services.");
+        handlers.Add(new TraceHeadersHandler(service, services.GetRequiredService<IOptionsMonitor<TraceHeadersOptions>>().Get(builder.Name)));
     }
 }

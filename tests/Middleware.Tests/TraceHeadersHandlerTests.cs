@@ -506,6 +506,50 @@ public sealed class TraceHeadersHandlerTests
         Assert.Single(span.Events, e => e.Name == "exception");
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task SendAsync_AddTraceHeadersInDefaultsAndOnTheClient_OneHandlerWithTheClientsOptions(bool defaults)
+    {
+        // Arrange: AddTraceHeaders() for every client (ConfigureHttpClientDefaults), or a first call on the client, then
+        // AddTraceHeaders(o => ...) on the client to name its peer.
+        using var source = NewSource();
+        using var listener = new TestListener("/none", source.Name, Client);
+        var recorder = new RecordingHandler();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddTracing();
+        var builder = services.AddHttpClient("kernel").ConfigurePrimaryHttpMessageHandler(() => recorder);
+        if (defaults)
+        {
+            services.ConfigureHttpClientDefaults(b => b.AddTraceHeaders());
+        }
+        else
+        {
+            builder.AddTraceHeaders();
+        }
+
+        builder.AddTraceHeaders(o => o.PeerService = "kernel");
+        using var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("kernel");
+
+        // Act
+        ActivitySpanId callerId;
+        using (var caller = source.StartActivity("caller"))
+        {
+            callerId = caller!.SpanId;
+            using var response = await client.GetAsync("http://kernel.example/items");
+        }
+
+        // Assert
+        var span = Assert.Single(listener.From(Client));
+        Assert.Equal(callerId, span.ParentSpanId);
+        Assert.Equal("kernel", span.GetTagItem("peer.service"));
+        Assert.Null(span.GetTagItem("http.request.resend_count"));
+        var sent = Assert.Single(recorder.Sent);
+        Assert.Equal($"00-{span.TraceId.ToHexString()}-{span.SpanId.ToHexString()}-01", Assert.Single(sent["traceparent"]));
+    }
+
     [Fact]
     public void CreateClient_WithoutAddTracing_ThrowsNamingTheMissingCall()
     {
