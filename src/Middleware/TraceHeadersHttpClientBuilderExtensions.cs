@@ -12,6 +12,11 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>Adds trace headers and client spans to an <see cref="HttpClient"/> registered with <c>AddHttpClient</c>.</summary>
 public static class TraceHeadersHttpClientBuilderExtensions
 {
+    // One delegate instance each, so a client's options can tell whether an earlier AddTraceHeaders call added it.
+    private static readonly Action<HttpMessageHandlerBuilder> AddHandlerAction = AddHandler;
+
+    private static readonly Action<HttpMessageHandlerBuilder> DisableDiagnosticsAction = DisableDiagnostics;
+
     /// <summary>Adds the tracing handler with the app's <see cref="TracingOptions"/>.</summary>
     /// <param name="builder">The client builder.</param>
     /// <returns><paramref name="builder"/>.</returns>
@@ -95,37 +100,40 @@ public static class TraceHeadersHttpClientBuilderExtensions
 
         // What AddHttpMessageHandler does (the handler goes where this call is among the client's handlers), but once per
         // client: AddTraceHeaders() in ConfigureHttpClientDefaults and AddTraceHeaders(o => ...) on a client (or two calls
-        // on one builder) give one handler, at the first call's place, with the options of the client being built
-        // (b.Name: a defaults builder has no name of its own). Two handlers would make two client spans per attempt.
-        builder.Services.Configure<HttpClientFactoryOptions>(name, options => options.HttpMessageHandlerBuilderActions.Add(AddHandlerOnce));
+        // on one builder) configure the same client's options, and the action is added only the first time, so the client
+        // gets one handler, at the first call's place, with the options of the client being built (b.Name: a defaults
+        // builder has no name of its own). Two handlers would make two client spans per attempt.
+        builder.Services.Configure<HttpClientFactoryOptions>(name, options => AddOnce(options, AddHandlerAction));
 
-        // Runs after every Configure of this client, so it sees the final primary handler.
-        builder.Services.AddOptions<HttpClientFactoryOptions>(name).PostConfigure<IServiceProvider>((options, sp) =>
-            options.HttpMessageHandlerBuilderActions.Add(b =>
-            {
-                var service = sp.GetService<TracingService>();
-                var guard = service is null
-                    ? null
-                    : RedirectScopePropagator.For(service, sp.GetRequiredService<IOptionsMonitor<TraceHeadersOptions>>().Get(b.Name).Scope);
-                PrimaryHandlerDiagnostics.Disable(b, b.Name ?? string.Empty, sp.GetService<ILoggerFactory>(), guard);
-            }));
+        // Runs after every Configure of this client, so it sees the final primary handler; once per client too, so a
+        // handler that cannot be adjusted is reported once.
+        builder.Services.PostConfigure<HttpClientFactoryOptions>(name, options => AddOnce(options, DisableDiagnosticsAction));
         return builder;
     }
 
-    private static void AddHandlerOnce(HttpMessageHandlerBuilder builder)
+    private static void AddOnce(HttpClientFactoryOptions options, Action<HttpMessageHandlerBuilder> action)
     {
-        var handlers = builder.AdditionalHandlers;
-        for (var i = 0; i < handlers.Count; i++)
+        if (!options.HttpMessageHandlerBuilderActions.Contains(action))
         {
-            if (handlers[i] is TraceHeadersHandler)
-            {
-                return;
-            }
+            options.HttpMessageHandlerBuilderActions.Add(action);
         }
+    }
 
+    private static void AddHandler(HttpMessageHandlerBuilder builder)
+    {
         var services = builder.Services;
         var service = services.GetService<TracingService>() ?? throw new InvalidOperationException(
             $"AddTraceHeaders() on HttpClient '{builder.Name}' needs the tracing services: call services.AddTracing() (builder.Services.AddTracing()) when configuring services.");
-        handlers.Add(new TraceHeadersHandler(service, services.GetRequiredService<IOptionsMonitor<TraceHeadersOptions>>().Get(builder.Name)));
+        builder.AdditionalHandlers.Add(new TraceHeadersHandler(service, services.GetRequiredService<IOptionsMonitor<TraceHeadersOptions>>().Get(builder.Name)));
+    }
+
+    private static void DisableDiagnostics(HttpMessageHandlerBuilder builder)
+    {
+        var services = builder.Services;
+        var service = services.GetService<TracingService>();
+        var guard = service is null
+            ? null
+            : RedirectScopePropagator.For(service, services.GetRequiredService<IOptionsMonitor<TraceHeadersOptions>>().Get(builder.Name).Scope);
+        PrimaryHandlerDiagnostics.Disable(builder, builder.Name ?? string.Empty, services.GetService<ILoggerFactory>(), guard);
     }
 }

@@ -598,8 +598,10 @@ public sealed class TraceHeadersHandlerTests
         Assert.Contains("TraceHeadersOptions.PeerService of HttpClient 'kernel' 'kernel?' contains control characters", error.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task CreateClient_SharedSocketsHandlerAlreadyUsed_WarnsThatItCouldNotBeAdjusted()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task CreateClient_SharedSocketsHandlerAlreadyUsed_WarnsThatItCouldNotBeAdjusted(bool addedTwice)
     {
         // Arrange: a SocketsHttpHandler shared between clients freezes its settings on its first request (one to a
         // closed loopback port is enough), so its diagnostics can no longer be turned off. (Its MeterFactory is set
@@ -620,13 +622,18 @@ public sealed class TraceHeadersHandlerTests
         var services = new ServiceCollection();
         services.AddLogging(l => l.AddProvider(logs));
         services.AddTracing();
-        services.AddHttpClient("shared").ConfigurePrimaryHttpMessageHandler(() => shared).AddTraceHeaders();
+        var builder = services.AddHttpClient("shared").ConfigurePrimaryHttpMessageHandler(() => shared).AddTraceHeaders();
+        if (addedTwice)
+        {
+            builder.AddTraceHeaders(o => o.PeerService = "shared");
+        }
+
         using var provider = services.BuildServiceProvider();
 
         // Act
         _ = provider.GetRequiredService<IHttpClientFactory>().CreateClient("shared");
 
-        // Assert: the warning names the client and the handler, and does not tell the app to use the type it uses.
+        // Assert: once (AddTraceHeaders twice still adjusts the client once); the warning names the client and the handler, and does not tell the app to use the type it uses.
         var entry = Assert.Single(logs.Entries, e => e.EventId.Id == 1005);
         Assert.Equal(LogLevel.Warning, entry.Level);
         Assert.Contains("'shared'", entry.Message, StringComparison.Ordinal);
