@@ -80,9 +80,8 @@ internal sealed class AuthorityCache
             Raw = raw;
             Host = host;
             Port = port;
-            // A port outside 1-65535 (":0", ":65536": a Host header's port is checked for its characters, not its range)
-            // is not one: not recorded, as the HTTP server span does.
-            BoxedPort = port is int value and > 0 and <= ushort.MaxValue ? value : null;
+            // Not recorded when it is not a port (":0", ":65536"), as on the HTTP server span.
+            BoxedPort = port is int value && HeaderRules.IsPort(value) ? value : null;
         }
 
         public string Raw { get; }

@@ -20,6 +20,12 @@ internal static class HeaderRules
 
     private static readonly string[] CredentialFragments = ["api-key", "apikey", "api_key", "token", "secret", "password"];
 
+    /// <summary>
+    /// Whether a Host header's (or call authority's) port is a port, 1-65535. Kestrel checks a port's characters, not
+    /// its range, so <c>:0</c> and <c>:65536</c> arrive; a span records no <c>server.port</c> for them.
+    /// </summary>
+    public static bool IsPort(int value) => value is > 0 and <= ushort.MaxValue;
+
     public static bool IsToken(string? value) =>
         !string.IsNullOrEmpty(value) && value.Length <= 256 && !value.AsSpan().ContainsAnyExcept(TokenChars);
 

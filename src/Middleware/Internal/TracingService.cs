@@ -726,14 +726,14 @@ internal sealed class TracingService
 
     /// <summary>
     /// The Host header's port; the scheme's default when it names none; <see langword="null"/> when the port it names
-    /// is not one (<c>:0</c>, <c>:65536</c>, <c>:99999999999</c>: Kestrel checks a port's characters, not its range), which
-    /// is then not recorded rather than replaced by the default.
+    /// is not one (<see cref="HeaderRules.IsPort"/>, or <c>:99999999999</c>, which does not parse), which is then not
+    /// recorded rather than replaced by the default.
     /// </summary>
     private static int? GetPort(int? named, string value, string address, bool https)
     {
         if (named is int port)
         {
-            return port is > 0 and <= ushort.MaxValue ? port : null;
+            return HeaderRules.IsPort(port) ? port : null;
         }
 
         // HostString gives no port both when none is named and when the one named does not parse; a named port is
