@@ -30,6 +30,13 @@ public sealed class TracingApiHandlersTests
         store.Add(Create(3, 6, parent: 77, name: "POST /kernel", service: "kernel", startMs: 2_000, durationMs: 5, kind: ActivityKind.Server));
     }
 
+    /// <summary>Trace 4 as the kernel's own store holds it: its server span (parent remote, in the caller's store) and a child.</summary>
+    private static void AddKernelsOwnTrace(SpanStore store)
+    {
+        store.Add(Create(4, 40, parent: 400, name: "POST /kernel", service: "kernel", kind: ActivityKind.Server, remoteParent: true));
+        store.Add(Create(4, 41, parent: 40, name: "invoke", service: "kernel", startMs: 1));
+    }
+
     private static async Task<ApiTestHost> StartFilledAsync(Action<IServiceCollection>? services = null)
     {
         var host = await ApiTestHost.StartAsync(services: services);
@@ -255,8 +262,7 @@ public sealed class TracingApiHandlersTests
     public async Task Trace_RemoteParentNotStored_NotAnOrphan()
     {
         await using var host = await StartFilledAsync();
-        host.Store.Add(Create(4, 40, parent: 400, name: "POST /kernel", service: "kernel", kind: ActivityKind.Server, remoteParent: true));
-        host.Store.Add(Create(4, 41, parent: 40, name: "invoke", service: "kernel", startMs: 1));
+        AddKernelsOwnTrace(host.Store);
 
         var (_, body) = await host.GetJsonAsync(Api + "traces/" + TraceIdOf(4));
 
@@ -613,8 +619,7 @@ public sealed class TracingApiHandlersTests
     public async Task Trace_Spans_CarryHasRemoteParent()
     {
         await using var host = await StartFilledAsync();
-        host.Store.Add(Create(4, 40, parent: 400, name: "POST /kernel", service: "kernel", kind: ActivityKind.Server, remoteParent: true));
-        host.Store.Add(Create(4, 41, parent: 40, name: "invoke", service: "kernel", startMs: 1));
+        AddKernelsOwnTrace(host.Store);
 
         var (_, body) = await host.GetJsonAsync(Api + "traces/" + TraceIdOf(4));
 
