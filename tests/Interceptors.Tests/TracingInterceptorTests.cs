@@ -1068,4 +1068,67 @@ public sealed class TracingInterceptorTests
         Assert.Equal("api.example", span.GetTagItem("server.address"));
         Assert.Equal(expected, (int?)span.GetTagItem("server.port"));
     }
+
+    [Theory]
+    [InlineData(100_000, ":8443", false)]
+    [InlineData(254, ":8443", false)]
+    [InlineData(254, "", false)]
+    [InlineData(253, ":8443", true)]
+    [InlineData(253, "", true)]
+    public async Task UnaryServerHandler_HostHeaderLongerThanAHostName_NoServerAddressPortFromTheConnectionAndCallSucceeds(int hostLength, string port, bool recorded)
+    {
+        // Arrange: TestServer has no Kestrel request limits; a middleware sets the Host header. A DNS name is at most 253
+        // characters: a longer Host is no host, so it is neither recorded nor cut, and the span's port is the
+        // connection's, as when there is no Host.
+        using var recorder = new SpanRecorder();
+        var name = new string('a', hostLength);
+        var localPort = -1;
+        await using var server = await TracingTestServer.StartAsync(
+            TestInterceptors.Server(recorder),
+            app => app.Use((HttpContext context, RequestDelegate next) =>
+            {
+                context.Request.Host = new HostString(name + port);
+                localPort = context.Connection.LocalPort;
+                return next(context);
+            }));
+        var client = server.CreateClient();
+
+        // Act: two calls, the second from the per-authority cache.
+        var first = await client.UnaryAsync(new TraceRequest { Text = "one" });
+        var second = await client.UnaryAsync(new TraceRequest { Text = "two" });
+        var spans = await recorder.WaitForStoppedAsync(2);
+
+        // Assert
+        Assert.Equal("one", first.Text);
+        Assert.Equal("two", second.Text);
+        Assert.Equal(2, spans.Count);
+        int? connectionPort = localPort > 0 ? localPort : null;
+        var expectedPort = recorded && port.Length > 0 ? 8443 : connectionPort;
+        Assert.All(spans, span =>
+        {
+            Assert.Equal(recorded ? name : null, span.GetTagItem("server.address"));
+            Assert.Equal(expectedPort, (int?)span.GetTagItem("server.port"));
+        });
+    }
+
+    [Theory]
+    [InlineData(100_000, ":8443", false)]
+    [InlineData(254, "", false)]
+    [InlineData(253, ":8443", true)]
+    public async Task UnaryServerHandler_CallHostLongerThanAHostName_NeitherServerAddressNorPort(int hostLength, string port, bool recorded)
+    {
+        // Arrange: without an HttpContext the span takes the call's :authority (ServerCallContext.Host).
+        using var recorder = new SpanRecorder();
+        var interceptor = TestInterceptors.Server(recorder);
+        var name = new string('a', hostLength);
+
+        // Act
+        var reply = await interceptor.UnaryServerHandler("1", new InProcessServerCallContext(host: name + port), static (_, _) => Task.FromResult("reply"));
+
+        // Assert
+        Assert.Equal("reply", reply);
+        var span = recorder.Single(ActivityKind.Server);
+        Assert.Equal(recorded ? name : null, span.GetTagItem("server.address"));
+        Assert.Equal(recorded && port.Length > 0 ? 8443 : null, (int?)span.GetTagItem("server.port"));
+    }
 }

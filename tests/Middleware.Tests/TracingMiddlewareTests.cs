@@ -176,6 +176,69 @@ public sealed class TracingMiddlewareTests
     }
 
     [Theory]
+    [InlineData(100_000, ":8080", false)]
+    [InlineData(100_000, "", false)]
+    [InlineData(254, "", false)]
+    [InlineData(254, ":8080", false)]
+    [InlineData(253, "", true)]
+    [InlineData(253, ":8080", true)]
+    public async Task Invoke_HostLongerThanAHostName_NeitherServerAddressNorPortAndRequestAnswered(int hostLength, string port, bool recorded)
+    {
+        // Arrange: TestServer (like IIS, HTTP.sys or a custom server) has no Kestrel request limits. A DNS name is at most
+        // 253 characters; a longer Host is no host, and a cut of it would name another one.
+        var (host, listener) = await TestHosts.StartWithoutAccessorAsync(null, Ok);
+        using var _ = host;
+        using var __ = listener;
+        var name = new string('a', hostLength);
+
+        // Act: the same Host twice (the second from the per-host cache).
+        var first = await host.GetTestServer().SendAsync(c =>
+        {
+            c.Request.Path = "/long-host";
+            c.Request.Host = new HostString(name + port);
+        });
+        var second = await host.GetTestServer().SendAsync(c =>
+        {
+            c.Request.Path = "/long-host";
+            c.Request.Host = new HostString(name + port);
+        });
+
+        // Assert
+        Assert.Equal(StatusCodes.Status200OK, first.Response.StatusCode);
+        Assert.Equal(StatusCodes.Status200OK, second.Response.StatusCode);
+        await listener.WaitAsync(2);
+        Assert.Equal(2, listener.Stopped.Count);
+        Assert.All(listener.Stopped, span =>
+        {
+            Assert.Equal(recorded ? name : null, span.GetTagItem("server.address"));
+            Assert.Equal(recorded ? (port.Length == 0 ? 80 : 8080) : null, (int?)span.GetTagItem("server.port"));
+        });
+    }
+
+    [Fact]
+    public async Task Invoke_HostOfAHostNamesLengthWithRootDot_RecordedUnchanged()
+    {
+        // Arrange: 253 characters and the root dot is still a DNS name.
+        var (host, listener) = await TestHosts.StartWithoutAccessorAsync(null, Ok);
+        using var _ = host;
+        using var __ = listener;
+        var name = new string('a', HeaderRules.MaxHostLength) + ".";
+
+        // Act
+        await host.GetTestServer().SendAsync(c =>
+        {
+            c.Request.Path = "/dot";
+            c.Request.Host = new HostString(name + ":8080");
+        });
+
+        // Assert
+        await listener.WaitAsync(1);
+        var span = Assert.Single(listener.Stopped);
+        Assert.Equal(name, span.GetTagItem("server.address"));
+        Assert.Equal(8080, span.GetTagItem("server.port"));
+    }
+
+    [Theory]
     [InlineData(true)]
     [InlineData(false)]
     public async Task Invoke_NoHttpContextAccessorTrustDecider_HostingSpanFollowsPerRequestDecision(bool trusted)

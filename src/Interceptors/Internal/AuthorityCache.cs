@@ -20,30 +20,33 @@ internal sealed class AuthorityCache
     /// <summary>
     /// Sets (<paramref name="own"/>: adds, on a span just started) <c>server.address</c> (when the request's Host has a value) and <c>server.port</c> (its port
     /// when it is one, 1-65535; nothing when it names an invalid one; else the connection's local port, when positive).
+    /// A Host whose host is longer than a host name (<see cref="HeaderRules.IsHostLength"/>) counts as none.
     /// </summary>
     public void SetHostHeaderTags(Activity activity, HttpContext http, bool own)
     {
         var authority = http.Request.Host.Value;
         var parsed = string.IsNullOrEmpty(authority) ? null : Get(authority);
-        if (parsed is not null)
+        if (parsed?.Host is not null)
         {
             RpcSpan.Tag(activity, GrpcTracingConventions.ServerAddress, parsed.Host, own);
-        }
-
-        if (parsed?.Port is not null)
-        {
-            if (parsed.BoxedPort is { } port)
+            if (parsed.Port is not null)
             {
-                RpcSpan.Tag(activity, GrpcTracingConventions.ServerPort, port, own);
+                if (parsed.BoxedPort is { } port)
+                {
+                    RpcSpan.Tag(activity, GrpcTracingConventions.ServerPort, port, own);
+                }
+
+                return;
             }
         }
-        else if (http.Connection.LocalPort is var fallbackPort && fallbackPort > 0)
+
+        if (http.Connection.LocalPort is var fallbackPort && fallbackPort > 0)
         {
             RpcSpan.Tag(activity, GrpcTracingConventions.ServerPort, _fallbackPort.Get(fallbackPort), own);
         }
     }
 
-    /// <summary>Sets (<paramref name="own"/>: adds, on a span just started) <c>server.address</c> and, when the authority names a valid one (1-65535), <c>server.port</c>; nothing for an empty authority.</summary>
+    /// <summary>Sets (<paramref name="own"/>: adds, on a span just started) <c>server.address</c> and, when the authority names a valid one (1-65535), <c>server.port</c>; nothing for an empty authority, or one whose host is longer than a host name (<see cref="HeaderRules.IsHostLength"/>).</summary>
     public void SetTags(Activity activity, string? authority, bool own)
     {
         if (string.IsNullOrEmpty(authority))
@@ -52,6 +55,11 @@ internal sealed class AuthorityCache
         }
 
         var parsed = Get(authority);
+        if (parsed.Host is null)
+        {
+            return;
+        }
+
         RpcSpan.Tag(activity, GrpcTracingConventions.ServerAddress, parsed.Host, own);
         if (parsed.BoxedPort is not null)
         {
@@ -73,11 +81,19 @@ internal sealed class AuthorityCache
         return last;
     }
 
+    /// <summary>One authority split; an authority whose host is longer than a host name keeps neither host nor port
+    /// (neither is recorded, nor a cut of the host, which would name another one), and is cached all the same so that
+    /// it is not split again on every call.</summary>
     private sealed class Authority
     {
         public Authority(string raw, string host, int? port)
         {
             Raw = raw;
+            if (!HeaderRules.IsHostLength(host))
+            {
+                return;
+            }
+
             Host = host;
             Port = port;
             // Not recorded when it is not a port (":0", ":65536"), as on the HTTP server span.
@@ -86,7 +102,8 @@ internal sealed class AuthorityCache
 
         public string Raw { get; }
 
-        public string Host { get; }
+        /// <summary>Gets the host, or <see langword="null"/> when longer than a host name.</summary>
+        public string? Host { get; }
 
         public int? Port { get; }
 

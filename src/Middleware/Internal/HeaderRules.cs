@@ -12,6 +12,12 @@ internal static class HeaderRules
     /// <summary>Captured header values are cut at this many characters.</summary>
     public const int MaxCapturedValueLength = 256;
 
+    /// <summary>
+    /// The longest host recorded as <c>server.address</c>: a DNS name is at most 253 characters in its text form
+    /// (255 octets on the wire, RFC 1035 section 2.3.4); an IP literal is shorter.
+    /// </summary>
+    public const int MaxHostLength = 253;
+
     // RFC 9110 section 5.6.2: token = 1*tchar.
     private static readonly SearchValues<char> TokenChars =
         SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
@@ -25,6 +31,14 @@ internal static class HeaderRules
     /// its range, so <c>:0</c> and <c>:65536</c> arrive; a span records no <c>server.port</c> for them.
     /// </summary>
     public static bool IsPort(int value) => value is > 0 and <= ushort.MaxValue;
+
+    /// <summary>
+    /// Whether a Host header's (or call authority's) host can be one: at most <see cref="MaxHostLength"/> characters,
+    /// one more for a root dot. Kestrel bounds a Host only by its header-size limits, other servers may not bound it at all;
+    /// a span records neither a longer one nor a cut of it (a cut name names another host), and no port from the same header.
+    /// </summary>
+    public static bool IsHostLength(string host) =>
+        host.Length <= MaxHostLength || (host.Length == MaxHostLength + 1 && host[^1] == '.');
 
     public static bool IsToken(string? value) =>
         !string.IsNullOrEmpty(value) && value.Length <= 256 && !value.AsSpan().ContainsAnyExcept(TokenChars);

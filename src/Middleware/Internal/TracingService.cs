@@ -499,10 +499,9 @@ internal sealed class TracingService
         }
 
         var host = request.Host;
-        if (host.HasValue)
+        if (host.HasValue && GetHostTags(host, request.Scheme) is { Address: { } address } hostTags)
         {
-            var hostTags = GetHostTags(host, request.Scheme);
-            tags.Add("server.address", hostTags.Address);
+            tags.Add("server.address", address);
             if (hostTags.Port is not null)
             {
                 tags.Add("server.port", hostTags.Port);
@@ -719,7 +718,9 @@ internal sealed class TracingService
         }
 
         var address = host.Host;
-        cached = new HostTags(value, https, address, GetPort(host.Port, value, address, https));
+        cached = HeaderRules.IsHostLength(address)
+            ? new HostTags(value, https, address, GetPort(host.Port, value, address, https))
+            : new HostTags(value, https, null, null);
         _lastHost = cached;
         return cached;
     }
@@ -752,10 +753,11 @@ internal sealed class TracingService
     private static string Bound(string value) => TextBounds.Cut(value, HeaderRules.MaxCapturedValueLength);
 
     /// <summary>One Host header value (and scheme, for the default port) with its <c>server.address</c> and boxed
-    /// <c>server.port</c>.</summary>
+    /// <c>server.port</c>; neither when its host is longer than a host name (<see cref="HeaderRules.IsHostLength"/>),
+    /// cached all the same so that such a Host is not split again on every request.</summary>
     private sealed class HostTags
     {
-        public HostTags(string value, bool https, string address, int? port)
+        public HostTags(string value, bool https, string? address, int? port)
         {
             Value = value;
             Https = https;
@@ -767,7 +769,8 @@ internal sealed class TracingService
 
         public bool Https { get; }
 
-        public string Address { get; }
+        /// <summary>Gets the host, or <see langword="null"/> when the Host header's is longer than a host name.</summary>
+        public string? Address { get; }
 
         /// <summary>Gets the boxed port, or <see langword="null"/> when the Host header names an invalid one.</summary>
         public object? Port { get; }
