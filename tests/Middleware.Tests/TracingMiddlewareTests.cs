@@ -239,6 +239,38 @@ public sealed class TracingMiddlewareTests
     }
 
     [Theory]
+    [InlineData("", 100_000, 2048)]
+    [InlineData("", 2047, 2048)]
+    [InlineData("", 2046, 2047)]
+    [InlineData("/base", 100_000, 2048)]
+    [InlineData("", 10, 11)]
+    [InlineData("/base", 10, 16)]
+    public async Task Invoke_LongPath_UrlPathCutAt2048CharactersNeverSplittingAPair(string pathBase, int segmentLength, int expectedLength)
+    {
+        // Arrange: TestServer passes a path of any length (Kestrel's request-line limit is not the library's). The path
+        // is '/', then ASCII, then a surrogate pair (U+1F600) and more: at 2046 the 2048-character cut falls inside the pair.
+        var (host, listener) = await TestHosts.StartWithoutAccessorAsync(null, Ok);
+        using var _ = host;
+        using var __ = listener;
+        var path = "/" + new string('p', segmentLength) + (segmentLength < 100 ? string.Empty : "\U0001F600" + new string('q', 10));
+
+        // Act
+        var context = await host.GetTestServer().SendAsync(c =>
+        {
+            c.Request.PathBase = pathBase;
+            c.Request.Path = path;
+        });
+
+        // Assert
+        Assert.Equal(StatusCodes.Status200OK, context.Response.StatusCode);
+        await listener.WaitAsync(1);
+        var recorded = Assert.IsType<string>(Assert.Single(listener.Stopped).GetTagItem("url.path"));
+        Assert.Equal(expectedLength, recorded.Length);
+        Assert.Equal((pathBase + path)[..expectedLength], recorded);
+        Assert.False(char.IsHighSurrogate(recorded[^1]));
+    }
+
+    [Theory]
     [InlineData(true)]
     [InlineData(false)]
     public async Task Invoke_NoHttpContextAccessorTrustDecider_HostingSpanFollowsPerRequestDecision(bool trusted)

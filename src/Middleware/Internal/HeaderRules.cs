@@ -18,6 +18,12 @@ internal static class HeaderRules
     /// </summary>
     public const int MaxHostLength = 253;
 
+    /// <summary>
+    /// <c>url.path</c> is cut at this many characters, the most of a query <see cref="QueryRedactor"/> looks at: a server
+    /// other than Kestrel (TestServer, IIS, HTTP.sys, a custom one) may pass a request line of any length.
+    /// </summary>
+    public const int MaxPathLength = QueryRedactor.MaxQueryLength;
+
     // RFC 9110 section 5.6.2: token = 1*tchar.
     private static readonly SearchValues<char> TokenChars =
         SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");

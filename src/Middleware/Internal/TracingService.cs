@@ -491,7 +491,7 @@ internal sealed class TracingService
         {
             { "http.request.method", method },
             { "url.scheme", request.Scheme },
-            { "url.path", request.PathBase.HasValue ? (request.PathBase + request.Path).ToString() : request.Path.HasValue ? request.Path.Value : "/" },
+            { "url.path", GetPath(request) },
         };
         if (original is not null)
         {
@@ -509,6 +509,16 @@ internal sealed class TracingService
         }
 
         return tags;
+    }
+
+    /// <summary>
+    /// PathBase and Path, cut at <see cref="HeaderRules.MaxPathLength"/> characters (a pair never split): Kestrel bounds
+    /// the request line, other servers may not. A path within the bound is returned as it is, without a copy.
+    /// </summary>
+    private static string GetPath(HttpRequest request)
+    {
+        var path = request.PathBase.HasValue ? (request.PathBase + request.Path).ToString() : request.Path.HasValue ? request.Path.Value! : "/";
+        return TextBounds.Cut(path, HeaderRules.MaxPathLength);
     }
 
     private static void SetUserAgent(Activity activity, HttpRequest request)
