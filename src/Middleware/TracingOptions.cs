@@ -113,7 +113,8 @@ public sealed class TracingOptions
     public bool EchoTraceResponse { get; set; } = true;
 
     /// <summary>Gets the request headers recorded on the server span as <c>http.request.header.&lt;name&gt;</c>.</summary>
-    /// <value>Defaults to empty. Values are cut at 256 characters; credential headers are recorded as <c>REDACTED</c>.</value>
+    /// <value>Defaults to empty. A header's first 16 values (lines) are recorded, each cut at 256 characters; credential
+    /// headers are recorded as <c>REDACTED</c>.</value>
     public IList<string> CapturedRequestHeaders { get; } = [];
 
     /// <summary>

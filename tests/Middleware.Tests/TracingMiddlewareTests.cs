@@ -270,6 +270,47 @@ public sealed class TracingMiddlewareTests
         Assert.False(char.IsHighSurrogate(recorded[^1]));
     }
 
+    [Fact]
+    public async Task Invoke_CapturedHeaderWithManyValues_FirstSixteenRecordedEachCutAndOthersUnchanged()
+    {
+        // Arrange: a header of 10,000 values, each longer than the 256-character cut; and a header of two short ones.
+        var (host, listener) = await TestHosts.StartWithoutAccessorAsync(
+            static o =>
+            {
+                o.CapturedRequestHeaders.Add("X-Many");
+                o.CapturedRequestHeaders.Add("X-Tenant");
+            },
+            Ok);
+        using var _ = host;
+        using var __ = listener;
+        var many = new string[10_000];
+        for (var i = 0; i < many.Length; i++)
+        {
+            many[i] = i.ToString("D5", System.Globalization.CultureInfo.InvariantCulture) + new string('v', 300);
+        }
+
+        // Act
+        var context = await host.GetTestServer().SendAsync(c =>
+        {
+            c.Request.Path = "/many";
+            c.Request.Headers["X-Many"] = many;
+            c.Request.Headers["X-Tenant"] = new[] { "acme", "beta" };
+        });
+
+        // Assert
+        Assert.Equal(StatusCodes.Status200OK, context.Response.StatusCode);
+        await listener.WaitAsync(1);
+        var span = Assert.Single(listener.Stopped);
+        var recorded = Assert.IsType<string[]>(span.GetTagItem("http.request.header.x-many"));
+        Assert.Equal(16, recorded.Length);
+        for (var i = 0; i < recorded.Length; i++)
+        {
+            Assert.Equal(many[i][..256], recorded[i]);
+        }
+
+        Assert.Equal(new[] { "acme", "beta" }, span.GetTagItem("http.request.header.x-tenant"));
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]

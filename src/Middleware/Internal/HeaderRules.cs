@@ -13,6 +13,12 @@ internal static class HeaderRules
     public const int MaxCapturedValueLength = 256;
 
     /// <summary>
+    /// A captured header's first this many values (lines) are recorded, the rest dropped: with each cut at
+    /// <see cref="MaxCapturedValueLength"/>, at most 4096 characters per header, the span store's default attribute bound.
+    /// </summary>
+    public const int MaxCapturedValues = 16;
+
+    /// <summary>
     /// The longest host recorded as <c>server.address</c>: a DNS name is at most 253 characters in its text form
     /// (255 octets on the wire, RFC 1035 section 2.3.4); an IP literal is shorter.
     /// </summary>

@@ -641,7 +641,8 @@ internal sealed class TracingService
                 continue;
             }
 
-            var recorded = new string[values.Count];
+            // Each header line is one value: only the first few are recorded, as each is cut.
+            var recorded = new string[Math.Min(values.Count, HeaderRules.MaxCapturedValues)];
             for (var j = 0; j < recorded.Length; j++)
             {
                 recorded[j] = Bound(values[j] ?? string.Empty);
