@@ -57,6 +57,32 @@ public sealed class TraceHeadersHandlerTests
         Assert.Equal("tenant=acme", Assert.Single(sent["baggage"]));
     }
 
+    [Theory]
+    [InlineData(100_000, 2048)]
+    [InlineData(2018, 2048)]
+    [InlineData(10, 40)]
+    public async Task SendAsync_LongPath_UrlFullsAddressAndPathCutAt2048CharactersQueryStillRedacted(int segmentLength, int expectedLength)
+    {
+        // Arrange: the app builds the URI, often from inbound data (a proxy's path); "https://internal.example:8443/"
+        // is 30 characters.
+        using var source = NewSource();
+        using var listener = new TestListener("/none", source.Name, Client);
+        using var provider = CreateProvider(new RecordingHandler());
+        var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("test");
+        var address = "https://internal.example:8443/" + new string('p', segmentLength);
+
+        // Act
+        using (source.StartActivity("caller"))
+        {
+            using var response = await client.GetAsync(address + "?token=abc");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        // Assert
+        var span = Assert.Single(listener.From(Client));
+        Assert.Equal(address[..expectedLength] + "?token=REDACTED", span.GetTagItem("url.full"));
+    }
+
     [Fact]
     public async Task SendAsync_SamplerSeesMethodAndServerAttributesAtCreation()
     {

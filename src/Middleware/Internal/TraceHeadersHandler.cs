@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using Microsoft.Extensions.Logging;
+using Propagation.Internal;
 
 namespace Propagation.Middleware.Internal;
 
@@ -263,12 +264,16 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
         return false;
     }
 
-    /// <summary>scheme://host:port/path?redacted-query; user info is never included.</summary>
+    /// <summary>
+    /// scheme://host:port/path?redacted-query; user info is never included. The part before the query is cut at
+    /// <see cref="HeaderRules.MaxPathLength"/> characters, as the server span's <c>url.path</c>: an app's URI often carries
+    /// inbound data (a proxied path), and no server limit applies to it here. The query is bounded by the redactor.
+    /// </summary>
     private string FormatUrl(Uri uri)
     {
         var query = uri.Query;
         var redacted = query.Length > 1 ? _service.Query.Redact(query) : null;
-        var path = uri.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
+        var path = TextBounds.Cut(uri.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped), HeaderRules.MaxPathLength);
         return redacted is null ? path : path + "?" + redacted;
     }
 
