@@ -24,6 +24,12 @@ namespace Propagation.Interceptors;
 /// configured format under the trust policy of the request, and marks it owned.
 /// </para>
 /// <para>
+/// <b>Deny-only decisions.</b> A caller's B3 deny (<c>b3: 0</c> or <c>X-B3-Sampled: 0</c>, no ids) leaves the
+/// call's span unrecorded, as on the HTTP side: the span the interceptor starts, and hosting's span when
+/// <c>UseTracing</c> did not already apply the deny. Such a span is not enriched; it still carries its ids (echoed),
+/// the baggage and the unsampled flag to the handler's calls.
+/// </para>
+/// <para>
 /// <b>Attributes</b> (OpenTelemetry RPC conventions): <c>rpc.system</c>, <c>rpc.service</c>,
 /// <c>rpc.method</c>, <c>rpc.grpc.status_code</c>, <c>server.address</c>, <c>server.port</c>; on
 /// streaming calls <see cref="GrpcTracingConventions.MessagesSent"/> and
@@ -312,7 +318,8 @@ public sealed class TracingInterceptor : Interceptor
     /// <summary>
     /// Whether the call runs as it is, without a span of this interceptor or a wrapper: when there is no server span
     /// and nothing listens to ours, or when the server span hosting or <c>UseTracing</c> made records nothing (sampled
-    /// out). Such a span has no attributes, counts or status to take and is not ours to stop; only its ids are echoed.
+    /// out, or hosting's span of a caller's deny-only decision, now unrecorded). Such a span has no attributes, counts or
+    /// status to take and is not ours to stop; only its ids are echoed.
     /// </summary>
     private bool RunsAsIs(ServerCallContext context, HttpContext? http, Activity? existing)
     {
@@ -321,12 +328,50 @@ public sealed class TracingInterceptor : Interceptor
             return !_settings.Source.HasListeners();
         }
 
-        if (existing.IsAllDataRequested)
+        if (existing.IsAllDataRequested && !IsDeniedHostingSpan(context, http, existing))
         {
             return false;
         }
 
         Echo(http, existing, _names.Get(context.Method), restarted: false);
+        return true;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="existing"/> is hosting's span of a request that carried a caller's deny-only decision
+    /// (<c>b3: 0</c>, no ids) nobody applied yet (<c>UseTracing</c> did not run): hosting's sampler saw no ids to
+    /// decide from. It is then unrecorded, as the HTTP side does: it records nothing and sends the unsampled flag on.
+    /// The extraction is the one hosting's propagator made (<see cref="TracingService.TryGetHostingExtraction"/>);
+    /// without <c>AddTracing</c> hosting's propagator is not ours, so the call's metadata is read with ours.
+    /// </summary>
+    private bool IsDeniedHostingSpan(ServerCallContext context, HttpContext? http, Activity existing)
+    {
+        if (http is null || !string.Equals(existing.Source.Name, TracingService.HostingSourceName, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        bool denied;
+        if (_settings.Service is { } service)
+        {
+            denied = service.TryGetHostingExtraction(http, out var extracted) && extracted.SamplingDenied;
+        }
+        else
+        {
+            denied = _settings.Propagator.Extract(new InboundMetadata(context.RequestHeaders), InboundMetadata.Getter, _settings.DecideTrust(http)).SamplingDenied;
+        }
+
+        if (!denied)
+        {
+            return false;
+        }
+
+        if (_settings.Logger.IsEnabled(LogLevel.Debug))
+        {
+            Log.SamplingDenied(_settings.Logger, _names.Get(context.Method).FullName);
+        }
+
+        TracingService.Unrecord(existing);
         return true;
     }
 

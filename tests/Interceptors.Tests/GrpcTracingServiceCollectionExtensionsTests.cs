@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Grpc.Net.ClientFactory;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Propagation.Interceptors.Tests.Infrastructure;
 using Propagation.Interceptors.Tests.Protos;
@@ -76,6 +77,132 @@ public sealed class GrpcTracingServiceCollectionExtensionsTests
         Assert.Equal(span.SpanId.ToHexString(), reply.SpanId);
         Assert.Equal(new Guid(traceId.ToHexString()).ToString(), headers.GetValue("x-trace-id"));
         Assert.Equal(36, headers.GetValue("x-span-id")!.Length);
+    }
+
+    [Theory]
+    [InlineData("b3", "0", false)]
+    [InlineData("x-b3-sampled", "0", false)]
+    [InlineData("b3", "0", true)]
+    [InlineData("x-b3-sampled", "0", true)]
+    public async Task TracingInterceptor_B3DenyOnlyOnHostingsSpan_UnrecordedAndHandlersCallCarriesDeny(string name, string value, bool useTracing)
+    {
+        // Arrange: AddTracing and the interceptor, with or without UseTracing (which applies the deny itself); hosting's
+        // span sampled by a parent-based sampler (as a tracer provider's); an interceptor inside ours stands in for a
+        // handler calling out through the client interceptor.
+        var stopped = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = static s => s.Name is "Microsoft.AspNetCore" or GrpcTracingConventions.ActivitySourceName,
+            Sample = static (ref ActivityCreationOptions<ActivityContext> o) =>
+                o.Parent != default && (o.Parent.TraceFlags & ActivityTraceFlags.Recorded) == 0 ? ActivitySamplingResult.PropagationData : ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = stopped.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        await using var server = await TracingTestServer.StartAsync(
+            interceptor: null,
+            beforeEndpoints: useTracing ? static app => app.UseTracing() : null,
+            configureServices: services =>
+            {
+                services.AddGrpcTracing(o => o.Propagation.ExtractFormats = [PropagationFormat.TraceContext, PropagationFormat.B3Single, PropagationFormat.B3]);
+                services.AddSingleton<CallingOutInterceptor>();
+                services.Configure<Grpc.AspNetCore.Server.GrpcServiceOptions>(o =>
+                {
+                    o.Interceptors.Add<TracingInterceptor>();
+                    o.Interceptors.Add<CallingOutInterceptor>();
+                });
+            });
+        var client = server.CreateClient();
+
+        // Act
+        var call = client.UnaryAsync(new TraceRequest(), new Metadata { { name, value }, { "baggage", "tenant=acme" } });
+        var reply = await call;
+        var headers = await call.ResponseHeadersAsync;
+
+        // Assert: hosting's span records nothing and took no RPC attributes; its ids are echoed; the handler's call
+        // carries its trace, the baggage and the deny.
+        var span = await StoppedSpanAsync(stopped, reply.SpanId);
+        Assert.Equal("Microsoft.AspNetCore", span.Source.Name);
+        Assert.Equal(ActivityKind.Server, span.Kind);
+        Assert.False(span.Recorded);
+        Assert.False(span.IsAllDataRequested);
+        Assert.Null(span.GetTagItem("rpc.method"));
+        Assert.Null(span.GetTagItem("rpc.grpc.status_code"));
+        Assert.NotEqual("propagation.test.TraceTestService/Unary", span.DisplayName);
+        Assert.Equal(span.SpanId.ToHexString(), headers.GetValue("x-span-id"));
+        var outbound = Assert.Single(stopped, a => a.Kind == ActivityKind.Client && a.ParentSpanId == span.SpanId);
+        Assert.False(outbound.Recorded);
+        var sent = server.Services.GetRequiredService<CallingOutInterceptor>().Sent;
+        Assert.NotNull(sent);
+        Assert.Equal($"00-{span.TraceId.ToHexString()}-{outbound.SpanId.ToHexString()}-00", sent.GetValue("traceparent"));
+        Assert.Equal("tenant=acme", sent.GetValue("baggage"));
+    }
+
+    [Theory]
+    [InlineData("b3", "0")]
+    [InlineData("x-b3-sampled", "0")]
+    public async Task TracingInterceptor_WithoutAddTracingB3DenyOnlyOnHostingsSpan_ReadsTheMetadataAndUnrecordsIt(string name, string value)
+    {
+        // Arrange: the interceptor alone (no TracingService): hosting parented its span with its own propagator, which
+        // reads no B3; the interceptor reads the deny from the call's metadata with its propagator.
+        using var recorder = new SpanRecorder();
+        var stopped = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = static s => s.Name == "Microsoft.AspNetCore",
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = stopped.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        await using var server = await TracingTestServer.StartAsync(TestInterceptors.Server(recorder));
+        var client = server.CreateClient();
+
+        // Act
+        var call = client.UnaryAsync(new TraceRequest(), new Metadata { { name, value } });
+        var reply = await call;
+        var headers = await call.ResponseHeadersAsync;
+
+        // Assert
+        var span = await StoppedSpanAsync(stopped, reply.SpanId);
+        Assert.False(span.Recorded);
+        Assert.False(span.IsAllDataRequested);
+        Assert.Null(span.GetTagItem("rpc.method"));
+        Assert.Equal(span.SpanId.ToHexString(), headers.GetValue("x-span-id"));
+        Assert.Empty(recorder.Started);
+    }
+
+    [Fact]
+    public async Task TracingInterceptor_TraceparentOnHostingsSpanWithoutUseTracing_EnrichedAndRecorded()
+    {
+        // Arrange: no deny: hosting's span is enriched as before (the handed-over extraction is read, not the headers again).
+        var stopped = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = static s => s.Name == "Microsoft.AspNetCore",
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = stopped.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        await using var server = await TracingTestServer.StartAsync(
+            interceptor: null,
+            configureServices: services =>
+            {
+                services.AddGrpcTracing();
+                services.Configure<Grpc.AspNetCore.Server.GrpcServiceOptions>(o => o.Interceptors.Add<TracingInterceptor>());
+            });
+        var client = server.CreateClient();
+        var traceId = ActivityTraceId.CreateRandom();
+        var parentId = ActivitySpanId.CreateRandom();
+
+        // Act
+        var reply = await client.UnaryAsync(new TraceRequest(), TracingInterceptorTests.Traceparent(traceId, parentId));
+
+        // Assert
+        var span = await StoppedSpanAsync(stopped, reply.SpanId);
+        Assert.True(span.Recorded);
+        Assert.Equal(traceId, span.TraceId);
+        Assert.Equal(parentId, span.ParentSpanId);
+        Assert.Equal("Unary", span.GetTagItem("rpc.method"));
+        Assert.Equal("propagation.test.TraceTestService/Unary", span.DisplayName);
     }
 
     [Fact]
@@ -281,6 +408,31 @@ public sealed class GrpcTracingServiceCollectionExtensionsTests
             Assert.Equal("ai", span.GetTagItem("peer.service"));
             Assert.Equal("ai.example", span.GetTagItem(GrpcTracingConventions.ServerAddress));
         });
+    }
+
+    /// <summary>The stopped span with this id, waiting (bounded) for it: hosting ends its span after the response is sent.</summary>
+    private static async Task<Activity> StoppedSpanAsync(ConcurrentQueue<Activity> stopped, string spanId)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!stopped.Any(a => a.SpanId.ToHexString() == spanId) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+
+        return Assert.Single(stopped, a => a.SpanId.ToHexString() == spanId);
+    }
+
+    /// <summary>Stands in for a handler: makes one outbound call through the app's client interceptor, then runs the call.</summary>
+    private sealed class CallingOutInterceptor(TracingClientInterceptor client) : Interceptor
+    {
+        public Metadata? Sent { get; private set; }
+
+        public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+            TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+        {
+            await InProcessCall.CallOutAsync(client, headers => Sent = headers);
+            return await continuation(request, context);
+        }
     }
 
     /// <summary>Names a host on every unary call, as a call through <c>CallInvoker</c> with a host does.</summary>

@@ -56,6 +56,59 @@ public sealed class ExtractionHandoffTests
         Assert.Equal(latest.Parent, taken.Parent);
     }
 
+    [Fact]
+    public void TryTake_AlreadyTaken_ReportsTakenWithoutTheExtraction()
+    {
+        // Arrange: the middleware took the entry; the gRPC interceptor looks after it.
+        var handoff = new ExtractionHandoff();
+        var headers = new HeaderDictionary();
+        handoff.Store(headers, Extract("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"));
+        Assert.True(handoff.TryTake(headers, out _, out var takenBefore));
+
+        // Act
+        var found = handoff.TryTake(headers, out var taken, out var alreadyTaken);
+
+        // Assert
+        Assert.False(takenBefore);
+        Assert.False(found);
+        Assert.True(alreadyTaken);
+        Assert.False(taken.HasParent);
+    }
+
+    [Fact]
+    public void TryTake_StoredAgainAfterTaken_FoundAndNotTaken()
+    {
+        // Arrange: the next request on the same header dictionary.
+        var handoff = new ExtractionHandoff();
+        var headers = new HeaderDictionary();
+        handoff.Store(headers, Extract("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"));
+        handoff.TryTake(headers, out _);
+        var latest = Extract("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+        handoff.Store(headers, latest);
+
+        // Act
+        var found = handoff.TryTake(headers, out var taken, out var alreadyTaken);
+
+        // Assert
+        Assert.True(found);
+        Assert.False(alreadyTaken);
+        Assert.Equal(latest.Parent, taken.Parent);
+    }
+
+    [Fact]
+    public void TryTake_NeverStored_NotTaken()
+    {
+        // Arrange
+        var handoff = new ExtractionHandoff();
+
+        // Act
+        var found = handoff.TryTake(new HeaderDictionary(), out _, out var alreadyTaken);
+
+        // Assert
+        Assert.False(found);
+        Assert.False(alreadyTaken);
+    }
+
     private static ExtractedContext Extract(string traceparent)
     {
         var headers = new HeaderDictionary { ["traceparent"] = traceparent };

@@ -16,6 +16,9 @@ namespace Propagation.Middleware.Internal;
 /// <para>The middleware takes an entry only when hosting's activity exists: hosting then called the propagator for
 /// this very request, whose store replaced any older entry of the same header dictionary (servers reuse one only
 /// after its request ended), so an entry found is never stale.</para>
+/// <para>A taken entry leaves its header dictionary behind, marked taken, until another store replaces it: the gRPC
+/// server interceptor, which looks after the middleware, then knows that <c>UseTracing</c> already applied the
+/// extraction and does not read the headers again.</para>
 /// </remarks>
 internal sealed class ExtractionHandoff
 {
@@ -40,25 +43,34 @@ internal sealed class ExtractionHandoff
         {
             slot.Headers = headers;
             slot.Extracted = extracted;
+            slot.Taken = false;
         }
     }
 
     /// <summary>Takes the extraction kept for <paramref name="headers"/>, if it is still there.</summary>
-    public bool TryTake(IHeaderDictionary headers, out ExtractedContext extracted)
+    public bool TryTake(IHeaderDictionary headers, out ExtractedContext extracted) => TryTake(headers, out extracted, out _);
+
+    /// <summary>
+    /// Takes the extraction kept for <paramref name="headers"/>, if it is still there; <paramref name="taken"/> tells
+    /// whether it was there and already taken (not replaced by another store since).
+    /// </summary>
+    public bool TryTake(IHeaderDictionary headers, out ExtractedContext extracted, out bool taken)
     {
         var slot = SlotOf(headers);
         lock (slot)
         {
             if (ReferenceEquals(slot.Headers, headers))
             {
+                taken = slot.Taken;
                 extracted = slot.Extracted;
-                slot.Headers = null;
                 slot.Extracted = default;
-                return true;
+                slot.Taken = true;
+                return !taken;
             }
         }
 
         extracted = default;
+        taken = false;
         return false;
     }
 
@@ -69,5 +81,7 @@ internal sealed class ExtractionHandoff
         public IHeaderDictionary? Headers { get; set; }
 
         public ExtractedContext Extracted { get; set; }
+
+        public bool Taken { get; set; }
     }
 }

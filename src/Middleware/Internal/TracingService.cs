@@ -268,6 +268,37 @@ internal sealed class TracingService
     }
 
     /// <summary>
+    /// For a gRPC call that enriches hosting's activity: the request's extraction, the one hosting's propagator call made
+    /// (kept in the request's features, or handed over by <see cref="Handoff"/>), or else made now under the same trust
+    /// decision. <see langword="false"/> when <c>UseTracing</c> already took the handoff: it applied the extraction (a
+    /// deny among it left the activity unrecorded), so nothing is read again. When the extraction is in the features,
+    /// <c>UseTracing</c> may have read it too; a deny it applied is seen the same way, on the activity.
+    /// </summary>
+    public bool TryGetHostingExtraction(HttpContext context, out ExtractedContext extracted)
+    {
+        if (ContextAccessor is not null && context.Features[typeof(TracingRequestFeature)] is TracingRequestFeature feature)
+        {
+            extracted = feature.Extracted;
+            return true;
+        }
+
+        var headers = context.Request.Headers;
+        if (Handoff.TryTake(headers, out extracted, out var taken))
+        {
+            return true;
+        }
+
+        if (taken)
+        {
+            return false;
+        }
+
+        var policy = Trust.IsPerRequest ? Trust.Decide(null) : Trust.Decide(context);
+        extracted = Propagator.Extract(headers, AspNetCoreCarriers.Getter, policy);
+        return true;
+    }
+
+    /// <summary>
     /// Warns once that hosting's propagator call could not see the request, so a per-request trust decision was
     /// replaced by the policy for unknown callers (<see cref="TracingOptions.UntrustedPolicy"/>): the app's own
     /// <see cref="IHttpContextFactory"/> does not set the <see cref="IHttpContextAccessor"/> tracing reads.
