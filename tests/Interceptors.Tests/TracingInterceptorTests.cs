@@ -1054,6 +1054,8 @@ public sealed class TracingInterceptorTests
     [InlineData("api.example:65536", null)]
     [InlineData("api.example:65535", 65535)]
     [InlineData("api.example:1", 1)]
+    [InlineData("api.example:abc", null)]
+    [InlineData("api.example:99999999999", null)]
     public async Task UnaryServerHandler_HostPort_RecordedOnlyWhenAPort(string host, int? expected)
     {
         // Arrange: a Host header's port is checked for its characters, not its range (Kestrel lets :0 and :65536 through).
@@ -1130,5 +1132,42 @@ public sealed class TracingInterceptorTests
         var span = recorder.Single(ActivityKind.Server);
         Assert.Equal(recorded ? name : null, span.GetTagItem("server.address"));
         Assert.Equal(recorded && port.Length > 0 ? 8443 : null, (int?)span.GetTagItem("server.port"));
+    }
+
+    [Theory]
+    [InlineData("api.example:8443", 8443)]
+    [InlineData("api.example", 5000)]
+    [InlineData("api.example:", 5000)]
+    [InlineData("[::1]", 5000)]
+    [InlineData("[::1]:8443", 8443)]
+    [InlineData("api.example:0", null)]
+    [InlineData("api.example:65536", null)]
+    [InlineData("api.example:abc", null)]
+    [InlineData("api.example:99999999999", null)]
+    [InlineData("[::1]:abc", null)]
+    public async Task UnaryServerHandler_HostHeaderPort_ItsPortTheLocalPortWhenItNamesNoneAndNothingWhenNotAPort(string host, int? expected)
+    {
+        // Arrange: the request's Host header as a client could send it, on a connection to local port 5000. A port the
+        // header names but that is not one (out of range, or not a number) is not replaced by the local port, as on the
+        // HTTP server span.
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(
+            TestInterceptors.Server(recorder),
+            app => app.Use((HttpContext context, RequestDelegate next) =>
+            {
+                context.Request.Host = new HostString(host);
+                context.Connection.LocalPort = 5000;
+                return next(context);
+            }));
+        var client = server.CreateClient();
+
+        // Act
+        await client.UnaryAsync(new TraceRequest());
+        var spans = await recorder.WaitForStoppedAsync(1);
+
+        // Assert
+        var span = Assert.Single(spans);
+        Assert.Equal(new HostString(host).Host, span.GetTagItem("server.address"));
+        Assert.Equal(expected, (int?)span.GetTagItem("server.port"));
     }
 }

@@ -19,8 +19,9 @@ internal sealed class AuthorityCache
 
     /// <summary>
     /// Sets (<paramref name="own"/>: adds, on a span just started) <c>server.address</c> (when the request's Host has a value) and <c>server.port</c> (its port
-    /// when it is one, 1-65535; nothing when it names an invalid one; else the connection's local port, when positive).
-    /// A Host whose host is longer than a host name (<see cref="HeaderRules.IsHostLength"/>) counts as none.
+    /// when it is one, 1-65535; nothing when it names one that is not, out of range or not a number, as on the HTTP server span; else, when it names
+    /// none, the connection's local port, when positive). A Host whose host is longer than a host name (<see cref="HeaderRules.IsHostLength"/>)
+    /// counts as none.
     /// </summary>
     public void SetHostHeaderTags(Activity activity, HttpContext http, bool own)
     {
@@ -29,7 +30,7 @@ internal sealed class AuthorityCache
         if (parsed?.Host is not null)
         {
             RpcSpan.Tag(activity, GrpcTracingConventions.ServerAddress, parsed.Host, own);
-            if (parsed.Port is not null)
+            if (parsed.Port is not null || HeaderRules.NamesPort(parsed.Raw, parsed.Host))
             {
                 if (parsed.BoxedPort is { } port)
                 {

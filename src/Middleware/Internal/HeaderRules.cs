@@ -52,6 +52,14 @@ internal static class HeaderRules
     public static bool IsHostLength(string host) =>
         host.Length <= MaxHostLength || (host.Length == MaxHostLength + 1 && host[^1] == '.');
 
+    /// <summary>
+    /// Whether a Host header value names a port, <paramref name="host"/> being its <see cref="Microsoft.AspNetCore.Http.HostString.Host"/>
+    /// (a part of the value): text after the host and its colon. <see cref="Microsoft.AspNetCore.Http.HostString.Port"/> is
+    /// <see langword="null"/> both when none is named and when the one named does not parse (<c>:abc</c>,
+    /// <c>:99999999999</c>); an empty port (<c>example.com:</c>) names none (RFC 3986 section 3.2.3).
+    /// </summary>
+    public static bool NamesPort(string value, string host) => value.Length > host.Length + 1;
+
     public static bool IsToken(string? value) =>
         !string.IsNullOrEmpty(value) && value.Length <= 256 && !value.AsSpan().ContainsAnyExcept(TokenChars);
 

@@ -779,9 +779,7 @@ internal sealed class TracingService
             return HeaderRules.IsPort(port) ? port : null;
         }
 
-        // HostString gives no port both when none is named and when the one named does not parse; a named port is
-        // text after the host and its colon (an empty one, "example.com:", means the default, RFC 3986 section 3.2.3).
-        return value.Length > address.Length + 1 ? null : https ? 443 : 80;
+        return HeaderRules.NamesPort(value, address) ? null : https ? 443 : 80;
     }
 
     internal static string PolicyName(TrustPolicy policy) => policy switch
