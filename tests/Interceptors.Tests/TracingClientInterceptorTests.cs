@@ -773,6 +773,31 @@ public sealed class TracingClientInterceptorTests
     }
 
     [Fact]
+    public void AsyncUnaryCall_ParentOverridesGrandparentBaggage_KeySentOnceWithTheParentsValue()
+    {
+        // Arrange
+        using var recorder = new SpanRecorder();
+        var interceptor = TestInterceptors.Client(recorder);
+        using var grandparent = TestInterceptors.StartParent(recorder);
+        grandparent.AddBaggage("tenant", "blue");
+        grandparent.AddBaggage("k", "old");
+        using var parent = TestInterceptors.StartParent(recorder);
+        parent.AddBaggage("k", "new");
+        Metadata? sent = null;
+
+        // Act
+        using var call = interceptor.AsyncUnaryCall("hi", InProcessCall.ClientContext(), (_, context) =>
+        {
+            sent = context.Options.Headers;
+            return InProcessCall.UnaryCall(Task.FromResult("reply"));
+        });
+
+        // Assert
+        Assert.NotNull(sent);
+        Assert.Equal("k=new,tenant=blue", sent.GetValue("baggage"));
+    }
+
+    [Fact]
     public void AsyncUnaryCall_NoBaggage_NoBaggageHeaderButTraceHeaders()
     {
         // Arrange

@@ -84,6 +84,31 @@ public sealed class TraceHeadersHandlerTests
     }
 
     [Fact]
+    public async Task SendAsync_CallerOverridesItsParentsBaggage_SendsTheKeyOnceWithTheCallersValue()
+    {
+        // Arrange
+        using var source = NewSource();
+        using var listener = new TestListener("/none", source.Name, Client);
+        var recorder = new RecordingHandler();
+        using var provider = CreateProvider(recorder);
+        var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("test");
+
+        // Act
+        using (var parent = source.StartActivity("parent"))
+        {
+            parent!.AddBaggage("k", "old");
+            parent.AddBaggage("tenant", "acme");
+            using var caller = source.StartActivity("caller");
+            caller!.AddBaggage("k", "new");
+            using var response = await client.GetAsync("https://internal.example/items");
+        }
+
+        // Assert
+        var sent = Assert.Single(recorder.Sent);
+        Assert.Equal("k=new,tenant=acme", Assert.Single(sent["baggage"]));
+    }
+
+    [Fact]
     public async Task SendAsync_SamplerSeesMethodAndServerAttributesAtCreation()
     {
         // Arrange: a sampler that keeps the creation tags of the client spans started under this test's caller.

@@ -31,7 +31,8 @@ namespace Propagation;
 /// </para>
 /// <para>
 /// <b>Injection</b> writes the context of the given <see cref="Activity"/> (ids, flags,
-/// <see cref="Activity.TraceStateString"/>, <see cref="Activity.Baggage"/>) through the caller's
+/// <see cref="Activity.TraceStateString"/>, <see cref="Activity.Baggage"/>, each baggage key once with the value
+/// <see cref="Activity.GetBaggageItem"/> returns) through the caller's
 /// setter in every configured format, limited by the scope chosen for the carrier. Whether an
 /// existing header is replaced is up to that setter (HttpClient's own setter keeps a header the
 /// caller already set). Activities in the hierarchical id format are not propagated.

@@ -18,7 +18,10 @@ namespace Propagation;
 /// the valid members around it are kept. Empty members (<c>a=1,,b=2</c>) are skipped silently. At most
 /// <see cref="MaxInputLength"/> characters are looked at in total.</para>
 /// <para>Writing: values are percent-encoded as UTF-8; properties are written as they are; whole members
-/// that would take the header over <see cref="MaxMembers"/> or <see cref="MaxLength"/> are left out.</para>
+/// that would take the header over <see cref="MaxMembers"/> or <see cref="MaxLength"/> are left out. Key/value
+/// pairs (such as <see cref="System.Diagnostics.Activity.Baggage"/>) are written with each key once, its first
+/// value (the one <see cref="System.Diagnostics.Activity.GetBaggageItem"/> returns); a <see cref="Baggage"/> is
+/// written member for member as it is.</para>
 /// </remarks>
 [SuppressMessage("Performance", "CA1822:Mark members as static", Justification = "An instance codec, like ITraceFormat implementations, so it can be held and replaced as a dependency.")]
 public sealed class BaggageFormat
@@ -134,9 +137,23 @@ public sealed class BaggageFormat
 
     /// <summary>
     /// Writes key/value pairs (for example <see cref="System.Diagnostics.Activity.Baggage"/>) to
-    /// <paramref name="carrier"/>. Pairs whose key is not an RFC 7230 token are left out; a
-    /// <see langword="null"/> value is written as empty.
+    /// <paramref name="carrier"/>, each key once with its first value. Pairs whose key is not an RFC 7230
+    /// token are left out; a <see langword="null"/> value is written as empty.
     /// </summary>
+    /// <remarks>
+    /// <para>A key is sent once, with the value of its first pair; later pairs with the same key (compared
+    /// ordinally: keys are case-sensitive tokens) are left out, also when the first value was itself left out
+    /// for its size. For <see cref="System.Diagnostics.Activity.Baggage"/>, which lists an activity's own items
+    /// before its parent's, the first value is the one <see cref="System.Diagnostics.Activity.GetBaggageItem"/>
+    /// returns: a child's <see cref="System.Diagnostics.Activity.AddBaggage"/> or
+    /// <see cref="System.Diagnostics.Activity.SetBaggage"/> replaces its parent's value on the wire instead of
+    /// being sent beside it (a receiver that keeps the last of a repeated key would otherwise see the parent's
+    /// value). A caller's own repeated keys are collapsed the same way, to the value this library's extraction
+    /// and <see cref="Baggage.TryGetValue"/> would read.</para>
+    /// <para>Repeated keys do not count towards <see cref="MaxMembers"/>. In the unlikely case that the keys of
+    /// members left out for their size come to more than <see cref="MaxLength"/> characters, writing stops there,
+    /// so that no later, older value of one of them is sent.</para>
+    /// </remarks>
     /// <typeparam name="TCarrier">The carrier type.</typeparam>
     /// <param name="baggage">The pairs to send.</param>
     /// <param name="carrier">The carrier to write.</param>
@@ -151,7 +168,9 @@ public sealed class BaggageFormat
         }
 
         ArgumentNullException.ThrowIfNull(setter);
-        var writer = new Writer(ArrayPool<char>.Shared.Rent(MaxLength));
+
+        // Twice the header's length: the second half remembers the keys of members left out for their size.
+        var writer = new Writer(ArrayPool<char>.Shared.Rent(2 * MaxLength));
         try
         {
             foreach (var pair in baggage)
@@ -161,7 +180,7 @@ public sealed class BaggageFormat
                     continue;
                 }
 
-                if (!writer.TryAdd(new BaggageMember(pair.Key, pair.Value ?? string.Empty, properties: null, trusted: true)))
+                if (!writer.TryAddFirst(new BaggageMember(pair.Key, pair.Value ?? string.Empty, properties: null, trusted: true)))
                 {
                     break;
                 }
@@ -267,6 +286,7 @@ public sealed class BaggageFormat
     {
         private char[]? _buffer = buffer;
         private int _count;
+        private int _leftOut;
 
         public int Length { get; private set; }
 
@@ -286,14 +306,57 @@ public sealed class BaggageFormat
                 return true;
             }
 
-            var destination = _buffer.AsSpan(Length);
-            if (separator == 1)
+            Append(member, separator);
+            return true;
+        }
+
+        /// <summary>
+        /// Adds a member unless its key was already seen (written, or left out for its size): the first value of a
+        /// key wins. Returns <see langword="false"/> once the member limit is reached, or when a key left out for its
+        /// size cannot be remembered. The members need no properties (a written member is <c>key=value</c>, the
+        /// value percent-encoded, so neither part holds a comma and the key ends at the first <c>=</c>), and the
+        /// buffer needs <see cref="MaxLength"/> characters after the header's for the keys left out.
+        /// </summary>
+        public bool TryAddFirst(in BaggageMember member)
+        {
+            if (_count == MaxMembers)
             {
-                destination[0] = ',';
+                return false;
             }
 
-            Length += separator + BaggageCodec.WriteMember(member, destination[separator..]);
-            _count++;
+            // O(n²) over at most 64 short members: no set to allocate, and with few members and no repeats a
+            // scan of a short header. The keys of members left out for their size are kept after the header.
+            var key = member.Key;
+            if (Holds(_buffer.AsSpan(0, Length), key) || Holds(_buffer.AsSpan(MaxLength, _leftOut), key))
+            {
+                return true;
+            }
+
+            var separator = Length > 0 ? 1 : 0;
+            var size = BaggageCodec.GetEncodedLength(member);
+            if (Length + separator + size <= MaxLength)
+            {
+                Append(member, separator);
+                return true;
+            }
+
+            // Left out for its size. A later pair with the same key must not be sent in its place, unless no pair
+            // with this key could fit anyway (the smallest, "key=", does not fit the room that is left).
+            if (Length + separator + key.Length + 1 > MaxLength)
+            {
+                return true;
+            }
+
+            var room = _buffer!.AsSpan(MaxLength + _leftOut);
+            if (key.Length + 2 > room.Length)
+            {
+                return false;
+            }
+
+            key.AsSpan().CopyTo(room);
+            room[key.Length] = '=';
+            room[key.Length + 1] = ',';
+            _leftOut += key.Length + 2;
             return true;
         }
 
@@ -306,6 +369,41 @@ public sealed class BaggageFormat
                 ArrayPool<char>.Shared.Return(_buffer);
                 _buffer = null;
             }
+        }
+
+        /// <summary>Whether a <c>key=...</c> member in comma-separated <paramref name="members"/> has <paramref name="key"/>.</summary>
+        private static bool Holds(ReadOnlySpan<char> members, string key)
+        {
+            while (!members.IsEmpty)
+            {
+                if (members.Length > key.Length && members[key.Length] == '=' && members[..key.Length].SequenceEqual(key))
+                {
+                    return true;
+                }
+
+                var comma = members.IndexOf(',');
+                if (comma < 0)
+                {
+                    return false;
+                }
+
+                members = members[(comma + 1)..];
+            }
+
+            return false;
+        }
+
+        /// <summary>Writes a member that fits, after <paramref name="separator"/> (0 or 1) comma.</summary>
+        private void Append(in BaggageMember member, int separator)
+        {
+            var destination = _buffer.AsSpan(Length);
+            if (separator == 1)
+            {
+                destination[0] = ',';
+            }
+
+            Length += separator + BaggageCodec.WriteMember(member, destination[separator..]);
+            _count++;
         }
     }
 }

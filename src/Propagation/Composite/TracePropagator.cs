@@ -141,9 +141,13 @@ public sealed class TracePropagator
     /// and its <see cref="Activity.Baggage"/> to an outbound carrier.
     /// </summary>
     /// <remarks>
-    /// The activity's own id strings are sent where they are what the codecs would format: its
+    /// <para>The activity's own id strings are sent where they are what the codecs would format: its
     /// <see cref="Activity.Id"/> as <c>traceparent</c> and its hex ids as the legacy pair, so injecting
-    /// allocates no second copy of them.
+    /// allocates no second copy of them.</para>
+    /// <para><c>baggage</c> carries each key of <see cref="Activity.Baggage"/> once, with its first value there,
+    /// the one <see cref="Activity.GetBaggageItem"/> returns: an item the activity (or a nearer parent) set for a
+    /// key replaces a parent's, which is not sent beside it (see
+    /// <see cref="BaggageFormat.Inject{TCarrier}(IEnumerable{KeyValuePair{string, string}}, TCarrier, HeaderSetter{TCarrier})"/>).</para>
     /// </remarks>
     /// <typeparam name="TCarrier">The carrier type.</typeparam>
     /// <param name="activity">The outbound span.</param>

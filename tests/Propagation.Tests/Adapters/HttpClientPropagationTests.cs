@@ -49,6 +49,35 @@ public class HttpClientPropagationTests
     }
 
     [Fact]
+    public async Task SendAsync_ChildOverridesParentBaggage_SendsTheKeyOnceWithTheChildsValue()
+    {
+        using var source = new ActivitySource(nameof(SendAsync_ChildOverridesParentBaggage_SendsTheKeyOnceWithTheChildsValue) + Guid.NewGuid());
+        using var activityListener = new ActivityListener
+        {
+            ShouldListenTo = s => ReferenceEquals(s, source),
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(activityListener);
+        using var handler = new SocketsHttpHandler
+        {
+            ActivityHeadersPropagator = new PropagationDistributedContextPropagator(new TracePropagator()),
+            UseProxy = false,
+        };
+        using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(20) };
+        using var server = new OneShotHttpServer();
+        using var parent = source.StartActivity("parent")!;
+        parent.AddBaggage("k", "old");
+        using var child = source.StartActivity("child")!;
+        child.AddBaggage("k", "new");
+
+        using var response = await client.GetAsync(server.Uri);
+        var headers = await server.ReceivedHeaders;
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("k=new", headers["baggage"]);
+    }
+
+    [Fact]
     public async Task SendAsync_CallerSetTraceHeader_HttpClientSetterKeepsIt()
     {
         using var source = new ActivitySource(nameof(SendAsync_CallerSetTraceHeader_HttpClientSetterKeepsIt) + Guid.NewGuid());

@@ -171,12 +171,13 @@ public class PropagationDistributedContextPropagatorTests
         using var outbound = new HttpRequestMessage(HttpMethod.Get, "http://127.0.0.1/");
         adapter.Inject(activity, outbound, RequestSetter);
 
-        // Assert: the activity agrees with the library's own reading, and the next hop gets the same header.
+        // Assert: the activity agrees with the library's own reading, and the next hop gets that reading (the
+        // repeated key once, with the value both read).
         Assert.Equal([new("k", "first"), new("k", "second"), new("other", "1")], activity.Baggage);
         Assert.True(ours.TryGetValue("k", out var first));
         Assert.Equal(first, activity.GetBaggageItem("k"));
         Assert.Equal("first", activity.GetBaggageItem("k"));
-        Assert.Equal([Inbound], outbound.Headers.GetValues("baggage"));
+        Assert.Equal(["k=first,other=1"], outbound.Headers.GetValues("baggage"));
     }
 
     [Fact]
@@ -234,6 +235,24 @@ public class PropagationDistributedContextPropagatorTests
         Assert.Equal(["tenant=acme"], request.Headers.GetValues("baggage"));
         Assert.Equal([activity.TraceId.ToHexString()], request.Headers.GetValues("X-Trace-ID"));
         Assert.Equal([activity.SpanId.ToHexString()], request.Headers.GetValues("X-Span-ID"));
+    }
+
+    [Fact]
+    public void Inject_ChildOverridesParentBaggage_WritesTheKeyOnceWithTheChildsValue()
+    {
+        using var source = new ActivitySource(nameof(Inject_ChildOverridesParentBaggage_WritesTheKeyOnceWithTheChildsValue) + Guid.NewGuid());
+        using var listener = StartListener(source);
+        using var parent = source.StartActivity("parent")!;
+        parent.AddBaggage("tenant", "acme");
+        parent.AddBaggage("k", "old");
+        using var activity = source.StartActivity("client", ActivityKind.Client)!;
+        activity.SetBaggage("k", "new");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "http://127.0.0.1/");
+        var adapter = new PropagationDistributedContextPropagator(new TracePropagator());
+
+        adapter.Inject(activity, request, RequestSetter);
+
+        Assert.Equal(["k=new,tenant=acme"], request.Headers.GetValues("baggage"));
     }
 
     [Fact]

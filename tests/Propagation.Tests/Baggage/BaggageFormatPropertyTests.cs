@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
@@ -75,6 +76,51 @@ public sealed class BaggageFormatPropertyTests
 
         // Fewer cases: each one generates up to 120 members of up to 600 characters.
         Check.One(Config.WithMaxTest(60), property);
+    }
+
+    [Fact]
+    public void Inject_AnyActivityBaggage_SendsEachKeyOnceWithTheValueGetBaggageItemReturns()
+    {
+        // Baggage changes on a root, its child and a grandchild: AddBaggage or SetBaggage (a null value too)
+        // on a few keys, some differing only in case.
+        var operation =
+            from level in Gen.Choose(0, 2)
+            from set in Gen.Elements(false, true)
+            from key in Gen.Elements("k", "K", "a", "tenant", "user-id")
+            from value in Gen.Elements<string?>(null, string.Empty, "old", "new", "two words", "é")
+            select (Level: level, Set: set, Key: key, Value: value);
+
+        var property = Prop.ForAll(Gen.ListOf(operation).ToArbitrary(), operations =>
+        {
+            // Arrange
+            using var root = new Activity("BaggageFormatPropertyTests.root").Start();
+            using var parent = new Activity("BaggageFormatPropertyTests.parent").Start();
+            using var child = new Activity("BaggageFormatPropertyTests.child").Start();
+            Activity[] levels = [root, parent, child];
+            foreach (var (level, set, key, value) in operations)
+            {
+                _ = set ? levels[level].SetBaggage(key, value) : levels[level].AddBaggage(key, value);
+            }
+
+            var fromCodec = new Dictionary<string, string>();
+            var fromPropagator = new Dictionary<string, string>();
+
+            // Act
+            BaggageFormat.Instance.Inject(child.Baggage, (IDictionary<string, string>)fromCodec, Carriers.DictionarySetter);
+            new TracePropagator().Inject(child, (IDictionary<string, string>)fromPropagator, Carriers.DictionarySetter);
+            var issues = PropagationIssues.None;
+            BaggageFormat.Instance.TryExtract((IDictionary<string, string>)fromCodec, Carriers.DictionaryGetter, out var sent, ref issues);
+
+            // Assert: every key of the activity's baggage, once, in first-seen order, with the value the app sees
+            // (a null value is written as empty).
+            var keys = child.Baggage.Select(pair => pair.Key).Distinct(StringComparer.Ordinal).ToArray();
+            return issues == PropagationIssues.None
+                && sent.Select(member => member.Key).SequenceEqual(keys, StringComparer.Ordinal)
+                && sent.All(member => member.Value == (child.GetBaggageItem(member.Key) ?? string.Empty))
+                && fromCodec.GetValueOrDefault("baggage") == fromPropagator.GetValueOrDefault("baggage");
+        });
+
+        Check.One(Config, property);
     }
 
     [Fact]

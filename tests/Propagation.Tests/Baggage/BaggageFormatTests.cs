@@ -241,6 +241,71 @@ public sealed class BaggageFormatTests
     }
 
     [Fact]
+    public void Inject_KeyValuePairs_RepeatedKey_WritesItsFirstValueOnce()
+    {
+        IDictionary<string, string> carrier = new Dictionary<string, string>();
+        KeyValuePair<string, string?>[] pairs = [new("k", "new"), new("a", "1"), new("k", "old"), new("K", "upper"), new("a", "2")];
+
+        BaggageFormat.Instance.Inject(pairs, carrier, Setter);
+
+        // Keys compare ordinally: "K" is another key.
+        Assert.Equal("k=new,a=1,K=upper", carrier["baggage"]);
+    }
+
+    [Fact]
+    public void Inject_KeyValuePairs_RepeatedKeyAfterNullValue_WritesEmptyOnce()
+    {
+        IDictionary<string, string> carrier = new Dictionary<string, string>();
+        KeyValuePair<string, string?>[] pairs = [new("k", null), new("k", "old")];
+
+        BaggageFormat.Instance.Inject(pairs, carrier, Setter);
+
+        Assert.Equal("k=", carrier["baggage"]);
+    }
+
+    [Fact]
+    public void Inject_KeyValuePairs_FirstValueOverByteLimit_LaterValueOfItsKeyNotWritten()
+    {
+        IDictionary<string, string> carrier = new Dictionary<string, string>();
+        KeyValuePair<string, string?>[] pairs = [new("a", new string('x', 5000)), new("k", new string('y', 5000)), new("k", "old"), new("c", "1")];
+
+        BaggageFormat.Instance.Inject(pairs, carrier, Setter);
+
+        // The first value of k does not fit; its older value is not sent in its place.
+        Assert.Equal("a=" + new string('x', 5000) + ",c=1", carrier["baggage"]);
+    }
+
+    [Fact]
+    public void Inject_KeyValuePairs_KeysLeftOutForSizeOverflowTheirRoom_StopsWriting()
+    {
+        IDictionary<string, string> carrier = new Dictionary<string, string>();
+        var big = new KeyValuePair<string, string?>("a", new string('x', 8000));
+        var leftOut = Enumerable.Range(0, 100).Select(i => new KeyValuePair<string, string?>(new string('k', 97) + i.ToString("D3", CultureInfo.InvariantCulture), new string('y', 200)));
+        KeyValuePair<string, string?>[] small = [new("c", "1")];
+
+        BaggageFormat.Instance.Inject([big, .. leftOut.Take(10), .. small], carrier, Setter);
+        var fewLeftOut = carrier["baggage"];
+        BaggageFormat.Instance.Inject([big, .. leftOut, .. small], carrier, Setter);
+
+        // 100 keys of 100 characters, each left out for its size, are more than can be remembered: writing stops,
+        // so the member after them is not sent (it could have repeated one of them).
+        Assert.Equal("a=" + new string('x', 8000) + ",c=1", fewLeftOut);
+        Assert.Equal("a=" + new string('x', 8000), carrier["baggage"]);
+    }
+
+    [Fact]
+    public void Inject_KeyValuePairs_RepeatedKeysDoNotCountTowardsTheMemberLimit()
+    {
+        IDictionary<string, string> carrier = new Dictionary<string, string>();
+        var pairs = Enumerable.Range(0, 100).Select(i => new KeyValuePair<string, string?>("k" + (i % 10), "v"))
+            .Concat(Enumerable.Range(10, 60).Select(i => new KeyValuePair<string, string?>("k" + i, "v")));
+
+        BaggageFormat.Instance.Inject(pairs, carrier, Setter);
+
+        Assert.Equal(string.Join(',', Enumerable.Range(0, 64).Select(i => $"k{i}=v")), carrier["baggage"]);
+    }
+
+    [Fact]
     public void Inject_OverLimits_DropsWholeMembers()
     {
         IDictionary<string, string> carrier = new Dictionary<string, string>();

@@ -408,6 +408,82 @@ public class TracePropagatorTests
     }
 
     [Fact]
+    public void Inject_ChildOverridesParentBaggage_SendsTheKeyOnceWithTheChildsValue()
+    {
+        using var scope = new SampledActivitySource(nameof(Inject_ChildOverridesParentBaggage_SendsTheKeyOnceWithTheChildsValue));
+        using var parent = scope.Source.StartActivity("parent")!;
+        parent.AddBaggage("tenant", "acme");
+        parent.AddBaggage("k", "old");
+        using var child = scope.Source.StartActivity("child")!;
+        child.AddBaggage("k", "new");
+        child.SetBaggage("tenant", "other");
+        var headers = new TestHeaders();
+
+        new TracePropagator().Inject(child, headers, TestHeaders.Setter);
+
+        Assert.Equal(["tenant=other,k=new"], headers.GetLines("baggage"));
+        Assert.Equal("new", child.GetBaggageItem("k"));
+    }
+
+    [Fact]
+    public void Inject_ChildRemovesBaggage_SendsWhatGetBaggageItemReturns()
+    {
+        using var scope = new SampledActivitySource(nameof(Inject_ChildRemovesBaggage_SendsWhatGetBaggageItemReturns));
+        using var parent = scope.Source.StartActivity("parent")!;
+        parent.AddBaggage("k", "old");
+        using var child = scope.Source.StartActivity("child")!;
+        child.AddBaggage("own", "1");
+        child.AddBaggage("k", "new");
+        child.SetBaggage("own", null);
+        child.SetBaggage("k", null);
+        var headers = new TestHeaders();
+
+        new TracePropagator().Inject(child, headers, TestHeaders.Setter);
+
+        // SetBaggage(key, null) removes the child's own item and nothing else: a key only the child had is gone;
+        // the parent's item is visible again (Activity.Baggage lists it, GetBaggageItem returns it) and is sent once.
+        Assert.Null(child.GetBaggageItem("own"));
+        Assert.Equal("old", child.GetBaggageItem("k"));
+        Assert.Equal(["k=old"], headers.GetLines("baggage"));
+    }
+
+    [Fact]
+    public void Inject_ChildNullBaggageOverParent_SendsTheKeyOnceEmpty()
+    {
+        using var scope = new SampledActivitySource(nameof(Inject_ChildNullBaggageOverParent_SendsTheKeyOnceEmpty));
+        using var parent = scope.Source.StartActivity("parent")!;
+        parent.AddBaggage("k", "old");
+        using var child = scope.Source.StartActivity("child")!;
+        child.AddBaggage("k", null);
+        var headers = new TestHeaders();
+
+        new TracePropagator().Inject(child, headers, TestHeaders.Setter);
+
+        // AddBaggage(key, null) shadows the parent's item (GetBaggageItem returns null); the old value is not sent.
+        Assert.Null(child.GetBaggageItem("k"));
+        Assert.Equal(["k="], headers.GetLines("baggage"));
+    }
+
+    [Fact]
+    public void Inject_DistinctKeysOverSeveralActivities_AllSentInActivityBaggageOrder()
+    {
+        using var scope = new SampledActivitySource(nameof(Inject_DistinctKeysOverSeveralActivities_AllSentInActivityBaggageOrder));
+        using var root = scope.Source.StartActivity("root")!;
+        root.AddBaggage("a", "1");
+        root.AddBaggage("b", "2");
+        using var parent = scope.Source.StartActivity("parent")!;
+        parent.AddBaggage("c", "3");
+        using var child = scope.Source.StartActivity("child")!;
+        child.AddBaggage("d", "4");
+        child.AddBaggage("B", "5");
+        var headers = new TestHeaders();
+
+        new TracePropagator().Inject(child, headers, TestHeaders.Setter);
+
+        Assert.Equal(["B=5,d=4,c=3,b=2,a=1"], headers.GetLines("baggage"));
+    }
+
+    [Fact]
     public void Inject_Activity_SendsTheActivitysOwnIdStrings()
     {
         using var scope = new SampledActivitySource(nameof(Inject_Activity_SendsTheActivitysOwnIdStrings));
