@@ -32,7 +32,8 @@ public readonly struct TraceContextSnapshot
     /// <summary>Gets a value indicating whether no span context was captured (<see cref="Context"/> is <see langword="default"/>); baggage may still have been.</summary>
     public bool IsEmpty => Context == default;
 
-    /// <summary>Gets the captured baggage, in the span's order.</summary>
+    /// <summary>Gets the captured baggage, in the span's order, each key once with the value the span saw
+    /// (<see cref="Activity.GetBaggageItem"/>): a parent's item that the span replaced is not captured.</summary>
     public IReadOnlyList<KeyValuePair<string, string?>> Baggage => _baggage ?? [];
 
     /// <summary>Captures <see cref="Activity.Current"/>.</summary>
@@ -53,7 +54,12 @@ public readonly struct TraceContextSnapshot
         var items = new List<KeyValuePair<string, string?>>();
         foreach (var item in activity.Baggage)
         {
-            items.Add(item);
+            // Activity.Baggage lists the span's own items before its parents': the first of a key is the value the
+            // span sees (GetBaggageItem) and sends (BaggageFormat); the parents' values it replaced are not kept.
+            if (!Contains(items, item.Key))
+            {
+                items.Add(item);
+            }
         }
 
         if (items.Count > 0)
@@ -127,5 +133,18 @@ public readonly struct TraceContextSnapshot
         }
 
         return activity;
+    }
+
+    private static bool Contains(List<KeyValuePair<string, string?>> items, string key)
+    {
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (string.Equals(items[i].Key, key, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

@@ -37,6 +37,32 @@ public sealed class TraceContextSnapshotTests
     }
 
     [Fact]
+    public void Capture_ChildOverridesParentBaggage_KeepsEachKeyOnceWithTheValueTheChildSees()
+    {
+        // Arrange
+        using var source = new ActivitySource("Tests." + Guid.NewGuid().ToString("N"));
+        using var listener = new TestListener("/none", source.Name);
+        using var parent = source.StartActivity("parent")!;
+        parent.AddBaggage("tenant", "acme");
+        parent.AddBaggage("k", "old");
+        parent.AddBaggage("gone", "x");
+        using var request = source.StartActivity("request")!;
+        request.AddBaggage("k", "new");
+        request.AddBaggage("gone", null);
+        var headers = new Dictionary<string, string>();
+
+        // Act
+        var snapshot = TraceContextSnapshot.Capture();
+        using var work = snapshot.StartActivity(source, "work", TraceRelationship.Child)!;
+        new TracePropagator().Inject(work, (IDictionary<string, string>)headers, Carriers.DictionarySetter);
+
+        // Assert: what the request's span saw, once per key; the work's outbound baggage is the same.
+        Assert.Equal([new("gone", null), new("k", "new"), new("tenant", "acme")], snapshot.Baggage);
+        Assert.Equal(snapshot.Baggage, work.Baggage);
+        Assert.Equal("gone=,k=new,tenant=acme", headers["baggage"]);
+    }
+
+    [Fact]
     public void StartActivity_NewRootLinked_NewTraceLinkedToCapturedSpan()
     {
         // Arrange
