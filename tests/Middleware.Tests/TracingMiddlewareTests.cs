@@ -242,10 +242,11 @@ public sealed class TracingMiddlewareTests
     [InlineData("", 100_000, 2048)]
     [InlineData("", 2047, 2048)]
     [InlineData("", 2046, 2047)]
+    [InlineData("", 2045, 2046)]
     [InlineData("/base", 100_000, 2048)]
     [InlineData("", 10, 11)]
     [InlineData("/base", 10, 16)]
-    public async Task Invoke_LongPath_UrlPathCutAt2048CharactersNeverSplittingAPair(string pathBase, int segmentLength, int expectedLength)
+    public async Task Invoke_LongPath_UrlPathCutAt2048CharactersNeverSplittingAnEscape(string pathBase, int segmentLength, int expectedLength)
     {
         // Arrange: TestServer passes a path of any length (Kestrel's request-line limit is not the library's). The path
         // is '/', then ASCII, then a surrogate pair (U+1F600) and more: at 2046 the 2048-character cut falls inside the pair.
@@ -268,6 +269,32 @@ public sealed class TracingMiddlewareTests
         Assert.Equal(expectedLength, recorded.Length);
         Assert.Equal((pathBase + path)[..expectedLength], recorded);
         Assert.False(char.IsHighSurrogate(recorded[^1]));
+    }
+
+    [Theory]
+    [InlineData("", "/café/a b", "/caf%C3%A9/a%20b")]
+    [InlineData("/base", "/café/a b", "/base/caf%C3%A9/a%20b")]
+    [InlineData("/bäse", "/x", "/b%C3%A4se/x")]
+    [InlineData("", "/plain/path", "/plain/path")]
+    public async Task Invoke_PathNeedingEscapes_UrlPathIsTheEscapedUriComponentWithOrWithoutPathBase(string pathBase, string path, string expected)
+    {
+        // Arrange: url.path is the URI's path component, percent-encoded, as PathString.ToUriComponent() gives it; the same
+        // form whether or not the app has a PathBase.
+        var (host, listener) = await TestHosts.StartWithoutAccessorAsync(null, Ok);
+        using var _ = host;
+        using var __ = listener;
+
+        // Act
+        var context = await host.GetTestServer().SendAsync(c =>
+        {
+            c.Request.PathBase = pathBase;
+            c.Request.Path = path;
+        });
+
+        // Assert
+        Assert.Equal(StatusCodes.Status200OK, context.Response.StatusCode);
+        await listener.WaitAsync(1);
+        Assert.Equal(expected, Assert.Single(listener.Stopped).GetTagItem("url.path"));
     }
 
     [Fact]

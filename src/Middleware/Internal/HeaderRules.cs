@@ -30,6 +30,30 @@ internal static class HeaderRules
     /// </summary>
     public const int MaxPathLength = QueryRedactor.MaxQueryLength;
 
+    /// <summary>
+    /// Cuts a percent-encoded URI component (all ASCII, each <c>%</c> the start of a <c>%XX</c> escape) at
+    /// <paramref name="maxLength"/> characters, before an escape the cut would split. Within the bound, the same string.
+    /// </summary>
+    public static string CutUriComponent(string value, int maxLength)
+    {
+        if (value.Length <= maxLength)
+        {
+            return value;
+        }
+
+        var length = maxLength;
+        if (value[length - 1] == '%')
+        {
+            length--;
+        }
+        else if (length >= 2 && value[length - 2] == '%')
+        {
+            length -= 2;
+        }
+
+        return value[..length];
+    }
+
     // RFC 9110 section 5.6.2: token = 1*tchar.
     private static readonly SearchValues<char> TokenChars =
         SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using Microsoft.Extensions.Logging;
-using Propagation.Internal;
 
 namespace Propagation.Middleware.Internal;
 
@@ -266,14 +265,14 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
 
     /// <summary>
     /// scheme://host:port/path?redacted-query; user info is never included. The part before the query is cut at
-    /// <see cref="HeaderRules.MaxPathLength"/> characters, as the server span's <c>url.path</c>: an app's URI often carries
+    /// <see cref="HeaderRules.MaxPathLength"/> characters (never inside an escape), as the server span's <c>url.path</c>: an app's URI often carries
     /// inbound data (a proxied path), and no server limit applies to it here. The query is bounded by the redactor.
     /// </summary>
     private string FormatUrl(Uri uri)
     {
         var query = uri.Query;
         var redacted = query.Length > 1 ? _service.Query.Redact(query) : null;
-        var path = TextBounds.Cut(uri.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped), HeaderRules.MaxPathLength);
+        var path = HeaderRules.CutUriComponent(uri.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped), HeaderRules.MaxPathLength);
         return redacted is null ? path : path + "?" + redacted;
     }
 

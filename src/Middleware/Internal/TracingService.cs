@@ -543,13 +543,15 @@ internal sealed class TracingService
     }
 
     /// <summary>
-    /// PathBase and Path, cut at <see cref="HeaderRules.MaxPathLength"/> characters (a pair never split): Kestrel bounds
-    /// the request line, other servers may not. A path within the bound is returned as it is, without a copy.
+    /// PathBase and Path as the URI's path component, percent-encoded (<see cref="PathString.ToUriComponent"/>, the form
+    /// OpenTelemetry's conventions record, with or without a PathBase), cut at <see cref="HeaderRules.MaxPathLength"/>
+    /// characters without splitting an escape: Kestrel bounds the request line, other servers may not. A path that needs
+    /// no escape and is within the bound is returned as it is, without a copy.
     /// </summary>
     private static string GetPath(HttpRequest request)
     {
-        var path = request.PathBase.HasValue ? (request.PathBase + request.Path).ToString() : request.Path.HasValue ? request.Path.Value! : "/";
-        return TextBounds.Cut(path, HeaderRules.MaxPathLength);
+        var path = request.PathBase.HasValue ? (request.PathBase + request.Path).ToUriComponent() : request.Path.HasValue ? request.Path.ToUriComponent() : "/";
+        return HeaderRules.CutUriComponent(path, HeaderRules.MaxPathLength);
     }
 
     private static void SetUserAgent(Activity activity, HttpRequest request)
