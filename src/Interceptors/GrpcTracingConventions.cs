@@ -13,9 +13,11 @@ public static class GrpcTracingConventions
     /// <c>HttpClient</c> also has that handler and <see cref="System.Diagnostics.Activity.Current"/> is a
     /// running activity of kind <see cref="System.Diagnostics.ActivityKind.Client"/> from the source with
     /// this name (the span <see cref="TracingClientInterceptor"/> makes current while a call starts), the
-    /// handler starts no span of its own (the gRPC span is the client span of that HTTP/2 request) and
-    /// only applies its outbound destination policy to the headers the interceptor already wrote. The
-    /// span carries no extra marker, so recognising it costs nothing per call.
+    /// handler starts no span of its own for the call's own request, the one whose path ends with <c>/</c> and the
+    /// span's operation name <c>package.Service/Method</c> (the gRPC span is the client span of that HTTP/2
+    /// request), and only applies its outbound destination policy to the headers the interceptor already wrote.
+    /// Any other request sent while the span is current (a token fetch in <c>CallCredentials</c>, say) gets its own
+    /// client span, a child of the call's. The span carries no extra marker, so recognising it costs nothing per call.
     /// </remarks>
     public const string ActivitySourceName = "Propagation.Grpc";
 

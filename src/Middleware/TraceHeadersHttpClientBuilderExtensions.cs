@@ -44,8 +44,11 @@ public static class TraceHeadersHttpClientBuilderExtensions
     /// </para>
     /// <para>
     /// <b>gRPC.</b> On the HttpClient of a gRPC client whose call has the gRPC client interceptor's span current, the
-    /// handler starts no span and injects nothing: the call's span and metadata stand, and only the destination policy
-    /// is applied. When that span is recorded the handler adds what only the channel knows: <c>server.address</c> and
+    /// handler starts no span and injects nothing for the call's own request (its path is the span's
+    /// <c>/package.Service/Method</c>, under the channel address's path base if any): the call's span and metadata
+    /// stand, and only the destination policy is applied. Any other request sent while that span is current (a token
+    /// fetch in <c>CallCredentials</c>, an auth handler calling another service) is traced as usual, its span a child
+    /// of the call's. When that span is recorded the handler adds what only the channel knows: <c>server.address</c> and
     /// <c>server.port</c> from the request's URI (the scheme's default port when the address names none), unless the
     /// span already has an address (from a host the call named), and <c>peer.service</c> when it is set.
     /// </para>

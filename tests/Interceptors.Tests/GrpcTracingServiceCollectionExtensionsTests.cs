@@ -255,6 +255,53 @@ public sealed class GrpcTracingServiceCollectionExtensionsTests
         Assert.Equal(1, reply.TraceparentCount);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task AddTraceHeaders_NestedRequestInsideTheGrpcCall_GetsItsOwnSpanUnderTheCallsAndTheCallKeepsTheChannelsAddress(bool authFirst)
+    {
+        // Arrange: an auth handler on the gRPC client's HttpClient (outside or inside AddTraceHeaders) fetches a token
+        // through another client with AddTraceHeaders while the call's span is current.
+        using var recorder = new TraceRecorder(GrpcTracingConventions.ActivitySourceName, "Propagation.Http", "System.Net.Http");
+        await using var server = await TracingTestServer.StartAsync(interceptor: null);
+        var token = new TokenEndpoint();
+        var services = new ServiceCollection().AddLogging().AddGrpcTracing();
+        services.AddHttpClient("token").AddTraceHeaders().ConfigurePrimaryHttpMessageHandler(() => token);
+        var grpc = services.AddGrpcClient<TraceTestService.TraceTestServiceClient>(o => o.Address = new Uri("http://grpc.example:5005"))
+            .AddInterceptor<TracingClientInterceptor>();
+        if (authFirst)
+        {
+            grpc.AddHttpMessageHandler(static sp => new TokenHandler(sp.GetRequiredService<IHttpClientFactory>())).AddTraceHeaders();
+        }
+        else
+        {
+            grpc.AddTraceHeaders().AddHttpMessageHandler(static sp => new TokenHandler(sp.GetRequiredService<IHttpClientFactory>()));
+        }
+
+        grpc.ConfigurePrimaryHttpMessageHandler(() => server.Handler!);
+        await using var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<TraceTestService.TraceTestServiceClient>();
+
+        // Act
+        var reply = await client.UnaryAsync(new TraceRequest());
+
+        // Assert: the call's one span, with the channel's address and its context on the call.
+        var call = Assert.Single(recorder.Stopped, s => s.Source.Name == GrpcTracingConventions.ActivitySourceName);
+        Assert.Equal(recorder.Parent.SpanId, call.ParentSpanId);
+        Assert.Equal("grpc.example", Assert.Single(call.TagObjects, t => t.Key == GrpcTracingConventions.ServerAddress).Value);
+        Assert.Equal(5005, Assert.Single(call.TagObjects, t => t.Key == GrpcTracingConventions.ServerPort).Value);
+        Assert.Equal($"00-{call.TraceId.ToHexString()}-{call.SpanId.ToHexString()}-01", reply.Traceparent);
+        Assert.Equal(1, reply.TraceparentCount);
+
+        // The token request: a client span of its own, a child of the call's, whose context it carries.
+        var fetch = Assert.Single(recorder.Stopped, s => s.Source.Name == "Propagation.Http");
+        Assert.Equal(ActivityKind.Client, fetch.Kind);
+        Assert.Equal(call.SpanId, fetch.ParentSpanId);
+        Assert.Equal("auth.example", fetch.GetTagItem(GrpcTracingConventions.ServerAddress));
+        Assert.Equal($"00-{fetch.TraceId.ToHexString()}-{fetch.SpanId.ToHexString()}-01", Assert.Single(token.Traceparents));
+        Assert.Equal(2, recorder.Stopped.Count);
+    }
+
     [Fact]
     public async Task AddTraceHeaders_ScopeNoneOnTheGrpcClientsHttpClient_SendsNoTraceHeaderButKeepsTheSpan()
     {
@@ -432,6 +479,29 @@ public sealed class GrpcTracingServiceCollectionExtensionsTests
         {
             await InProcessCall.CallOutAsync(client, headers => Sent = headers);
             return await continuation(request, context);
+        }
+    }
+
+    /// <summary>Adds a bearer token fetched, per request, from <c>auth.example</c> through the <c>token</c> client.</summary>
+    private sealed class TokenHandler(IHttpClientFactory clients) : DelegatingHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            using var token = await clients.CreateClient("token").PostAsync(new Uri("https://auth.example/oauth/token"), content: null, cancellationToken);
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await token.Content.ReadAsStringAsync(cancellationToken));
+            return await base.SendAsync(request, cancellationToken);
+        }
+    }
+
+    /// <summary>The token service: records the traceparent of each request and answers with a token.</summary>
+    private sealed class TokenEndpoint : HttpMessageHandler
+    {
+        public ConcurrentQueue<string> Traceparents { get; } = new();
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            Traceparents.Enqueue(request.Headers.TryGetValues("traceparent", out var values) ? string.Join(",", values) : string.Empty);
+            return Task.FromResult(new HttpResponseMessage(System.Net.HttpStatusCode.OK) { Content = new StringContent("t0k3n"), RequestMessage = request });
         }
     }
 

@@ -166,6 +166,75 @@ public sealed class TraceHeadersHandlerTests
     }
 
     [Theory]
+    [InlineData("http://grpc.example:5005/pkg.Service/Method", true)]
+    [InlineData("http://grpc.example:5005/base/pkg.Service/Method", true)] // a channel address with a path base
+    [InlineData("http://grpc.example:5005/pkg.Service/Other", false)]
+    [InlineData("http://grpc.example:5005/pkg.Service/MethodX", false)]
+    [InlineData("http://grpc.example:5005/xpkg.Service/Method", false)]
+    [InlineData("http://grpc.example:5005/pkg.Service/Method/", false)]
+    [InlineData("http://grpc.example:5005/?next=/pkg.Service/Method", false)]
+    [InlineData("http://pkg.Service/Method", false)] // the name as the authority
+    [InlineData("https://token.example/oauth/token", false)]
+    public async Task SendAsync_UnderGrpcSpan_OnlyTheCallsOwnPathIsTakenForTheCall(string url, bool isCall)
+    {
+        // Arrange: the interceptor's span of pkg.Service/Method is current.
+        using var grpc = new GrpcCallSource(recorded: true);
+        using var listener = new TestListener("/none", Client);
+        var recorder = new RecordingHandler();
+        using var provider = CreateProvider(recorder);
+        var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("test");
+
+        // Act
+        var call = grpc.StartCall();
+        using (call)
+        {
+            listener.Accept(call.TraceId);
+            using var response = await client.GetAsync(url);
+        }
+
+        // Assert: the call's own request gets no span and no header; any other request is an HTTP call of its own.
+        var sent = Assert.Single(recorder.Sent);
+        Assert.Equal(isCall, listener.From(Client).Count == 0);
+        Assert.Equal(isCall, !sent.ContainsKey("traceparent"));
+        Assert.Equal(isCall ? "grpc.example" : null, call.GetTagItem("server.address"));
+    }
+
+    [Fact]
+    public async Task SendAsync_OtherRequestInsideTheGrpcCall_GetsItsOwnChildSpanAndHeadersAndLeavesTheCallsAddress()
+    {
+        // Arrange: inside the call's flow another client fetches a token (a CallCredentials or an auth handler does
+        // this) before the call's own request goes out.
+        using var grpc = new GrpcCallSource(recorded: true);
+        using var listener = new TestListener("/none", Client);
+        var recorder = new RecordingHandler();
+        using var provider = CreateProvider(recorder);
+        var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("test");
+
+        // Act
+        var call = grpc.StartCall();
+        using (call)
+        {
+            listener.Accept(call.TraceId);
+            using var token = await client.PostAsync("https://token.example:8443/oauth/token", content: null);
+            Assert.Same(call, Activity.Current);
+            using var own = await client.PostAsync("http://grpc.example:5005/pkg.Service/Method", content: null);
+        }
+
+        // Assert: the token request has its own client span under the call's span and carries that span's context.
+        var span = Assert.Single(listener.From(Client));
+        Assert.Equal(call.SpanId, span.ParentSpanId);
+        Assert.Equal("token.example", span.GetTagItem("server.address"));
+        var sent = recorder.Sent.ToArray();
+        Assert.Equal(2, sent.Length);
+        Assert.Equal($"00-{span.TraceId.ToHexString()}-{span.SpanId.ToHexString()}-01", Assert.Single(sent[0]["traceparent"]));
+        Assert.False(sent[1].ContainsKey("traceparent"));
+
+        // The call's span keeps the channel's address, once.
+        Assert.Equal("grpc.example", Assert.Single(call.TagObjects, t => t.Key == "server.address").Value);
+        Assert.Equal(5005, Assert.Single(call.TagObjects, t => t.Key == "server.port").Value);
+    }
+
+    [Theory]
     [InlineData("https://grpc.example/pkg.Service/Method", "grpc.example", 443)]
     [InlineData("http://grpc.example/pkg.Service/Method", "grpc.example", 80)]
     [InlineData("http://127.0.0.1:5005/pkg.Service/Method", "127.0.0.1", 5005)]

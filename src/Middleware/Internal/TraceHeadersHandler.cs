@@ -16,8 +16,9 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
 
     /// <summary>
     /// The source of the gRPC client interceptor's spans (<c>Propagation.Interceptors</c>); must equal
-    /// <c>GrpcTracingConventions.ActivitySourceName</c>. While a running client span of that source is current,
-    /// the call already has its one client span and its headers: this handler starts no second span.
+    /// <c>GrpcTracingConventions.ActivitySourceName</c>. While a running client span of that source is current and
+    /// the request is that call's own (see <see cref="IsOwnRequest"/>), the call already has its one client span and
+    /// its headers: this handler starts no second span.
     /// </summary>
     internal const string GrpcSourceName = "Propagation.Grpc";
 
@@ -46,7 +47,7 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
     protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (Activity.Current is { } current && IsGrpcClientCall(current))
+        if (Activity.Current is { } current && IsGrpcCallRequest(current, request.RequestUri))
         {
             ApplyScopeOnly(request, current);
             return base.Send(request, cancellationToken);
@@ -72,7 +73,7 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (Activity.Current is { } current && IsGrpcClientCall(current))
+        if (Activity.Current is { } current && IsGrpcCallRequest(current, request.RequestUri))
         {
             ApplyScopeOnly(request, current);
             return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
@@ -95,9 +96,45 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
         }
     }
 
-    private static bool IsGrpcClientCall(Activity current) =>
+    /// <summary>
+    /// Whether <paramref name="uri"/> is the HTTP request of the gRPC call whose span is <paramref name="current"/>.
+    /// Any other request sent while that span is current (a token fetch in <c>CallCredentials</c>, an auth handler
+    /// calling another service) is an HTTP call of its own: its span is a child of the call's.
+    /// </summary>
+    private static bool IsGrpcCallRequest(Activity current, Uri? uri) =>
         current is { IsStopped: false, Kind: ActivityKind.Client }
-        && string.Equals(current.Source.Name, GrpcSourceName, StringComparison.Ordinal);
+        && string.Equals(current.Source.Name, GrpcSourceName, StringComparison.Ordinal)
+        && IsOwnRequest(uri, current.OperationName);
+
+    /// <summary>
+    /// Whether a request's path ends with <c>/</c> and the call's span name <c>package.Service/Method</c>: a channel
+    /// sends a call to <c>/package.Service/Method</c>, under its address's path base if it has one (the span's
+    /// operation name is set at creation; its display name may be changed later). The original string is checked
+    /// first (a channel writes the path as is; no allocation), the parsed path otherwise (cached by the URI).
+    /// </summary>
+    internal static bool IsOwnRequest(Uri? uri, string spanName)
+    {
+        if (uri is null || spanName.Length == 0)
+        {
+            return false;
+        }
+
+        // In the original string, only where the name cannot be the authority's ("http://pkg.Service/Method") or
+        // within a query or fragment.
+        var original = uri.OriginalString.AsSpan();
+        var slash = original.Length - spanName.Length - 1;
+        if (EndsWithMethod(original, spanName) && (slash == 0 || original[slash - 1] != '/') && original.IndexOfAny('?', '#') < 0)
+        {
+            return true;
+        }
+
+        return uri.IsAbsoluteUri && EndsWithMethod(uri.AbsolutePath, spanName);
+    }
+
+    private static bool EndsWithMethod(ReadOnlySpan<char> path, string spanName) =>
+        path.Length > spanName.Length
+        && path[path.Length - spanName.Length - 1] == '/'
+        && path.EndsWith(spanName, StringComparison.Ordinal);
 
     /// <summary>
     /// A gRPC call traced by the client interceptor: its span and headers stand; only the destination
