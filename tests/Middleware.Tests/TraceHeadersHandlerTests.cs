@@ -336,6 +336,70 @@ public sealed class TraceHeadersHandlerTests
         Assert.Empty(listener.From(Client));
     }
 
+    [Fact]
+    public void SendAsync_TwoAttemptsOfOneGrpcCallAtOnce_AddEachAttributeOnce()
+    {
+        // Arrange: a hedging channel sends two attempts of one call at once, both under the call's span. For each of
+        // many calls two threads are released together (a spinning gate, so both enter the handler within a few
+        // instructions of each other) into the handler. Bounded: each wait has a time limit.
+        const int Calls = 500;
+        using var grpc = new GrpcCallSource(recorded: true);
+        var recorder = new RecordingHandler();
+        using var provider = CreateProvider(recorder, clientOptions: o => o.PeerService = "ai");
+        using var invoker = new HttpMessageInvoker(provider.GetRequiredService<IHttpMessageHandlerFactory>().CreateHandler("test"), disposeHandler: false);
+        var calls = new Activity[Calls];
+        for (var i = 0; i < Calls; i++)
+        {
+            calls[i] = grpc.StartCall();
+            Activity.Current = null;
+        }
+
+        var gate = new SpinGate(parties: 2, TimeSpan.FromSeconds(30));
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
+        void Attempts()
+        {
+            try
+            {
+                foreach (var call in calls)
+                {
+                    gate.Pass();
+                    Activity.Current = call;
+                    using var request = new HttpRequestMessage(HttpMethod.Post, "http://ai.example:5005/pkg.Service/Method");
+                    invoker.SendAsync(request, CancellationToken.None).GetAwaiter().GetResult().Dispose();
+                    Activity.Current = null;
+                }
+            }
+            catch (Exception ex)
+            {
+                failures.Enqueue(ex);
+                gate.Abandon();
+            }
+        }
+
+        // Act
+        var threads = new[] { new Thread(Attempts), new Thread(Attempts) };
+        foreach (var thread in threads)
+        {
+            thread.Start();
+        }
+
+        foreach (var thread in threads)
+        {
+            Assert.True(thread.Join(TimeSpan.FromSeconds(60)), "An attempt thread did not finish.");
+        }
+
+        // Assert: every call's span has each attribute once (the count of calls that do not, to show how many).
+        foreach (var call in calls)
+        {
+            call.Stop();
+        }
+
+        Assert.Empty(failures);
+        Assert.Equal(2 * Calls, recorder.Sent.Count);
+        static int Count(Activity call, string key) => call.TagObjects.Count(t => t.Key == key);
+        Assert.Equal(0, calls.Count(c => Count(c, "server.address") != 1 || Count(c, "server.port") != 1 || Count(c, "peer.service") != 1));
+    }
+
     [Theory]
     [InlineData(null, true)]
     [InlineData("kernel", true)]
@@ -1013,6 +1077,43 @@ public sealed class TraceHeadersHandlerTests
             .Build();
         await host.StartAsync();
         return host;
+    }
+
+    /// <summary>
+    /// Releases its parties together, round after round: each spins (no sleep, no blocking) until all have arrived, so
+    /// they leave within a few instructions of each other. A party waiting longer than the time limit throws; a party
+    /// that fails abandons the gate, which then lets the others through.
+    /// </summary>
+    private sealed class SpinGate(int parties, TimeSpan limit)
+    {
+        private readonly ThreadLocal<long> _round = new(() => 0);
+        private long _arrived;
+        private volatile bool _abandoned;
+
+        public void Pass()
+        {
+            var round = ++_round.Value;
+            Interlocked.Increment(ref _arrived);
+            var watch = Stopwatch.StartNew();
+            var spins = 0;
+            while (Volatile.Read(ref _arrived) < round * parties && !_abandoned)
+            {
+                if ((++spins & 1023) == 0)
+                {
+                    if (watch.Elapsed > limit)
+                    {
+                        throw new TimeoutException("The other party did not arrive.");
+                    }
+
+                    // The other party may not be running (more threads than cores): let it.
+                    Thread.Yield();
+                }
+
+                Thread.SpinWait(1);
+            }
+        }
+
+        public void Abandon() => _abandoned = true;
     }
 
     /// <summary>A sampler of <paramref name="sourceName"/>'s spans that keeps the creation tags of those started under

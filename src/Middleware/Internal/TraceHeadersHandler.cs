@@ -156,21 +156,35 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
     /// clients name no host, so the interceptor could not) and <c>peer.service</c>. A value already on the span
     /// is never replaced: an address the interceptor took from the call's host keeps its own port, or none.
     /// </summary>
+    /// <remarks>
+    /// Attempts of one call can run at once (a hedging or retrying channel); each check and its add happen under a
+    /// lock on the call's span, so a tag is added once. The interceptor adds its tags before the call starts, and
+    /// nothing else takes that lock: it is contended only by such attempts, and a lock allocates no object.
+    /// </remarks>
     private void TagGrpcCall(Activity call, Uri? uri)
     {
-        if (uri is { IsAbsoluteUri: true } && call.GetTagItem("server.address") is null)
+        var absolute = uri is { IsAbsoluteUri: true };
+        if (!absolute && _peerService is null)
         {
-            call.AddTag("server.address", uri.Host);
-            var port = uri.Port; // the scheme's default port when the URI names none; -1 for a scheme without one
-            if (port > 0 && call.GetTagItem("server.port") is null)
-            {
-                call.AddTag("server.port", _grpcPort.Get(port));
-            }
+            return;
         }
 
-        if (_peerService is not null && call.GetTagItem("peer.service") is null)
+        lock (call)
         {
-            call.AddTag("peer.service", _peerService);
+            if (absolute && call.GetTagItem("server.address") is null)
+            {
+                call.AddTag("server.address", uri!.Host);
+                var port = uri.Port; // the scheme's default port when the URI names none; -1 for a scheme without one
+                if (port > 0 && call.GetTagItem("server.port") is null)
+                {
+                    call.AddTag("server.port", _grpcPort.Get(port));
+                }
+            }
+
+            if (_peerService is not null && call.GetTagItem("peer.service") is null)
+            {
+                call.AddTag("peer.service", _peerService);
+            }
         }
     }
 
