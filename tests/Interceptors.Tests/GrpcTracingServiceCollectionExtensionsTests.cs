@@ -293,10 +293,13 @@ public sealed class GrpcTracingServiceCollectionExtensionsTests
         Assert.Equal($"00-{call.TraceId.ToHexString()}-{call.SpanId.ToHexString()}-01", reply.Traceparent);
         Assert.Equal(1, reply.TraceparentCount);
 
-        // The token request: a client span of its own, a child of the call's, whose context it carries.
+        // The token request: a client span of its own, a child of the current activity, the call's span (grpc-dotnet's
+        // channel puts its own activity for the call in between), whose context it carries.
         var fetch = Assert.Single(recorder.Stopped, s => s.Source.Name == "Propagation.Http");
         Assert.Equal(ActivityKind.Client, fetch.Kind);
-        Assert.Equal(call.SpanId, fetch.ParentSpanId);
+        var under = Assert.Single(token.Currents);
+        Assert.Equal(under.SpanId, fetch.ParentSpanId);
+        Assert.True(under == call || (under.OperationName == "Grpc.Net.Client.GrpcOut" && under.ParentSpanId == call.SpanId), under.OperationName);
         Assert.Equal("auth.example", fetch.GetTagItem(GrpcTracingConventions.ServerAddress));
         Assert.Equal($"00-{fetch.TraceId.ToHexString()}-{fetch.SpanId.ToHexString()}-01", Assert.Single(token.Traceparents));
         Assert.Equal(2, recorder.Stopped.Count);
@@ -493,13 +496,17 @@ public sealed class GrpcTracingServiceCollectionExtensionsTests
         }
     }
 
-    /// <summary>The token service: records the traceparent of each request and answers with a token.</summary>
+    /// <summary>The token service, below its client's handler: records each request's traceparent and the parent of its client span, and answers with a token.</summary>
     private sealed class TokenEndpoint : HttpMessageHandler
     {
         public ConcurrentQueue<string> Traceparents { get; } = new();
 
+        /// <summary>Gets the activity each request was sent under (the parent of its client span).</summary>
+        public ConcurrentQueue<Activity> Currents { get; } = new();
+
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
+            Currents.Enqueue(Activity.Current?.Parent ?? throw new InvalidOperationException("No client span."));
             Traceparents.Enqueue(request.Headers.TryGetValues("traceparent", out var values) ? string.Join(",", values) : string.Empty);
             return Task.FromResult(new HttpResponseMessage(System.Net.HttpStatusCode.OK) { Content = new StringContent("t0k3n"), RequestMessage = request });
         }

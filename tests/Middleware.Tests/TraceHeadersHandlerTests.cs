@@ -199,6 +199,35 @@ public sealed class TraceHeadersHandlerTests
         Assert.Equal(isCall ? "grpc.example" : null, call.GetTagItem("server.address"));
     }
 
+    [Theory]
+    [InlineData("http://grpc.example:5005/pkg.Service/Method", true)]
+    [InlineData("https://token.example/oauth/token", false)]
+    public async Task SendAsync_GrpcNetClientsOwnActivityUnderTheGrpcSpan_TakenAsTheCall(string url, bool isCall)
+    {
+        // Arrange: grpc-dotnet's channel makes its own activity for each call, a child of the current one (the
+        // interceptor's span), current while it sends the call's request.
+        using var grpc = new GrpcCallSource(recorded: true);
+        using var listener = new TestListener("/none", Client);
+        var recorder = new RecordingHandler();
+        using var provider = CreateProvider(recorder);
+        var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("test");
+
+        // Act
+        var call = grpc.StartCall();
+        using (call)
+        {
+            listener.Accept(call.TraceId);
+            using var channels = new Activity(TraceHeadersHandler.GrpcNetClientActivityName).Start();
+            using var response = await client.GetAsync(url);
+        }
+
+        // Assert: the call's request is the call's (no span, the address on the call's span); another is its own.
+        var sent = Assert.Single(recorder.Sent);
+        Assert.Equal(isCall, listener.From(Client).Count == 0);
+        Assert.Equal(isCall, !sent.ContainsKey("traceparent"));
+        Assert.Equal(isCall ? "grpc.example" : null, call.GetTagItem("server.address"));
+    }
+
     [Fact]
     public async Task SendAsync_OtherRequestInsideTheGrpcCall_GetsItsOwnChildSpanAndHeadersAndLeavesTheCallsAddress()
     {

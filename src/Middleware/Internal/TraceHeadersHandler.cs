@@ -22,6 +22,12 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
     /// </summary>
     internal const string GrpcSourceName = "Propagation.Grpc";
 
+    /// <summary>
+    /// The activity grpc-dotnet's channel makes for each call, a child of the current activity, current while the
+    /// channel sends the call's request: under it the interceptor's span is its parent.
+    /// </summary>
+    internal const string GrpcNetClientActivityName = "Grpc.Net.Client.GrpcOut";
+
     private static readonly string[] TraceHeaders =
     [
         TraceParent.HeaderName, TraceState.HeaderName, LegacyFormat.TraceIdHeader, LegacyFormat.SpanIdHeader,
@@ -47,9 +53,9 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
     protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (Activity.Current is { } current && IsGrpcCallRequest(current, request.RequestUri))
+        if (Activity.Current is { } current && GrpcCallOf(current, request.RequestUri) is { } call)
         {
-            ApplyScopeOnly(request, current);
+            ApplyScopeOnly(request, call);
             return base.Send(request, cancellationToken);
         }
 
@@ -73,9 +79,9 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (Activity.Current is { } current && IsGrpcCallRequest(current, request.RequestUri))
+        if (Activity.Current is { } current && GrpcCallOf(current, request.RequestUri) is { } call)
         {
-            ApplyScopeOnly(request, current);
+            ApplyScopeOnly(request, call);
             return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
 
@@ -97,14 +103,25 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
     }
 
     /// <summary>
-    /// Whether <paramref name="uri"/> is the HTTP request of the gRPC call whose span is <paramref name="current"/>.
-    /// Any other request sent while that span is current (a token fetch in <c>CallCredentials</c>, an auth handler
-    /// calling another service) is an HTTP call of its own: its span is a child of the call's.
+    /// The span of the gRPC call whose HTTP request <paramref name="uri"/> is: the interceptor's span when it is
+    /// <paramref name="current"/> (or the parent of grpc-dotnet's own activity for the call) and the request is the
+    /// call's own; else <see langword="null"/>. Any other request sent while that span is current (a token fetch in
+    /// <c>CallCredentials</c>, an auth handler calling another service) is an HTTP call of its own: its span is a
+    /// child of the current activity.
     /// </summary>
-    private static bool IsGrpcCallRequest(Activity current, Uri? uri) =>
-        current is { IsStopped: false, Kind: ActivityKind.Client }
-        && string.Equals(current.Source.Name, GrpcSourceName, StringComparison.Ordinal)
-        && IsOwnRequest(uri, current.OperationName);
+    private static Activity? GrpcCallOf(Activity current, Uri? uri)
+    {
+        if (string.Equals(current.OperationName, GrpcNetClientActivityName, StringComparison.Ordinal) && current.Parent is { } parent)
+        {
+            current = parent;
+        }
+
+        return current is { IsStopped: false, Kind: ActivityKind.Client }
+            && string.Equals(current.Source.Name, GrpcSourceName, StringComparison.Ordinal)
+            && IsOwnRequest(uri, current.OperationName)
+            ? current
+            : null;
+    }
 
     /// <summary>
     /// Whether a request's path ends with <c>/</c> and the call's span name <c>package.Service/Method</c>: a channel
