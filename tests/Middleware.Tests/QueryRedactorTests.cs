@@ -64,7 +64,40 @@ public sealed class QueryRedactorTests
         var result = redactor.Redact(query)!;
 
         // Assert
-        Assert.True(result.Length <= QueryRedactor.MaxQueryLength * 5);
+        Assert.True(result.Length <= QueryRedactor.MaxQueryLength);
         Assert.DoesNotContain("=v", result, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("a=")]
+    [InlineData("a=b")]
+    [InlineData("x")]
+    public void Redact_ManyShortPairs_OutputOfWholePairsWithinTheBound(string pair)
+    {
+        // Arrange: each "a=" grows by "REDACTED" (2 characters in, 10 out): 2048 characters in gave about 7,500 out.
+        var redactor = new QueryRedactor(redactAll: true, []);
+        var query = string.Join("&", Enumerable.Repeat(pair, 3000));
+
+        // Act
+        var result = redactor.Redact(query)!;
+
+        // Assert: within the bound, and only whole pairs, each as redaction writes it.
+        Assert.InRange(result.Length, QueryRedactor.MaxQueryLength - 11, QueryRedactor.MaxQueryLength);
+        var expected = pair.Contains('=', StringComparison.Ordinal) ? "a=REDACTED" : pair;
+        Assert.All(result.Split('&'), written => Assert.Equal(expected, written));
+    }
+
+    [Fact]
+    public void Redact_FirstPairLongerThanTheBoundOnceRedacted_Null()
+    {
+        // Arrange: a name of 2045 characters and "=" fits the input bound; with "REDACTED" the pair does not fit the output's.
+        var redactor = new QueryRedactor(redactAll: true, []);
+        var query = new string('n', 2045) + "=v&b=1";
+
+        // Act
+        var result = redactor.Redact(query);
+
+        // Assert: no pair is cut, so none is written.
+        Assert.Null(result);
     }
 }

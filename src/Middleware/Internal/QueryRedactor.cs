@@ -6,7 +6,7 @@ namespace Propagation.Middleware.Internal;
 /// <summary>
 /// Redacts query values for <c>url.query</c> and <c>url.full</c>: every value (the default) or the
 /// values of listed parameter names (compared case-insensitively, as written and percent-decoded).
-/// Names are kept. Input is bounded.
+/// Names are kept. Input and output are bounded.
 /// </summary>
 internal sealed class QueryRedactor
 {
@@ -23,7 +23,10 @@ internal sealed class QueryRedactor
     }
 
     /// <summary>Redacts a query (with or without its leading <c>?</c>).</summary>
-    /// <returns>The redacted query without <c>?</c>; <see langword="null"/> when empty.</returns>
+    /// <returns>
+    /// The redacted query without <c>?</c>, of whole pairs and at most <see cref="MaxQueryLength"/> characters (the pairs
+    /// that would take it further are dropped); <see langword="null"/> when empty.
+    /// </returns>
     public string? Redact(ReadOnlySpan<char> query)
     {
         if (!query.IsEmpty && query[0] == '?')
@@ -41,39 +44,44 @@ internal sealed class QueryRedactor
             query = query[..MaxQueryLength];
         }
 
-        // Output is at most the input plus "REDACTED" per pair; a pair needs at least 2 characters ("a=").
-        var rented = ArrayPool<char>.Shared.Rent(query.Length + (((query.Length / 2) + 1) * HeaderRules.Redacted.Length));
+        // The output is bounded as the input is, and holds whole pairs only: a pair that would take it past the bound ends
+        // it (a redacted value is longer than many a value it replaces).
+        var rented = ArrayPool<char>.Shared.Rent(MaxQueryLength);
         try
         {
             var written = 0;
             var rest = query;
-            while (true)
+            while (!rest.IsEmpty)
             {
                 var end = rest.IndexOf('&');
                 var pair = end < 0 ? rest : rest[..end];
+                rest = end < 0 ? default : rest[(end + 1)..];
                 var equals = pair.IndexOf('=');
+                var value = equals < 0 ? default : _all || IsListed(pair[..equals]) ? HeaderRules.Redacted : pair[(equals + 1)..];
+                var separator = written > 0 ? 1 : 0;
+                var length = equals < 0 ? pair.Length : equals + 1 + value.Length;
+                if (written + separator + length > MaxQueryLength)
+                {
+                    break;
+                }
+
+                if (separator > 0)
+                {
+                    rented[written++] = '&';
+                }
+
                 if (equals < 0)
                 {
                     Append(rented, ref written, pair);
                 }
                 else
                 {
-                    var name = pair[..equals];
-                    Append(rented, ref written, name);
-                    rented[written++] = '=';
-                    Append(rented, ref written, _all || IsListed(name) ? HeaderRules.Redacted : pair[(equals + 1)..]);
+                    Append(rented, ref written, pair[..(equals + 1)]);
+                    Append(rented, ref written, value);
                 }
-
-                if (end < 0)
-                {
-                    break;
-                }
-
-                rented[written++] = '&';
-                rest = rest[(end + 1)..];
             }
 
-            return new string(rented, 0, written);
+            return written == 0 ? null : new string(rented, 0, written);
         }
         finally
         {
