@@ -319,7 +319,8 @@ public sealed class TracingInterceptor : Interceptor
     /// Whether the call runs as it is, without a span of this interceptor or a wrapper: when there is no server span
     /// and nothing listens to ours, or when the server span hosting or <c>UseTracing</c> made records nothing (sampled
     /// out, or hosting's span of a caller's deny-only decision, now unrecorded). Such a span has no attributes, counts or
-    /// status to take and is not ours to stop; only its ids are echoed.
+    /// status to take and is not ours to stop. A server span that exists gets its ids echoed here, and hosting's span the
+    /// inbound context's effects <c>UseTracing</c> did not apply (<see cref="ApplyHostingExtraction"/>).
     /// </summary>
     private bool RunsAsIs(ServerCallContext context, HttpContext? http, Activity? existing)
     {
@@ -328,51 +329,80 @@ public sealed class TracingInterceptor : Interceptor
             return !_settings.Source.HasListeners();
         }
 
-        if (existing.IsAllDataRequested && !IsDeniedHostingSpan(context, http, existing))
-        {
-            return false;
-        }
-
-        Echo(http, existing, _names.Get(context.Method), restarted: false);
-        return true;
+        var restarted = ApplyHostingExtraction(context, http, existing);
+        Echo(http, existing, _names.Get(context.Method), restarted);
+        return !existing.IsAllDataRequested;
     }
 
     /// <summary>
-    /// Whether <paramref name="existing"/> is hosting's span of a request that carried a caller's deny-only decision
-    /// (<c>b3: 0</c>, no ids) nobody applied yet (<c>UseTracing</c> did not run): hosting's sampler saw no ids to
-    /// decide from. It is then unrecorded, as the HTTP side does: it records nothing and sends the unsampled flag on.
-    /// The extraction is the one hosting's propagator made (<see cref="TracingService.TryGetHostingExtraction"/>);
-    /// without <c>AddTracing</c> hosting's propagator is not ours, so the call's metadata is read with ours.
+    /// For hosting's span of a request <c>UseTracing</c> did not handle, what it would have done with the inbound
+    /// context: hosting's propagator (ours, with <c>AddTracing</c>) only parented the span. The request's issues are
+    /// recorded; a caller's deny-only decision (<c>b3: 0</c>, no ids), which hosting's sampler could not see, leaves the
+    /// span unrecorded (it records nothing and sends the unsampled flag on); a recorded span gets the links (format
+    /// conflicts, a restarted trace), <c>propagation.parent.synthetic</c> and <c>propagation.trust_policy</c>. The
+    /// extraction is the one hosting's propagator made (<see cref="TracingService.TryGetHostingExtraction"/>); without
+    /// <c>AddTracing</c> hosting's propagator is not ours and applied no trust policy, so only a deny in the call's
+    /// metadata is read and applied.
     /// </summary>
-    private bool IsDeniedHostingSpan(ServerCallContext context, HttpContext? http, Activity existing)
+    /// <returns>Whether the caller's trace was restarted (the echo then includes <c>traceresponse</c>).</returns>
+    private bool ApplyHostingExtraction(ServerCallContext context, HttpContext? http, Activity existing)
     {
         if (http is null || !string.Equals(existing.Source.Name, TracingService.HostingSourceName, StringComparison.Ordinal))
         {
             return false;
         }
 
-        bool denied;
-        if (_settings.Service is { } service)
+        if (_settings.Service is not { } service)
         {
-            denied = service.TryGetHostingExtraction(http, out var extracted) && extracted.SamplingDenied;
-        }
-        else
-        {
-            denied = _settings.Propagator.Extract(new InboundMetadata(context.RequestHeaders), InboundMetadata.Getter, _settings.DecideTrust(http)).SamplingDenied;
+            if (existing.IsAllDataRequested
+                && _settings.Propagator.Extract(new InboundMetadata(context.RequestHeaders), InboundMetadata.Getter, _settings.DecideTrust(http)).SamplingDenied)
+            {
+                Deny(context, existing);
+            }
+
+            return false;
         }
 
-        if (!denied)
+        if (!service.TryGetHostingExtraction(http, out var extracted))
         {
             return false;
         }
 
+        service.RecordIssues(extracted);
+        if (extracted.SamplingDenied)
+        {
+            Deny(context, existing);
+        }
+        else if (existing.IsAllDataRequested)
+        {
+            var links = extracted.Links;
+            for (var i = 0; i < links.Count; i++)
+            {
+                existing.AddLink(links[i].ToActivityLink());
+            }
+
+            if (extracted.HasSyntheticParent)
+            {
+                existing.SetTag(PropagationAttributes.SyntheticParent, true);
+            }
+
+            if (extracted.Policy != TrustPolicy.Continue)
+            {
+                existing.SetTag(TracingService.TrustPolicyAttribute, TracingService.PolicyName(extracted.Policy));
+            }
+        }
+
+        return extracted.Policy == TrustPolicy.RestartAndLink && extracted.Inbound.IsValid;
+    }
+
+    private void Deny(ServerCallContext context, Activity existing)
+    {
         if (_settings.Logger.IsEnabled(LogLevel.Debug))
         {
             Log.SamplingDenied(_settings.Logger, _names.Get(context.Method).FullName);
         }
 
         TracingService.Unrecord(existing);
-        return true;
     }
 
     private ServerSpan Begin(ServerCallContext context, HttpContext? http, Activity? existing, Activity? previous)
@@ -392,7 +422,6 @@ public sealed class TracingInterceptor : Interceptor
                 SetServerAddress(existing, context, http, own: false);
             }
 
-            Echo(http, existing, names, restarted: false);
             return new ServerSpan(existing, owned: false, previous: null);
         }
 

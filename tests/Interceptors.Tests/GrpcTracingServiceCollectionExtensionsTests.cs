@@ -170,6 +170,64 @@ public sealed class GrpcTracingServiceCollectionExtensionsTests
         Assert.Empty(recorder.Started);
     }
 
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    public async Task TracingInterceptor_UntrustedCallerOnHostingsSpan_RestartLinkPolicyTagHealthAndTraceresponseOnce(bool perRequestTrust, bool useTracing)
+    {
+        // Arrange: every caller restarted and linked, by the default policy (one policy for the app: hosting's extraction
+        // is handed over) or by a trusted network the test client is not in (per-request trust: it is kept in the
+        // request's features); with UseTracing, which applies it itself, or without, when the interceptor must.
+        var stopped = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = static s => s.Name == "Microsoft.AspNetCore",
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = stopped.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        await using var server = await TracingTestServer.StartAsync(
+            interceptor: null,
+            beforeEndpoints: useTracing ? static app => app.UseTracing() : null,
+            configureServices: services =>
+            {
+                services.AddGrpcTracing(o =>
+                {
+                    if (perRequestTrust)
+                    {
+                        o.TrustedNetworks.Add("10.0.0.0/8");
+                    }
+                    else
+                    {
+                        o.DefaultTrustPolicy = TrustPolicy.RestartAndLink;
+                    }
+                });
+                services.Configure<Grpc.AspNetCore.Server.GrpcServiceOptions>(o => o.Interceptors.Add<TracingInterceptor>());
+            });
+        var client = server.CreateClient();
+        var health = server.Services.GetRequiredService<PropagationHealth>();
+        var traceId = ActivityTraceId.CreateRandom();
+        var parentId = ActivitySpanId.CreateRandom();
+
+        // Act
+        var call = client.UnaryAsync(new TraceRequest(), TracingInterceptorTests.Traceparent(traceId, parentId));
+        var reply = await call;
+        var headers = await call.ResponseHeadersAsync;
+
+        // Assert: a new trace linked to the caller's, the policy named, counted once, and traceresponse sent.
+        var span = await StoppedSpanAsync(stopped, reply.SpanId);
+        Assert.NotEqual(traceId, span.TraceId);
+        var link = Assert.Single(span.Links);
+        Assert.Equal(traceId, link.Context.TraceId);
+        Assert.Equal(parentId, link.Context.SpanId);
+        Assert.Equal("restart_and_link", span.GetTagItem("propagation.trust_policy"));
+        Assert.Equal("Unary", span.GetTagItem("rpc.method"));
+        Assert.Equal(1, health.GetCount(PropagationIssues.RestartedByPolicy));
+        Assert.StartsWith($"00-{span.TraceId.ToHexString()}-{span.SpanId.ToHexString()}-", headers.GetValue("traceresponse"), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task TracingInterceptor_TraceparentOnHostingsSpanWithoutUseTracing_EnrichedAndRecorded()
     {

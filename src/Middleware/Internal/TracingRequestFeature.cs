@@ -14,4 +14,10 @@ internal sealed class TracingRequestFeature
 
     /// <summary>Gets what was extracted, and under which policy (<see cref="ExtractedContext.Policy"/>).</summary>
     public ExtractedContext Extracted { get; }
+
+    /// <summary>
+    /// Gets or sets a value indicating whether the request's server span got the extraction's effects (links, deny,
+    /// policy attribute, recorded issues): by <c>UseTracing</c>, or by the gRPC server interceptor without it.
+    /// </summary>
+    public bool Applied { get; set; }
 }

@@ -249,6 +249,7 @@ internal sealed class TracingService
     {
         if (ContextAccessor is not null && context.Features[typeof(TracingRequestFeature)] is TracingRequestFeature feature)
         {
+            feature.Applied = true;
             return feature.Extracted;
         }
 
@@ -270,15 +271,20 @@ internal sealed class TracingService
     /// <summary>
     /// For a gRPC call that enriches hosting's activity: the request's extraction, the one hosting's propagator call made
     /// (kept in the request's features, or handed over by <see cref="Handoff"/>), or else made now under the same trust
-    /// decision. <see langword="false"/> when <c>UseTracing</c> already took the handoff: it applied the extraction (a
-    /// deny among it left the activity unrecorded), so nothing is read again. When the extraction is in the features,
-    /// <c>UseTracing</c> may have read it too; a deny it applied is seen the same way, on the activity.
+    /// decision. <see langword="false"/> when <c>UseTracing</c> already took it (from the handoff, or marked it applied in
+    /// the features): it applied the extraction, so nothing is read or applied again.
     /// </summary>
     public bool TryGetHostingExtraction(HttpContext context, out ExtractedContext extracted)
     {
         if (ContextAccessor is not null && context.Features[typeof(TracingRequestFeature)] is TracingRequestFeature feature)
         {
             extracted = feature.Extracted;
+            if (feature.Applied)
+            {
+                return false;
+            }
+
+            feature.Applied = true;
             return true;
         }
 
