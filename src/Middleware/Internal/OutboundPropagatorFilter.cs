@@ -8,7 +8,8 @@ namespace Propagation.Middleware.Internal;
 /// Gives every <c>IHttpClientFactory</c> client of the app the app's propagator: HttpClient's own activity injects
 /// headers through its primary handler's <see cref="SocketsHttpHandler.ActivityHeadersPropagator"/>, by default the
 /// process-wide <see cref="DistributedContextPropagator.Current"/>. A client without <c>AddTraceHeaders</c> then writes
-/// the app's formats, limited on each hop (redirects included) by the outbound destination policy.
+/// the app's formats, limited on each hop (redirects included) by the outbound destination policy. The HTTP/2 request of a
+/// gRPC call traced by the client interceptor is left to the interceptor (<see cref="GrpcTransportPropagator"/>).
 /// </summary>
 /// <remarks>
 /// Runs after all of a client's configuration, and changes only a propagator still at its default: clients with
@@ -35,15 +36,15 @@ internal sealed class OutboundPropagatorFilter : IHttpMessageHandlerBuilderFilte
         };
     }
 
-    private static PropagationDistributedContextPropagator Create(TracingService service)
+    private static GrpcTransportPropagator Create(TracingService service)
     {
         var destinations = service.Destinations;
-        return new PropagationDistributedContextPropagator(
+        return new GrpcTransportPropagator(new PropagationDistributedContextPropagator(
             service.Propagator,
             trustPolicy: null,
             injectionScope: carrier => carrier is HttpRequestMessage request ? destinations.Resolve(request.RequestUri) : InjectionScope.Full)
         {
             RecordHealth = false,
-        };
+        });
     }
 }

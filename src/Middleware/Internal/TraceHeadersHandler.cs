@@ -109,7 +109,7 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
     /// <c>CallCredentials</c>, an auth handler calling another service) is an HTTP call of its own: its span is a
     /// child of the current activity.
     /// </summary>
-    private static Activity? GrpcCallOf(Activity current, Uri? uri)
+    internal static Activity? GrpcCallOf(Activity current, Uri? uri)
     {
         if (string.Equals(current.OperationName, GrpcNetClientActivityName, StringComparison.Ordinal) && current.Parent is { } parent)
         {

@@ -1,0 +1,53 @@
+using System.Diagnostics;
+
+namespace Propagation.Middleware.Internal;
+
+/// <summary>
+/// The propagator <see cref="OutboundPropagatorFilter"/> gives factory clients without <c>AddTraceHeaders</c>: the app's
+/// codecs, except for the HTTP/2 request of a gRPC call traced by the client interceptor (a client registered with
+/// <c>AddGrpcClient(...).AddInterceptor&lt;TracingClientInterceptor&gt;()</c> only). That request is the call: the
+/// interceptor's span is its client span and its metadata are its headers. HttpClient's own activity for it (a child of
+/// that span, or of grpc-dotnet's per-call activity <c>Grpc.Net.Client.GrpcOut</c>, which no pipeline exports) is marked
+/// not recorded, and nothing is injected (HttpClient's diagnostics only add headers the request lacks).
+/// </summary>
+internal sealed class GrpcTransportPropagator : DistributedContextPropagator
+{
+    /// <summary>The operation name of HttpClient's own activity (<c>System.Net.Http</c>'s diagnostics handler).</summary>
+    internal const string HttpClientActivityName = "System.Net.Http.HttpRequestOut";
+
+    private readonly DistributedContextPropagator _inner;
+
+    public GrpcTransportPropagator(DistributedContextPropagator inner) => _inner = inner;
+
+    /// <inheritdoc/>
+    public override IReadOnlyCollection<string> Fields => _inner.Fields;
+
+    /// <inheritdoc/>
+    public override void Inject(Activity? activity, object? carrier, PropagatorSetterCallback? setter)
+    {
+        // HttpClient passes its own activity when it made one, else Activity.Current.
+        if (activity is not null && carrier is HttpRequestMessage request)
+        {
+            var httpClients = string.Equals(activity.OperationName, HttpClientActivityName, StringComparison.Ordinal);
+            if ((httpClients ? activity.Parent : activity) is { } context && TraceHeadersHandler.GrpcCallOf(context, request.RequestUri) is not null)
+            {
+                if (httpClients)
+                {
+                    TracingService.Unrecord(activity);
+                }
+
+                return;
+            }
+        }
+
+        _inner.Inject(activity, carrier, setter);
+    }
+
+    /// <inheritdoc/>
+    public override void ExtractTraceIdAndState(object? carrier, PropagatorGetterCallback? getter, out string? traceId, out string? traceState) =>
+        _inner.ExtractTraceIdAndState(carrier, getter, out traceId, out traceState);
+
+    /// <inheritdoc/>
+    public override IEnumerable<KeyValuePair<string, string?>>? ExtractBaggage(object? carrier, PropagatorGetterCallback? getter) =>
+        _inner.ExtractBaggage(carrier, getter);
+}
