@@ -228,6 +228,37 @@ public sealed class TraceHeadersHandlerTests
         Assert.Equal(isCall ? "grpc.example" : null, call.GetTagItem("server.address"));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task SendAsync_OtherRequestUnderGrpcNetClientsActivity_SpanIsAChildOfTheCallsSpan(bool sync)
+    {
+        // Arrange: a token fetch from CallCredentials (or an auth handler) while grpc-dotnet's per-call activity, which
+        // no pipeline exports, is current under the interceptor's span.
+        using var grpc = new GrpcCallSource(recorded: true);
+        using var listener = new TestListener("/none", Client);
+        var recorder = new RecordingHandler();
+        using var provider = CreateProvider(recorder);
+        var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("test");
+
+        // Act
+        var call = grpc.StartCall();
+        using (call)
+        {
+            listener.Accept(call.TraceId);
+            using var channels = new Activity(TraceHeadersHandler.GrpcNetClientActivityName).Start();
+            using var request = new HttpRequestMessage(HttpMethod.Post, "https://token.example/oauth/token");
+            using var response = sync ? client.Send(request) : await client.SendAsync(request);
+            Assert.Same(channels, Activity.Current);
+        }
+
+        // Assert: the span's parent is the call's span, never the unexported activity; its context is what was sent.
+        var span = Assert.Single(listener.From(Client));
+        Assert.Same(call, span.Parent);
+        Assert.Equal(call.SpanId, span.ParentSpanId);
+        Assert.Equal($"00-{span.TraceId.ToHexString()}-{span.SpanId.ToHexString()}-01", Assert.Single(Assert.Single(recorder.Sent)["traceparent"]));
+    }
+
     [Fact]
     public async Task SendAsync_OtherRequestInsideTheGrpcCall_GetsItsOwnChildSpanAndHeadersAndLeavesTheCallsAddress()
     {

@@ -53,13 +53,14 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
     protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (Activity.Current is { } current && GrpcCallOf(current, request.RequestUri) is { } call)
+        var current = Activity.Current;
+        if (current is not null && GrpcCallOf(current, request.RequestUri) is { } call)
         {
             ApplyScopeOnly(request, call);
             return base.Send(request, cancellationToken);
         }
 
-        var activity = Begin(request);
+        var activity = Begin(request, current);
         try
         {
             var response = base.Send(request, cancellationToken);
@@ -73,19 +74,24 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
         finally
         {
             activity.Stop();
+
+            // Stopping made the span's parent current; under grpc-dotnet's per-call activity that is the call's span
+            // (see StartSpan), so the caller's activity is put back. (SendAsync's caller gets it back with its context.)
+            Activity.Current = current;
         }
     }
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (Activity.Current is { } current && GrpcCallOf(current, request.RequestUri) is { } call)
+        var current = Activity.Current;
+        if (current is not null && GrpcCallOf(current, request.RequestUri) is { } call)
         {
             ApplyScopeOnly(request, call);
             return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
 
-        var activity = Begin(request);
+        var activity = Begin(request, current);
         try
         {
             var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
@@ -107,7 +113,7 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
     /// <paramref name="current"/> (or the parent of grpc-dotnet's own activity for the call) and the request is the
     /// call's own; else <see langword="null"/>. Any other request sent while that span is current (a token fetch in
     /// <c>CallCredentials</c>, an auth handler calling another service) is an HTTP call of its own: its span is a
-    /// child of the current activity.
+    /// child of the call's span (see <see cref="StartSpan"/>).
     /// </summary>
     internal static Activity? GrpcCallOf(Activity current, Uri? uri)
     {
@@ -223,7 +229,7 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
         }
     }
 
-    private Activity Begin(HttpRequestMessage request)
+    private Activity Begin(HttpRequestMessage request, Activity? current)
     {
         var options = request.Options;
         var headers = request.Headers;
@@ -244,7 +250,7 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
         }
 
         var attempt = state.Count++;
-        var activity = StartSpan(request, attempt);
+        var activity = StartSpan(request, attempt, current);
         var scope = _scope ?? _service.Destinations.Resolve(request.RequestUri);
         state.Scope = scope;
         var carrier = new InjectionCarrier(headers, _overwrite, state.Injected);
@@ -257,8 +263,16 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
         return activity;
     }
 
-    private Activity StartSpan(HttpRequestMessage request, int attempt)
+    private Activity StartSpan(HttpRequestMessage request, int attempt, Activity? current)
     {
+        // A request sent inside a gRPC call that is not the call's own (a token fetch in CallCredentials, an auth
+        // handler) may run under grpc-dotnet's per-call activity, which no pipeline exports: a span under it would be
+        // an orphan. Its parent is the call's span instead (the activity's parent), as under compat/Grpc's channel.
+        if (current is { Parent: { } parent } && string.Equals(current.OperationName, GrpcNetClientActivityName, StringComparison.Ordinal))
+        {
+            Activity.Current = parent;
+        }
+
         var method = request.Method.Method;
         var uri = request.RequestUri;
         Activity? activity = null;

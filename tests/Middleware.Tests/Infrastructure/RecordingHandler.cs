@@ -25,4 +25,7 @@ internal sealed class RecordingHandler : HttpMessageHandler
         var status = _statuses.TryDequeue(out var queued) ? queued : HttpStatusCode.OK;
         return Task.FromResult(new HttpResponseMessage(status) { RequestMessage = request });
     }
+
+    protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken) =>
+        SendAsync(request, cancellationToken).GetAwaiter().GetResult();
 }
