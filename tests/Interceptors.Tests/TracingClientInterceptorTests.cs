@@ -107,9 +107,9 @@ public sealed class TracingClientInterceptorTests
     [Fact]
     public async Task AsyncUnaryCall_Deadline_DeadlineExceededRecorded()
     {
-        // Arrange
+        // Arrange: over Kestrel, so the client reports its own deadline or cancellation (see TracingTestServer.StartAsync).
         using var recorder = new SpanRecorder();
-        await using var server = await TracingTestServer.StartAsync(interceptor: null);
+        await using var server = await TracingTestServer.StartAsync(interceptor: null, kestrel: true);
         var client = server.CreateClient(TestInterceptors.Client(recorder));
 
         // Act
@@ -130,8 +130,9 @@ public sealed class TracingClientInterceptorTests
     public async Task Calls_DeadlineOnChannelThrowingOperationCanceled_DeadlineExceededRecorded(MethodType shape, bool blocking)
     {
         // Arrange: with ThrowOperationCanceledOnCancellation the call throws OperationCanceledException for its deadline too.
+        // Over Kestrel, so the client reports its own deadline (see TracingTestServer.StartAsync).
         using var recorder = new SpanRecorder();
-        await using var server = await TracingTestServer.StartAsync(interceptor: null);
+        await using var server = await TracingTestServer.StartAsync(interceptor: null, kestrel: true);
         var client = server.CreateClient(TestInterceptors.Client(recorder), throwOperationCanceled: true);
         var request = new TraceRequest { Count = 1, DelayMs = 5000 };
         var deadline = DateTime.UtcNow.AddMilliseconds(200);
@@ -170,9 +171,9 @@ public sealed class TracingClientInterceptorTests
     [Fact]
     public async Task AsyncUnaryCall_Cancelled_CancelledRecorded()
     {
-        // Arrange
+        // Arrange: over Kestrel, so the client reports its own deadline or cancellation (see TracingTestServer.StartAsync).
         using var recorder = new SpanRecorder();
-        await using var server = await TracingTestServer.StartAsync(interceptor: null);
+        await using var server = await TracingTestServer.StartAsync(interceptor: null, kestrel: true);
         var client = server.CreateClient(TestInterceptors.Client(recorder));
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
 
@@ -384,6 +385,8 @@ public sealed class TracingClientInterceptorTests
         // Arrange: the handler sends nothing (no header, no message) until its 5 s delay, so the headers wait for the deadline.
         // Only the client knows the deadline: the server would otherwise enforce it too, and when its timer won the race
         // (under load) its DEADLINE_EXCEEDED came as a trailers-only response, whose headers succeed.
+        // Over Kestrel: over TestServer the client's abort ran the handler's cancellation at once, whose UNKNOWN came back
+        // as a trailers-only response under grpc-dotnet's client (see TracingTestServer.StartAsync).
         using var recorder = new SpanRecorder();
         await using var server = await TracingTestServer.StartAsync(
             interceptor: null,
@@ -391,7 +394,8 @@ public sealed class TracingClientInterceptorTests
             {
                 context.Request.Headers.Remove("grpc-timeout");
                 return next(context);
-            }));
+            }),
+            kestrel: true);
         var client = server.CreateClient(TestInterceptors.Client(recorder));
         var deadline = DateTime.UtcNow.AddMilliseconds(200);
 
@@ -419,9 +423,10 @@ public sealed class TracingClientInterceptorTests
     [InlineData(MethodType.DuplexStreaming, StatusCode.DeadlineExceeded)]
     public async Task StreamingCalls_EndedUnseenThenDisposed_FinalStatusRecordedNotDisposedEarly(MethodType shape, StatusCode final)
     {
-        // Arrange: the call ends (the handler's error status, or the deadline) while nobody reads it.
+        // Arrange: the call ends (the handler's error status, or the deadline) while nobody reads it. Over Kestrel, so the
+        // deadline is the client's own status (see TracingTestServer.StartAsync).
         using var recorder = new SpanRecorder();
-        await using var server = await TracingTestServer.StartAsync(interceptor: null);
+        await using var server = await TracingTestServer.StartAsync(interceptor: null, kestrel: true);
         var client = server.CreateClient(TestInterceptors.Client(recorder));
         DateTime? deadline = final == StatusCode.DeadlineExceeded ? DateTime.UtcNow.AddMilliseconds(200) : null;
         var request = new TraceRequest { FailWithStatus = final == StatusCode.NotFound ? (int)StatusCode.NotFound : 0, DelayMs = deadline is null ? 0 : 5000 };
@@ -597,9 +602,9 @@ public sealed class TracingClientInterceptorTests
     [Fact]
     public async Task AsyncDuplexStreamingCall_Deadline_DeadlineExceededRecorded()
     {
-        // Arrange
+        // Arrange: over Kestrel, so the client reports its own deadline (see TracingTestServer.StartAsync).
         using var recorder = new SpanRecorder();
-        await using var server = await TracingTestServer.StartAsync(interceptor: null);
+        await using var server = await TracingTestServer.StartAsync(interceptor: null, kestrel: true);
         var client = server.CreateClient(TestInterceptors.Client(recorder));
 
         // Act
@@ -644,9 +649,9 @@ public sealed class TracingClientInterceptorTests
     [Fact]
     public async Task BlockingUnaryCall_Deadline_DeadlineExceededRecordedAndCurrentRestored()
     {
-        // Arrange
+        // Arrange: over Kestrel, so the client reports its own deadline or cancellation (see TracingTestServer.StartAsync).
         using var recorder = new SpanRecorder();
-        await using var server = await TracingTestServer.StartAsync(interceptor: null);
+        await using var server = await TracingTestServer.StartAsync(interceptor: null, kestrel: true);
         var client = server.CreateClient(TestInterceptors.Client(recorder));
         using var parent = TestInterceptors.StartParent(recorder);
 

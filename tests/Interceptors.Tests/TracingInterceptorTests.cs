@@ -331,9 +331,9 @@ public sealed class TracingInterceptorTests
     [Fact]
     public async Task UnaryServerHandler_DeadlineExceeded_DeadlineRecorded()
     {
-        // Arrange
+        // Arrange: over Kestrel, so the client sees the status of its own deadline or cancellation (see TracingTestServer.StartAsync).
         using var recorder = new SpanRecorder();
-        await using var server = await TracingTestServer.StartAsync(TestInterceptors.Server(recorder));
+        await using var server = await TracingTestServer.StartAsync(TestInterceptors.Server(recorder), kestrel: true);
         var client = server.CreateClient();
         await WarmUpAsync(client, recorder);
 
@@ -353,9 +353,9 @@ public sealed class TracingInterceptorTests
     [Fact]
     public async Task UnaryServerHandler_ClientCancels_CancellationRecorded()
     {
-        // Arrange
+        // Arrange: over Kestrel, so the client sees the status of its own deadline or cancellation (see TracingTestServer.StartAsync).
         using var recorder = new SpanRecorder();
-        await using var server = await TracingTestServer.StartAsync(TestInterceptors.Server(recorder));
+        await using var server = await TracingTestServer.StartAsync(TestInterceptors.Server(recorder), kestrel: true);
         var client = server.CreateClient();
         using var cts = new CancellationTokenSource();
 

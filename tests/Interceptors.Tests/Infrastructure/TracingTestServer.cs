@@ -38,6 +38,14 @@ public sealed class TracingTestServer : IAsyncDisposable
     public IServiceProvider Services => _host.Services;
 
     /// <summary>Starts a host; <paramref name="interceptor"/> null runs the service without one.</summary>
+    /// <param name="kestrel">
+    /// Real HTTP/2 on loopback instead of TestServer. A test of what a call's deadline or cancellation does needs it: over
+    /// TestServer the client's abort reaches the server's request at once, in process, and grpc-dotnet's client can then
+    /// surface the server's answer to that abort instead of its own status (the handler's UNKNOWN "Exception was thrown by
+    /// handler.", or TestServer's reset as INTERNAL HttpResetTestException "error code 8"), and throw RpcException where
+    /// ThrowOperationCanceledOnCancellation would throw OperationCanceledException. Over HTTP/2 the reset stream carries
+    /// no answer, as in production. (compat/Grpc decides the status before the abort, so TestServer hid this.)
+    /// </param>
     public static async Task<TracingTestServer> StartAsync(
         TracingInterceptor? interceptor,
         Action<IApplicationBuilder>? beforeEndpoints = null,
