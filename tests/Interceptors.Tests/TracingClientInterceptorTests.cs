@@ -717,6 +717,36 @@ public sealed class TracingClientInterceptorTests
         Assert.Equal(1, span.GetTagItem(GrpcTracingConventions.MessagesSent));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AsyncDuplexStreamingCall_WriteCancelled_SpanEndsWithTheWriteUndisposed(bool throwOperationCanceled)
+    {
+        // Arrange: a write's own token cancels the whole call (grpc-dotnet and compat alike); the write then throws
+        // RpcException, or OperationCanceledException on a channel with ThrowOperationCanceledOnCancellation. Nothing
+        // else ends a duplex call's span here: its headers and response stream are never read.
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(interceptor: null, kestrel: true);
+        var client = server.CreateClient(TestInterceptors.Client(recorder), throwOperationCanceled);
+        using var call = client.Duplex();
+        await call.RequestStream.WriteAsync(new TraceRequest());
+        using var cts = new CancellationTokenSource();
+        await cts.CancelAsync();
+
+        // Act
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => call.RequestStream.WriteAsync(new TraceRequest(), cts.Token));
+        var endedBeforeDispose = recorder.Stopped;
+
+        // Assert
+        Assert.True(throwOperationCanceled ? error is OperationCanceledException : error is RpcException { StatusCode: StatusCode.Cancelled }, error.ToString());
+        var span = Assert.Single(endedBeforeDispose);
+        Assert.Equal((int)StatusCode.Cancelled, span.GetTagItem("rpc.grpc.status_code"));
+        Assert.Equal(StatusCode.Cancelled, call.GetStatus().StatusCode);
+        Assert.Contains(span.Events, e => e.Name == "exception");
+        Assert.DoesNotContain(span.Events, e => e.Name == GrpcTracingConventions.DisposedEvent);
+        Assert.Equal(1, span.GetTagItem(GrpcTracingConventions.MessagesSent));
+    }
+
     [Fact]
     public async Task AsyncUnaryCall_ResponseAlreadyComplete_SpanEndsBeforeReturningAndCallBehavesAsTheInnerCall()
     {

@@ -68,7 +68,11 @@ internal sealed class TracingResponseReader<T> : IAsyncStreamReader<T>
     }
 }
 
-/// <summary>A client call's request stream: counts messages; a write failing with an RPC error ends the span.</summary>
+/// <summary>
+/// A client call's request stream: counts messages; a write the call's end failed ends the span: an RPC error, or an
+/// <see cref="OperationCanceledException"/> (what a channel with <c>ThrowOperationCanceledOnCancellation</c> throws for a
+/// cancelled call, its deadline, or the write's own token, which cancels the call).
+/// </summary>
 internal sealed class TracingRequestWriter<T> : IClientStreamWriter<T>
 {
     private readonly IClientStreamWriter<T> _inner;
@@ -110,7 +114,7 @@ internal sealed class TracingRequestWriter<T> : IClientStreamWriter<T>
         {
             await task.ConfigureAwait(false);
         }
-        catch (RpcException ex)
+        catch (Exception ex) when (ex is RpcException or OperationCanceledException)
         {
             _span.Fail(ex);
             throw;
