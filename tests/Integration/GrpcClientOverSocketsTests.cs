@@ -2,6 +2,8 @@ extern alias backend;
 
 using System.Diagnostics;
 using System.Net;
+using Grpc.Core.Interceptors;
+using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -25,8 +27,10 @@ namespace Propagation.Integration.Tests;
 /// </summary>
 public sealed class GrpcClientOverSocketsTests
 {
-    [Fact]
-    public async Task InterceptorOnlyClient_CallOverSockets_OneClientSpanTheServerSpansParentNoOrphan()
+    [Theory]
+    [InlineData("/sum")] // AddGrpcClient + AddInterceptor: the factory's client
+    [InlineData("/sum-channel")] // without DI: GrpcChannel.ForAddress + channel.Intercept, the process-wide propagator
+    public async Task InterceptorOnlyClient_CallOverSockets_OneClientSpanTheServerSpansParentNoOrphan(string path)
     {
         // Arrange
         var contentRoot = Directory.CreateTempSubdirectory("propagation-grpc-sockets-").FullName;
@@ -37,7 +41,7 @@ public sealed class GrpcClientOverSocketsTests
             using var client = front.GetTestClient();
 
             // Act
-            using var response = await client.GetAsync(new Uri("/sum", UriKind.Relative));
+            using var response = await client.GetAsync(new Uri(path, UriKind.Relative));
             var traceId = response.Headers.GetValues("X-Trace-ID").Single();
 
             // Assert
@@ -84,14 +88,20 @@ public sealed class GrpcClientOverSocketsTests
         builder.Services.Configure<TracingPipelineOptions>(o => o.ExportUnownedSpans = false);
         var app = builder.Build();
         app.UseTracing();
-        app.MapGet("/sum", static async (Compute.ComputeClient compute, CancellationToken cancellationToken) =>
-        {
-            using var call = compute.Sum(cancellationToken: cancellationToken);
-            await call.RequestStream.WriteAsync(new Number { Value = 2, Mode = "ok" }, cancellationToken);
-            await call.RequestStream.CompleteAsync();
-            return (await call).Value;
-        });
+        app.MapGet("/sum", static (Compute.ComputeClient compute, CancellationToken cancellationToken) => SumAsync(compute, cancellationToken));
+        var channel = GrpcChannel.ForAddress(kernelAddress);
+        app.Lifetime.ApplicationStopped.Register(channel.Dispose);
+        var withoutDi = new Compute.ComputeClient(channel.Intercept(new TracingClientInterceptor(app.Services)));
+        app.MapGet("/sum-channel", (CancellationToken cancellationToken) => SumAsync(withoutDi, cancellationToken));
         await app.StartAsync();
         return app;
+    }
+
+    private static async Task<long> SumAsync(Compute.ComputeClient compute, CancellationToken cancellationToken)
+    {
+        using var call = compute.Sum(cancellationToken: cancellationToken);
+        await call.RequestStream.WriteAsync(new Number { Value = 2, Mode = "ok" }, cancellationToken);
+        await call.RequestStream.CompleteAsync();
+        return (await call).Value;
     }
 }

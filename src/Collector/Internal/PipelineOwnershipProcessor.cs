@@ -4,7 +4,8 @@ using OpenTelemetry;
 namespace Propagation.Collector.Internal;
 
 /// <summary>Forwards finished spans to the app's export processors only when the app owns them (see
-/// <see cref="TracingOwnership"/>).</summary>
+/// <see cref="TracingOwnership"/>), and never HttpClient's own span of a traced gRPC call's request
+/// (<see cref="IsGrpcCallTransport"/>).</summary>
 /// <remarks>
 /// Derived from <see cref="CompositeProcessor{T}"/> so the inner export processors still receive the tracer
 /// provider (their exporters read the resource through it), flush and shutdown. Rule, applied at span end:
@@ -14,6 +15,15 @@ namespace Propagation.Collector.Internal;
 /// </remarks>
 internal sealed class PipelineOwnershipProcessor : CompositeProcessor<Activity>
 {
+    /// <summary>HttpClient's own activity for a request (<c>System.Net.Http</c>'s diagnostics handler).</summary>
+    internal const string HttpClientActivityName = "System.Net.Http.HttpRequestOut";
+
+    /// <summary>grpc-dotnet's per-call activity, between the call's span and HttpClient's; no pipeline exports it.</summary>
+    internal const string GrpcNetClientActivityName = "Grpc.Net.Client.GrpcOut";
+
+    /// <summary>The gRPC client interceptor's source (<c>GrpcTracingConventions.ActivitySourceName</c>).</summary>
+    internal const string GrpcClientSourceName = "Propagation.Grpc";
+
     private readonly TracingOwner _owner;
     private readonly bool _exportUnowned;
 
@@ -32,10 +42,58 @@ internal sealed class PipelineOwnershipProcessor : CompositeProcessor<Activity>
     public override void OnEnd(Activity data)
     {
         // Unsampled spans are never exported: skip the parent walk for them.
-        if (data.Recorded && IsExported(data))
+        if (data.Recorded && !IsGrpcCallTransport(data) && IsExported(data))
         {
             base.OnEnd(data);
         }
+    }
+
+    /// <summary>
+    /// Whether a span is HttpClient's own (<c>System.Net.Http</c>) for the HTTP/2 request of a gRPC call that the client
+    /// interceptor traces: its parent is the interceptor's span (<c>Propagation.Grpc</c>, kind Client), directly or through
+    /// grpc-dotnet's unexported per-call activity, and its <c>url.full</c> path ends with <c>/</c> and that span's name
+    /// (<c>/package.Service/Method</c>). The interceptor's span is that request's client span and its metadata are the
+    /// headers, so this one would be a second client span per call (an orphan under grpc-dotnet's activity). Clients
+    /// from the factory already leave it unrecorded; this also covers a channel made without it
+    /// (<c>GrpcChannel.ForAddress</c>), whose HttpClient keeps the process-wide propagator. Any other request made
+    /// during the call (a token fetch) keeps its span.
+    /// </summary>
+    internal static bool IsGrpcCallTransport(Activity activity)
+    {
+        if (!string.Equals(activity.OperationName, HttpClientActivityName, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var parent = activity.Parent;
+        if (parent is not null && string.Equals(parent.OperationName, GrpcNetClientActivityName, StringComparison.Ordinal))
+        {
+            parent = parent.Parent;
+        }
+
+        if (parent is not { Kind: ActivityKind.Client } || !string.Equals(parent.Source.Name, GrpcClientSourceName, StringComparison.Ordinal)
+            || activity.GetTagItem("url.full") is not string url)
+        {
+            return false;
+        }
+
+        // The path: after the scheme's "//" and the authority, before a query.
+        var scheme = url.IndexOf("//", StringComparison.Ordinal);
+        var start = scheme < 0 ? -1 : url.IndexOf('/', scheme + 2);
+        if (start < 0)
+        {
+            return false;
+        }
+
+        var path = url.AsSpan(start);
+        var query = path.IndexOfAny('?', '#');
+        if (query >= 0)
+        {
+            path = path[..query];
+        }
+
+        var name = parent.OperationName;
+        return path.Length > name.Length && path[^(name.Length + 1)] == '/' && path.EndsWith(name, StringComparison.Ordinal);
     }
 
     internal bool IsExported(Activity activity)

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Propagation.Collector.Internal;
 
 namespace Propagation.Collector.Tests.Pipeline;
 
@@ -128,6 +129,39 @@ public class PipelineOwnershipProcessorTests
             o.ExportUnownedSpans = exportUnowned;
         });
         return (host, recorder);
+    }
+
+    [Theory]
+    [InlineData("Propagation.Grpc", false, "http://127.0.0.1:5005/pkg.Service/Method", true)]
+    [InlineData("Propagation.Grpc", true, "http://127.0.0.1:5005/pkg.Service/Method", true)] // under grpc-dotnet's per-call activity
+    [InlineData("Propagation.Grpc", false, "https://kernel.example/base/pkg.Service/Method", true)] // a channel address with a path base
+    [InlineData("Propagation.Grpc", false, "https://auth.example/oauth/token?*", false)] // another request during the call
+    [InlineData("Propagation.Grpc", false, "http://127.0.0.1:5005/pkg.Service/Other", false)]
+    [InlineData("Propagation.Grpc", false, "http://127.0.0.1:5005/xpkg.Service/Method", false)]
+    [InlineData("Propagation.Grpc", false, "http://pkg.Service/Method", false)] // the name as the authority
+    [InlineData("Propagation.Http", false, "http://127.0.0.1:5005/pkg.Service/Method", false)] // not the gRPC interceptor's span
+    public void IsGrpcCallTransport_HttpClientsSpanUnderAGrpcCall_OnlyForTheCallsOwnRequest(string parentSource, bool underGrpcNetClient, string url, bool expected)
+    {
+        // Arrange: a client span named as the interceptor names a call, HttpClient's activity under it (or under the
+        // channel's own activity), with the url.full HttpClient records.
+        using var source = new ActivitySource(parentSource);
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = s => ReferenceEquals(s, source),
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(listener);
+        using var call = source.StartActivity("pkg.Service/Method", ActivityKind.Client)!;
+        using var channels = underGrpcNetClient ? new Activity(PipelineOwnershipProcessor.GrpcNetClientActivityName).Start() : null;
+        using var http = new Activity(PipelineOwnershipProcessor.HttpClientActivityName).Start();
+        http.SetTag("url.full", url);
+
+        // Act
+        var transport = PipelineOwnershipProcessor.IsGrpcCallTransport(http);
+
+        // Assert
+        Assert.Equal(expected, transport);
+        Assert.False(PipelineOwnershipProcessor.IsGrpcCallTransport(call));
     }
 
     private static async Task<IHost> StartWebHost(ActivitySource source, RecordingExporter recorder, RequestDelegate handler)
