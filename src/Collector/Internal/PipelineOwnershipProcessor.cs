@@ -15,15 +15,6 @@ namespace Propagation.Collector.Internal;
 /// </remarks>
 internal sealed class PipelineOwnershipProcessor : CompositeProcessor<Activity>
 {
-    /// <summary>HttpClient's own activity for a request (<c>System.Net.Http</c>'s diagnostics handler).</summary>
-    internal const string HttpClientActivityName = "System.Net.Http.HttpRequestOut";
-
-    /// <summary>grpc-dotnet's per-call activity, between the call's span and HttpClient's; no pipeline exports it.</summary>
-    internal const string GrpcNetClientActivityName = "Grpc.Net.Client.GrpcOut";
-
-    /// <summary>The gRPC client interceptor's source (<c>GrpcTracingConventions.ActivitySourceName</c>).</summary>
-    internal const string GrpcClientSourceName = "Propagation.Grpc";
-
     private readonly TracingOwner _owner;
     private readonly bool _exportUnowned;
 
@@ -60,18 +51,8 @@ internal sealed class PipelineOwnershipProcessor : CompositeProcessor<Activity>
     /// </summary>
     internal static bool IsGrpcCallTransport(Activity activity)
     {
-        if (!string.Equals(activity.OperationName, HttpClientActivityName, StringComparison.Ordinal))
-        {
-            return false;
-        }
-
-        var parent = activity.Parent;
-        if (parent is not null && string.Equals(parent.OperationName, GrpcNetClientActivityName, StringComparison.Ordinal))
-        {
-            parent = parent.Parent;
-        }
-
-        if (parent is not { Kind: ActivityKind.Client } || !string.Equals(parent.Source.Name, GrpcClientSourceName, StringComparison.Ordinal)
+        if (!string.Equals(activity.OperationName, GrpcCallSpans.HttpClientActivityName, StringComparison.Ordinal)
+            || GrpcCallSpans.FindCall(activity.Parent) is not { } call
             || activity.GetTagItem("url.full") is not string url)
         {
             return false;
@@ -92,8 +73,7 @@ internal sealed class PipelineOwnershipProcessor : CompositeProcessor<Activity>
             path = path[..query];
         }
 
-        var name = parent.OperationName;
-        return path.Length > name.Length && path[^(name.Length + 1)] == '/' && path.EndsWith(name, StringComparison.Ordinal);
+        return GrpcCallSpans.EndsWithMethod(path, call.OperationName);
     }
 
     internal bool IsExported(Activity activity)

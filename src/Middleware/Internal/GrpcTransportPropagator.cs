@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Propagation.Collector.Internal;
 
 namespace Propagation.Middleware.Internal;
 
@@ -12,9 +13,6 @@ namespace Propagation.Middleware.Internal;
 /// </summary>
 internal sealed class GrpcTransportPropagator : DistributedContextPropagator
 {
-    /// <summary>The operation name of HttpClient's own activity (<c>System.Net.Http</c>'s diagnostics handler).</summary>
-    internal const string HttpClientActivityName = "System.Net.Http.HttpRequestOut";
-
     private readonly DistributedContextPropagator _inner;
 
     public GrpcTransportPropagator(DistributedContextPropagator inner) => _inner = inner;
@@ -28,7 +26,7 @@ internal sealed class GrpcTransportPropagator : DistributedContextPropagator
         // HttpClient passes its own activity when it made one, else Activity.Current.
         if (activity is not null && carrier is HttpRequestMessage request)
         {
-            var httpClients = string.Equals(activity.OperationName, HttpClientActivityName, StringComparison.Ordinal);
+            var httpClients = string.Equals(activity.OperationName, GrpcCallSpans.HttpClientActivityName, StringComparison.Ordinal);
             if ((httpClients ? activity.Parent : activity) is { } context && TraceHeadersHandler.GrpcCallOf(context, request.RequestUri) is not null)
             {
                 if (httpClients)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using Microsoft.Extensions.Logging;
+using Propagation.Collector.Internal;
 
 namespace Propagation.Middleware.Internal;
 
@@ -20,13 +21,13 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
     /// the request is that call's own (see <see cref="IsOwnRequest"/>), the call already has its one client span and
     /// its headers: this handler starts no second span.
     /// </summary>
-    internal const string GrpcSourceName = "Propagation.Grpc";
+    internal const string GrpcSourceName = GrpcCallSpans.SourceName;
 
     /// <summary>
     /// The activity grpc-dotnet's channel makes for each call, a child of the current activity, current while the
     /// channel sends the call's request: under it the interceptor's span is its parent.
     /// </summary>
-    internal const string GrpcNetClientActivityName = "Grpc.Net.Client.GrpcOut";
+    internal const string GrpcNetClientActivityName = GrpcCallSpans.GrpcNetClientActivityName;
 
     private static readonly string[] TraceHeaders =
     [
@@ -115,19 +116,8 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
     /// <c>CallCredentials</c>, an auth handler calling another service) is an HTTP call of its own: its span is a
     /// child of the call's span (see <see cref="StartSpan"/>).
     /// </summary>
-    internal static Activity? GrpcCallOf(Activity current, Uri? uri)
-    {
-        if (string.Equals(current.OperationName, GrpcNetClientActivityName, StringComparison.Ordinal) && current.Parent is { } parent)
-        {
-            current = parent;
-        }
-
-        return current is { IsStopped: false, Kind: ActivityKind.Client }
-            && string.Equals(current.Source.Name, GrpcSourceName, StringComparison.Ordinal)
-            && IsOwnRequest(uri, current.OperationName)
-            ? current
-            : null;
-    }
+    internal static Activity? GrpcCallOf(Activity current, Uri? uri) =>
+        GrpcCallSpans.FindCall(current) is { IsStopped: false } call && IsOwnRequest(uri, call.OperationName) ? call : null;
 
     /// <summary>
     /// Whether a request's path ends with <c>/</c> and the call's span name <c>package.Service/Method</c>: a channel
@@ -146,18 +136,14 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
         // within a query or fragment.
         var original = uri.OriginalString.AsSpan();
         var slash = original.Length - spanName.Length - 1;
-        if (EndsWithMethod(original, spanName) && (slash == 0 || original[slash - 1] != '/') && original.IndexOfAny('?', '#') < 0)
+        if (GrpcCallSpans.EndsWithMethod(original, spanName) && (slash == 0 || original[slash - 1] != '/') && original.IndexOfAny('?', '#') < 0)
         {
             return true;
         }
 
-        return uri.IsAbsoluteUri && EndsWithMethod(uri.AbsolutePath, spanName);
+        return uri.IsAbsoluteUri && GrpcCallSpans.EndsWithMethod(uri.AbsolutePath, spanName);
     }
 
-    private static bool EndsWithMethod(ReadOnlySpan<char> path, string spanName) =>
-        path.Length > spanName.Length
-        && path[path.Length - spanName.Length - 1] == '/'
-        && path.EndsWith(spanName, StringComparison.Ordinal);
 
     /// <summary>
     /// A gRPC call traced by the client interceptor: its span and headers stand; only the destination

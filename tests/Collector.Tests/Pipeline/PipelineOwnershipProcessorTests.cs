@@ -152,8 +152,8 @@ public class PipelineOwnershipProcessorTests
         };
         ActivitySource.AddActivityListener(listener);
         using var call = source.StartActivity("pkg.Service/Method", ActivityKind.Client)!;
-        using var channels = underGrpcNetClient ? new Activity(PipelineOwnershipProcessor.GrpcNetClientActivityName).Start() : null;
-        using var http = new Activity(PipelineOwnershipProcessor.HttpClientActivityName).Start();
+        using var channels = underGrpcNetClient ? new Activity(GrpcCallSpans.GrpcNetClientActivityName).Start() : null;
+        using var http = new Activity(GrpcCallSpans.HttpClientActivityName).Start();
         http.SetTag("url.full", url);
 
         // Act
