@@ -381,15 +381,7 @@ public sealed class TracingInterceptor : Interceptor
                 existing.AddLink(links[i].ToActivityLink());
             }
 
-            if (extracted.HasSyntheticParent)
-            {
-                existing.SetTag(PropagationAttributes.SyntheticParent, true);
-            }
-
-            if (extracted.Policy != TrustPolicy.Continue)
-            {
-                existing.SetTag(TracingService.TrustPolicyAttribute, TracingService.PolicyName(extracted.Policy));
-            }
+            TracingService.AddInboundTags(existing, extracted);
         }
 
         return extracted.Policy == TrustPolicy.RestartAndLink && extracted.Inbound.IsValid;
@@ -466,10 +458,7 @@ public sealed class TracingInterceptor : Interceptor
         {
             RpcSpan.AddMethodTags(activity, names);
             SetServerAddress(activity, context, http, own: true);
-            if (extracted.HasSyntheticParent)
-            {
-                activity.SetTag(PropagationAttributes.SyntheticParent, true);
-            }
+            TracingService.AddInboundTags(activity, extracted);
         }
 
         var baggage = extracted.Baggage;

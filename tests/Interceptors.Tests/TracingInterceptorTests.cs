@@ -102,7 +102,7 @@ public sealed class TracingInterceptorTests
     }
 
     [Fact]
-    public async Task UnaryServerHandler_RestartAndLinkPolicy_NewTraceLinkedToInbound()
+    public async Task UnaryServerHandler_RestartAndLinkPolicy_NewTraceLinkedToInboundAndPolicyNamed()
     {
         // Arrange
         using var recorder = new SpanRecorder();
@@ -122,6 +122,7 @@ public sealed class TracingInterceptorTests
         var link = Assert.Single(span.Links);
         Assert.Equal(traceId, link.Context.TraceId);
         Assert.Equal(parentId, link.Context.SpanId);
+        Assert.Equal("restart_and_link", span.GetTagItem("propagation.trust_policy"));
     }
 
     [Fact]

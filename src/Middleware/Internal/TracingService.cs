@@ -640,13 +640,13 @@ internal sealed class TracingService
         AddCommonTags(activity, request, extracted);
     }
 
-    private void AddCommonTags(Activity activity, HttpRequest request, in ExtractedContext extracted)
+    /// <summary>
+    /// The server span's attributes from the inbound context: <c>propagation.parent.synthetic</c> when the parent was made
+    /// up (a legacy trace id without a span id), <c>propagation.trust_policy</c> when the caller's context was not simply
+    /// continued. Also used by the gRPC interceptor on hosting's span when <c>UseTracing</c> did not run.
+    /// </summary>
+    public static void AddInboundTags(Activity activity, in ExtractedContext extracted)
     {
-        if (request.QueryString.HasValue)
-        {
-            activity.SetTag("url.query", Query.Redact(request.QueryString.Value));
-        }
-
         if (extracted.HasSyntheticParent)
         {
             activity.SetTag(PropagationAttributes.SyntheticParent, TrueBox);
@@ -656,7 +656,16 @@ internal sealed class TracingService
         {
             activity.SetTag(TrustPolicyAttribute, PolicyName(extracted.Policy));
         }
+    }
 
+    private void AddCommonTags(Activity activity, HttpRequest request, in ExtractedContext extracted)
+    {
+        if (request.QueryString.HasValue)
+        {
+            activity.SetTag("url.query", Query.Redact(request.QueryString.Value));
+        }
+
+        AddInboundTags(activity, extracted);
         if (_captured.Length > 0)
         {
             CaptureHeaders(activity, request.Headers);
