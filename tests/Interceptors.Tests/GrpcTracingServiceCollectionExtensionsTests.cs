@@ -146,13 +146,7 @@ public sealed class GrpcTracingServiceCollectionExtensionsTests
         // reads no B3; the interceptor reads the deny from the call's metadata with its propagator.
         using var recorder = new SpanRecorder();
         var stopped = new ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = static s => s.Name == "Microsoft.AspNetCore",
-            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = stopped.Enqueue,
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var listener = ListenToHosting(stopped);
         await using var server = await TracingTestServer.StartAsync(TestInterceptors.Server(recorder));
         var client = server.CreateClient();
 
@@ -181,13 +175,7 @@ public sealed class GrpcTracingServiceCollectionExtensionsTests
         // is handed over) or by a trusted network the test client is not in (per-request trust: it is kept in the
         // request's features); with UseTracing, which applies it itself, or without, when the interceptor must.
         var stopped = new ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = static s => s.Name == "Microsoft.AspNetCore",
-            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = stopped.Enqueue,
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var listener = ListenToHosting(stopped);
         await using var server = await TracingTestServer.StartAsync(
             interceptor: null,
             beforeEndpoints: useTracing ? static app => app.UseTracing() : null,
@@ -233,13 +221,7 @@ public sealed class GrpcTracingServiceCollectionExtensionsTests
     {
         // Arrange: no deny: hosting's span is enriched as before (the handed-over extraction is read, not the headers again).
         var stopped = new ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = static s => s.Name == "Microsoft.AspNetCore",
-            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = stopped.Enqueue,
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var listener = ListenToHosting(stopped);
         await using var server = await TracingTestServer.StartAsync(
             interceptor: null,
             configureServices: services =>
@@ -516,6 +498,19 @@ public sealed class GrpcTracingServiceCollectionExtensionsTests
             Assert.Equal("ai", span.GetTagItem("peer.service"));
             Assert.Equal("ai.example", span.GetTagItem(GrpcTracingConventions.ServerAddress));
         });
+    }
+
+    /// <summary>Samples and records every hosting span (as a tracer provider listening to <c>Microsoft.AspNetCore</c>), queueing each as it stops.</summary>
+    private static ActivityListener ListenToHosting(ConcurrentQueue<Activity> stopped)
+    {
+        var listener = new ActivityListener
+        {
+            ShouldListenTo = static s => s.Name == "Microsoft.AspNetCore",
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = stopped.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        return listener;
     }
 
     /// <summary>The stopped span with this id, waiting (bounded) for it: hosting ends its span after the response is sent.</summary>
