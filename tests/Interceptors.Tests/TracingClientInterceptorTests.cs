@@ -218,7 +218,7 @@ public sealed class TracingClientInterceptorTests
     {
         // Arrange
         using var recorder = new SpanRecorder();
-        await using var server = await TracingTestServer.StartAsync(interceptor: null);
+        await using var server = await TracingTestServer.StartAsync(interceptor: null, kestrel: true);
         var client = server.CreateClient(TestInterceptors.Client(recorder));
 
         // Act
@@ -363,7 +363,7 @@ public sealed class TracingClientInterceptorTests
     {
         // Arrange
         using var recorder = new SpanRecorder();
-        await using var server = await TracingTestServer.StartAsync(interceptor: null);
+        await using var server = await TracingTestServer.StartAsync(interceptor: null, kestrel: true);
         var client = server.CreateClient(TestInterceptors.Client(recorder));
 
         // Act
@@ -539,7 +539,7 @@ public sealed class TracingClientInterceptorTests
     {
         // Arrange
         using var recorder = new SpanRecorder();
-        await using var server = await TracingTestServer.StartAsync(interceptor: null);
+        await using var server = await TracingTestServer.StartAsync(interceptor: null, kestrel: true);
         var client = server.CreateClient(TestInterceptors.Client(recorder));
 
         // Act
@@ -586,7 +586,7 @@ public sealed class TracingClientInterceptorTests
     {
         // Arrange
         using var recorder = new SpanRecorder();
-        await using var server = await TracingTestServer.StartAsync(interceptor: null);
+        await using var server = await TracingTestServer.StartAsync(interceptor: null, kestrel: true);
         var client = server.CreateClient(TestInterceptors.Client(recorder));
 
         // Act
