@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Propagation.Collector.Internal;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -141,7 +142,7 @@ public sealed class TraceHeadersHandlerTests
     public async Task SendAsync_UnderGrpcInterceptorSpan_StartsNoSecondClientSpan(ActivityKind kind, bool expectSpan)
     {
         // Arrange: a span as the gRPC client interceptor makes it current (its source, client kind).
-        using var grpc = new ActivitySource(TraceHeadersHandler.GrpcSourceName);
+        using var grpc = new ActivitySource(GrpcCallSpans.SourceName);
         using var grpcListener = new ActivityListener
         {
             ShouldListenTo = s => ReferenceEquals(s, grpc),
@@ -217,7 +218,7 @@ public sealed class TraceHeadersHandlerTests
         using (call)
         {
             listener.Accept(call.TraceId);
-            using var channels = new Activity(TraceHeadersHandler.GrpcNetClientActivityName).Start();
+            using var channels = new Activity(GrpcCallSpans.GrpcNetClientActivityName).Start();
             using var response = await client.GetAsync(url);
         }
 
@@ -246,7 +247,7 @@ public sealed class TraceHeadersHandlerTests
         using (call)
         {
             listener.Accept(call.TraceId);
-            using var channels = new Activity(TraceHeadersHandler.GrpcNetClientActivityName).Start();
+            using var channels = new Activity(GrpcCallSpans.GrpcNetClientActivityName).Start();
             using var request = new HttpRequestMessage(HttpMethod.Post, "https://token.example/oauth/token");
             using var response = sync ? client.Send(request) : await client.SendAsync(request);
             Assert.Same(channels, Activity.Current);
@@ -1067,7 +1068,7 @@ public sealed class TraceHeadersHandlerTests
     /// <summary>Spans as the gRPC client interceptor makes them (its source, client kind), sampled by this instance alone.</summary>
     private sealed class GrpcCallSource : IDisposable
     {
-        private readonly ActivitySource _source = new(TraceHeadersHandler.GrpcSourceName);
+        private readonly ActivitySource _source = new(GrpcCallSpans.SourceName);
         private readonly ActivityListener _listener;
 
         public GrpcCallSource(bool recorded)

@@ -22,20 +22,22 @@ internal static class GrpcCallSpans
     public const string HttpClientActivityName = "System.Net.Http.HttpRequestOut";
 
     /// <summary>
+    /// The activity a span started now should have as its parent: <paramref name="activity"/>, or its parent when it is
+    /// grpc-dotnet's per-call activity (which no pipeline exports, so a child of it would be an orphan).
+    /// </summary>
+    public static Activity? ThroughGrpcNetClient(Activity? activity) =>
+        activity is { Parent: { } parent } && string.Equals(activity.OperationName, GrpcNetClientActivityName, StringComparison.Ordinal)
+            ? parent
+            : activity;
+
+    /// <summary>
     /// The interceptor's client span that <paramref name="activity"/> is, or whose grpc-dotnet per-call activity it is;
     /// else <see langword="null"/>. Running or not: the caller decides.
     /// </summary>
-    public static Activity? FindCall(Activity? activity)
-    {
-        if (activity is not null && string.Equals(activity.OperationName, GrpcNetClientActivityName, StringComparison.Ordinal))
-        {
-            activity = activity.Parent;
-        }
-
-        return activity is { Kind: ActivityKind.Client } && string.Equals(activity.Source.Name, SourceName, StringComparison.Ordinal)
-            ? activity
+    public static Activity? FindCall(Activity? activity) =>
+        ThroughGrpcNetClient(activity) is { Kind: ActivityKind.Client } call && string.Equals(call.Source.Name, SourceName, StringComparison.Ordinal)
+            ? call
             : null;
-    }
 
     /// <summary>
     /// Whether a request path ends with <c>/</c> and a call's span name, <c>package.Service/Method</c> (its operation

@@ -15,20 +15,6 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
     /// <summary>What earlier attempts of this request left in it (a retry above the handler resends the same message).</summary>
     internal static readonly HttpRequestOptionsKey<AttemptState> AttemptsKey = new("Propagation.Http.Attempts");
 
-    /// <summary>
-    /// The source of the gRPC client interceptor's spans (<c>Propagation.Interceptors</c>); must equal
-    /// <c>GrpcTracingConventions.ActivitySourceName</c>. While a running client span of that source is current and
-    /// the request is that call's own (see <see cref="IsOwnRequest"/>), the call already has its one client span and
-    /// its headers: this handler starts no second span.
-    /// </summary>
-    internal const string GrpcSourceName = GrpcCallSpans.SourceName;
-
-    /// <summary>
-    /// The activity grpc-dotnet's channel makes for each call, a child of the current activity, current while the
-    /// channel sends the call's request: under it the interceptor's span is its parent.
-    /// </summary>
-    internal const string GrpcNetClientActivityName = GrpcCallSpans.GrpcNetClientActivityName;
-
     private static readonly string[] TraceHeaders =
     [
         TraceParent.HeaderName, TraceState.HeaderName, LegacyFormat.TraceIdHeader, LegacyFormat.SpanIdHeader,
@@ -254,7 +240,7 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
         // A request sent inside a gRPC call that is not the call's own (a token fetch in CallCredentials, an auth
         // handler) may run under grpc-dotnet's per-call activity, which no pipeline exports: a span under it would be
         // an orphan. Its parent is the call's span instead (the activity's parent), as under compat/Grpc's channel.
-        if (current is { Parent: { } parent } && string.Equals(current.OperationName, GrpcNetClientActivityName, StringComparison.Ordinal))
+        if (GrpcCallSpans.ThroughGrpcNetClient(current) is { } parent && !ReferenceEquals(parent, current))
         {
             Activity.Current = parent;
         }
