@@ -94,6 +94,12 @@ public sealed class BaggageFormat
     }
 
     /// <summary>Writes <paramref name="baggage"/> to <paramref name="carrier"/>; nothing is written when it is empty.</summary>
+    /// <remarks>
+    /// A repeated key is sent once, with its first member (value and properties): the one
+    /// <see cref="Baggage.TryGetValue"/> returns, so a receiver reads what this side reads, whether it keeps the first or
+    /// the last of a repeated key. Repeated keys do not count towards <see cref="MaxMembers"/>; a key whose first member
+    /// was left out for its size is not sent with a later value.
+    /// </remarks>
     /// <typeparam name="TCarrier">The carrier type.</typeparam>
     /// <param name="baggage">The baggage to send.</param>
     /// <param name="carrier">The carrier to write.</param>
@@ -113,12 +119,13 @@ public sealed class BaggageFormat
             return;
         }
 
-        var writer = new Writer(ArrayPool<char>.Shared.Rent(MaxLength));
+        // Twice the header's length: the second half remembers the keys of members left out for their size.
+        var writer = new Writer(ArrayPool<char>.Shared.Rent(2 * MaxLength));
         try
         {
             foreach (var member in baggage)
             {
-                if (!writer.TryAdd(member))
+                if (!writer.TryAddFirst(member))
                 {
                     break;
                 }
@@ -290,32 +297,12 @@ public sealed class BaggageFormat
 
         public int Length { get; private set; }
 
-        /// <summary>Adds a member if it fits; returns <see langword="false"/> once the member limit is reached.</summary>
-        public bool TryAdd(in BaggageMember member)
-        {
-            if (_count == MaxMembers)
-            {
-                return false;
-            }
-
-            var separator = Length > 0 ? 1 : 0;
-            var size = BaggageCodec.GetEncodedLength(member);
-            if (Length + separator + size > MaxLength)
-            {
-                // Dropped whole; a smaller member after it may still fit.
-                return true;
-            }
-
-            Append(member, separator);
-            return true;
-        }
-
         /// <summary>
         /// Adds a member unless its key was already seen (written, or left out for its size): the first value of a
         /// key wins. Returns <see langword="false"/> once the member limit is reached, or when a key left out for its
-        /// size cannot be remembered. The members need no properties (a written member is <c>key=value</c>, the
-        /// value percent-encoded, so neither part holds a comma and the key ends at the first <c>=</c>), and the
-        /// buffer needs <see cref="MaxLength"/> characters after the header's for the keys left out.
+        /// size cannot be remembered. A written member is <c>key=value</c> with optional <c>;properties</c>: the key
+        /// is a token, the value percent-encoded and valid properties hold no comma, so members split at commas and a
+        /// key ends at the first <c>=</c>. The buffer needs <see cref="MaxLength"/> characters after the header's for the keys left out.
         /// </summary>
         public bool TryAddFirst(in BaggageMember member)
         {

@@ -217,6 +217,38 @@ public sealed class BaggageFormatTests
     }
 
     [Fact]
+    public void Inject_Baggage_RepeatedKey_WritesTheValueLookupsReturnOnce()
+    {
+        IDictionary<string, string> carrier = new Dictionary<string, string>();
+        var baggage = Baggage.Create([
+            new BaggageMember("k", "first", "p=1"),
+            new BaggageMember("a", "1"),
+            new BaggageMember("k", "second"),
+            new BaggageMember("K", "upper"),
+        ]);
+
+        BaggageFormat.Instance.Inject(baggage, carrier, Setter);
+
+        // The receiver sees the value this side's own look-ups read (Baggage.TryGetValue: the first); "K" is another key.
+        Assert.True(baggage.TryGetValue("k", out var value));
+        Assert.Equal("first", value);
+        Assert.Equal("k=first;p=1,a=1,K=upper", carrier["baggage"]);
+    }
+
+    [Fact]
+    public void Inject_Baggage_ExtractedRepeatedKey_IsForwardedOnce()
+    {
+        var issues = PropagationIssues.None;
+        BaggageFormat.Instance.TryExtract(new Dictionary<string, string> { ["baggage"] = "k=1,k=2;p,j=3" }, Getter, out var extracted, ref issues);
+        IDictionary<string, string> carrier = new Dictionary<string, string>();
+
+        BaggageFormat.Instance.Inject(extracted, carrier, Setter);
+
+        Assert.Equal(3, extracted.Count);
+        Assert.Equal("k=1,j=3", carrier["baggage"]);
+    }
+
+    [Fact]
     public void Inject_KeyValuePairs_SkipsInvalidKeysAndWritesNullAsEmpty()
     {
         IDictionary<string, string> carrier = new Dictionary<string, string>();
