@@ -370,6 +370,49 @@ public sealed class GrpcTracingServiceCollectionExtensionsTests
     }
 
     [Theory]
+    [InlineData(Propagation.InjectionScope.None, "")]
+    [InlineData(Propagation.InjectionScope.TraceParentOnly, "traceparent")]
+    [InlineData(Propagation.InjectionScope.Full, "baggage traceparent tracestate x-span-id x-trace-id")]
+    public async Task OutboundDestinations_GrpcClientWithoutAddTraceHeaders_AppliesTheHostsScopeToTheCall(Propagation.InjectionScope scope, string expected)
+    {
+        // Arrange: the README's setup (AddGrpcClient + AddInterceptor, no AddTraceHeaders) over real HTTP/2, so the call
+        // goes through the factory's SocketsHttpHandler and the propagator AddTracing gives it; a host rule for the server.
+        using var recorder = new TraceRecorder(GrpcTracingConventions.ActivitySourceName, "Propagation.Http", "System.Net.Http");
+        recorder.Parent.TraceStateString = "k=v";
+        recorder.Parent.AddBaggage("user", "alice");
+        var received = new ConcurrentQueue<string>();
+        await using var server = await TracingTestServer.StartAsync(
+            interceptor: null,
+            beforeEndpoints: app => app.Use((context, next) =>
+            {
+                foreach (var name in new[] { "traceparent", "tracestate", "baggage", "x-trace-id", "x-span-id" })
+                {
+                    if (context.Request.Headers.ContainsKey(name))
+                    {
+                        received.Enqueue(name);
+                    }
+                }
+
+                return next(context);
+            }),
+            kestrel: true);
+        var services = new ServiceCollection().AddLogging()
+            .AddGrpcTracing(o => o.OutboundDestinations[server.Address.Host] = scope);
+        services.AddGrpcClient<TraceTestService.TraceTestServiceClient>(o => o.Address = server.Address)
+            .AddInterceptor<TracingClientInterceptor>();
+        await using var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<TraceTestService.TraceTestServiceClient>();
+
+        // Act
+        await client.UnaryAsync(new TraceRequest());
+
+        // Assert: the call's span either way; the headers only as far as the host's scope allows.
+        var span = Assert.Single(recorder.Stopped, s => s.Kind == ActivityKind.Client && s.IsAllDataRequested);
+        Assert.Equal(GrpcTracingConventions.ActivitySourceName, span.Source.Name);
+        Assert.Equal(expected, string.Join(' ', received.Order(StringComparer.Ordinal)));
+    }
+
+    [Theory]
     [InlineData("http://grpc.example:5005", "grpc.example", 5005)]
     [InlineData("https://grpc.example", "grpc.example", 443)]
     [InlineData(null, "localhost", 80)]

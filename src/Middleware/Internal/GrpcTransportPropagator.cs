@@ -9,13 +9,21 @@ namespace Propagation.Middleware.Internal;
 /// <c>AddGrpcClient(...).AddInterceptor&lt;TracingClientInterceptor&gt;()</c> only). That request is the call: the
 /// interceptor's span is its client span and its metadata are its headers. HttpClient's own activity for it (a child of
 /// that span, or of grpc-dotnet's per-call activity <c>Grpc.Net.Client.GrpcOut</c>, which no pipeline exports) is marked
-/// not recorded, and nothing is injected (HttpClient's diagnostics only add headers the request lacks).
+/// not recorded, and nothing is injected (HttpClient's diagnostics only add headers the request lacks). The destination
+/// policy still applies: the interceptor sees no channel address (a generated client names no host), so the host rules
+/// of <see cref="TracingOptions.OutboundDestinations"/> are applied here, to the request's URI, removing what that host
+/// may not receive, as the <c>AddTraceHeaders</c> handler does for a call's request.
 /// </summary>
 internal sealed class GrpcTransportPropagator : DistributedContextPropagator
 {
     private readonly DistributedContextPropagator _inner;
+    private readonly DestinationPolicy _destinations;
 
-    public GrpcTransportPropagator(DistributedContextPropagator inner) => _inner = inner;
+    public GrpcTransportPropagator(DistributedContextPropagator inner, DestinationPolicy destinations)
+    {
+        _inner = inner;
+        _destinations = destinations;
+    }
 
     /// <inheritdoc/>
     public override IReadOnlyCollection<string> Fields => _inner.Fields;
@@ -34,6 +42,7 @@ internal sealed class GrpcTransportPropagator : DistributedContextPropagator
                     TracingService.Unrecord(activity);
                 }
 
+                TraceHeadersHandler.RemoveBeyondScope(request.Headers, _destinations.Resolve(request.RequestUri));
                 return;
             }
         }

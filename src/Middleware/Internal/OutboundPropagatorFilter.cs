@@ -45,6 +45,7 @@ internal sealed class OutboundPropagatorFilter : IHttpMessageHandlerBuilderFilte
             injectionScope: carrier => carrier is HttpRequestMessage request ? destinations.Resolve(request.RequestUri) : InjectionScope.Full)
         {
             RecordHealth = false,
-        });
+        },
+        destinations);
     }
 }
