@@ -135,7 +135,9 @@ public sealed class TracingOptionsSetupTests
         // Assert
         Assert.Equal(2, options.ConfigurationErrors.Count);
         Assert.Contains(options.ConfigurationErrors, e => e.StartsWith("Tracing:Propagation:ExtractFormats:1 has the value 'zipkin'", StringComparison.Ordinal));
-        Assert.Contains(options.ConfigurationErrors, e => e.StartsWith("Tracing:OutboundDestinations:api.partner.example has the value 'Nothing'", StringComparison.Ordinal));
+        Assert.Contains(
+            "Tracing:OutboundDestinations:api.partner.example has the value 'Nothing', which is not an InjectionScope; use Full, TraceParentOnly or None.",
+            options.ConfigurationErrors);
         Assert.Equal([PropagationFormat.TraceContext], options.Propagation.ExtractFormats);
         Assert.Equal(InjectionScope.None, Assert.Single(options.OutboundDestinations).Value);
     }

@@ -293,13 +293,16 @@ internal sealed class TracingOptionsSetup : IConfigureOptions<TracingOptions>, I
             var shown = $"{path} has the value '{HeaderRules.Printable(value)}'";
             return type switch
             {
-                { IsEnum: true } => $"{shown}, which is not a {type.Name}; use {JoinNames(Enum.GetNames(type))}.",
+                { IsEnum: true } => $"{shown}, which is not {Article(type.Name)} {type.Name}; use {JoinNames(Enum.GetNames(type))}.",
                 _ when type == typeof(TimeSpan) => $"{shown}, which is not a duration; use [d.]hh:mm:ss[.fff], for example 00:00:02.",
                 _ when type == typeof(bool) => $"{shown}, which is not a boolean; use true or false.",
                 _ => $"{shown}, which cannot be read as {type.Name}.",
             };
         }
     }
+
+    /// <summary>"an" before a name that starts with a vowel (an InjectionScope), else "a" (a TrustPolicy).</summary>
+    private static string Article(string name) => name.Length > 0 && "AEIOU".Contains(name[0], StringComparison.Ordinal) ? "an" : "a";
 
     private static string JoinNames(string[] names) =>
         names.Length < 2 ? string.Join(", ", names) : string.Join(", ", names[..^1]) + " or " + names[^1];
