@@ -413,6 +413,49 @@ public sealed class GrpcTracingServiceCollectionExtensionsTests
     }
 
     [Theory]
+    [InlineData(Propagation.InjectionScope.None, "", false)]
+    [InlineData(Propagation.InjectionScope.None, "", true)]
+    [InlineData(Propagation.InjectionScope.TraceParentOnly, "traceparent", false)]
+    [InlineData(Propagation.InjectionScope.TraceParentOnly, "traceparent", true)]
+    public async Task OutboundDestinations_GrpcCallWithoutItsSpan_StillAppliesTheHostsScope(Propagation.InjectionScope scope, string expected, bool httpClientSpans)
+    {
+        // Arrange: as above, but nothing listens to the interceptor's source (the SDK disabled, or a tracer provider
+        // without it): the call has no span, and the interceptor still sends the caller's context in the metadata.
+        using var recorder = httpClientSpans ? new TraceRecorder("System.Net.Http") : new TraceRecorder();
+        recorder.Parent.TraceStateString = "k=v";
+        recorder.Parent.AddBaggage("user", "alice");
+        var received = new ConcurrentQueue<string>();
+        await using var server = await TracingTestServer.StartAsync(
+            interceptor: null,
+            beforeEndpoints: app => app.Use((context, next) =>
+            {
+                foreach (var name in new[] { "traceparent", "tracestate", "baggage", "x-trace-id", "x-span-id" })
+                {
+                    if (context.Request.Headers.ContainsKey(name))
+                    {
+                        received.Enqueue(name);
+                    }
+                }
+
+                return next(context);
+            }),
+            kestrel: true);
+        var services = new ServiceCollection().AddLogging()
+            .AddGrpcTracing(o => o.OutboundDestinations[server.Address.Host] = scope);
+        services.AddGrpcClient<TraceTestService.TraceTestServiceClient>(o => o.Address = server.Address)
+            .AddInterceptor<TracingClientInterceptor>();
+        await using var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<TraceTestService.TraceTestServiceClient>();
+
+        // Act
+        await client.UnaryAsync(new TraceRequest());
+
+        // Assert: no span of the interceptor; the headers only as far as the host's scope allows.
+        Assert.DoesNotContain(recorder.Stopped, s => s.Source.Name == GrpcTracingConventions.ActivitySourceName);
+        Assert.Equal(expected, string.Join(' ', received.Order(StringComparer.Ordinal)));
+    }
+
+    [Theory]
     [InlineData("http://grpc.example:5005", "grpc.example", 5005)]
     [InlineData("https://grpc.example", "grpc.example", 443)]
     [InlineData(null, "localhost", 80)]

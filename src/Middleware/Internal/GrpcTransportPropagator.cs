@@ -12,7 +12,9 @@ namespace Propagation.Middleware.Internal;
 /// not recorded, and nothing is injected (HttpClient's diagnostics only add headers the request lacks). The destination
 /// policy still applies: the interceptor sees no channel address (a generated client names no host), so the host rules
 /// of <see cref="TracingOptions.OutboundDestinations"/> are applied here, to the request's URI, removing what that host
-/// may not receive, as the <c>AddTraceHeaders</c> handler does for a call's request.
+/// may not receive, as the <c>AddTraceHeaders</c> handler does for a call's request. That holds for every gRPC request
+/// (content type <c>application/grpc</c>), also one whose call has no span (the SDK disabled, nothing listening to the
+/// interceptor's source), where the interceptor still sends the caller's context in the metadata.
 /// </summary>
 internal sealed class GrpcTransportPropagator : DistributedContextPropagator
 {
@@ -32,23 +34,37 @@ internal sealed class GrpcTransportPropagator : DistributedContextPropagator
     public override void Inject(Activity? activity, object? carrier, PropagatorSetterCallback? setter)
     {
         // HttpClient passes its own activity when it made one, else Activity.Current.
-        if (activity is not null && carrier is HttpRequestMessage request)
+        if (carrier is HttpRequestMessage request)
         {
-            var httpClients = string.Equals(activity.OperationName, GrpcCallSpans.HttpClientActivityName, StringComparison.Ordinal);
-            if ((httpClients ? activity.Parent : activity) is { } context && TraceHeadersHandler.GrpcCallOf(context, request.RequestUri) is not null)
+            if (activity is not null)
             {
-                if (httpClients)
+                var httpClients = string.Equals(activity.OperationName, GrpcCallSpans.HttpClientActivityName, StringComparison.Ordinal);
+                if ((httpClients ? activity.Parent : activity) is { } context && TraceHeadersHandler.GrpcCallOf(context, request.RequestUri) is not null)
                 {
-                    TracingService.Unrecord(activity);
-                }
+                    if (httpClients)
+                    {
+                        TracingService.Unrecord(activity);
+                    }
 
+                    TraceHeadersHandler.RemoveBeyondScope(request.Headers, _destinations.Resolve(request.RequestUri));
+                    return;
+                }
+            }
+
+            if (IsGrpc(request))
+            {
+                // A call without its span: its metadata still carry the caller's context.
                 TraceHeadersHandler.RemoveBeyondScope(request.Headers, _destinations.Resolve(request.RequestUri));
-                return;
             }
         }
 
         _inner.Inject(activity, carrier, setter);
     }
+
+    /// <summary>Whether the request is a gRPC call (<c>application/grpc</c>, <c>+proto</c> and gRPC-Web forms included).</summary>
+    private static bool IsGrpc(HttpRequestMessage request) =>
+        request.Content?.Headers.ContentType?.MediaType is { } type
+        && type.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase);
 
     /// <inheritdoc/>
     public override void ExtractTraceIdAndState(object? carrier, PropagatorGetterCallback? getter, out string? traceId, out string? traceState) =>
