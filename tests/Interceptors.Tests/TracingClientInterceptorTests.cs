@@ -748,6 +748,38 @@ public sealed class TracingClientInterceptorTests
     }
 
     [Fact]
+    public async Task AsyncDuplexStreamingCall_ReadWhileAnotherReadPending_SpanEndsWithTheCallsOwnStatus()
+    {
+        // Arrange: a second read started while the first waits (two consumers of one stream) throws
+        // InvalidOperationException in grpc-dotnet and compat alike, and the call goes on. The server answers only once
+        // the client has written, so the first read is still pending when the second starts.
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(interceptor: null, kestrel: true);
+        var client = server.CreateClient(TestInterceptors.Client(recorder));
+        using var call = client.Duplex();
+        var firstRead = call.ResponseStream.MoveNext(CancellationToken.None);
+
+        // Act
+        var misuse = await Assert.ThrowsAsync<InvalidOperationException>(() => call.ResponseStream.MoveNext(CancellationToken.None));
+        var endedByMisuse = recorder.Stopped;
+        await call.RequestStream.WriteAsync(new TraceRequest());
+        Assert.True(await firstRead);
+        await call.RequestStream.CompleteAsync();
+        Assert.False(await call.ResponseStream.MoveNext(CancellationToken.None));
+
+        // Assert: the span ended with the call, OK, counting the message read; not at the misuse as UNKNOWN.
+        Assert.NotNull(misuse);
+        Assert.Empty(endedByMisuse);
+        Assert.Equal(StatusCode.OK, call.GetStatus().StatusCode);
+        var span = recorder.Single(ActivityKind.Client);
+        Assert.Equal((int)StatusCode.OK, span.GetTagItem("rpc.grpc.status_code"));
+        Assert.Equal(ActivityStatusCode.Unset, span.Status);
+        Assert.DoesNotContain(span.Events, e => e.Name == "exception");
+        Assert.Equal(1, span.GetTagItem(GrpcTracingConventions.MessagesReceived));
+        Assert.Equal(1, span.GetTagItem(GrpcTracingConventions.MessagesSent));
+    }
+
+    [Fact]
     public async Task AsyncUnaryCall_ResponseAlreadyComplete_SpanEndsBeforeReturningAndCallBehavesAsTheInnerCall()
     {
         // Arrange

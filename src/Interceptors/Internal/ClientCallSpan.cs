@@ -87,6 +87,19 @@ internal sealed class ClientCallSpan
     }
 
     /// <summary>
+    /// A read threw something that is not the call's outcome (a caller's misuse, such as a read while another is
+    /// pending): the span ends only if the call has a final status, with that status (and the exception when the status
+    /// is an error). A call still running ends the span later through its own outcome.
+    /// </summary>
+    public void EndIfCallEnded(Exception exception)
+    {
+        if (!IsEnded && TryGetFinalStatus(out var code))
+        {
+            End(code, code == StatusCode.OK ? null : exception);
+        }
+    }
+
+    /// <summary>
     /// The caller disposed the call: the inner call is disposed (cancelling it if still running), then the span ends.
     /// A call that had already ended unseen (an error status or a deadline nobody read) ends the span with its final
     /// status, read before disposing (disposing a running call gives it a CANCELLED status of its own); only a call

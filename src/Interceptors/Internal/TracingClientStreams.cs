@@ -2,7 +2,13 @@ using Grpc.Core;
 
 namespace Propagation.Interceptors;
 
-/// <summary>A client call's response stream: counts messages and ends the span at the end of the stream or on error.</summary>
+/// <summary>
+/// A client call's response stream: counts messages and ends the span at the end of the stream or on the call's error
+/// (an RPC error or an <see cref="OperationCanceledException"/>, as for the request stream and the response headers). Any
+/// other exception is the read's own, not the call's end (a read started while another is pending throws
+/// <see cref="InvalidOperationException"/> and the call goes on): it ends the span only when the call has ended, with
+/// the call's final status.
+/// </summary>
 internal sealed class TracingResponseReader<T> : IAsyncStreamReader<T>
 {
     private readonly IAsyncStreamReader<T> _inner;
@@ -25,7 +31,7 @@ internal sealed class TracingResponseReader<T> : IAsyncStreamReader<T>
         }
         catch (Exception ex)
         {
-            _span.Fail(ex);
+            OnFailed(ex);
             throw;
         }
 
@@ -47,12 +53,24 @@ internal sealed class TracingResponseReader<T> : IAsyncStreamReader<T>
         }
         catch (Exception ex)
         {
-            _span.Fail(ex);
+            OnFailed(ex);
             throw;
         }
 
         OnMoved(more);
         return more;
+    }
+
+    private void OnFailed(Exception exception)
+    {
+        if (exception is RpcException or OperationCanceledException)
+        {
+            _span.Fail(exception);
+        }
+        else
+        {
+            _span.EndIfCallEnded(exception);
+        }
     }
 
     private void OnMoved(bool more)
