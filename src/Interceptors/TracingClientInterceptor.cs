@@ -174,7 +174,7 @@ public sealed class TracingClientInterceptor : Interceptor
         var call = StartCall(activity, previous, traced.Options, continuation, traced, static (c, s) => c(s));
 
         var span = new ClientCallSpan(activity, call, CallAccessors<TRequest, TResponse>.ClientStreamingStatus, streaming: true, traced.Options);
-        var writer = new TracingRequestWriter<TRequest>(call.RequestStream, span);
+        var writer = new TracingRequestWriter<TRequest>(call.RequestStream, span, failureEndsSpan: false);
         var response = TrackResponse(call.ResponseAsync, span);
         span.EndOnCancellation();
         return new AsyncClientStreamingCall<TRequest, TResponse>(
@@ -203,7 +203,7 @@ public sealed class TracingClientInterceptor : Interceptor
         var call = StartCall(activity, previous, traced.Options, continuation, traced, static (c, s) => c(s));
 
         var span = new ClientCallSpan(activity, call, CallAccessors<TRequest, TResponse>.DuplexStatus, streaming: true, traced.Options);
-        var writer = new TracingRequestWriter<TRequest>(call.RequestStream, span);
+        var writer = new TracingRequestWriter<TRequest>(call.RequestStream, span, failureEndsSpan: true);
         var reader = new TracingResponseReader<TResponse>(call.ResponseStream, span);
         span.EndOnCancellation();
         return new AsyncDuplexStreamingCall<TRequest, TResponse>(

@@ -554,6 +554,58 @@ public sealed class TracingClientInterceptorTests
     }
 
     [Fact]
+    public async Task AsyncClientStreamingCall_ServerAnswersBeforeReadingAllWrites_SpanRecordsTheResponsesStatus()
+    {
+        // Arrange: the handler reads 100 messages and answers OK; the client goes on writing. The server's answer resets
+        // the request stream, so a later write fails (grpc-dotnet: RpcException CANCELLED while the call still runs)
+        // though the response the caller awaits is OK. (compat/Grpc fails the write and the call alike: UNAVAILABLE.)
+        // A few calls, each bounded: almost every one has a write fail, and every span must match its response.
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(interceptor: null, kestrel: true);
+        var client = server.CreateClient(TestInterceptors.Client(recorder));
+        var message = new TraceRequest { Text = new string('x', 1000) };
+        var failedWrites = 0;
+
+        for (var call = 0; call < 5; call++)
+        {
+            // Act
+            using var clientStream = client.ClientStream();
+            for (var i = 0; i < 200; i++)
+            {
+                try
+                {
+                    await clientStream.RequestStream.WriteAsync(message);
+                }
+                catch (Exception ex) when (ex is RpcException or InvalidOperationException)
+                {
+                    failedWrites++;
+                    break;
+                }
+            }
+
+            StatusCode observed;
+            try
+            {
+                await clientStream;
+                observed = StatusCode.OK;
+            }
+            catch (RpcException ex)
+            {
+                observed = ex.StatusCode;
+            }
+
+            // Assert: the span ended with the response (before the caller's await resumed), with the caller's status.
+            var span = recorder.Stopped[call];
+            Assert.Equal((int)observed, span.GetTagItem("rpc.grpc.status_code"));
+            Assert.Equal(observed == StatusCode.OK ? ActivityStatusCode.Unset : ActivityStatusCode.Error, span.Status);
+        }
+
+        Assert.NotEqual(0, failedWrites);
+        Assert.Equal(5, recorder.Stopped.Count);
+        Assert.Empty(recorder.Open);
+    }
+
+    [Fact]
     public async Task AsyncDuplexStreamingCall_Exchanges_CountsAndEndsAtEndOfResponseStream()
     {
         // Arrange

@@ -87,19 +87,27 @@ internal sealed class TracingResponseReader<T> : IAsyncStreamReader<T>
 }
 
 /// <summary>
-/// A client call's request stream: counts messages; a write the call's end failed ends the span: an RPC error, or an
-/// <see cref="OperationCanceledException"/> (what a channel with <c>ThrowOperationCanceledOnCancellation</c> throws for a
-/// cancelled call, its deadline, or the write's own token, which cancels the call).
+/// A client call's request stream: counts messages. On a duplex call a write the call's end failed ends the span: an RPC
+/// error, or an <see cref="OperationCanceledException"/> (what a channel with <c>ThrowOperationCanceledOnCancellation</c>
+/// throws for a cancelled call, its deadline, or the write's own token, which cancels the call). A client-streaming
+/// call's span is left to its response, which is always tracked and carries the call's own status: a write can fail
+/// while the call succeeds (a server that answers before reading the whole request stream resets it, and grpc-dotnet's
+/// write throws CANCELLED while the caller's response is OK).
 /// </summary>
 internal sealed class TracingRequestWriter<T> : IClientStreamWriter<T>
 {
     private readonly IClientStreamWriter<T> _inner;
     private readonly ClientCallSpan _span;
+    private readonly bool _failureEndsSpan;
 
-    public TracingRequestWriter(IClientStreamWriter<T> inner, ClientCallSpan span)
+    /// <param name="inner">The inner call's request stream.</param>
+    /// <param name="span">The call's span.</param>
+    /// <param name="failureEndsSpan">Whether a failed write ends the span (a duplex call); not when a tracked response does.</param>
+    public TracingRequestWriter(IClientStreamWriter<T> inner, ClientCallSpan span, bool failureEndsSpan)
     {
         _inner = inner;
         _span = span;
+        _failureEndsSpan = failureEndsSpan;
     }
 
     public WriteOptions? WriteOptions
@@ -132,7 +140,7 @@ internal sealed class TracingRequestWriter<T> : IClientStreamWriter<T>
         {
             await task.ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RpcException or OperationCanceledException)
+        catch (Exception ex) when (_failureEndsSpan && ex is RpcException or OperationCanceledException)
         {
             _span.Fail(ex);
             throw;
