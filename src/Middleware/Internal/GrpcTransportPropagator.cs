@@ -46,25 +46,20 @@ internal sealed class GrpcTransportPropagator : DistributedContextPropagator
                         TracingService.Unrecord(activity);
                     }
 
-                    TraceHeadersHandler.RemoveBeyondScope(request.Headers, _destinations.Resolve(request.RequestUri));
+                    RemoveBeyondHostScope(request);
                     return;
                 }
             }
 
-            if (IsGrpc(request))
+            if (_destinations.DependsOnHost && IsGrpc(request))
             {
                 // A call without its span: its metadata still carry the caller's context.
-                TraceHeadersHandler.RemoveBeyondScope(request.Headers, _destinations.Resolve(request.RequestUri));
+                RemoveBeyondHostScope(request);
             }
         }
 
         _inner.Inject(activity, carrier, setter);
     }
-
-    /// <summary>Whether the request is a gRPC call (<c>application/grpc</c>, <c>+proto</c> and gRPC-Web forms included).</summary>
-    private static bool IsGrpc(HttpRequestMessage request) =>
-        request.Content?.Headers.ContentType?.MediaType is { } type
-        && type.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase);
 
     /// <inheritdoc/>
     public override void ExtractTraceIdAndState(object? carrier, PropagatorGetterCallback? getter, out string? traceId, out string? traceState) =>
@@ -73,4 +68,21 @@ internal sealed class GrpcTransportPropagator : DistributedContextPropagator
     /// <inheritdoc/>
     public override IEnumerable<KeyValuePair<string, string?>>? ExtractBaggage(object? carrier, PropagatorGetterCallback? getter) =>
         _inner.ExtractBaggage(carrier, getter);
+
+    /// <summary>
+    /// Removes from a gRPC call's request what its host may not receive. Without host rules that differ from the one for
+    /// unlisted hosts, the interceptor already wrote what every host may receive: nothing to look up.
+    /// </summary>
+    private void RemoveBeyondHostScope(HttpRequestMessage request)
+    {
+        if (_destinations.DependsOnHost)
+        {
+            TraceHeadersHandler.RemoveBeyondScope(request.Headers, _destinations.Resolve(request.RequestUri));
+        }
+    }
+
+    /// <summary>Whether the request is a gRPC call (<c>application/grpc</c>, <c>+proto</c> and gRPC-Web forms included).</summary>
+    private static bool IsGrpc(HttpRequestMessage request) =>
+        request.Content?.Headers.ContentType?.MediaType is { } type
+        && type.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase);
 }
