@@ -381,26 +381,8 @@ public sealed class GrpcTracingServiceCollectionExtensionsTests
         recorder.Parent.TraceStateString = "k=v";
         recorder.Parent.AddBaggage("user", "alice");
         var received = new ConcurrentQueue<string>();
-        await using var server = await TracingTestServer.StartAsync(
-            interceptor: null,
-            beforeEndpoints: app => app.Use((context, next) =>
-            {
-                foreach (var name in new[] { "traceparent", "tracestate", "baggage", "x-trace-id", "x-span-id" })
-                {
-                    if (context.Request.Headers.ContainsKey(name))
-                    {
-                        received.Enqueue(name);
-                    }
-                }
-
-                return next(context);
-            }),
-            kestrel: true);
-        var services = new ServiceCollection().AddLogging()
-            .AddGrpcTracing(o => o.OutboundDestinations[server.Address.Host] = scope);
-        services.AddGrpcClient<TraceTestService.TraceTestServiceClient>(o => o.Address = server.Address)
-            .AddInterceptor<TracingClientInterceptor>();
-        await using var provider = services.BuildServiceProvider();
+        await using var server = await StartRecordingTraceHeadersAsync(received);
+        await using var provider = FactoryClientWithHostScope(server.Address, scope);
         var client = provider.GetRequiredService<TraceTestService.TraceTestServiceClient>();
 
         // Act
@@ -425,26 +407,8 @@ public sealed class GrpcTracingServiceCollectionExtensionsTests
         recorder.Parent.TraceStateString = "k=v";
         recorder.Parent.AddBaggage("user", "alice");
         var received = new ConcurrentQueue<string>();
-        await using var server = await TracingTestServer.StartAsync(
-            interceptor: null,
-            beforeEndpoints: app => app.Use((context, next) =>
-            {
-                foreach (var name in new[] { "traceparent", "tracestate", "baggage", "x-trace-id", "x-span-id" })
-                {
-                    if (context.Request.Headers.ContainsKey(name))
-                    {
-                        received.Enqueue(name);
-                    }
-                }
-
-                return next(context);
-            }),
-            kestrel: true);
-        var services = new ServiceCollection().AddLogging()
-            .AddGrpcTracing(o => o.OutboundDestinations[server.Address.Host] = scope);
-        services.AddGrpcClient<TraceTestService.TraceTestServiceClient>(o => o.Address = server.Address)
-            .AddInterceptor<TracingClientInterceptor>();
-        await using var provider = services.BuildServiceProvider();
+        await using var server = await StartRecordingTraceHeadersAsync(received);
+        await using var provider = FactoryClientWithHostScope(server.Address, scope);
         var client = provider.GetRequiredService<TraceTestService.TraceTestServiceClient>();
 
         // Act
@@ -587,6 +551,34 @@ public sealed class GrpcTracingServiceCollectionExtensionsTests
     }
 
     /// <summary>Samples and records every hosting span (as a tracer provider listening to <c>Microsoft.AspNetCore</c>), queueing each as it stops.</summary>
+    /// <summary>A Kestrel h2c server that notes which trace headers each request brought, by name.</summary>
+    private static Task<TracingTestServer> StartRecordingTraceHeadersAsync(ConcurrentQueue<string> received) =>
+        TracingTestServer.StartAsync(
+            interceptor: null,
+            beforeEndpoints: app => app.Use((context, next) =>
+            {
+                foreach (var name in new[] { "traceparent", "tracestate", "baggage", "x-trace-id", "x-span-id" })
+                {
+                    if (context.Request.Headers.ContainsKey(name))
+                    {
+                        received.Enqueue(name);
+                    }
+                }
+
+                return next(context);
+            }),
+            kestrel: true);
+
+    /// <summary>The README's gRPC client setup (AddGrpcClient + AddInterceptor, no AddTraceHeaders), with a host rule for <paramref name="address"/>.</summary>
+    private static ServiceProvider FactoryClientWithHostScope(Uri address, Propagation.InjectionScope scope)
+    {
+        var services = new ServiceCollection().AddLogging()
+            .AddGrpcTracing(o => o.OutboundDestinations[address.Host] = scope);
+        services.AddGrpcClient<TraceTestService.TraceTestServiceClient>(o => o.Address = address)
+            .AddInterceptor<TracingClientInterceptor>();
+        return services.BuildServiceProvider();
+    }
+
     private static ActivityListener ListenToHosting(ConcurrentQueue<Activity> stopped)
     {
         var listener = new ActivityListener
