@@ -1059,6 +1059,37 @@ public sealed class TracingMiddlewareTests
     }
 
     [Fact]
+    public async Task Invoke_LogSpansOnHandlerThrowsAfterResponseStarted_LineHasTheStatusSent()
+    {
+        // Arrange: the handler sends its 200 and then fails (a streamed response whose client went away does the same).
+        var prefix = NewPrefix();
+        using var listener = new TestListener(prefix, Ours);
+        var logs = new RecordingLoggerProvider();
+        using var host = await TestHosts.StartTracedAsync(
+            o => o.LogSpans = true,
+            static async context =>
+            {
+                await context.Response.WriteAsync("partial");
+                await context.Response.Body.FlushAsync();
+                throw new InvalidOperationException("after start");
+            },
+            logs: logs);
+
+        // Act
+        using var response = await host.GetTestClient().GetAsync(prefix + "/started-then-fails", HttpCompletionOption.ResponseHeadersRead);
+
+        // Assert
+        await listener.WaitAsync(1);
+        var span = Assert.Single(listener.Stopped);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(200, span.GetTagItem("http.response.status_code"));
+        var line = Assert.Single(logs.Entries, e => e.EventId.Id == 1003);
+        var fields = line.State.ToDictionary(p => p.Key, p => p.Value);
+        Assert.Equal(span.SpanId.ToHexString(), fields["span_id"]);
+        Assert.Equal(200, fields["status_code"]);
+    }
+
+    [Fact]
     public async Task Invoke_AppLogsDuringRequest_ScopeCarriesTraceAndSpanIds()
     {
         // Arrange

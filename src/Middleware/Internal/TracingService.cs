@@ -433,6 +433,8 @@ internal sealed class TracingService
 
         if (Options.LogSpans && SpanLogger.IsEnabled(LogLevel.Information))
         {
+            // A failure before the response started gets the server's 500; once it started, its status was sent (as the
+            // span's http.response.status_code).
             var parent = activity.ParentSpanId == default ? string.Empty : activity.ParentSpanId.ToHexString();
             Log.SpanFinished(
                 SpanLogger,
@@ -442,7 +444,7 @@ internal sealed class TracingService
                 operation,
                 Math.Round(duration.TotalMilliseconds, 3),
                 ServiceName,
-                failed ? StatusCodes.Status500InternalServerError : status);
+                failed && !context.Response.HasStarted ? StatusCodes.Status500InternalServerError : status);
         }
     }
 
