@@ -450,6 +450,41 @@ public sealed class TracingMiddlewareTests
     }
 
     [Fact]
+    public async Task Invoke_ResponseStartedBeforeUseTracing_RequestCompletesWithoutEchoAndIsTraced()
+    {
+        // Arrange: a middleware ahead of UseTracing sends the response headers (a stream's preamble) before calling on.
+        var prefix = NewPrefix();
+        using var listener = new TestListener(prefix, Hosting, Ours);
+        var logs = new RecordingLoggerProvider();
+        using var host = await TestHosts.StartAsync(
+            s => s.AddTracing(),
+            app =>
+            {
+                app.Use(static async (context, next) =>
+                {
+                    await context.Response.WriteAsync("preamble;");
+                    await context.Response.Body.FlushAsync();
+                    await next(context);
+                });
+                app.UseTracing();
+                app.Run(static context => context.Response.WriteAsync("body"));
+            },
+            logs: logs);
+
+        // Act
+        using var response = await host.GetTestClient().GetAsync(prefix + "/started-early");
+
+        // Assert
+        await listener.WaitAsync(1);
+        var span = Assert.Single(listener.Stopped);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("preamble;body", await response.Content.ReadAsStringAsync());
+        Assert.False(response.Headers.Contains("X-Trace-ID"));
+        Assert.Null(span.GetTagItem("error.type"));
+        Assert.Single(logs.Entries, e => e.EventId.Id == 1004);
+    }
+
+    [Fact]
     public async Task Invoke_HostingActivityPresent_EnrichedSpanGetsSameNameAndSemanticAttributes()
     {
         // Arrange

@@ -35,10 +35,18 @@ internal sealed class TracingMiddleware
         var span = _service.StartOrEnrichServerSpan(context);
         if (_echo && span.Current is { } current)
         {
-            // Written when the response starts, so a handler that clears the headers (an exception handler) keeps them.
-            // The usual span is hosting's: the request itself is the callback state, nothing is allocated.
-            object state = span.FromHosting && !span.Restarted ? context : new EchoState(context, current, span.Restarted);
-            context.Response.OnStarting(_writeEcho, state);
+            if (context.Response.HasStarted)
+            {
+                // A middleware ahead of this one already sent the headers: OnStarting would throw and fail the request.
+                Log.ResponseHeadersNotWritten(_service.Logger);
+            }
+            else
+            {
+                // Written when the response starts, so a handler that clears the headers (an exception handler) keeps
+                // them. The usual span is hosting's: the request itself is the callback state, nothing is allocated.
+                object state = span.FromHosting && !span.Restarted ? context : new EchoState(context, current, span.Restarted);
+                context.Response.OnStarting(_writeEcho, state);
+            }
         }
 
         var activity = span.Recorded;
