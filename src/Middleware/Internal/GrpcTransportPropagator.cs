@@ -36,25 +36,19 @@ internal sealed class GrpcTransportPropagator : DistributedContextPropagator
         // HttpClient passes its own activity when it made one, else Activity.Current.
         if (carrier is HttpRequestMessage request)
         {
-            if (activity is not null)
-            {
-                var httpClients = string.Equals(activity.OperationName, GrpcCallSpans.HttpClientActivityName, StringComparison.Ordinal);
-                if ((httpClients ? activity.Parent : activity) is { } context && TraceHeadersHandler.GrpcCallOf(context, request.RequestUri) is not null)
-                {
-                    if (httpClients)
-                    {
-                        TracingService.Unrecord(activity);
-                    }
+            var tracedCall = activity is not null && TakeTracedCall(activity, request);
 
-                    RemoveBeyondHostScope(request);
-                    return;
-                }
+            // A call without its span (nothing listens to the interceptor's source) still carries the caller's context
+            // in its metadata. Without host rules that differ from the one for unlisted hosts, the interceptor already
+            // wrote what every host may receive.
+            if (_destinations.DependsOnHost && (tracedCall || IsGrpc(request)))
+            {
+                TraceHeadersHandler.RemoveBeyondScope(request.Headers, _destinations.Resolve(request.RequestUri));
             }
 
-            if (_destinations.DependsOnHost && IsGrpc(request))
+            if (tracedCall)
             {
-                // A call without its span: its metadata still carry the caller's context.
-                RemoveBeyondHostScope(request);
+                return;
             }
         }
 
@@ -70,15 +64,23 @@ internal sealed class GrpcTransportPropagator : DistributedContextPropagator
         _inner.ExtractBaggage(carrier, getter);
 
     /// <summary>
-    /// Removes from a gRPC call's request what its host may not receive. Without host rules that differ from the one for
-    /// unlisted hosts, the interceptor already wrote what every host may receive: nothing to look up.
+    /// Whether the request is the call of the interceptor's span (HttpClient's own activity for it is then marked not
+    /// recorded): that span's metadata are the request's headers, nothing more is injected.
     /// </summary>
-    private void RemoveBeyondHostScope(HttpRequestMessage request)
+    private static bool TakeTracedCall(Activity activity, HttpRequestMessage request)
     {
-        if (_destinations.DependsOnHost)
+        var httpClients = string.Equals(activity.OperationName, GrpcCallSpans.HttpClientActivityName, StringComparison.Ordinal);
+        if ((httpClients ? activity.Parent : activity) is not { } context || TraceHeadersHandler.GrpcCallOf(context, request.RequestUri) is null)
         {
-            TraceHeadersHandler.RemoveBeyondScope(request.Headers, _destinations.Resolve(request.RequestUri));
+            return false;
         }
+
+        if (httpClients)
+        {
+            TracingService.Unrecord(activity);
+        }
+
+        return true;
     }
 
     /// <summary>Whether the request is a gRPC call (<c>application/grpc</c>, <c>+proto</c> and gRPC-Web forms included).</summary>
