@@ -433,8 +433,7 @@ internal sealed class TracingService
 
         if (Options.LogSpans && SpanLogger.IsEnabled(LogLevel.Information))
         {
-            // A failure before the response started gets the server's 500; once it started, its status was sent (as the
-            // span's http.response.status_code).
+            // A failure before the response started gets the server's 500 (the span then records no status code).
             var parent = activity.ParentSpanId == default ? string.Empty : activity.ParentSpanId.ToHexString();
             Log.SpanFinished(
                 SpanLogger,
@@ -444,7 +443,7 @@ internal sealed class TracingService
                 operation,
                 Math.Round(duration.TotalMilliseconds, 3),
                 ServiceName,
-                failed && !context.Response.HasStarted ? StatusCodes.Status500InternalServerError : status);
+                StatusSent(context, failed) ? status : StatusCodes.Status500InternalServerError);
         }
     }
 
@@ -702,9 +701,15 @@ internal sealed class TracingService
         }
     }
 
+    /// <summary>
+    /// Whether the response's status code is the one the client got: always, unless the request failed before its
+    /// response started (the server answers with its own 500, or an outer handler with its own status).
+    /// </summary>
+    private static bool StatusSent(HttpContext context, bool failed) => !failed || context.Response.HasStarted;
+
     private static void SetEndTags(Activity activity, HttpContext context, int status, bool failed)
     {
-        if (!failed || context.Response.HasStarted)
+        if (StatusSent(context, failed))
         {
             activity.SetTag("http.response.status_code", BoxStatus(status));
         }
