@@ -15,29 +15,16 @@ public class HttpClientPropagationTests
     [Fact]
     public async Task SendAsync_WithAdapterAsActivityHeadersPropagator_SendsConfiguredFormats()
     {
-        using var source = new ActivitySource(nameof(HttpClientPropagationTests) + Guid.NewGuid());
-        using var activityListener = new ActivityListener
-        {
-            ShouldListenTo = s => ReferenceEquals(s, source),
-            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-        };
-        ActivitySource.AddActivityListener(activityListener);
-        var options = new PropagationOptions
+        using var rig = new SampledHttpClient(nameof(SendAsync_WithAdapterAsActivityHeadersPropagator_SendsConfiguredFormats), new TracePropagator(new PropagationOptions
         {
             InjectFormats = [PropagationFormat.TraceContext, PropagationFormat.Baggage, PropagationFormat.Legacy, PropagationFormat.B3Single],
             LegacyIdFormat = LegacyIdFormat.Uuid,
-        };
-        using var handler = new SocketsHttpHandler
-        {
-            ActivityHeadersPropagator = new PropagationDistributedContextPropagator(new TracePropagator(options)),
-            UseProxy = false,
-        };
-        using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(20) };
+        }));
         using var server = new OneShotHttpServer();
-        using var activity = source.StartActivity("caller")!;
+        using var activity = rig.Source.StartActivity("caller")!;
         activity.AddBaggage("tenant", "acme");
 
-        using var response = await client.GetAsync(server.Uri);
+        using var response = await rig.Client.GetAsync(server.Uri);
         var headers = await server.ReceivedHeaders;
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -51,26 +38,14 @@ public class HttpClientPropagationTests
     [Fact]
     public async Task SendAsync_ChildOverridesParentBaggage_SendsTheKeyOnceWithTheChildsValue()
     {
-        using var source = new ActivitySource(nameof(SendAsync_ChildOverridesParentBaggage_SendsTheKeyOnceWithTheChildsValue) + Guid.NewGuid());
-        using var activityListener = new ActivityListener
-        {
-            ShouldListenTo = s => ReferenceEquals(s, source),
-            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-        };
-        ActivitySource.AddActivityListener(activityListener);
-        using var handler = new SocketsHttpHandler
-        {
-            ActivityHeadersPropagator = new PropagationDistributedContextPropagator(new TracePropagator()),
-            UseProxy = false,
-        };
-        using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(20) };
+        using var rig = new SampledHttpClient(nameof(SendAsync_ChildOverridesParentBaggage_SendsTheKeyOnceWithTheChildsValue), new TracePropagator());
         using var server = new OneShotHttpServer();
-        using var parent = source.StartActivity("parent")!;
+        using var parent = rig.Source.StartActivity("parent")!;
         parent.AddBaggage("k", "old");
-        using var child = source.StartActivity("child")!;
+        using var child = rig.Source.StartActivity("child")!;
         child.AddBaggage("k", "new");
 
-        using var response = await client.GetAsync(server.Uri);
+        using var response = await rig.Client.GetAsync(server.Uri);
         var headers = await server.ReceivedHeaders;
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -80,25 +55,13 @@ public class HttpClientPropagationTests
     [Fact]
     public async Task SendAsync_CallerSetTraceHeader_HttpClientSetterKeepsIt()
     {
-        using var source = new ActivitySource(nameof(SendAsync_CallerSetTraceHeader_HttpClientSetterKeepsIt) + Guid.NewGuid());
-        using var activityListener = new ActivityListener
-        {
-            ShouldListenTo = s => ReferenceEquals(s, source),
-            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-        };
-        ActivitySource.AddActivityListener(activityListener);
-        using var handler = new SocketsHttpHandler
-        {
-            ActivityHeadersPropagator = new PropagationDistributedContextPropagator(new TracePropagator()),
-            UseProxy = false,
-        };
-        using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(20) };
+        using var rig = new SampledHttpClient(nameof(SendAsync_CallerSetTraceHeader_HttpClientSetterKeepsIt), new TracePropagator());
         using var server = new OneShotHttpServer();
-        using var activity = source.StartActivity("caller")!;
+        using var activity = rig.Source.StartActivity("caller")!;
         using var request = new HttpRequestMessage(HttpMethod.Get, server.Uri);
         request.Headers.TryAddWithoutValidation("X-Trace-ID", "caller-chosen");
 
-        using var response = await client.SendAsync(request);
+        using var response = await rig.Client.SendAsync(request);
         var headers = await server.ReceivedHeaders;
 
         Assert.Equal("caller-chosen", headers["X-Trace-ID"]);
@@ -118,6 +81,46 @@ public class HttpClientPropagationTests
 
         Assert.Equal(["00-00000000000000010000000000000002-000000000000000b-01"], request.Headers.GetValues("traceparent"));
         Assert.Equal(["000000000000000b"], request.Headers.GetValues("X-Span-ID"));
+    }
+
+    /// <summary>
+    /// An <see cref="HttpClient"/> whose <see cref="SocketsHttpHandler"/> injects with <see cref="PropagationDistributedContextPropagator"/>
+    /// over a given propagator, and a test-owned <see cref="ActivitySource"/> whose activities are sampled.
+    /// </summary>
+    private sealed class SampledHttpClient : IDisposable
+    {
+        private readonly ActivityListener _listener;
+        private readonly SocketsHttpHandler _handler;
+
+        public SampledHttpClient(string testName, TracePropagator propagator)
+        {
+            Source = new ActivitySource(testName + Guid.NewGuid());
+            var source = Source;
+            _listener = new ActivityListener
+            {
+                ShouldListenTo = s => ReferenceEquals(s, source),
+                Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            };
+            ActivitySource.AddActivityListener(_listener);
+            _handler = new SocketsHttpHandler
+            {
+                ActivityHeadersPropagator = new PropagationDistributedContextPropagator(propagator),
+                UseProxy = false,
+            };
+            Client = new HttpClient(_handler) { Timeout = TimeSpan.FromSeconds(20) };
+        }
+
+        public ActivitySource Source { get; }
+
+        public HttpClient Client { get; }
+
+        public void Dispose()
+        {
+            Client.Dispose();
+            _handler.Dispose();
+            _listener.Dispose();
+            Source.Dispose();
+        }
     }
 
     /// <summary>A loopback HTTP/1.1 server (127.0.0.1, OS-picked port) that answers one request and records its headers.</summary>
