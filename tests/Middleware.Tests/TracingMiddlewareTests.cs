@@ -3,6 +3,8 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
@@ -932,6 +934,50 @@ public sealed class TracingMiddlewareTests
         Assert.Equal(typeof(InvalidOperationException).FullName, tags["exception.type"]);
         Assert.Equal("boom", tags["exception.message"]);
         Assert.Contains(nameof(Invoke_HandlerThrows_RecordsExceptionEventAndRethrowsSameException), (string)tags["exception.stacktrace"]!, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(false, 500)]
+    [InlineData(true, 409)]
+    public async Task Invoke_HandlerThrowsBeforeResponseStartedOnKestrel_HostingSpanRecordsTheStatusTheClientGot(bool outerHandler, int expected)
+    {
+        // Arrange: the status is decided after UseTracing returns, by Kestrel (500) or by an exception handler ahead of it.
+        var prefix = NewPrefix();
+        using var listener = new TestListener(prefix, Hosting, Ours);
+        using var host = await TestHosts.StartAsync(
+            s => s.AddTracing(),
+            app =>
+            {
+                if (outerHandler)
+                {
+                    app.UseExceptionHandler(new ExceptionHandlerOptions
+                    {
+                        ExceptionHandler = c =>
+                        {
+                            c.Response.StatusCode = StatusCodes.Status409Conflict;
+                            return Task.CompletedTask;
+                        },
+                    });
+                }
+
+                app.UseTracing();
+                app.Run(static _ => throw new InvalidOperationException("boom"));
+            },
+            kestrel: true);
+        var address = host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        using var client = new HttpClient { BaseAddress = new Uri(address) };
+
+        // Act
+        using var response = await client.GetAsync(prefix + "/fail");
+
+        // Assert
+        Assert.Equal(expected, (int)response.StatusCode);
+        await listener.WaitAsync(1);
+        var span = Assert.Single(listener.Stopped);
+        Assert.Equal(Hosting, span.Source.Name);
+        Assert.Equal(expected, span.GetTagItem("http.response.status_code"));
+        Assert.Equal(ActivityStatusCode.Error, span.Status);
+        Assert.Equal(typeof(InvalidOperationException).FullName, span.GetTagItem("error.type"));
     }
 
     [Fact]

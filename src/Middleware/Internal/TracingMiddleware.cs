@@ -130,6 +130,19 @@ internal sealed class TracingMiddleware
             {
                 activity.Stop();
             }
+            else if (failed && activity.IsAllDataRequested && !context.Response.HasStarted)
+            {
+                // The status is not known yet: the server (500) or an outer exception handler answers after this
+                // middleware. Hosting stops its activity after the response completed, so it is recorded then.
+                try
+                {
+                    context.Response.OnCompleted(RecordStatusSent, context);
+                }
+                catch (Exception ex) when (ex is InvalidOperationException or NotSupportedException)
+                {
+                    // A server without completion callbacks: the span keeps no status code, the app's exception goes on.
+                }
+            }
         }
         else if (current is not null)
         {
@@ -168,6 +181,21 @@ internal sealed class TracingMiddleware
                 // Headers are read-only once the response has started.
                 Log.ResponseHeadersNotWritten(_service.Logger);
             }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Records the status the client got on hosting's activity, for a request that failed before its response
+    /// started; called from <c>Response.OnCompleted</c>. Never throws.
+    /// </summary>
+    private static Task RecordStatusSent(object state)
+    {
+        var context = (HttpContext)state;
+        if (TracingService.GetHostingActivity(context) is { IsStopped: false } activity && context.Response.HasStarted)
+        {
+            TracingService.SetStatusSent(activity, context.Response.StatusCode);
         }
 
         return Task.CompletedTask;

@@ -433,7 +433,7 @@ internal sealed class TracingService
 
         if (Options.LogSpans && SpanLogger.IsEnabled(LogLevel.Information))
         {
-            // A failure before the response started gets the server's 500 (the span then records no status code).
+            // A failure before the response started gets the server's 500 (its status is not known yet when the line is written).
             var parent = activity.ParentSpanId == default ? string.Empty : activity.ParentSpanId.ToHexString();
             Log.SpanFinished(
                 SpanLogger,
@@ -707,11 +707,15 @@ internal sealed class TracingService
     /// </summary>
     private static bool StatusSent(HttpContext context, bool failed) => !failed || context.Response.HasStarted;
 
+    /// <summary>The response's status code, as the client got it.</summary>
+    public static void SetStatusSent(Activity activity, int status) =>
+        activity.SetTag("http.response.status_code", BoxStatus(status));
+
     private static void SetEndTags(Activity activity, HttpContext context, int status, bool failed)
     {
         if (StatusSent(context, failed))
         {
-            activity.SetTag("http.response.status_code", BoxStatus(status));
+            SetStatusSent(activity, status);
         }
 
         var version = context.Request.Protocol switch

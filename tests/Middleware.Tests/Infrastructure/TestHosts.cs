@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -11,14 +12,15 @@ using Propagation.Testing;
 
 namespace Propagation.Middleware.Tests.Infrastructure;
 
-/// <summary>Builds TestServer hosts. The tracing pipeline is turned off so no process-wide OpenTelemetry listener samples other tests' requests.</summary>
+/// <summary>Builds TestServer hosts (or Kestrel on 127.0.0.1, on a port the OS picks). The tracing pipeline is turned off so no process-wide OpenTelemetry listener samples other tests' requests.</summary>
 internal static class TestHosts
 {
     public static async Task<IHost> StartAsync(
         Action<IServiceCollection> services,
         Action<IApplicationBuilder> app,
         IDictionary<string, string?>? configuration = null,
-        RecordingLoggerProvider? logs = null)
+        RecordingLoggerProvider? logs = null,
+        bool kestrel = false)
     {
         var host = new HostBuilder()
             .ConfigureAppConfiguration(c => c.AddInMemoryCollection(configuration ?? new Dictionary<string, string?>()))
@@ -30,8 +32,7 @@ internal static class TestHosts
                     l.AddProvider(logs);
                 }
             })
-            .ConfigureWebHost(web => web
-                .UseTestServer()
+            .ConfigureWebHost(web => (kestrel ? web.UseKestrel(o => o.Listen(IPAddress.Loopback, 0)) : web.UseTestServer())
                 .ConfigureServices(s =>
                 {
                     s.AddRouting();
