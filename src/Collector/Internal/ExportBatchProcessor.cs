@@ -11,7 +11,9 @@ namespace Propagation.Collector.Internal;
 /// count is not public, and the status endpoint must show it. This one keeps the same contract (spec "batching
 /// processor", driven by the <c>OTEL_BSP_*</c> values) and reports every span into <see cref="ExportCounters"/>.</para>
 /// <para>A request thread only ever does <see cref="OnExport"/>: reserve a slot (one interlocked add), enqueue, and
-/// wake the worker when a batch is ready. It never waits for an exporter. When the queue is full the span is
+/// wake the worker when a batch is ready. It never waits for an exporter. The worker exports a full batch at once
+/// and anything less after the schedule delay (or on a flush or the shutdown), also when it finishes an export with a
+/// partial batch queued. When the queue is full the span is
 /// dropped and counted. One dedicated background thread per exporter exports; an exporter that hangs stalls only
 /// that thread (its queue fills and further spans are dropped and counted), and flush and shutdown stop waiting for
 /// it after their timeout.</para>
@@ -31,6 +33,7 @@ internal sealed class ExportBatchProcessor : BaseExportProcessor<Activity>
     private Activity[] _buffer = [];
     private long _enqueued;
     private long _completed;
+    private long _flushTarget;
     private long _reportedDropped;
     private long _lastDropReport;
     private long _waits;
@@ -102,6 +105,7 @@ internal sealed class ExportBatchProcessor : BaseExportProcessor<Activity>
     {
         var started = Stopwatch.GetTimestamp();
         var target = Interlocked.Read(ref _enqueued);
+        RaiseFlushTarget(target);
         RequestDrain();
         if (!WaitForCompleted(target, timeoutMilliseconds, started))
         {
@@ -187,6 +191,23 @@ internal sealed class ExportBatchProcessor : BaseExportProcessor<Activity>
         catch (ObjectDisposedException)
         {
             // Disposed after the worker exited: there is nobody left to wake (a span racing disposal is lost).
+        }
+    }
+
+    /// <summary>Makes the worker keep exporting, partial batches included, until <paramref name="target"/> spans
+    /// are done (a flush's spans never wait for the schedule delay).</summary>
+    private void RaiseFlushTarget(long target)
+    {
+        var current = Interlocked.Read(ref _flushTarget);
+        while (current < target)
+        {
+            var seen = Interlocked.CompareExchange(ref _flushTarget, target, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
         }
     }
 
@@ -317,6 +338,16 @@ internal sealed class ExportBatchProcessor : BaseExportProcessor<Activity>
             // Under constant overload the queue never empties and this loop never ends: report drops from here too
             // (rate-limited), not only once the queue is empty.
             ReportDrops();
+
+            // Spans that arrived during the export go on now only as a full batch (or for a flush or the shutdown);
+            // fewer wait for the schedule delay. Exporting them at once turned every full batch under steady load
+            // into a trail of tiny batches, one OTLP request each.
+            if (!_shuttingDown
+                && _counters.QueueLength < _maxBatchSize
+                && Interlocked.Read(ref _completed) >= Interlocked.Read(ref _flushTarget))
+            {
+                return;
+            }
         }
     }
 

@@ -128,6 +128,50 @@ public class ExportBatchProcessorTests
     }
 
     [Fact]
+    public void OnEnd_SpansArriveDuringExportOfFullBatch_PartialBatchWaitsForScheduleDelay()
+    {
+        // Arrange: a full batch wakes the worker, which is held inside Export while one more span arrives. The first
+        // span wakes the idle worker; the batch is completed only once it waits for the schedule delay, so no wake-up
+        // is left pending.
+        var exporter = new GatedExporter();
+        var counters = new ExportCounters("gated", 100, TimeSpan.FromSeconds(5));
+        var processor = new ExportBatchProcessor(exporter, counters, 3, TimeSpan.FromHours(1), NullLogger.Instance);
+        try
+        {
+            Assert.True(SpinWait.SpinUntil(() => processor.WaitCount == 1, Bound), "the worker never started waiting");
+            processor.OnEnd(NewRecordedActivity("full0"));
+            Assert.True(SpinWait.SpinUntil(() => processor.WaitCount == 2, Bound), "the first span did not wake the worker");
+            processor.OnEnd(NewRecordedActivity("full1"));
+            processor.OnEnd(NewRecordedActivity("full2"));
+            Assert.True(exporter.WaitForExports(1, Bound), "a full batch was never exported");
+            processor.OnEnd(NewRecordedActivity("late"));
+            var waitsDuringExport = processor.WaitCount;
+
+            // Act: the full batch's export finishes.
+            exporter.Allow(1);
+
+            // Assert: the one late span is not a batch of its own right away (under steady load that turned every
+            // full batch into a trail of tiny ones, an OTLP request each); it waits for the schedule delay.
+            Assert.True(
+                SpinWait.SpinUntil(() => processor.WaitCount > waitsDuringExport || exporter.Started > 1, Bound),
+                "the worker neither waited nor exported again");
+            Assert.Equal(1, exporter.Started);
+            Assert.Equal(1, counters.QueueLength);
+
+            // A flush still exports it at once.
+            exporter.Allow(1);
+            Assert.True(processor.ForceFlush(30_000));
+            Assert.Equal(4, counters.Exported);
+        }
+        finally
+        {
+            exporter.Allow(100);
+            processor.Shutdown(30_000);
+            processor.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task OnEnd_IdleProcessor_SleepsUntilAFirstSpanThenExportsItAfterTheDelay()
     {
         var exporter = new RecordingExporter();
@@ -337,6 +381,8 @@ public class ExportBatchProcessorTests
     {
         private readonly SemaphoreSlim _permits = new(0);
         private int _started;
+
+        public int Started => Volatile.Read(ref _started);
 
         public bool WaitForExports(int count, TimeSpan timeout) => SpinWait.SpinUntil(() => Volatile.Read(ref _started) >= count, timeout);
 
