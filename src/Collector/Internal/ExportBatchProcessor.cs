@@ -138,7 +138,7 @@ internal sealed class ExportBatchProcessor : BaseExportProcessor<Activity>
 
         if (!joined)
         {
-            PipelineLog.ExportShutdownTimedOut(_logger, _counters.Name);
+            PipelineLog.ExportShutdownTimedOut(_logger, _counters.Name, dropped);
         }
 
         // Called even when the worker still hangs in Export: shutting the exporter down is how its I/O is cancelled.
@@ -298,7 +298,9 @@ internal sealed class ExportBatchProcessor : BaseExportProcessor<Activity>
     /// export thread, never from a request thread): after every exported batch and whenever the queue was drained.</summary>
     private void ReportDrops()
     {
-        var dropped = _counters.Dropped;
+        // Only the queue's drops: the shutdown reports its own (event 7106), and spans that end after it began are in
+        // the pipeline's final counts.
+        var dropped = _counters.QueueFullDropped;
         if (dropped == _reportedDropped
             || (_lastDropReport != 0 && Stopwatch.GetElapsedTime(_lastDropReport) < DropReportInterval))
         {

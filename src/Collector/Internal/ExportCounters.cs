@@ -9,6 +9,7 @@ internal sealed class ExportCounters
     private readonly TimeProvider _timeProvider;
     private long _exported;
     private long _dropped;
+    private long _queueFullDropped;
     private long _failedSpans;
     private long _failedBatches;
     private long _timedOutBatches;
@@ -34,6 +35,9 @@ internal sealed class ExportCounters
 
     public long Dropped => Interlocked.Read(ref _dropped);
 
+    /// <summary>Gets the spans dropped because the queue was full (part of <see cref="Dropped"/>; the rest were dropped by the shutdown).</summary>
+    public long QueueFullDropped => Interlocked.Read(ref _queueFullDropped);
+
     public long FailedSpans => Interlocked.Read(ref _failedSpans);
 
     public long FailedBatches => Interlocked.Read(ref _failedBatches);
@@ -50,6 +54,7 @@ internal sealed class ExportCounters
         {
             Interlocked.Decrement(ref _queueLength);
             Interlocked.Increment(ref _dropped);
+            Interlocked.Increment(ref _queueFullDropped);
             return -1;
         }
 

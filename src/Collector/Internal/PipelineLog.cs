@@ -20,8 +20,8 @@ internal static partial class PipelineLog
     [LoggerMessage(EventId = 7105, Level = LogLevel.Warning, Message = "Exporter '{Exporter}' threw while exporting.")]
     public static partial void ExportThrew(ILogger logger, string exporter, Exception exception);
 
-    [LoggerMessage(EventId = 7106, Level = LogLevel.Warning, Message = "Exporter '{Exporter}' was still exporting when the shutdown timeout expired; its remaining spans were dropped.")]
-    public static partial void ExportShutdownTimedOut(ILogger logger, string exporter);
+    [LoggerMessage(EventId = 7106, Level = LogLevel.Warning, Message = "Exporter '{Exporter}' was still exporting when the shutdown timeout expired; {Dropped} queued spans were dropped, and the batch it was exporting may be lost.")]
+    public static partial void ExportShutdownTimedOut(ILogger logger, string exporter, int dropped);
 
     [LoggerMessage(EventId = 7107, Level = LogLevel.Warning, Message = "Exporter '{Exporter}' threw while shutting down.")]
     public static partial void ExporterShutdownFailed(ILogger logger, string exporter, Exception exception);

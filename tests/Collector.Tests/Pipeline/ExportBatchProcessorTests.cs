@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using OpenTelemetry;
 using Propagation.Collector.Internal;
+using Propagation.Testing;
 
 namespace Propagation.Collector.Tests.Pipeline;
 
@@ -44,6 +45,45 @@ public class ExportBatchProcessorTests
             processor.OnEnd(NewRecordedActivity("after-shutdown"));
             Assert.Equal(11, counters.Dropped);
             Assert.True(counters.Snapshot().IsStalled);
+        }
+        finally
+        {
+            exporter.Release();
+            processor.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task Shutdown_ExporterHangs_ShutdownDropsAreReportedByTheTimeoutWarningNotAsAFullQueue()
+    {
+        // Arrange: six spans dropped by a full queue while the export hangs, then four queued spans dropped by a
+        // shutdown that times out, and one span that ends after it.
+        var logs = new RecordingLoggerProvider();
+        var exporter = new BlockingExporter();
+        var counters = new ExportCounters("blocking", maxQueueSize: 4, exportTimeout: TimeSpan.FromMilliseconds(20));
+        var processor = new ExportBatchProcessor(exporter, counters, maxBatchSize: 2, TimeSpan.FromMilliseconds(10), logs.CreateLogger("pipeline"));
+        try
+        {
+            processor.OnEnd(NewRecordedActivity("first"));
+            Assert.True(exporter.WaitUntilExporting(Bound), "the worker never called the exporter");
+            for (var i = 0; i < 10; i++)
+            {
+                processor.OnEnd(NewRecordedActivity("span" + i));
+            }
+
+            // Act
+            Assert.False(await Task.Run(() => processor.Shutdown(50)).WaitAsync(Bound));
+            processor.OnEnd(NewRecordedActivity("after-shutdown"));
+            exporter.Release();
+            Assert.True(SpinWait.SpinUntil(() => !processor.IsWorkerAlive, Bound), "the export thread did not end");
+
+            // Assert: the released worker reports the queue's drops only; the shutdown's are in its own warning.
+            Assert.Equal(11, counters.Dropped);
+            var timedOut = Assert.Single(logs.Entries, e => e.EventId.Id == 7106);
+            Assert.Equal(4, timedOut.State.Single(kv => kv.Key == "Dropped").Value);
+            var queueFull = logs.Entries.Where(e => e.EventId.Id == 7109).ToList();
+            Assert.NotEmpty(queueFull);
+            Assert.All(queueFull, e => Assert.Equal(6L, e.State.Single(kv => kv.Key == "Total").Value));
         }
         finally
         {
