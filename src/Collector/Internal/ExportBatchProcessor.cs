@@ -28,7 +28,7 @@ internal sealed class ExportBatchProcessor : BaseExportProcessor<Activity>
     private readonly AutoResetEvent _wake = new(false);
     private readonly object _progress = new();
     private readonly Thread _worker;
-    private static readonly TimeSpan DropReportInterval = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan ReportInterval = TimeSpan.FromSeconds(10);
 
     private Activity[] _buffer = [];
     private long _enqueued;
@@ -36,6 +36,10 @@ internal sealed class ExportBatchProcessor : BaseExportProcessor<Activity>
     private long _flushTarget;
     private long _reportedDropped;
     private long _lastDropReport;
+    private int _unreportedFailedBatches;
+    private long _unreportedFailedSpans;
+    private Exception? _unreportedException;
+    private long _lastFailureReport;
     private long _waits;
     private int _idle;
     private volatile bool _drainRequested;
@@ -302,7 +306,7 @@ internal sealed class ExportBatchProcessor : BaseExportProcessor<Activity>
         // the pipeline's final counts.
         var dropped = _counters.QueueFullDropped;
         if (dropped == _reportedDropped
-            || (_lastDropReport != 0 && Stopwatch.GetElapsedTime(_lastDropReport) < DropReportInterval))
+            || (_lastDropReport != 0 && Stopwatch.GetElapsedTime(_lastDropReport) < ReportInterval))
         {
             return;
         }
@@ -383,7 +387,7 @@ internal sealed class ExportBatchProcessor : BaseExportProcessor<Activity>
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            PipelineLog.ExportThrew(_logger, _counters.Name, ex);
+            _unreportedException = ex;
             success = false;
         }
 
@@ -391,7 +395,35 @@ internal sealed class ExportBatchProcessor : BaseExportProcessor<Activity>
         _counters.ExportFinished(count, success, timedOut);
         if (!success)
         {
-            PipelineLog.ExportFailed(_logger, _counters.Name, count);
+            _unreportedFailedBatches++;
+            _unreportedFailedSpans += count;
         }
+
+        ReportFailures();
+    }
+
+    /// <summary>
+    /// Logs failed batches (and the last exception an exporter threw) at once for the first failure, then at most once
+    /// per interval with what failed since (from the export thread): an endpoint that is down fails every batch, and a
+    /// warning per batch would flood the app's logs under load. Every failure is counted either way.
+    /// </summary>
+    private void ReportFailures()
+    {
+        if (_unreportedFailedBatches == 0
+            || (_lastFailureReport != 0 && Stopwatch.GetElapsedTime(_lastFailureReport) < ReportInterval))
+        {
+            return;
+        }
+
+        if (_unreportedException is { } exception)
+        {
+            PipelineLog.ExportThrew(_logger, _counters.Name, exception);
+        }
+
+        PipelineLog.ExportFailed(_logger, _counters.Name, _unreportedFailedBatches, _unreportedFailedSpans, _counters.FailedSpans);
+        _unreportedFailedBatches = 0;
+        _unreportedFailedSpans = 0;
+        _unreportedException = null;
+        _lastFailureReport = Stopwatch.GetTimestamp();
     }
 }

@@ -36,6 +36,12 @@ internal sealed class FailingExporter : BaseExporter<Activity>
     public override ExportResult Export(in Batch<Activity> batch) => ExportResult.Failure;
 }
 
+/// <summary>Throws from every Export.</summary>
+internal sealed class ThrowingExporter : BaseExporter<Activity>
+{
+    public override ExportResult Export(in Batch<Activity> batch) => throw new InvalidOperationException("export failed");
+}
+
 /// <summary>Hangs in Export until released (or disposed), like an exporter whose endpoint never answers.</summary>
 internal sealed class BlockingExporter : BaseExporter<Activity>
 {
