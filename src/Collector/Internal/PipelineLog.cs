@@ -14,10 +14,10 @@ internal static partial class PipelineLog
     [LoggerMessage(EventId = 7103, Level = LogLevel.Warning, Message = "Tracing pipeline did not finish flushing within {TimeoutMilliseconds} ms at shutdown; unexported spans are lost.")]
     public static partial void FlushTimedOut(ILogger logger, int timeoutMilliseconds);
 
-    [LoggerMessage(EventId = 7104, Level = LogLevel.Warning, Message = "Exporter '{Exporter}' failed {Batches} batches of {Count} spans in all since its last warning ({Failed} failed spans in total).")]
+    [LoggerMessage(EventId = 7104, Level = LogLevel.Warning, Message = "Exporter '{Exporter}' failed {Count} spans since its previous warning (failed exports: {Batches}; failed spans in total: {Failed}).")]
     public static partial void ExportFailed(ILogger logger, string exporter, int batches, long count, long failed);
 
-    [LoggerMessage(EventId = 7105, Level = LogLevel.Warning, Message = "Exporter '{Exporter}' threw while exporting (the last exception since its last warning).")]
+    [LoggerMessage(EventId = 7105, Level = LogLevel.Warning, Message = "Exporter '{Exporter}' threw while exporting (the last exception since its previous warning).")]
     public static partial void ExportThrew(ILogger logger, string exporter, Exception exception);
 
     [LoggerMessage(EventId = 7106, Level = LogLevel.Warning, Message = "Exporter '{Exporter}' was still exporting when the shutdown timeout expired; {Dropped} queued spans were dropped, and the batch it was exporting may be lost.")]
