@@ -19,7 +19,9 @@ namespace Propagation.OpenTelemetry;
 /// baggage. When the context is kept, the trace headers are not read at all (nothing about them is counted)
 /// and only the <c>baggage</c> header is still looked for. Otherwise the winning context of the configured
 /// formats becomes the <see cref="OtelPropagationContext.ActivityContext"/> (a trace id without a span id gets
-/// the synthetic parent span id of <see cref="ExtractedContext.CreateSyntheticParentSpanId"/>).
+/// the synthetic parent span id of <see cref="ExtractedContext.CreateSyntheticParentSpanId"/>). OpenTelemetry's
+/// <c>Baggage</c> holds one value per key: a key repeated in the <c>baggage</c> header keeps its first value, the one
+/// <see cref="Baggage.TryGetValue"/> reads (OpenTelemetry's own <c>BaggagePropagator</c> keeps the last).
 /// </para>
 /// <para>
 /// The trust policy is fixed per instance and applies to what this propagator reads: a context an earlier
@@ -157,10 +159,12 @@ public sealed class PropagationTextMapPropagator : OtelTextMapPropagator
             return fallback;
         }
 
+        // OpenTelemetry's Baggage holds one value per key. A repeated key keeps its first value, the one
+        // Baggage.TryGetValue and, on the BCL path, Activity.GetBaggageItem read (keys compared ordinally).
         var items = new Dictionary<string, string>(baggage.Count, StringComparer.Ordinal);
         foreach (var member in baggage)
         {
-            items[member.Key] = member.Value;
+            items.TryAdd(member.Key, member.Value);
         }
 
         return OtelBaggage.Create(items);

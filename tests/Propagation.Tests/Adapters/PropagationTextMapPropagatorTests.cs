@@ -114,6 +114,30 @@ public class PropagationTextMapPropagatorTests
     }
 
     [Fact]
+    public void Extract_RepeatedBaggageKey_KeepsFirstValueAsTracePropagatorDoes()
+    {
+        // Arrange: W3C Baggage does not forbid a repeated key; the library reads the first value everywhere
+        // (Baggage.TryGetValue, hosting's Activity.GetBaggageItem, the gRPC interceptor).
+        var propagator = new PropagationTextMapPropagator();
+        var carrier = Carrier(
+            ("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+            ("baggage", "tenant=first,user=alice,tenant=second"));
+        var forwarded = new Dictionary<string, string>();
+
+        // Act
+        var result = propagator.Extract(default, carrier, Getter);
+        propagator.Inject(result, forwarded, Setter);
+
+        // Assert
+        Assert.True(new TracePropagator().Extract<IDictionary<string, string>>(carrier, Carriers.DictionaryGetter, TrustPolicy.Continue).Baggage.TryGetValue("tenant", out var expected));
+        Assert.Equal(expected, result.Baggage.GetBaggage("tenant"));
+        Assert.Equal("first", result.Baggage.GetBaggage("tenant"));
+        Assert.Equal("alice", result.Baggage.GetBaggage("user"));
+        Assert.Contains("tenant=first", forwarded["baggage"], StringComparison.Ordinal);
+        Assert.DoesNotContain("second", forwarded["baggage"], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Inject_BaggageKeyNotAToken_LeavesMemberOutWithoutThrowing()
     {
         // Arrange: OpenTelemetry's Baggage accepts any string key; W3C Baggage only tokens.
