@@ -67,7 +67,10 @@ public readonly struct TraceContextSnapshot
             baggage = [.. items];
         }
 
-        return new TraceContextSnapshot(activity.Context, baggage);
+        // A hierarchical activity has no W3C ids, yet its Context carries its trace flags (Recorded once sampled): as a
+        // parent it would give an all-zero trace id, as a link an invalid context. Nothing is captured but the baggage.
+        var context = activity.IdFormat == ActivityIdFormat.W3C ? activity.Context : default;
+        return new TraceContextSnapshot(context, baggage);
     }
 
     /// <summary>Starts the work's span from <paramref name="source"/> with the given relationship to the captured span.</summary>

@@ -129,6 +129,40 @@ public sealed class TraceContextSnapshotTests
     [InlineData(TraceRelationship.Child)]
     [InlineData(TraceRelationship.NewRootLinked)]
     [InlineData(TraceRelationship.Detached)]
+    public void Capture_SampledHierarchicalActivity_EmptySnapshotWithBaggageStartsValidRoot(TraceRelationship relationship)
+    {
+        // Arrange: an app that forces hierarchical ids; a sampled activity has the Recorded flag but no W3C ids.
+        using var source = new ActivitySource("Tests." + Guid.NewGuid().ToString("N"));
+        using var listener = new TestListener("/none", source.Name);
+        Activity.Current = null;
+        TraceContextSnapshot snapshot;
+        using (var request = new Activity("request").SetIdFormat(ActivityIdFormat.Hierarchical))
+        {
+            request.ActivityTraceFlags = ActivityTraceFlags.Recorded;
+            request.Start();
+            request.AddBaggage("tenant", "acme");
+
+            // Act
+            snapshot = TraceContextSnapshot.Capture();
+        }
+
+        using var work = snapshot.StartActivity(source, "work", relationship);
+
+        // Assert: nothing to parent or link to (no all-zero trace id, no link to an invalid context); baggage as documented.
+        Assert.True(snapshot.IsEmpty);
+        Assert.Equal(default, snapshot.Context);
+        Assert.Equal([new("tenant", "acme")], snapshot.Baggage);
+        Assert.NotNull(work);
+        Assert.NotEqual(default, work.TraceId);
+        Assert.Equal(default, work.ParentSpanId);
+        Assert.Empty(work.Links);
+        Assert.Equal(relationship == TraceRelationship.Detached ? null : "acme", work.GetBaggageItem("tenant"));
+    }
+
+    [Theory]
+    [InlineData(TraceRelationship.Child)]
+    [InlineData(TraceRelationship.NewRootLinked)]
+    [InlineData(TraceRelationship.Detached)]
     public void StartActivity_NothingListens_ReturnsNullAndLeavesCurrentActivity(TraceRelationship relationship)
     {
         // Arrange: a source nobody listens to, under an activity of the calling flow.
