@@ -1199,6 +1199,35 @@ public sealed class TracingMiddlewareTests
     }
 
     [Fact]
+    public async Task Invoke_PropagationCategoriesFilteredToNone_AppLogsStillCarryTraceAndSpanIds()
+    {
+        // Arrange: the app silences this library's own log lines; its own logs keep their level.
+        var prefix = NewPrefix();
+        using var listener = new TestListener(prefix, Ours);
+        var logs = new RecordingLoggerProvider();
+        using var host = await TestHosts.StartTracedAsync(
+            null,
+            c =>
+            {
+                c.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("App").LogInformation("handling");
+                return Task.CompletedTask;
+            },
+            logs: logs,
+            services: s => s.Configure<LoggerFilterOptions>(o => o.AddFilter("Propagation", LogLevel.None)));
+
+        // Act
+        using var response = await host.GetTestClient().GetAsync(prefix + "/silenced");
+
+        // Assert
+        var span = Assert.Single(listener.Stopped);
+        var entry = Assert.Single(logs.Entries, e => e.Category == "App");
+        var scope = entry.Scopes.OfType<IReadOnlyList<KeyValuePair<string, object?>>>()
+            .Single(s => s.Any(p => p.Key == "TraceId"));
+        Assert.Equal(span.TraceId.ToHexString(), scope.Single(p => p.Key == "TraceId").Value);
+        Assert.Equal(span.SpanId.ToHexString(), scope.Single(p => p.Key == "SpanId").Value);
+    }
+
+    [Fact]
     public async Task Invoke_HandlerThrowsInsideLogScope_RecordsExceptionRethrowsAndKeepsScope()
     {
         // Arrange: a logging provider makes the middleware open its log scope around the rest of the pipeline.

@@ -13,13 +13,17 @@ namespace Propagation.Middleware.Internal;
 /// </summary>
 internal sealed class TracingMiddleware
 {
+    /// <summary>The category of hosting's request diagnostics, whose logger decides whether hosting opens its request scope.</summary>
+    private const string HostingDiagnosticsCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
+
     private readonly RequestDelegate _next;
     private readonly TracingService _service;
     private readonly bool _scope;
+    private readonly ILogger _hostingLogger;
     private readonly bool _echo;
     private readonly Func<object, Task> _writeEcho;
 
-    public TracingMiddleware(RequestDelegate next, TracingService service, IOptions<LoggerFactoryOptions>? loggerOptions = null)
+    public TracingMiddleware(RequestDelegate next, TracingService service, IOptions<LoggerFactoryOptions>? loggerOptions = null, ILoggerFactory? loggerFactory = null)
     {
         _next = next;
         _service = service;
@@ -27,6 +31,10 @@ internal sealed class TracingMiddleware
         const ActivityTrackingOptions Ids = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId;
         var tracked = loggerOptions is not null && (loggerOptions.Value.ActivityTrackingOptions & Ids) == Ids;
         _scope = service.Options.IncludeLogScope && !tracked;
+
+        // The scope is for the app's logs: skipped only when logging is off, not because the app turned this library's
+        // own categories to None. Hosting's request scope is opened when its diagnostics category is enabled.
+        _hostingLogger = loggerFactory?.CreateLogger(HostingDiagnosticsCategory) ?? service.Logger;
         _writeEcho = WriteEcho;
     }
 
@@ -60,9 +68,16 @@ internal sealed class TracingMiddleware
 
     private Task InvokeTraced(HttpContext context, Activity? activity, bool startedByUs, Activity? current)
     {
-        if (_scope && current is not null && _service.Logger.IsEnabled(LogLevel.Critical))
+        if (_scope && current is not null)
         {
-            return InvokeScoped(context, activity, startedByUs, current);
+            // A provider that keeps its own scopes (no ISupportExternalScope) sees only those of enabled categories.
+            var logger = _service.Logger.IsEnabled(LogLevel.Critical) ? _service.Logger
+                : _hostingLogger.IsEnabled(LogLevel.Critical) ? _hostingLogger
+                : null;
+            if (logger is not null)
+            {
+                return InvokeScoped(logger, context, activity, startedByUs, current);
+            }
         }
 
         return RunNext(context, activity, startedByUs, current);
@@ -115,9 +130,9 @@ internal sealed class TracingMiddleware
         }
     }
 
-    private async Task InvokeScoped(HttpContext context, Activity? activity, bool startedByUs, Activity current)
+    private async Task InvokeScoped(ILogger logger, HttpContext context, Activity? activity, bool startedByUs, Activity current)
     {
-        using var scope = _service.Logger.BeginScope(new TraceLogScope(current));
+        using var scope = logger.BeginScope(new TraceLogScope(current));
         await RunNext(context, activity, startedByUs, current);
     }
 
