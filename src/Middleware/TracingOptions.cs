@@ -174,7 +174,7 @@ public sealed class TracingOptions
     public bool LogSpans { get; set; }
 
     /// <summary>Gets or sets a value indicating whether the request's log scope carries <c>TraceId</c> and <c>SpanId</c>.</summary>
-    /// <value>Defaults to <see langword="true"/>. Skipped when the logger factory's activity tracking already adds them.</value>
+    /// <value>Defaults to <see langword="true"/>. The scope carries only the ids the logger factory's activity tracking does not add already (<c>ActivityTrackingOptions</c>), and is skipped when it adds both.</value>
     public bool IncludeLogScope { get; set; } = true;
 
     /// <summary>Errors found while reading configuration (<c>OTEL_PROPAGATORS</c>, values of the <c>Tracing</c> section that cannot be converted); reported by validation.</summary>

@@ -1198,6 +1198,37 @@ public sealed class TracingMiddlewareTests
         Assert.Equal(span.SpanId.ToHexString(), scope.Single(p => p.Key == "SpanId").Value);
     }
 
+    [Theory]
+    [InlineData(ActivityTrackingOptions.TraceId)]
+    [InlineData(ActivityTrackingOptions.SpanId)]
+    [InlineData(ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId)]
+    public async Task Invoke_AppTracksSomeActivityIds_ScopesCarryEachIdOnce(ActivityTrackingOptions tracking)
+    {
+        // Arrange: the logger factory's activity tracking adds some of the ids itself.
+        var prefix = NewPrefix();
+        using var listener = new TestListener(prefix, Ours);
+        var logs = new RecordingLoggerProvider();
+        using var host = await TestHosts.StartTracedAsync(
+            null,
+            c =>
+            {
+                c.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("App").LogInformation("handling");
+                return Task.CompletedTask;
+            },
+            logs: logs,
+            services: s => s.Configure<LoggerFactoryOptions>(o => o.ActivityTrackingOptions = tracking));
+
+        // Act
+        using var response = await host.GetTestClient().GetAsync(prefix + "/tracked");
+
+        // Assert: across all scopes of the app's line, each id once, with the server span's value.
+        var span = Assert.Single(listener.Stopped);
+        var entry = Assert.Single(logs.Entries, e => e.Category == "App");
+        var pairs = entry.Scopes.OfType<IEnumerable<KeyValuePair<string, object?>>>().SelectMany(p => p).ToList();
+        Assert.Equal(span.TraceId.ToHexString(), Assert.Single(pairs, p => p.Key == "TraceId").Value?.ToString());
+        Assert.Equal(span.SpanId.ToHexString(), Assert.Single(pairs, p => p.Key == "SpanId").Value?.ToString());
+    }
+
     [Fact]
     public async Task Invoke_PropagationCategoriesFilteredToNone_AppLogsStillCarryTraceAndSpanIds()
     {

@@ -19,6 +19,7 @@ internal sealed class TracingMiddleware
     private readonly RequestDelegate _next;
     private readonly TracingService _service;
     private readonly bool _scope;
+    private readonly ActivityTrackingOptions _scopeIds;
     private readonly ILogger _hostingLogger;
     private readonly bool _echo;
     private readonly Func<object, Task> _writeEcho;
@@ -29,8 +30,10 @@ internal sealed class TracingMiddleware
         _service = service;
         _echo = service.Options.EchoResponseHeaders;
         const ActivityTrackingOptions Ids = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId;
-        var tracked = loggerOptions is not null && (loggerOptions.Value.ActivityTrackingOptions & Ids) == Ids;
-        _scope = service.Options.IncludeLogScope && !tracked;
+        // The ids the logger factory's activity tracking does not add already: each id appears once on a line.
+        var tracked = loggerOptions is null ? ActivityTrackingOptions.None : loggerOptions.Value.ActivityTrackingOptions & Ids;
+        _scopeIds = service.Options.IncludeLogScope ? Ids & ~tracked : ActivityTrackingOptions.None;
+        _scope = _scopeIds != ActivityTrackingOptions.None;
 
         // The scope is for the app's logs: skipped only when logging is off, not because the app turned this library's
         // own categories to None. Hosting's request scope is opened when its diagnostics category is enabled.
@@ -132,7 +135,7 @@ internal sealed class TracingMiddleware
 
     private async Task InvokeScoped(ILogger logger, HttpContext context, Activity? activity, bool startedByUs, Activity current)
     {
-        using var scope = logger.BeginScope(new TraceLogScope(current));
+        using var scope = logger.BeginScope(new TraceLogScope(current, _scopeIds));
         await RunNext(context, activity, startedByUs, current);
     }
 
@@ -240,30 +243,48 @@ internal sealed class TracingMiddleware
         public bool Restarted { get; }
     }
 
-    /// <summary>The request's log scope: <c>TraceId</c> and <c>SpanId</c> of the server span.</summary>
+    /// <summary>
+    /// The request's log scope: <c>TraceId</c> and <c>SpanId</c> of the server span, or only the one of them that the
+    /// logger factory's activity tracking does not add.
+    /// </summary>
     private sealed class TraceLogScope : IReadOnlyList<KeyValuePair<string, object?>>
     {
         private readonly Activity _activity;
+        private readonly bool _traceId;
+        private readonly bool _spanId;
 
-        public TraceLogScope(Activity activity) => _activity = activity;
+        public TraceLogScope(Activity activity, ActivityTrackingOptions ids)
+        {
+            _activity = activity;
+            _traceId = (ids & ActivityTrackingOptions.TraceId) != 0;
+            _spanId = (ids & ActivityTrackingOptions.SpanId) != 0;
+        }
 
-        public int Count => 2;
+        public int Count => (_traceId ? 1 : 0) + (_spanId ? 1 : 0);
 
         public KeyValuePair<string, object?> this[int index] => index switch
         {
-            0 => new KeyValuePair<string, object?>("TraceId", _activity.TraceId.ToHexString()),
-            1 => new KeyValuePair<string, object?>("SpanId", _activity.SpanId.ToHexString()),
+            0 when _traceId => new KeyValuePair<string, object?>("TraceId", _activity.TraceId.ToHexString()),
+            0 when _spanId => new KeyValuePair<string, object?>("SpanId", _activity.SpanId.ToHexString()),
+            1 when _traceId && _spanId => new KeyValuePair<string, object?>("SpanId", _activity.SpanId.ToHexString()),
             _ => throw new ArgumentOutOfRangeException(nameof(index)),
         };
 
         public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
         {
-            yield return this[0];
-            yield return this[1];
+            for (var i = 0; i < Count; i++)
+            {
+                yield return this[i];
+            }
         }
 
         IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
-        public override string ToString() => $"TraceId:{_activity.TraceId.ToHexString()} SpanId:{_activity.SpanId.ToHexString()}";
+        public override string ToString() => (_traceId, _spanId) switch
+        {
+            (true, true) => $"TraceId:{_activity.TraceId.ToHexString()} SpanId:{_activity.SpanId.ToHexString()}",
+            (true, false) => $"TraceId:{_activity.TraceId.ToHexString()}",
+            _ => $"SpanId:{_activity.SpanId.ToHexString()}",
+        };
     }
 }
