@@ -1179,11 +1179,7 @@ public sealed class TracingMiddlewareTests
         var logs = new RecordingLoggerProvider();
         using var host = await TestHosts.StartTracedAsync(
             null,
-            c =>
-            {
-                c.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("App").LogInformation("handling");
-                return Task.CompletedTask;
-            },
+            LogFromApp,
             logs: logs);
 
         // Act
@@ -1210,11 +1206,7 @@ public sealed class TracingMiddlewareTests
         var logs = new RecordingLoggerProvider();
         using var host = await TestHosts.StartTracedAsync(
             null,
-            c =>
-            {
-                c.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("App").LogInformation("handling");
-                return Task.CompletedTask;
-            },
+            LogFromApp,
             logs: logs,
             services: s => s.Configure<LoggerFactoryOptions>(o => o.ActivityTrackingOptions = tracking));
 
@@ -1238,11 +1230,7 @@ public sealed class TracingMiddlewareTests
         var logs = new RecordingLoggerProvider();
         using var host = await TestHosts.StartTracedAsync(
             null,
-            c =>
-            {
-                c.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("App").LogInformation("handling");
-                return Task.CompletedTask;
-            },
+            LogFromApp,
             logs: logs,
             services: s => s.Configure<LoggerFilterOptions>(o => o.AddFilter("Propagation", LogLevel.None)));
 
@@ -1449,6 +1437,13 @@ public sealed class TracingMiddlewareTests
         {
             response.Dispose();
         }
+    }
+
+    /// <summary>A handler that writes one Information line in the category <c>App</c>, as an app's own code would.</summary>
+    private static Task LogFromApp(HttpContext context)
+    {
+        context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("App").LogInformation("handling");
+        return Task.CompletedTask;
     }
 
     internal static string NewPrefix() => "/t" + Guid.NewGuid().ToString("N");
