@@ -888,6 +888,46 @@ public sealed class TraceHeadersHandlerTests
     }
 
     [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task CreateClient_SharedSocketsHandlerAlreadyAdjustedForAnotherClient_NoWarning(bool hostRules)
+    {
+        // Arrange: two clients share one SocketsHttpHandler (MeterFactory set, as the factory's logging filter needs). The
+        // first client built turns its diagnostics off (hostRules: sets the redirect guard); a request (to a closed
+        // loopback port) then freezes its settings before the second client is built.
+        using var meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        using var shared = new SocketsHttpHandler
+        {
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+            MeterFactory = meters.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
+        };
+        var logs = new RecordingLoggerProvider();
+        var services = new ServiceCollection();
+        services.AddLogging(l => l.AddProvider(logs));
+        services.AddTracing(o =>
+        {
+            if (hostRules)
+            {
+                o.OutboundDestinations["partner.example"] = InjectionScope.None;
+            }
+        });
+        services.AddHttpClient("first").ConfigurePrimaryHttpMessageHandler(() => shared).AddTraceHeaders();
+        services.AddHttpClient("second").ConfigurePrimaryHttpMessageHandler(() => shared).AddTraceHeaders();
+        using var provider = services.BuildServiceProvider();
+        var factory = provider.GetRequiredService<IHttpClientFactory>();
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => factory.CreateClient("first").GetAsync("http://127.0.0.1:9/"));
+        var adjusted = shared.ActivityHeadersPropagator;
+
+        // Act
+        _ = factory.CreateClient("second");
+
+        // Assert: the handler already is as the second client needs it: nothing to adjust, nothing to warn about.
+        Assert.Equal(hostRules, adjusted is RedirectScopePropagator);
+        Assert.Same(adjusted, shared.ActivityHeadersPropagator);
+        Assert.DoesNotContain(logs.Entries, e => e.EventId.Id == 1005);
+    }
+
+    [Theory]
     [InlineData("default")]
     [InlineData("sockets")]
     public async Task SendAsync_RealSocketsWithSystemNetHttpListener_ExactlyOneClientSpanAndPolicyNoneSendsNothing(string primary)

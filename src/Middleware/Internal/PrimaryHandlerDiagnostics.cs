@@ -64,9 +64,18 @@ internal static class PrimaryHandlerDiagnostics
             return reachable;
         }
 
+        var wanted = sockets.AllowAutoRedirect ? redirectGuard : null;
+        var current = sockets.ActivityHeadersPropagator;
+        if (current is null ? wanted is null : wanted is not null && wanted.SameAs(current))
+        {
+            // Already so (a handler shared by clients, adjusted when the first was built): a handler that sent a
+            // request refuses even a setting to the value it has.
+            return true;
+        }
+
         try
         {
-            sockets.ActivityHeadersPropagator = sockets.AllowAutoRedirect ? redirectGuard : null;
+            sockets.ActivityHeadersPropagator = wanted;
             return true;
         }
         catch (InvalidOperationException)

@@ -35,6 +35,10 @@ internal sealed class RedirectScopePropagator : DistributedContextPropagator
     public static RedirectScopePropagator? For(TracingService service, InjectionScope? clientScope) =>
         clientScope is null && service.Destinations.DependsOnHost ? new RedirectScopePropagator(service.Destinations) : null;
 
+    /// <summary>Whether <paramref name="propagator"/> is a guard over the same destination policy (one app's, built for another client).</summary>
+    public bool SameAs(DistributedContextPropagator propagator) =>
+        propagator is RedirectScopePropagator other && ReferenceEquals(other._destinations, _destinations);
+
     /// <inheritdoc/>
     public override void Inject(Activity? activity, object? carrier, PropagatorSetterCallback? setter)
     {
