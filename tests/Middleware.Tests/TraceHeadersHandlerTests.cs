@@ -84,6 +84,35 @@ public sealed class TraceHeadersHandlerTests
         Assert.Equal(address[..expectedLength] + "?token=REDACTED", span.GetTagItem("url.full"));
     }
 
+    [Theory]
+    [InlineData(253, true)]
+    [InlineData(254, false)]
+    [InlineData(5000, false)]
+    public async Task SendAsync_HostLongerThanAHostName_NoServerAddressOrPortAsOnTheServerSpan(int hostLength, bool recorded)
+    {
+        // Arrange: the app builds the URI, at times from inbound data (a tenant's subdomain); Uri accepts a DNS name of
+        // any length. Labels of 60 characters, joined by dots, then ".example".
+        using var source = NewSource();
+        using var listener = new TestListener("/none", source.Name, Client);
+        using var provider = CreateProvider(new RecordingHandler());
+        var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("test");
+        var labels = string.Join(".", Enumerable.Repeat(new string('a', 60), hostLength / 61 + 1));
+        var host = labels[..(hostLength - ".example".Length)].TrimEnd('.') + ".example";
+
+        // Act
+        using (source.StartActivity("caller"))
+        {
+            using var response = await client.GetAsync($"http://{host}:8080/");
+        }
+
+        // Assert: as the server span's, from a Host no longer than a host name (HeaderRules.MaxHostLength) or none.
+        var span = Assert.Single(listener.From(Client));
+        Assert.Equal(hostLength, host.Length);
+        Assert.Equal(recorded ? host : null, span.GetTagItem("server.address"));
+        Assert.Equal(recorded ? 8080 : null, span.GetTagItem("server.port"));
+        Assert.NotNull(span.GetTagItem("url.full"));
+    }
+
     [Fact]
     public async Task SendAsync_CallerOverridesItsParentsBaggage_SendsTheKeyOnceWithTheCallersValue()
     {

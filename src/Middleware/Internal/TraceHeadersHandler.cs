@@ -158,7 +158,7 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
     /// </remarks>
     private void TagGrpcCall(Activity call, Uri? uri)
     {
-        var absolute = uri is { IsAbsoluteUri: true };
+        var absolute = uri is { IsAbsoluteUri: true } && HeaderRules.IsHostLength(uri.Host);
         if (!absolute && _peerService is null)
         {
             return;
@@ -252,11 +252,12 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
         {
             // An exact array, not a TagList: passed as IEnumerable a TagList is boxed, and its enumerator too (224 B more).
             // peer.service is a creation tag too, so a sampler can decide by the callee.
-            var absolute = uri is { IsAbsoluteUri: true };
-            var tags = new KeyValuePair<string, object?>[1 + (absolute ? 2 : 0) + (_peerService is null ? 0 : 1)];
+            // Like the server span's, no address (nor port) from a host longer than a host name: Uri takes any length.
+            var named = uri is { IsAbsoluteUri: true } && HeaderRules.IsHostLength(uri.Host);
+            var tags = new KeyValuePair<string, object?>[1 + (named ? 2 : 0) + (_peerService is null ? 0 : 1)];
             var count = 0;
             tags[count++] = new("http.request.method", method);
-            if (absolute)
+            if (named)
             {
                 tags[count++] = new("server.address", uri!.Host);
                 tags[count++] = new("server.port", uri.Port);
