@@ -320,7 +320,9 @@ public sealed class TracingInterceptor : Interceptor
     /// and nothing listens to ours, or when the server span hosting or <c>UseTracing</c> made records nothing (sampled
     /// out, or hosting's span of a caller's deny-only decision, now unrecorded). Such a span has no attributes, counts or
     /// status to take and is not ours to stop. A server span that exists gets its ids echoed here, and hosting's span the
-    /// inbound context's effects <c>UseTracing</c> did not apply (<see cref="ApplyHostingExtraction"/>).
+    /// inbound context's effects <c>UseTracing</c> did not apply (<see cref="ApplyHostingExtraction"/>). A span this
+    /// interceptor already took for the call runs as is too: registered twice (in <c>AddGrpc</c>'s list and a service's
+    /// own), the first registration echoes, records and ends the call, so the span gets one status and one exception event.
     /// </summary>
     private bool RunsAsIs(ServerCallContext context, HttpContext? http, Activity? existing)
     {
@@ -329,8 +331,16 @@ public sealed class TracingInterceptor : Interceptor
             return !_settings.Source.HasListeners();
         }
 
+        // Begin names the span it starts or enriches with this cache's own string: the same instance means this interceptor
+        // is already running for the call (a span named so by anyone else holds another string).
+        var names = _names.Get(context.Method);
+        if (ReferenceEquals(existing.DisplayName, names.SpanName))
+        {
+            return true;
+        }
+
         var restarted = ApplyHostingExtraction(context, http, existing);
-        Echo(http, existing, _names.Get(context.Method), restarted);
+        Echo(http, existing, names, restarted);
         return !existing.IsAllDataRequested;
     }
 

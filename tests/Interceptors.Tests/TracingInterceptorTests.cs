@@ -3,6 +3,7 @@ using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
 using Propagation.Interceptors.Tests.Infrastructure;
 using Propagation.Interceptors.Tests.Protos;
 
@@ -264,6 +265,42 @@ public sealed class TracingInterceptorTests
         Assert.Equal(typeof(InvalidOperationException).FullName, span.GetTagItem("error.type"));
         var exception = Assert.Single(span.Events, e => e.Name == "exception");
         Assert.Equal("handler failed", exception.Tags.First(t => t.Key == "exception.message").Value);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task UnaryServerHandler_RegisteredGloballyAndPerService_RecordsTheCallOnce(bool serverSpanFromMiddleware)
+    {
+        // Arrange: the interceptor in AddGrpc's list and again in the service's own (AddServiceOptions), so it runs twice
+        // for each call; the span is its own, or one a middleware standing in for hosting or UseTracing started.
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(
+            TestInterceptors.Server(recorder),
+            app => app.Use(async (HttpContext context, RequestDelegate next) =>
+            {
+                using var activity = serverSpanFromMiddleware ? recorder.Source.StartActivity("HTTP POST", ActivityKind.Server) : null;
+                await next(context);
+            }),
+            configureServices: services => services.AddGrpc().AddServiceOptions<TraceTestServiceImpl>(o => o.Interceptors.Add<TracingInterceptor>()));
+        var client = server.CreateClient();
+
+        // Act
+        var call = client.UnaryAsync(new TraceRequest { ThrowException = true });
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await call);
+        var headers = await call.ResponseHeadersAsync;
+        var spans = await recorder.WaitForStoppedAsync(1);
+
+        // Assert: one span, one status attribute, one exception event, one echo.
+        Assert.Equal(StatusCode.Unknown, error.StatusCode);
+        var span = Assert.Single(spans);
+        Assert.Equal(ActivityKind.Server, span.Kind);
+        Assert.Equal(Service + "/Unary", span.DisplayName);
+        Assert.Equal(2, Assert.Single(span.TagObjects, t => t.Key == "rpc.grpc.status_code").Value);
+        Assert.Single(span.TagObjects, t => t.Key == "rpc.method");
+        Assert.Equal(ActivityStatusCode.Error, span.Status);
+        Assert.Single(span.Events, e => e.Name == "exception");
+        Assert.Equal(span.SpanId.ToHexString(), Assert.Single(headers, e => e.Key == "x-span-id").Value);
     }
 
     [Fact]
