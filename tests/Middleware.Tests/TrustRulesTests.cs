@@ -13,6 +13,12 @@ public sealed class TrustRulesTests
     [InlineData("192.0.2.5", "192.0.2.5", TrustPolicy.Continue)]
     [InlineData("192.0.2.5", "192.0.2.6", TrustPolicy.RestartAndLink)]
     [InlineData("::1/128", "::1", TrustPolicy.Continue)]
+    [InlineData("10.0.0.0/8", "::ffff:10.1.2.3", TrustPolicy.Continue)]
+    [InlineData("::ffff:10.1.2.3", "::ffff:10.1.2.3", TrustPolicy.Continue)]
+    [InlineData("::ffff:10.1.2.3", "10.1.2.3", TrustPolicy.Continue)]
+    [InlineData("::ffff:10.0.0.0/104", "::ffff:10.200.1.1", TrustPolicy.Continue)]
+    [InlineData("::ffff:10.0.0.0/104", "11.0.0.1", TrustPolicy.RestartAndLink)]
+    [InlineData("::ffff:0:0/96", "203.0.113.7", TrustPolicy.Continue)]
     public void Decide_TrustedNetworks_MatchesRemoteAddress(string network, string remote, TrustPolicy expected)
     {
         // Arrange

@@ -113,15 +113,28 @@ internal sealed class TrustRules
         var span = text.AsSpan().Trim();
         if (span.Contains('/'))
         {
-            return IPNetwork.TryParse(span, out network);
+            if (!IPNetwork.TryParse(span, out network))
+            {
+                return false;
+            }
         }
-
-        if (!IPAddress.TryParse(span, out var address))
+        else
         {
-            return false;
+            if (!IPAddress.TryParse(span, out var address))
+            {
+                return false;
+            }
+
+            network = new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
         }
 
-        network = new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
+        // Decide compares IPv4-mapped remote addresses as IPv4, so a rule written in the mapped form (as Kestrel's
+        // dual-mode sockets report the address, ::ffff:10.1.2.3) is its IPv4 network.
+        if (network.PrefixLength >= 96 && network.BaseAddress.IsIPv4MappedToIPv6)
+        {
+            network = new IPNetwork(network.BaseAddress.MapToIPv4(), network.PrefixLength - 96);
+        }
+
         return true;
     }
 }
