@@ -62,8 +62,9 @@ public sealed class TracingOptions
 
     /// <summary>Gets the networks whose callers are trusted, in CIDR notation (<c>10.0.0.0/8</c>, <c>::1/128</c>).</summary>
     /// <value>Defaults to empty (no network rule). A bare address means that single address.</value>
-    /// <remarks>The caller is the connection's remote address (<see cref="ConnectionInfo.RemoteIpAddress"/>); use
-    /// the forwarded-headers middleware's effect only if you trust the proxy that set it.</remarks>
+    /// <remarks>The caller is the connection's remote address (<see cref="ConnectionInfo.RemoteIpAddress"/>) when
+    /// hosting starts the request's span, before any middleware: the forwarded-headers middleware has not replaced it
+    /// yet, so behind a proxy this is the proxy's address (see the README's "Behind a proxy").</remarks>
     public IList<string> TrustedNetworks { get; } = [];
 
     /// <summary>
