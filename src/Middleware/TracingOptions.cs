@@ -86,8 +86,9 @@ public sealed class TracingOptions
 
     /// <summary>
     /// Gets or sets a per-request trust decision, consulted first. It returns the policy for the
-    /// request, or <see langword="null"/> to fall back to the built-in rules (a value that is not a defined
-    /// <see cref="TrustPolicy"/> falls back too).
+    /// request, or <see langword="null"/> to fall back to the built-in rules. A value that is not a defined
+    /// <see cref="TrustPolicy"/> is treated as a decider that throws: the request gets <see cref="UntrustedPolicy"/>
+    /// (and a warning, event 1008, once).
     /// </summary>
     /// <value>Defaults to <see langword="null"/>.</value>
     /// <remarks>

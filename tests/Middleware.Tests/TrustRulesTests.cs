@@ -1,7 +1,9 @@
 using System.Net;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Propagation.Middleware.Internal;
+using Propagation.Testing;
 
 namespace Propagation.Middleware.Tests;
 
@@ -62,6 +64,25 @@ public sealed class TrustRulesTests
 
         // Assert
         Assert.Equal(TrustPolicy.Ignore, policy);
+    }
+
+    [Fact]
+    public void Decide_DeciderReturnsUndefinedValue_UntrustedPolicyAndOneWarning()
+    {
+        // Arrange: no rule, so falling back would trust everyone (DefaultTrustPolicy).
+        var logs = new RecordingLoggerProvider();
+        var options = new TracingOptions { TrustDecider = _ => (TrustPolicy)42, UntrustedPolicy = TrustPolicy.RestartAndLink };
+        var rules = new TrustRules(options, logs.CreateLogger("trust"));
+
+        // Act
+        var first = rules.Decide(new DefaultHttpContext());
+        var second = rules.Decide(new DefaultHttpContext());
+
+        // Assert
+        Assert.Equal(TrustPolicy.RestartAndLink, first);
+        Assert.Equal(TrustPolicy.RestartAndLink, second);
+        var warning = Assert.Single(logs.Entries, e => e.EventId.Id == 1008);
+        Assert.Equal(LogLevel.Warning, warning.Level);
     }
 
     [Theory]

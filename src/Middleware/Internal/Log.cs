@@ -29,6 +29,9 @@ internal static partial class Log
     [LoggerMessage(1007, LogLevel.Warning, "The trust decision depends on the request, but ASP.NET Core hosting's propagator call could not see the request (an IHttpContextFactory of the app's that sets no IHttpContextAccessor, or a DistributedContextPropagator registered after AddTracing), so requests get TracingOptions.UntrustedPolicy. Register an IHttpContextAccessor (services.AddHttpContextAccessor()) that the factory sets, or keep the default factory.", EventName = "RequestNotSeenByPropagator")]
     public static partial void RequestNotSeenByPropagator(ILogger logger);
 
+    [LoggerMessage(1008, LogLevel.Warning, "TracingOptions.TrustDecider returned {Value}, which is not a TrustPolicy; such requests are treated as untrusted (logged once).", EventName = "TrustDeciderUndefined")]
+    public static partial void TrustDeciderUndefined(ILogger logger, int value);
+
     [LoggerMessage(1006, LogLevel.Debug, "The caller set trace headers on an outbound request; they are kept and no trace header is injected.", EventName = "CallerHeadersKept")]
     public static partial void CallerHeadersKept(ILogger logger);
 }

@@ -11,6 +11,7 @@ internal sealed class TrustRules
     private readonly bool _certificates;
     private readonly Func<HttpContext, TrustPolicy?>? _decider;
     private readonly ILogger _logger;
+    private int _undefinedWarned;
 
     public TrustRules(TracingOptions options, ILogger logger)
     {
@@ -57,9 +58,16 @@ internal sealed class TrustRules
         {
             try
             {
-                if (_decider(context) is { } decided && Enum.IsDefined(decided))
+                if (_decider(context) is { } decided)
                 {
-                    return decided;
+                    if (Enum.IsDefined(decided))
+                    {
+                        return decided;
+                    }
+
+                    // A value no policy has is a decider bug, like one that throws: the caller is not trusted.
+                    WarnUndefinedDecision(decided);
+                    return Untrusted;
                 }
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -99,6 +107,15 @@ internal sealed class TrustRules
         }
 
         return Untrusted;
+    }
+
+    /// <summary>Warns once that <see cref="TracingOptions.TrustDecider"/> returned a value that is not a <see cref="TrustPolicy"/>.</summary>
+    private void WarnUndefinedDecision(TrustPolicy decided)
+    {
+        if (Interlocked.Exchange(ref _undefinedWarned, 1) == 0)
+        {
+            Log.TrustDeciderUndefined(_logger, (int)decided);
+        }
     }
 
     /// <summary>Parses <c>address/prefix</c> or a bare address (a single-address network).</summary>
