@@ -1,12 +1,16 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Security.Claims;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Grpc.Net.ClientFactory;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Propagation.Collector;
 using Propagation.Interceptors.Tests.Infrastructure;
 using Propagation.Interceptors.Tests.Protos;
+using Propagation.Testing;
 
 namespace Propagation.Interceptors.Tests;
 
@@ -214,6 +218,58 @@ public sealed class GrpcTracingServiceCollectionExtensionsTests
         Assert.Equal("Unary", span.GetTagItem("rpc.method"));
         Assert.Equal(1, health.GetCount(PropagationIssues.RestartedByPolicy));
         Assert.StartsWith($"00-{span.TraceId.ToHexString()}-{span.SpanId.ToHexString()}-", headers.GetValue("traceresponse"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TracingInterceptor_OwnSpanWithDeciderReadingUser_DecidedOnceWhenHostingExtractedNotAgainAfterAuthentication()
+    {
+        // Arrange: nothing listens to hosting's source but a logger is on (hosting makes its placeholder activity, for
+        // logging, and still calls the propagator, which decides trust), no UseTracing: the interceptor starts the call's
+        // span. A middleware standing in for UseAuthentication signs the caller in after hosting decided, so a decider
+        // that trusts authenticated callers gives "restart" at hosting and would give "continue" if it ran again later.
+        var started = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = static s => s.Name == GrpcTracingConventions.ActivitySourceName,
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStarted = started.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        var runs = 0;
+        await using var server = await TracingTestServer.StartAsync(
+            interceptor: null,
+            beforeEndpoints: static app => app.Use(static (context, next) =>
+            {
+                context.User = new ClaimsPrincipal(new ClaimsIdentity("test"));
+                return next(context);
+            }),
+            configureServices: services =>
+            {
+                services.AddLogging(static logging => logging.AddProvider(new RecordingLoggerProvider()));
+                services.AddGrpcTracing(o => o.TrustDecider = context =>
+                {
+                    Interlocked.Increment(ref runs);
+                    return context.User.Identity?.IsAuthenticated == true ? TrustPolicy.Continue : TrustPolicy.RestartAndLink;
+                });
+                services.Configure<TracingPipelineOptions>(static o => o.ListenToAspNetCore = false);
+                services.Configure<Grpc.AspNetCore.Server.GrpcServiceOptions>(static o => o.Interceptors.Add<TracingInterceptor>());
+            });
+        var client = server.CreateClient();
+        var traceId = ActivityTraceId.CreateRandom();
+        var parentId = ActivitySpanId.CreateRandom();
+
+        // Act
+        var call = client.UnaryAsync(new TraceRequest(), TracingInterceptorTests.Traceparent(traceId, parentId));
+        var reply = await call;
+        var headers = await call.ResponseHeadersAsync;
+
+        // Assert: the decision hosting made (the one an HTTP request gets) is the call's: restarted and linked, once.
+        Assert.Equal(1, Volatile.Read(ref runs));
+        var span = Assert.Single(started, a => a.SpanId.ToHexString() == reply.SpanId);
+        Assert.NotEqual(traceId, span.TraceId);
+        Assert.Equal(parentId, Assert.Single(span.Links).Context.SpanId);
+        Assert.Equal("restart_and_link", span.GetTagItem("propagation.trust_policy"));
+        Assert.StartsWith($"00-{span.TraceId.ToHexString()}-", headers.GetValue("traceresponse"), StringComparison.Ordinal);
     }
 
     [Fact]

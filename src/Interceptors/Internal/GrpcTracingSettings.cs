@@ -83,12 +83,11 @@ internal sealed class GrpcTracingSettings : IDisposable
     {
         var options = service.Options;
         var destinations = service.Destinations;
-        var trust = service.Trust;
         var fallbackScope = destinations.Resolve(null);
         return new GrpcTracingSettings(service.Propagator, SharedSource, service.Logger)
         {
             Service = service,
-            TrustDecider = trust.Decide,
+            TrustDecider = service.DecideTrust,
             TraceIdResponseHeader = options.EchoResponseHeaders ? options.TraceIdResponseHeader : null,
             SpanIdResponseHeader = options.EchoResponseHeaders ? options.SpanIdResponseHeader : null,
             OverwriteCallerHeaders = options.OverwriteCallerHeaders,

@@ -167,6 +167,17 @@ internal sealed class TracingService
         return feature;
     }
 
+    /// <summary>
+    /// The request's trust policy for a carrier other than its headers (a gRPC call's metadata): the one decided when
+    /// hosting's propagator call extracted (kept in the request's features), or else decided now. Deciding again later
+    /// would run <see cref="TracingOptions.TrustDecider"/> twice, and see the request as middleware left it (an
+    /// authenticated <see cref="HttpContext.User"/>), so a call could get a more trusting policy than its request.
+    /// </summary>
+    public TrustPolicy DecideTrust(HttpContext? context) =>
+        context is not null && Trust.IsPerRequest && context.Features[typeof(TracingRequestFeature)] is TracingRequestFeature feature
+            ? feature.Extracted.Policy
+            : Trust.Decide(context);
+
     /// <summary>Extracts from any carrier (gRPC metadata, a message) under a policy decided by the caller.</summary>
     public ExtractedContext Extract<TCarrier>(TCarrier carrier, HeaderGetter<TCarrier> getter, TrustPolicy policy) =>
         Propagator.Extract(carrier, getter, policy);
