@@ -77,8 +77,9 @@ public sealed class TracingOptions
     /// middleware runs</b>: authentication middleware has not run, <see cref="HttpContext.User"/> is
     /// still anonymous. What is known at that point is the connection: its remote address and the
     /// client certificate negotiated in the TLS handshake (validated by the server's certificate
-    /// rules, e.g. Kestrel's <c>ClientCertificateValidation</c>). A certificate requested later by
-    /// renegotiation is not seen. For other identities use <see cref="TrustDecider"/>, which sees the
+    /// rules, e.g. Kestrel's <c>ClientCertificateValidation</c>; with <c>AllowAnyClientCertificate()</c>, any
+    /// certificate, self-signed or expired, is trusted). A certificate requested later by renegotiation is not seen
+    /// by that request. For other identities use <see cref="TrustDecider"/>, which sees the
     /// whole <see cref="HttpContext"/> as it is at that moment (connection, headers), and validate the
     /// credential there yourself.
     /// </remarks>
@@ -94,7 +95,9 @@ public sealed class TracingOptions
     /// <remarks>
     /// Runs once per request while hosting extracts the inbound context, before any middleware
     /// (see <see cref="TrustClientCertificates"/> for what is known then). It must not throw; if it
-    /// does, the request gets <see cref="UntrustedPolicy"/> and the error is logged.
+    /// does, the request gets <see cref="UntrustedPolicy"/> and the error is logged. It must be quick (nothing can
+    /// cancel it) and must not read <see cref="HttpRequest.Body"/>: that read throws, or with synchronous IO allowed
+    /// consumes the body the handler would get.
     /// </remarks>
     public Func<HttpContext, TrustPolicy?>? TrustDecider { get; set; }
 
