@@ -559,7 +559,8 @@ public sealed class TracingClientInterceptorTests
         // Arrange: the handler reads 100 messages and answers OK; the client goes on writing. The server's answer resets
         // the request stream, so a later write fails (grpc-dotnet: RpcException CANCELLED while the call still runs)
         // though the response the caller awaits is OK. (compat/Grpc fails the write and the call alike: UNAVAILABLE.)
-        // A few calls, each bounded: almost every one has a write fail, and every span must match its response.
+        // A few calls, each writing until a write fails (at most 5,000 messages: more than any flow-control window holds,
+        // so a fast client cannot buffer them all before the reset arrives); every span must match its response.
         using var recorder = new SpanRecorder();
         await using var server = await TracingTestServer.StartAsync(interceptor: null, kestrel: true);
         var client = server.CreateClient(TestInterceptors.Client(recorder));
@@ -570,7 +571,7 @@ public sealed class TracingClientInterceptorTests
         {
             // Act
             using var clientStream = client.ClientStream();
-            for (var i = 0; i < 200; i++)
+            for (var i = 0; i < 5_000; i++)
             {
                 try
                 {
