@@ -434,20 +434,14 @@ public sealed class GrpcTracingServiceCollectionExtensionsTests
         // Arrange: the README's setup (AddGrpcClient + AddInterceptor, no AddTraceHeaders) over real HTTP/2, so the call
         // goes through the factory's SocketsHttpHandler and the propagator AddTracing gives it; a host rule for the server.
         using var recorder = new TraceRecorder(GrpcTracingConventions.ActivitySourceName, "Propagation.Http", "System.Net.Http");
-        recorder.Parent.TraceStateString = "k=v";
-        recorder.Parent.AddBaggage("user", "alice");
-        var received = new ConcurrentQueue<string>();
-        await using var server = await StartRecordingTraceHeadersAsync(received);
-        await using var provider = FactoryClientWithHostScope(server.Address, scope);
-        var client = provider.GetRequiredService<TraceTestService.TraceTestServiceClient>();
 
         // Act
-        await client.UnaryAsync(new TraceRequest());
+        var received = await CallWithHostScopeAsync(recorder, scope);
 
         // Assert: the call's span either way; the headers only as far as the host's scope allows.
         var span = Assert.Single(recorder.Stopped, s => s.Kind == ActivityKind.Client && s.IsAllDataRequested);
         Assert.Equal(GrpcTracingConventions.ActivitySourceName, span.Source.Name);
-        Assert.Equal(expected, string.Join(' ', received.Order(StringComparer.Ordinal)));
+        Assert.Equal(expected, received);
     }
 
     [Theory]
@@ -460,19 +454,13 @@ public sealed class GrpcTracingServiceCollectionExtensionsTests
         // Arrange: as above, but nothing listens to the interceptor's source (the SDK disabled, or a tracer provider
         // without it): the call has no span, and the interceptor still sends the caller's context in the metadata.
         using var recorder = httpClientSpans ? new TraceRecorder("System.Net.Http") : new TraceRecorder();
-        recorder.Parent.TraceStateString = "k=v";
-        recorder.Parent.AddBaggage("user", "alice");
-        var received = new ConcurrentQueue<string>();
-        await using var server = await StartRecordingTraceHeadersAsync(received);
-        await using var provider = FactoryClientWithHostScope(server.Address, scope);
-        var client = provider.GetRequiredService<TraceTestService.TraceTestServiceClient>();
 
         // Act
-        await client.UnaryAsync(new TraceRequest());
+        var received = await CallWithHostScopeAsync(recorder, scope);
 
         // Assert: no span of the interceptor; the headers only as far as the host's scope allows.
         Assert.DoesNotContain(recorder.Stopped, s => s.Source.Name == GrpcTracingConventions.ActivitySourceName);
-        Assert.Equal(expected, string.Join(' ', received.Order(StringComparer.Ordinal)));
+        Assert.Equal(expected, received);
     }
 
     [Theory]
@@ -624,6 +612,22 @@ public sealed class GrpcTracingServiceCollectionExtensionsTests
                 return next(context);
             }),
             kestrel: true);
+
+    /// <summary>
+    /// One unary call, under the recorder's parent (given a <c>tracestate</c> and baggage), from the README's gRPC client
+    /// setup with <paramref name="scope"/> for the server's host; returns the trace header names the server received,
+    /// sorted and space-separated.
+    /// </summary>
+    private static async Task<string> CallWithHostScopeAsync(TraceRecorder recorder, Propagation.InjectionScope scope)
+    {
+        recorder.Parent.TraceStateString = "k=v";
+        recorder.Parent.AddBaggage("user", "alice");
+        var received = new ConcurrentQueue<string>();
+        await using var server = await StartRecordingTraceHeadersAsync(received);
+        await using var provider = FactoryClientWithHostScope(server.Address, scope);
+        await provider.GetRequiredService<TraceTestService.TraceTestServiceClient>().UnaryAsync(new TraceRequest());
+        return string.Join(' ', received.Order(StringComparer.Ordinal));
+    }
 
     /// <summary>The README's gRPC client setup (AddGrpcClient + AddInterceptor, no AddTraceHeaders), with a host rule for <paramref name="address"/>.</summary>
     private static ServiceProvider FactoryClientWithHostScope(Uri address, Propagation.InjectionScope scope)

@@ -1173,25 +1173,11 @@ public sealed class TracingMiddlewareTests
     [Fact]
     public async Task Invoke_AppLogsDuringRequest_ScopeCarriesTraceAndSpanIds()
     {
-        // Arrange
-        var prefix = NewPrefix();
-        using var listener = new TestListener(prefix, Ours);
-        var logs = new RecordingLoggerProvider();
-        using var host = await TestHosts.StartTracedAsync(
-            null,
-            LogFromApp,
-            logs: logs);
-
-        // Act
-        using var response = await host.GetTestClient().GetAsync(prefix + "/scope");
+        // Arrange, Act
+        var (span, entry) = await LogOnceFromAppAsync("/scope");
 
         // Assert
-        var span = Assert.Single(listener.Stopped);
-        var entry = Assert.Single(logs.Entries, e => e.Category == "App");
-        var scope = entry.Scopes.OfType<IReadOnlyList<KeyValuePair<string, object?>>>()
-            .Single(s => s.Any(p => p.Key == "TraceId"));
-        Assert.Equal(span.TraceId.ToHexString(), scope.Single(p => p.Key == "TraceId").Value);
-        Assert.Equal(span.SpanId.ToHexString(), scope.Single(p => p.Key == "SpanId").Value);
+        AssertScopeCarriesIds(span, entry);
     }
 
     [Theory]
@@ -1200,22 +1186,12 @@ public sealed class TracingMiddlewareTests
     [InlineData(ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId)]
     public async Task Invoke_AppTracksSomeActivityIds_ScopesCarryEachIdOnce(ActivityTrackingOptions tracking)
     {
-        // Arrange: the logger factory's activity tracking adds some of the ids itself.
-        var prefix = NewPrefix();
-        using var listener = new TestListener(prefix, Ours);
-        var logs = new RecordingLoggerProvider();
-        using var host = await TestHosts.StartTracedAsync(
-            null,
-            LogFromApp,
-            logs: logs,
-            services: s => s.Configure<LoggerFactoryOptions>(o => o.ActivityTrackingOptions = tracking));
-
-        // Act
-        using var response = await host.GetTestClient().GetAsync(prefix + "/tracked");
+        // Arrange, Act: the logger factory's activity tracking adds some of the ids itself.
+        var (span, entry) = await LogOnceFromAppAsync(
+            "/tracked",
+            s => s.Configure<LoggerFactoryOptions>(o => o.ActivityTrackingOptions = tracking));
 
         // Assert: across all scopes of the app's line, each id once, with the server span's value.
-        var span = Assert.Single(listener.Stopped);
-        var entry = Assert.Single(logs.Entries, e => e.Category == "App");
         var pairs = entry.Scopes.OfType<IEnumerable<KeyValuePair<string, object?>>>().SelectMany(p => p).ToList();
         Assert.Equal(span.TraceId.ToHexString(), Assert.Single(pairs, p => p.Key == "TraceId").Value?.ToString());
         Assert.Equal(span.SpanId.ToHexString(), Assert.Single(pairs, p => p.Key == "SpanId").Value?.ToString());
@@ -1224,26 +1200,13 @@ public sealed class TracingMiddlewareTests
     [Fact]
     public async Task Invoke_PropagationCategoriesFilteredToNone_AppLogsStillCarryTraceAndSpanIds()
     {
-        // Arrange: the app silences this library's own log lines; its own logs keep their level.
-        var prefix = NewPrefix();
-        using var listener = new TestListener(prefix, Ours);
-        var logs = new RecordingLoggerProvider();
-        using var host = await TestHosts.StartTracedAsync(
-            null,
-            LogFromApp,
-            logs: logs,
-            services: s => s.Configure<LoggerFilterOptions>(o => o.AddFilter("Propagation", LogLevel.None)));
-
-        // Act
-        using var response = await host.GetTestClient().GetAsync(prefix + "/silenced");
+        // Arrange, Act: the app silences this library's own log lines; its own logs keep their level.
+        var (span, entry) = await LogOnceFromAppAsync(
+            "/silenced",
+            s => s.Configure<LoggerFilterOptions>(o => o.AddFilter("Propagation", LogLevel.None)));
 
         // Assert
-        var span = Assert.Single(listener.Stopped);
-        var entry = Assert.Single(logs.Entries, e => e.Category == "App");
-        var scope = entry.Scopes.OfType<IReadOnlyList<KeyValuePair<string, object?>>>()
-            .Single(s => s.Any(p => p.Key == "TraceId"));
-        Assert.Equal(span.TraceId.ToHexString(), scope.Single(p => p.Key == "TraceId").Value);
-        Assert.Equal(span.SpanId.ToHexString(), scope.Single(p => p.Key == "SpanId").Value);
+        AssertScopeCarriesIds(span, entry);
     }
 
     [Fact]
@@ -1437,6 +1400,31 @@ public sealed class TracingMiddlewareTests
         {
             response.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Sends one request (path <paramref name="path"/> under a new prefix) to a traced host whose handler logs one line in
+    /// the category <c>App</c>; returns the request's server span and that line.
+    /// </summary>
+    private static async Task<(Activity Span, RecordingLoggerProvider.LogEntry Line)> LogOnceFromAppAsync(
+        string path,
+        Action<IServiceCollection>? services = null)
+    {
+        var prefix = NewPrefix();
+        using var listener = new TestListener(prefix, Ours);
+        var logs = new RecordingLoggerProvider();
+        using var host = await TestHosts.StartTracedAsync(null, LogFromApp, logs: logs, services: services);
+        using var response = await host.GetTestClient().GetAsync(prefix + path);
+        return (Assert.Single(listener.Stopped), Assert.Single(logs.Entries, e => e.Category == "App"));
+    }
+
+    /// <summary>Asserts that one scope of <paramref name="line"/> carries the span's <c>TraceId</c> and <c>SpanId</c>.</summary>
+    private static void AssertScopeCarriesIds(Activity span, RecordingLoggerProvider.LogEntry line)
+    {
+        var scope = line.Scopes.OfType<IReadOnlyList<KeyValuePair<string, object?>>>()
+            .Single(s => s.Any(p => p.Key == "TraceId"));
+        Assert.Equal(span.TraceId.ToHexString(), scope.Single(p => p.Key == "TraceId").Value);
+        Assert.Equal(span.SpanId.ToHexString(), scope.Single(p => p.Key == "SpanId").Value);
     }
 
     /// <summary>A handler that writes one Information line in the category <c>App</c>, as an app's own code would.</summary>
