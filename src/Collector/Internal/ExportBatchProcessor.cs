@@ -298,6 +298,10 @@ internal sealed class ExportBatchProcessor : BaseExportProcessor<Activity>
         _drainRequested = false;
     }
 
+    /// <summary>Whether a rate-limited warning last written at <paramref name="lastReport"/> (0: never) may be written again.</summary>
+    private static bool MayReport(long lastReport) =>
+        lastReport == 0 || Stopwatch.GetElapsedTime(lastReport) >= ReportInterval;
+
     /// <summary>Logs a warning when spans were dropped since the last report, at most once per interval (from the
     /// export thread, never from a request thread): after every exported batch and whenever the queue was drained.</summary>
     private void ReportDrops()
@@ -306,7 +310,7 @@ internal sealed class ExportBatchProcessor : BaseExportProcessor<Activity>
         // the pipeline's final counts.
         var dropped = _counters.QueueFullDropped;
         if (dropped == _reportedDropped
-            || (_lastDropReport != 0 && Stopwatch.GetElapsedTime(_lastDropReport) < ReportInterval))
+            || !MayReport(_lastDropReport))
         {
             return;
         }
@@ -410,7 +414,7 @@ internal sealed class ExportBatchProcessor : BaseExportProcessor<Activity>
     private void ReportFailures()
     {
         if (_unreportedFailedBatches == 0
-            || (_lastFailureReport != 0 && Stopwatch.GetElapsedTime(_lastFailureReport) < ReportInterval))
+            || !MayReport(_lastFailureReport))
         {
             return;
         }
