@@ -8,7 +8,7 @@ namespace Propagation.Benchmarks;
 
 /// <summary>
 /// Entry point: <c>dotnet run -c Release --project benchmarks/Propagation.Benchmarks -- --filter '*'</c>, or
-/// <c>-- chain-floor [cycles] [requests-per-round] [callers]</c> for <see cref="ChainFloor"/>.
+/// <c>-- chain-floor [cycles] [requests-per-round] [callers] [inprocess|loopback]</c> for <see cref="ChainFloor"/>.
 /// <c>--cpu-clock</c> (with the usual BenchmarkDotNet options) times each iteration with <see cref="ThreadCpuClock"/>, the
 /// CPU time of the benchmark's thread, instead of the wall clock.
 /// </summary>
@@ -23,17 +23,19 @@ public static class Program
             var cycles = 20;
             var perRound = 1_000;
             var callers = 1;
-            if ((args.Length > 1 && !int.TryParse(args[1], NumberStyles.None, CultureInfo.InvariantCulture, out cycles))
+            var loopback = args.Length > 4 && args[4] == "loopback";
+            if ((args.Length > 4 && !loopback && args[4] != "inprocess")
+                || (args.Length > 1 && !int.TryParse(args[1], NumberStyles.None, CultureInfo.InvariantCulture, out cycles))
                 || (args.Length > 2 && !int.TryParse(args[2], NumberStyles.None, CultureInfo.InvariantCulture, out perRound))
                 || (args.Length > 3 && !int.TryParse(args[3], NumberStyles.None, CultureInfo.InvariantCulture, out callers))
                 || cycles < 4 || cycles > 1_000 || perRound < 1 || perRound > 100_000 || callers < 1 || callers > 64)
             {
-                Console.Error.WriteLine("chain-floor: cycles must be 4 to 1000, requests per round 1 to 100000 and callers 1 to 64.");
+                Console.Error.WriteLine("chain-floor: cycles must be 4 to 1000, requests per round 1 to 100000, callers 1 to 64, and the transport inprocess or loopback.");
                 Environment.ExitCode = 2;
                 return;
             }
 
-            await ChainFloor.RunAsync(cycles, perRound, callers);
+            await ChainFloor.RunAsync(cycles, perRound, callers, loopback);
             return;
         }
 

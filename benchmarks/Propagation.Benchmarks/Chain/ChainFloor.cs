@@ -26,7 +26,8 @@ namespace Propagation.Benchmarks.Chain;
 /// <para>
 /// Not a BenchmarkDotNet benchmark: BenchmarkDotNet measures one case after the other, and on this shared machine the
 /// chain drifted by more than the difference between cases during a run. Run:
-/// <c>dotnet artifacts/bin/Propagation.Benchmarks/release/Propagation.Benchmarks.dll chain-floor [cycles] [requests-per-round] [callers]</c>.
+/// <c>dotnet artifacts/bin/Propagation.Benchmarks/release/Propagation.Benchmarks.dll chain-floor [cycles] [requests-per-round] [callers] [inprocess|loopback]</c>
+/// (<c>loopback</c>: the same chain on loopback Kestrel, <see cref="ChainHost.StartLoopbackAsync"/>).
 /// Every loop is bounded in count.
 /// </para>
 /// <para>
@@ -44,9 +45,11 @@ internal static class ChainFloor
 
     private static readonly string[] Setups = ["off", "hosting", "spans", "recorded"];
 
-    public static async Task RunAsync(int cycles, int perRound, int callers)
+    public static async Task RunAsync(int cycles, int perRound, int callers, bool loopback)
     {
-        await using var chain = await ChainHost.StartInProcessAsync(tracing: false);
+        await using var chain = loopback
+            ? await ChainHost.StartLoopbackAsync(tracing: false)
+            : await ChainHost.StartInProcessAsync(tracing: false);
         foreach (var setup in Setups)
         {
             using var listener = Listen(setup);
@@ -86,7 +89,7 @@ internal static class ChainFloor
             }
         }
 
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"chain-floor: {cycles} cycles of {perRound} requests per setup from {callers} caller(s)"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"chain-floor: {cycles} cycles of {perRound} requests per setup from {callers} caller(s), {(loopback ? "loopback Kestrel" : "in process")}"));
         Console.WriteLine("| setup | min µs | median µs | median of per-cycle ratio to off (p25–p75) | CPU µs, median | CPU ratio to off (p25–p75) | bytes per request |");
         Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (var s = 0; s < Setups.Length; s++)
