@@ -35,9 +35,10 @@ namespace Propagation.Interceptors;
 /// <b>Metadata.</b> The context is written in the configured inject formats into a copy of the
 /// caller's metadata (a new <see cref="Metadata"/> when the caller passed none), through a new
 /// <see cref="CallOptions"/>: the caller's instance is never modified, so reusing it for several
-/// calls never sends a stale context. As on the HTTP side, a trace header the caller set (any
+/// calls never sends a stale context. As on the HTTP side, a trace header with ids the caller set (any
 /// format) is kept by default and no other trace format is added beside it, so a call carries one
-/// trace id; caller-set baggage is kept likewise. With <c>OverwriteCallerHeaders</c> the caller's
+/// trace id; a caller-set header without ids (<c>tracestate</c>, a B3 sampling decision alone) is kept and ours are
+/// added under the other names; caller-set baggage is kept likewise. With <c>OverwriteCallerHeaders</c> the caller's
 /// trace and baggage entries are replaced by ours. An entry is never duplicated. With no span (no listener, not sampled) the current activity's context is still
 /// propagated; with neither, the call passes through untouched.
 /// </para>
@@ -357,11 +358,14 @@ public sealed class TracingClientInterceptor : Interceptor
         var headers = new Metadata();
         var callerTrace = false;
         var callerBaggage = false;
+        var callerContextOnly = 0;
         if (callerHeaders is not null && callerHeaders.Count > 0)
         {
-            // The HTTP side's rule (TraceHeadersHandler): a caller-set trace header in any format is kept and no trace
-            // header is added beside it (one request, one trace id); caller-set baggage is kept and ours not added. With
-            // OverwriteCallerHeaders the caller's trace and baggage entries are left out and ours are sent instead.
+            // The HTTP side's rule (TraceHeadersHandler): a caller-set trace header that carries ids, in any format, is
+            // kept and no trace header is added beside it (one request, one trace id). One without ids (tracestate, a B3
+            // sampling decision alone) is kept and ours are added, except under that name. Caller-set baggage is kept
+            // and ours not added. With OverwriteCallerHeaders the caller's trace and baggage entries are left out and
+            // ours are sent instead.
             var overwrite = _settings.OverwriteCallerHeaders;
             for (var i = 0; i < callerHeaders.Count; i++)
             {
@@ -374,26 +378,37 @@ public sealed class TracingClientInterceptor : Interceptor
                     continue;
                 }
 
-                callerTrace |= trace;
+                if (trace && MetadataKeys.IsContextOnly(index, entry.Value))
+                {
+                    callerContextOnly |= 1 << index;
+                }
+                else
+                {
+                    callerTrace |= trace;
+                }
+
                 callerBaggage |= baggage;
                 headers.Add(entry);
             }
         }
 
-        _settings.Propagator.Inject(source, new OutboundMetadata(headers, callerTrace, callerBaggage), OutboundMetadata.Setter, scope);
+        _settings.Propagator.Inject(source, new OutboundMetadata(headers, callerTrace, callerBaggage, callerContextOnly), OutboundMetadata.Setter, scope);
         return new ClientInterceptorContext<TRequest, TResponse>(context.Method, context.Host, options.WithHeaders(headers));
     }
 
     /// <summary>
-    /// The call's new metadata. When the caller set a trace header, no trace header is written; when the caller set
-    /// baggage, no baggage is written (the caller's entries stay as they are).
+    /// The call's new metadata. When the caller set a trace header that carries ids, no trace header is written; when
+    /// the caller set one without ids, ours are written except under its name; when the caller set baggage, no
+    /// baggage is written (the caller's entries stay as they are).
     /// </summary>
     private readonly struct OutboundMetadata
     {
         public static readonly HeaderSetter<OutboundMetadata> Setter = static (carrier, name, value) =>
         {
-            if ((carrier.CallerTrace || carrier.CallerBaggage)
-                && (MetadataKeys.KeyEquals(name, BaggageFormat.HeaderName) ? carrier.CallerBaggage : carrier.CallerTrace))
+            if ((carrier.CallerTrace || carrier.CallerBaggage || carrier.CallerContextOnly != 0)
+                && (MetadataKeys.KeyEquals(name, BaggageFormat.HeaderName)
+                    ? carrier.CallerBaggage
+                    : carrier.CallerTrace || (carrier.CallerContextOnly & (1 << MetadataKeys.IndexOf(name))) != 0))
             {
                 return;
             }
@@ -401,17 +416,21 @@ public sealed class TracingClientInterceptor : Interceptor
             MetadataCarriers.Set(carrier.Headers, name, value);
         };
 
-        public OutboundMetadata(Metadata headers, bool callerTrace, bool callerBaggage)
+        public OutboundMetadata(Metadata headers, bool callerTrace, bool callerBaggage, int callerContextOnly)
         {
             Headers = headers;
             CallerTrace = callerTrace;
             CallerBaggage = callerBaggage;
+            CallerContextOnly = callerContextOnly;
         }
 
         public Metadata Headers { get; }
 
-        /// <summary>Gets a value indicating whether the caller set a trace header (kept; no trace header is added).</summary>
+        /// <summary>Gets a value indicating whether the caller set a trace header that carries ids (kept; no trace header is added).</summary>
         public bool CallerTrace { get; }
+
+        /// <summary>Gets the caller-set trace headers without ids, one bit per <see cref="MetadataKeys"/> index (kept; ours added under other names).</summary>
+        public int CallerContextOnly { get; }
 
         /// <summary>Gets a value indicating whether the caller set baggage (kept; ours is not added).</summary>
         public bool CallerBaggage { get; }

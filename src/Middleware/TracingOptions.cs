@@ -165,8 +165,10 @@ public sealed class TracingOptions
     /// explicitly are overwritten by the client span's headers.
     /// </summary>
     /// <value>
-    /// Defaults to <see langword="false"/>: a caller-set trace header is kept (and no other trace format
-    /// is added beside it). Headers injected by this library on a previous attempt are always replaced.
+    /// Defaults to <see langword="false"/>: a caller-set trace header is kept. When it carries ids, no other trace
+    /// format is added beside it; when it carries none (<c>tracestate</c>, a B3 sampling decision alone), the
+    /// client span's headers are added under the other names. Headers injected by this library on a previous
+    /// attempt are always replaced.
     /// </value>
     public bool OverwriteCallerHeaders { get; set; }
 

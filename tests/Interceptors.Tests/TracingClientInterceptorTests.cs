@@ -1012,6 +1012,7 @@ public sealed class TracingClientInterceptorTests
     [InlineData("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")]
     [InlineData("x-trace-id", "0af7651916cd43dd8448eb211c80319c")]
     [InlineData("X-B3-TraceId", "0af7651916cd43dd8448eb211c80319c")]
+    [InlineData("b3", "0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-1")]
     public void AsyncUnaryCall_CallerSetOneTraceFormat_KeptAndNoOtherTraceFormatAdded(string key, string value)
     {
         // Arrange: the interceptor injects traceparent and x-trace-id/x-span-id (the defaults) and baggage.
@@ -1035,6 +1036,54 @@ public sealed class TracingClientInterceptorTests
             [(key.ToLowerInvariant(), value), ("x-custom", "1"), ("baggage", "tenant=blue")],
             sent.Select(e => (e.Key, e.Value)).ToArray());
         Assert.Equal(2, callers.Count);
+    }
+
+    [Theory]
+    [InlineData("tracestate", "vendor=caller")]
+    [InlineData("X-B3-Sampled", "1")]
+    [InlineData("x-b3-flags", "1")]
+    [InlineData("b3", "0")]
+    [InlineData("B3", " d ")]
+    public void AsyncUnaryCall_CallerSetOnlyTraceHeaderWithoutIds_KeptAndOurIdsAddedBesideIt(string key, string value)
+    {
+        // Arrange: every format injected; the parent has a tracestate and baggage of its own.
+        using var recorder = new SpanRecorder();
+        var formats = new PropagationOptions
+        {
+            InjectFormats = [PropagationFormat.TraceContext, PropagationFormat.Legacy, PropagationFormat.B3, PropagationFormat.B3Single, PropagationFormat.Baggage],
+        };
+        var interceptor = new TracingClientInterceptor(TestInterceptors.Settings(recorder, formats));
+        using var parent = TestInterceptors.StartParent(recorder);
+        parent.TraceStateString = "ours=1";
+        parent.AddBaggage("tenant", "blue");
+        var callers = new Metadata { { key, value } };
+        Metadata? sent = null;
+
+        // Act
+        using var call = interceptor.AsyncUnaryCall("hi", InProcessCall.ClientContext(headers: callers), (_, context) =>
+        {
+            sent = context.Options.Headers;
+            return InProcessCall.UnaryCall(Task.FromResult("reply"));
+        });
+
+        // Assert: the caller's entry once, as set; every id-carrying entry ours; the other entries without ids ours too.
+        var span = recorder.Single(ActivityKind.Client);
+        var traceId = span.TraceId.ToHexString();
+        Assert.NotNull(sent);
+        Assert.Equal(value, Assert.Single(sent, e => string.Equals(e.Key, key, StringComparison.OrdinalIgnoreCase)).Value);
+        Assert.Equal($"00-{traceId}-{span.SpanId.ToHexString()}-01", sent.GetValue("traceparent"));
+        Assert.Equal(traceId, sent.GetValue("x-trace-id"));
+        Assert.Equal(span.SpanId.ToHexString(), sent.GetValue("x-b3-spanid"));
+        Assert.Equal("tenant=blue", sent.GetValue("baggage"));
+        foreach (var (other, ours) in new[] { ("tracestate", "ours=1"), ("x-b3-sampled", "1"), ("b3", $"{traceId}-{span.SpanId.ToHexString()}-1") })
+        {
+            if (!string.Equals(other, key, StringComparison.OrdinalIgnoreCase))
+            {
+                Assert.Equal(ours, Assert.Single(sent, e => e.Key == other).Value);
+            }
+        }
+
+        Assert.Single(callers);
     }
 
     [Fact]

@@ -595,7 +595,6 @@ public sealed class TraceHeadersHandlerTests
     [InlineData("X-B3-TraceId", false, false)]
     [InlineData("x-trace-id", false, false)]
     [InlineData("B3", false, false)]
-    [InlineData("TraceState", false, false)]
     [InlineData("BAGGAGE", true, false)]
     [InlineData("X-B3-TraceId", false, true)]
     [InlineData("BAGGAGE", true, true)]
@@ -646,6 +645,66 @@ public sealed class TraceHeadersHandlerTests
             }
 
             Assert.Equal("tenant=acme", Assert.Single(sent["baggage"]));
+        }
+    }
+
+    [Theory]
+    [InlineData("TraceState", "vendor=caller")]
+    [InlineData("X-B3-Sampled", "1")]
+    [InlineData("x-b3-flags", "1")]
+    [InlineData("b3", "0")]
+    [InlineData("B3", " d ")]
+    public async Task SendAsync_CallerSetOnlyTraceHeaderWithoutIds_KeptOnEveryAttemptAndOurIdsAddedBesideIt(string name, string value)
+    {
+        // Arrange: every format injected, and a retry above the handler (our headers replaced, the caller's kept).
+        using var source = NewSource();
+        using var listener = new TestListener("/none", source.Name, Client);
+        var recorder = new RecordingHandler(HttpStatusCode.ServiceUnavailable);
+        var pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>()
+            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+            {
+                MaxRetryAttempts = 1,
+                Delay = TimeSpan.Zero,
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result?.StatusCode == HttpStatusCode.ServiceUnavailable),
+            })
+            .Build();
+        using var provider = CreateProvider(
+            recorder,
+            b => b.AddHttpMessageHandler(() => new ResilienceHandler(pipeline)),
+            o => o.Propagation.InjectFormats =
+                [PropagationFormat.TraceContext, PropagationFormat.Legacy, PropagationFormat.B3, PropagationFormat.B3Single, PropagationFormat.Baggage]);
+        var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("test");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "http://internal.example/");
+        request.Headers.TryAddWithoutValidation(name, value);
+
+        // Act
+        using (var caller = source.StartActivity("caller"))
+        {
+            caller!.TraceStateString = "ours=1";
+            caller.AddBaggage("tenant", "acme");
+            using var response = await client.SendAsync(request);
+        }
+
+        // Assert: the caller's header once, as set; every id-carrying header ours, from each attempt's span; the other
+        // headers without ids ours too.
+        var spans = listener.From(Client);
+        Assert.Equal(2, spans.Count);
+        Assert.Equal(2, recorder.Sent.Count);
+        foreach (var (sent, span) in recorder.Sent.Zip(spans))
+        {
+            var traceId = span.TraceId.ToHexString();
+            Assert.Equal(value, Assert.Single(sent[name]));
+            Assert.Equal($"00-{traceId}-{span.SpanId.ToHexString()}-01", Assert.Single(sent["traceparent"]));
+            Assert.Equal(traceId, Assert.Single(sent["X-Trace-ID"]));
+            Assert.Equal(span.SpanId.ToHexString(), Assert.Single(sent["X-B3-SpanId"]));
+            Assert.Equal("tenant=acme", Assert.Single(sent["baggage"]));
+            foreach (var (other, ours) in new[] { ("tracestate", "ours=1"), ("X-B3-Sampled", "1"), ("b3", $"{traceId}-{span.SpanId.ToHexString()}-1") })
+            {
+                if (!string.Equals(other, name, StringComparison.OrdinalIgnoreCase))
+                {
+                    Assert.Equal(ours, Assert.Single(sent[other]));
+                }
+            }
         }
     }
 

@@ -18,7 +18,16 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
     private static readonly string[] TraceHeaders =
     [
         TraceParent.HeaderName, TraceState.HeaderName, LegacyFormat.TraceIdHeader, LegacyFormat.SpanIdHeader,
-        B3Format.TraceIdHeader, B3Format.SpanIdHeader, B3Format.ParentSpanIdHeader, B3Format.SampledHeader, B3Format.FlagsHeader, "b3",
+        B3Format.TraceIdHeader, B3Format.SpanIdHeader, B3Format.ParentSpanIdHeader, B3Format.SampledHeader, B3Format.FlagsHeader, B3SingleFormat.HeaderName,
+    ];
+
+    /// <summary>
+    /// The trace headers that carry no trace or span id: a caller setting only these keeps them, and ours are still
+    /// added beside them (the trace continues). Bit <c>i</c> of <see cref="InjectionCarrier"/>'s mask is name <c>i</c>.
+    /// </summary>
+    private static readonly string[] ContextOnlyHeaders =
+    [
+        TraceState.HeaderName, B3Format.SampledHeader, B3Format.FlagsHeader, B3SingleFormat.HeaderName,
     ];
 
     private readonly TracingService _service;
@@ -331,6 +340,32 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
         return redacted is null ? path : path + "?" + redacted;
     }
 
+    /// <summary>
+    /// Returns the bit of a caller-set trace header that carries no id (<see cref="ContextOnlyHeaders"/>; <c>b3</c> only
+    /// as a sampling decision alone, one character), or 0 for one that carries ids.
+    /// </summary>
+    private static int ContextOnlyBit(string name, HeaderStringValues values)
+    {
+        for (var i = 0; i < ContextOnlyHeaders.Length; i++)
+        {
+            if (string.Equals(name, ContextOnlyHeaders[i], StringComparison.OrdinalIgnoreCase))
+            {
+                if (i == ContextOnlyHeaders.Length - 1)
+                {
+                    // b3: "0", "1" or "d" alone is a decision; anything longer is ids (or meant as ids).
+                    if (values.Count != 1 || values.ToString().AsSpan().Trim().Length > 1)
+                    {
+                        return 0;
+                    }
+                }
+
+                return 1 << i;
+            }
+        }
+
+        return 0;
+    }
+
     private static bool IsTraceHeader(string name)
     {
         foreach (var traceHeader in TraceHeaders)
@@ -364,6 +399,9 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
 
         private readonly HttpRequestHeaders _headers;
         private readonly bool _callerBaggage;
+
+        // The caller-set trace headers that carry no id (bits of ContextOnlyHeaders): kept, and ours added beside them.
+        private readonly int _callerContextOnly;
         private readonly List<string> _injected;
 
         public InjectionCarrier(HttpRequestHeaders headers, bool overwrite, List<string> injected)
@@ -378,11 +416,14 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
                 return;
             }
 
+            var callerIds = false;
             foreach (var header in nonValidated)
             {
                 if (IsTraceHeader(header.Key))
                 {
-                    CallerTrace = true;
+                    var bit = ContextOnlyBit(header.Key, header.Value);
+                    callerIds |= bit == 0;
+                    _callerContextOnly |= bit;
                 }
                 else if (string.Equals(header.Key, BaggageFormat.HeaderName, StringComparison.OrdinalIgnoreCase))
                 {
@@ -392,7 +433,7 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
 
             if (overwrite)
             {
-                if (CallerTrace)
+                if (callerIds || _callerContextOnly != 0)
                 {
                     foreach (var name in TraceHeaders)
                     {
@@ -405,18 +446,25 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
                     headers.Remove(BaggageFormat.HeaderName);
                 }
 
-                CallerTrace = false;
+                _callerContextOnly = 0;
                 _callerBaggage = false;
+                return;
             }
+
+            CallerTrace = callerIds;
         }
 
-        /// <summary>Gets a value indicating whether the caller set a trace header (kept; no trace header is added).</summary>
+        /// <summary>
+        /// Gets a value indicating whether the caller set a trace header that carries ids (kept, with any other the caller
+        /// set; no trace header is added). Trace headers without ids (<c>tracestate</c>, a B3 sampling decision alone)
+        /// are kept and ours are added beside them, except under the names the caller used.
+        /// </summary>
         public bool CallerTrace { get; }
 
         private void Set(string name, string value)
         {
             var isBaggage = string.Equals(name, BaggageFormat.HeaderName, StringComparison.OrdinalIgnoreCase);
-            if (isBaggage ? _callerBaggage : CallerTrace)
+            if (isBaggage ? _callerBaggage : CallerTrace || (_callerContextOnly != 0 && CallerSetContextOnly(name)))
             {
                 return;
             }
@@ -424,6 +472,19 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
             _headers.Remove(name);
             _headers.TryAddWithoutValidation(name, value);
             _injected.Add(name);
+        }
+
+        private bool CallerSetContextOnly(string name)
+        {
+            for (var i = 0; i < ContextOnlyHeaders.Length; i++)
+            {
+                if ((_callerContextOnly & (1 << i)) != 0 && string.Equals(name, ContextOnlyHeaders[i], StringComparison.OrdinalIgnoreCase))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
     }
 }
