@@ -151,10 +151,12 @@ internal sealed class PipelineSettings
             otlpProtocol = ParseProtocol(configuration, errors);
             otlpEndpoint = ResolveEndpoint(configuration, otlpProtocol, errors);
             otlpHeaders = ReadHeaders(configuration, errors);
-            otlpTimeout = ReadInt(configuration, PipelineConfigurationKeys.OtlpTracesTimeout, errors)
-                ?? ReadInt(configuration, PipelineConfigurationKeys.OtlpTimeout, errors)
-                ?? TracingPipelineOptions.DefaultOtlpTimeoutMilliseconds;
-            RequirePositive(otlpTimeout, "OTLP timeout", PipelineConfigurationKeys.OtlpTimeout, errors);
+            // As the other OTLP settings: the _TRACES_ variable, when set, is the only one read, and errors name it.
+            var timeoutKey = Read(configuration, PipelineConfigurationKeys.OtlpTracesTimeout) is null
+                ? PipelineConfigurationKeys.OtlpTimeout
+                : PipelineConfigurationKeys.OtlpTracesTimeout;
+            otlpTimeout = ReadInt(configuration, timeoutKey, errors) ?? TracingPipelineOptions.DefaultOtlpTimeoutMilliseconds;
+            RequirePositive(otlpTimeout, "OTLP timeout", timeoutKey, errors);
             otlpCompression = ParseCompression(configuration, errors);
         }
 

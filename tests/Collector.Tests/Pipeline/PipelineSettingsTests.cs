@@ -379,6 +379,24 @@ public class PipelineSettingsTests
         Assert.Equal("b=2", settings.OtlpHeaders);
     }
 
+    [Theory]
+    [InlineData("2500", "-5", "OTLP timeout (OTEL_EXPORTER_OTLP_TRACES_TIMEOUT) must be positive; got -5.")] // the _TRACES_ variant is the one read
+    [InlineData(null, "0", "OTLP timeout (OTEL_EXPORTER_OTLP_TRACES_TIMEOUT) must be positive; got 0.")]
+    [InlineData("-5", null, "OTLP timeout (OTEL_EXPORTER_OTLP_TIMEOUT) must be positive; got -5.")]
+    [InlineData("-5", "abc", "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT 'abc' is not an integer.")] // the general one is not read then
+    public void Resolve_InvalidOtlpTimeout_NamesTheVariableItCameFrom(string? timeout, string? tracesTimeout, string expected)
+    {
+        var (settings, errors) = Resolve(new TracingPipelineOptions(), new()
+        {
+            ["OTEL_TRACES_EXPORTER"] = "otlp",
+            ["OTEL_EXPORTER_OTLP_TIMEOUT"] = timeout,
+            ["OTEL_EXPORTER_OTLP_TRACES_TIMEOUT"] = tracesTimeout,
+        });
+
+        Assert.Null(settings);
+        Assert.Equal(expected, Assert.Single(errors));
+    }
+
     [Fact]
     public void Resolve_MalformedOtlpHeaders_FailsWithoutEchoingValues()
     {
