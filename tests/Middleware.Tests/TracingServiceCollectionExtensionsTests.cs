@@ -232,6 +232,38 @@ public sealed class TracingServiceCollectionExtensionsTests
         Assert.Equal("inventory", provider.GetRequiredService<IOptions<TracingOptions>>().Value.ServiceName);
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("  ")]
+    public void AddTracing_BlankServiceNameInSection_FailsInsteadOfHidingOtelServiceName(string value)
+    {
+        // Arrange: the section binds after OTEL_SERVICE_NAME; a blank name there must not silently become the
+        // application name.
+        var services = Create(new Dictionary<string, string?> { ["OTEL_SERVICE_NAME"] = "orders", ["Tracing:ServiceName"] = value });
+        using var provider = services.BuildServiceProvider();
+
+        // Act
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<TracingOptions>>().Value);
+
+        // Assert
+        Assert.Contains(error.Failures, f => f.StartsWith("TracingOptions.ServiceName is blank", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void AddTracing_BlankServiceNameInCode_Fails()
+    {
+        // Arrange
+        var services = Create(new Dictionary<string, string?>(), o => o.ServiceName = " ");
+        services.AddSingleton<IHostEnvironment>(new TestEnvironment { ApplicationName = "inventory" });
+        using var provider = services.BuildServiceProvider();
+
+        // Act
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<TracingOptions>>().Value);
+
+        // Assert
+        Assert.Contains(error.Failures, f => f.StartsWith("TracingOptions.ServiceName is blank", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void AddTracing_Registered_ExposesPropagationHealthToTheTracingApi()
     {

@@ -80,7 +80,9 @@ internal sealed class TracingOptionsSetup : IConfigureOptions<TracingOptions>, I
 
     public void PostConfigure(string? name, TracingOptions options)
     {
-        if (string.IsNullOrWhiteSpace(options.ServiceName))
+        // Only an unset name: a blank one (from code, or a blank Tracing:ServiceName binding over OTEL_SERVICE_NAME) is
+        // left for validation to report, not replaced by the application name.
+        if (options.ServiceName is null)
         {
             options.ServiceName = _environment?.ApplicationName is { Length: > 0 } app ? app : "unknown_service";
         }
