@@ -34,7 +34,7 @@ public static class TracingServiceCollectionExtensions
     /// <para>
     /// Registers, per service provider: <see cref="TracingOptions"/> (bound from <c>OTEL_SERVICE_NAME</c>,
     /// <c>OTEL_PROPAGATORS</c> and the <c>Tracing</c> section, validated at start-up with every error
-    /// listed), <see cref="PropagationHealth"/>, the tracing pipeline (<c>AddTracingPipeline</c>) and the span
+    /// listed, the pipeline's too when these fail), <see cref="PropagationHealth"/>, the tracing pipeline (<c>AddTracingPipeline</c>) and the span
     /// store (<c>AddSpanStore</c>).
     /// </para>
     /// <para>
@@ -95,9 +95,21 @@ public static class TracingServiceCollectionExtensions
 
         services.AddTracingPipeline();
 
-        // One service name: the pipeline's resource follows TracingOptions unless the pipeline sets its own.
+        // One service name: the pipeline's resource follows TracingOptions unless the pipeline sets its own. Invalid
+        // TracingOptions are reported by their own validation (which lists the pipeline's errors too); the pipeline's
+        // options are still built, so that their errors can be listed.
         services.AddOptions<TracingPipelineOptions>().Configure<IOptions<TracingOptions>>(
-            static (pipeline, tracing) => pipeline.ServiceName ??= tracing.Value.ServiceName);
+            static (pipeline, tracing) =>
+            {
+                try
+                {
+                    pipeline.ServiceName ??= tracing.Value.ServiceName;
+                }
+                catch (OptionsValidationException ex) when (ex.OptionsType == typeof(TracingOptions))
+                {
+                    // Reported by TracingOptions' validation; the pipeline falls back to OTEL_SERVICE_NAME meanwhile.
+                }
+            });
         services.AddSpanStore();
         return services;
     }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Propagation.Collector;
 using Propagation.Middleware.Internal;
 using Propagation.Middleware.Tests.Infrastructure;
 
@@ -182,6 +183,49 @@ public sealed class TracingOptionsSetupTests
         Assert.Contains(error.Failures, f => f.StartsWith("Tracing:DefaultTrustPolicy has the value 'Trusted'", StringComparison.Ordinal));
         Assert.Contains(error.Failures, f => f.StartsWith("TracingOptions.TrustedNetworks[0]", StringComparison.Ordinal));
         Assert.Contains(error.Failures, f => f.StartsWith("TracingOptions.SlowRequestThreshold must be positive", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task StartAsync_BadTracingAndPipelineSettings_ListsBothInOneException()
+    {
+        // Arrange: these options are first needed when the hosted services are created, before the pipeline's options
+        // are validated; a failure here must not hide the pipeline's errors until the next start.
+        var configuration = new Dictionary<string, string?>
+        {
+            ["OTEL_PROPAGATORS"] = "bogus",
+            ["OTEL_TRACES_EXPORTER"] = "nope",
+            ["OTEL_BSP_MAX_QUEUE_SIZE"] = "-1",
+        };
+
+        // Act
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(
+            () => TestHosts.StartTracedAsync(null, static c => Task.CompletedTask, configuration));
+
+        // Assert
+        Assert.Equal(3, error.Failures.Count());
+        Assert.StartsWith("OTEL_PROPAGATORS names the unknown propagator 'bogus'", error.Failures.First(), StringComparison.Ordinal);
+        Assert.Contains(error.Failures, f => f.StartsWith("OTEL_TRACES_EXPORTER: exporter 'nope' is unknown", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.StartsWith("MaxQueueSize (OTEL_BSP_MAX_QUEUE_SIZE) must be positive", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task StartAsync_BadTracingSettingsAndAPipelineSetupThatReadsThem_ListsTheTracingErrors()
+    {
+        // Arrange: building the pipeline's options to list its errors reads these options again, here through the
+        // app's own setup too; that nested read must end (no endless recursion) and the errors still be listed.
+        var configuration = new Dictionary<string, string?> { ["OTEL_PROPAGATORS"] = "bogus" };
+
+        // Act
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => TestHosts.StartTracedAsync(
+            null,
+            static c => Task.CompletedTask,
+            configuration,
+            services: static s => s.AddOptions<TracingPipelineOptions>()
+                .Configure<IOptions<TracingOptions>>(static (pipeline, tracing) => pipeline.Sources.Add(tracing.Value.ServiceName + ".*"))));
+
+        // Assert
+        Assert.Equal(typeof(TracingOptions), error.OptionsType);
+        Assert.StartsWith("OTEL_PROPAGATORS names the unknown propagator 'bogus'", Assert.Single(error.Failures), StringComparison.Ordinal);
     }
 
     private static IConfiguration Configuration(Dictionary<string, string?> values) =>

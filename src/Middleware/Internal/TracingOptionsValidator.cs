@@ -1,14 +1,67 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Propagation.Collector;
 
 namespace Propagation.Middleware.Internal;
 
-/// <summary>Validates <see cref="TracingOptions"/> once at start-up and lists every error together.</summary>
+/// <summary>
+/// Validates <see cref="TracingOptions"/> once at start-up and lists every error together, the pipeline's
+/// (<see cref="TracingPipelineOptions"/>) included when these options fail.
+/// </summary>
 internal sealed class TracingOptionsValidator : IValidateOptions<TracingOptions>
 {
+    private readonly IServiceProvider? _services;
+
+    // 1 while this validator builds the pipeline's options, which read these options again (the service name).
+    private int _collectingPipelineErrors;
+
+    public TracingOptionsValidator(IServiceProvider? services = null) => _services = services;
+
     public ValidateOptionsResult Validate(string? name, TracingOptions options)
     {
         var errors = Collect(options);
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+        if (errors.Count == 0)
+        {
+            return ValidateOptionsResult.Success;
+        }
+
+        AddPipelineErrors(errors);
+        return ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>
+    /// Adds the errors of the pipeline's options. Those are validated when the host starts, but these options are
+    /// needed earlier (hosting's propagator is created with the hosted services; <c>UseTracing</c>), so their failure
+    /// would otherwise be the only one reported, and an <c>OTEL_TRACES_EXPORTER</c> typo beside an
+    /// <c>OTEL_PROPAGATORS</c> typo would show only after a fix and a restart.
+    /// </summary>
+    private void AddPipelineErrors(List<string> errors)
+    {
+        // Building the pipeline's options reads these options (AddTracing's service-name link, maybe the app's own
+        // setup): that nested validation, on this thread, skips this step.
+        if (_services?.GetService<IOptionsFactory<TracingPipelineOptions>>() is not { } factory
+            || Interlocked.Exchange(ref _collectingPipelineErrors, 1) == 1)
+        {
+            return;
+        }
+
+        try
+        {
+            factory.Create(Options.DefaultName);
+        }
+        catch (OptionsValidationException ex) when (ex.OptionsType == typeof(TracingPipelineOptions))
+        {
+            errors.AddRange(ex.Failures);
+        }
+        catch (Exception)
+        {
+            // The app's pipeline setup failed on these invalid options: report them; the pipeline is built (and any
+            // error of its own surfaces) once they are fixed.
+        }
+        finally
+        {
+            Volatile.Write(ref _collectingPipelineErrors, 0);
+        }
     }
 
     internal static List<string> Collect(TracingOptions options)
