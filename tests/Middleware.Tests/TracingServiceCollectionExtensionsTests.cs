@@ -250,6 +250,27 @@ public sealed class TracingServiceCollectionExtensionsTests
     }
 
     [Fact]
+    public void AddTracing_NullServiceNameInSectionOrCode_KeepsOtelServiceName()
+    {
+        // Arrange: "ServiceName": null in appsettings.json binds null over the name OTEL_SERVICE_NAME gave; null means
+        // unset, so the fallbacks still apply in order.
+        var fromSection = Create(new Dictionary<string, string?> { ["OTEL_SERVICE_NAME"] = "orders", ["Tracing:ServiceName"] = null });
+        var fromCode = Create(new Dictionary<string, string?> { ["OTEL_RESOURCE_ATTRIBUTES"] = "service.name=billing" }, o => o.ServiceName = null);
+        fromSection.AddSingleton<IHostEnvironment>(new TestEnvironment { ApplicationName = "inventory" });
+        fromCode.AddSingleton<IHostEnvironment>(new TestEnvironment { ApplicationName = "inventory" });
+        using var sectionProvider = fromSection.BuildServiceProvider();
+        using var codeProvider = fromCode.BuildServiceProvider();
+
+        // Act
+        var sectionName = sectionProvider.GetRequiredService<IOptions<TracingOptions>>().Value.ServiceName;
+        var codeName = codeProvider.GetRequiredService<IOptions<TracingOptions>>().Value.ServiceName;
+
+        // Assert
+        Assert.Equal("orders", sectionName);
+        Assert.Equal("billing", codeName);
+    }
+
+    [Fact]
     public void AddTracing_BlankServiceNameInCode_Fails()
     {
         // Arrange

@@ -34,18 +34,9 @@ internal sealed class TracingOptionsSetup : IConfigureOptions<TracingOptions>, I
             return;
         }
 
-        // OpenTelemetry configuration spec (environment variables): an empty value is treated as unset.
-        // The OpenTelemetry resource spec: OTEL_SERVICE_NAME, else service.name in OTEL_RESOURCE_ATTRIBUTES (the
-        // pipeline resolves its resource the same way, and follows this name).
-        var serviceName = _configuration[ServiceNameKey];
-        if (string.IsNullOrWhiteSpace(serviceName))
+        if (ConfiguredServiceName() is { } serviceName)
         {
-            serviceName = ResourceServiceName(_configuration[ResourceAttributesKey]);
-        }
-
-        if (!string.IsNullOrWhiteSpace(serviceName))
-        {
-            options.ServiceName = serviceName.Trim();
+            options.ServiceName = serviceName;
         }
 
         var propagators = _configuration[PropagatorsKey];
@@ -81,11 +72,28 @@ internal sealed class TracingOptionsSetup : IConfigureOptions<TracingOptions>, I
     public void PostConfigure(string? name, TracingOptions options)
     {
         // Only an unset name: a blank one (from code, or a blank Tracing:ServiceName binding over OTEL_SERVICE_NAME) is
-        // left for validation to report, not replaced by the application name.
-        if (options.ServiceName is null)
+        // left for validation to report, not replaced by the application name. Null ("ServiceName": null in the
+        // section, or set in code after Configure applied OTEL_SERVICE_NAME) means unset: the fallbacks apply again.
+        options.ServiceName ??= ConfiguredServiceName()
+            ?? (_environment?.ApplicationName is { Length: > 0 } app ? app : "unknown_service");
+    }
+
+    /// <summary>
+    /// <c>OTEL_SERVICE_NAME</c>, else <c>service.name</c> in <c>OTEL_RESOURCE_ATTRIBUTES</c>, trimmed; <see langword="null"/>
+    /// when neither names one.
+    /// </summary>
+    private string? ConfiguredServiceName()
+    {
+        // OpenTelemetry configuration spec (environment variables): an empty value is treated as unset.
+        // The OpenTelemetry resource spec: OTEL_SERVICE_NAME, else service.name in OTEL_RESOURCE_ATTRIBUTES (the
+        // pipeline resolves its resource the same way, and follows this name).
+        var serviceName = _configuration?[ServiceNameKey];
+        if (string.IsNullOrWhiteSpace(serviceName))
         {
-            options.ServiceName = _environment?.ApplicationName is { Length: > 0 } app ? app : "unknown_service";
+            serviceName = ResourceServiceName(_configuration?[ResourceAttributesKey]);
         }
+
+        return string.IsNullOrWhiteSpace(serviceName) ? null : serviceName.Trim();
     }
 
     /// <summary>The <c>service.name</c> of an <c>OTEL_RESOURCE_ATTRIBUTES</c> value, read by the pipeline's own parser.</summary>
