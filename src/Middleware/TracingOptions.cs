@@ -41,7 +41,8 @@ public sealed class TracingOptions
     /// Defaults to <see cref="PropagationOptions"/>' defaults: extract W3C, legacy, B3 single, B3 multi;
     /// inject W3C, baggage, legacy. <c>OTEL_PROPAGATORS</c> (<c>tracecontext</c>, <c>baggage</c>,
     /// <c>b3</c>, <c>b3multi</c>, <c>xtrace</c> or <c>legacy</c> for the <c>X-Trace-ID</c>/<c>X-Span-ID</c>
-    /// pair, <c>none</c>) replaces both lists, in the order given; an empty or blank <c>OTEL_PROPAGATORS</c>
+    /// pair, <c>none</c>) replaces both lists, in the order given (<c>b3</c> and <c>b3multi</c> each extract both B3
+    /// encodings, the single header first, and inject their own); an empty or blank <c>OTEL_PROPAGATORS</c>
     /// counts as unset (these defaults apply).
     /// </value>
     public PropagationOptions Propagation { get; } = new();

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -183,6 +185,39 @@ public sealed class TracingOptionsSetupTests
         Assert.Contains(error.Failures, f => f.StartsWith("Tracing:DefaultTrustPolicy has the value 'Trusted'", StringComparison.Ordinal));
         Assert.Contains(error.Failures, f => f.StartsWith("TracingOptions.TrustedNetworks[0]", StringComparison.Ordinal));
         Assert.Contains(error.Failures, f => f.StartsWith("TracingOptions.SlowRequestThreshold must be positive", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("b3", false)] // injects the single header; the caller sent the multi headers
+    [InlineData("b3multi", true)] // injects the multi headers; the caller sent the single header
+    [InlineData("tracecontext,b3multi", true)]
+    public async Task OtelPropagatorsB3_CallerSendsTheOtherEncoding_ContinuesItsTrace(string propagators, bool sendSingle)
+    {
+        // Arrange: OpenTelemetry propagators spec, B3 Extract: a B3 propagator MUST extract both encodings (the single
+        // header first); b3 and b3multi choose only what is injected.
+        var traceId = ActivityTraceId.CreateRandom().ToHexString();
+        var spanId = ActivitySpanId.CreateRandom().ToHexString();
+        using var host = await TestHosts.StartTracedAsync(
+            null,
+            static c => Task.CompletedTask,
+            new Dictionary<string, string?> { ["OTEL_PROPAGATORS"] = propagators });
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/b3");
+        if (sendSingle)
+        {
+            request.Headers.Add("b3", $"{traceId}-{spanId}-1");
+        }
+        else
+        {
+            request.Headers.Add("X-B3-TraceId", traceId);
+            request.Headers.Add("X-B3-SpanId", spanId);
+            request.Headers.Add("X-B3-Sampled", "1");
+        }
+
+        // Act
+        using var response = await host.GetTestClient().SendAsync(request);
+
+        // Assert
+        Assert.Equal(traceId, Assert.Single(response.Headers.GetValues("X-Trace-ID")));
     }
 
     [Fact]

@@ -111,7 +111,7 @@ public sealed class TracingServiceCollectionExtensionsTests
 
         // Assert
         Assert.Equal("billing", options.ServiceName);
-        Assert.Equal([PropagationFormat.B3, PropagationFormat.Legacy], options.Propagation.ExtractFormats);
+        Assert.Equal([PropagationFormat.B3Single, PropagationFormat.B3, PropagationFormat.Legacy], options.Propagation.ExtractFormats); // B3 Extract: both encodings
         Assert.Equal([PropagationFormat.B3, PropagationFormat.Legacy], options.Propagation.InjectFormats);
         Assert.False(options.Propagation.ExtractBaggage);
     }

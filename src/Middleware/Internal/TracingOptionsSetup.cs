@@ -101,7 +101,8 @@ internal sealed class TracingOptionsSetup : IConfigureOptions<TracingOptions>, I
 
     /// <summary>
     /// Applies a non-blank <c>OTEL_PROPAGATORS</c> value: the listed formats are both extracted and injected,
-    /// in order. A value that lists no name (<c>","</c>) is an error: only <c>none</c> turns propagation off.
+    /// in order, except that <c>b3</c> and <c>b3multi</c> each extract both B3 encodings (single header first).
+    /// A value that lists no name (<c>","</c>) is an error: only <c>none</c> turns propagation off.
     /// </summary>
     internal static void ApplyPropagators(TracingOptions options, string value)
     {
@@ -131,18 +132,22 @@ internal sealed class TracingOptionsSetup : IConfigureOptions<TracingOptions>, I
                 continue;
             }
 
-            if (!inject.Contains(format))
-            {
-                inject.Add(format);
-            }
+            AddOnce(inject, format);
 
             if (format == PropagationFormat.Baggage)
             {
                 baggage = true;
             }
-            else if (!extract.Contains(format))
+            else if (format is PropagationFormat.B3Single or PropagationFormat.B3)
             {
-                extract.Add(format);
+                // OpenTelemetry propagators spec, B3 Extract: a B3 propagator MUST extract both encodings, the single
+                // header taking precedence; b3 and b3multi differ only in what they inject.
+                AddOnce(extract, PropagationFormat.B3Single);
+                AddOnce(extract, PropagationFormat.B3);
+            }
+            else
+            {
+                AddOnce(extract, format);
             }
         }
 
@@ -159,6 +164,14 @@ internal sealed class TracingOptionsSetup : IConfigureOptions<TracingOptions>, I
         options.Propagation.ExtractFormats = extract;
         options.Propagation.InjectFormats = inject;
         options.Propagation.ExtractBaggage = baggage;
+    }
+
+    private static void AddOnce(List<PropagationFormat> formats, PropagationFormat format)
+    {
+        if (!formats.Contains(format))
+        {
+            formats.Add(format);
+        }
     }
 
     /// <summary>
