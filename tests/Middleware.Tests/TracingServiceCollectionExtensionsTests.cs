@@ -162,6 +162,32 @@ public sealed class TracingServiceCollectionExtensionsTests
     }
 
     [Fact]
+    public void AddTracing_EmptyJsonArraysInTracingSection_EmptyThoseLists()
+    {
+        // Arrange: the JSON provider turns [] into the key with an empty value (there are no elements to bind); the
+        // section still sets those lists, to nothing.
+        const string Json = """
+            { "Tracing": { "Propagation": { "InjectFormats": [] }, "RedactedQueryParameters": [], "RedactQueryValues": false } }
+            """;
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder()
+            .AddJsonStream(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(Json)))
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["OTEL_PROPAGATORS"] = "tracecontext" })
+            .Build());
+        services.AddTracing();
+
+        // Act
+        using var provider = services.BuildServiceProvider();
+        var options = provider.GetRequiredService<IOptions<TracingOptions>>().Value;
+
+        // Assert
+        Assert.Empty(options.Propagation.InjectFormats);
+        Assert.Equal([PropagationFormat.TraceContext], options.Propagation.ExtractFormats);
+        Assert.Empty(options.RedactedQueryParameters);
+    }
+
+    [Fact]
     public void AddTracing_CodeConfigure_WinsOverConfiguration()
     {
         // Arrange

@@ -52,7 +52,8 @@ internal sealed class TracingOptionsSetup : IConfigureOptions<TracingOptions>, I
             // list or dictionary entry it cannot convert: each such value is listed here and the others are bound.
             var readable = WithoutUnreadableValues(section, options.ConfigurationErrors);
 
-            // The binder appends to non-empty lists: clear the ones the section sets so configuration replaces defaults.
+            // The binder appends to non-empty lists: clear the ones the section sets (to nothing too) so configuration
+            // replaces defaults.
             ClearIfSet(readable, "Propagation:ExtractFormats", options.Propagation.ExtractFormats);
             ClearIfSet(readable, "Propagation:InjectFormats", options.Propagation.InjectFormats);
             ClearIfSet(readable, nameof(TracingOptions.RedactedQueryParameters), options.RedactedQueryParameters);
@@ -332,7 +333,10 @@ internal sealed class TracingOptionsSetup : IConfigureOptions<TracingOptions>, I
 
     private static void ClearIfSet<T>(IConfiguration section, string key, IList<T> list)
     {
-        if (section.GetSection(key).GetChildren().Any())
+        // An empty JSON array ([]) reaches configuration as the key with an empty value and no children: a list set
+        // to nothing, which the binder alone would leave at its defaults.
+        var set = section.GetSection(key);
+        if (set.Value is { Length: 0 } || set.GetChildren().Any())
         {
             list.Clear();
         }
