@@ -221,7 +221,7 @@ public sealed class TracingOptionsSetupTests
     }
 
     [Fact]
-    public async Task StartAsync_BadTracingAndPipelineSettings_ListsBothInOneException()
+    public async Task StartAsync_BadTracingPipelineAndStoreSettings_ListsAllInOneException()
     {
         // Arrange: these options are first needed when the hosted services are created, before the pipeline's options
         // are validated; a failure here must not hide the pipeline's errors until the next start.
@@ -233,14 +233,18 @@ public sealed class TracingOptionsSetupTests
         };
 
         // Act
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(
-            () => TestHosts.StartTracedAsync(null, static c => Task.CompletedTask, configuration));
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => TestHosts.StartTracedAsync(
+            null,
+            static c => Task.CompletedTask,
+            configuration,
+            services: static s => s.AddSpanStore(static o => o.MaxTraces = 0)));
 
         // Assert
-        Assert.Equal(3, error.Failures.Count());
+        Assert.Equal(4, error.Failures.Count());
         Assert.StartsWith("OTEL_PROPAGATORS names the unknown propagator 'bogus'", error.Failures.First(), StringComparison.Ordinal);
         Assert.Contains(error.Failures, f => f.StartsWith("OTEL_TRACES_EXPORTER: exporter 'nope' is unknown", StringComparison.Ordinal));
         Assert.Contains(error.Failures, f => f.StartsWith("MaxQueueSize (OTEL_BSP_MAX_QUEUE_SIZE) must be positive", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.StartsWith("SpanStoreOptions.MaxTraces must be at least 1", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -5,15 +5,16 @@ using Propagation.Collector;
 namespace Propagation.Middleware.Internal;
 
 /// <summary>
-/// Validates <see cref="TracingOptions"/> once at start-up and lists every error together, the pipeline's
-/// (<see cref="TracingPipelineOptions"/>) included when these options fail.
+/// Validates <see cref="TracingOptions"/> once at start-up and lists every error together, those of the other options
+/// <c>AddTracing</c> registers (<see cref="TracingPipelineOptions"/>, <see cref="SpanStoreOptions"/>) included when
+/// these options fail.
 /// </summary>
 internal sealed class TracingOptionsValidator : IValidateOptions<TracingOptions>
 {
     private readonly IServiceProvider? _services;
 
-    // 1 while this validator builds the pipeline's options, which read these options again (the service name).
-    private int _collectingPipelineErrors;
+    // 1 while this validator builds the other options, which may read these options again (the pipeline's service name).
+    private int _collectingOtherErrors;
 
     public TracingOptionsValidator(IServiceProvider? services = null) => _services = services;
 
@@ -25,22 +26,31 @@ internal sealed class TracingOptionsValidator : IValidateOptions<TracingOptions>
             return ValidateOptionsResult.Success;
         }
 
-        AddPipelineErrors(errors);
+        // The other options are validated when the host starts, but these options are needed earlier (hosting's
+        // propagator is created with the hosted services; UseTracing), so their failure would otherwise be the only
+        // one reported, and an OTEL_TRACES_EXPORTER typo beside an OTEL_PROPAGATORS typo would show only after a fix
+        // and a restart. Building them reads these options again (AddTracing's service-name link, maybe the app's own
+        // setup): that nested validation, on this thread, skips this step.
+        if (_services is not null && Interlocked.Exchange(ref _collectingOtherErrors, 1) == 0)
+        {
+            try
+            {
+                AddErrorsOf<TracingPipelineOptions>(_services, errors);
+                AddErrorsOf<SpanStoreOptions>(_services, errors);
+            }
+            finally
+            {
+                Volatile.Write(ref _collectingOtherErrors, 0);
+            }
+        }
+
         return ValidateOptionsResult.Fail(errors);
     }
 
-    /// <summary>
-    /// Adds the errors of the pipeline's options. Those are validated when the host starts, but these options are
-    /// needed earlier (hosting's propagator is created with the hosted services; <c>UseTracing</c>), so their failure
-    /// would otherwise be the only one reported, and an <c>OTEL_TRACES_EXPORTER</c> typo beside an
-    /// <c>OTEL_PROPAGATORS</c> typo would show only after a fix and a restart.
-    /// </summary>
-    private void AddPipelineErrors(List<string> errors)
+    private static void AddErrorsOf<T>(IServiceProvider services, List<string> errors)
+        where T : class
     {
-        // Building the pipeline's options reads these options (AddTracing's service-name link, maybe the app's own
-        // setup): that nested validation, on this thread, skips this step.
-        if (_services?.GetService<IOptionsFactory<TracingPipelineOptions>>() is not { } factory
-            || Interlocked.Exchange(ref _collectingPipelineErrors, 1) == 1)
+        if (services.GetService<IOptionsFactory<T>>() is not { } factory)
         {
             return;
         }
@@ -49,18 +59,14 @@ internal sealed class TracingOptionsValidator : IValidateOptions<TracingOptions>
         {
             factory.Create(Options.DefaultName);
         }
-        catch (OptionsValidationException ex) when (ex.OptionsType == typeof(TracingPipelineOptions))
+        catch (OptionsValidationException ex) when (ex.OptionsType == typeof(T))
         {
             errors.AddRange(ex.Failures);
         }
         catch (Exception)
         {
-            // The app's pipeline setup failed on these invalid options: report them; the pipeline is built (and any
-            // error of its own surfaces) once they are fixed.
-        }
-        finally
-        {
-            Volatile.Write(ref _collectingPipelineErrors, 0);
+            // The app's setup of those options failed on these invalid options: report these; the others are built
+            // again (and any error of their own surfaces) once these are fixed.
         }
     }
 
