@@ -34,8 +34,8 @@ public static class TracingServiceCollectionExtensions
     /// <para>
     /// Registers, per service provider: <see cref="TracingOptions"/> (bound from <c>OTEL_SERVICE_NAME</c>,
     /// <c>OTEL_PROPAGATORS</c> and the <c>Tracing</c> section, validated at start-up with every error
-    /// listed, the pipeline's and the span store's too when these fail), <see cref="PropagationHealth"/>, the tracing pipeline (<c>AddTracingPipeline</c>) and the span
-    /// store (<c>AddSpanStore</c>).
+    /// listed, the pipeline's and the span store's too when these fail), <see cref="PropagationHealth"/>, the
+    /// tracing pipeline (<c>AddTracingPipeline</c>) and the span store (<c>AddSpanStore</c>).
     /// </para>
     /// <para>
     /// It registers no <c>IHttpContextAccessor</c> (hosting sets one on every request when it is registered, which
