@@ -32,8 +32,8 @@ public sealed class TracingOptions
     /// <summary>Gets or sets the service name written in span log lines and used for the pipeline's resource.</summary>
     /// <value>Defaults to <see langword="null"/>: <c>OTEL_SERVICE_NAME</c> (unless empty or blank), else <c>service.name</c> in
     /// <c>OTEL_RESOURCE_ATTRIBUTES</c>, else the host's application name.</value>
-    /// <remarks>Null, set in code or in the section (<c>"ServiceName": null</c>), falls back as the default does; a blank
-    /// name (in code, or an empty <c>Tracing:ServiceName</c>) fails validation rather than falling back.</remarks>
+    /// <remarks>Null, empty or blank, set in code or in the section (<c>"ServiceName": null</c> or <c>""</c>), counts as
+    /// unset and falls back as the default does.</remarks>
     public string? ServiceName { get; set; }
 
     /// <summary>Gets the formats read and written, and how (see <see cref="PropagationOptions"/>).</summary>

@@ -261,54 +261,36 @@ public sealed class TracingServiceCollectionExtensionsTests
     [Theory]
     [InlineData("")]
     [InlineData("  ")]
-    public void AddTracing_BlankServiceNameInSection_FailsInsteadOfHidingOtelServiceName(string value)
+    public void AddTracing_BlankServiceNameInSection_CountsAsUnsetSoOtelServiceNameStays(string value)
     {
-        // Arrange: the section binds after OTEL_SERVICE_NAME; a blank name there must not silently become the
+        // Arrange: the section binds after OTEL_SERVICE_NAME; a blank name there must not hide it behind the
         // application name.
         var services = Create(new Dictionary<string, string?> { ["OTEL_SERVICE_NAME"] = "orders", ["Tracing:ServiceName"] = value });
-        using var provider = services.BuildServiceProvider();
-
-        // Act
-        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<TracingOptions>>().Value);
-
-        // Assert
-        Assert.Contains(error.Failures, f => f.StartsWith("TracingOptions.ServiceName is blank", StringComparison.Ordinal));
-    }
-
-    [Fact]
-    public void AddTracing_NullServiceNameInSectionOrCode_KeepsOtelServiceName()
-    {
-        // Arrange: "ServiceName": null in appsettings.json binds null over the name OTEL_SERVICE_NAME gave; null means
-        // unset, so the fallbacks still apply in order.
-        var fromSection = Create(new Dictionary<string, string?> { ["OTEL_SERVICE_NAME"] = "orders", ["Tracing:ServiceName"] = null });
-        var fromCode = Create(new Dictionary<string, string?> { ["OTEL_RESOURCE_ATTRIBUTES"] = "service.name=billing" }, o => o.ServiceName = null);
-        fromSection.AddSingleton<IHostEnvironment>(new TestEnvironment { ApplicationName = "inventory" });
-        fromCode.AddSingleton<IHostEnvironment>(new TestEnvironment { ApplicationName = "inventory" });
-        using var sectionProvider = fromSection.BuildServiceProvider();
-        using var codeProvider = fromCode.BuildServiceProvider();
-
-        // Act
-        var sectionName = sectionProvider.GetRequiredService<IOptions<TracingOptions>>().Value.ServiceName;
-        var codeName = codeProvider.GetRequiredService<IOptions<TracingOptions>>().Value.ServiceName;
-
-        // Assert
-        Assert.Equal("orders", sectionName);
-        Assert.Equal("billing", codeName);
-    }
-
-    [Fact]
-    public void AddTracing_BlankServiceNameInCode_Fails()
-    {
-        // Arrange
-        var services = Create(new Dictionary<string, string?>(), o => o.ServiceName = " ");
         services.AddSingleton<IHostEnvironment>(new TestEnvironment { ApplicationName = "inventory" });
         using var provider = services.BuildServiceProvider();
 
         // Act
-        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<TracingOptions>>().Value);
+        var options = provider.GetRequiredService<IOptions<TracingOptions>>().Value;
 
         // Assert
-        Assert.Contains(error.Failures, f => f.StartsWith("TracingOptions.ServiceName is blank", StringComparison.Ordinal));
+        Assert.Equal("orders", options.ServiceName);
+    }
+
+    [Theory]
+    [InlineData(null, "inventory")]
+    [InlineData("service.name=billing", "billing")]
+    public void AddTracing_BlankServiceNameInCode_CountsAsUnset(string? resourceAttributes, string expected)
+    {
+        // Arrange
+        var services = Create(new Dictionary<string, string?> { ["OTEL_RESOURCE_ATTRIBUTES"] = resourceAttributes }, o => o.ServiceName = " ");
+        services.AddSingleton<IHostEnvironment>(new TestEnvironment { ApplicationName = "inventory" });
+        using var provider = services.BuildServiceProvider();
+
+        // Act
+        var options = provider.GetRequiredService<IOptions<TracingOptions>>().Value;
+
+        // Assert
+        Assert.Equal(expected, options.ServiceName);
     }
 
     [Fact]

@@ -72,11 +72,14 @@ internal sealed class TracingOptionsSetup : IConfigureOptions<TracingOptions>, I
 
     public void PostConfigure(string? name, TracingOptions options)
     {
-        // Only an unset name: a blank one (from code, or a blank Tracing:ServiceName binding over OTEL_SERVICE_NAME) is
-        // left for validation to report, not replaced by the application name. Null ("ServiceName": null in the
-        // section, or set in code after Configure applied OTEL_SERVICE_NAME) means unset: the fallbacks apply again.
-        options.ServiceName ??= ConfiguredServiceName()
-            ?? (_environment?.ApplicationName is { Length: > 0 } app ? app : "unknown_service");
+        // A null or blank name means unset, as an empty OTEL_SERVICE_NAME does ("ServiceName": null or "" in the
+        // section, binding over what Configure took from OTEL_SERVICE_NAME, or set so in code): the whole fallback
+        // chain applies again, so OTEL_SERVICE_NAME is not skipped for the application name.
+        if (string.IsNullOrWhiteSpace(options.ServiceName))
+        {
+            options.ServiceName = ConfiguredServiceName()
+                ?? (_environment?.ApplicationName is { Length: > 0 } app ? app : "unknown_service");
+        }
     }
 
     /// <summary>
