@@ -112,6 +112,34 @@ public sealed class TracingApiHandlersTests
         Assert.Equal(expected.Select(SpanIdOf), SpanIds(body));
     }
 
+    [Theory]
+    [InlineData("2026-01-01T12:00:00.010Z")]
+    [InlineData("2026-01-01T12:00:00.010000000Z")] // nanoseconds, as Go's RFC3339Nano writes them
+    [InlineData("2026-01-01T13:00:00.010%2B01:00")]
+    [InlineData("2026-01-01T12:00:00.010")] // no offset: UTC
+    [InlineData("2026-01-01%2012:00:00.010Z")] // RFC 3339's space
+    [InlineData("2026-01-01t12:00:00.010z")]
+    public async Task Search_FromInIso8601Forms_SameInstant(string from)
+    {
+        await using var host = await StartFilledAsync();
+
+        var (status, body) = await host.GetJsonAsync(Api + "traces/search?from=" + from + "&to=2026-01-01T12:00:01.010Z");
+
+        Assert.Equal(200, status);
+        Assert.Equal(new[] { 4, 3, 2 }.Select(SpanIdOf), SpanIds(body));
+    }
+
+    [Fact]
+    public async Task Search_DateOnly_MidnightUtc()
+    {
+        await using var host = await StartFilledAsync();
+
+        var (status, body) = await host.GetJsonAsync(Api + "traces/search?from=2026-01-01&to=2026-01-02");
+
+        Assert.Equal(200, status);
+        Assert.Equal(6, body.GetProperty("totalCount").GetInt32());
+    }
+
     [Fact]
     public async Task Search_Paginated_ReportsTotalAndNextOffset()
     {
@@ -195,6 +223,12 @@ public sealed class TracingApiHandlersTests
     [InlineData("minDurationMs=10&maxDurationMs=5", "minDurationMs")]
     [InlineData("from=yesterday", "from")]
     [InlineData("from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z", "from")]
+    [InlineData("from=1%2F2%2F2026", "from")] // 2 January or 1 February: culture order, not ISO 8601
+    [InlineData("to=01%2F02%2F2026%2010:00", "to")]
+    [InlineData("from=12:00", "from")] // a time alone: which day?
+    [InlineData("from=January%202026", "from")]
+    [InlineData("to=Thu,%2001%20Jan%202026%2012:00:00%20GMT", "to")]
+    [InlineData("from=2026-1-1", "from")]
     [InlineData("traceId=xyz", "traceId")]
     [InlineData("traceId=0000000000000000000000000000000g", "traceId")]
     [InlineData("sortBy=name", "sortBy")]

@@ -79,7 +79,10 @@ internal sealed class QueryReader
             return null;
         }
 
-        if (value.Length > 64 || !DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time))
+        // TryParse alone also reads the invariant culture's forms: "1/2/2026" as 2 January (not 1 February) and a
+        // time alone ("12:00") as today. It only gets values that begin the way ISO 8601 ones do.
+        if (value.Length > 64 || !StartsAsIso8601(value) ||
+            !DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time))
         {
             Fail<string>(name, "must be an ISO 8601 date and time, e.g. 2026-01-01T12:00:00Z.");
             return null;
@@ -198,6 +201,21 @@ internal sealed class QueryReader
         }
 
         return value.ToLowerInvariant();
+    }
+
+    /// <summary>Whether the value starts with an ISO 8601 calendar date, <c>YYYY-MM-DD</c>, alone or followed by a time
+    /// of at least hours and minutes after <c>T</c> (or the space RFC 3339 section 5.6 allows).</summary>
+    private static bool StartsAsIso8601(ReadOnlySpan<char> value)
+    {
+        if (value.Length < 10 || value[4] != '-' || value[7] != '-' ||
+            value[..4].ContainsAnyExceptInRange('0', '9') || value[5..7].ContainsAnyExceptInRange('0', '9') || value[8..10].ContainsAnyExceptInRange('0', '9'))
+        {
+            return false;
+        }
+
+        return value.Length == 10 ||
+            (value.Length >= 16 && value[10] is ('T' or 't' or ' ') && value[13] == ':' &&
+             !value[11..13].ContainsAnyExceptInRange('0', '9') && !value[14..16].ContainsAnyExceptInRange('0', '9'));
     }
 
     private bool TryGetSingle(string name, out string value)
