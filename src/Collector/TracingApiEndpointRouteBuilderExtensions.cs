@@ -18,7 +18,8 @@ namespace Microsoft.AspNetCore.Builder;
 /// extension names the parameter; raw parameter values are never echoed.</para>
 /// <para>The API exposes what services do: protect it with <c>.RequireAuthorization(policy)</c> on the returned
 /// builder. Mapped without authorization outside the Development environment, a warning is logged at start-up.
-/// Attribute values are returned as stored: credentials were redacted at ingest and stay redacted.</para>
+/// Attribute values are returned as stored: credentials were redacted at ingest and stay redacted. Every answer carries
+/// <c>Cache-Control: no-store</c> and <c>X-Content-Type-Options: nosniff</c>.</para>
 /// </remarks>
 public static class TracingApiEndpointRouteBuilderExtensions
 {
@@ -49,7 +50,7 @@ public static class TracingApiEndpointRouteBuilderExtensions
         var marker = new TracingApiEndpointMarker(prefix);
         var group = endpoints.MapGroup(prefix);
         group.WithMetadata(marker);
-        group.AddEndpointFilter(TracingSelfRequests.Filter);
+        group.AddEndpointFilter(TracingApiEndpointFilter.InvokeAsync);
         group.MapGet("status", TracingApiHandlers.Status);
         group.MapGet("health", TracingApiHandlers.Health);
         group.MapGet("traces/search", TracingApiHandlers.Search);

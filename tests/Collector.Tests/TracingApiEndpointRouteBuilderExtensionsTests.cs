@@ -29,6 +29,36 @@ public sealed class TracingApiEndpointRouteBuilderExtensionsTests
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
     }
 
+    public static TheoryData<string> EveryKindOfAnswer()
+    {
+        var paths = new TheoryData<string>();
+        foreach (var endpoint in Endpoints())
+        {
+            paths.Add(endpoint);
+        }
+
+        paths.Add("traces/search?limit=0"); // 400
+        paths.Add("traces/" + TestSpans.TraceIdOf(2)); // 404
+        paths.Add("operations/missing/analysis"); // 404
+        return paths;
+    }
+
+    [Theory]
+    [MemberData(nameof(EveryKindOfAnswer))]
+    public async Task MapTracingApi_AnyAnswer_NotStoredByCachesNorSniffed(string path)
+    {
+        // The answers hold what the services recorded (paths, attributes, exception messages): a shared cache that
+        // kept one reader's answer could hand it to a caller RequireAuthorization turns away, and a browser would keep
+        // it on disk after the reader left.
+        await using var host = await ApiTestHost.StartAsync();
+        host.Store.Add(TestSpans.Create(1, 1, name: "op"));
+
+        using var response = await host.Client.GetAsync(new Uri("/api/tracing/" + path, UriKind.Relative));
+
+        Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
+        Assert.Equal("nosniff", Assert.Single(response.Headers.GetValues("X-Content-Type-Options")));
+    }
+
     [Fact]
     public async Task MapTracingApi_CustomPrefix_ServesThereOnly()
     {

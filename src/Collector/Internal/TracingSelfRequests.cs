@@ -23,13 +23,6 @@ internal static class TracingSelfRequests
         }
     }
 
-    /// <summary>An endpoint filter that applies <see cref="DoNotRecord"/> before the handler runs.</summary>
-    public static ValueTask<object?> Filter(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        DoNotRecord(context.HttpContext);
-        return next(context);
-    }
-
     private static void Suppress(Activity? activity)
     {
         if (activity is not null)
