@@ -310,7 +310,9 @@ public sealed class SpanStore
         }
 
         var page = query.Offset >= best.Length ? [] : best.AsSpan(query.Offset).ToArray();
-        int? next = query.Offset + page.Length < state.Total ? query.Offset + page.Length : null;
+        // A next page starting past MaxOffset could not be asked for: this is the last one served.
+        var end = query.Offset + page.Length;
+        int? next = end < state.Total && end <= SpanQuery.MaxOffset ? end : null;
         return new SpanSearchResult(page, state.Total, query.Offset, query.Limit, next);
     }
 

@@ -188,6 +188,24 @@ public sealed partial class SpanStoreTests
     }
 
     [Fact]
+    public void Search_NextPageBeyondMaxOffset_NoNextOffset()
+    {
+        // A store bound above what paging reaches: the page at the largest offset is the last one served.
+        const int Stored = SpanQuery.MaxOffset + SpanQuery.MaxLimit + 1;
+        var store = NewStore(o => { o.MaxSpans = Stored; o.MaxSpansPerTrace = 1_000; });
+        for (var i = 0; i < Stored; i++)
+        {
+            store.Add(Create(i / 1_000 + 1, i + 1, startMs: i));
+        }
+
+        var last = store.Search(new SpanQuery { Limit = SpanQuery.MaxLimit, Offset = SpanQuery.MaxOffset });
+
+        Assert.Equal(Stored, last.TotalCount);
+        Assert.Equal(SpanQuery.MaxLimit, last.Spans.Count);
+        Assert.Null(last.NextOffset);
+    }
+
+    [Fact]
     public void Search_EqualSortKeys_TieBreakIsStable()
     {
         var store = NewStore();

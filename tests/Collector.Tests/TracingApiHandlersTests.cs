@@ -192,6 +192,26 @@ public sealed class TracingApiHandlersTests
     }
 
     [Fact]
+    public async Task Search_TracesViewNextPageBeyondMaxOffset_NoNextOffset()
+    {
+        // More traces than offsets reach (MaxTraces raised): the page at the largest offset is the last one offered,
+        // never a nextOffset the same endpoint answers 400.
+        const int Stored = SpanQuery.MaxOffset + 101;
+        await using var host = await ApiTestHost.StartAsync(services: s => s.AddSpanStore(o => { o.MaxSpans = Stored; o.MaxTraces = Stored; }));
+        for (var i = 0; i < Stored; i++)
+        {
+            host.Store.Add(Create(i + 1, 1, startMs: i));
+        }
+
+        var (status, body) = await host.GetJsonAsync(Api + $"traces/search?view=traces&limit=100&offset={SpanQuery.MaxOffset}");
+
+        Assert.Equal(200, status);
+        Assert.Equal(Stored, body.GetProperty("totalCount").GetInt32());
+        Assert.Equal(100, body.GetProperty("traces").GetArrayLength());
+        Assert.Equal(JsonValueKind.Null, body.GetProperty("nextOffset").ValueKind);
+    }
+
+    [Fact]
     public async Task Search_TracesView_ReturnsTraceListItems()
     {
         await using var host = await StartFilledAsync();
