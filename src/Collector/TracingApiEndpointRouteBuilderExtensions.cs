@@ -12,7 +12,7 @@ namespace Microsoft.AspNetCore.Builder;
 
 /// <summary>Maps the read-only tracing HTTP API over the registered <see cref="SpanStore"/>.</summary>
 /// <remarks>
-/// <para>Endpoints (all <c>GET</c>, JSON): <c>status</c>, <c>health</c>, <c>traces/search</c>, <c>traces/{traceId}</c>,
+/// <para>Endpoints (all <c>GET</c> and <c>HEAD</c>, JSON): <c>status</c>, <c>health</c>, <c>traces/search</c>, <c>traces/{traceId}</c>,
 /// <c>performance/summary</c>, <c>performance/bottlenecks</c>, <c>operations/{name}/analysis</c>,
 /// <c>dependencies</c>, <c>propagation</c>. Invalid parameters get a 400 problem response whose <c>parameter</c>
 /// extension names the parameter; raw parameter values are never echoed.</para>
@@ -51,15 +51,17 @@ public static class TracingApiEndpointRouteBuilderExtensions
         var group = endpoints.MapGroup(prefix);
         group.WithMetadata(marker);
         group.AddEndpointFilter(TracingApiEndpointFilter.InvokeAsync);
-        group.MapGet("status", TracingApiHandlers.Status);
-        group.MapGet("health", TracingApiHandlers.Health);
-        group.MapGet("traces/search", TracingApiHandlers.Search);
-        group.MapGet("traces/{traceId}", TracingApiHandlers.Trace);
-        group.MapGet("performance/summary", TracingApiHandlers.PerformanceSummary);
-        group.MapGet("performance/bottlenecks", TracingApiHandlers.Bottlenecks);
-        group.MapGet("operations/{name}/analysis", TracingApiHandlers.OperationAnalysis);
-        group.MapGet("dependencies", TracingApiHandlers.Dependencies);
-        group.MapGet("propagation", TracingApiHandlers.Propagation);
+        // HEAD wherever GET (RFC 9110 section 9.1): the server sends the headers and drops the content.
+        string[] methods = [HttpMethods.Get, HttpMethods.Head];
+        group.MapMethods("status", methods, TracingApiHandlers.Status);
+        group.MapMethods("health", methods, TracingApiHandlers.Health);
+        group.MapMethods("traces/search", methods, TracingApiHandlers.Search);
+        group.MapMethods("traces/{traceId}", methods, TracingApiHandlers.Trace);
+        group.MapMethods("performance/summary", methods, TracingApiHandlers.PerformanceSummary);
+        group.MapMethods("performance/bottlenecks", methods, TracingApiHandlers.Bottlenecks);
+        group.MapMethods("operations/{name}/analysis", methods, TracingApiHandlers.OperationAnalysis);
+        group.MapMethods("dependencies", methods, TracingApiHandlers.Dependencies);
+        group.MapMethods("propagation", methods, TracingApiHandlers.Propagation);
 
         var services = endpoints.ServiceProvider;
         var environment = services.GetService<IHostEnvironment>();

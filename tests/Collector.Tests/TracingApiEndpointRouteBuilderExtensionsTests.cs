@@ -59,6 +59,22 @@ public sealed class TracingApiEndpointRouteBuilderExtensionsTests
         Assert.Equal("nosniff", Assert.Single(response.Headers.GetValues("X-Content-Type-Options")));
     }
 
+    [Theory]
+    [MemberData(nameof(Endpoints))]
+    public async Task MapTracingApi_Head_AnsweredAsGetWithoutContent(string path)
+    {
+        // RFC 9110 section 9.1: a server supports HEAD wherever it supports GET (monitors probe health with it).
+        await using var host = await ApiTestHost.StartAsync();
+        host.Store.Add(TestSpans.Create(1, 1, name: "op"));
+        using var request = new HttpRequestMessage(HttpMethod.Head, new Uri("/api/tracing/" + path, UriKind.Relative));
+
+        using var response = await host.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+    }
+
     [Fact]
     public async Task MapTracingApi_CustomPrefix_ServesThereOnly()
     {
