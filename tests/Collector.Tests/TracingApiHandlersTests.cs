@@ -100,6 +100,8 @@ public sealed class TracingApiHandlersTests
     [InlineData("attr.db.system=postgresql", new[] { 3 })]
     [InlineData("attr.http.request.method=GET&service=frontend", new[] { 1 })]
     [InlineData("traceId=00000000000000000000000000000002", new[] { 5, 4 })]
+    [InlineData("ATTR.db.system=postgresql", new[] { 3 })] // parameter names are case-insensitive, as LIMIT is limit
+    [InlineData("Attr.http.request.method=GET&SERVICE=frontend", new[] { 1 })]
     [InlineData("sortBy=duration&order=asc&limit=2", new[] { 6, 5 })]
     [InlineData("sortBy=duration&limit=2&offset=2", new[] { 3, 4 })]
     public async Task Search_Filters_ReturnMatchingSpans(string queryString, int[] expected)

@@ -155,7 +155,9 @@ internal sealed class QueryReader
         Dictionary<string, string>? result = null;
         foreach (var pair in _query)
         {
-            if (!pair.Key.StartsWith(AttributePrefix, StringComparison.Ordinal))
+            // The prefix is a parameter name, and those are case-insensitive (the query collection's keys are); the key
+            // after it is an attribute key, compared as given.
+            if (!pair.Key.StartsWith(AttributePrefix, StringComparison.OrdinalIgnoreCase))
             {
                 continue;
             }
