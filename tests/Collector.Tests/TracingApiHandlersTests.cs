@@ -506,6 +506,41 @@ public sealed class TracingApiHandlersTests
         Assert.Empty(span.GetProperty("events")[0].GetProperty("attributes").EnumerateObject());
     }
 
+    [Fact]
+    public async Task Trace_AttributeKeyAddedTwice_WrittenOnceWithItsLastValue()
+    {
+        // Activity.AddTag appends where SetTag replaces. A JSON object must not repeat a name (RFC 8259 section 4):
+        // parsers disagree on which repeat wins, so a reader could be shown another value than a tool reading the same
+        // answer. Each key is written once, with its last value, as JsonSpanExporter writes it.
+        await using var host = await ApiTestHost.StartAsync();
+        using var source = new SampledActivitySource("Propagation.Collector.Tests");
+        using var activity = source.Source.StartActivity("twice", ActivityKind.Server)!;
+        activity.AddTag("enduser.id", "alice");
+        activity.AddTag("http.request.method", "GET");
+        activity.AddTag("enduser.id", "mallory");
+        activity.Stop();
+        host.Store.Add(activity, "svc");
+        host.Store.Add(Create(2, 1, attributes: [new("k", "first"), new("k", "second")],
+            events: [new SpanEvent("e", Origin, [new("k", 1L), new("k", 2L)])]));
+        host.Store.Add(Create(3, 1, attributes: [.. Enumerable.Range(0, 40).Select(i => new SpanTag("a" + i, (long)i)), new("a3", 99L)]));
+
+        using var response = await host.Client.GetAsync(new Uri(Api + "traces/" + activity.TraceId.ToHexString(), UriKind.Relative));
+        var text = await response.Content.ReadAsStringAsync();
+        var fromSpan = await host.GetJsonAsync(Api + "traces/" + TraceIdOf(2));
+
+        Assert.Equal(200, (int)response.StatusCode);
+        Assert.Equal(2, text.Split("\"enduser.id\":").Length);
+        var attributes = JsonDocument.Parse(text).RootElement.GetProperty("spans")[0].GetProperty("attributes");
+        Assert.Equal(["http.request.method", "enduser.id"], attributes.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("mallory", attributes.GetProperty("enduser.id").GetString());
+        var span = fromSpan.Body.GetProperty("spans")[0];
+        Assert.Equal(["k:second"], span.GetProperty("attributes").EnumerateObject().Select(p => p.Name + ":" + p.Value.GetString()));
+        Assert.Equal(["k:2"], span.GetProperty("events")[0].GetProperty("attributes").EnumerateObject().Select(p => p.Name + ":" + p.Value.GetRawText()));
+        var many = (await host.GetJsonAsync(Api + "traces/" + TraceIdOf(3))).Body.GetProperty("spans")[0].GetProperty("attributes").EnumerateObject().ToList();
+        Assert.Equal(40, many.Count);
+        Assert.Equal("a3:99", many[^1].Name + ":" + many[^1].Value.GetRawText());
+    }
+
     [Theory]
     [InlineData("a%2Fb", "a/b")]
     [InlineData("a%252Fb", "a%2Fb")]
