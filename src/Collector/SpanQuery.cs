@@ -74,4 +74,13 @@ public sealed class SpanQuery
     /// <summary>Gets how many matching spans to skip.</summary>
     /// <value>Defaults to 0; must be between 0 and <see cref="MaxOffset"/>.</value>
     public int Offset { get; init; }
+
+    /// <summary>The offset of the page after one of <paramref name="count"/> results at <paramref name="offset"/>, or
+    /// <see langword="null"/> when none follows: no match is left, or it would start past <see cref="MaxOffset"/> and
+    /// could not be asked for.</summary>
+    internal static int? NextOffset(int offset, int count, int total)
+    {
+        var end = offset + count;
+        return end < total && end <= MaxOffset ? end : null;
+    }
 }

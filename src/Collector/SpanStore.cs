@@ -310,10 +310,7 @@ public sealed class SpanStore
         }
 
         var page = query.Offset >= best.Length ? [] : best.AsSpan(query.Offset).ToArray();
-        // A next page starting past MaxOffset could not be asked for: this is the last one served.
-        var end = query.Offset + page.Length;
-        int? next = end < state.Total && end <= SpanQuery.MaxOffset ? end : null;
-        return new SpanSearchResult(page, state.Total, query.Offset, query.Limit, next);
+        return new SpanSearchResult(page, state.Total, query.Offset, query.Limit, SpanQuery.NextOffset(query.Offset, page.Length, state.Total));
     }
 
     /// <summary>Removes every stored span (counters other than the current counts are kept).</summary>

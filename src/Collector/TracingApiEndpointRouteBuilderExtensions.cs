@@ -12,8 +12,8 @@ namespace Microsoft.AspNetCore.Builder;
 
 /// <summary>Maps the read-only tracing HTTP API over the registered <see cref="SpanStore"/>.</summary>
 /// <remarks>
-/// <para>Endpoints (all <c>GET</c> and <c>HEAD</c>, JSON): <c>status</c>, <c>health</c>, <c>traces/search</c>, <c>traces/{traceId}</c>,
-/// <c>performance/summary</c>, <c>performance/bottlenecks</c>, <c>operations/{name}/analysis</c>,
+/// <para>Endpoints (all <c>GET</c> and <c>HEAD</c>, JSON): <c>status</c>, <c>health</c>, <c>traces/search</c>,
+/// <c>traces/{traceId}</c>, <c>performance/summary</c>, <c>performance/bottlenecks</c>, <c>operations/{name}/analysis</c>,
 /// <c>dependencies</c>, <c>propagation</c>. Invalid parameters get a 400 problem response whose <c>parameter</c>
 /// extension names the parameter; raw parameter values are never echoed.</para>
 /// <para>The API exposes what services do: protect it with <c>.RequireAuthorization(policy)</c> on the returned
@@ -51,7 +51,7 @@ public static class TracingApiEndpointRouteBuilderExtensions
         var group = endpoints.MapGroup(prefix);
         group.WithMetadata(marker);
         group.AddEndpointFilter(TracingApiEndpointFilter.InvokeAsync);
-        // HEAD wherever GET (RFC 9110 section 9.1): the server sends the headers and drops the content.
+        // HEAD wherever GET (RFC 9110 section 9.1): the same status and headers, no content (TracingApiEndpointFilter).
         string[] methods = [HttpMethods.Get, HttpMethods.Head];
         group.MapMethods("status", methods, TracingApiHandlers.Status);
         group.MapMethods("health", methods, TracingApiHandlers.Health);

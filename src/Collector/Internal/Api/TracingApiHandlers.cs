@@ -415,10 +415,7 @@ internal static class TracingApiHandlers
             return result != 0 ? result : string.CompareOrdinal(x.TraceId, y.TraceId);
         });
         var page = query.Offset >= items.Count ? [] : items.GetRange(query.Offset, Math.Min(query.Limit, items.Count - query.Offset));
-        // A next page starting past MaxOffset could not be asked for: this is the last one offered.
-        var pageEnd = query.Offset + page.Count;
-        int? next = pageEnd < items.Count && pageEnd <= SpanQuery.MaxOffset ? pageEnd : null;
-        return new SearchTracesResponse(items.Count, query.Offset, query.Limit, next, page);
+        return new SearchTracesResponse(items.Count, query.Offset, query.Limit, SpanQuery.NextOffset(query.Offset, page.Count, items.Count), page);
     }
 
     private static SpanStore Store(HttpContext context) => context.RequestServices.GetRequiredService<SpanStore>();
