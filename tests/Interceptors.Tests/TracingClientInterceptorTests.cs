@@ -1154,4 +1154,31 @@ public sealed class TracingClientInterceptorTests
         Assert.Equal("api.example", span.GetTagItem("server.address"));
         Assert.Equal(expected, (int?)span.GetTagItem("server.port"));
     }
+
+    [Theory]
+    [InlineData("xn--a.example", "xn--a.example", null)]
+    [InlineData("xn--zz-.example:8443", "xn--zz-.example", 8443)]
+    [InlineData("xn--bcher-kva.example:8443", "bücher.example", 8443)]
+    public async Task AsyncUnaryCall_HostNotValidPunycode_CallGoesThroughWithTheHostAsWritten(string host, string address, int? port)
+    {
+        // Arrange: HostString.FromUriComponent decodes an xn-- host and throws ArgumentException for one that is not valid
+        // punycode; the interceptor must neither fail the call nor leave its span open and current.
+        using var recorder = new SpanRecorder();
+        var interceptor = TestInterceptors.Client(recorder);
+        using var parent = TestInterceptors.StartParent(recorder);
+
+        // Act
+        using var call = interceptor.AsyncUnaryCall("1", InProcessCall.ClientContext(host: host), static (_, _) => InProcessCall.UnaryCall(Task.FromResult("reply")));
+        var currentAfterReturn = Activity.Current;
+        var reply = await call.ResponseAsync;
+
+        // Assert
+        Assert.Equal("reply", reply);
+        Assert.Same(parent, currentAfterReturn);
+        var span = recorder.Single(ActivityKind.Client);
+        Assert.Equal(parent.SpanId, span.ParentSpanId);
+        Assert.Equal(address, span.GetTagItem("server.address"));
+        Assert.Equal(port, (int?)span.GetTagItem("server.port"));
+        Assert.DoesNotContain(recorder.Open, a => a.Kind == ActivityKind.Client);
+    }
 }

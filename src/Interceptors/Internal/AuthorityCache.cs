@@ -76,10 +76,27 @@ internal sealed class AuthorityCache
             return last;
         }
 
-        var host = _fromUriComponent ? HostString.FromUriComponent(authority) : new HostString(authority);
+        var host = _fromUriComponent ? FromUriComponent(authority) : new HostString(authority);
         last = new Authority(authority, host.Host, host.Port);
         Volatile.Write(ref _last, last);
         return last;
+    }
+
+    /// <summary>
+    /// <see cref="HostString.FromUriComponent(string)"/> decodes a punycode (<c>xn--</c>) host to Unicode and throws
+    /// <see cref="ArgumentException"/> when it is not valid punycode (<c>xn--a.example</c>): such a host is kept as written
+    /// (the call goes to that name, and tracing never fails a call).
+    /// </summary>
+    private static HostString FromUriComponent(string authority)
+    {
+        try
+        {
+            return HostString.FromUriComponent(authority);
+        }
+        catch (ArgumentException)
+        {
+            return new HostString(authority);
+        }
     }
 
     /// <summary>One authority split; an authority whose host is longer than a host name keeps neither host nor port
