@@ -458,6 +458,49 @@ public sealed class TracingClientInterceptorTests
         Assert.Empty(recorder.Open);
     }
 
+    [Theory]
+    [InlineData(MethodType.ServerStreaming, StatusCode.NotFound)]
+    [InlineData(MethodType.ServerStreaming, StatusCode.DeadlineExceeded)]
+    [InlineData(MethodType.DuplexStreaming, StatusCode.DeadlineExceeded)]
+    public async Task StreamingCalls_EndedUnseenThenTokenCancelled_FinalStatusRecordedNotCancelled(MethodType shape, StatusCode final)
+    {
+        // Arrange: the call ends (the handler's error status, or the deadline) while nobody reads it, and the caller's
+        // token (an app's timeout or stopping token) is cancelled later. Over Kestrel, as in the test above.
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(interceptor: null, kestrel: true);
+        var client = server.CreateClient(TestInterceptors.Client(recorder));
+        using var cts = new CancellationTokenSource();
+        DateTime? deadline = final == StatusCode.DeadlineExceeded ? DateTime.UtcNow.AddMilliseconds(200) : null;
+        var request = new TraceRequest { FailWithStatus = final == StatusCode.NotFound ? (int)StatusCode.NotFound : 0, DelayMs = deadline is null ? 0 : 5000 };
+        IDisposable call;
+        Func<Status> getStatus;
+        if (shape == MethodType.ServerStreaming)
+        {
+            var serverStreaming = client.ServerStream(request, deadline: deadline, cancellationToken: cts.Token);
+            (call, getStatus) = (serverStreaming, serverStreaming.GetStatus);
+        }
+        else
+        {
+            var duplex = client.Duplex(deadline: deadline, cancellationToken: cts.Token);
+            (call, getStatus) = (duplex, duplex.GetStatus);
+        }
+
+        using var disposeLater = call;
+        var status = await WaitForFinalStatusAsync(getStatus);
+
+        // Act
+        await cts.CancelAsync();
+
+        // Assert: the span has the status the call ended with (and still reports after the cancellation).
+        Assert.Equal(final, status.StatusCode);
+        Assert.Equal(final, getStatus().StatusCode);
+        var span = recorder.Single(ActivityKind.Client);
+        Assert.Equal((int)final, span.GetTagItem("rpc.grpc.status_code"));
+        Assert.Equal(ActivityStatusCode.Error, span.Status);
+        Assert.DoesNotContain(span.Events, e => e.Name == GrpcTracingConventions.CancelledEvent);
+        Assert.Empty(recorder.Open);
+    }
+
     [Fact]
     public void AsyncServerStreamingCall_DisposedWithoutStatusAfterItsDeadline_DeadlineExceededRecorded()
     {

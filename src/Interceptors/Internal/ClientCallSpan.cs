@@ -41,12 +41,16 @@ internal sealed class ClientCallSpan
 
     public void CountReceived() => Interlocked.Increment(ref _received);
 
-    /// <summary>Ends the span when the call's token is cancelled, even if the caller never looks at the call again.</summary>
+    /// <summary>
+    /// Ends the span when the call's token is cancelled, even if the caller never looks at the call again: CANCELLED, or,
+    /// for a call that had already ended unseen (an error status or a deadline nobody read), that final status, as when
+    /// the call is disposed (the cancellation changes nothing on a call that has ended).
+    /// </summary>
     public void EndOnCancellation()
     {
         if (_cancellationToken.CanBeCanceled)
         {
-            _registration = _cancellationToken.UnsafeRegister(static state => ((ClientCallSpan)state!).End(StatusCode.Cancelled, exception: null), this);
+            _registration = _cancellationToken.UnsafeRegister(static state => ((ClientCallSpan)state!).EndCancelled(), this);
 
             // The call may have ended already: a response that had failed when the call was handed over, or one that
             // arrived on another thread meanwhile. End then found no registration to remove, and this one would keep
@@ -59,6 +63,16 @@ internal sealed class ClientCallSpan
                 _registration.Unregister();
             }
         }
+    }
+
+    private void EndCancelled()
+    {
+        if (IsEnded)
+        {
+            return;
+        }
+
+        End(TryGetFinalStatus(out var code) ? code : StatusCode.Cancelled, exception: null);
     }
 
     /// <summary>The response stream ended: the final status is the call's (OK unless the call says otherwise).</summary>
