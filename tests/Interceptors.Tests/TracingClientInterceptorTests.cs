@@ -234,6 +234,40 @@ public sealed class TracingClientInterceptorTests
     }
 
     [Fact]
+    public async Task AsyncUnaryCall_DisposeFailsThePendingResponseAtOnce_SpanEndsAsDisposed()
+    {
+        // Arrange: disposing the inner call fails its pending response with CANCELLED, as the runtimes do. Their calls
+        // complete it on another thread, which races the disposal; this one completes it on the disposing thread, and the
+        // test disposes on a thread-pool thread (no synchronization context), so the response's continuation runs inline.
+        using var recorder = new SpanRecorder();
+        var interceptor = TestInterceptors.Client(recorder);
+        var response = new TaskCompletionSource<string>();
+
+        // Act
+        var call = await Task.Run(() =>
+        {
+            var call = interceptor.AsyncUnaryCall("hi", InProcessCall.ClientContext(), (_, _) => new AsyncUnaryCall<string>(
+                response.Task,
+                static _ => Task.FromResult(new Metadata()),
+                static _ => throw new InvalidOperationException("The call is not complete."),
+                static _ => [],
+                static s => ((TaskCompletionSource<string>)s).TrySetException(new RpcException(new Status(StatusCode.Cancelled, "gRPC call disposed."))),
+                response));
+            call.Dispose();
+            return call;
+        });
+        var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync);
+
+        // Assert
+        Assert.Equal(StatusCode.Cancelled, error.StatusCode);
+        var span = recorder.Single(ActivityKind.Client);
+        Assert.Equal(1, span.GetTagItem("rpc.grpc.status_code"));
+        Assert.Contains(span.Events, e => e.Name == GrpcTracingConventions.DisposedEvent);
+        Assert.DoesNotContain(span.Events, e => e.Name == "exception");
+        Assert.Empty(recorder.Open);
+    }
+
+    [Fact]
     public async Task AsyncUnaryCall_CallerSetTraceparent_CallersKeptNoDuplicateAndCallerMetadataUnchanged()
     {
         // Arrange

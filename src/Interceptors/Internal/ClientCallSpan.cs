@@ -114,33 +114,32 @@ internal sealed class ClientCallSpan
     }
 
     /// <summary>
-    /// The caller disposed the call: the inner call is disposed (cancelling it if still running), then the span ends.
+    /// The caller disposed the call: the span ends, then the inner call is disposed (cancelling it if still running).
     /// A call that had already ended unseen (an error status or a deadline nobody read) ends the span with its final
-    /// status, read before disposing (disposing a running call gives it a CANCELLED status of its own); only a call
-    /// still running ends as disposed early: CANCELLED, or DEADLINE_EXCEEDED when its deadline has passed.
+    /// status; only a call still running ends as disposed early: CANCELLED, or DEADLINE_EXCEEDED when its deadline has
+    /// passed. The span ends first because disposing a running call fails its pending response or read with a CANCELLED
+    /// status of its own, whose continuation (inline, or at once on another thread) would otherwise end the span as a
+    /// failure, without the disposal.
     /// </summary>
     public void Dispose()
     {
-        if (IsEnded)
+        if (!IsEnded)
         {
-            Call.Dispose();
-            return;
+            if (TryGetFinalStatus(out var code))
+            {
+                End(code, exception: null);
+            }
+            else if (RpcSpan.DeadlinePassed(_deadline))
+            {
+                End(StatusCode.DeadlineExceeded, exception: null);
+            }
+            else
+            {
+                End(StatusCode.Cancelled, exception: null, disposed: true);
+            }
         }
 
-        var ended = TryGetFinalStatus(out var code);
         Call.Dispose();
-        if (ended)
-        {
-            End(code, exception: null);
-        }
-        else if (RpcSpan.DeadlinePassed(_deadline))
-        {
-            End(StatusCode.DeadlineExceeded, exception: null);
-        }
-        else
-        {
-            End(StatusCode.Cancelled, exception: null, disposed: true);
-        }
     }
 
     /// <summary>Reads the inner call's final status; <see langword="false"/> while the call runs (its <c>GetStatus()</c> throws then).</summary>
