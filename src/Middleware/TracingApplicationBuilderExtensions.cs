@@ -19,7 +19,9 @@ public static class TracingApplicationBuilderExtensions
     /// <c>Microsoft.AspNetCore</c> source (something listens to it, such as the tracing pipeline),
     /// that activity is enriched. Otherwise the middleware starts one from the
     /// <c>Propagation.AspNetCore</c> source under the extracted parent; hosting's placeholder activity
-    /// (created for logging only, seen by no listener) is never used as a parent.
+    /// (created for logging only, seen by no listener) is never used as a parent. A request that passes the
+    /// middleware again (an exception handler or status-code page ahead of it re-executing the pipeline, or a second
+    /// <c>UseTracing</c>) keeps that span: the later pass only calls the next middleware.
     /// </para>
     /// <para>
     /// <b>Trust</b> is decided once per request when hosting extracts the inbound context, before any

@@ -1139,6 +1139,85 @@ public sealed class TracingMiddlewareTests
         Assert.Equal(200, fields["status_code"]);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Invoke_ExceptionHandlerAheadReExecutesThePipeline_OneSpanOneLogLineEchoOfThatSpan(bool hostingListened)
+    {
+        // Arrange: the README's order, an exception handler ahead of UseTracing; it runs the rest of the pipeline, UseTracing
+        // included, a second time for the error page.
+        var prefix = NewPrefix();
+        using var listener = hostingListened ? new TestListener(prefix, Hosting, Ours) : new TestListener(prefix, Ours);
+        var logs = new RecordingLoggerProvider();
+        using var host = await TestHosts.StartAsync(
+            s => s.AddTracing(o => o.LogSpans = true),
+            app =>
+            {
+                app.UseExceptionHandler(prefix + "/error");
+                app.UseTracing();
+                app.UseRouting();
+                app.UseEndpoints(e => e.Map(
+                    "/{**path}",
+                    static c => c.Request.Path.Value!.EndsWith("/boom", StringComparison.Ordinal)
+                        ? throw new InvalidOperationException("boom")
+                        : c.Response.WriteAsync("error page")));
+            },
+            logs: logs);
+
+        // Act
+        using var response = await host.GetTestClient().GetAsync(prefix + "/boom");
+
+        // Assert: one server span, one line for it, and the echo names it.
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        await listener.WaitAsync(1);
+        var span = Assert.Single(listener.Stopped);
+        Assert.Equal(hostingListened ? Hosting : Ours, span.Source.Name);
+        var line = Assert.Single(logs.Entries, e => e.EventId.Id == 1003);
+        var fields = line.State.ToDictionary(p => p.Key, p => p.Value);
+        Assert.Equal(span.SpanId.ToHexString(), fields["span_id"]);
+        Assert.Equal(span.TraceId.ToHexString(), fields["trace_id"]);
+        Assert.Equal(500, fields["status_code"]);
+        Assert.Equal(span.TraceId.ToHexString(), Assert.Single(response.Headers.GetValues("X-Trace-ID")));
+        Assert.Equal(span.SpanId.ToHexString(), Assert.Single(response.Headers.GetValues("X-Span-ID")));
+    }
+
+    [Fact]
+    public async Task Invoke_UseTracingRegisteredTwice_OneSpanOneLineOneWarningIssuesCountedOnce()
+    {
+        // Arrange
+        var prefix = NewPrefix();
+        using var listener = new TestListener(prefix, Ours);
+        var logs = new RecordingLoggerProvider();
+        using var host = await TestHosts.StartAsync(
+            s => s.AddTracing(o =>
+            {
+                o.LogSpans = true;
+                o.SlowRequestThreshold = TimeSpan.FromTicks(1);
+            }),
+            app =>
+            {
+                app.UseTracing();
+                app.UseTracing();
+                app.Run(Ok);
+            },
+            logs: logs);
+        using var request = new HttpRequestMessage(HttpMethod.Get, prefix + "/twice");
+        request.Headers.TryAddWithoutValidation("traceparent", "00-invalid-01");
+
+        // Act
+        using var response = await host.GetTestClient().SendAsync(request);
+
+        // Assert
+        await listener.WaitAsync(1);
+        var span = Assert.Single(listener.Stopped);
+        Assert.Equal(span.SpanId.ToHexString(), Assert.Single(logs.Entries, e => e.EventId.Id == 1003).State.Single(p => p.Key == "span_id").Value);
+        Assert.Single(logs.Entries, e => e.EventId.Id == 1002);
+        Assert.Single(logs.Entries, e => e.EventId.Id == 1000);
+        var health = host.Services.GetRequiredService<PropagationHealth>();
+        Assert.Equal(1, health.TotalRequests);
+        Assert.Equal(1, health.GetCount(PropagationIssues.TraceParentInvalid));
+    }
+
     [Fact]
     public async Task Invoke_LogSpansOnHandlerThrowsAfterResponseStarted_LineHasTheStatusSent()
     {

@@ -43,6 +43,15 @@ internal sealed class TracingMiddleware
 
     public Task Invoke(HttpContext context)
     {
+        var features = context.Features;
+        if (features[typeof(TracedRequest)] is not null)
+        {
+            // The request went through UseTracing already: an exception handler or a status-code page re-executing the
+            // pipeline behind it, or UseTracing registered twice. It has its server span, echo and span log line.
+            return _next(context);
+        }
+
+        features[typeof(TracedRequest)] = TracedRequest.Instance;
         var span = _service.StartOrEnrichServerSpan(context);
         if (_echo && span.Current is { } current)
         {
@@ -224,6 +233,12 @@ internal sealed class TracingMiddleware
         failed = true;
         TracingService.RecordException(activity, exception);
         return false;
+    }
+
+    /// <summary>Marks a request that a <see cref="TracingMiddleware"/> has handled (one shared instance, nothing allocated).</summary>
+    private sealed class TracedRequest
+    {
+        public static readonly TracedRequest Instance = new();
     }
 
     /// <summary>The echo's callback state when the server span is not hosting's activity, or the trace was restarted.</summary>
