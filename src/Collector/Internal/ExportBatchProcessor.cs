@@ -51,7 +51,7 @@ internal sealed class ExportBatchProcessor : BaseExportProcessor<Activity>
         _counters = counters;
         _maxBatchSize = maxBatchSize;
         _scheduleDelayMilliseconds = (int)Math.Clamp(scheduleDelay.TotalMilliseconds, 1, int.MaxValue);
-        _logger = logger;
+        _logger = NonThrowingLogger.Wrap(logger);
         _worker = new Thread(Run)
         {
             IsBackground = true,

@@ -43,7 +43,7 @@ internal sealed class PipelineHostedService : IHostedLifecycleService, IDisposab
         _owner = owner;
         _statistics = statistics;
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
-        _logger = _loggerFactory.CreateLogger("Propagation.Collector.Pipeline");
+        _logger = NonThrowingLogger.Wrap(_loggerFactory.CreateLogger("Propagation.Collector.Pipeline"));
         _configuration = configuration ?? new ConfigurationBuilder().Build();
         _applicationName = environment?.ApplicationName;
     }

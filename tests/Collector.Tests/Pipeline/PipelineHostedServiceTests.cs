@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Trace;
 using Propagation.Collector.Internal;
@@ -229,6 +230,39 @@ public class PipelineHostedServiceTests
     }
 
     [Fact]
+    public void Stop_LoggingProviderFails_ProviderShutDownAndStopDoesNotThrow()
+    {
+        // Arrange: the json exporter logs spans through ILogger; the logging provider fails once the pipeline runs, so
+        // each span fails to export (as documented) and every warning of the pipeline fails to be written too.
+        using var source = PipelineTestHost.NewSource(nameof(Stop_LoggingProviderFails_ProviderShutDownAndStopDoesNotThrow));
+        var logs = new FailingLoggerProvider();
+        using var services = new ServiceCollection()
+            .AddLogging(l => l.AddProvider(logs))
+            .AddSingleton<IConfiguration>(new ConfigurationBuilder().Build())
+            .AddTracingPipeline(o =>
+            {
+                PipelineTestHost.ListenOnlyTo(o, source);
+                o.Exporters = ["json"];
+                o.ShutdownTimeout = TimeSpan.FromSeconds(5);
+            })
+            .BuildServiceProvider();
+        var pipeline = services.GetRequiredService<PipelineHostedService>();
+        var statistics = services.GetRequiredService<ExportStatistics>();
+        pipeline.Start();
+        logs.Failing = true;
+        source.StartActivity("unlogged")!.Stop();
+
+        // Act
+        var stop = Record.Exception(pipeline.Stop);
+
+        // Assert: the span counted as failed, the provider shut down (nothing listens any more), and no exception.
+        Assert.Null(stop);
+        Assert.Null(pipeline.Provider);
+        Assert.False(source.HasListeners());
+        Assert.Equal(1, Assert.Single(statistics.GetExporterStatuses()).FailedSpans);
+    }
+
+    [Fact]
     public async Task ForceFlushTracing_RunningPipeline_ExportsAtOnce()
     {
         using var source = PipelineTestHost.NewSource(nameof(ForceFlushTracing_RunningPipeline_ExportsAtOnce));
@@ -271,5 +305,33 @@ public class PipelineHostedServiceTests
         await host.StopAsync().Bounded();
 
         Assert.NotNull(activity);
+    }
+
+    /// <summary>A logging provider whose loggers throw while <see cref="Failing"/> (a sink that cannot write).</summary>
+    private sealed class FailingLoggerProvider : ILoggerProvider
+    {
+        public volatile bool Failing;
+
+        public ILogger CreateLogger(string categoryName) => new Logger(this);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(FailingLoggerProvider owner) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                if (owner.Failing)
+                {
+                    throw new IOException("No space left on device");
+                }
+            }
+        }
     }
 }
