@@ -88,7 +88,7 @@ public static class TracingApiEndpointRouteBuilderExtensions
 
                 if (endpoint.Metadata.GetMetadata<IAuthorizeData>() is null && endpoint.Metadata.GetMetadata<AuthorizationPolicy>() is null)
                 {
-                    var logger = services.GetService<ILoggerFactory>()?.CreateLogger(typeof(TracingApiEndpointRouteBuilderExtensions).FullName!);
+                    var logger = services.GetService<ILoggerFactory>()?.CreateLogger(TracingApiLog.Category);
                     if (logger is not null)
                     {
                         TracingApiLog.MappedWithoutAuthorization(logger, marker.Prefix, environment);

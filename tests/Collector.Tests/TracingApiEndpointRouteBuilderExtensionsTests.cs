@@ -145,6 +145,19 @@ public sealed class TracingApiEndpointRouteBuilderExtensionsTests
     }
 
     [Fact]
+    public async Task MapTracingApi_ProductionWithoutPolicyFrameworkLogsFilteredToError_WarningStillLoggedInAPropagationCategory()
+    {
+        // Arrange, Act: an app that keeps only errors from the framework's Microsoft.* categories starts.
+        await using var host = await ApiTestHost.StartAsync(
+            environment: "Production",
+            services: s => s.Configure<LoggerFilterOptions>(o => o.AddFilter("Microsoft", LogLevel.Error)));
+
+        // Assert
+        var warning = Assert.Single(host.Logs.Entries, e => e.EventId.Id == 7050);
+        Assert.Equal("Propagation.Collector.TracingApi", warning.Category);
+    }
+
+    [Fact]
     public async Task MapTracingApi_ProductionWithPolicy_NoWarning()
     {
         await using var host = await ApiTestHost.StartAsync(
