@@ -144,6 +144,13 @@ internal sealed class ExportBatchProcessor : BaseExportProcessor<Activity>
         {
             PipelineLog.ExportShutdownTimedOut(_logger, _counters.Name, dropped);
         }
+        else
+        {
+            // The worker has exited (its report state is ours now): what the rate limit held back since the last
+            // warnings is reported now, or never.
+            ReportDrops(final: true);
+            ReportFailures(final: true);
+        }
 
         // Called even when the worker still hangs in Export: shutting the exporter down is how its I/O is cancelled.
         bool exporterShutDown;
@@ -298,19 +305,21 @@ internal sealed class ExportBatchProcessor : BaseExportProcessor<Activity>
         _drainRequested = false;
     }
 
-    /// <summary>Whether a rate-limited warning last written at <paramref name="lastReport"/> (0: never) may be written again.</summary>
-    private static bool MayReport(long lastReport) =>
-        lastReport == 0 || Stopwatch.GetElapsedTime(lastReport) >= ReportInterval;
+    /// <summary>Whether a rate-limited warning last written at <paramref name="lastReport"/> (0: never) may be written again;
+    /// always for the <paramref name="final"/> one, at shutdown.</summary>
+    private static bool MayReport(long lastReport, bool final) =>
+        final || lastReport == 0 || Stopwatch.GetElapsedTime(lastReport) >= ReportInterval;
 
     /// <summary>Logs a warning when spans were dropped since the last report, at most once per interval (from the
-    /// export thread, never from a request thread): after every exported batch and whenever the queue was drained.</summary>
-    private void ReportDrops()
+    /// export thread, never from a request thread): after every exported batch and whenever the queue was drained, and a
+    /// <paramref name="final"/> time at shutdown once the export thread has exited.</summary>
+    private void ReportDrops(bool final = false)
     {
         // Only the queue's drops: the shutdown reports its own (event 7106), and spans that end after it began are in
         // the pipeline's final counts.
         var dropped = _counters.QueueFullDropped;
         if (dropped == _reportedDropped
-            || !MayReport(_lastDropReport))
+            || !MayReport(_lastDropReport, final))
         {
             return;
         }
@@ -409,12 +418,13 @@ internal sealed class ExportBatchProcessor : BaseExportProcessor<Activity>
     /// <summary>
     /// Logs failed batches (and the last exception an exporter threw) at once for the first failure, then at most once
     /// per interval with what failed since (from the export thread): an endpoint that is down fails every batch, and a
-    /// warning per batch would flood the app's logs under load. Every failure is counted either way.
+    /// warning per batch would flood the app's logs under load. Every failure is counted either way, and reported by a
+    /// <paramref name="final"/> warning at shutdown at the latest.
     /// </summary>
-    private void ReportFailures()
+    private void ReportFailures(bool final = false)
     {
         if (_unreportedFailedBatches == 0
-            || !MayReport(_lastFailureReport))
+            || !MayReport(_lastFailureReport, final))
         {
             return;
         }

@@ -118,6 +118,59 @@ public class ExportBatchProcessorTests
     }
 
     [Fact]
+    public void Shutdown_FailuresHeldBackByTheRateLimit_ReportedByAFinalWarning()
+    {
+        // Arrange: three failing batches within the report interval; the first is reported at once, the others wait.
+        var logs = new RecordingLoggerProvider();
+        var counters = new ExportCounters("failing", 64, TimeSpan.FromSeconds(1));
+        using var processor = new ExportBatchProcessor(new FailingExporter(), counters, 2, TimeSpan.FromHours(1), logs.CreateLogger("pipeline"));
+        for (var i = 0; i < 3; i++)
+        {
+            processor.OnEnd(NewRecordedActivity("span" + i));
+            Assert.True(processor.ForceFlush(30_000));
+        }
+
+        Assert.Single(logs.Entries, e => e.EventId.Id == 7104);
+
+        // Act
+        processor.Shutdown(30_000);
+
+        // Assert: a second warning with the two batches held back; together the warnings name every failed batch.
+        var warnings = logs.Entries.Where(e => e.EventId.Id == 7104).ToList();
+        Assert.Equal([1, 2], warnings.Select(w => (int)w.State.Single(kv => kv.Key == "Batches").Value!));
+        Assert.Equal(3, counters.FailedBatches);
+    }
+
+    [Fact]
+    public async Task Shutdown_DropsHeldBackByTheRateLimit_ReportedByAFinalWarning()
+    {
+        // Arrange: a queue of two, one export at a time; spans dropped while the first export waits are reported
+        // when it ends, spans dropped while the second waits fall within the report interval.
+        var logs = new RecordingLoggerProvider();
+        var exporter = new GatedExporter();
+        var counters = new ExportCounters("gated", maxQueueSize: 2, exportTimeout: TimeSpan.FromSeconds(5));
+        using var processor = new ExportBatchProcessor(exporter, counters, 1, TimeSpan.FromMilliseconds(10), logs.CreateLogger("pipeline"));
+        processor.OnEnd(NewRecordedActivity("first"));
+        Assert.True(exporter.WaitForExports(1, Bound), "the worker never called the exporter");
+        await Task.Run(() => EndSpans(processor, 5)).WaitAsync(Bound);
+        exporter.Allow(1);
+        Assert.True(SpinWait.SpinUntil(() => logs.Entries.Any(e => e.EventId.Id == 7109), Bound), "no warning about the first drops");
+        Assert.True(exporter.WaitForExports(2, Bound), "the worker never exported the queued spans");
+        await Task.Run(() => EndSpans(processor, 5)).WaitAsync(Bound);
+        var dropped = counters.Dropped;
+
+        // Act
+        exporter.Allow(100);
+        Assert.True(processor.Shutdown(30_000));
+
+        // Assert: the warnings together name every span the full queue dropped.
+        var warnings = logs.Entries.Where(e => e.EventId.Id == 7109).ToList();
+        Assert.Equal(2, warnings.Count);
+        Assert.Equal(dropped, warnings.Sum(w => (long)w.State.Single(kv => kv.Key == "Dropped").Value!));
+        Assert.Equal(dropped, (long)warnings[^1].State.Single(kv => kv.Key == "Total").Value!);
+    }
+
+    [Fact]
     public void ForceFlush_FailureWarningThrows_ThisFlushAndLaterOnesComplete()
     {
         // Arrange: the logging provider fails (a full disk) while the first batch fails, so writing warning 7104 throws;
@@ -434,6 +487,14 @@ public class ExportBatchProcessorTests
         Assert.True(SpinWait.SpinUntil(() => !processor.IsWorkerAlive, Bound), "the export thread outlived its processor");
         processor.OnEnd(NewRecordedActivity("after-dispose"));
         Assert.Equal(1, counters.Dropped);
+    }
+
+    private static void EndSpans(ExportBatchProcessor processor, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            processor.OnEnd(NewRecordedActivity("span" + i));
+        }
     }
 
     private static Activity NewRecordedActivity(string name)
