@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -1137,6 +1138,41 @@ public sealed class TracingMiddlewareTests
         Assert.IsType<double>(fields["duration_ms"]);
         Assert.Equal("orders", fields["service"]);
         Assert.Equal(200, fields["status_code"]);
+    }
+
+    [Theory]
+    [InlineData("de-DE")]
+    [InlineData("ar-SA")]
+    public async Task Invoke_LogSpansUnderACultureWithAnotherDecimalSeparator_NumbersFormattedInvariantly(string culture)
+    {
+        // Arrange: the request runs under the culture from before UseTracing on (as a server's own locale would).
+        var prefix = NewPrefix();
+        var logs = new RecordingLoggerProvider();
+        using var host = await TestHosts.StartAsync(
+            s => s.AddTracing(o =>
+            {
+                o.LogSpans = true;
+                o.SlowRequestThreshold = TimeSpan.FromTicks(1);
+            }),
+            app =>
+            {
+                app.Use(async (context, next) =>
+                {
+                    CultureInfo.CurrentCulture = CultureInfo.GetCultureInfo(culture);
+                    await next(context);
+                });
+                app.UseTracing();
+                app.Run(static context => context.Response.WriteAsync((1.5).ToString(CultureInfo.CurrentCulture)));
+            },
+            logs: logs);
+
+        // Act
+        using var response = await host.GetTestClient().GetAsync(prefix + "/culture");
+
+        // Assert: the culture writes another separator, the lines '.'.
+        Assert.NotEqual("1.5", await response.Content.ReadAsStringAsync());
+        Assert.Matches(@" duration_ms=[0-9]+(\.[0-9]+)? service=", Assert.Single(logs.Entries, e => e.EventId.Id == 1003).Message);
+        Assert.Matches(@" took [0-9]+(\.[0-9]+)? ms \(threshold 0\.0001 ms\)", Assert.Single(logs.Entries, e => e.EventId.Id == 1002).Message);
     }
 
     [Theory]

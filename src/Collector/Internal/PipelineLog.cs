@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Propagation.Collector.Internal;
 
-/// <summary>Log messages of the tracing pipeline (event ids 7100–7149).</summary>
+/// <summary>Log messages of the tracing pipeline (event ids 7100–7109; the exporters' are 7110–7119, in <see cref="ExportLog"/>).</summary>
 internal static partial class PipelineLog
 {
     [LoggerMessage(EventId = 7100, Level = LogLevel.Information, Message = "Tracing pipeline started for service '{ServiceName}': sampler {Sampler}, exporters [{Exporters}].")]
