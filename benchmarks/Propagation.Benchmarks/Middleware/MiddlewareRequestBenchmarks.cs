@@ -128,8 +128,8 @@ public class MiddlewareRequestBenchmarks
         public Task StartAsync<TContext>(IHttpApplication<TContext> application, CancellationToken cancellationToken)
             where TContext : notnull
         {
-            var connection = new Connection();
-            _process = () => RunAsync(application, ReuseConnection ? connection.Reset() : new Connection());
+            var connection = new Connection(reused: true);
+            _process = () => RunAsync(application, ReuseConnection ? connection.Reset() : new Connection(reused: false));
             return Task.CompletedTask;
         }
 
@@ -165,16 +165,19 @@ public class MiddlewareRequestBenchmarks
     private sealed class Connection
     {
         private readonly HttpRequestFeature _request = new();
+        private readonly StreamResponseBodyFeature _body = new(Stream.Null);
 
-        public Connection()
+        /// <param name="reused">Whether the connection serves many requests: its features are then a
+        /// <see cref="ConnectionFeatures"/>, cleared between requests as Kestrel clears its own, instead of a
+        /// <see cref="FeatureCollection"/> (TestServer's).</param>
+        public Connection(bool reused)
         {
             Response = new ResponseFeature();
-            Features = new FeatureCollection();
-            Features.Set<IHttpResponseBodyFeature>(new StreamResponseBodyFeature(Stream.Null));
+            Features = reused ? new ConnectionFeatures() : new FeatureCollection();
             Reset();
         }
 
-        public FeatureCollection Features { get; }
+        public IFeatureCollection Features { get; }
 
         public ResponseFeature Response { get; }
 
@@ -190,11 +193,84 @@ public class MiddlewareRequestBenchmarks
             _request.Headers.TraceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
             Response.Reset();
 
-            // Setting the features again moves the collection's revision on, so cached feature look-ups of the
-            // previous request are not reused (Kestrel resets its feature collection the same way).
+            // What the previous request added (hosting's features, the middleware's) is cleared, and setting the
+            // connection's own features again moves the collection's revision on, so cached feature look-ups of the
+            // previous request are not reused: Kestrel resets its feature collection the same way.
+            (Features as ConnectionFeatures)?.Clear();
+            Features.Set<IHttpResponseBodyFeature>(_body);
             Features.Set<IHttpRequestFeature>(_request);
             Features.Set<IHttpResponseFeature>(Response);
             return this;
+        }
+    }
+
+    /// <summary>
+    /// A reused connection's features, kept as Kestrel keeps the ones it does not implement itself: a list that lives as
+    /// long as the connection and is emptied between requests (no allocation once it has grown).
+    /// </summary>
+    private sealed class ConnectionFeatures : IFeatureCollection
+    {
+        private readonly List<KeyValuePair<Type, object>> _features = new(16);
+
+        public bool IsReadOnly => false;
+
+        public int Revision { get; private set; }
+
+        public object? this[Type key]
+        {
+            get
+            {
+                var index = IndexOf(key);
+                return index < 0 ? null : _features[index].Value;
+            }
+
+            set
+            {
+                Revision++;
+                var index = IndexOf(key);
+                if (value is null)
+                {
+                    if (index >= 0)
+                    {
+                        _features.RemoveAt(index);
+                    }
+                }
+                else if (index >= 0)
+                {
+                    _features[index] = new(key, value);
+                }
+                else
+                {
+                    _features.Add(new(key, value));
+                }
+            }
+        }
+
+        public TFeature? Get<TFeature>() => (TFeature?)this[typeof(TFeature)];
+
+        public void Set<TFeature>(TFeature? instance) => this[typeof(TFeature)] = instance;
+
+        public void Clear()
+        {
+            _features.Clear();
+            Revision++;
+        }
+
+        public IEnumerator<KeyValuePair<Type, object>> GetEnumerator() => _features.GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+        private int IndexOf(Type key)
+        {
+            for (var i = 0; i < _features.Count; i++)
+            {
+                if (_features[i].Key == key)
+                {
+                    return i;
+                }
+            }
+
+            return -1;
         }
     }
 
