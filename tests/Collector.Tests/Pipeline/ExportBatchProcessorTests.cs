@@ -175,14 +175,14 @@ public class ExportBatchProcessorTests
     {
         // Arrange: the logging provider fails (a full disk) while the first batch fails, so writing warning 7104 throws;
         // then it works again.
-        var logger = new FailingLogger { Failing = true };
+        var logs = new FailingLoggerProvider { Failing = true };
         var counters = new ExportCounters("failing", 64, TimeSpan.FromSeconds(1));
-        using var processor = new ExportBatchProcessor(new FailingExporter(), counters, 2, TimeSpan.FromHours(1), logger);
+        using var processor = new ExportBatchProcessor(new FailingExporter(), counters, 2, TimeSpan.FromHours(1), logs.CreateLogger("pipeline"));
 
         // Act
         processor.OnEnd(NewRecordedActivity("while-logging-fails"));
         var first = processor.ForceFlush(10_000);
-        logger.Failing = false;
+        logs.Failing = false;
         processor.OnEnd(NewRecordedActivity("after"));
         var second = processor.ForceFlush(10_000);
 
@@ -522,25 +522,6 @@ public class ExportBatchProcessorTests
             if (logLevel == LogLevel.Warning)
             {
                 _warnings.Enqueue(formatter(state, exception));
-            }
-        }
-    }
-
-    /// <summary>Throws from every call while <see cref="Failing"/>, as the logger factory does when one of its providers fails.</summary>
-    private sealed class FailingLogger : ILogger
-    {
-        public volatile bool Failing;
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (Failing)
-            {
-                throw new AggregateException("An error occurred while writing to logger(s).", new IOException("No space left on device"));
             }
         }
     }
