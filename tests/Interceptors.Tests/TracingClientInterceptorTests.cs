@@ -452,54 +452,17 @@ public sealed class TracingClientInterceptorTests
     }
 
     [Theory]
-    [InlineData(MethodType.ServerStreaming, StatusCode.NotFound)]
-    [InlineData(MethodType.ServerStreaming, StatusCode.DeadlineExceeded)]
-    [InlineData(MethodType.DuplexStreaming, StatusCode.DeadlineExceeded)]
-    public async Task StreamingCalls_EndedUnseenThenDisposed_FinalStatusRecordedNotDisposedEarly(MethodType shape, StatusCode final)
+    [InlineData(MethodType.ServerStreaming, StatusCode.NotFound, false)]
+    [InlineData(MethodType.ServerStreaming, StatusCode.DeadlineExceeded, false)]
+    [InlineData(MethodType.DuplexStreaming, StatusCode.DeadlineExceeded, false)]
+    [InlineData(MethodType.ServerStreaming, StatusCode.NotFound, true)]
+    [InlineData(MethodType.ServerStreaming, StatusCode.DeadlineExceeded, true)]
+    [InlineData(MethodType.DuplexStreaming, StatusCode.DeadlineExceeded, true)]
+    public async Task StreamingCalls_EndedUnseenThenDisposedOrTokenCancelled_FinalStatusRecordedNotEndedEarly(MethodType shape, StatusCode final, bool tokenCancelled)
     {
-        // Arrange: the call ends (the handler's error status, or the deadline) while nobody reads it. Over Kestrel, so the
-        // deadline is the client's own status (see TracingTestServer.StartAsync).
-        using var recorder = new SpanRecorder();
-        await using var server = await TracingTestServer.StartAsync(interceptor: null, kestrel: true);
-        var client = server.CreateClient(TestInterceptors.Client(recorder));
-        DateTime? deadline = final == StatusCode.DeadlineExceeded ? DateTime.UtcNow.AddMilliseconds(200) : null;
-        var request = new TraceRequest { FailWithStatus = final == StatusCode.NotFound ? (int)StatusCode.NotFound : 0, DelayMs = deadline is null ? 0 : 5000 };
-        IDisposable call;
-        Func<Status> getStatus;
-        if (shape == MethodType.ServerStreaming)
-        {
-            var serverStreaming = client.ServerStream(request, deadline: deadline);
-            (call, getStatus) = (serverStreaming, serverStreaming.GetStatus);
-        }
-        else
-        {
-            var duplex = client.Duplex(deadline: deadline);
-            (call, getStatus) = (duplex, duplex.GetStatus);
-        }
-
-        var status = await WaitForFinalStatusAsync(getStatus);
-
-        // Act
-        call.Dispose();
-
-        // Assert
-        Assert.Equal(final, status.StatusCode);
-        var span = recorder.Single(ActivityKind.Client);
-        Assert.Equal((int)final, span.GetTagItem("rpc.grpc.status_code"));
-        Assert.Equal(ActivityStatusCode.Error, span.Status);
-        Assert.DoesNotContain(span.Events, e => e.Name == GrpcTracingConventions.DisposedEvent);
-        Assert.DoesNotContain(span.Events, e => e.Name == GrpcTracingConventions.CancelledEvent);
-        Assert.Empty(recorder.Open);
-    }
-
-    [Theory]
-    [InlineData(MethodType.ServerStreaming, StatusCode.NotFound)]
-    [InlineData(MethodType.ServerStreaming, StatusCode.DeadlineExceeded)]
-    [InlineData(MethodType.DuplexStreaming, StatusCode.DeadlineExceeded)]
-    public async Task StreamingCalls_EndedUnseenThenTokenCancelled_FinalStatusRecordedNotCancelled(MethodType shape, StatusCode final)
-    {
-        // Arrange: the call ends (the handler's error status, or the deadline) while nobody reads it, and the caller's
-        // token (an app's timeout or stopping token) is cancelled later. Over Kestrel, as in the test above.
+        // Arrange: the call ends (the handler's error status, or the deadline) while nobody reads it; then the caller
+        // disposes it, or its token (an app's timeout or stopping token) is cancelled. Over Kestrel, so the deadline is the
+        // client's own status (see TracingTestServer.StartAsync).
         using var recorder = new SpanRecorder();
         await using var server = await TracingTestServer.StartAsync(interceptor: null, kestrel: true);
         var client = server.CreateClient(TestInterceptors.Client(recorder));
@@ -523,14 +486,26 @@ public sealed class TracingClientInterceptorTests
         var status = await WaitForFinalStatusAsync(getStatus);
 
         // Act
-        await cts.CancelAsync();
+        if (tokenCancelled)
+        {
+            await cts.CancelAsync();
+        }
+        else
+        {
+            call.Dispose();
+        }
 
-        // Assert: the span has the status the call ended with (and still reports after the cancellation).
+        // Assert: the span has the status the call ended with (the call still reports it after the cancellation).
         Assert.Equal(final, status.StatusCode);
-        Assert.Equal(final, getStatus().StatusCode);
+        if (tokenCancelled)
+        {
+            Assert.Equal(final, getStatus().StatusCode);
+        }
+
         var span = recorder.Single(ActivityKind.Client);
         Assert.Equal((int)final, span.GetTagItem("rpc.grpc.status_code"));
         Assert.Equal(ActivityStatusCode.Error, span.Status);
+        Assert.DoesNotContain(span.Events, e => e.Name == GrpcTracingConventions.DisposedEvent);
         Assert.DoesNotContain(span.Events, e => e.Name == GrpcTracingConventions.CancelledEvent);
         Assert.Empty(recorder.Open);
     }
