@@ -110,9 +110,11 @@ internal sealed class PipelineHostedService : IHostedLifecycleService, IDisposab
                     processors.Add(new ExportBatchProcessor(exporter, exporterCounters, settings.MaxExportBatchSize, delay, _logger));
                 }
 
+                // AddService generates a service.instance.id unless told not to, and the later attribute wins: keep the
+                // one OTEL_RESOURCE_ATTRIBUTES gives.
                 var resource = ResourceBuilder.CreateEmpty()
                     .AddAttributes(settings.ResourceAttributes)
-                    .AddService(settings.ServiceName)
+                    .AddService(settings.ServiceName, autoGenerateServiceInstanceId: !HasAttribute(settings.ResourceAttributes, "service.instance.id"))
                     .AddTelemetrySdk();
                 var builder = Sdk.CreateTracerProviderBuilder()
                     .SetResourceBuilder(resource)
@@ -196,6 +198,19 @@ internal sealed class PipelineHostedService : IHostedLifecycleService, IDisposab
         }
 
         PipelineLog.Stopped(_logger, exported, dropped, failed);
+    }
+
+    private static bool HasAttribute(IReadOnlyList<KeyValuePair<string, object>> attributes, string key)
+    {
+        foreach (var attribute in attributes)
+        {
+            if (string.Equals(attribute.Key, key, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool IsLocal(string name, TracingPipelineOptions options)

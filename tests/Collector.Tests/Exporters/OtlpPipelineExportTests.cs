@@ -88,6 +88,35 @@ public class OtlpPipelineExportTests
     }
 
     [Fact]
+    public async Task Export_ResourceAttributesSetServiceInstanceId_ReceiverGetsThatIdNotAGeneratedOne()
+    {
+        await using var receiver = await OtlpTestReceiver.StartAsync();
+        using var source = PipelineTestHost.NewSource(nameof(Export_ResourceAttributesSetServiceInstanceId_ReceiverGetsThatIdNotAGeneratedOne));
+        using var host = PipelineTestHost.Build(
+            source,
+            o => o.ConfigureOtlpExporter = otlp => otlp.HttpClientFactory = receiver.CreateClient,
+            new Dictionary<string, string?>
+            {
+                ["OTEL_RESOURCE_ATTRIBUTES"] = "service.name=billing,service.instance.id=billing-pod-7,deployment.environment.name=prod",
+                ["OTEL_TRACES_EXPORTER"] = "otlp",
+                ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+                ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://localhost",
+            });
+        await host.StartAsync().Bounded();
+
+        using (source.StartActivity("invoice", ActivityKind.Server))
+        {
+        }
+
+        await host.StopAsync().Bounded();
+
+        var span = Assert.Single(receiver.Spans);
+        Assert.Equal("billing", span.ResourceAttributes["service.name"]);
+        Assert.Equal("billing-pod-7", span.ResourceAttributes["service.instance.id"]);
+        Assert.Equal("prod", span.ResourceAttributes["deployment.environment.name"]);
+    }
+
+    [Fact]
     public async Task Export_OtlpGrpc_ReceiverDecodesSpansWithParentsAndService()
     {
         await using var receiver = await OtlpTestReceiver.StartAsync();
