@@ -30,6 +30,9 @@ internal sealed class ExportBatchProcessor : BaseExportProcessor<Activity>
     private readonly Thread _worker;
     private static readonly TimeSpan ReportInterval = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long a shutdown whose budget is spent still waits for a worker that is not exporting to exit.</summary>
+    private const int IdleWorkerExitMilliseconds = 200;
+
     private Activity[] _buffer = [];
     private long _enqueued;
     private long _completed;
@@ -44,6 +47,9 @@ internal sealed class ExportBatchProcessor : BaseExportProcessor<Activity>
     private int _idle;
     private volatile bool _drainRequested;
     private volatile bool _shuttingDown;
+
+    // Whether the worker is inside the exporter's Export (set and cleared by the worker only).
+    private volatile bool _exporting;
 
     public ExportBatchProcessor(BaseExporter<Activity> exporter, ExportCounters counters, int maxBatchSize, TimeSpan scheduleDelay, ILogger logger)
         : base(exporter)
@@ -125,6 +131,13 @@ internal sealed class ExportBatchProcessor : BaseExportProcessor<Activity>
         _shuttingDown = true;
         Signal();
         var joined = _worker.Join(timeoutMilliseconds == Timeout.Infinite ? Timeout.Infinite : Remaining(timeoutMilliseconds, started));
+        if (!joined && !_exporting)
+        {
+            // The budget is spent (another exporter's flush took it all, or the host gave none), but this worker is not
+            // exporting: woken, it exits at once. Waiting briefly for it keeps an idle exporter from being reported as
+            // still exporting, and lets its held-back warnings be written.
+            joined = _worker.Join(IdleWorkerExitMilliseconds);
+        }
 
         // What the worker did not take (it hangs, or spans raced the shutdown flag) is dropped and counted.
         var dropped = 0;
@@ -391,6 +404,7 @@ internal sealed class ExportBatchProcessor : BaseExportProcessor<Activity>
         var started = Stopwatch.GetTimestamp();
         _counters.ExportStarting();
         bool success;
+        _exporting = true;
         try
         {
             var batch = new Batch<Activity>(buffer, count);
@@ -402,6 +416,10 @@ internal sealed class ExportBatchProcessor : BaseExportProcessor<Activity>
         {
             _unreportedException = ex;
             success = false;
+        }
+        finally
+        {
+            _exporting = false;
         }
 
         var timedOut = Stopwatch.GetElapsedTime(started) > _counters.ExportTimeout;

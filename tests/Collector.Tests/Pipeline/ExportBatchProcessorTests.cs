@@ -142,6 +142,30 @@ public class ExportBatchProcessorTests
     }
 
     [Fact]
+    public void Shutdown_NoBudgetLeftWorkerIdle_NotReportedAsStillExportingAndHeldBackWarningsWritten()
+    {
+        // Arrange: two failing batches within the report interval (the second held back), then an idle worker; the
+        // shutdown gets no time, as when another exporter's flush spent the pipeline's whole shutdown budget.
+        var logs = new RecordingLoggerProvider();
+        var counters = new ExportCounters("idle", 64, TimeSpan.FromSeconds(1));
+        using var processor = new ExportBatchProcessor(new FailingExporter(), counters, 2, TimeSpan.FromHours(1), logs.CreateLogger("pipeline"));
+        for (var i = 0; i < 2; i++)
+        {
+            processor.OnEnd(NewRecordedActivity("span" + i));
+            Assert.True(processor.ForceFlush(30_000));
+        }
+
+        // Act
+        processor.Shutdown(0);
+
+        // Assert: no "still exporting" warning for a worker that was only waiting; it exited, and the held-back failure
+        // is reported.
+        Assert.DoesNotContain(logs.Entries, e => e.EventId.Id == 7106);
+        Assert.False(processor.IsWorkerAlive);
+        Assert.Equal([1, 1], logs.Entries.Where(e => e.EventId.Id == 7104).Select(w => (int)w.State.Single(kv => kv.Key == "Batches").Value!));
+    }
+
+    [Fact]
     public async Task Shutdown_DropsHeldBackByTheRateLimit_ReportedByAFinalWarning()
     {
         // Arrange: a queue of two, one export at a time; spans dropped while the first export waits are reported
