@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -979,6 +980,57 @@ public sealed class TracingMiddlewareTests
         Assert.Equal(expected, span.GetTagItem("http.response.status_code"));
         Assert.Equal(ActivityStatusCode.Error, span.Status);
         Assert.Equal(typeof(InvalidOperationException).FullName, span.GetTagItem("error.type"));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Invoke_KestrelRejectsRequestBodyOrClientAborts_HostingSpanRecordsTheStatusTheClientGot(bool clientAborts)
+    {
+        // Arrange: a body over the limit makes Kestrel reject the request (413), answered only after the request ended;
+        // a client that goes away gets no response at all.
+        var prefix = NewPrefix();
+        using var listener = new TestListener(prefix, Hosting, Ours);
+        using var host = await TestHosts.StartAsync(
+            s => s.AddTracing(),
+            app =>
+            {
+                app.UseTracing();
+                app.Run(static async context =>
+                {
+                    context.Features.GetRequiredFeature<IHttpMaxRequestBodySizeFeature>().MaxRequestBodySize = 10;
+                    if (context.Request.Path.Value!.EndsWith("/abort", StringComparison.Ordinal))
+                    {
+                        await Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted);
+                    }
+
+                    using var body = new MemoryStream();
+                    await context.Request.Body.CopyToAsync(body, context.RequestAborted);
+                });
+            },
+            kestrel: true);
+        var address = host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        using var client = new HttpClient { BaseAddress = new Uri(address) };
+
+        // Act
+        if (clientAborts)
+        {
+            using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.GetAsync(prefix + "/abort", cancel.Token));
+        }
+        else
+        {
+            using var content = new StringContent(new string('a', 1000));
+            using var response = await client.PostAsync(prefix + "/large", content);
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        }
+
+        // Assert
+        await listener.WaitAsync(1);
+        var span = Assert.Single(listener.Stopped);
+        Assert.Equal(Hosting, span.Source.Name);
+        Assert.Equal(ActivityStatusCode.Error, span.Status);
+        Assert.Equal(clientAborts ? null : 413, span.GetTagItem("http.response.status_code"));
     }
 
     [Fact]

@@ -217,10 +217,16 @@ internal sealed class TracingMiddleware
     /// Records the status the client got on hosting's activity, for a request that failed before its response
     /// started; called from <c>Response.OnCompleted</c>. Never throws.
     /// </summary>
+    /// <remarks>
+    /// A request Kestrel rejected (a <c>BadHttpRequestException</c>: a body over the size limit, 413, or sent too slowly,
+    /// 408) is answered with that status only after the request ended, so its response has not started yet here; a client
+    /// that went away (<c>RequestAborted</c>) gets no response, and the span no status.
+    /// </remarks>
     private static Task RecordStatusSent(object state)
     {
         var context = (HttpContext)state;
-        if (TracingService.GetHostingActivity(context) is { IsStopped: false } activity && context.Response.HasStarted)
+        if (TracingService.GetHostingActivity(context) is { IsStopped: false } activity
+            && (context.Response.HasStarted || !context.RequestAborted.IsCancellationRequested))
         {
             TracingService.SetStatusSent(activity, context.Response.StatusCode);
         }
