@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
+using Propagation.Middleware.Internal;
 
 namespace Propagation.Interceptors;
 
@@ -378,14 +379,9 @@ public sealed class TracingClientInterceptor : Interceptor
                     continue;
                 }
 
-                if (trace && MetadataKeys.IsContextOnly(index, entry.Value))
-                {
-                    callerContextOnly |= 1 << index;
-                }
-                else
-                {
-                    callerTrace |= trace;
-                }
+                var contextOnly = trace ? ContextOnlyHeaders.Bit(entry.Key, entry.Value) : 0;
+                callerContextOnly |= contextOnly;
+                callerTrace |= trace && contextOnly == 0;
 
                 callerBaggage |= baggage;
                 headers.Add(entry);
@@ -408,7 +404,7 @@ public sealed class TracingClientInterceptor : Interceptor
             if ((carrier.CallerTrace || carrier.CallerBaggage || carrier.CallerContextOnly != 0)
                 && (MetadataKeys.KeyEquals(name, BaggageFormat.HeaderName)
                     ? carrier.CallerBaggage
-                    : carrier.CallerTrace || (carrier.CallerContextOnly & (1 << MetadataKeys.IndexOf(name))) != 0))
+                    : carrier.CallerTrace || ContextOnlyHeaders.Contains(carrier.CallerContextOnly, name)))
             {
                 return;
             }
@@ -429,7 +425,7 @@ public sealed class TracingClientInterceptor : Interceptor
         /// <summary>Gets a value indicating whether the caller set a trace header that carries ids (kept; no trace header is added).</summary>
         public bool CallerTrace { get; }
 
-        /// <summary>Gets the caller-set trace headers without ids, one bit per <see cref="MetadataKeys"/> index (kept; ours added under other names).</summary>
+        /// <summary>Gets the caller-set trace headers without ids, as <see cref="ContextOnlyHeaders"/> bits (kept; ours added under other names).</summary>
         public int CallerContextOnly { get; }
 
         /// <summary>Gets a value indicating whether the caller set baggage (kept; ours is not added).</summary>

@@ -20,12 +20,6 @@ internal static class MetadataKeys
     private const int BaggageIndex = 2;
     private const int TraceResponseIndex = 11;
 
-    // Indexes into Names of the trace headers that carry no id (IsContextOnly).
-    private const int TraceStateIndex = 1;
-    private const int B3SingleIndex = 5;
-    private const int B3SampledIndex = 9;
-    private const int B3FlagsIndex = 10;
-
     // The indexes of the known names of each length.
     private static readonly int[][] ByLength = CreateByLength();
 
@@ -91,18 +85,6 @@ internal static class MetadataKeys
     /// baggage and traceresponse are not.
     /// </summary>
     public static bool IsTraceHeader(int index) => index >= 0 && index != BaggageIndex && index != TraceResponseIndex;
-
-    /// <summary>
-    /// Returns whether a caller's trace header (at <paramref name="index"/>, a trace header per <see cref="IsTraceHeader"/>)
-    /// carries no trace or span id: <c>tracestate</c>, <c>x-b3-sampled</c>, <c>x-b3-flags</c>, or <c>b3</c> holding a
-    /// sampling decision alone (one character). The HTTP side's rule (<c>TraceHeadersHandler</c>).
-    /// </summary>
-    public static bool IsContextOnly(int index, string? value) => index switch
-    {
-        TraceStateIndex or B3SampledIndex or B3FlagsIndex => true,
-        B3SingleIndex => value is not null && value.AsSpan().Trim().Length <= 1,
-        _ => false,
-    };
 
     /// <summary>Returns whether the known name at <paramref name="index"/> (from <see cref="IndexOf"/>) is <c>baggage</c>.</summary>
     public static bool IsBaggage(int index) => index == BaggageIndex;

@@ -21,15 +21,6 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
         B3Format.TraceIdHeader, B3Format.SpanIdHeader, B3Format.ParentSpanIdHeader, B3Format.SampledHeader, B3Format.FlagsHeader, B3SingleFormat.HeaderName,
     ];
 
-    /// <summary>
-    /// The trace headers that carry no trace or span id: a caller setting only these keeps them, and ours are still
-    /// added beside them (the trace continues). Bit <c>i</c> of <see cref="InjectionCarrier"/>'s mask is name <c>i</c>.
-    /// </summary>
-    private static readonly string[] ContextOnlyHeaders =
-    [
-        TraceState.HeaderName, B3Format.SampledHeader, B3Format.FlagsHeader, B3SingleFormat.HeaderName,
-    ];
-
     private readonly TracingService _service;
     private readonly InjectionScope? _scope;
     private readonly bool _overwrite;
@@ -340,32 +331,6 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
         return redacted is null ? path : path + "?" + redacted;
     }
 
-    /// <summary>
-    /// Returns the bit of a caller-set trace header that carries no id (<see cref="ContextOnlyHeaders"/>; <c>b3</c> only
-    /// as a sampling decision alone, one character), or 0 for one that carries ids.
-    /// </summary>
-    private static int ContextOnlyBit(string name, HeaderStringValues values)
-    {
-        for (var i = 0; i < ContextOnlyHeaders.Length; i++)
-        {
-            if (string.Equals(name, ContextOnlyHeaders[i], StringComparison.OrdinalIgnoreCase))
-            {
-                if (i == ContextOnlyHeaders.Length - 1)
-                {
-                    // b3: "0", "1" or "d" alone is a decision; anything longer is ids (or meant as ids).
-                    if (values.Count != 1 || values.ToString().AsSpan().Trim().Length > 1)
-                    {
-                        return 0;
-                    }
-                }
-
-                return 1 << i;
-            }
-        }
-
-        return 0;
-    }
-
     private static bool IsTraceHeader(string name)
     {
         foreach (var traceHeader in TraceHeaders)
@@ -400,7 +365,7 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
         private readonly HttpRequestHeaders _headers;
         private readonly bool _callerBaggage;
 
-        // The caller-set trace headers that carry no id (bits of ContextOnlyHeaders): kept, and ours added beside them.
+        // The caller-set trace headers that carry no id (ContextOnlyHeaders bits): kept, and ours added beside them.
         private readonly int _callerContextOnly;
         private readonly List<string> _injected;
 
@@ -421,7 +386,7 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
             {
                 if (IsTraceHeader(header.Key))
                 {
-                    var bit = ContextOnlyBit(header.Key, header.Value);
+                    var bit = ContextOnlyHeaders.Bit(header.Key, header.Value.Count == 1 ? header.Value.ToString() : null);
                     callerIds |= bit == 0;
                     _callerContextOnly |= bit;
                 }
@@ -464,7 +429,7 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
         private void Set(string name, string value)
         {
             var isBaggage = string.Equals(name, BaggageFormat.HeaderName, StringComparison.OrdinalIgnoreCase);
-            if (isBaggage ? _callerBaggage : CallerTrace || (_callerContextOnly != 0 && CallerSetContextOnly(name)))
+            if (isBaggage ? _callerBaggage : CallerTrace || (_callerContextOnly != 0 && ContextOnlyHeaders.Contains(_callerContextOnly, name)))
             {
                 return;
             }
@@ -472,19 +437,6 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
             _headers.Remove(name);
             _headers.TryAddWithoutValidation(name, value);
             _injected.Add(name);
-        }
-
-        private bool CallerSetContextOnly(string name)
-        {
-            for (var i = 0; i < ContextOnlyHeaders.Length; i++)
-            {
-                if ((_callerContextOnly & (1 << i)) != 0 && string.Equals(name, ContextOnlyHeaders[i], StringComparison.OrdinalIgnoreCase))
-                {
-                    return true;
-                }
-            }
-
-            return false;
         }
     }
 }
