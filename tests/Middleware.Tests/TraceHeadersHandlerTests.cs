@@ -1093,7 +1093,7 @@ public sealed class TraceHeadersHandlerTests
         using var listener = new TestListener("/none", source.Name, Client, "System.Net.Http");
         var received = new System.Collections.Concurrent.ConcurrentQueue<IHeaderDictionary>();
         using var server = await StartKestrelAsync(received);
-        var address = new Uri(server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        var address = TestHosts.KestrelAddress(server);
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddTracing(o =>
@@ -1159,7 +1159,7 @@ public sealed class TraceHeadersHandlerTests
         using var listener = new TestListener("/none", source.Name, "System.Net.Http");
         var received = new System.Collections.Concurrent.ConcurrentQueue<IHeaderDictionary>();
         using var server = await StartKestrelAsync(received);
-        var port = new Uri(server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
+        var port = TestHosts.KestrelAddress(server).Port;
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddTracing(o => o.OutboundDestinations["localhost"] = InjectionScope.None);

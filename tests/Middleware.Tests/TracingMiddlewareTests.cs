@@ -966,8 +966,7 @@ public sealed class TracingMiddlewareTests
                 app.Run(static _ => throw new InvalidOperationException("boom"));
             },
             kestrel: true);
-        var address = host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        using var client = new HttpClient { BaseAddress = new Uri(address) };
+        using var client = new HttpClient { BaseAddress = TestHosts.KestrelAddress(host) };
 
         // Act
         using var response = await client.GetAsync(prefix + "/fail");
@@ -1009,8 +1008,7 @@ public sealed class TracingMiddlewareTests
                 });
             },
             kestrel: true);
-        var address = host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        using var client = new HttpClient { BaseAddress = new Uri(address) };
+        using var client = new HttpClient { BaseAddress = TestHosts.KestrelAddress(host) };
 
         // Act
         if (clientAborts)

@@ -1,6 +1,8 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
@@ -15,6 +17,10 @@ namespace Propagation.Middleware.Tests.Infrastructure;
 /// <summary>Builds TestServer hosts (or Kestrel on 127.0.0.1, on a port the OS picks). The tracing pipeline is turned off so no process-wide OpenTelemetry listener samples other tests' requests.</summary>
 internal static class TestHosts
 {
+    /// <summary>The address a Kestrel host (<c>kestrel: true</c>, or one started on 127.0.0.1 port 0) listens on.</summary>
+    public static Uri KestrelAddress(IHost host) =>
+        new(host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+
     public static async Task<IHost> StartAsync(
         Action<IServiceCollection> services,
         Action<IApplicationBuilder> app,
