@@ -661,6 +661,47 @@ public sealed class TracingMiddlewareTests
         Assert.Equal(spanId, span.ParentSpanId.ToHexString());
     }
 
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    public async Task Invoke_LegacyRankedFirstAndTraceParentAgrees_KeepsTraceStateOnlyWhenItAgrees(bool agrees, bool hostingActivity)
+    {
+        // Arrange
+        var prefix = NewPrefix();
+        using var listener = hostingActivity ? new TestListener(prefix, Hosting, Ours) : new TestListener(prefix, Ours);
+        using var host = await TestHosts.StartTracedAsync(
+            o => o.Propagation.ExtractFormats = [PropagationFormat.Legacy, PropagationFormat.TraceContext],
+            Ok);
+        var (traceId, spanId, traceparent) = NewTraceParent();
+        using var request = new HttpRequestMessage(HttpMethod.Get, prefix + "/state");
+        request.Headers.Add("X-Trace-ID", traceId);
+        request.Headers.Add("X-Span-ID", spanId);
+        request.Headers.Add("traceparent", agrees ? traceparent : NewTraceParent().TraceParent);
+        request.Headers.Add("tracestate", "vendor=value");
+        request.Headers.Add("baggage", "tenant=acme");
+
+        // Act
+        using var response = await host.GetTestClient().SendAsync(request);
+
+        // Assert
+        await listener.WaitAsync(1);
+        var span = Assert.Single(listener.Stopped);
+        Assert.Equal(traceId, span.TraceId.ToHexString());
+        Assert.Equal(spanId, span.ParentSpanId.ToHexString());
+        Assert.Equal(agrees ? "vendor=value" : null, span.TraceStateString);
+        Assert.Equal("acme", span.GetBaggageItem("tenant"));
+        if (agrees)
+        {
+            Assert.Empty(span.Links);
+        }
+        else
+        {
+            Assert.Equal("vendor=value", Assert.Single(span.Links).Context.TraceState);
+        }
+    }
+
     [Fact]
     public async Task Invoke_LegacyTraceIdWithoutSpanId_KeepsTraceIdUnderSyntheticParent()
     {

@@ -18,6 +18,13 @@ namespace Propagation;
 /// <see cref="PropagationIssues.FormatConflict"/> is reported: never silently dropped.
 /// </para>
 /// <para>
+/// <b>tracestate</b> travels with its <c>traceparent</c>. When a legacy or B3 context wins and a
+/// <c>traceparent</c> names the same trace id and the same parent span id, the parent keeps that
+/// <c>tracestate</c> (its flags stay the winner's). A <c>traceparent</c> that names another parent span
+/// (or a winner without a span id) lends it nothing; one with another trace id becomes a link and its
+/// <c>tracestate</c> stays on that link.
+/// </para>
+/// <para>
 /// <b>Trust policy</b> (see <see cref="TrustPolicy"/>), decided per request by the host.
 /// </para>
 /// <para>
@@ -279,6 +286,14 @@ public sealed class TracePropagator
             {
                 issues |= PropagationIssues.FormatConflict;
                 links = Append(links, new PropagationLink(found, PropagationLinkReason.FormatConflict));
+            }
+            else if (found.TraceState is not null && winner.TraceState is null && found.SpanId == winner.SpanId)
+            {
+                // W3C Trace Context §3.3: tracestate is the companion of the traceparent it arrived with. A
+                // traceparent naming the winner's trace and parent span describes the same caller, so its
+                // tracestate belongs to the parent kept. Only the state is taken: the flags stay the winner's,
+                // as an agreeing format never changes the winner's sampling decision.
+                winner = new PropagatedContext(winner.TraceId, winner.SpanId, winner.Flags, found.TraceState, winner.Format);
             }
         }
 

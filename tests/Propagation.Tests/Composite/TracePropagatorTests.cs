@@ -110,6 +110,131 @@ public class TracePropagatorTests
         Assert.Equal(PropagationFormat.TraceContext, Assert.Single(result.Links).Context.Format);
     }
 
+    /// <summary>Every extraction order that ranks a legacy or B3 format above <c>traceparent</c>.</summary>
+    public static TheoryData<PropagationFormat[]> OrdersRankingAnotherFormatFirst()
+    {
+        var data = new TheoryData<PropagationFormat[]>();
+        PropagationFormat[] all = [PropagationFormat.TraceContext, PropagationFormat.Legacy, PropagationFormat.B3Single, PropagationFormat.B3];
+        foreach (var order in Permutations(all))
+        {
+            if (order[0] != PropagationFormat.TraceContext)
+            {
+                data.Add(order);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(OrdersRankingAnotherFormatFirst))]
+    public void Extract_OtherFormatFirstAndTraceParentAgrees_KeepsTraceStateWithTheWinnersFlags(PropagationFormat[] order)
+    {
+        // The traceparent says "not sampled"; the winner's own rules (sampled) decide.
+        var headers = WinnerHeaders(order[0], W3CTrace, W3CSpan);
+        headers["traceparent"] = "00-" + W3CTrace + "-" + W3CSpan + "-00";
+        headers["tracestate"] = "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7";
+        headers["baggage"] = "userId=alice";
+
+        var result = new TracePropagator(new PropagationOptions { ExtractFormats = [.. order] }).Extract(headers, TestHeaders.Getter);
+
+        Assert.Equal(order[0], result.Format);
+        Assert.Equal(W3CTraceId, result.Parent.TraceId);
+        Assert.Equal(new SpanId(0x00f067aa0ba902b7), result.Parent.SpanId);
+        Assert.Equal("congo=t61rcWkgMzE,rojo=00f067aa0ba902b7", result.Parent.TraceState);
+        Assert.Equal("congo=t61rcWkgMzE,rojo=00f067aa0ba902b7", result.Inbound.TraceState);
+        Assert.Equal("congo=t61rcWkgMzE,rojo=00f067aa0ba902b7", result.ToActivityContext().TraceState);
+        Assert.Equal(TraceFlags.Sampled, result.Parent.Flags);
+        Assert.Equal("alice", Assert.Single(result.Baggage).Value);
+        Assert.Empty(result.Links);
+        Assert.Equal(PropagationIssues.None, result.Issues);
+    }
+
+    [Theory]
+    [MemberData(nameof(OrdersRankingAnotherFormatFirst))]
+    public void Extract_OtherFormatFirstAndTraceParentAgreesUnderIgnoreSampling_KeepsTraceState(PropagationFormat[] order)
+    {
+        var headers = WinnerHeaders(order[0], W3CTrace, W3CSpan);
+        headers["traceparent"] = TraceParent;
+        headers["tracestate"] = "a=1";
+
+        var result = new TracePropagator(new PropagationOptions { ExtractFormats = [.. order] })
+            .Extract(headers, TestHeaders.Getter, TrustPolicy.ContinueIgnoreSampling);
+
+        Assert.Equal("a=1", result.Parent.TraceState);
+        Assert.True(result.Parent.IsSampled);
+    }
+
+    [Theory]
+    [MemberData(nameof(OrdersRankingAnotherFormatFirst))]
+    public void Extract_OtherFormatFirstAndTraceParentAgreesUnderRestartAndLink_LinkHasNoTraceState(PropagationFormat[] order)
+    {
+        var headers = WinnerHeaders(order[0], W3CTrace, W3CSpan);
+        headers["traceparent"] = TraceParent;
+        headers["tracestate"] = "a=1";
+
+        var result = new TracePropagator(new PropagationOptions { ExtractFormats = [.. order] })
+            .Extract(headers, TestHeaders.Getter, TrustPolicy.RestartAndLink);
+
+        Assert.False(result.HasParent);
+        var link = Assert.Single(result.Links);
+        Assert.Equal(PropagationLinkReason.RestartedByPolicy, link.Reason);
+        Assert.Null(link.Context.TraceState);
+    }
+
+    [Theory]
+    [MemberData(nameof(OrdersRankingAnotherFormatFirst))]
+    public void Extract_OtherFormatFirstAndTraceParentConflicts_TraceStateStaysWithTheLinkedTraceParent(PropagationFormat[] order)
+    {
+        var headers = WinnerHeaders(order[0], W3CTrace, W3CSpan);
+        headers["traceparent"] = "00-" + OtherTrace + "-" + OtherSpan + "-01";
+        headers["tracestate"] = "a=1";
+
+        var result = new TracePropagator(new PropagationOptions { ExtractFormats = [.. order] }).Extract(headers, TestHeaders.Getter);
+
+        Assert.Equal(order[0], result.Format);
+        Assert.Equal(W3CTraceId, result.Parent.TraceId);
+        Assert.Null(result.Parent.TraceState);
+        Assert.Null(result.ToActivityContext().TraceState);
+        Assert.Equal(PropagationIssues.FormatConflict, result.Issues);
+        var link = Assert.Single(result.Links);
+        Assert.Equal(PropagationFormat.TraceContext, link.Context.Format);
+        Assert.Equal(OtherTraceId, link.Context.TraceId);
+        Assert.Equal("a=1", link.Context.TraceState);
+        Assert.Equal("a=1", Assert.Single(result.ToActivityLinks()!).Context.TraceState);
+    }
+
+    [Theory]
+    [MemberData(nameof(OrdersRankingAnotherFormatFirst))]
+    public void Extract_OtherFormatFirstAndTraceParentNamesAnotherParentSpan_DropsItsTraceState(PropagationFormat[] order)
+    {
+        // Same trace, different caller span: the tracestate describes the traceparent's span, not the parent kept.
+        var headers = WinnerHeaders(order[0], W3CTrace, OtherSpan);
+        headers["traceparent"] = TraceParent;
+        headers["tracestate"] = "a=1";
+
+        var result = new TracePropagator(new PropagationOptions { ExtractFormats = [.. order] }).Extract(headers, TestHeaders.Getter);
+
+        Assert.Equal(order[0], result.Format);
+        Assert.Equal(W3CTraceId, result.Parent.TraceId);
+        Assert.Equal(new SpanId(0xe457b5a2e4d86bd1), result.Parent.SpanId);
+        Assert.Null(result.Parent.TraceState);
+        Assert.Empty(result.Links);
+        Assert.Equal(PropagationIssues.None, result.Issues);
+    }
+
+    [Fact]
+    public void Extract_LegacyFirstWithOnlyATraceIdAndAgreeingTraceParent_DropsTraceStateUnderTheSyntheticParent()
+    {
+        var options = new PropagationOptions { ExtractFormats = [PropagationFormat.Legacy, PropagationFormat.TraceContext] };
+        var headers = TestHeaders.Of(("X-Trace-ID", W3CTrace), ("traceparent", TraceParent), ("tracestate", "a=1"));
+
+        var result = new TracePropagator(options).Extract(headers, TestHeaders.Getter);
+
+        Assert.True(result.HasSyntheticParent);
+        Assert.Null(result.Parent.TraceState);
+    }
+
     [Fact]
     public void Extract_FormatNotConfigured_IsNotRead()
     {
@@ -775,5 +900,31 @@ public class TracePropagatorTests
         });
 
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(500), property);
+    }
+
+    private static TestHeaders WinnerHeaders(PropagationFormat format, string traceId, string spanId) => format switch
+    {
+        PropagationFormat.Legacy => TestHeaders.Of(("X-Trace-ID", traceId), ("X-Span-ID", spanId)),
+        PropagationFormat.B3Single => TestHeaders.Of(("b3", traceId + "-" + spanId + "-1")),
+        PropagationFormat.B3 => TestHeaders.Of(("X-B3-TraceId", traceId), ("X-B3-SpanId", spanId), ("X-B3-Sampled", "1")),
+        _ => throw new ArgumentOutOfRangeException(nameof(format), format, null),
+    };
+
+    private static IEnumerable<PropagationFormat[]> Permutations(PropagationFormat[] formats)
+    {
+        if (formats.Length <= 1)
+        {
+            yield return formats;
+            yield break;
+        }
+
+        for (var i = 0; i < formats.Length; i++)
+        {
+            var rest = formats.Where((_, j) => j != i).ToArray();
+            foreach (var tail in Permutations(rest))
+            {
+                yield return [formats[i], .. tail];
+            }
+        }
     }
 }
