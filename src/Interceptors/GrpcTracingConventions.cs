@@ -1,3 +1,5 @@
+using Propagation.Middleware.Internal;
+
 namespace Propagation.Interceptors;
 
 /// <summary>
@@ -22,10 +24,10 @@ public static class GrpcTracingConventions
     public const string ActivitySourceName = "Propagation.Grpc";
 
     /// <summary>Span attribute <c>rpc.system</c>; always <see cref="RpcSystemValue"/>.</summary>
-    public const string RpcSystem = "rpc.system";
+    public const string RpcSystem = GrpcStatus.RpcSystem;
 
     /// <summary>The value of <see cref="RpcSystem"/>.</summary>
-    public const string RpcSystemValue = "grpc";
+    public const string RpcSystemValue = GrpcStatus.RpcSystemValue;
 
     /// <summary>Span attribute <c>rpc.service</c>: the full service name, <c>package.Service</c>.</summary>
     public const string RpcService = "rpc.service";
@@ -34,7 +36,7 @@ public static class GrpcTracingConventions
     public const string RpcMethod = "rpc.method";
 
     /// <summary>Span attribute <c>rpc.grpc.status_code</c>: the numeric final gRPC status (<c>grpc-status</c>).</summary>
-    public const string RpcGrpcStatusCode = "rpc.grpc.status_code";
+    public const string RpcGrpcStatusCode = GrpcStatus.RpcGrpcStatusCode;
 
     /// <summary>Span attribute <c>server.address</c>.</summary>
     public const string ServerAddress = "server.address";
@@ -59,10 +61,10 @@ public static class GrpcTracingConventions
     public const string MessagesReceived = "rpc.grpc.messages_received";
 
     /// <summary>Span event: the call was cancelled (client cancellation, or the server saw the call's token cancelled).</summary>
-    public const string CancelledEvent = "rpc.grpc.cancelled";
+    public const string CancelledEvent = GrpcStatus.CancelledEvent;
 
     /// <summary>Span event: the call's deadline passed before it completed.</summary>
-    public const string DeadlineExceededEvent = "rpc.grpc.deadline_exceeded";
+    public const string DeadlineExceededEvent = GrpcStatus.DeadlineExceededEvent;
 
     /// <summary>Span event on client spans: the call object was disposed before the call completed.</summary>
     public const string DisposedEvent = "rpc.grpc.disposed";

@@ -1,15 +1,12 @@
 using System.Diagnostics;
-using System.Globalization;
 using Grpc.Core;
+using Propagation.Middleware.Internal;
 
 namespace Propagation.Interceptors;
 
 /// <summary>What both interceptors write on a span: method attributes, the final status, exceptions.</summary>
 internal static class RpcSpan
 {
-    // Boxed once: rpc.grpc.status_code values 0..16 are set on every span.
-    private static readonly object[] BoxedCodes = CreateBoxedCodes();
-
     private static readonly TimeSpan ClientDeadlineTolerance = TimeSpan.FromMilliseconds(50);
 
     /// <summary>
@@ -45,28 +42,14 @@ internal static class RpcSpan
     }
 
     /// <summary>The server-side error codes of the OpenTelemetry RPC conventions.</summary>
-    public static bool IsServerError(StatusCode code) => code is StatusCode.Unknown or StatusCode.DeadlineExceeded
-        or StatusCode.Unimplemented or StatusCode.Internal or StatusCode.Unavailable or StatusCode.DataLoss;
+    public static bool IsServerError(StatusCode code) => GrpcStatus.IsServerError((int)code);
 
-    /// <summary>Records the final status: <c>rpc.grpc.status_code</c>, the span status, and the cancel/deadline event.</summary>
-    public static void RecordStatus(Activity activity, StatusCode code, bool server, bool own = true)
-    {
-        Tag(activity, GrpcTracingConventions.RpcGrpcStatusCode, Box(code), own);
-        var error = server ? IsServerError(code) : code != StatusCode.OK;
-        if (error)
-        {
-            activity.SetStatus(ActivityStatusCode.Error, GetName(code));
-        }
-
-        if (code == StatusCode.Cancelled)
-        {
-            activity.AddEvent(new ActivityEvent(GrpcTracingConventions.CancelledEvent));
-        }
-        else if (code == StatusCode.DeadlineExceeded)
-        {
-            activity.AddEvent(new ActivityEvent(GrpcTracingConventions.DeadlineExceededEvent));
-        }
-    }
+    /// <summary>
+    /// Records the final status: <c>rpc.grpc.status_code</c>, the span status, and the cancel/deadline event (the rule
+    /// <c>UseTracing</c> also applies to a call the runtime answered before the server interceptor ran).
+    /// </summary>
+    public static void RecordStatus(Activity activity, StatusCode code, bool server, bool own = true) =>
+        GrpcStatus.Record(activity, (int)code, server ? IsServerError(code) : code != StatusCode.OK, own);
 
     /// <summary>Records an exception as the standard <c>exception</c> event (type, message, stack trace) and <c>error.type</c>.</summary>
     public static void RecordException(Activity activity, Exception exception)
@@ -106,39 +89,5 @@ internal static class RpcSpan
         {
             Activity.Current = current;
         }
-    }
-
-    public static object Box(StatusCode code) => (uint)code < (uint)BoxedCodes.Length ? BoxedCodes[(int)code] : (int)code;
-
-    private static string GetName(StatusCode code) => code switch
-    {
-        StatusCode.Cancelled => "CANCELLED",
-        StatusCode.Unknown => "UNKNOWN",
-        StatusCode.InvalidArgument => "INVALID_ARGUMENT",
-        StatusCode.DeadlineExceeded => "DEADLINE_EXCEEDED",
-        StatusCode.NotFound => "NOT_FOUND",
-        StatusCode.AlreadyExists => "ALREADY_EXISTS",
-        StatusCode.PermissionDenied => "PERMISSION_DENIED",
-        StatusCode.ResourceExhausted => "RESOURCE_EXHAUSTED",
-        StatusCode.FailedPrecondition => "FAILED_PRECONDITION",
-        StatusCode.Aborted => "ABORTED",
-        StatusCode.OutOfRange => "OUT_OF_RANGE",
-        StatusCode.Unimplemented => "UNIMPLEMENTED",
-        StatusCode.Internal => "INTERNAL",
-        StatusCode.Unavailable => "UNAVAILABLE",
-        StatusCode.DataLoss => "DATA_LOSS",
-        StatusCode.Unauthenticated => "UNAUTHENTICATED",
-        _ => ((int)code).ToString(CultureInfo.InvariantCulture),
-    };
-
-    private static object[] CreateBoxedCodes()
-    {
-        var codes = new object[17];
-        for (var i = 0; i < codes.Length; i++)
-        {
-            codes[i] = i;
-        }
-
-        return codes;
     }
 }

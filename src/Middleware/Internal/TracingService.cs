@@ -758,6 +758,13 @@ internal sealed class TracingService
             activity.SetTag("error.type", status.ToString(CultureInfo.InvariantCulture));
             activity.SetStatus(ActivityStatusCode.Error);
         }
+
+        if (!failed)
+        {
+            // A gRPC call the server interceptor did not record (the runtime answered it first): its final grpc-status.
+            // Any other request costs one content-type read.
+            GrpcStatus.RecordAnswered(context, activity);
+        }
     }
 
     private static string GetMethod(string method, out string? original)
