@@ -155,9 +155,29 @@ public sealed class GrpcStatusTests
         Assert.Equal(ActivityStatusCode.Unset, activity.Status);
     }
 
+    [Theory]
+    [InlineData("HTTP/1.1")]
+    [InlineData("HTTP/1.0")]
+    public void RecordAnswered_Http1Request_NothingRecorded(string protocol)
+    {
+        // Arrange: gRPC's content type and status, but over HTTP/1.x, where no gRPC runtime answers.
+        var context = GrpcContext();
+        context.Request.Protocol = protocol;
+        context.Response.Headers["grpc-status"] = "12";
+        using var activity = new Activity("test").Start();
+
+        // Act
+        GrpcStatus.RecordAnswered(context, activity);
+
+        // Assert
+        Assert.Empty(activity.TagObjects);
+        Assert.Equal(ActivityStatusCode.Unset, activity.Status);
+    }
+
     private static DefaultHttpContext GrpcContext()
     {
         var context = new DefaultHttpContext();
+        context.Request.Protocol = "HTTP/2";
         context.Request.ContentType = "application/grpc";
         context.Features.Set<IHttpResponseTrailersFeature>(new TrailersFeature());
         return context;

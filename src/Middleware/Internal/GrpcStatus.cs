@@ -99,13 +99,16 @@ internal static class GrpcStatus
     /// for an unknown service or method they would be the caller's path, any number of distinct values.
     /// </summary>
     /// <remarks>
-    /// A request of another content type (gRPC-Web's included, whose trailers travel in the body) returns after one
-    /// header read, without allocating. A <c>grpc-status</c> that is not one decimal code 0..16 as gRPC writes it is
-    /// ignored.
+    /// An HTTP/1.x request returns without reading a header; a request of another content type (gRPC-Web's included,
+    /// whose trailers travel in the body) after one header read. Neither allocates. A <c>grpc-status</c> that is not one
+    /// decimal code 0..16 as gRPC writes it is ignored.
     /// </remarks>
     public static void RecordAnswered(HttpContext context, Activity activity)
     {
-        if (!IsGrpcContentType(context.Request.ContentType))
+        // gRPC needs HTTP/2 or later: an HTTP/1.x request (most plain HTTP traffic) is let go without a header read.
+        var request = context.Request;
+        var protocol = request.Protocol;
+        if (HttpProtocol.IsHttp11(protocol) || HttpProtocol.IsHttp10(protocol) || !IsGrpcContentType(request.ContentType))
         {
             return;
         }
