@@ -35,7 +35,8 @@ public static class TraceViewerEndpointRouteBuilderExtensions
     /// <param name="path">Where the page is served, e.g. <c>/internal/traces</c>; its assets are served under
     /// <c>{path}/assets/</c>.</param>
     /// <param name="apiPrefix">The prefix the tracing API was mapped at (<c>MapTracingApi(prefix)</c>). The page
-    /// reads it from a <c>meta</c> element the server writes, after the request's path base.</param>
+    /// reads it from a <c>meta</c> element the server writes, after the request's path base; both are percent-encoded
+    /// there (the path base may come from a proxy's <c>X-Forwarded-Prefix</c> and hold any text).</param>
     /// <returns>A builder for the viewer's endpoints (the page and its assets): add <c>.RequireAuthorization(policy)</c>
     /// and other conventions here.</returns>
     /// <exception cref="ArgumentException"><paramref name="path"/> or <paramref name="apiPrefix"/> is empty or not a

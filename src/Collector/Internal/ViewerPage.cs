@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Encodings.Web;
@@ -19,6 +20,10 @@ internal sealed class ViewerPage
 
     private const string ImmutableCache = "private, max-age=31536000, immutable";
     private const string Revalidate = "no-cache";
+
+    // RFC 3986 section 2.3 (unreserved) plus the segment separator: what an escaped path keeps as it is.
+    private static readonly SearchValues<char> PathKept =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~/");
 
     private readonly ViewerAssets _assets;
     private readonly string _urlPath;
@@ -133,6 +138,37 @@ internal sealed class ViewerPage
         return false;
     }
 
+    /// <summary>Writes a decoded URL path (a path base, a mapped path) as it must appear in an address: every character
+    /// but the unreserved ones (RFC 3986 section 2.3) and the <c>/</c> separators percent-encoded from UTF-8 (section
+    /// 2.5), <c>%</c> included, so the server decoding it once gets the same path back. Nothing of it can end the path
+    /// (<c>?</c>, <c>#</c>) or the attribute it is written in (<c>"</c>, <c>'</c>, <c>&lt;</c>). A lone surrogate
+    /// becomes U+FFFD, as it does in any UTF-8 text.</summary>
+    internal static string EscapePath(string path)
+    {
+        if (!path.AsSpan().ContainsAnyExcept(PathKept))
+        {
+            return path;
+        }
+
+        var bytes = Encoding.UTF8.GetBytes(path);
+        var escaped = new StringBuilder(bytes.Length * 3);
+        foreach (var b in bytes)
+        {
+            if (b < 0x80 && PathKept.Contains((char)b))
+            {
+                escaped.Append((char)b);
+            }
+            else
+            {
+                escaped.Append('%').Append(HexUpper(b >> 4)).Append(HexUpper(b & 0xF));
+            }
+        }
+
+        return escaped.ToString();
+
+        static char HexUpper(int nibble) => (char)(nibble < 10 ? '0' + nibble : 'A' + nibble - 10);
+    }
+
     private RenderedPage Render(string pathBase)
     {
         var last = _last;
@@ -141,10 +177,13 @@ internal sealed class ViewerPage
             return last;
         }
 
+        // The path base comes from the request (a proxy sets it through X-Forwarded-Prefix): any text at all. It and the
+        // mapped paths are decoded paths, so they are percent-encoded into addresses first; what is left is plain ASCII,
+        // and the HTML encoding of the attribute values is a second guard, not the escaping that matters.
         var encoder = HtmlEncoder.Default;
         var html = new StringBuilder(_assets.PageTemplate)
-            .Replace("{{api}}", encoder.Encode(pathBase + ApiPrefix))
-            .Replace("{{assets}}", encoder.Encode(pathBase + _urlPath + "/assets"))
+            .Replace("{{api}}", encoder.Encode(EscapePath(pathBase + ApiPrefix)))
+            .Replace("{{assets}}", encoder.Encode(EscapePath(pathBase + _urlPath) + "/assets"))
             .Replace("{{version}}", _assets.Version)
             .ToString();
         var content = Encoding.UTF8.GetBytes(html);

@@ -249,6 +249,42 @@ public sealed partial class TraceViewerBrowserTests
     }
 
     [Fact]
+    public async Task Page_UnderPathBaseWithSpaceHashAndNonAscii_LoadsAssetsAndListsTraces()
+    {
+        // Arrange: the app behind a path base a browser must escape ("/ops team #1/é", sent as
+        // /ops%20team%20%231/%C3%A9): the page's links and API address must carry it escaped to reach the app at all.
+        const string PathBase = "/ops team #1/\u00e9";
+        var store = new SpanStore(new SpanStoreOptions());
+        var traceId = ActivityTraceIdText();
+        store.Add(Span(traceId, SpanIdText(1), null, "GET /orders", "front", DateTimeOffset.UtcNow.AddSeconds(-5), 12));
+        await using var app = await StartStoreAppAsync(store, PathBase);
+        await using var browser = await LaunchChromiumAsync();
+        var problems = new ConcurrentQueue<string>();
+        var page = await NewPageAsync(browser, problems);
+        var failed = new ConcurrentQueue<string>();
+        page.Response += (_, response) =>
+        {
+            if (response.Status >= 400)
+            {
+                failed.Enqueue(response.Status + " " + response.Url);
+            }
+        };
+
+        // Act
+        var response = await page.GotoAsync(new Uri(AddressOf(app), Uri.EscapeDataString("ops team #1") + "/" + Uri.EscapeDataString("\u00e9") + "/tracing").ToString());
+
+        // Assert: the script ran (it fills the list from the API), the style sheet applied, and nothing failed.
+        Assert.NotNull(response);
+        Assert.Equal(200, response.Status);
+        var row = page.Locator($"[data-testid=trace-row][data-trace-id='{traceId}']");
+        await Assertions.Expect(row).ToContainTextAsync("GET /orders", new() { Timeout = TimeoutMs });
+        Assert.Equal("flex", await page.EvaluateAsync<string>("() => getComputedStyle(document.querySelector('.topbar')).display"));
+        await WaitForApiCallsHandledAsync(page);
+        Assert.Empty(failed);
+        Assert.Empty(problems);
+    }
+
+    [Fact]
     public async Task Page_UnknownTrace_ShowsNotStoredMessage()
     {
         var store = new SpanStore(new SpanStoreOptions());
@@ -317,7 +353,7 @@ public sealed partial class TraceViewerBrowserTests
     private static Task WaitForApiCallsHandledAsync(IPage page) =>
         page.WaitForFunctionAsync("() => window.__apiPending === 0", null, new PageWaitForFunctionOptions { Timeout = TimeoutMs });
 
-    private static async Task<WebApplication> StartStoreAppAsync(SpanStore store)
+    private static async Task<WebApplication> StartStoreAppAsync(SpanStore store, string? pathBase = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
         builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
@@ -325,6 +361,12 @@ public sealed partial class TraceViewerBrowserTests
         builder.Services.AddSingleton(store);
         builder.Services.AddSpanStore();
         var app = builder.Build();
+        if (pathBase is not null)
+        {
+            app.UsePathBase(pathBase);
+            app.UseRouting();
+        }
+
         app.MapTracingApi();
         app.MapTraceViewer();
         await app.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));

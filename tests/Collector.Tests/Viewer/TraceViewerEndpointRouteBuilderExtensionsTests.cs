@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -181,13 +182,13 @@ public sealed partial class TraceViewerEndpointRouteBuilderExtensionsTests
     }
 
     [Fact]
-    public async Task MapTraceViewer_ApiPrefixWithMarkupCharacter_IsHtmlEncoded()
+    public async Task MapTraceViewer_ApiPrefixWithMarkupCharacter_IsPercentEncoded()
     {
         await using var host = await ApiTestHost.StartAsync(map: static e => e.MapTraceViewer("/tracing", "/a&b'c"));
 
         var html = await host.Client.GetStringAsync(new Uri("/tracing", UriKind.Relative));
 
-        Assert.Contains("content=\"/a&amp;b&#x27;c\"", html, StringComparison.Ordinal);
+        Assert.Contains("content=\"/a%26b%27c\"", html, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -212,6 +213,65 @@ public sealed partial class TraceViewerEndpointRouteBuilderExtensionsTests
         Assert.Equal("/base/api/tracing", ApiMeta(html));
         Assert.All(Links(html), l => Assert.StartsWith("/base/tracing/assets/", l, StringComparison.Ordinal));
         Assert.Equal(HttpStatusCode.OK, asset.StatusCode);
+        await host.StopAsync();
+    }
+
+    [Theory]
+    [InlineData("/a b")]
+    [InlineData("/x\"><script>alert(1)</script>")]
+    [InlineData("/it's")]
+    [InlineData("/top#frag")]
+    [InlineData("/q?v=1&w=2")]
+    [InlineData("/caf\u00e9/\u65e5\u672c")]
+    [InlineData("/100%25/%2F")]
+    [InlineData("/lone\ud800surrogate")]
+    public async Task MapTraceViewer_HostilePathBase_LinksAreEscapedAndResolveToThePage(string pathBase)
+    {
+        // Arrange: a path base as a proxy sets it (X-Forwarded-Prefix through UseForwardedHeaders), any text at all.
+        using var host = await new HostBuilder()
+            .ConfigureWebHost(web => web
+                .UseTestServer()
+                .ConfigureServices(static s => s.AddRouting())
+                .Configure(app =>
+                {
+                    app.Use((context, next) =>
+                    {
+                        context.Request.PathBase = new PathString(pathBase);
+                        return next(context);
+                    });
+                    app.UseRouting();
+                    app.UseEndpoints(static e => e.MapTraceViewer("/my traces", "/api/tracing"));
+                }))
+            .StartAsync();
+        using var client = host.GetTestClient();
+
+        // Act
+        var html = await client.GetStringAsync(new Uri("/my%20traces", UriKind.Relative));
+
+        // Assert: the markup is intact (one meta, three links, no stray element), and every address, read by a
+        // browser from the page's origin, is exactly the path base then the mapped path: no fragment, no query but the
+        // version, nothing outside the characters a path segment may carry unescaped.
+        Assert.DoesNotContain("<script>", html, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(1, Regex.Count(html, "<script", RegexOptions.IgnoreCase));
+        var origin = new Uri("http://viewer.test/");
+        var api = WebUtility.HtmlDecode(ApiMeta(html));
+        Assert.Matches("^[A-Za-z0-9\\-._~/%]+$", api);
+        var apiUri = new Uri(origin, api);
+        Assert.Equal(string.Empty, apiUri.Query);
+        Assert.Equal(string.Empty, apiUri.Fragment);
+        Assert.Equal(DecodeOnce(pathBase) + "/api/tracing", Uri.UnescapeDataString(apiUri.AbsolutePath));
+        var links = Links(html);
+        Assert.Equal(3, links.Count);
+        foreach (var link in links)
+        {
+            var path = link[..link.IndexOf('?', StringComparison.Ordinal)];
+            Assert.Matches("^[A-Za-z0-9\\-._~/%]+$", path);
+            var uri = new Uri(origin, link);
+            Assert.Equal(string.Empty, uri.Fragment);
+            Assert.StartsWith("?v=", uri.Query, StringComparison.Ordinal);
+            Assert.StartsWith(DecodeOnce(pathBase) + "/my traces/assets/", Uri.UnescapeDataString(uri.AbsolutePath), StringComparison.Ordinal);
+        }
+
         await host.StopAsync();
     }
 
@@ -281,6 +341,10 @@ public sealed partial class TraceViewerEndpointRouteBuilderExtensionsTests
     {
         Assert.Throws<ArgumentNullException>(() => TraceViewerEndpointRouteBuilderExtensions.MapTraceViewer(null!));
     }
+
+    /// <summary>The text a server decoding <paramref name="value"/>'s UTF-8 once gets back (a lone surrogate becomes
+    /// U+FFFD, as in any UTF-8 text).</summary>
+    private static string DecodeOnce(string value) => System.Text.Encoding.UTF8.GetString(System.Text.Encoding.UTF8.GetBytes(value));
 
     private static string ApiMeta(string html)
     {
