@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Propagation.Collector;
+using Propagation.Testing;
 using static Propagation.Collector.Tests.TestSpans;
 
 namespace Propagation.Collector.Tests;
@@ -277,13 +278,116 @@ public sealed class TracingApiHandlersTests
     public async Task Search_LongValue_Returns400WithoutEchoingIt()
     {
         await using var host = await StartFilledAsync();
-        var value = new string('q', 2_000);
+        var value = new string('q', SpanStoreOptions.DefaultMaxAttributeValueLength + 1);
 
         using var response = await host.Client.GetAsync(new Uri(Api + "traces/search?service=" + value, UriKind.Relative));
         var text = await response.Content.ReadAsStringAsync();
 
         Assert.Equal(400, (int)response.StatusCode);
         Assert.DoesNotContain(value, text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Search_OperationNameAsLongAsTheStoreKeeps_ListedThenFiltered()
+    {
+        // Arrange: an activity whose name is longer than the store keeps: stored cut to the longest name it keeps.
+        await using var host = await ApiTestHost.StartAsync();
+        using var source = new SampledActivitySource("Propagation.Collector.Tests." + nameof(Search_OperationNameAsLongAsTheStoreKeeps_ListedThenFiltered));
+        using var activity = source.Source.StartActivity("op")!;
+        activity.DisplayName = new string('n', SpanStoreOptions.DefaultMaxAttributeValueLength + 100);
+        activity.Stop();
+        Assert.True(host.Store.Add(activity, "svc"));
+        host.Store.Add(TestSpans.Create(9, 90, name: "other", service: "other"));
+
+        // Act: the name the API lists, then a search filtered on exactly it, and on it as a prefix.
+        var (listStatus, list) = await host.GetJsonAsync(Api + "traces/search?service=svc");
+        var listed = Assert.Single(list.GetProperty("spans").EnumerateArray()).GetProperty("name").GetString()!;
+        var (exactStatus, exact) = await host.GetJsonAsync(Api + "traces/search?operation=" + listed);
+        var (prefixStatus, prefix) = await host.GetJsonAsync(Api + "traces/search?operationPrefix=" + listed);
+
+        // Assert
+        Assert.Equal(200, listStatus);
+        Assert.Equal(SpanStoreOptions.DefaultMaxAttributeValueLength, listed.Length);
+        Assert.Equal(200, exactStatus);
+        Assert.Equal([activity.SpanId.ToHexString()], SpanIds(exact));
+        Assert.Equal(200, prefixStatus);
+        Assert.Equal([activity.SpanId.ToHexString()], SpanIds(prefix));
+    }
+
+    [Fact]
+    public async Task Search_AttributeValueAndServiceAsLongAsTheStoreKeeps_Filtered()
+    {
+        await using var host = await ApiTestHost.StartAsync();
+        var value = new string('v', SpanStoreOptions.DefaultMaxAttributeValueLength);
+        var service = new string('s', SpanStoreOptions.DefaultMaxAttributeValueLength);
+        host.Store.Add(TestSpans.Create(1, 1, service: service, attributes: [new("long", value)]));
+        host.Store.Add(TestSpans.Create(2, 2, attributes: [new("long", "short")]));
+
+        var (byValue, valueBody) = await host.GetJsonAsync(Api + "traces/search?attr.long=" + value);
+        var (byService, serviceBody) = await host.GetJsonAsync(Api + "traces/search?service=" + service);
+
+        Assert.Equal(200, byValue);
+        Assert.Equal([SpanIdOf(1)], SpanIds(valueBody));
+        Assert.Equal(200, byService);
+        Assert.Equal([SpanIdOf(1)], SpanIds(serviceBody));
+    }
+
+    [Fact]
+    public async Task OperationAnalysis_NameAsLongAsTheStoreKeeps_ReturnsStatistics()
+    {
+        await using var host = await ApiTestHost.StartAsync();
+        var name = new string('n', SpanStoreOptions.DefaultMaxAttributeValueLength);
+        host.Store.Add(TestSpans.Create(1, 1, name: name));
+
+        var (status, body) = await host.GetJsonAsync(Api + "operations/" + name + "/analysis");
+
+        Assert.Equal(200, status);
+        Assert.Equal(name, body.GetProperty("name").GetString());
+    }
+
+    [Theory]
+    [InlineData("traces/search?operation=", "operation")]
+    [InlineData("traces/search?operationPrefix=", "operationPrefix")]
+    public async Task Search_TextLongerThanTheStoreKeeps_Returns400NamingIt(string pathAndQuery, string parameter)
+    {
+        await using var host = await ApiTestHost.StartAsync();
+        var value = new string('q', SpanStoreOptions.DefaultMaxAttributeValueLength + 1);
+
+        using var response = await host.Client.GetAsync(new Uri(Api + pathAndQuery + value, UriKind.Relative));
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(400, (int)response.StatusCode);
+        Assert.Equal(parameter, JsonDocument.Parse(text).RootElement.GetProperty("parameter").GetString());
+        Assert.Contains("1 to " + SpanStoreOptions.DefaultMaxAttributeValueLength.ToString(System.Globalization.CultureInfo.InvariantCulture), text, StringComparison.Ordinal);
+        Assert.DoesNotContain(value, text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task OperationAnalysis_NameLongerThanTheStoreKeeps_Returns400()
+    {
+        await using var host = await ApiTestHost.StartAsync();
+
+        var (status, body) = await host.GetJsonAsync(Api + "operations/" + new string('n', SpanStoreOptions.DefaultMaxAttributeValueLength + 1) + "/analysis");
+
+        Assert.Equal(400, status);
+        Assert.Equal("name", body.GetProperty("parameter").GetString());
+    }
+
+    [Fact]
+    public async Task Search_StoreKeepsLongerNames_OperationFilterAcceptsThem()
+    {
+        // Arrange: a store configured to keep names longer than the default.
+        const int Longer = SpanStoreOptions.DefaultMaxAttributeValueLength * 2;
+        await using var host = await ApiTestHost.StartAsync(services: static s => s.Configure<SpanStoreOptions>(o => o.MaxAttributeValueLength = Longer));
+        var name = new string('n', Longer);
+        host.Store.Add(TestSpans.Create(1, 1, name: name));
+
+        var (status, body) = await host.GetJsonAsync(Api + "traces/search?operation=" + name);
+        var (tooLong, _) = await host.GetJsonAsync(Api + "traces/search?operation=" + name + "n");
+
+        Assert.Equal(200, status);
+        Assert.Equal([SpanIdOf(1)], SpanIds(body));
+        Assert.Equal(400, tooLong);
     }
 
     [Fact]

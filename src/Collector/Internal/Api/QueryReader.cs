@@ -8,16 +8,21 @@ namespace Propagation.Collector.Internal.Api;
 /// answer 400 naming it. Values are bounded and never echoed back.</summary>
 internal sealed class QueryReader
 {
-    public const int MaxTextLength = 1_024;
     public const int MaxAttributeFilters = 16;
     public const string AttributePrefix = "attr.";
 
     private readonly IQueryCollection _query;
 
-    public QueryReader(IQueryCollection query)
+    /// <param name="query">The request's query.</param>
+    /// <param name="maxTextLength">The longest text value accepted (<see cref="MaxTextLengthOf"/>).</param>
+    public QueryReader(IQueryCollection query, int maxTextLength)
     {
         _query = query;
+        MaxTextLength = maxTextLength;
     }
+
+    /// <summary>Gets the longest text value (a name or an attribute value to match) accepted.</summary>
+    public int MaxTextLength { get; }
 
     public string? InvalidParameter { get; private set; }
 
@@ -168,7 +173,7 @@ internal sealed class QueryReader
                 return Fail<Dictionary<string, string>>(AttributePrefix + "*", "attribute keys must be 1 to 256 characters long.");
             }
 
-            if (pair.Value.Count != 1 || pair.Value[0] is not { Length: > 0 and <= MaxTextLength } value)
+            if (pair.Value.Count != 1 || pair.Value[0] is not { Length: > 0 } value || value.Length > MaxTextLength)
             {
                 // Named by the pattern, not the key: the key is the caller's text, and a problem document never repeats it.
                 return Fail<Dictionary<string, string>>(AttributePrefix + "*", $"each attr.KEY filter must be given once, with a value 1 to {MaxTextLength} characters long.");
@@ -185,6 +190,13 @@ internal sealed class QueryReader
 
         return result;
     }
+
+    /// <summary>The longest text a filter of a store with these options accepts: the longest span name and attribute
+    /// value the store keeps from an activity (<see cref="SpanStoreOptions.MaxAttributeValueLength"/>), and never less
+    /// than its default, so every name the API lists can be filtered on. A longer value cannot match a converted span
+    /// and gets a 400.</summary>
+    public static int MaxTextLengthOf(SpanStoreOptions options) =>
+        Math.Max(SpanStoreOptions.DefaultMaxAttributeValueLength, options.MaxAttributeValueLength);
 
     /// <summary>Lowercases a 32-hex-character trace id, or returns <see langword="null"/> when it is not one.</summary>
     public static string? NormalizeTraceId(string value)

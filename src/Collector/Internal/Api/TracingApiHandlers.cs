@@ -70,7 +70,7 @@ internal static class TracingApiHandlers
 
     public static IResult Search(HttpContext context)
     {
-        var reader = new QueryReader(context.Request.Query);
+        var reader = Reader(context);
         var query = new SpanQuery
         {
             TraceId = reader.TraceId("traceId"),
@@ -143,7 +143,7 @@ internal static class TracingApiHandlers
 
     public static IResult PerformanceSummary(HttpContext context)
     {
-        var reader = new QueryReader(context.Request.Query);
+        var reader = Reader(context);
         var service = reader.Text("service");
         var threshold = reader.Milliseconds("slowThresholdMs") ?? TimeSpan.FromMilliseconds(DefaultSlowThresholdMs);
         var limit = reader.Integer("limit", 10, 1, MaxListLength);
@@ -192,7 +192,7 @@ internal static class TracingApiHandlers
 
     public static IResult Bottlenecks(HttpContext context)
     {
-        var reader = new QueryReader(context.Request.Query);
+        var reader = Reader(context);
         var service = reader.Text("service");
         var limit = reader.Integer("limit", 10, 1, MaxListLength);
         if (!reader.IsValid)
@@ -218,12 +218,12 @@ internal static class TracingApiHandlers
         // Routing decodes every escape except %2F; operation names such as "GET /orders" need it, and a name with a
         // literal "%2F" needs the raw request target (see OperationRouteName).
         var name = OperationRouteName.Read(context);
-        if (name.Length == 0 || name.Length > QueryReader.MaxTextLength)
+        var reader = Reader(context);
+        if (name.Length == 0 || name.Length > reader.MaxTextLength)
         {
-            return BadParameter("name", $"Route parameter 'name' must be 1 to {QueryReader.MaxTextLength} characters long.");
+            return BadParameter("name", $"Route parameter 'name' must be 1 to {reader.MaxTextLength} characters long.");
         }
 
-        var reader = new QueryReader(context.Request.Query);
         var service = reader.Text("service");
         var limit = reader.Integer("limit", 10, 1, MaxListLength);
         if (!reader.IsValid)
@@ -283,7 +283,7 @@ internal static class TracingApiHandlers
 
     public static IResult Propagation(HttpContext context)
     {
-        var reader = new QueryReader(context.Request.Query);
+        var reader = Reader(context);
         var limit = reader.Integer("limit", 20, 1, MaxListLength);
         if (!reader.IsValid)
         {
@@ -419,6 +419,9 @@ internal static class TracingApiHandlers
     }
 
     private static SpanStore Store(HttpContext context) => context.RequestServices.GetRequiredService<SpanStore>();
+
+    private static QueryReader Reader(HttpContext context) =>
+        new(context.Request.Query, QueryReader.MaxTextLengthOf(Store(context).Options));
 
     private static List<ExporterStatus> ExporterStatuses(HttpContext context)
     {
