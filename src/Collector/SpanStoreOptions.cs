@@ -48,7 +48,8 @@ public sealed class SpanStoreOptions
     /// <value>Defaults to 1 000. Must be at least 1 and at most <see cref="MaxSpans"/>.</value>
     public int MaxSpansPerTrace { get; set; } = DefaultMaxSpansPerTrace;
 
-    /// <summary>Gets or sets the longest string attribute value, span name or status description kept; longer ones are truncated.</summary>
+    /// <summary>Gets or sets the longest string attribute value, span, event or service name, or status description kept
+    /// from an activity; longer ones are truncated.</summary>
     /// <value>Defaults to 4 096 characters. Must be at least 16.</value>
     public int MaxAttributeValueLength { get; set; } = DefaultMaxAttributeValueLength;
 

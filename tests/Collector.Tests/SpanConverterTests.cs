@@ -136,6 +136,19 @@ public sealed class SpanConverterTests
     }
 
     [Fact]
+    public void Convert_LongServiceName_CutToTheValueBound()
+    {
+        using var source = new SampledActivitySource("Propagation.Collector.Tests");
+        using var activity = source.Source.StartActivity("op")!;
+        activity.Stop();
+        var limits = new SpanLimits(MaxAttributeValueLength: 20, MaxAttributesPerSpan: 4, MaxEventsPerSpan: 1, MaxLinksPerSpan: 1);
+
+        var span = SpanConverter.Convert(activity, new string('s', 100), limits);
+
+        Assert.Equal(new string('s', 20), span.ServiceName);
+    }
+
+    [Fact]
     public void Convert_LongValueAndManyTags_Bounded()
     {
         using var source = new SampledActivitySource("Propagation.Collector.Tests");

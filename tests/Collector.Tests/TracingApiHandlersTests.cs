@@ -333,6 +333,46 @@ public sealed class TracingApiHandlersTests
     }
 
     [Fact]
+    public async Task Search_ServiceNameLongerThanTheStoreKeeps_ListedCutThenFiltered()
+    {
+        // Arrange: a service name (from the resource, a tag or the caller) longer than any text the store keeps.
+        await using var host = await ApiTestHost.StartAsync();
+        using var source = new SampledActivitySource("Propagation.Collector.Tests." + nameof(Search_ServiceNameLongerThanTheStoreKeeps_ListedCutThenFiltered));
+        using var activity = source.Source.StartActivity("op")!;
+        activity.Stop();
+        Assert.True(host.Store.Add(activity, new string('s', SpanStoreOptions.DefaultMaxAttributeValueLength + 100)));
+        host.Store.Add(TestSpans.Create(9, 90));
+
+        // Act: the service name the API lists, then a search filtered on it.
+        var (_, dependencies) = await host.GetJsonAsync(Api + "dependencies");
+        var listed = dependencies.GetProperty("services").EnumerateArray().Select(s => s.GetString()!).Single(s => s != "svc");
+        var (status, body) = await host.GetJsonAsync(Api + "traces/search?service=" + listed);
+
+        // Assert
+        Assert.Equal(SpanStoreOptions.DefaultMaxAttributeValueLength, listed.Length);
+        Assert.Equal(200, status);
+        Assert.Equal([activity.SpanId.ToHexString()], SpanIds(body));
+    }
+
+    [Fact]
+    public async Task Search_AttributeKeyAsLongAsTheTextBound_Filtered()
+    {
+        // Attribute keys are kept as given; one longer than the former 256-character bound must still be a filter.
+        await using var host = await ApiTestHost.StartAsync();
+        var key = new string('k', SpanStoreOptions.DefaultMaxAttributeValueLength);
+        host.Store.Add(TestSpans.Create(1, 1, attributes: [new(key, "v")]));
+        host.Store.Add(TestSpans.Create(2, 2, attributes: [new("k", "v")]));
+
+        var (status, body) = await host.GetJsonAsync(Api + "traces/search?attr." + key + "=v");
+        var (tooLong, problem) = await host.GetJsonAsync(Api + "traces/search?attr." + key + "k=v");
+
+        Assert.Equal(200, status);
+        Assert.Equal([SpanIdOf(1)], SpanIds(body));
+        Assert.Equal(400, tooLong);
+        Assert.Equal("attr.*", problem.GetProperty("parameter").GetString());
+    }
+
+    [Fact]
     public async Task OperationAnalysis_NameAsLongAsTheStoreKeeps_ReturnsStatistics()
     {
         await using var host = await ApiTestHost.StartAsync();

@@ -43,7 +43,8 @@ internal static class SpanConverter
             HasRemoteParent = activity.HasRemoteParent,
             Name = Truncate(activity.DisplayName, limits.MaxAttributeValueLength),
             Kind = activity.Kind,
-            ServiceName = serviceName,
+            // Bounded like every other text the store keeps, so the API's service filter reaches every listed name.
+            ServiceName = Truncate(serviceName, limits.MaxAttributeValueLength),
             SourceName = activity.Source.Name,
             StartTime = new DateTimeOffset(DateTime.SpecifyKind(activity.StartTimeUtc, DateTimeKind.Utc)),
             Duration = activity.Duration < TimeSpan.Zero ? TimeSpan.Zero : activity.Duration,

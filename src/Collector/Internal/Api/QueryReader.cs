@@ -21,7 +21,7 @@ internal sealed class QueryReader
         MaxTextLength = maxTextLength;
     }
 
-    /// <summary>Gets the longest text value (a name or an attribute value to match) accepted.</summary>
+    /// <summary>Gets the longest text value (a name, an attribute key or value to match) accepted.</summary>
     public int MaxTextLength { get; }
 
     public string? InvalidParameter { get; private set; }
@@ -168,9 +168,10 @@ internal sealed class QueryReader
             }
 
             var key = pair.Key[AttributePrefix.Length..];
-            if (key.Length == 0 || key.Length > 256)
+            // Keys are kept as given, not cut: bounded like the values, so a key the API lists can be filtered on.
+            if (key.Length == 0 || key.Length > MaxTextLength)
             {
-                return Fail<Dictionary<string, string>>(AttributePrefix + "*", "attribute keys must be 1 to 256 characters long.");
+                return Fail<Dictionary<string, string>>(AttributePrefix + "*", $"attribute keys must be 1 to {MaxTextLength} characters long.");
             }
 
             if (pair.Value.Count != 1 || pair.Value[0] is not { Length: > 0 } value || value.Length > MaxTextLength)
