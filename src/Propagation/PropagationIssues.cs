@@ -69,4 +69,10 @@ public enum PropagationIssues
 
     /// <summary>A header value was longer than the format allows and was rejected unread.</summary>
     HeaderTooLong = 1 << 15,
+
+    /// <summary>
+    /// The host's trust decider threw (or returned a value that is not a trust policy), so the request was treated
+    /// as untrusted. Counted on every such request; the host logs the failure only once.
+    /// </summary>
+    TrustDeciderFailed = 1 << 16,
 }

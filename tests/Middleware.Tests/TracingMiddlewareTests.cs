@@ -950,6 +950,40 @@ public sealed class TracingMiddlewareTests
         Assert.Equal(traceId, Assert.Single(span.Links).Context.TraceId.ToHexString());
     }
 
+    [Fact]
+    public async Task Invoke_TrustDeciderAlwaysThrows_LogsOnceAndEveryRequestIsUntrusted()
+    {
+        // Arrange: a decider that fails on every request, as one reading a missing service would.
+        const int Requests = 40;
+        var prefix = NewPrefix();
+        using var listener = new TestListener(prefix, Ours);
+        var logs = new RecordingLoggerProvider();
+        using var host = await TestHosts.StartTracedAsync(o => o.TrustDecider = _ => throw new InvalidOperationException("decider bug"), Ok, logs: logs);
+        var client = host.GetTestClient();
+        var inbound = new HashSet<string>(StringComparer.Ordinal);
+
+        // Act
+        for (var i = 0; i < Requests; i++)
+        {
+            var (traceId, _, traceparent) = NewTraceParent();
+            inbound.Add(traceId);
+            using var request = new HttpRequestMessage(HttpMethod.Get, prefix + "/throws");
+            request.Headers.Add("traceparent", traceparent);
+            using var response = await client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        // Assert: every request restarted its trace (untrusted) and linked the inbound one; one log line, not one per request.
+        await listener.WaitAsync(Requests);
+        var spans = listener.Stopped.ToList();
+        Assert.Equal(Requests, spans.Count);
+        Assert.All(spans, s => Assert.DoesNotContain(s.TraceId.ToHexString(), inbound));
+        Assert.All(spans, s => Assert.Contains(Assert.Single(s.Links).Context.TraceId.ToHexString(), inbound));
+        var failure = Assert.Single(logs.Entries, e => e.EventId.Id == 1001 && e.Category == "Propagation.Middleware.Tracing");
+        Assert.Equal(LogLevel.Error, failure.Level);
+        Assert.Equal(Requests, host.Services.GetRequiredService<PropagationHealth>().GetCount(PropagationIssues.TrustDeciderFailed));
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

@@ -9,7 +9,7 @@ internal static partial class Log
     [LoggerMessage(1000, LogLevel.Debug, "Inbound trace headers were rejected or trimmed: {Reasons} (trust policy {Policy}).", EventName = "InboundHeadersRejected")]
     public static partial void InboundHeadersRejected(ILogger logger, PropagationIssues reasons, TrustPolicy policy);
 
-    [LoggerMessage(1001, LogLevel.Error, "TracingOptions.TrustDecider threw; the request is treated as untrusted.", EventName = "TrustDeciderFailed")]
+    [LoggerMessage(1001, LogLevel.Error, "TracingOptions.TrustDecider threw; the request is treated as untrusted (logged once: later failures are counted as trust_decider_failed in propagation health).", EventName = "TrustDeciderFailed")]
     public static partial void TrustDeciderFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(1002, LogLevel.Warning, "Slow request: {Operation} took {DurationMs} ms (threshold {ThresholdMs} ms), trace {TraceId}.", EventName = "SlowRequest")]

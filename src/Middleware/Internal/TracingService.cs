@@ -83,7 +83,7 @@ internal sealed class TracingService
         Owner = owner;
         ServiceName = Options.ServiceName ?? "unknown_service";
         Propagator = new TracePropagator(Options.Propagation);
-        Trust = new TrustRules(Options, Logger);
+        Trust = new TrustRules(Options, Logger, health);
         Destinations = new DestinationPolicy(Options.OutboundDestinations, Options.DefaultOutboundScope);
         Query = new QueryRedactor(Options.RedactQueryValues, Options.RedactedQueryParameters);
         _credentials = HeaderRules.CreateCredentialSet(Options.RedactedHeaders);

@@ -11,9 +11,14 @@ internal sealed class TrustRules
     private readonly bool _certificates;
     private readonly Func<HttpContext, TrustPolicy?>? _decider;
     private readonly ILogger _logger;
+    private readonly PropagationHealth? _health;
     private int _undefinedWarned;
 
-    public TrustRules(TracingOptions options, ILogger logger)
+    // 1 once a throwing decider has been logged: later failures are only counted (a decider that always throws
+    // would otherwise write an Error line per request).
+    private int _failureLogged;
+
+    public TrustRules(TracingOptions options, ILogger logger, PropagationHealth? health = null)
     {
         var networks = new List<IPNetwork>();
         foreach (var text in options.TrustedNetworks)
@@ -30,6 +35,7 @@ internal sealed class TrustRules
         Default = options.DefaultTrustPolicy;
         Untrusted = options.UntrustedPolicy;
         _logger = logger;
+        _health = health;
         HasRules = _networks.Length > 0 || _certificates;
     }
 
@@ -73,7 +79,7 @@ internal sealed class TrustRules
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 // A failing decider must not fail the request (hosting calls us before any middleware).
-                Log.TrustDeciderFailed(_logger, ex);
+                ReportDeciderFailure(ex);
                 return Untrusted;
             }
         }
@@ -109,9 +115,21 @@ internal sealed class TrustRules
         return Untrusted;
     }
 
-    /// <summary>Warns once that <see cref="TracingOptions.TrustDecider"/> returned a value that is not a <see cref="TrustPolicy"/>.</summary>
+    /// <summary>Counts a request whose <see cref="TracingOptions.TrustDecider"/> threw, and logs the first such exception.</summary>
+    private void ReportDeciderFailure(Exception exception)
+    {
+        _health?.RecordAdditional(PropagationIssues.TrustDeciderFailed);
+        if (Interlocked.Exchange(ref _failureLogged, 1) == 0)
+        {
+            Log.TrustDeciderFailed(_logger, exception);
+        }
+    }
+
+    /// <summary>Counts a request whose <see cref="TracingOptions.TrustDecider"/> returned a value that is not a
+    /// <see cref="TrustPolicy"/>, and warns the first time.</summary>
     private void WarnUndefinedDecision(TrustPolicy decided)
     {
+        _health?.RecordAdditional(PropagationIssues.TrustDeciderFailed);
         if (Interlocked.Exchange(ref _undefinedWarned, 1) == 0)
         {
             Log.TrustDeciderUndefined(_logger, (int)decided);
