@@ -135,6 +135,9 @@ public sealed class TracingOptions
 
     /// <summary>Gets or sets a value indicating whether every query value in <c>url.query</c> and <c>url.full</c> is replaced by <c>REDACTED</c> (names are kept).</summary>
     /// <value>Defaults to <see langword="true"/>. When off, only the values of <see cref="RedactedQueryParameters"/> are redacted.</value>
+    /// <remarks>A query part without <c>=</c> has no value: it is kept (<c>?debug</c>, <c>?v2</c>) unless it looks like a
+    /// credential (24 or more characters, all letters, digits or <c>-_.~+/%</c>, as a bare JWT or API key is), which is
+    /// redacted whole whatever this option says.</remarks>
     public bool RedactQueryValues { get; set; } = true;
 
     /// <summary>Gets query parameter names whose values are always redacted (case-insensitive).</summary>

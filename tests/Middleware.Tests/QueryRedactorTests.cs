@@ -23,6 +23,42 @@ public sealed class QueryRedactorTests
         Assert.Equal(expected, result);
     }
 
+    [Theory]
+    [InlineData(true, "?eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig", "REDACTED")]
+    [InlineData(false, "?eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig", "REDACTED")]
+    [InlineData(true, "?page=2&dGhpc2lzYXNlY3JldGFwaWtleTEyMzQ1Ng", "page=REDACTED&REDACTED")]
+    [InlineData(false, "?page=2&4bf92f3577b34da6a3ce929d0e0e4736", "page=2&REDACTED")]
+    [InlineData(false, "?a1b2c3d4e5f6g7h8i9j0k1l2%2Bm3", "REDACTED")]
+    public void Redact_BarePartLikeACredential_Redacted(bool redactAll, string query, string expected)
+    {
+        // Arrange
+        var redactor = new QueryRedactor(redactAll, ["token"]);
+
+        // Act
+        var result = redactor.Redact(query);
+
+        // Assert
+        Assert.Equal(expected, result);
+    }
+
+    [Theory]
+    [InlineData(true, "?debug", "debug")]
+    [InlineData(false, "?v2", "v2")]
+    [InlineData(true, "?v2&page=1", "v2&page=REDACTED")]
+    [InlineData(false, "?include_deleted_items&x", "include_deleted_items&x")]
+    [InlineData(true, "?this-is-a-long-flag.with spaces that-is-not-a-token", "this-is-a-long-flag.with spaces that-is-not-a-token")]
+    public void Redact_ShortOrNonTokenBarePart_Kept(bool redactAll, string query, string expected)
+    {
+        // Arrange
+        var redactor = new QueryRedactor(redactAll, ["token"]);
+
+        // Act
+        var result = redactor.Redact(query);
+
+        // Assert
+        Assert.Equal(expected, result);
+    }
+
     [Fact]
     public void Redact_NamedOnly_RedactsListedNamesCaseInsensitively()
     {

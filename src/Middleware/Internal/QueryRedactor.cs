@@ -6,12 +6,21 @@ namespace Propagation.Middleware.Internal;
 /// <summary>
 /// Redacts query values for <c>url.query</c> and <c>url.full</c>: every value (the default) or the
 /// values of listed parameter names (compared case-insensitively, as written and percent-decoded).
-/// Names are kept. Input and output are bounded.
+/// Names are kept. A part without <c>=</c> is kept too (a flag such as <c>debug</c> or <c>v2</c>) unless it looks like a
+/// credential (<see cref="LooksLikeCredential"/>), which is redacted whole in either mode. Input and output are bounded.
 /// </summary>
 internal sealed class QueryRedactor
 {
     /// <summary>Only this many characters of a query are examined; the rest is dropped.</summary>
     public const int MaxQueryLength = 2048;
+
+    /// <summary>A part without <c>=</c> this long or longer, of <see cref="TokenCharacters"/> only, is taken for a credential.</summary>
+    public const int MinBareTokenLength = 24;
+
+    // What bearer tokens, JWTs (three base64url segments joined by '.'), API keys and hex ids are written with, plus '%'
+    // for a percent-encoded '+', '/' or '=' of standard base64.
+    private static readonly SearchValues<char> TokenCharacters =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~+/%");
 
     private readonly bool _all;
     private readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> _names;
@@ -57,6 +66,11 @@ internal sealed class QueryRedactor
                 var pair = end < 0 ? rest : rest[..end];
                 rest = end < 0 ? default : rest[(end + 1)..];
                 var equals = pair.IndexOf('=');
+                if (equals < 0 && LooksLikeCredential(pair))
+                {
+                    pair = HeaderRules.Redacted;
+                }
+
                 var value = equals < 0 ? default : _all || IsListed(pair[..equals]) ? HeaderRules.Redacted : pair[(equals + 1)..];
                 var separator = written > 0 ? 1 : 0;
                 var length = equals < 0 ? pair.Length : equals + 1 + value.Length;
@@ -88,6 +102,14 @@ internal sealed class QueryRedactor
             ArrayPool<char>.Shared.Return(rented);
         }
     }
+
+    /// <summary>
+    /// Whether a part without <c>=</c> is a bare credential (<c>?eyJhbGciOi...</c>, a token appended as the whole query)
+    /// rather than a flag: at least <see cref="MinBareTokenLength"/> characters, all of them <see cref="TokenCharacters"/>.
+    /// Short flags (<c>debug</c>, <c>v2</c>) and text with other characters stay readable.
+    /// </summary>
+    private static bool LooksLikeCredential(ReadOnlySpan<char> part) =>
+        part.Length >= MinBareTokenLength && !part.ContainsAnyExcept(TokenCharacters);
 
     /// <summary>Whether a name is listed, as written or percent-decoded (<c>api%5Fkey</c> is <c>api_key</c> to the app).</summary>
     private bool IsListed(ReadOnlySpan<char> name)
