@@ -137,6 +137,6 @@ public static class TraceHeadersHttpClientBuilderExtensions
         var guard = service is null
             ? null
             : RedirectScopePropagator.For(service, services.GetRequiredService<IOptionsMonitor<TraceHeadersOptions>>().Get(builder.Name).Scope);
-        PrimaryHandlerDiagnostics.Disable(builder, builder.Name ?? string.Empty, services.GetService<ILoggerFactory>(), guard);
+        PrimaryHandlerDiagnostics.Disable(builder, builder.Name ?? string.Empty, services.GetService<ILoggerFactory>(), guard, service);
     }
 }

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Http;
 using Propagation.Collector.Internal;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -973,6 +974,55 @@ public sealed class TraceHeadersHandlerTests
         Assert.Contains(typeof(SocketsHttpHandler).FullName!, entry.Message, StringComparison.Ordinal);
         Assert.Contains("could not be adjusted", entry.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("use SocketsHttpHandler or HttpClientHandler as the primary handler", entry.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CreateHandler_UnadjustableHandlerBuiltAgain_WarnsOncePerClientName()
+    {
+        // Arrange: as above, a shared SocketsHttpHandler frozen by a request; two clients use it. The factory builds a
+        // client's handler again each time the previous one's HandlerLifetime ends: build each client's three times.
+        using var meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        using var shared = new SocketsHttpHandler
+        {
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+            MeterFactory = meters.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
+        };
+        using (var invoker = new HttpMessageInvoker(shared, disposeHandler: false))
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "http://127.0.0.1:9/");
+            await Assert.ThrowsAnyAsync<HttpRequestException>(() => invoker.SendAsync(request, CancellationToken.None));
+        }
+
+        var logs = new RecordingLoggerProvider();
+        var services = new ServiceCollection();
+        services.AddLogging(l => l.AddProvider(logs));
+        services.AddTracing();
+        services.AddHttpClient("one").ConfigurePrimaryHttpMessageHandler(() => shared).AddTraceHeaders();
+        services.AddHttpClient("two").ConfigurePrimaryHttpMessageHandler(() => shared).AddTraceHeaders();
+        using var provider = services.BuildServiceProvider();
+        var factoryOptions = provider.GetRequiredService<IOptionsMonitor<HttpClientFactoryOptions>>();
+
+        // Act: what the factory does on each rotation (a new builder, the client's actions, Build).
+        for (var round = 0; round < 3; round++)
+        {
+            foreach (var name in new[] { "one", "two" })
+            {
+                var builder = provider.GetRequiredService<HttpMessageHandlerBuilder>();
+                builder.Name = name;
+                foreach (var action in factoryOptions.Get(name).HttpMessageHandlerBuilderActions)
+                {
+                    action(builder);
+                }
+
+                _ = builder.Build();
+            }
+        }
+
+        // Assert: one warning per client name, not one per handler built.
+        var warnings = logs.Entries.Where(e => e.EventId.Id == 1005 && e.Category == "Propagation.Middleware.Tracing").ToList();
+        Assert.Equal(2, warnings.Count);
+        Assert.Single(warnings, e => e.Message.Contains("'one'", StringComparison.Ordinal));
+        Assert.Single(warnings, e => e.Message.Contains("'two'", StringComparison.Ordinal));
     }
 
     [Theory]

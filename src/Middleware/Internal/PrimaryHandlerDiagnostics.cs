@@ -20,10 +20,12 @@ internal static class PrimaryHandlerDiagnostics
     private static readonly FieldInfo? UnderlyingHandler =
         typeof(HttpClientHandler).GetField("_underlyingHandler", BindingFlags.Instance | BindingFlags.NonPublic);
 
-    public static void Disable(HttpMessageHandlerBuilder builder, string clientName, ILoggerFactory? loggers, RedirectScopePropagator? redirectGuard)
+    /// <summary>Adjusts the primary handler of a client being built; warns (event 1005) when it cannot be, once per client
+    /// name of <paramref name="service"/>'s app (the factory builds the handler again at each HandlerLifetime).</summary>
+    public static void Disable(HttpMessageHandlerBuilder builder, string clientName, ILoggerFactory? loggers, RedirectScopePropagator? redirectGuard, TracingService? service)
     {
         var handler = Innermost(builder.PrimaryHandler);
-        if (!TryDisable(handler, redirectGuard))
+        if (!TryDisable(handler, redirectGuard) && (service is null || service.TryClaimUnadjustedHandlerReport(clientName)))
         {
             Log.PrimaryHandlerNotConfigured(
                 (loggers ?? NullLoggerFactory.Instance).CreateLogger("Propagation.Middleware.Tracing"),

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using System.Diagnostics;
 using System.Globalization;
@@ -69,6 +70,11 @@ internal sealed class TracingService
     // 1 once the warning that hosting's propagator could not see a request has been logged.
     private int _requestNotSeenWarned;
 
+    // Names of the clients whose primary handler could not be adjusted and was reported (event 1005): the factory builds
+    // a client's handler again at each HandlerLifetime, for the same cause. Names are the app's; at most
+    // MaxReportedClients are kept, and names past that are not reported.
+    private readonly ConcurrentDictionary<string, byte> _unadjustedHandlerClients = new(StringComparer.Ordinal);
+
     public TracingService(
         IOptions<TracingOptions> options,
         ILoggerFactory loggerFactory,
@@ -106,8 +112,18 @@ internal sealed class TracingService
         OwnsContextAccessor = contextAccessor is null && ContextAccessor is not null;
     }
 
+    /// <summary>How many client names <see cref="TryClaimUnadjustedHandlerReport"/> remembers.</summary>
+    public const int MaxReportedClients = 256;
+
     /// <summary>Gets the validated options (do not change them).</summary>
     public TracingOptions Options { get; }
+
+    /// <summary>
+    /// Whether the primary handler of client <paramref name="clientName"/> that could not be adjusted is to be reported:
+    /// the first time for each name (of at most <see cref="MaxReportedClients"/>), not at each handler rotation.
+    /// </summary>
+    public bool TryClaimUnadjustedHandlerReport(string clientName) =>
+        _unadjustedHandlerClients.Count < MaxReportedClients && _unadjustedHandlerClients.TryAdd(clientName, 0);
 
     /// <summary>Gets the app's composite propagator (no health attached: <see cref="RecordIssues"/> records once per request).</summary>
     public TracePropagator Propagator { get; }
