@@ -652,6 +652,53 @@ public sealed class GrpcTracingServiceCollectionExtensionsTests
     }
 
     /// <summary>The stopped span with this id, waiting (bounded) for it: hosting ends its span after the response is sent.</summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task TracingInterceptor_UseTracingLogSpans_RecordedAndUnrecordedCallsNamedAsTheGrpcSpan(bool recorded)
+    {
+        // Arrange: AddTracing with span lines and slow warnings, UseTracing and the interceptor; hosting's span sampled by
+        // a parent-based sampler, so a sampled traceparent is recorded (the interceptor names the span) and an unsampled
+        // one is not (UseTracing names the line itself).
+        var stopped = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = static s => s.Name is "Microsoft.AspNetCore" or GrpcTracingConventions.ActivitySourceName,
+            Sample = static (ref ActivityCreationOptions<ActivityContext> o) =>
+                o.Parent != default && (o.Parent.TraceFlags & ActivityTraceFlags.Recorded) == 0 ? ActivitySamplingResult.PropagationData : ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = stopped.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        var logs = new RecordingLoggerProvider();
+        await using var server = await TracingTestServer.StartAsync(
+            interceptor: null,
+            beforeEndpoints: static app => app.UseTracing(),
+            configureServices: services =>
+            {
+                services.AddLogging(l => l.AddProvider(logs).SetMinimumLevel(LogLevel.Information));
+                services.AddGrpcTracing(o =>
+                {
+                    o.LogSpans = true;
+                    o.SlowRequestThreshold = TimeSpan.FromTicks(1);
+                });
+                services.Configure<Grpc.AspNetCore.Server.GrpcServiceOptions>(o => o.Interceptors.Add<TracingInterceptor>());
+            });
+        var client = server.CreateClient();
+        var flags = recorded ? "01" : "00";
+        var metadata = new Metadata { { "traceparent", $"00-{ActivityTraceId.CreateRandom().ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-{flags}" } };
+
+        // Act
+        var reply = await client.UnaryAsync(new TraceRequest(), metadata);
+
+        // Assert: hosting's span stops after UseTracing wrote the line; both are named as a recorded gRPC span is.
+        var span = await StoppedSpanAsync(stopped, reply.SpanId);
+        Assert.Equal(recorded, span.Recorded);
+        var line = Assert.Single(logs.Entries, e => e.EventId.Id == 1003 && e.Category == "Propagation.Middleware.Spans");
+        Assert.Equal("propagation.test.TraceTestService/Unary", line.State.Single(p => p.Key == "operation").Value);
+        var warning = Assert.Single(logs.Entries, e => e.EventId.Id == 1002 && e.Category == "Propagation.Middleware.Tracing");
+        Assert.Equal("propagation.test.TraceTestService/Unary", warning.State.Single(p => p.Key == "Operation").Value);
+    }
+
     private static async Task<Activity> StoppedSpanAsync(ConcurrentQueue<Activity> stopped, string spanId)
     {
         var deadline = DateTime.UtcNow.AddSeconds(10);

@@ -1192,6 +1192,42 @@ public sealed class TracingMiddlewareTests
         Assert.Contains(span.TraceId.ToHexString(), warning.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("application/grpc", "pkg.Svc/Method")]
+    [InlineData("application/grpc+proto", "pkg.Svc/Method")]
+    [InlineData("application/json", "POST /pkg.Svc/Method")]
+    public async Task Invoke_NothingRecordsAGrpcCall_SpanLineAndSlowWarningNamedAsTheGrpcSpan(string contentType, string expected)
+    {
+        // Arrange: nothing records the request (hosting makes its placeholder for the logging provider); a gRPC method's
+        // endpoint is the method's path, as grpc-dotnet maps it. A recorded gRPC call's span is named pkg.Svc/Method.
+        var logs = new RecordingLoggerProvider();
+        using var host = await TestHosts.StartAsync(
+            s => s.AddTracing(o =>
+            {
+                o.LogSpans = true;
+                o.SlowRequestThreshold = TimeSpan.FromTicks(1);
+            }),
+            app =>
+            {
+                app.UseTracing();
+                app.UseRouting();
+                app.UseEndpoints(e => e.MapPost("/pkg.Svc/Method", Ok));
+            },
+            logs: logs);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/pkg.Svc/Method") { Content = new ByteArrayContent([0, 0, 0, 0, 0]) };
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+
+        // Act
+        using var response = await host.GetTestClient().SendAsync(request);
+
+        // Assert
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var line = Assert.Single(logs.Entries, e => e.EventId.Id == 1003 && e.Category == "Propagation.Middleware.Spans");
+        Assert.Equal(expected, line.State.Single(p => p.Key == "operation").Value);
+        var warning = Assert.Single(logs.Entries, e => e.EventId.Id == 1002 && e.Category == "Propagation.Middleware.Tracing");
+        Assert.Equal(expected, warning.State.Single(p => p.Key == "Operation").Value);
+    }
+
     [Fact]
     public async Task Invoke_NothingRecordsAndHostingMadeItsPlaceholder_StillWarnsOfSlowRequestAndLogsTheSpanLine()
     {

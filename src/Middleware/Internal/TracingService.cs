@@ -112,6 +112,9 @@ internal sealed class TracingService
         OwnsContextAccessor = contextAccessor is null && ContextAccessor is not null;
     }
 
+    /// <summary>The content type of gRPC calls (the prefix of <c>application/grpc+proto</c>, <c>application/grpc-web</c>...).</summary>
+    private const string GrpcContentType = "application/grpc";
+
     /// <summary>How many client names <see cref="TryClaimUnadjustedHandlerReport"/> remembers.</summary>
     public const int MaxReportedClients = 256;
 
@@ -474,11 +477,24 @@ internal sealed class TracingService
         }
     }
 
-    /// <summary>"GET /api/ask" (with the route), or the method alone: what a recorded server span would be named.</summary>
+    /// <summary>
+    /// "GET /api/ask" (with the route), or the method alone: what a recorded server span would be named. A gRPC call
+    /// (content type <c>application/grpc</c>, <c>+proto</c>, <c>-web</c>...) to a method's endpoint (a route without
+    /// parameters, the method's path <c>/pkg.Svc/Method</c>, as gRPC maps it) is named <c>pkg.Svc/Method</c>, as the
+    /// gRPC interceptor names a recorded call's span. The name comes from the app's route, never from the request.
+    /// </summary>
     private static string UnrecordedOperation(HttpContext context)
     {
+        var pattern = (context.GetEndpoint() as Microsoft.AspNetCore.Routing.RouteEndpoint)?.RoutePattern;
+        var route = pattern?.RawText;
+        if (route is { Length: > 1 } && route[0] == '/' && pattern!.Parameters.Count == 0
+            && context.Request.ContentType is { } contentType
+            && contentType.StartsWith(GrpcContentType, StringComparison.OrdinalIgnoreCase))
+        {
+            return route[1..];
+        }
+
         var method = GetMethod(context.Request.Method, out _);
-        var route = (context.GetEndpoint() as Microsoft.AspNetCore.Routing.RouteEndpoint)?.RoutePattern.RawText;
         return route is null ? method : method + " " + route;
     }
 
