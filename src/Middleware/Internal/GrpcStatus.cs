@@ -32,8 +32,8 @@ internal static class GrpcStatus
     /// <summary>The trailer (or, in a trailers-only response, the header) with the final status.</summary>
     private const string StatusHeader = "grpc-status";
 
-    /// <summary>The gRPC content type; <c>+format</c> and <c>;parameters</c> may follow.</summary>
-    private const string ContentType = "application/grpc";
+    /// <summary>The gRPC content type; <c>+format</c> and <c>;parameters</c> may follow (and <c>-web</c> for gRPC-Web).</summary>
+    public const string ContentType = "application/grpc";
 
     private const int Cancelled = 1;
     private const int DeadlineExceeded = 4;

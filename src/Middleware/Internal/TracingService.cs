@@ -112,9 +112,6 @@ internal sealed class TracingService
         OwnsContextAccessor = contextAccessor is null && ContextAccessor is not null;
     }
 
-    /// <summary>The content type of gRPC calls (the prefix of <c>application/grpc+proto</c>, <c>application/grpc-web</c>...).</summary>
-    private const string GrpcContentType = "application/grpc";
-
     /// <summary>How many client names <see cref="TryClaimUnadjustedHandlerReport"/> remembers.</summary>
     public const int MaxReportedClients = 256;
 
@@ -489,7 +486,7 @@ internal sealed class TracingService
         var route = pattern?.RawText;
         if (route is { Length: > 1 } && route[0] == '/' && pattern!.Parameters.Count == 0
             && context.Request.ContentType is { } contentType
-            && contentType.StartsWith(GrpcContentType, StringComparison.OrdinalIgnoreCase))
+            && contentType.StartsWith(GrpcStatus.ContentType, StringComparison.OrdinalIgnoreCase))
         {
             return route[1..];
         }
