@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using Propagation.Collector.Internal;
+using Propagation.Collector.Internal.Api;
 
 namespace Propagation.Collector.Tests.Viewer;
 
@@ -59,6 +60,17 @@ public sealed partial class ViewerAssetsTests
         Assert.DoesNotMatch(InlineAttribute(), html);
     }
 
+    [Fact]
+    public void Page_OperationFilterInput_TakesAsManyCharactersAsTheApiAccepts()
+    {
+        // An operation name the API lists (the store keeps names up to its value bound) can be typed in whole.
+        var input = OperationInput().Match(ViewerAssets.Shared.PageTemplate);
+
+        Assert.True(input.Success);
+        var maxLength = int.Parse(input.Groups["max"].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(QueryReader.MaxTextLengthOf(new SpanStoreOptions()), maxLength);
+    }
+
     [Theory]
     [InlineData("a.html", "text/html; charset=utf-8")]
     [InlineData("a.css", "text/css; charset=utf-8")]
@@ -81,6 +93,9 @@ public sealed partial class ViewerAssetsTests
         Assert.Equal(a, ViewerAssets.ETagOf("a"u8));
         Assert.NotEqual(a, ViewerAssets.ETagOf("b"u8));
     }
+
+    [GeneratedRegex("<input id=\"filter-operation\"[^>]*\\smaxlength=\"(?<max>[0-9]+)\"")]
+    private static partial Regex OperationInput();
 
     [GeneratedRegex("<script[^>]*>", RegexOptions.IgnoreCase)]
     private static partial Regex ScriptTag();
