@@ -86,6 +86,11 @@ internal sealed class PipelineHostedService : IHostedLifecycleService, IDisposab
             var options = _options.Value;
             var settings = PipelineSettings.Resolve(options, _configuration, _applicationName, errors)
                 ?? throw new OptionsValidationException(Options.DefaultName, typeof(TracingPipelineOptions), errors);
+            foreach (var (key, problem) in settings.Warnings)
+            {
+                PipelineLog.ConfigurationValueIgnored(_logger, key, problem);
+            }
+
             if (!settings.Enabled)
             {
                 PipelineLog.Disabled(_logger);

@@ -11,6 +11,9 @@ internal static partial class PipelineLog
     [LoggerMessage(EventId = 7101, Level = LogLevel.Information, Message = "Tracing pipeline is turned off (Enabled = false or OTEL_SDK_DISABLED=true); no spans are sampled or exported by it.")]
     public static partial void Disabled(ILogger logger);
 
+    [LoggerMessage(EventId = 7102, Level = LogLevel.Warning, Message = "{Key} {Problem}")]
+    public static partial void ConfigurationValueIgnored(ILogger logger, string key, string problem);
+
     [LoggerMessage(EventId = 7103, Level = LogLevel.Warning, Message = "Tracing pipeline did not finish flushing within {TimeoutMilliseconds} ms at shutdown; unexported spans are lost.")]
     public static partial void FlushTimedOut(ILogger logger, int timeoutMilliseconds);
 

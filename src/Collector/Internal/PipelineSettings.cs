@@ -36,6 +36,10 @@ internal sealed class PipelineSettings
     private static readonly string[] BuiltInExporters =
         [TracingExporterNames.Otlp, TracingExporterNames.Console, TracingExporterNames.Json, TracingExporterNames.Store];
 
+    /// <summary>Gets the configuration values not applied as given, each as its key and what was done instead (no
+    /// credential, no raw value that may hold one); the hosted service logs each once at start-up.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Warnings { get; private init; } = [];
+
     public bool Enabled { get; private init; }
 
     public string ServiceName { get; private init; } = UnknownServiceName;
@@ -80,7 +84,9 @@ internal sealed class PipelineSettings
     public static PipelineSettings? Resolve(TracingPipelineOptions options, IConfiguration configuration, string? applicationName, List<string> errors)
     {
         var before = errors.Count;
-        var enabled = options.Enabled && !ReadBool(configuration, PipelineConfigurationKeys.SdkDisabled, errors);
+        var warnings = new List<KeyValuePair<string, string>>();
+        var sdkDisabled = ReadBool(configuration, PipelineConfigurationKeys.SdkDisabled, warnings);
+        var enabled = options.Enabled && !sdkDisabled;
 
         var resourceAttributes = ParseResourceAttributes(Read(configuration, PipelineConfigurationKeys.ResourceAttributes), errors, out var resourceServiceName);
         var serviceName = FirstNonBlank(options.ServiceName, Read(configuration, PipelineConfigurationKeys.ServiceName), resourceServiceName, applicationName) ?? UnknownServiceName;
@@ -167,6 +173,7 @@ internal sealed class PipelineSettings
 
         return new PipelineSettings
         {
+            Warnings = warnings,
             Enabled = enabled,
             ServiceName = serviceName,
             ResourceAttributes = resourceAttributes,
@@ -483,8 +490,10 @@ internal sealed class PipelineSettings
         return value;
     }
 
-    private static bool ReadBool(IConfiguration configuration, string key, List<string> errors)
+    private static bool ReadBool(IConfiguration configuration, string key, List<KeyValuePair<string, string>> warnings)
     {
+        // SDK environment variables spec, Boolean: only the case-insensitive "true" is true; any other value, unset
+        // and empty included, is false, and a value other than "true", "false" or empty SHOULD be warned about.
         var value = Read(configuration, key)?.Trim();
         if (value is null || string.Equals(value, "false", StringComparison.OrdinalIgnoreCase))
         {
@@ -496,7 +505,7 @@ internal sealed class PipelineSettings
             return true;
         }
 
-        errors.Add($"{key} '{Shorten(value)}' is not a boolean; use 'true' or 'false'.");
+        warnings.Add(new(key, $"'{Shorten(value)}' is neither 'true' nor 'false'; treated as 'false'."));
         return false;
     }
 

@@ -50,7 +50,8 @@ public sealed class TracingPipelineOptions
 
     /// <summary>Gets or sets a value indicating whether tracing is on.</summary>
     /// <value>Defaults to <see langword="true"/>. Tracing is also off when the configuration key
-    /// <c>OTEL_SDK_DISABLED</c> is <c>true</c>.</value>
+    /// <c>OTEL_SDK_DISABLED</c> is <c>true</c> (any case); any other value leaves it on, and one other than
+    /// <c>false</c> or empty is logged as a warning (event 7102) at start-up, not an error.</value>
     /// <remarks>When off, no <see cref="TracerProvider"/> is built: nothing is sampled by this pipeline and nothing
     /// is exported.</remarks>
     public bool Enabled { get; set; } = true;

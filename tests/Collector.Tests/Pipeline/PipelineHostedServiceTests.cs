@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Trace;
 using Propagation.Collector.Internal;
+using Propagation.Testing;
 
 namespace Propagation.Collector.Tests.Pipeline;
 
@@ -92,6 +93,32 @@ public class PipelineHostedServiceTests
 
         Assert.Null(host.Services.GetRequiredService<PipelineHostedService>().Provider);
         Assert.Null(source.StartActivity("not-listened"));
+        await host.StopAsync().Bounded();
+    }
+
+    [Theory]
+    [InlineData("1")]
+    [InlineData("yes")]
+    public async Task Start_OtelSdkDisabledNotABoolean_BuildsProviderAndWarnsOnce(string value)
+    {
+        using var source = PipelineTestHost.NewSource(nameof(Start_OtelSdkDisabledNotABoolean_BuildsProviderAndWarnsOnce));
+        var logs = new RecordingLoggerProvider();
+        using var host = PipelineTestHost.Build(source, _ => { }, new Dictionary<string, string?> { ["OTEL_SDK_DISABLED"] = value }, logs);
+
+        await host.StartAsync().Bounded();
+
+        // Not disabled: the provider is built, the SDK too listens (it reads the same configuration).
+        Assert.NotNull(host.Services.GetRequiredService<PipelineHostedService>().Provider);
+        using (var activity = source.StartActivity("listened"))
+        {
+            Assert.NotNull(activity);
+        }
+
+        var warning = Assert.Single(logs.Entries, e => e.EventId.Id == 7102);
+        Assert.Equal("Propagation.Collector.Pipeline", warning.Category);
+        Assert.Equal(LogLevel.Warning, warning.Level);
+        Assert.Contains("OTEL_SDK_DISABLED", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("'false'", warning.Message, StringComparison.Ordinal);
         await host.StopAsync().Bounded();
     }
 

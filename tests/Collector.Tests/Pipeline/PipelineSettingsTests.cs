@@ -98,6 +98,21 @@ public class PipelineSettingsTests
         Assert.Equal(expectedEnabled, settings!.Enabled);
     }
 
+    [Theory]
+    [InlineData("1")]
+    [InlineData("0")]
+    [InlineData("yes")]
+    [InlineData("maybe")]
+    public void Resolve_OtelSdkDisabledNeitherTrueNorFalse_IsNoErrorAndLeavesTracingOn(string value)
+    {
+        // SDK environment variables spec, Boolean: only a case-insensitive "true" is true; any other value is false
+        // (with a warning, which the hosted service logs), never an error.
+        var (settings, errors) = Resolve(new TracingPipelineOptions(), new() { ["OTEL_SDK_DISABLED"] = value });
+
+        Assert.Empty(errors);
+        Assert.True(settings!.Enabled);
+    }
+
     [Fact]
     public void Resolve_EnabledFalseInCode_TurnsTracingOffWhateverTheVariable()
     {
@@ -232,7 +247,6 @@ public class PipelineSettingsTests
             ["OTEL_BSP_MAX_QUEUE_SIZE"] = "-1",
             ["OTEL_BSP_SCHEDULE_DELAY"] = "soon",
             ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/json",
-            ["OTEL_SDK_DISABLED"] = "maybe",
         });
 
         Assert.Null(settings);
@@ -241,7 +255,6 @@ public class PipelineSettingsTests
         Assert.Contains(errors, e => e.Contains("OTEL_BSP_MAX_QUEUE_SIZE", StringComparison.Ordinal) && e.Contains("positive", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("OTEL_BSP_SCHEDULE_DELAY 'soon'", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("OTEL_EXPORTER_OTLP_PROTOCOL 'http/json'", StringComparison.Ordinal));
-        Assert.Contains(errors, e => e.StartsWith("OTEL_SDK_DISABLED 'maybe'", StringComparison.Ordinal));
     }
 
     [Fact]

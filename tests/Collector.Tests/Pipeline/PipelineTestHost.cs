@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Propagation.Collector.Tests.Pipeline;
 
@@ -11,10 +12,17 @@ internal static class PipelineTestHost
 {
     public static ActivitySource NewSource(string test) => new("Propagation.Collector.Tests." + test + "." + Guid.NewGuid().ToString("N"));
 
-    public static IHost Build(ActivitySource source, Action<TracingPipelineOptions> configure, IDictionary<string, string?>? configuration = null)
+    public static IHost Build(ActivitySource source, Action<TracingPipelineOptions> configure, IDictionary<string, string?>? configuration = null, ILoggerProvider? logs = null)
     {
         return new HostBuilder()
             .ConfigureAppConfiguration(builder => builder.AddInMemoryCollection(configuration ?? new Dictionary<string, string?>()))
+            .ConfigureLogging(builder =>
+            {
+                if (logs is not null)
+                {
+                    builder.AddProvider(logs);
+                }
+            })
             .ConfigureServices(services => services.AddTracingPipeline(options =>
             {
                 ListenOnlyTo(options, source);
