@@ -88,7 +88,7 @@ internal sealed class PipelineSettings
         var sdkDisabled = ReadBool(configuration, PipelineConfigurationKeys.SdkDisabled, warnings);
         var enabled = options.Enabled && !sdkDisabled;
 
-        var resourceAttributes = ParseResourceAttributes(Read(configuration, PipelineConfigurationKeys.ResourceAttributes), errors, out var resourceServiceName);
+        var resourceAttributes = ParseResourceAttributes(Read(configuration, PipelineConfigurationKeys.ResourceAttributes), errors, warnings, out var resourceServiceName);
         var serviceName = FirstNonBlank(options.ServiceName, Read(configuration, PipelineConfigurationKeys.ServiceName), resourceServiceName, applicationName) ?? UnknownServiceName;
 
         var sources = new List<string>();
@@ -406,15 +406,17 @@ internal sealed class PipelineSettings
 
     /// <summary>
     /// The <c>service.name</c> of an <c>OTEL_RESOURCE_ATTRIBUTES</c> value as the pipeline reads it (the last one wins), or
-    /// <see langword="null"/>; malformed items are left for the pipeline's own validation to report.
+    /// <see langword="null"/> (none, or the whole value discarded for a bad percent-escape); malformed items and the
+    /// discarded value are left for the pipeline's own validation and start-up log to report.
     /// </summary>
     internal static string? ReadResourceServiceName(string? value)
     {
-        ParseResourceAttributes(string.IsNullOrWhiteSpace(value) ? null : value, [], out var serviceName);
+        ParseResourceAttributes(string.IsNullOrWhiteSpace(value) ? null : value, [], [], out var serviceName);
         return serviceName;
     }
 
-    private static List<KeyValuePair<string, object>> ParseResourceAttributes(string? value, List<string> errors, out string? serviceName)
+    private static List<KeyValuePair<string, object>> ParseResourceAttributes(
+        string? value, List<string> errors, List<KeyValuePair<string, string>> warnings, out string? serviceName)
     {
         serviceName = null;
         var result = new List<KeyValuePair<string, object>>();
@@ -424,6 +426,7 @@ internal sealed class PipelineSettings
         }
 
         var item = 0;
+        var badEscapeItem = 0;
         foreach (var range in value.AsSpan().Split(','))
         {
             item++;
@@ -441,8 +444,16 @@ internal sealed class PipelineSettings
                 continue;
             }
 
-            // Values are percent-encoded; an invalid escape is kept literally.
-            var decoded = Uri.UnescapeDataString(pair[(equals + 1)..].Trim().ToString());
+            // Values are percent-encoded (W3C Baggage value). Resource SDK spec: on a decoding error the whole value
+            // of the variable is discarded and an error reported; the other items are still checked for errors.
+            var encoded = pair[(equals + 1)..].Trim();
+            if (!HasValidEscapes(encoded))
+            {
+                badEscapeItem = badEscapeItem == 0 ? item : badEscapeItem;
+                continue;
+            }
+
+            var decoded = Uri.UnescapeDataString(encoded.ToString());
             if (key == "service.name")
             {
                 serviceName = decoded;
@@ -452,7 +463,33 @@ internal sealed class PipelineSettings
             result.Add(new KeyValuePair<string, object>(key, decoded));
         }
 
+        if (badEscapeItem > 0)
+        {
+            // Neither the value nor the item is shown: a mistyped list may hold a secret.
+            warnings.Add(new(
+                PipelineConfigurationKeys.ResourceAttributes,
+                $"item {badEscapeItem.ToString(CultureInfo.InvariantCulture)} has an invalid percent-escape ('%' not followed by two hex digits); the whole value is discarded (values are not shown)."));
+            serviceName = null;
+            result.Clear();
+        }
+
         return result;
+    }
+
+    /// <summary>Whether every '%' of a percent-encoded value starts a '%' HEXDIG HEXDIG triplet (RFC 3986 section 2.1).</summary>
+    private static bool HasValidEscapes(ReadOnlySpan<char> value)
+    {
+        for (var i = value.IndexOf('%'); i >= 0; i = value.IndexOf('%'))
+        {
+            if (i + 2 >= value.Length || !char.IsAsciiHexDigit(value[i + 1]) || !char.IsAsciiHexDigit(value[i + 2]))
+            {
+                return false;
+            }
+
+            value = value[(i + 3)..];
+        }
+
+        return true;
     }
 
     private static void AddSources(List<string> sources, IList<string> names, string optionName, List<string> errors)

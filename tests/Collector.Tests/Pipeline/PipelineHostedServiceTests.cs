@@ -123,6 +123,26 @@ public class PipelineHostedServiceTests
     }
 
     [Fact]
+    public async Task Start_ResourceAttributesWithInvalidEscape_WarnsWithoutTheValue()
+    {
+        using var source = PipelineTestHost.NewSource(nameof(Start_ResourceAttributesWithInvalidEscape_WarnsWithoutTheValue));
+        var logs = new RecordingLoggerProvider();
+        using var host = PipelineTestHost.Build(
+            source, _ => { }, new Dictionary<string, string?> { ["OTEL_RESOURCE_ATTRIBUTES"] = "team=s3cr3t-ish,service.name=a%zzb" }, logs);
+
+        await host.StartAsync().Bounded();
+
+        Assert.NotNull(host.Services.GetRequiredService<PipelineHostedService>().Provider);
+        var warning = Assert.Single(logs.Entries, e => e.EventId.Id == 7102);
+        Assert.Equal(LogLevel.Warning, warning.Level);
+        Assert.Contains("OTEL_RESOURCE_ATTRIBUTES", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("item 2", warning.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cr3t", warning.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("%zz", warning.Message, StringComparison.Ordinal);
+        await host.StopAsync().Bounded();
+    }
+
+    [Fact]
     public async Task Start_SeveralExporters_EachGetsEverySpanAndItsOwnCounters()
     {
         using var source = PipelineTestHost.NewSource(nameof(Start_SeveralExporters_EachGetsEverySpanAndItsOwnCounters));

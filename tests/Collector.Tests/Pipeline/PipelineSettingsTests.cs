@@ -75,14 +75,19 @@ public class PipelineSettingsTests
         Assert.Contains(errors, e => e.StartsWith("OTEL_RESOURCE_ATTRIBUTES", StringComparison.Ordinal) && e.Contains(expectedInError, StringComparison.Ordinal));
     }
 
-    [Fact]
-    public void Resolve_ResourceAttributeWithInvalidEscape_KeptLiterally()
+    [Theory]
+    [InlineData("service.name=a%zzb,ok=a%2Cb")] // not hex
+    [InlineData("ok=a%2Cb,service.name=orders,odd=%")] // cut short at the end
+    [InlineData("ok=a%2Cb,odd=%4,service.name=orders")] // one digit
+    public void Resolve_ResourceAttributesWithInvalidEscape_DiscardsTheWholeValue(string value)
     {
-        var (settings, errors) = Resolve(new TracingPipelineOptions(), new() { ["OTEL_RESOURCE_ATTRIBUTES"] = "odd=%zz,ok=a%2Cb" });
+        // Resource SDK spec: on a decoding error the whole OTEL_RESOURCE_ATTRIBUTES value is discarded (and an error
+        // reported: logged by the hosted service, the start-up goes on).
+        var (settings, errors) = Resolve(new TracingPipelineOptions(), new() { ["OTEL_RESOURCE_ATTRIBUTES"] = value }, "app");
 
         Assert.Empty(errors);
-        Assert.Contains(new KeyValuePair<string, object>("odd", "%zz"), settings!.ResourceAttributes);
-        Assert.Contains(new KeyValuePair<string, object>("ok", "a,b"), settings.ResourceAttributes);
+        Assert.Empty(settings!.ResourceAttributes);
+        Assert.Equal("app", settings.ServiceName);
     }
 
     [Theory]
