@@ -55,7 +55,7 @@ public sealed class TracingOptionsSetupTests
     [InlineData("", "service.name=orders", "orders")]
     [InlineData("billing", "service.name=orders", "billing")]
     [InlineData(null, "team=a,service.name=  ", null)]
-    [InlineData(null, "service.name=a,service.name=b", "b")]
+    [InlineData(null, "service.name=a,service.name=b", "a")] // the first wins, as on the wire (OpenTelemetry .NET's resource merge)
     [InlineData(null, "service.name=a%zzb", null)] // resource SDK spec: a decoding error discards the whole value
     [InlineData(null, "service.name=orders,team=x%2", null)] // wherever the bad escape is
     public void Configure_ServiceName_OtelServiceNameThenResourceAttributes(string? serviceName, string attributes, string? expected)

@@ -405,7 +405,7 @@ internal sealed class PipelineSettings
     }
 
     /// <summary>
-    /// The <c>service.name</c> of an <c>OTEL_RESOURCE_ATTRIBUTES</c> value as the pipeline reads it (the last one wins), or
+    /// The <c>service.name</c> of an <c>OTEL_RESOURCE_ATTRIBUTES</c> value as the pipeline reads it (the first non-blank one wins), or
     /// <see langword="null"/> (none, or the whole value discarded for a bad percent-escape); malformed items and the
     /// discarded value are left for the pipeline's own validation and start-up log to report.
     /// </summary>
@@ -453,14 +453,28 @@ internal sealed class PipelineSettings
                 continue;
             }
 
+            // A repeated key: the first non-blank value wins, for service.name as for the others, as in OpenTelemetry
+            // .NET 1.20.1 (its Resource.Merge keeps a key's first value; its detector skips items with an empty value).
             var decoded = Uri.UnescapeDataString(encoded.ToString());
             if (key == "service.name")
             {
-                serviceName = decoded;
+                if (string.IsNullOrWhiteSpace(serviceName))
+                {
+                    serviceName = decoded;
+                }
+
                 continue;
             }
 
-            result.Add(new KeyValuePair<string, object>(key, decoded));
+            var index = IndexOfKey(result, key);
+            if (index < 0)
+            {
+                result.Add(new KeyValuePair<string, object>(key, decoded));
+            }
+            else if (string.IsNullOrWhiteSpace((string)result[index].Value))
+            {
+                result[index] = new KeyValuePair<string, object>(key, decoded);
+            }
         }
 
         if (badEscapeItem > 0)
@@ -474,6 +488,19 @@ internal sealed class PipelineSettings
         }
 
         return result;
+    }
+
+    private static int IndexOfKey(List<KeyValuePair<string, object>> attributes, string key)
+    {
+        for (var i = 0; i < attributes.Count; i++)
+        {
+            if (string.Equals(attributes[i].Key, key, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     /// <summary>Whether every '%' of a percent-encoded value starts a '%' HEXDIG HEXDIG triplet (RFC 3986 section 2.1).</summary>

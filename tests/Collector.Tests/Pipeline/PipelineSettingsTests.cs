@@ -75,6 +75,22 @@ public class PipelineSettingsTests
         Assert.Contains(errors, e => e.StartsWith("OTEL_RESOURCE_ATTRIBUTES", StringComparison.Ordinal) && e.Contains(expectedInError, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Resolve_RepeatedResourceAttributeKeys_FirstOneWinsForEveryKey()
+    {
+        // OpenTelemetry .NET 1.20.1 keeps the first of a repeated key (Resource.Merge) and skips empty values;
+        // service.name follows the same rule.
+        var (settings, errors) = Resolve(
+            new TracingPipelineOptions(),
+            new() { ["OTEL_RESOURCE_ATTRIBUTES"] = "service.name=,zone=,service.name=first,team=a,service.name=second,team=b,zone=z,zone=y" });
+
+        Assert.Empty(errors);
+        Assert.Equal("first", settings!.ServiceName);
+        Assert.Equal(
+            [new KeyValuePair<string, object>("zone", "z"), new KeyValuePair<string, object>("team", "a")],
+            settings.ResourceAttributes);
+    }
+
     [Theory]
     [InlineData("service.name=a%zzb,ok=a%2Cb")] // not hex
     [InlineData("ok=a%2Cb,service.name=orders,odd=%")] // cut short at the end
