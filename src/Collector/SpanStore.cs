@@ -49,9 +49,10 @@ namespace Propagation.Collector;
 /// bytes per span, GC pause), see <c>docs/benchmarks.md</c>. Long string values and events add their characters.
 /// The default bound of 100 000 spans thus needs on the order of 50 MB.</para>
 /// <para><b>Credentials.</b> Spans converted from activities never hold raw credentials: values of
-/// <c>authorization</c>, <c>proxy-authorization</c>, <c>cookie</c>, <c>set-cookie</c>, <c>api-key</c> and
-/// <c>x-api-key</c> keys (also as the last segment, e.g. <c>http.request.header.authorization</c>) are stored as
-/// <see cref="SpanTag.RedactedValue"/>.</para>
+/// keys whose last segment (e.g. <c>authorization</c> in <c>http.request.header.authorization</c>) is
+/// <c>authorization</c>, <c>proxy-authorization</c>, <c>cookie</c> or <c>set-cookie</c>, or contains <c>api-key</c>,
+/// <c>apikey</c>, <c>api_key</c>, <c>token</c>, <c>secret</c> or <c>password</c> (the header redaction's rule) are
+/// stored as <see cref="SpanTag.RedactedValue"/>.</para>
 /// </remarks>
 public sealed class SpanStore
 {

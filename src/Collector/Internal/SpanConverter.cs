@@ -22,13 +22,6 @@ internal static class SpanConverter
     // Integers are stored as long: the common small ones (status codes, gRPC codes, counts) share one box each.
     private static readonly object[] SmallLongs = CreateSmallLongs();
 
-    // Header and attribute names whose values are credentials. Compared case-insensitively against the last
-    // dot-separated segment of a key, with '-' and '_' treated alike (http.request.header.x-api-key, x_api_key).
-    private static readonly string[] CredentialNames =
-    [
-        "authorization", "proxy-authorization", "cookie", "set-cookie", "api-key", "x-api-key", "apikey",
-    ];
-
     public static StoredSpan Convert(Activity activity, string serviceName, SpanLimits limits)
     {
         var status = activity.Status;
@@ -56,7 +49,8 @@ internal static class SpanConverter
         };
     }
 
-    /// <summary>Whether the key names a credential (authorization, cookie, set-cookie, api keys).</summary>
+    /// <summary>Whether the key names a credential: its last dot-separated segment
+    /// (<c>http.request.header.x-auth-token</c>) judged by the header redaction's rule, <see cref="CredentialNames"/>.</summary>
     public static bool IsCredentialKey(string key)
     {
         var segment = key.AsSpan();
@@ -66,15 +60,7 @@ internal static class SpanConverter
             segment = segment[(dot + 1)..];
         }
 
-        foreach (var name in CredentialNames)
-        {
-            if (SegmentEquals(segment, name))
-            {
-                return true;
-            }
-        }
-
-        return false;
+        return CredentialNames.IsCredential(segment);
     }
 
     public static object? NormalizeValue(string key, object? value, int maxLength)
@@ -295,30 +281,6 @@ internal static class SpanConverter
         }
 
         return boxes;
-    }
-
-    private static bool SegmentEquals(ReadOnlySpan<char> segment, string name)
-    {
-        if (segment.Length != name.Length)
-        {
-            return false;
-        }
-
-        for (var i = 0; i < segment.Length; i++)
-        {
-            var c = char.ToLowerInvariant(segment[i]);
-            if (c == '_')
-            {
-                c = '-';
-            }
-
-            if (c != name[i])
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     private static string Truncate(string value, int maxLength) => TextBounds.Cut(value, maxLength);

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Frozen;
+using Propagation.Collector.Internal;
 
 namespace Propagation.Middleware.Internal;
 
@@ -58,10 +59,6 @@ internal static class HeaderRules
     private static readonly SearchValues<char> TokenChars =
         SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
 
-    private static readonly string[] BuiltInCredentials = ["Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie"];
-
-    private static readonly string[] CredentialFragments = ["api-key", "apikey", "api_key", "token", "secret", "password"];
-
     /// <summary>
     /// Whether a Host header's (or call authority's) port is a port, 1-65535. Kestrel checks a port's characters, not
     /// its range, so <c>:0</c> and <c>:65536</c> arrive; a span records no <c>server.port</c> for them.
@@ -90,7 +87,7 @@ internal static class HeaderRules
     /// <summary>Builds the set of credential header names: the built-in ones and the configured extras.</summary>
     public static FrozenSet<string> CreateCredentialSet(IEnumerable<string> extra)
     {
-        var set = new HashSet<string>(BuiltInCredentials, StringComparer.OrdinalIgnoreCase);
+        var set = new HashSet<string>(CredentialNames.BuiltIn, StringComparer.OrdinalIgnoreCase);
         foreach (var name in extra)
         {
             set.Add(name);
@@ -107,15 +104,8 @@ internal static class HeaderRules
             return true;
         }
 
-        foreach (var fragment in CredentialFragments)
-        {
-            if (name.Contains(fragment, StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
-        }
-
-        return false;
+        // One rule with the span attributes' redaction (store, json exporter): Collector's CredentialNames.
+        return CredentialNames.ContainsFragment(name);
     }
 
     /// <summary>Makes a configured value safe to put in an error message: short and printable.</summary>

@@ -145,6 +145,28 @@ public class JsonSpanExporterTests
         Assert.Equal("[REDACTED]", attributes.GetProperty("http.request.header.x-api-key").GetString());
     }
 
+    [Theory]
+    [InlineData("http.request.header.x-auth-token")]
+    [InlineData("http.request.header.x-goog-api-key")]
+    [InlineData("app.db.password")]
+    [InlineData("oauth.client_secret")]
+    [InlineData("Session-Token")]
+    public void Export_KeyNamingACredentialLikeTheHeaderRules_ValueRedacted(string key)
+    {
+        // The header rules (Middleware HeaderRules) treat names containing api-key/apikey/api_key/token/secret/password
+        // as credentials; the exporter applies the same rule to the key's last segment.
+        var writer = new StringWriter();
+        using var exporter = new JsonSpanExporter(writer);
+        var activity = ExportTestActivities.Create("call", ActivityKind.Client, default, a => a.SetTag(key, "hunter2"));
+
+        exporter.Export(new Batch<Activity>(activity));
+
+        var output = writer.ToString();
+        Assert.DoesNotContain("hunter2", output, StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal("[REDACTED]", json.RootElement.GetProperty("attributes").GetProperty(key).GetString());
+    }
+
     [Fact]
     public void Export_HostileValues_StayValidJsonOnOneLine()
     {
