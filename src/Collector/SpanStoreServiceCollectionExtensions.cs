@@ -18,6 +18,7 @@ public static class SpanStoreServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddOptions<SpanStoreOptions>().ValidateOnStart();
+        services.TryAddSingleton<StartupErrorLedger>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SpanStoreOptions>, SpanStoreOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(static sp => new SpanStore(

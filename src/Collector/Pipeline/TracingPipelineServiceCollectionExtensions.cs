@@ -55,6 +55,7 @@ public static class TracingPipelineServiceCollectionExtensions
         }
 
         services.AddOptions<TracingPipelineOptions>().ValidateOnStart();
+        services.TryAddSingleton<StartupErrorLedger>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TracingPipelineOptions>, PipelineOptionsValidator>());
         services.TryAddSingleton(static sp => new TracingOwner(sp.GetService<IHostEnvironment>()?.ApplicationName ?? "app"));
         services.TryAddSingleton<ExportStatistics>();
