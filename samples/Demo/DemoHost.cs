@@ -32,8 +32,11 @@ internal static class DemoHost
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
         });
-        // Spans also go out over OTLP when an endpoint is configured and no exporter list was chosen.
-        if (!string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]) && string.IsNullOrEmpty(builder.Configuration["OTEL_TRACES_EXPORTER"]))
+        // Spans also go out over OTLP when an endpoint is configured (the general or the traces-only one, which the
+        // pipeline reads first) and no exporter list was chosen.
+        var otlpEndpoint = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"])
+            || !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        if (otlpEndpoint && string.IsNullOrWhiteSpace(builder.Configuration["OTEL_TRACES_EXPORTER"]))
         {
             builder.Configuration["OTEL_TRACES_EXPORTER"] = "store,otlp";
         }

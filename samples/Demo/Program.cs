@@ -1,7 +1,8 @@
 // The three-service demo: Backend -> AI -> Backend -> Kernel over HTTP and gRPC, on loopback
 // ports the OS picks, in one process. Sends a few requests through the chain and prints each
 // resulting trace as a tree, collected from every service's own /api/tracing. Stops on Ctrl+C
-// (or right after printing with --once). OTLP export too when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+// (or right after printing with --once). OTLP export too when OTEL_EXPORTER_OTLP_ENDPOINT or
+// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set.
 using System.Diagnostics;
 using Microsoft.AspNetCore.Connections;
 using Samples;

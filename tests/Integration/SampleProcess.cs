@@ -48,7 +48,7 @@ internal sealed class SampleProcess : IAsyncDisposable
         }
 
         // A clean tracing environment: nothing inherited decides exporters or propagators.
-        foreach (var name in new[] { "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_TRACES_EXPORTER", "OTEL_PROPAGATORS", "OTEL_SERVICE_NAME", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT", "ASPNETCORE_URLS" })
+        foreach (var name in new[] { "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_TRACES_EXPORTER", "OTEL_PROPAGATORS", "OTEL_SERVICE_NAME", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT", "ASPNETCORE_URLS" })
         {
             start.Environment.Remove(name);
         }
