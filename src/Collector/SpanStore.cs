@@ -51,7 +51,7 @@ namespace Propagation.Collector;
 /// <para><b>Credentials.</b> Spans converted from activities never hold raw credentials: values of
 /// keys whose last segment (e.g. <c>authorization</c> in <c>http.request.header.authorization</c>) is
 /// <c>authorization</c>, <c>proxy-authorization</c>, <c>cookie</c> or <c>set-cookie</c>, or contains <c>api-key</c>,
-/// <c>apikey</c>, <c>api_key</c>, <c>token</c>, <c>secret</c> or <c>password</c> (the header redaction's rule) are
+/// <c>apikey</c>, <c>api_key</c>, <c>token</c>, <c>secret</c> or <c>password</c> with no letter after it (the header redaction's rule) are
 /// stored as <see cref="SpanTag.RedactedValue"/>.</para>
 /// </remarks>
 public sealed class SpanStore

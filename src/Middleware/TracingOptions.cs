@@ -128,7 +128,7 @@ public sealed class TracingOptions
     /// <summary>
     /// Gets extra header names treated as credentials, on top of <c>Authorization</c>,
     /// <c>Proxy-Authorization</c>, <c>Cookie</c>, <c>Set-Cookie</c> and any name containing (without case)
-    /// <c>api-key</c>, <c>apikey</c>, <c>api_key</c>, <c>token</c>, <c>secret</c> or <c>password</c>.
+    /// <c>api-key</c>, <c>apikey</c>, <c>api_key</c>, <c>token</c>, <c>secret</c> or <c>password</c> with no letter after it.
     /// </summary>
     /// <value>Defaults to empty.</value>
     public IList<string> RedactedHeaders { get; } = [];

@@ -23,7 +23,7 @@ namespace Propagation.Collector;
 /// <para>Redaction: values are written as recorded, so a value redacted upstream stays redacted (<c>url.query</c> as
 /// <c>UseTracing</c> wrote it, <c>token=REDACTED</c>); in addition the value of any credential-like key
 /// (its last dot-separated segment <c>authorization</c>, <c>proxy-authorization</c>, <c>cookie</c> or <c>set-cookie</c>,
-/// or containing <c>api-key</c>, <c>apikey</c>, <c>api_key</c>, <c>token</c>, <c>secret</c> or <c>password</c>: the
+/// or containing <c>api-key</c>, <c>apikey</c>, <c>api_key</c>, <c>token</c>, <c>secret</c> or <c>password</c> with no letter after it: the
 /// header redaction's rule) is written as <c>[REDACTED]</c>. At most 128 attributes per span and 4096 characters per string are written.</para>
 /// <para>Through <see cref="ILogger"/>: category <see cref="LoggerCategory"/>, level Information, event id 7110,
 /// message template <c>{Span}</c> whose value is the JSON object.</para>

@@ -10,17 +10,29 @@ internal static class CredentialNames
     /// <summary>Names that are credentials themselves (compared without case).</summary>
     public static readonly string[] BuiltIn = ["Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie"];
 
-    /// <summary>Any name containing one of these (without case) is a credential.</summary>
+    /// <summary>
+    /// A name containing one of these (without case) is a credential, unless a letter follows it: <c>x-auth-token</c>,
+    /// <c>XAuthToken</c>, <c>access_token</c>, <c>client_secret</c> and <c>x-api-key</c> are; <c>input_tokens</c> (a
+    /// count), <c>tokenizer</c> and <c>secretary</c> are not.
+    /// </summary>
     public static readonly string[] Fragments = ["api-key", "apikey", "api_key", "token", "secret", "password"];
 
-    /// <summary>Whether the name contains a credential fragment (<see cref="Fragments"/>).</summary>
+    /// <summary>Whether the name contains a credential fragment (<see cref="Fragments"/>) that no letter follows.</summary>
     public static bool ContainsFragment(ReadOnlySpan<char> name)
     {
         foreach (var fragment in Fragments)
         {
-            if (name.Contains(fragment, StringComparison.OrdinalIgnoreCase))
+            var rest = name;
+            int at;
+            while ((at = rest.IndexOf(fragment, StringComparison.OrdinalIgnoreCase)) >= 0)
             {
-                return true;
+                var end = at + fragment.Length;
+                if (end == rest.Length || !char.IsAsciiLetter(rest[end]))
+                {
+                    return true;
+                }
+
+                rest = rest[(at + 1)..];
             }
         }
 

@@ -167,6 +167,24 @@ public class JsonSpanExporterTests
         Assert.Equal("[REDACTED]", json.RootElement.GetProperty("attributes").GetProperty(key).GetString());
     }
 
+    [Theory]
+    [InlineData("gen_ai.usage.input_tokens")]
+    [InlineData("gen_ai.usage.output_tokens")]
+    [InlineData("gen_ai.request.max_tokens")]
+    [InlineData("app.tokenizer")]
+    public void Export_KeyWithAFragmentInsideAWord_ValueKept(string key)
+    {
+        // A fragment that a letter follows is part of another word: token counts stay readable.
+        var writer = new StringWriter();
+        using var exporter = new JsonSpanExporter(writer);
+        var activity = ExportTestActivities.Create("call", ActivityKind.Client, default, a => a.SetTag(key, 1234));
+
+        exporter.Export(new Batch<Activity>(activity));
+
+        using var json = JsonDocument.Parse(writer.ToString());
+        Assert.Equal(1234, json.RootElement.GetProperty("attributes").GetProperty(key).GetInt32());
+    }
+
     [Fact]
     public void Export_HostileValues_StayValidJsonOnOneLine()
     {
