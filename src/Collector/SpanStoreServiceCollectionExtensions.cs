@@ -18,7 +18,6 @@ public static class SpanStoreServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddOptions<SpanStoreOptions>().ValidateOnStart();
-        services.TryAddSingleton<StartupErrorLedger>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SpanStoreOptions>, SpanStoreOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(static sp => new SpanStore(

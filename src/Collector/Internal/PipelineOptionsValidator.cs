@@ -10,21 +10,17 @@ internal sealed class PipelineOptionsValidator : IValidateOptions<TracingPipelin
 {
     private readonly IConfiguration _configuration;
     private readonly IHostEnvironment? _environment;
-    private readonly StartupErrorLedger? _ledger;
 
-    public PipelineOptionsValidator(IConfiguration? configuration = null, IHostEnvironment? environment = null, StartupErrorLedger? ledger = null)
+    public PipelineOptionsValidator(IConfiguration? configuration = null, IHostEnvironment? environment = null)
     {
         _configuration = configuration ?? new ConfigurationBuilder().Build();
         _environment = environment;
-        _ledger = ledger;
     }
 
     public ValidateOptionsResult Validate(string? name, TracingPipelineOptions options)
     {
         var errors = new List<string>();
         PipelineSettings.Resolve(options, _configuration, _environment?.ApplicationName, errors);
-        return errors.Count == 0 || _ledger?.ShouldReport(typeof(TracingPipelineOptions), errors) == false
-            ? ValidateOptionsResult.Success
-            : ValidateOptionsResult.Fail(errors);
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -5,17 +5,11 @@ namespace Propagation.Collector.Internal;
 /// <summary>Validates <see cref="SpanStoreOptions"/> once at start-up and reports every error together.</summary>
 internal sealed class SpanStoreOptionsValidator : IValidateOptions<SpanStoreOptions>
 {
-    private readonly StartupErrorLedger? _ledger;
-
-    public SpanStoreOptionsValidator(StartupErrorLedger? ledger = null) => _ledger = ledger;
-
     public ValidateOptionsResult Validate(string? name, SpanStoreOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         var errors = Collect(options);
-        return errors.Count == 0 || _ledger?.ShouldReport(typeof(SpanStoreOptions), errors) == false
-            ? ValidateOptionsResult.Success
-            : ValidateOptionsResult.Fail(errors);
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
     public static List<string> Collect(SpanStoreOptions options)

@@ -55,7 +55,6 @@ public static class TracingPipelineServiceCollectionExtensions
         }
 
         services.AddOptions<TracingPipelineOptions>().ValidateOnStart();
-        services.TryAddSingleton<StartupErrorLedger>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TracingPipelineOptions>, PipelineOptionsValidator>());
         services.TryAddSingleton(static sp => new TracingOwner(sp.GetService<IHostEnvironment>()?.ApplicationName ?? "app"));
         services.TryAddSingleton<ExportStatistics>();

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Propagation.Collector;
-using Propagation.Collector.Internal;
 
 namespace Propagation.Middleware.Internal;
 
@@ -32,12 +31,8 @@ internal sealed class TracingOptionsValidator : IValidateOptions<TracingOptions>
         // one reported, and an OTEL_TRACES_EXPORTER typo beside an OTEL_PROPAGATORS typo would show only after a fix
         // and a restart. Building them reads these options again (AddTracing's service-name link, maybe the app's own
         // setup): that nested validation, on this thread, skips this step.
-        // A generic host's start-up validation validates those options too: the ledger lets their validators list
-        // each error once (not again after this list, nor here when already listed alone).
         if (_services is not null && Interlocked.Exchange(ref _collectingOtherErrors, 1) == 0)
         {
-            var ledger = _services.GetService<StartupErrorLedger>();
-            var collecting = ledger?.BeginCollecting() == true;
             try
             {
                 AddErrorsOf<TracingPipelineOptions>(_services, errors);
@@ -45,11 +40,6 @@ internal sealed class TracingOptionsValidator : IValidateOptions<TracingOptions>
             }
             finally
             {
-                if (collecting)
-                {
-                    ledger!.EndCollecting();
-                }
-
                 Volatile.Write(ref _collectingOtherErrors, 0);
             }
         }
