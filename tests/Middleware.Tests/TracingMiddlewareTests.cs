@@ -1012,13 +1012,17 @@ public sealed class TracingMiddlewareTests
     }
 
     [Theory]
-    [InlineData(false, 500)]
-    [InlineData(true, 409)]
-    public async Task Invoke_HandlerThrowsBeforeResponseStartedOnKestrel_HostingSpanRecordsTheStatusTheClientGot(bool outerHandler, int expected)
+    [InlineData(false, 500, true)]
+    [InlineData(true, 409, true)]
+    [InlineData(false, 500, false)]
+    [InlineData(true, 409, false)]
+    public async Task Invoke_HandlerThrowsBeforeResponseStartedOnKestrel_ServerSpanRecordsTheStatusTheClientGot(bool outerHandler, int expected, bool hostingActivity)
     {
         // Arrange: the status is decided after UseTracing returns, by Kestrel (500) or by an exception handler ahead of it.
+        // With hosting's activity absent the span is the middleware's own, which must record the same.
         var prefix = NewPrefix();
-        using var listener = new TestListener(prefix, Hosting, Ours);
+        using var listener = hostingActivity ? new TestListener(prefix, Hosting, Ours) : new TestListener(prefix, Ours);
+        Activity? currentInHandler = null;
         using var host = await TestHosts.StartAsync(
             s => s.AddTracing(),
             app =>
@@ -1029,6 +1033,7 @@ public sealed class TracingMiddlewareTests
                     {
                         ExceptionHandler = c =>
                         {
+                            currentInHandler = Activity.Current;
                             c.Response.StatusCode = StatusCodes.Status409Conflict;
                             return Task.CompletedTask;
                         },
@@ -1048,21 +1053,30 @@ public sealed class TracingMiddlewareTests
         Assert.Equal(expected, (int)response.StatusCode);
         await listener.WaitAsync(1);
         var span = Assert.Single(listener.Stopped);
-        Assert.Equal(Hosting, span.Source.Name);
+        Assert.Equal(hostingActivity ? Hosting : Ours, span.Source.Name);
         Assert.Equal(expected, span.GetTagItem("http.response.status_code"));
         Assert.Equal(ActivityStatusCode.Error, span.Status);
         Assert.Equal(typeof(InvalidOperationException).FullName, span.GetTagItem("error.type"));
+        if (outerHandler)
+        {
+            // The exception handler's work is part of the request: the server span is still open and current there,
+            // and its answer carries the span's ids.
+            Assert.Same(span, currentInHandler);
+            Assert.Equal(span.SpanId.ToHexString(), Assert.Single(response.Headers.GetValues("X-Span-ID")));
+        }
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task Invoke_KestrelRejectsRequestBodyOrClientAborts_HostingSpanRecordsTheStatusTheClientGot(bool clientAborts)
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    public async Task Invoke_KestrelRejectsRequestBodyOrClientAborts_ServerSpanRecordsTheStatusTheClientGot(bool clientAborts, bool hostingActivity)
     {
         // Arrange: a body over the limit makes Kestrel reject the request (413), answered only after the request ended;
-        // a client that goes away gets no response at all.
+        // a client that goes away gets no response at all. Hosting's activity or the middleware's own span alike.
         var prefix = NewPrefix();
-        using var listener = new TestListener(prefix, Hosting, Ours);
+        using var listener = hostingActivity ? new TestListener(prefix, Hosting, Ours) : new TestListener(prefix, Ours);
         using var host = await TestHosts.StartAsync(
             s => s.AddTracing(),
             app =>
@@ -1099,7 +1113,7 @@ public sealed class TracingMiddlewareTests
         // Assert
         await listener.WaitAsync(1);
         var span = Assert.Single(listener.Stopped);
-        Assert.Equal(Hosting, span.Source.Name);
+        Assert.Equal(hostingActivity ? Hosting : Ours, span.Source.Name);
         Assert.Equal(ActivityStatusCode.Error, span.Status);
         Assert.Equal(clientAborts ? null : 413, span.GetTagItem("http.response.status_code"));
     }

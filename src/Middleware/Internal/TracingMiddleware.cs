@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -15,6 +16,12 @@ internal sealed class TracingMiddleware
 {
     /// <summary>The category of hosting's request diagnostics, whose logger decides whether hosting opens its request scope.</summary>
     private const string HostingDiagnosticsCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
+
+    /// <summary>Kestrel's assembly: its requests (HTTP/1.1, 2 and 3) run their completion callbacks after every request.</summary>
+    private const string KestrelAssembly = "Microsoft.AspNetCore.Server.Kestrel.Core";
+
+    /// <summary>IIS in-process hosting's assembly: it runs the completion callbacks in a <c>finally</c> after every request.</summary>
+    private const string IisAssembly = "Microsoft.AspNetCore.Server.IIS";
 
     private readonly RequestDelegate _next;
     private readonly TracingService _service;
@@ -155,7 +162,10 @@ internal sealed class TracingMiddleware
             _service.CompleteServerSpan(context, activity, failed);
             if (startedByUs)
             {
-                activity.Stop();
+                if (!failed || !activity.IsAllDataRequested || context.Response.HasStarted || !StopWhenCompleted(context, activity))
+                {
+                    activity.Stop();
+                }
             }
             else if (failed && activity.IsAllDataRequested && !context.Response.HasStarted)
             {
@@ -225,10 +235,59 @@ internal sealed class TracingMiddleware
     private static Task RecordStatusSent(object state)
     {
         var context = (HttpContext)state;
-        if (TracingService.GetHostingActivity(context) is { IsStopped: false } activity
-            && (context.Response.HasStarted || !context.RequestAborted.IsCancellationRequested))
+        if (TracingService.GetHostingActivity(context) is { IsStopped: false } activity)
+        {
+            RecordStatusSent(context, activity);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private static void RecordStatusSent(HttpContext context, Activity activity)
+    {
+        if (context.Response.HasStarted || !context.RequestAborted.IsCancellationRequested)
         {
             TracingService.SetStatusSent(activity, context.Response.StatusCode);
+        }
+    }
+
+    /// <summary>
+    /// For the middleware's own span of a request that failed before its response started: defers its <c>Stop</c> to
+    /// <c>Response.OnCompleted</c>, so it records the status the client got (the server's 500, an outer exception
+    /// handler's answer, Kestrel's 413 or 408) as hosting's activity does, and stays current while an outer exception
+    /// handler answers. Only on a server that runs its completion callbacks after every request, whatever the app threw
+    /// (Kestrel, IIS in-process); elsewhere (TestServer runs none after an unhandled exception, another server may offer
+    /// none) the span is stopped at once, without the status, so it is never left open.
+    /// </summary>
+    /// <returns><see langword="true"/> when the span will be stopped by the completion callback.</returns>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool StopWhenCompleted(HttpContext context, Activity activity)
+    {
+        var server = context.Features[typeof(IHttpResponseFeature)]?.GetType().Assembly.GetName().Name;
+        if (server is not (KestrelAssembly or IisAssembly))
+        {
+            return false;
+        }
+
+        try
+        {
+            context.Response.OnCompleted(StopOwnSpan, new OwnSpanState(context, activity));
+            return true;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or NotSupportedException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Records the status sent on the middleware's own span and stops it; called from <c>Response.OnCompleted</c>.</summary>
+    private static Task StopOwnSpan(object state)
+    {
+        var own = (OwnSpanState)state;
+        if (!own.Span.IsStopped)
+        {
+            RecordStatusSent(own.Context, own.Span);
+            own.Span.Stop();
         }
 
         return Task.CompletedTask;
@@ -239,6 +298,20 @@ internal sealed class TracingMiddleware
         failed = true;
         TracingService.RecordException(activity, exception);
         return false;
+    }
+
+    /// <summary>The completion callback's state for the middleware's own span (<see cref="StopWhenCompleted"/>).</summary>
+    private sealed class OwnSpanState
+    {
+        public OwnSpanState(HttpContext context, Activity span)
+        {
+            Context = context;
+            Span = span;
+        }
+
+        public HttpContext Context { get; }
+
+        public Activity Span { get; }
     }
 
     /// <summary>Marks a request that a <see cref="TracingMiddleware"/> has handled (one shared instance, nothing allocated).</summary>
