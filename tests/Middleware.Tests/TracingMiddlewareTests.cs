@@ -412,12 +412,14 @@ public sealed class TracingMiddlewareTests
         Assert.Single(span.Events, e => e.Name == "exception");
     }
 
-    [Fact]
-    public async Task Invoke_ExceptionHandlerClearsResponse_ErrorPageStillCarriesEcho()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Invoke_ExceptionHandlerClearsResponse_ErrorPageStillCarriesEcho(bool hostingActivity)
     {
         // Arrange
         var prefix = NewPrefix();
-        using var listener = new TestListener(prefix, Hosting, Ours);
+        using var listener = hostingActivity ? new TestListener(prefix, Hosting, Ours) : new TestListener(prefix, Ours);
         using var host = await TestHosts.StartAsync(
             s => s.AddTracing(),
             app =>
@@ -446,6 +448,7 @@ public sealed class TracingMiddlewareTests
         // Assert
         await listener.WaitAsync(1);
         var span = Assert.Single(listener.Stopped);
+        Assert.Equal(hostingActivity ? Hosting : Ours, span.Source.Name);
         Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
         Assert.Equal(span.TraceId.ToHexString(), Assert.Single(response.Headers.GetValues("X-Trace-ID")));
         Assert.Equal(span.SpanId.ToHexString(), Assert.Single(response.Headers.GetValues("X-Span-ID")));
@@ -723,14 +726,17 @@ public sealed class TracingMiddlewareTests
     }
 
     [Theory]
-    [InlineData("10.1.2.3", true)]
-    [InlineData("::ffff:10.9.9.9", true)]
-    [InlineData("192.0.2.7", false)]
-    public async Task Invoke_TrustedNetworks_ContinuesInsideAndRestartsAndLinksOutside(string remote, bool trusted)
+    [InlineData("10.1.2.3", true, true)]
+    [InlineData("::ffff:10.9.9.9", true, true)]
+    [InlineData("192.0.2.7", false, true)]
+    [InlineData("10.1.2.3", true, false)]
+    [InlineData("::ffff:10.9.9.9", true, false)]
+    [InlineData("192.0.2.7", false, false)]
+    public async Task Invoke_TrustedNetworks_ContinuesInsideAndRestartsAndLinksOutside(string remote, bool trusted, bool hostingActivity)
     {
         // Arrange
         var prefix = NewPrefix();
-        using var listener = new TestListener(prefix, Hosting, Ours);
+        using var listener = hostingActivity ? new TestListener(prefix, Hosting, Ours) : new TestListener(prefix, Ours);
         using var host = await TestHosts.StartTracedAsync(o => o.TrustedNetworks.Add("10.0.0.0/8"), Ok);
         var (traceId, spanId, traceparent) = NewTraceParent();
 
@@ -747,6 +753,7 @@ public sealed class TracingMiddlewareTests
         // Assert
         await listener.WaitAsync(1);
         var span = Assert.Single(listener.Stopped);
+        Assert.Equal(hostingActivity ? Hosting : Ours, span.Source.Name);
         var headers = context.Response.Headers;
         if (trusted)
         {
@@ -771,12 +778,14 @@ public sealed class TracingMiddlewareTests
         }
     }
 
-    [Fact]
-    public async Task Invoke_TrustPolicyIgnore_StartsRootWithoutLinkOrBaggage()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Invoke_TrustPolicyIgnore_StartsRootWithoutLinkOrBaggage(bool hostingActivity)
     {
         // Arrange
         var prefix = NewPrefix();
-        using var listener = new TestListener(prefix, Ours);
+        using var listener = hostingActivity ? new TestListener(prefix, Hosting, Ours) : new TestListener(prefix, Ours);
         using var host = await TestHosts.StartTracedAsync(o => o.DefaultTrustPolicy = TrustPolicy.Ignore, Ok);
         var (traceId, _, traceparent) = NewTraceParent();
         using var request = new HttpRequestMessage(HttpMethod.Get, prefix + "/ignore");
@@ -787,7 +796,9 @@ public sealed class TracingMiddlewareTests
         using var response = await host.GetTestClient().SendAsync(request);
 
         // Assert
+        await listener.WaitAsync(1);
         var span = Assert.Single(listener.Stopped);
+        Assert.Equal(hostingActivity ? Hosting : Ours, span.Source.Name);
         Assert.NotEqual(traceId, span.TraceId.ToHexString());
         Assert.Empty(span.Links);
         Assert.Null(span.GetBaggageItem("k"));
@@ -1118,12 +1129,14 @@ public sealed class TracingMiddlewareTests
         Assert.Equal(clientAborts ? null : 413, span.GetTagItem("http.response.status_code"));
     }
 
-    [Fact]
-    public async Task Invoke_ServerError_SetsErrorStatus()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Invoke_ServerError_SetsErrorStatus(bool hostingActivity)
     {
         // Arrange
         var prefix = NewPrefix();
-        using var listener = new TestListener(prefix, Ours);
+        using var listener = hostingActivity ? new TestListener(prefix, Hosting, Ours) : new TestListener(prefix, Ours);
         using var host = await TestHosts.StartTracedAsync(null, c =>
         {
             c.Response.StatusCode = 503;
@@ -1134,7 +1147,9 @@ public sealed class TracingMiddlewareTests
         using var response = await host.GetTestClient().GetAsync(prefix + "/503");
 
         // Assert
+        await listener.WaitAsync(1);
         var span = Assert.Single(listener.Stopped);
+        Assert.Equal(hostingActivity ? Hosting : Ours, span.Source.Name);
         Assert.Equal(ActivityStatusCode.Error, span.Status);
         Assert.Equal("503", span.GetTagItem("error.type"));
         Assert.Equal(503, span.GetTagItem("http.response.status_code"));
@@ -1179,12 +1194,14 @@ public sealed class TracingMiddlewareTests
         Assert.Equal(LogLevel.Warning, warning.Level);
     }
 
-    [Fact]
-    public async Task Invoke_SlowRequest_MarksSpanAndLogsWarning()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Invoke_SlowRequest_MarksSpanAndLogsWarning(bool hostingActivity)
     {
         // Arrange
         var prefix = NewPrefix();
-        using var listener = new TestListener(prefix, Ours);
+        using var listener = hostingActivity ? new TestListener(prefix, Hosting, Ours) : new TestListener(prefix, Ours);
         var logs = new RecordingLoggerProvider();
         using var host = await TestHosts.StartTracedAsync(
             o => o.SlowRequestThreshold = TimeSpan.FromMilliseconds(1),
@@ -1199,7 +1216,9 @@ public sealed class TracingMiddlewareTests
         using var response = await host.GetTestClient().GetAsync(prefix + "/slow");
 
         // Assert
+        await listener.WaitAsync(1);
         var span = Assert.Single(listener.Stopped);
+        Assert.Equal(hostingActivity ? Hosting : Ours, span.Source.Name);
         Assert.Equal(true, span.GetTagItem(TracingService.SlowAttribute));
         var warning = Assert.Single(logs.Entries, e => e.EventId.Id == 1002);
         Assert.Equal(LogLevel.Warning, warning.Level);
@@ -1278,12 +1297,14 @@ public sealed class TracingMiddlewareTests
         Assert.Equal(200, fields["status_code"]);
     }
 
-    [Fact]
-    public async Task Invoke_LogSpansOn_WritesOneStructuredLineWithEveryField()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Invoke_LogSpansOn_WritesOneStructuredLineWithEveryField(bool hostingActivity)
     {
         // Arrange
         var prefix = NewPrefix();
-        using var listener = new TestListener(prefix, Ours);
+        using var listener = hostingActivity ? new TestListener(prefix, Hosting, Ours) : new TestListener(prefix, Ours);
         var logs = new RecordingLoggerProvider();
         using var host = await TestHosts.StartTracedAsync(
             o =>
@@ -1301,7 +1322,9 @@ public sealed class TracingMiddlewareTests
         using var response = await host.GetTestClient().SendAsync(request);
 
         // Assert
+        await listener.WaitAsync(1);
         var span = Assert.Single(listener.Stopped);
+        Assert.Equal(hostingActivity ? Hosting : Ours, span.Source.Name);
         var line = Assert.Single(logs.Entries, e => e.EventId.Id == 1003);
         var fields = line.State.ToDictionary(p => p.Key, p => p.Value);
         Assert.Equal(traceId, fields["trace_id"]);
@@ -1530,12 +1553,14 @@ public sealed class TracingMiddlewareTests
         Assert.Equal(span.SpanId.ToHexString(), scope.Single(p => p.Key == "SpanId").Value);
     }
 
-    [Fact]
-    public async Task Invoke_CredentialsOnRequest_NeverReachSpanOrLogs()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Invoke_CredentialsOnRequest_NeverReachSpanOrLogs(bool hostingActivity)
     {
         // Arrange
         var prefix = NewPrefix();
-        using var listener = new TestListener(prefix, Hosting, Ours);
+        using var listener = hostingActivity ? new TestListener(prefix, Hosting, Ours) : new TestListener(prefix, Ours);
         var logs = new RecordingLoggerProvider();
         using var host = await TestHosts.StartTracedAsync(
             o =>
@@ -1564,6 +1589,7 @@ public sealed class TracingMiddlewareTests
         // Assert
         await listener.WaitAsync(1);
         var span = Assert.Single(listener.Stopped);
+        Assert.Equal(hostingActivity ? Hosting : Ours, span.Source.Name);
         foreach (var tag in span.TagObjects)
         {
             var text = tag.Value is string[] array ? string.Join(",", array) : Convert.ToString(tag.Value, System.Globalization.CultureInfo.InvariantCulture);
