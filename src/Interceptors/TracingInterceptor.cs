@@ -5,6 +5,7 @@ using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 using Propagation.Middleware.Internal;
 
@@ -61,6 +62,9 @@ public sealed class TracingInterceptor : Interceptor
     private readonly AuthorityCache _hostHeaders = new(fromUriComponent: false);
     private readonly AuthorityCache _callHosts = new(fromUriComponent: true);
     private Type? _contextTypeWithoutHttpContext;
+
+    /// <summary>Gets the number of method paths whose names this interceptor keeps.</summary>
+    internal int CachedMethodCount => _names.Count;
 
     /// <summary>
     /// Creates the interceptor over the services registered by <c>AddTracing</c> (its formats, trust
@@ -333,7 +337,7 @@ public sealed class TracingInterceptor : Interceptor
 
         // Begin names the span it starts or enriches with this cache's own string: the same instance means this interceptor
         // is already running for the call (a span named so by anyone else holds another string).
-        var names = _names.Get(context.Method);
+        var names = _names.Get(MethodOf(context, http));
         if (ReferenceEquals(existing.DisplayName, names.SpanName))
         {
             return true;
@@ -367,7 +371,7 @@ public sealed class TracingInterceptor : Interceptor
             if (existing.IsAllDataRequested
                 && _settings.Propagator.Extract(new InboundMetadata(context.RequestHeaders), InboundMetadata.Getter, _settings.DecideTrust(http)).SamplingDenied)
             {
-                Deny(context, existing);
+                Deny(context, http, existing);
             }
 
             return false;
@@ -381,7 +385,7 @@ public sealed class TracingInterceptor : Interceptor
         service.RecordIssues(extracted);
         if (extracted.SamplingDenied)
         {
-            Deny(context, existing);
+            Deny(context, http, existing);
         }
         else if (existing.IsAllDataRequested)
         {
@@ -397,19 +401,34 @@ public sealed class TracingInterceptor : Interceptor
         return extracted.Policy == TrustPolicy.RestartAndLink && extracted.Inbound.IsValid;
     }
 
-    private void Deny(ServerCallContext context, Activity existing)
+    private void Deny(ServerCallContext context, HttpContext http, Activity existing)
     {
         if (_settings.Logger.IsEnabled(LogLevel.Debug))
         {
-            Log.SamplingDenied(_settings.Logger, _names.Get(context.Method).FullName);
+            Log.SamplingDenied(_settings.Logger, _names.Get(MethodOf(context, http)).FullName);
         }
 
         TracingService.Unrecord(existing);
     }
 
+    /// <summary>
+    /// The call's method path as the service registered it. grpc-dotnet's <see cref="ServerCallContext.Method"/> is the
+    /// request's path, which routing matches in any casing: the matched route's own text names the method instead, so a
+    /// method has one span name, one <c>rpc.method</c> and one cache entry however a caller spells its path (any other
+    /// route, or none, leaves the method as the runtime gave it).
+    /// </summary>
+    private static string MethodOf(ServerCallContext context, HttpContext? http)
+    {
+        var method = context.Method;
+        return http?.GetEndpoint() is RouteEndpoint { RoutePattern.RawText: { } route }
+            && string.Equals(route, method, StringComparison.OrdinalIgnoreCase)
+            ? route
+            : method;
+    }
+
     private ServerSpan Begin(ServerCallContext context, HttpContext? http, Activity? existing, Activity? previous)
     {
-        var names = _names.Get(context.Method);
+        var names = _names.Get(MethodOf(context, http));
         if (existing is not null)
         {
             if (_settings.Logger.IsEnabled(LogLevel.Debug))

@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using Google.Protobuf;
 using Grpc.Core;
+using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -946,6 +948,39 @@ public sealed class TracingInterceptorTests
     private sealed class ActivityFeature(Activity activity) : Microsoft.AspNetCore.Http.Features.IHttpActivityFeature
     {
         public Activity Activity { get; set; } = activity;
+    }
+
+    [Fact]
+    public async Task UnaryServerHandler_MethodPathInManyCasings_OneSpanNameAndOneCachedMethod()
+    {
+        // Arrange: routing matches a method's path in any casing, and grpc-dotnet's ServerCallContext.Method is the
+        // request's path, so a caller can reach one method under as many paths as its letters allow.
+        using var recorder = new SpanRecorder();
+        var interceptor = TestInterceptors.Server(recorder);
+        await using var server = await TracingTestServer.StartAsync(interceptor);
+        using var channel = GrpcChannel.ForAddress(server.Address, new GrpcChannelOptions { HttpHandler = server.Handler });
+        var invoker = channel.CreateCallInvoker();
+        var requests = Marshallers.Create(static (TraceRequest r) => r.ToByteArray(), TraceRequest.Parser.ParseFrom);
+        var replies = Marshallers.Create(static (TraceReply r) => r.ToByteArray(), TraceReply.Parser.ParseFrom);
+        const int Calls = 1_000;
+
+        // Act
+        for (var variant = 0; variant < Calls; variant++)
+        {
+            var method = new Method<TraceRequest, TraceReply>(
+                MethodType.Unary, GrpcMethodNameCacheTests.Casing(Service, variant), GrpcMethodNameCacheTests.Casing("Unary", variant), requests, replies);
+            await invoker.AsyncUnaryCall(method, null, default, new TraceRequest());
+        }
+
+        // Assert: one span name and one rpc.method however the path was spelled; the interceptor keeps one name.
+        var spans = await recorder.WaitForStoppedAsync(Calls);
+        Assert.All(spans, span =>
+        {
+            Assert.Equal(Service + "/Unary", span.DisplayName);
+            Assert.Equal(Service, span.GetTagItem("rpc.service"));
+            Assert.Equal("Unary", span.GetTagItem("rpc.method"));
+        });
+        Assert.Equal(1, interceptor.CachedMethodCount);
     }
 
     internal static Metadata Traceparent(ActivityTraceId traceId, ActivitySpanId spanId) =>

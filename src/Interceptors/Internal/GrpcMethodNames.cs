@@ -53,6 +53,9 @@ internal sealed class GrpcMethodNameCache
     // usually the same string instance every call, which string.Equals checks first).
     private GrpcMethodNames? _last;
 
+    /// <summary>Gets the number of cached methods (at most <see cref="MaxEntries"/>).</summary>
+    internal int Count => _names.Count;
+
     public GrpcMethodNames Get(string fullName)
     {
         var last = Volatile.Read(ref _last);
