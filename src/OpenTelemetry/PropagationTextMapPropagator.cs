@@ -28,7 +28,9 @@ namespace Propagation.OpenTelemetry;
 /// propagator already found is kept whatever the policy, so put this propagator first (or use it alone) when
 /// the policy must hold. Links (format conflicts, restarts) cannot be expressed in a
 /// <see cref="OtelPropagationContext"/> and are dropped here, but they are still counted by the propagator's
-/// <see cref="PropagationHealth"/>.
+/// <see cref="PropagationHealth"/>. Neither can a B3 deny-only decision (<c>b3: 0</c> or <c>X-B3-Sampled: 0</c>
+/// without ids, <see cref="ExtractedContext.SamplingDenied"/>): no context is returned, so the app's sampler decides
+/// for the new root as it would for a request without headers (OpenTelemetry's own <c>B3Propagator</c> does the same).
 /// </para>
 /// <para>
 /// <b>Injection</b> writes the context and baggage in the configured inject formats; the setter

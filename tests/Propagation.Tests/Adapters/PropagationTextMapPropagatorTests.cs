@@ -273,6 +273,97 @@ public class PropagationTextMapPropagatorTests
     }
 
     [Fact]
+    public void Extract_NullCarrierOrGetter_ReturnsIncomingContext()
+    {
+        var incoming = new PropagationContext(default, OtelBaggage.Create(new Dictionary<string, string> { ["tenant"] = "t1" }));
+        var propagator = new PropagationTextMapPropagator();
+
+        var nullCarrier = propagator.Extract(incoming, (Dictionary<string, string>)null!, Getter);
+        var nullGetter = propagator.Extract(incoming, Carrier(("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")), null!);
+
+        Assert.Equal(incoming, nullCarrier);
+        Assert.Equal(incoming, nullGetter);
+    }
+
+    [Theory]
+    [InlineData(0, "getter returns null")]
+    [InlineData(1, "getter returns an empty sequence")]
+    [InlineData(2, "getter returns a sequence holding null")]
+    public void Extract_GetterReturnsNoValue_ReturnsIncomingContextWithoutIssues(int shape, string reason)
+    {
+        var health = new PropagationHealth();
+        var propagator = new PropagationTextMapPropagator(new TracePropagator(new PropagationOptions(), health), TrustPolicy.Continue);
+        Func<string, string, IEnumerable<string>?> getter = shape switch
+        {
+            0 => static (_, _) => null,
+            1 => static (_, _) => [],
+            _ => static (_, _) => [null!],
+        };
+
+        var result = propagator.Extract(default, "carrier", getter);
+
+        Assert.True(result.ActivityContext == default, reason);
+        Assert.True(result.Baggage == default, reason);
+        Assert.True(health.GetCount(PropagationIssues.TraceParentInvalid) == 0 && health.GetCount(PropagationIssues.LegacyInvalid) == 0, reason);
+    }
+
+    [Fact]
+    public void ExtractThenInject_TraceState_IsPassedThrough()
+    {
+        var propagator = new PropagationTextMapPropagator();
+        var carrier = Carrier(("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"), ("tracestate", "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7"));
+        var forwarded = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
+        var result = propagator.Extract(default, carrier, Getter);
+        propagator.Inject(result, forwarded, Setter);
+
+        Assert.Equal("congo=t61rcWkgMzE,rojo=00f067aa0ba902b7", result.ActivityContext.TraceState);
+        Assert.True(result.ActivityContext.IsRemote);
+        Assert.Equal("congo=t61rcWkgMzE,rojo=00f067aa0ba902b7", forwarded["tracestate"]);
+    }
+
+    [Fact]
+    public void Inject_DefaultContextWithBaggage_WritesOnlyBaggage()
+    {
+        var context = new PropagationContext(default, OtelBaggage.Create(new Dictionary<string, string> { ["tenant"] = "acme" }));
+        var carrier = new Dictionary<string, string>();
+
+        new PropagationTextMapPropagator().Inject(context, carrier, Setter);
+
+        Assert.Equal(["baggage"], carrier.Keys);
+        Assert.Equal("tenant=acme", carrier["baggage"]);
+    }
+
+    [Fact]
+    public void Inject_DefaultContextNoBaggageOrNullArguments_WritesNothing()
+    {
+        var propagator = new PropagationTextMapPropagator();
+        var carrier = new Dictionary<string, string>();
+        var context = new PropagationContext(new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded), default);
+
+        propagator.Inject(default, carrier, Setter);
+        propagator.Inject(context, (Dictionary<string, string>)null!, Setter);
+        propagator.Inject(context, carrier, null!);
+
+        Assert.Empty(carrier);
+    }
+
+    [Theory]
+    [InlineData("b3", "0")]
+    [InlineData("X-B3-Sampled", "0")]
+    public void Extract_B3DenyWithoutIds_ReturnsNoContext(string name, string value)
+    {
+        // A deny-only decision carries no ids, and an OpenTelemetry PropagationContext has nowhere to hold it.
+        var propagator = new PropagationTextMapPropagator(
+            new TracePropagator(new PropagationOptions { ExtractFormats = [PropagationFormat.B3Single, PropagationFormat.B3] }),
+            TrustPolicy.Continue);
+
+        var result = propagator.Extract(default, Carrier((name, value)), Getter);
+
+        Assert.Equal(default, result.ActivityContext);
+    }
+
+    [Fact]
     public void Constructor_UndefinedPolicy_Throws()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new PropagationTextMapPropagator(new TracePropagator(), (TrustPolicy)8));
