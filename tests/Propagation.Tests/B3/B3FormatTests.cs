@@ -231,6 +231,43 @@ public class B3FormatTests
     }
 
     [Fact]
+    public void ExtractThenInject_AnySpecEncoding_ReadsTheIdsAndRoundTrips()
+    {
+        // Every encoding the spec allows: 64-bit (16 characters) or 128-bit trace ids, an optional parent span id,
+        // each sampling state (deferred, accept, deny, the lenient true/false, debug through X-B3-Flags).
+        string?[] sampledValues = [null, "1", "0", "true", "false", null];
+        bool[] expectedSampled = [true, true, false, true, false, true];
+        var format = new B3Format();
+        var property = Prop.ForAll<ulong, ulong, ulong>((high, low, span) =>
+        {
+            var choice = (int)((high ^ (low >> 3) ^ (span >> 7)) % 24);
+            var state = choice % 6;
+            var sixtyFourBit = choice % 2 == 0;
+            var withParent = choice % 3 == 0;
+            var traceId = new TraceId(sixtyFourBit ? 0 : high, low == 0 ? 1 : low);
+            var spanId = new SpanId(span == 0 ? 1 : span);
+            var traceText = sixtyFourBit ? traceId.ToString()[16..] : traceId.ToString();
+            var headers = TestHeaders.Of(
+                ("X-B3-TraceId", traceText),
+                ("X-B3-SpanId", spanId.ToString()),
+                ("X-B3-ParentSpanId", withParent ? new SpanId(~spanId.Value).ToString() : null),
+                ("X-B3-Sampled", sampledValues[state]),
+                ("X-B3-Flags", state == 5 ? "1" : null));
+
+            var (ok, extracted, issues) = Extract(headers);
+            var reinjected = new TestHeaders();
+            format.Inject(extracted, reinjected, TestHeaders.Setter);
+            var (again, extractedAgain, issuesAgain) = Extract(reinjected);
+
+            return ok && issues == PropagationIssues.None
+                && extracted.TraceId == traceId && extracted.SpanId == spanId && extracted.IsSampled == expectedSampled[state]
+                && again && issuesAgain == PropagationIssues.None && extractedAgain == extracted;
+        });
+
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(500), property);
+    }
+
+    [Fact]
     public void TryExtract_RandomStrings_NeverThrowsNorChangesCarrier()
     {
         var format = new B3Format();

@@ -171,6 +171,39 @@ public class B3SingleFormatTests
     }
 
     [Fact]
+    public void ExtractThenInject_AnySpecEncoding_ReadsTheIdsAndRoundTrips()
+    {
+        // Every form the spec allows: a 64-bit (16 characters) or 128-bit trace id, a sampling state that is absent
+        // (deferred), 1, 0 or d (debug implies accept), and a parent span id after a sampling state.
+        string[] states = ["", "-1", "-0", "-d"];
+        bool[] expectedSampled = [true, true, false, true];
+        var format = new B3SingleFormat();
+        var property = Prop.ForAll<ulong, ulong, ulong>((high, low, span) =>
+        {
+            var choice = (int)((high ^ (low >> 3) ^ (span >> 7)) % 24);
+            var state = choice % 4;
+            var sixtyFourBit = choice % 2 == 0;
+            var withParent = state != 0 && choice % 3 == 0;
+            var traceId = new TraceId(sixtyFourBit ? 0 : high, low == 0 ? 1 : low);
+            var spanId = new SpanId(span == 0 ? 1 : span);
+            var traceText = sixtyFourBit ? traceId.ToString()[16..] : traceId.ToString();
+            var value = traceText + "-" + spanId + states[state] + (withParent ? "-" + new SpanId(~spanId.Value) : string.Empty);
+
+            var (ok, extracted, issues) = Extract(value);
+            var reinjected = new TestHeaders();
+            format.Inject(extracted, reinjected, TestHeaders.Setter);
+            var againIssues = PropagationIssues.None;
+            var again = format.TryExtract(reinjected, TestHeaders.Getter, out var extractedAgain, ref againIssues);
+
+            return ok && issues == PropagationIssues.None
+                && extracted.TraceId == traceId && extracted.SpanId == spanId && extracted.IsSampled == expectedSampled[state]
+                && again && againIssues == PropagationIssues.None && extractedAgain == extracted;
+        });
+
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(500), property);
+    }
+
+    [Fact]
     public void TryExtract_RandomStrings_NeverThrowsNorChangesCarrier()
     {
         var format = new B3SingleFormat();

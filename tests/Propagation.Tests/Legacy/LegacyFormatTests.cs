@@ -330,6 +330,47 @@ public class LegacyFormatTests
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(500), property);
     }
 
+    [Theory]
+    [InlineData(LegacyIdFormat.Hex)]
+    [InlineData(LegacyIdFormat.Uuid)]
+    public void ExtractThenInject_AnyAcceptedForm_ReadsTheIdsAndRoundTrips(LegacyIdFormat idFormat)
+    {
+        // Every accepted form: 32 hex digits, a UUID, 16 hex digits for a 64-bit trace id, in either case; the span id
+        // as 16 hex digits or a UUID whose last 8 bytes are the id.
+        var format = new LegacyFormat(idFormat, sampled: true);
+        var property = Prop.ForAll<ulong, ulong, ulong>((high, low, span) =>
+        {
+            var choice = (int)((high ^ (low >> 3) ^ (span >> 7)) % 12);
+            var traceId = new TraceId(choice % 3 == 2 ? 0 : high, low == 0 ? 1 : low);
+            var spanId = new SpanId(span == 0 ? 1 : span);
+            var traceHex = traceId.ToString();
+            var traceText = (choice % 3) switch
+            {
+                0 => traceHex,
+                1 => string.Concat(traceHex[..8], "-", traceHex[8..12], "-", traceHex[12..16], "-", traceHex[16..20], "-", traceHex[20..]),
+                _ => traceHex[16..],
+            };
+            var spanText = choice % 2 == 0 ? spanId.ToString() : "00000000-0000-0000-" + spanId.ToString()[..4] + "-" + spanId.ToString()[4..];
+            if (choice >= 6)
+            {
+                traceText = traceText.ToUpperInvariant();
+                spanText = spanText.ToUpperInvariant();
+            }
+
+            var issues = PropagationIssues.None;
+            var ok = format.TryExtract(TestHeaders.Of(("X-Trace-ID", traceText), ("X-Span-ID", spanText)), TestHeaders.Getter, out var extracted, ref issues);
+            var reinjected = new TestHeaders();
+            format.Inject(extracted, reinjected, TestHeaders.Setter);
+            var againIssues = PropagationIssues.None;
+            var again = format.TryExtract(reinjected, TestHeaders.Getter, out var extractedAgain, ref againIssues);
+
+            return ok && issues == PropagationIssues.None && extracted.TraceId == traceId && extracted.SpanId == spanId
+                && again && againIssues == PropagationIssues.None && extractedAgain == extracted;
+        });
+
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(500), property);
+    }
+
     [Fact]
     public void TryExtract_RandomStrings_NeverThrowsNorChangesCarrier()
     {
