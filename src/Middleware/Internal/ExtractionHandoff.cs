@@ -16,9 +16,10 @@ namespace Propagation.Middleware.Internal;
 /// <para>The middleware takes an entry only when hosting's activity exists: hosting then called the propagator for
 /// this very request, whose store replaced any older entry of the same header dictionary (servers reuse one only
 /// after its request ended), so an entry found is never stale.</para>
-/// <para>A taken entry leaves its header dictionary behind, marked taken, until another store replaces it: the gRPC
-/// server interceptor, which looks after the middleware, then knows that <c>UseTracing</c> already applied the
-/// extraction and does not read the headers again.</para>
+/// <para>A taken entry leaves its header dictionary behind, marked taken, until another store replaces it. That mark is
+/// lossy too (another request's store may replace it while the request still runs), so it does not tell the gRPC
+/// server interceptor whether <c>UseTracing</c> applied the extraction: the middleware's own mark in the request's
+/// features does (<see cref="TracingService.TryGetHostingExtraction"/>).</para>
 /// </remarks>
 internal sealed class ExtractionHandoff
 {
@@ -74,7 +75,10 @@ internal sealed class ExtractionHandoff
         return false;
     }
 
-    private Slot SlotOf(IHeaderDictionary headers) => _slots[RuntimeHelpers.GetHashCode(headers) & (SlotCount - 1)];
+    /// <summary>The slot a header dictionary's entry goes to (tests: two requests whose entries share a slot).</summary>
+    internal static int SlotIndex(IHeaderDictionary headers) => RuntimeHelpers.GetHashCode(headers) & (SlotCount - 1);
+
+    private Slot SlotOf(IHeaderDictionary headers) => _slots[SlotIndex(headers)];
 
     private sealed class Slot
     {

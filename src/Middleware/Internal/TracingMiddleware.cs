@@ -314,6 +314,12 @@ internal sealed class TracingMiddleware
         public Activity Span { get; }
     }
 
+    /// <summary>
+    /// Whether a <see cref="TracingMiddleware"/> has handled <paramref name="context"/>: it then made the request's server
+    /// span, and applied the inbound context to hosting's activity when that is the span.
+    /// </summary>
+    internal static bool HasTraced(HttpContext context) => context.Features[typeof(TracedRequest)] is not null;
+
     /// <summary>Marks a request that a <see cref="TracingMiddleware"/> has handled (one shared instance, nothing allocated).</summary>
     private sealed class TracedRequest
     {

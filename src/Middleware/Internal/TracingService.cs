@@ -298,8 +298,9 @@ internal sealed class TracingService
     /// <summary>
     /// For a gRPC call that enriches hosting's activity: the request's extraction, the one hosting's propagator call made
     /// (kept in the request's features, or handed over by <see cref="Handoff"/>), or else made now under the same trust
-    /// decision. <see langword="false"/> when <c>UseTracing</c> already took it (from the handoff, or marked it applied in
-    /// the features): it applied the extraction, so nothing is read or applied again.
+    /// decision. <see langword="false"/> when <c>UseTracing</c> handled the request (its mark in the features; or the
+    /// handoff's entry taken, or the extraction in the features marked applied): it applied the extraction, so nothing is
+    /// read or applied again.
     /// </summary>
     public bool TryGetHostingExtraction(HttpContext context, out ExtractedContext extracted)
     {
@@ -313,6 +314,15 @@ internal sealed class TracingService
 
             feature.Applied = true;
             return true;
+        }
+
+        // UseTracing marks the request it handled (a feature of the request's own, never lost): the handoff's mark of a
+        // taken entry is not enough, as another request whose header dictionary falls in the same slot may replace it
+        // (or the entry itself, before UseTracing took it) while this request is still running.
+        if (TracingMiddleware.HasTraced(context))
+        {
+            extracted = default;
+            return false;
         }
 
         var headers = context.Request.Headers;
