@@ -200,7 +200,7 @@ public static class SpanAnalysis
     /// with a cursor at its end, the children are taken latest-ending first: a child whose end (clamped to the
     /// parent's end) is at or before the cursor is on the path, its own critical path is followed, and the cursor
     /// moves to its start. Children that overlap a later path child are not on the path. Cycles in
-    /// parent ids are ignored.
+    /// parent ids are ignored. The walk uses no recursion, so a chain of any depth is followed to its end.
     /// </remarks>
     public static IReadOnlyList<StoredSpan> GetCriticalPath(IReadOnlyList<StoredSpan> spans)
     {
@@ -258,27 +258,25 @@ public static class SpanAnalysis
             });
         }
 
+        // An explicit stack, not recursion: a chain as deep as the trace (MaxSpansPerTrace may be as large as MaxSpans)
+        // must neither overflow the thread's stack nor be cut short. Each span id is walked once, so the work is
+        // bounded by the span count even when corrupt parent ids form cycles.
         var path = new List<StoredSpan>();
         var visited = new HashSet<string>(StringComparer.Ordinal);
-        Walk(start, children, path, visited, depth: 0);
-        path.Sort(static (x, y) =>
+        var pending = new Stack<StoredSpan>();
+        pending.Push(start);
+        while (pending.Count > 0)
         {
-            var byStart = x.StartTime.CompareTo(y.StartTime);
-            return byStart != 0 ? byStart : string.CompareOrdinal(x.SpanId, y.SpanId);
-        });
-        return path;
-
-        static void Walk(StoredSpan span, Dictionary<string, List<StoredSpan>> children, List<StoredSpan> path, HashSet<string> visited, int depth)
-        {
-            if (depth > 10_000 || !visited.Add(span.SpanId))
+            var span = pending.Pop();
+            if (!visited.Add(span.SpanId))
             {
-                return;
+                continue;
             }
 
             path.Add(span);
             if (!children.TryGetValue(span.SpanId, out var list))
             {
-                return;
+                continue;
             }
 
             var cursor = span.EndTime;
@@ -292,11 +290,18 @@ public static class SpanAnalysis
                 var childEnd = child.EndTime < span.EndTime ? child.EndTime : span.EndTime;
                 if (childEnd <= cursor)
                 {
-                    Walk(child, children, path, visited, depth + 1);
+                    pending.Push(child);
                     cursor = child.StartTime;
                 }
             }
         }
+
+        path.Sort(static (x, y) =>
+        {
+            var byStart = x.StartTime.CompareTo(y.StartTime);
+            return byStart != 0 ? byStart : string.CompareOrdinal(x.SpanId, y.SpanId);
+        });
+        return path;
     }
 
     /// <summary>Computes statistics per operation (service and span name).</summary>

@@ -210,6 +210,23 @@ public sealed class SpanAnalysisTests
     }
 
     [Fact]
+    public void GetCriticalPath_ChainDeeperThanTenThousand_WholeChainWithoutStackOverflow()
+    {
+        // Each span covers its parent's whole interval, so every level is on the path.
+        const int Depth = 50_000;
+        var spans = new StoredSpan[Depth];
+        for (var i = 0; i < Depth; i++)
+        {
+            spans[i] = Create(1, i + 1, parent: i == 0 ? null : i, name: "level", startMs: 0, durationMs: 10);
+        }
+
+        var path = SpanAnalysis.GetCriticalPath(spans);
+
+        Assert.Equal(Depth, path.Count);
+        Assert.Equal(SpanIdOf(Depth), path[^1].SpanId);
+    }
+
+    [Fact]
     public void GetOperationStatistics_OneToHundredMs_KnownPercentiles()
     {
         var spans = Enumerable.Range(1, 100)
