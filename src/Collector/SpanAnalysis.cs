@@ -199,7 +199,8 @@ public static class SpanAnalysis
     /// missing, such as the server span of a service that keeps its own store, whose parent is remote). From a span,
     /// with a cursor at its end, the children are taken latest-ending first: a child whose end (clamped to the
     /// parent's end) is at or before the cursor is on the path, its own critical path is followed, and the cursor
-    /// moves to its start. Children that overlap a later path child are not on the path. Cycles in
+    /// moves to its start. Children that overlap a later path child are not on the path, nor is a child that started
+    /// at or after its parent's end (fire-and-forget work that outlived it). Cycles in
     /// parent ids are ignored. The walk uses no recursion, so a chain of any depth is followed to its end.
     /// </remarks>
     public static IReadOnlyList<StoredSpan> GetCriticalPath(IReadOnlyList<StoredSpan> spans)
@@ -285,6 +286,13 @@ public static class SpanAnalysis
                 if (cursor <= span.StartTime)
                 {
                     break;
+                }
+
+                // A child that started once its parent had ended (fire-and-forget work) took no part in the parent's
+                // latency; counting it would also move the cursor past the parent's end.
+                if (child.StartTime >= span.EndTime)
+                {
+                    continue;
                 }
 
                 var childEnd = child.EndTime < span.EndTime ? child.EndTime : span.EndTime;

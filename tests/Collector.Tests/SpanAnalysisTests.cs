@@ -227,6 +227,20 @@ public sealed class SpanAnalysisTests
     }
 
     [Fact]
+    public void GetCriticalPath_ChildStartingAfterParentEnded_NotOnPath()
+    {
+        // A fire-and-forget child that started once the root had already answered took no part in its latency.
+        StoredSpan[] spans =
+        [
+            Create(1, 1, name: "root", startMs: 0, durationMs: 100),
+            Create(1, 2, parent: 1, name: "work", startMs: 10, durationMs: 80),
+            Create(1, 3, parent: 1, name: "background", startMs: 150, durationMs: 50),
+        ];
+
+        Assert.Equal(["root", "work"], SpanAnalysis.GetCriticalPath(spans).Select(s => s.Name));
+    }
+
+    [Fact]
     public void GetOperationStatistics_OneToHundredMs_KnownPercentiles()
     {
         var spans = Enumerable.Range(1, 100)
