@@ -195,8 +195,9 @@ public static class SpanAnalysis
     /// <param name="spans">The spans of one trace (any order).</param>
     /// <returns>The spans on the path, sorted by start time; empty for an empty input.</returns>
     /// <remarks>
-    /// Starts at the root (the earliest span without a parent; if there is none, the earliest span whose parent is
-    /// missing, such as the server span of a service that keeps its own store, whose parent is remote). From a span,
+    /// Starts at the root (the earliest span without a parent; if there is none, the earliest span whose remote parent
+    /// is missing, such as the server span of a service that keeps its own store: the root
+    /// <see cref="SummarizeTrace"/> reports; only when there is neither, the earliest orphan). From a span,
     /// with a cursor at its end, the children are taken latest-ending first: a child whose end (clamped to the
     /// parent's end) is at or before the cursor is on the path, its own critical path is followed, and the cursor
     /// moves to its start. Children that overlap a later path child are not on the path, nor is a child that started
@@ -219,6 +220,7 @@ public static class SpanAnalysis
 
         var children = new Dictionary<string, List<StoredSpan>>(StringComparer.Ordinal);
         StoredSpan? start = null;
+        StoredSpan? entryStart = null;
         StoredSpan? orphanStart = null;
         foreach (var span in spans)
         {
@@ -238,13 +240,21 @@ public static class SpanAnalysis
 
                 list.Add(span);
             }
+            else if (span.HasRemoteParent)
+            {
+                if (entryStart is null || span.StartTime < entryStart.StartTime)
+                {
+                    entryStart = span;
+                }
+            }
             else if (orphanStart is null || span.StartTime < orphanStart.StartTime)
             {
                 orphanStart = span;
             }
         }
 
-        start ??= orphanStart;
+        // The same root SummarizeTrace reports: an orphan (local parent lost) never hides the entry span.
+        start ??= entryStart ?? orphanStart;
         if (start is null)
         {
             return [];

@@ -241,6 +241,24 @@ public sealed class SpanAnalysisTests
     }
 
     [Fact]
+    public void SummarizeTrace_OrphanStartedBeforeEntry_CriticalPathStartsAtTheRoot()
+    {
+        // A per-service store: the entry span's parent is remote; a stray span (local parent lost) started first.
+        StoredSpan[] spans =
+        [
+            Create(1, 1, parent: 88, name: "stray", service: "kernel", startMs: 0, durationMs: 5),
+            Create(1, 3, parent: 77, name: "entry", service: "kernel", startMs: 10, durationMs: 10, kind: ActivityKind.Server, remoteParent: true),
+            Create(1, 4, parent: 3, name: "child", service: "kernel", startMs: 12, durationMs: 8),
+        ];
+
+        var summary = SpanAnalysis.SummarizeTrace(spans);
+
+        Assert.Equal("entry", summary.Root!.Name);
+        Assert.Equal(["entry", "child"], summary.CriticalPath.Select(s => s.Name));
+        Assert.Equal(["entry", "child"], SpanAnalysis.GetCriticalPath(spans).Select(s => s.Name));
+    }
+
+    [Fact]
     public void GetOperationStatistics_OneToHundredMs_KnownPercentiles()
     {
         var spans = Enumerable.Range(1, 100)
