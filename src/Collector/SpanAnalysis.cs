@@ -487,7 +487,8 @@ public static class SpanAnalysis
     /// A span whose parent (same trace) belongs to another service is one call from the parent's service to the
     /// span's service; its duration and status are the call's. A <see cref="ActivityKind.Client"/> span with no child
     /// in another service and a <c>peer.service</c> (else <c>server.address</c>) attribute is one call to that
-    /// peer.
+    /// peer. A client span with a <see cref="ActivityKind.Server"/> child in its own service is a call of the service
+    /// to itself: no edge, neither to the service nor to the address it called.
     /// </remarks>
     public static IReadOnlyList<DependencyEdge> GetDependencies(IEnumerable<StoredSpan> spans)
     {
@@ -499,21 +500,30 @@ public static class SpanAnalysis
         }
 
         var calls = new Dictionary<(string Caller, string Callee), List<StoredSpan>>();
-        var clientsWithRemoteChild = new HashSet<(string TraceId, string SpanId)>();
+        // Client spans whose callee is known from a stored child: not counted again through their peer attributes.
+        var answeredClients = new HashSet<(string TraceId, string SpanId)>();
         foreach (var span in byId.Values)
         {
-            if (span.ParentSpanId is not null &&
-                byId.TryGetValue((span.TraceId, span.ParentSpanId), out var parent) &&
-                !string.Equals(parent.ServiceName, span.ServiceName, StringComparison.Ordinal))
+            if (span.ParentSpanId is null || !byId.TryGetValue((span.TraceId, span.ParentSpanId), out var parent))
+            {
+                continue;
+            }
+
+            if (!string.Equals(parent.ServiceName, span.ServiceName, StringComparison.Ordinal))
             {
                 AddCall(calls, parent.ServiceName, span.ServiceName, span);
-                clientsWithRemoteChild.Add((parent.TraceId, parent.SpanId));
+                answeredClients.Add((parent.TraceId, parent.SpanId));
+            }
+            else if (span.Kind == ActivityKind.Server)
+            {
+                // A call to the service itself (through its own address): a self-call, no edge to the address.
+                answeredClients.Add((parent.TraceId, parent.SpanId));
             }
         }
 
         foreach (var span in byId.Values)
         {
-            if (span.Kind == ActivityKind.Client && !clientsWithRemoteChild.Contains((span.TraceId, span.SpanId)))
+            if (span.Kind == ActivityKind.Client && !answeredClients.Contains((span.TraceId, span.SpanId)))
             {
                 var peer = span.GetAttribute("peer.service") as string ?? span.GetAttribute("server.address") as string;
                 if (!string.IsNullOrEmpty(peer) && !string.Equals(peer, span.ServiceName, StringComparison.Ordinal))

@@ -520,6 +520,19 @@ public sealed class SpanAnalysisTests
         Assert.Equal(("a", "b", 1), (edge.Caller, edge.Callee, edge.CallCount));
     }
 
+    [Fact]
+    public void GetDependencies_SelfCallThroughItsAddress_NoEdgeToTheAddress()
+    {
+        // Service a calls its own endpoint: the server span is stored, so the callee is a itself, not "localhost".
+        var spans = new[]
+        {
+            Create(1, 1, service: "a", kind: ActivityKind.Client, attributes: [new("server.address", "localhost")]),
+            Create(1, 2, parent: 1, service: "a", kind: ActivityKind.Server),
+        };
+
+        Assert.Empty(SpanAnalysis.GetDependencies(spans));
+    }
+
     [Theory]
     [InlineData(50, 5)]
     [InlineData(95, 10)]
