@@ -579,7 +579,9 @@ public static class SpanAnalysis
             return TimeSpan.Zero;
         }
 
-        var rank = (int)Math.Ceiling(percentile / 100.0 * sorted.Length);
+        // Multiply first: percentile × n is exact for whole percentiles, and its quotient by 100 is then a whole
+        // number exactly when the rank is (dividing first turns p7 of 100 into 7.000000000000001, rank 8).
+        var rank = (int)Math.Ceiling(percentile * sorted.Length / 100.0);
         return sorted[Math.Clamp(rank, 1, sorted.Length) - 1];
     }
 

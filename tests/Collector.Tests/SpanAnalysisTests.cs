@@ -534,6 +534,20 @@ public sealed class SpanAnalysisTests
     }
 
     [Theory]
+    [InlineData(7, 100, 7)]
+    [InlineData(7, 300, 21)]
+    [InlineData(50, 2, 1)]
+    [InlineData(99, 2, 2)]
+    [InlineData(99, 1, 1)]
+    [InlineData(1, 100, 1)]
+    public void Percentile_RankIsAWholeNumber_NoRoundingUpToTheNextRank(double percentile, int count, int expectedMs)
+    {
+        var sorted = Enumerable.Range(1, count).Select(i => TimeSpan.FromMilliseconds(i)).ToArray();
+
+        Assert.Equal(TimeSpan.FromMilliseconds(expectedMs), SpanAnalysis.Percentile(sorted, percentile));
+    }
+
+    [Theory]
     [InlineData(50, 5)]
     [InlineData(95, 10)]
     [InlineData(0, 1)]
