@@ -359,7 +359,7 @@ public static class SpanAnalysis
     /// <summary>Gets the operations whose p95 latency is at or above a threshold, slowest first.</summary>
     /// <param name="operations">Operation statistics (from <see cref="GetOperationStatistics"/>).</param>
     /// <param name="threshold">The threshold.</param>
-    /// <returns>The slow operations, by p95 descending.</returns>
+    /// <returns>The slow operations, by p95 descending (ties by service, then name, ordinal).</returns>
     public static IReadOnlyList<OperationStatistics> GetSlowOperations(IEnumerable<OperationStatistics> operations, TimeSpan threshold)
     {
         ArgumentNullException.ThrowIfNull(operations);
@@ -375,7 +375,13 @@ public static class SpanAnalysis
         slow.Sort(static (x, y) =>
         {
             var byP95 = y.P95.CompareTo(x.P95);
-            return byP95 != 0 ? byP95 : string.CompareOrdinal(x.Name, y.Name);
+            if (byP95 != 0)
+            {
+                return byP95;
+            }
+
+            var byService = string.CompareOrdinal(x.ServiceName, y.ServiceName);
+            return byService != 0 ? byService : string.CompareOrdinal(x.Name, y.Name);
         });
         return slow;
     }

@@ -411,6 +411,20 @@ public sealed class SpanAnalysisTests
     }
 
     [Fact]
+    public void GetSlowOperations_SameNameAndP95InManyServices_OrderedByService()
+    {
+        // Enough ties for List.Sort to leave insertion sort: only a total order keeps the answer the same every time.
+        var spans = Enumerable.Range(0, 64)
+            .Select(i => Create(1, i + 1, name: "GET /", service: $"s{i:00}", durationMs: 100))
+            .ToArray();
+        var operations = SpanAnalysis.GetOperationStatistics(spans);
+
+        var slow = SpanAnalysis.GetSlowOperations(operations, TimeSpan.FromMilliseconds(50));
+
+        Assert.Equal(operations.Select(o => o.ServiceName), slow.Select(o => o.ServiceName));
+    }
+
+    [Fact]
     public void GetSlowSpans_ThresholdAndLimit_SlowestFirst()
     {
         var spans = new[]
