@@ -94,14 +94,7 @@ public sealed class GrpcTracingServiceCollectionExtensionsTests
         // span sampled by a parent-based sampler (as a tracer provider's); an interceptor inside ours stands in for a
         // handler calling out through the client interceptor.
         var stopped = new ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = static s => s.Name is "Microsoft.AspNetCore" or GrpcTracingConventions.ActivitySourceName,
-            Sample = static (ref ActivityCreationOptions<ActivityContext> o) =>
-                o.Parent != default && (o.Parent.TraceFlags & ActivityTraceFlags.Recorded) == 0 ? ActivitySamplingResult.PropagationData : ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = stopped.Enqueue,
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var listener = ListenParentBased(stopped);
         await using var server = await TracingTestServer.StartAsync(
             interceptor: null,
             beforeEndpoints: useTracing ? static app => app.UseTracing() : null,
@@ -661,14 +654,7 @@ public sealed class GrpcTracingServiceCollectionExtensionsTests
         // a parent-based sampler, so a sampled traceparent is recorded (the interceptor names the span) and an unsampled
         // one is not (UseTracing names the line itself).
         var stopped = new ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = static s => s.Name is "Microsoft.AspNetCore" or GrpcTracingConventions.ActivitySourceName,
-            Sample = static (ref ActivityCreationOptions<ActivityContext> o) =>
-                o.Parent != default && (o.Parent.TraceFlags & ActivityTraceFlags.Recorded) == 0 ? ActivitySamplingResult.PropagationData : ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = stopped.Enqueue,
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var listener = ListenParentBased(stopped);
         var logs = new RecordingLoggerProvider();
         await using var server = await TracingTestServer.StartAsync(
             interceptor: null,
@@ -756,5 +742,20 @@ public sealed class GrpcTracingServiceCollectionExtensionsTests
         public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(
             TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncUnaryCallContinuation<TRequest, TResponse> continuation) =>
             continuation(request, new ClientInterceptorContext<TRequest, TResponse>(context.Method, host, context.Options));
+    }
+
+    /// <summary>Listens to hosting's and the gRPC spans with a parent-based sampler (as a tracer provider's): a span under
+    /// an unsampled parent gets propagation data only, any other is recorded; stopped spans go to <paramref name="stopped"/>.</summary>
+    private static ActivityListener ListenParentBased(ConcurrentQueue<Activity> stopped)
+    {
+        var listener = new ActivityListener
+        {
+            ShouldListenTo = static s => s.Name is "Microsoft.AspNetCore" or GrpcTracingConventions.ActivitySourceName,
+            Sample = static (ref ActivityCreationOptions<ActivityContext> o) =>
+                o.Parent != default && (o.Parent.TraceFlags & ActivityTraceFlags.Recorded) == 0 ? ActivitySamplingResult.PropagationData : ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = stopped.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        return listener;
     }
 }

@@ -937,20 +937,9 @@ public sealed class TraceHeadersHandlerTests
     [InlineData(true)]
     public async Task CreateClient_SharedSocketsHandlerAlreadyUsed_WarnsThatItCouldNotBeAdjusted(bool addedTwice)
     {
-        // Arrange: a SocketsHttpHandler shared between clients freezes its settings on its first request (one to a
-        // closed loopback port is enough), so its diagnostics can no longer be turned off. (Its MeterFactory is set
-        // beforehand: otherwise the factory's own logging filter fails setting it, before our step runs.)
-        using var meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
-        using var shared = new SocketsHttpHandler
-        {
-            ConnectTimeout = TimeSpan.FromSeconds(5),
-            MeterFactory = meters.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
-        };
-        using (var invoker = new HttpMessageInvoker(shared, disposeHandler: false))
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Get, "http://127.0.0.1:9/");
-            await Assert.ThrowsAnyAsync<HttpRequestException>(() => invoker.SendAsync(request, CancellationToken.None));
-        }
+        // Arrange: a SocketsHttpHandler shared between clients, its settings frozen by a first request.
+        using var frozen = await FrozenSocketsHandler.CreateAsync();
+        var shared = frozen.Handler;
 
         var logs = new RecordingLoggerProvider();
         var services = new ServiceCollection();
@@ -979,19 +968,10 @@ public sealed class TraceHeadersHandlerTests
     [Fact]
     public async Task CreateHandler_UnadjustableHandlerBuiltAgain_WarnsOncePerClientName()
     {
-        // Arrange: as above, a shared SocketsHttpHandler frozen by a request; two clients use it. The factory builds a
+        // Arrange: a shared SocketsHttpHandler frozen by a request; two clients use it. The factory builds a
         // client's handler again each time the previous one's HandlerLifetime ends: build each client's three times.
-        using var meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
-        using var shared = new SocketsHttpHandler
-        {
-            ConnectTimeout = TimeSpan.FromSeconds(5),
-            MeterFactory = meters.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
-        };
-        using (var invoker = new HttpMessageInvoker(shared, disposeHandler: false))
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Get, "http://127.0.0.1:9/");
-            await Assert.ThrowsAnyAsync<HttpRequestException>(() => invoker.SendAsync(request, CancellationToken.None));
-        }
+        using var frozen = await FrozenSocketsHandler.CreateAsync();
+        var shared = frozen.Handler;
 
         var logs = new RecordingLoggerProvider();
         var services = new ServiceCollection();
@@ -1390,5 +1370,46 @@ public sealed class TraceHeadersHandlerTests
         public ActivityTraceId? Trace { get; set; }
 
         public void Dispose() => _listener.Dispose();
+    }
+
+    /// <summary>
+    /// A <see cref="SocketsHttpHandler"/> whose settings are frozen by a first request (to a closed loopback port), so
+    /// its diagnostics can no longer be turned off. Its MeterFactory is set beforehand: otherwise the factory's own
+    /// logging filter fails setting it, before the tracing step runs.
+    /// </summary>
+    private sealed class FrozenSocketsHandler : IDisposable
+    {
+        private readonly ServiceProvider _meters;
+
+        private FrozenSocketsHandler(ServiceProvider meters, SocketsHttpHandler handler)
+        {
+            _meters = meters;
+            Handler = handler;
+        }
+
+        public SocketsHttpHandler Handler { get; }
+
+        public static async Task<FrozenSocketsHandler> CreateAsync()
+        {
+            var meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
+            var handler = new SocketsHttpHandler
+            {
+                ConnectTimeout = TimeSpan.FromSeconds(5),
+                MeterFactory = meters.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
+            };
+            using (var invoker = new HttpMessageInvoker(handler, disposeHandler: false))
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, "http://127.0.0.1:9/");
+                await Assert.ThrowsAnyAsync<HttpRequestException>(() => invoker.SendAsync(request, CancellationToken.None));
+            }
+
+            return new FrozenSocketsHandler(meters, handler);
+        }
+
+        public void Dispose()
+        {
+            Handler.Dispose();
+            _meters.Dispose();
+        }
     }
 }
