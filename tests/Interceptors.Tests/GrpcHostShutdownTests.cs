@@ -11,6 +11,9 @@ using Propagation.Interceptors.Tests.Protos;
 namespace Propagation.Interceptors.Tests;
 
 /// <summary>A streaming call still running on real Kestrel (127.0.0.1, OS-chosen port) when the host stops.</summary>
+/// <remarks>Its pipeline listens to hosting's activities process-wide, so it runs alone (tests of other classes count on
+/// servers without them).</remarks>
+[Collection(SerialCollection.Name)]
 public class GrpcHostShutdownTests
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
