@@ -25,6 +25,9 @@ internal sealed class ServiceChain : IAsyncDisposable
     public const string AiHost = "http://ai.test";
     public const string KernelHost = "http://kernel.test";
 
+    /// <summary>How long a flush, or a wait for spans, may take on a loaded machine before the test fails.</summary>
+    public static readonly TimeSpan FlushBound = TimeSpan.FromSeconds(30);
+
     private readonly Router _router;
 
     private ServiceChain(WebApplication backend, WebApplication ai, WebApplication kernel, Router router)
@@ -80,7 +83,7 @@ internal sealed class ServiceChain : IAsyncDisposable
     /// <summary>The spans one service's own pipeline exported to its store, after flushing it.</summary>
     public static IReadOnlyList<StoredSpan> SpansOf(WebApplication app, string traceId)
     {
-        app.Services.ForceFlushTracing(TimeSpan.FromSeconds(5));
+        Assert.True(app.Services.ForceFlushTracing(FlushBound), "The pipeline did not flush in time.");
         return app.Services.GetRequiredService<SpanStore>().GetTrace(traceId) ?? [];
     }
 
