@@ -47,13 +47,13 @@ public sealed class GrpcClientOverSocketsTests
             // Assert
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             Assert.Equal("2", await response.Content.ReadAsStringAsync());
-            var frontSpans = ServiceChain.SpansOf(front, traceId);
+            var frontSpans = await ServiceChain.WaitForSpansAsync(front, traceId, expected: 2);
             var entry = Assert.Single(frontSpans, s => s.Kind == ActivityKind.Server);
             var call = Assert.Single(frontSpans, s => s.Kind == ActivityKind.Client);
             Assert.Equal("samples.kernel.Compute/Sum", call.Name);
             Assert.Equal(entry.SpanId, call.ParentSpanId);
             Assert.Equal(2, frontSpans.Count);
-            var server = Assert.Single(ServiceChain.SpansOf(kernel, traceId));
+            var server = Assert.Single(await ServiceChain.WaitForSpansAsync(kernel, traceId, expected: 1));
             Assert.Equal("samples.kernel.Compute/Sum", server.Name);
             Assert.Equal(call.SpanId, server.ParentSpanId);
         }

@@ -87,6 +87,23 @@ internal sealed class ServiceChain : IAsyncDisposable
         return app.Services.GetRequiredService<SpanStore>().GetTrace(traceId) ?? [];
     }
 
+    /// <summary>
+    /// The spans of <paramref name="traceId"/> in one service once there are <paramref name="expected"/> (bounded: 30 s):
+    /// a server span ends just after its response was sent, so the caller can have the response first.
+    /// </summary>
+    public static async Task<IReadOnlyList<StoredSpan>> WaitForSpansAsync(WebApplication app, string traceId, int expected)
+    {
+        var deadline = DateTime.UtcNow + FlushBound;
+        var spans = SpansOf(app, traceId);
+        while (spans.Count < expected && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+            spans = SpansOf(app, traceId);
+        }
+
+        return spans;
+    }
+
     /// <summary>Every span of <paramref name="traceId"/> in the three services.</summary>
     public IReadOnlyList<StoredSpan> AllSpans(string traceId) =>
         [.. SpansOf(Backend, traceId), .. SpansOf(Ai, traceId), .. SpansOf(Kernel, traceId)];
