@@ -159,6 +159,9 @@ public class HostShutdownTests
         await app.DisposeAsync().AsTask().WaitAsync(Bound);
         var total = sw.Elapsed;
         blocking.Release();
-        Assert.True(total < TimeSpan.FromSeconds(3), $"stop {stop}, total {total}");
+
+        // The exporter blocks until released, so without the 500 ms shutdown timeout stop would hang (up to Bound);
+        // the margin below is for a loaded CI machine, not a measure of speed.
+        Assert.True(total < TimeSpan.FromSeconds(15), $"stop {stop}, total {total}");
     }
 }
