@@ -45,7 +45,7 @@ public sealed class HostileGrpcResponsesTests
             var streaming = random.Next(2) == 0;
             current = HostileResponse.Create(random, streaming);
             var where = $"seed {seed}, call {i}: {current.Description}";
-            var deadline = DateTime.UtcNow.AddSeconds(10);
+            var deadline = DateTime.UtcNow.AddSeconds(30);
             var clock = System.Diagnostics.Stopwatch.StartNew();
 
             // Act
@@ -74,7 +74,7 @@ public sealed class HostileGrpcResponsesTests
             // Assert: anything but an RpcException fails the test by escaping.
             var expected = current.Expected;
             outcomes.Add(expected.Status);
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"{where}: the call waited {clock.Elapsed}");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"{where}: the call waited {clock.Elapsed}");
             Assert.True((failure?.StatusCode ?? StatusCode.OK) == expected.Status, $"{where}: ended {failure?.StatusCode.ToString() ?? "OK"}, expected {expected.Status}");
             Assert.Equal(expected.Replies, replies.Select(r => r.Index));
             if (failure is not null)
