@@ -51,6 +51,33 @@ public sealed class TracingMiddlewareTests
         Assert.False(response.Headers.Contains("traceresponse"));
     }
 
+    [Theory]
+    [InlineData("GET", "GET", null, "GET /{**path}")]
+    [InlineData("QUERY", "QUERY", null, "QUERY /{**path}")]
+    [InlineData("get", "GET", "get", "GET /{**path}")]
+    [InlineData("Delete", "DELETE", "Delete", "DELETE /{**path}")]
+    [InlineData("PURGE", "_OTHER", "PURGE", "HTTP /{**path}")]
+    [InlineData("gett", "_OTHER", "gett", "HTTP /{**path}")]
+    public async Task Invoke_Method_KnownCanonicalOthersAsOtherWithOriginalAndSpanNameHttp(string sent, string method, string? original, string name)
+    {
+        // Arrange: HTTP semantic conventions: a known method (RFC 9110, PATCH, QUERY) by its canonical name, the
+        // original when it differs (ASP.NET Core matches methods without case); any other as _OTHER, the span named HTTP.
+        var prefix = NewPrefix();
+        using var listener = new TestListener(prefix, Hosting, Ours);
+        using var host = await TestHosts.StartTracedAsync(null, Ok);
+        using var request = new HttpRequestMessage(new HttpMethod(sent), prefix + "/items");
+
+        // Act
+        using var response = await host.GetTestClient().SendAsync(request);
+
+        // Assert
+        await listener.WaitAsync(1);
+        var span = Assert.Single(listener.Stopped);
+        Assert.Equal(method, span.GetTagItem("http.request.method"));
+        Assert.Equal(original, span.GetTagItem("http.request.method_original"));
+        Assert.Equal(name, span.DisplayName);
+    }
+
     [Fact]
     public async Task Invoke_NoHttpContextAccessor_EnrichesHostingSpanEchoesIdsMarksOwnerAndCountsOnce()
     {

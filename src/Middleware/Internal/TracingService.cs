@@ -501,7 +501,7 @@ internal sealed class TracingService
             return route[1..];
         }
 
-        var method = GetMethod(context.Request.Method, out _);
+        var method = HttpMethodNames.SpanName(HttpMethodNames.Normalize(context.Request.Method, out _));
         return route is null ? method : method + " " + route;
     }
 
@@ -513,7 +513,7 @@ internal sealed class TracingService
         }
 
         var request = context.Request;
-        var tags = ToArray(CreateRequestTags(request, out var method));
+        var tags = ToArray(CreateRequestTags(request, out var spanName));
         var parent = extracted.ToActivityContext();
         var links = extracted.ToActivityLinks();
         Activity? activity;
@@ -538,7 +538,7 @@ internal sealed class TracingService
             return null;
         }
 
-        activity.DisplayName = method;
+        activity.DisplayName = spanName;
         var baggage = extracted.Baggage;
         for (var i = baggage.Count - 1; i >= 0; i--)
         {
@@ -572,9 +572,10 @@ internal sealed class TracingService
 
     /// <summary>The request attributes of a server span (HTTP semantic conventions), shared by the span we
     /// start (as creation tags, visible to samplers) and hosting's span we enrich.</summary>
-    private TagList CreateRequestTags(HttpRequest request, out string method)
+    private TagList CreateRequestTags(HttpRequest request, out string spanName)
     {
-        method = GetMethod(request.Method, out var original);
+        var method = HttpMethodNames.Normalize(request.Method, out var original);
+        spanName = HttpMethodNames.SpanName(method);
         var tags = new TagList
         {
             { "http.request.method", method },
@@ -661,8 +662,8 @@ internal sealed class TracingService
         // Hosting names its span after the diagnostic event and sets no HTTP attributes of its own:
         // give it the same name and attributes as a span we start.
         var request = context.Request;
-        var tags = CreateRequestTags(request, out var method);
-        activity.DisplayName = method;
+        var tags = CreateRequestTags(request, out var spanName);
+        activity.DisplayName = spanName;
 
         // Usually the span has no attributes yet (an empty TagObjects is an empty array): each is then added without
         // a walk of the list for one to replace. Attributes a listener already set are replaced as before. Indexed, not
@@ -785,8 +786,9 @@ internal sealed class TracingService
         if (route is not null)
         {
             activity.SetTag("http.route", route);
-            // "GET /api/ask"; a name someone else gave the span (a gRPC method) is kept.
-            if (string.Equals(activity.DisplayName, GetMethod(context.Request.Method, out _), StringComparison.Ordinal))
+            // "GET /api/ask" ("HTTP /api/ask" for an unknown method); a name someone else gave the span (a gRPC method) is kept.
+            var method = HttpMethodNames.SpanName(HttpMethodNames.Normalize(context.Request.Method, out _));
+            if (string.Equals(activity.DisplayName, method, StringComparison.Ordinal))
             {
                 activity.DisplayName = activity.DisplayName + " " + route;
             }
@@ -804,21 +806,6 @@ internal sealed class TracingService
             // Any other request costs one content-type read.
             GrpcStatus.RecordAnswered(context, activity);
         }
-    }
-
-    private static string GetMethod(string method, out string? original)
-    {
-        original = null;
-        var canonical = HttpMethods.GetCanonicalizedValue(method);
-        if (HttpMethods.IsGet(canonical) || HttpMethods.IsPost(canonical) || HttpMethods.IsPut(canonical)
-            || HttpMethods.IsDelete(canonical) || HttpMethods.IsHead(canonical) || HttpMethods.IsOptions(canonical)
-            || HttpMethods.IsPatch(canonical) || HttpMethods.IsTrace(canonical) || HttpMethods.IsConnect(canonical))
-        {
-            return canonical;
-        }
-
-        original = Bound(method);
-        return "_OTHER";
     }
 
     /// <summary>The boxed status code, one box per value (the attribute is set on every server and client span).</summary>
