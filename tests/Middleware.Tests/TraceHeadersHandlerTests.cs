@@ -60,6 +60,59 @@ public sealed class TraceHeadersHandlerTests
     }
 
     [Theory]
+    [InlineData("GET", "GET", null, "GET")]
+    [InlineData("QUERY", "QUERY", null, "QUERY")]
+    [InlineData("get", "GET", "get", "GET")]
+    [InlineData("Patch", "PATCH", "Patch", "PATCH")]
+    [InlineData("PURGE", "_OTHER", "PURGE", "HTTP")]
+    [InlineData("query2", "_OTHER", "query2", "HTTP")]
+    public async Task SendAsync_Method_KnownCanonicalOthersAsOtherWithOriginalAndSpanNameHttp(string sent, string method, string? original, string name)
+    {
+        // Arrange: HTTP semantic conventions: a known method (RFC 9110, PATCH, QUERY) by its canonical name, the
+        // original when it differs; any other as _OTHER, and the span named HTTP.
+        using var source = NewSource();
+        using var listener = new TestListener("/none", source.Name, Client);
+        using var provider = CreateProvider(new RecordingHandler());
+        var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("test");
+
+        // Act
+        using (source.StartActivity("caller"))
+        {
+            using var request = new HttpRequestMessage(new HttpMethod(sent), "https://internal.example/items");
+            using var response = await client.SendAsync(request);
+        }
+
+        // Assert
+        var span = Assert.Single(listener.From(Client));
+        Assert.Equal(method, span.GetTagItem("http.request.method"));
+        Assert.Equal(original, span.GetTagItem("http.request.method_original"));
+        Assert.Equal(name, span.DisplayName);
+    }
+
+    [Theory]
+    [InlineData("https://user:pass@internal.example/items?token=abc", "https://internal.example/items?token=REDACTED")]
+    [InlineData("https://user@internal.example:8443/items", "https://internal.example:8443/items")]
+    [InlineData("https://internal.example/items#access_token=abc", "https://internal.example/items")]
+    public async Task SendAsync_UriWithUserInfoOrFragment_UrlFullHasNeither(string address, string expected)
+    {
+        // Arrange: url.full MUST NOT carry credentials; the fragment is not sent and may carry a token.
+        using var source = NewSource();
+        using var listener = new TestListener("/none", source.Name, Client);
+        using var provider = CreateProvider(new RecordingHandler());
+        var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("test");
+
+        // Act
+        using (source.StartActivity("caller"))
+        {
+            using var response = await client.GetAsync(address);
+        }
+
+        // Assert
+        var span = Assert.Single(listener.From(Client));
+        Assert.Equal(expected, span.GetTagItem("url.full"));
+    }
+
+    [Theory]
     [InlineData(100_000, 2048)]
     [InlineData(2018, 2048)]
     [InlineData(10, 40)]

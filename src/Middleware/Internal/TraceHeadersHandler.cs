@@ -245,7 +245,7 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
             Activity.Current = parent;
         }
 
-        var method = request.Method.Method;
+        var method = HttpMethodNames.Normalize(request.Method.Method, out var original);
         var uri = request.RequestUri;
         Activity? activity = null;
         if (TracingService.ClientSource.HasListeners())
@@ -254,9 +254,14 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
             // peer.service is a creation tag too, so a sampler can decide by the callee.
             // Like the server span's, no address (nor port) from a host longer than a host name: Uri takes any length.
             var named = uri is { IsAbsoluteUri: true } && HeaderRules.IsHostLength(uri.Host);
-            var tags = new KeyValuePair<string, object?>[1 + (named ? 2 : 0) + (_peerService is null ? 0 : 1)];
+            var tags = new KeyValuePair<string, object?>[1 + (original is null ? 0 : 1) + (named ? 2 : 0) + (_peerService is null ? 0 : 1)];
             var count = 0;
             tags[count++] = new("http.request.method", method);
+            if (original is not null)
+            {
+                tags[count++] = new("http.request.method_original", original);
+            }
+
             if (named)
             {
                 tags[count++] = new("server.address", uri!.Host);
@@ -279,7 +284,7 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
             return activity;
         }
 
-        activity.DisplayName = method;
+        activity.DisplayName = HttpMethodNames.SpanName(method);
         if (activity.IsAllDataRequested)
         {
             if (uri is { IsAbsoluteUri: true })
