@@ -90,6 +90,30 @@ public sealed class TraceHeadersHandlerTests
     }
 
     [Theory]
+    [InlineData(null, "1.1")]
+    [InlineData("1.0", "1.0")]
+    [InlineData("2.0", "2")]
+    [InlineData("3.0", "3")]
+    public async Task SendAsync_ResponseVersion_NetworkProtocolVersionAsTheConventionsWriteIt(string? version, string expected)
+    {
+        // Arrange: network.protocol.version is the response's HTTP version as "1.1", "2", "3" (not "HTTP/2", not "2.0").
+        using var source = NewSource();
+        using var listener = new TestListener("/none", source.Name, Client);
+        using var provider = CreateProvider(new RecordingHandler { ResponseVersion = version is null ? null : Version.Parse(version) });
+        var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("test");
+
+        // Act
+        using (source.StartActivity("caller"))
+        {
+            using var response = await client.GetAsync("https://internal.example/items");
+        }
+
+        // Assert
+        var span = Assert.Single(listener.From(Client));
+        Assert.Equal(expected, span.GetTagItem("network.protocol.version"));
+    }
+
+    [Theory]
     [InlineData("https://user:pass@internal.example/items?token=abc", "https://internal.example/items?token=REDACTED")]
     [InlineData("https://user@internal.example:8443/items", "https://internal.example:8443/items")]
     [InlineData("https://internal.example/items#access_token=abc", "https://internal.example/items")]

@@ -310,12 +310,31 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
 
         var status = (int)response.StatusCode;
         activity.SetTag("http.response.status_code", TracingService.BoxStatus(status));
+        if (ProtocolVersion(response.Version) is { } version)
+        {
+            activity.SetTag("network.protocol.version", version);
+        }
         if (status >= 400)
         {
             activity.SetTag("error.type", status.ToString(CultureInfo.InvariantCulture));
             activity.SetStatus(ActivityStatusCode.Error);
         }
     }
+
+    /// <summary>The response's HTTP version as the conventions write <c>network.protocol.version</c> (as on the server
+    /// span): "1.0", "1.1", "2", "3"; <see langword="null"/> for any other.</summary>
+    private static string? ProtocolVersion(Version version) => version.Major switch
+    {
+        1 => version.Minor switch
+        {
+            1 => "1.1",
+            0 => "1.0",
+            _ => null,
+        },
+        2 => "2",
+        3 => "3",
+        _ => null,
+    };
 
     private static bool Fail(Activity activity, Exception exception)
     {

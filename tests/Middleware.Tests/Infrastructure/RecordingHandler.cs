@@ -14,6 +14,9 @@ internal sealed class RecordingHandler : HttpMessageHandler
 
     public Exception? Throw { get; set; }
 
+    /// <summary>Gets or sets the HTTP version of the responses (HttpResponseMessage's default, 1.1, when null).</summary>
+    public Version? ResponseVersion { get; set; }
+
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         Sent.Enqueue(request.Headers.NonValidated.ToDictionary(h => h.Key, h => h.Value.ToArray(), StringComparer.OrdinalIgnoreCase));
@@ -23,7 +26,13 @@ internal sealed class RecordingHandler : HttpMessageHandler
         }
 
         var status = _statuses.TryDequeue(out var queued) ? queued : HttpStatusCode.OK;
-        return Task.FromResult(new HttpResponseMessage(status) { RequestMessage = request });
+        var response = new HttpResponseMessage(status) { RequestMessage = request };
+        if (ResponseVersion is not null)
+        {
+            response.Version = ResponseVersion;
+        }
+
+        return Task.FromResult(response);
     }
 
     protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken) =>
