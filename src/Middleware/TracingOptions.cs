@@ -11,7 +11,7 @@ namespace Propagation.Middleware;
 /// <para>
 /// <b>Sources, in order of precedence</b> (a later one wins): the defaults documented on each
 /// property; the standard variables <c>OTEL_SERVICE_NAME</c> (or <c>service.name</c> in
-/// <c>OTEL_RESOURCE_ATTRIBUTES</c>) and <c>OTEL_PROPAGATORS</c> read
+/// <c>OTEL_RESOURCE_ATTRIBUTES</c>), <c>OTEL_PROPAGATORS</c> and <c>OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS</c> read
 /// through <c>IConfiguration</c> (environment variables reach it in ASP.NET Core; the process
 /// environment is never read directly); the configuration section <c>Tracing</c>; the
 /// <c>configure</c> delegates given to <c>AddTracing</c>, in call order.
@@ -145,6 +145,26 @@ public sealed class TracingOptions
     public IList<string> RedactedQueryParameters { get; } =
         ["access_token", "token", "api_key", "apikey", "key", "password", "secret", "sig", "signature", "code"];
 
+    /// <summary>
+    /// Gets the HTTP methods known to the server and client spans: a request with one of them records it as
+    /// <c>http.request.method</c>; any other records <c>_OTHER</c> with the method as <c>http.request.method_original</c>
+    /// and names its span <c>HTTP</c> (OpenTelemetry HTTP semantic conventions).
+    /// </summary>
+    /// <value>
+    /// Defaults to empty: the conventions' list (<c>GET</c>, <c>HEAD</c>, <c>POST</c>, <c>PUT</c>, <c>DELETE</c>,
+    /// <c>CONNECT</c>, <c>OPTIONS</c>, <c>TRACE</c>, <c>PATCH</c>, <c>QUERY</c>), matched without case as ASP.NET Core and
+    /// <c>HttpClient</c> match methods: <c>get</c> records <c>GET</c>, with <c>get</c> as <c>http.request.method_original</c>.
+    /// <c>OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS</c> (a comma-separated list; empty or blank counts as unset) sets it
+    /// unless the <c>Tracing</c> section sets <c>KnownHttpMethods</c>.
+    /// </value>
+    /// <remarks>
+    /// A list given <b>replaces</b> the default list (it does not add to it) and is matched <b>with</b> case, as the
+    /// conventions require: with <c>["GET", "PURGE"]</c>, <c>POST</c> and <c>get</c> record <c>_OTHER</c>. Each entry must
+    /// be an HTTP method (an RFC 9110 token of at most 256 characters) other than <c>_OTHER</c>, at most 64 entries;
+    /// a duplicate is ignored. Invalid entries fail validation at start-up.
+    /// </remarks>
+    public IList<string> KnownHttpMethods { get; } = [];
+
     /// <summary>Gets the outbound destination policy: how much context each host receives, by host name.</summary>
     /// <value>
     /// Defaults to empty. Keys are a host name (<c>api.partner.com</c>), an IP address (<c>10.0.0.5</c>,
@@ -190,6 +210,6 @@ public sealed class TracingOptions
     /// <value>Defaults to <see langword="true"/>. The scope carries only the ids the logger factory's activity tracking does not add already (<c>ActivityTrackingOptions</c>), and is skipped when it adds both.</value>
     public bool IncludeLogScope { get; set; } = true;
 
-    /// <summary>Errors found while reading configuration (<c>OTEL_PROPAGATORS</c>, values of the <c>Tracing</c> section that cannot be converted); reported by validation.</summary>
+    /// <summary>Errors found while reading configuration (<c>OTEL_PROPAGATORS</c>, <c>OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS</c>, values of the <c>Tracing</c> section that cannot be converted); reported by validation.</summary>
     internal List<string> ConfigurationErrors { get; } = [];
 }

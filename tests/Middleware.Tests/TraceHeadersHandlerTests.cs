@@ -90,6 +90,33 @@ public sealed class TraceHeadersHandlerTests
     }
 
     [Theory]
+    [InlineData("PURGE", "PURGE", null, "PURGE")]
+    [InlineData("GET", "GET", null, "GET")]
+    [InlineData("POST", "_OTHER", "POST", "HTTP")]
+    [InlineData("get", "_OTHER", "get", "HTTP")]
+    public async Task SendAsync_KnownHttpMethodsSet_ReplacesTheDefaultsAndMatchesWithCase(string sent, string method, string? original, string name)
+    {
+        // Arrange: the client span follows the same configured, case-sensitive list as the server span.
+        using var source = NewSource();
+        using var listener = new TestListener("/none", source.Name, Client);
+        using var provider = CreateProvider(new RecordingHandler(), configure: static o => { o.KnownHttpMethods.Add("GET"); o.KnownHttpMethods.Add("PURGE"); });
+        var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("test");
+
+        // Act
+        using (source.StartActivity("caller"))
+        {
+            using var request = new HttpRequestMessage(new HttpMethod(sent), "https://internal.example/items");
+            using var response = await client.SendAsync(request);
+        }
+
+        // Assert
+        var span = Assert.Single(listener.From(Client));
+        Assert.Equal(method, span.GetTagItem("http.request.method"));
+        Assert.Equal(original, span.GetTagItem("http.request.method_original"));
+        Assert.Equal(name, span.DisplayName);
+    }
+
+    [Theory]
     [InlineData(null, "1.1")]
     [InlineData("1.0", "1.0")]
     [InlineData("2.0", "2")]

@@ -78,6 +78,57 @@ public sealed class TracingMiddlewareTests
         Assert.Equal(name, span.DisplayName);
     }
 
+    [Theory]
+    [InlineData("PURGE", "PURGE", null, "PURGE /{**path}")]
+    [InlineData("GET", "GET", null, "GET /{**path}")]
+    [InlineData("POST", "_OTHER", "POST", "HTTP /{**path}")]
+    [InlineData("get", "_OTHER", "get", "HTTP /{**path}")]
+    [InlineData("purge", "_OTHER", "purge", "HTTP /{**path}")]
+    public async Task Invoke_KnownHttpMethodsSet_ReplacesTheDefaultsAndMatchesWithCase(string sent, string method, string? original, string name)
+    {
+        // Arrange: HTTP semantic conventions: a list of known methods fully overrides the default one and is
+        // case-sensitive; a method it does not hold (a default one, or one of its own in another case) is _OTHER.
+        var prefix = NewPrefix();
+        using var listener = new TestListener(prefix, Hosting, Ours);
+        using var host = await TestHosts.StartTracedAsync(static o => { o.KnownHttpMethods.Add("GET"); o.KnownHttpMethods.Add("PURGE"); }, Ok);
+        using var request = new HttpRequestMessage(new HttpMethod(sent), prefix + "/items");
+
+        // Act
+        using var response = await host.GetTestClient().SendAsync(request);
+
+        // Assert
+        await listener.WaitAsync(1);
+        var span = Assert.Single(listener.Stopped);
+        Assert.Equal(method, span.GetTagItem("http.request.method"));
+        Assert.Equal(original, span.GetTagItem("http.request.method_original"));
+        Assert.Equal(name, span.DisplayName);
+    }
+
+    [Theory]
+    [InlineData("MKCOL", "MKCOL", null)]
+    [InlineData("PROPFIND", "PROPFIND", null)]
+    [InlineData("DELETE", "_OTHER", "DELETE")]
+    public async Task Invoke_OtelKnownMethodsVariable_RecordsItsMethodsAndOthersAsOther(string sent, string method, string? original)
+    {
+        // Arrange: OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS, a comma-separated list, read through configuration.
+        var prefix = NewPrefix();
+        using var listener = new TestListener(prefix, Hosting, Ours);
+        using var host = await TestHosts.StartTracedAsync(
+            null,
+            Ok,
+            new Dictionary<string, string?> { ["OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS"] = "MKCOL, PROPFIND" });
+        using var request = new HttpRequestMessage(new HttpMethod(sent), prefix + "/items");
+
+        // Act
+        using var response = await host.GetTestClient().SendAsync(request);
+
+        // Assert
+        await listener.WaitAsync(1);
+        var span = Assert.Single(listener.Stopped);
+        Assert.Equal(method, span.GetTagItem("http.request.method"));
+        Assert.Equal(original, span.GetTagItem("http.request.method_original"));
+    }
+
     [Fact]
     public async Task Invoke_NoHttpContextAccessor_EnrichesHostingSpanEchoesIdsMarksOwnerAndCountsOnce()
     {

@@ -269,6 +269,95 @@ public sealed class TracingOptionsSetupTests
         Assert.StartsWith("OTEL_PROPAGATORS names the unknown propagator 'bogus'", Assert.Single(error.Failures), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Configure_OtelKnownMethods_ListsTheTrimmedMethodsAsGiven()
+    {
+        // Arrange: a comma-separated list, case kept (the conventions' list is case-sensitive).
+        var setup = new TracingOptionsSetup(Configuration(new() { ["OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS"] = " GET,purge ,, MKCOL" }));
+        var options = new TracingOptions();
+
+        // Act
+        setup.Configure(options);
+
+        // Assert
+        Assert.Equal(["GET", "purge", "MKCOL"], options.KnownHttpMethods);
+        Assert.Empty(options.ConfigurationErrors);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData(" ")]
+    public void Configure_OtelKnownMethodsEmptyOrBlank_KeepsTheDefaultList(string value)
+    {
+        // Arrange: the OpenTelemetry spec treats an empty environment variable as unset.
+        var setup = new TracingOptionsSetup(Configuration(new() { ["OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS"] = value }));
+        var options = new TracingOptions();
+
+        // Act
+        setup.Configure(options);
+
+        // Assert
+        Assert.Empty(options.KnownHttpMethods);
+        Assert.Empty(options.ConfigurationErrors);
+    }
+
+    [Fact]
+    public void Configure_OtelKnownMethodsWithOnlySeparators_ReportsIt()
+    {
+        // Arrange
+        var setup = new TracingOptionsSetup(Configuration(new() { ["OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS"] = " , ," }));
+        var options = new TracingOptions();
+
+        // Act
+        setup.Configure(options);
+
+        // Assert
+        var error = Assert.Single(options.ConfigurationErrors);
+        Assert.StartsWith("OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS lists no method", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Configure_SectionAndOtelKnownMethods_SectionReplacesTheVariable()
+    {
+        // Arrange: as for OTEL_PROPAGATORS, the Tracing section wins over the OTEL_ variable.
+        var setup = new TracingOptionsSetup(Configuration(new()
+        {
+            ["OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS"] = "GET,PURGE",
+            ["Tracing:KnownHttpMethods:0"] = "MKCOL",
+        }));
+        var options = new TracingOptions();
+
+        // Act
+        setup.Configure(options);
+
+        // Assert
+        Assert.Equal(["MKCOL"], options.KnownHttpMethods);
+    }
+
+    [Fact]
+    public async Task StartAsync_InvalidKnownMethods_ListsEachByPositionWithoutControlCharacters()
+    {
+        // Arrange
+        var configuration = new Dictionary<string, string?>
+        {
+            ["OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS"] = "GET,BAD METHOD,X\u0007Y,_OTHER",
+        };
+
+        // Act
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => TestHosts.StartTracedAsync(
+            null,
+            static c => Task.CompletedTask,
+            configuration));
+
+        // Assert
+        var failures = error.Failures.ToList();
+        Assert.Equal(3, failures.Count);
+        Assert.StartsWith("TracingOptions.KnownHttpMethods[1] 'BAD METHOD' is not an HTTP method", failures[0], StringComparison.Ordinal);
+        Assert.StartsWith("TracingOptions.KnownHttpMethods[2] 'X?Y' is not an HTTP method", failures[1], StringComparison.Ordinal);
+        Assert.StartsWith("TracingOptions.KnownHttpMethods[3] is _OTHER", failures[2], StringComparison.Ordinal);
+        Assert.DoesNotContain(failures, static f => f.Contains('\u0007', StringComparison.Ordinal));
+    }
+
     private static IConfiguration Configuration(Dictionary<string, string?> values) =>
         new ConfigurationBuilder().AddInMemoryCollection(values).Build();
 }

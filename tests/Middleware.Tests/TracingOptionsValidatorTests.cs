@@ -35,4 +35,43 @@ public sealed class TracingOptionsValidatorTests
         var error = Assert.Single(errors);
         Assert.Contains("names the same destination as 'xn--bcher-kva.example'", error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Collect_KnownHttpMethodsInvalid_ListsEveryEntryByPosition()
+    {
+        // Arrange
+        var options = new TracingOptions();
+        foreach (var method in new[] { "GET", "", "GE T", new string('A', 257), "_OTHER", "PURGE" })
+        {
+            options.KnownHttpMethods.Add(method);
+        }
+
+        // Act
+        var errors = TracingOptionsValidator.Collect(options);
+
+        // Assert
+        Assert.Equal(4, errors.Count);
+        Assert.StartsWith("TracingOptions.KnownHttpMethods[1] '' is not an HTTP method", errors[0], StringComparison.Ordinal);
+        Assert.StartsWith("TracingOptions.KnownHttpMethods[2] 'GE T' is not an HTTP method", errors[1], StringComparison.Ordinal);
+        Assert.StartsWith("TracingOptions.KnownHttpMethods[3] '" + new string('A', 64) + "' is not an HTTP method", errors[2], StringComparison.Ordinal);
+        Assert.StartsWith("TracingOptions.KnownHttpMethods[4] is _OTHER", errors[3], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Collect_KnownHttpMethodsOverTheLimit_ListsTheCount()
+    {
+        // Arrange
+        var options = new TracingOptions();
+        for (var i = 0; i < 65; i++)
+        {
+            options.KnownHttpMethods.Add("M" + i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        // Act
+        var errors = TracingOptionsValidator.Collect(options);
+
+        // Assert
+        var error = Assert.Single(errors);
+        Assert.StartsWith("TracingOptions.KnownHttpMethods has 65 entries", error, StringComparison.Ordinal);
+    }
 }

@@ -1,11 +1,20 @@
+using System.Collections.Frozen;
+
 namespace Propagation.Middleware.Internal;
 
 /// <summary>
 /// <c>http.request.method</c>, <c>http.request.method_original</c> and the span name's method, per the OpenTelemetry HTTP
-/// semantic conventions, for the server and the client span. Known methods are returned as constants: no allocation.
+/// semantic conventions, for the server and the client span. Known methods are returned as constants (the default list)
+/// or as the configured strings (<see cref="TracingOptions.KnownHttpMethods"/>): no allocation.
 /// </summary>
-internal static class HttpMethodNames
+internal sealed class HttpMethodNames
 {
+    /// <summary>The most entries <see cref="TracingOptions.KnownHttpMethods"/> may have.</summary>
+    public const int MaxKnownMethods = 64;
+
+    /// <summary>The conventions' default list, matched without case.</summary>
+    public static readonly HttpMethodNames Default = new(null);
+
     /// <summary>The <c>http.request.method</c> of a method the conventions do not know.</summary>
     public const string Other = "_OTHER";
 
@@ -23,18 +32,31 @@ internal static class HttpMethodNames
     private const string Patch = "PATCH";
     private const string Query = "QUERY";
 
+    /// <summary>The configured list, matched with case; <see langword="null"/> for the default list.</summary>
+    private readonly FrozenSet<string>? _configured;
+
+    private HttpMethodNames(FrozenSet<string>? configured) => _configured = configured;
+
     /// <summary>
-    /// The method's <c>http.request.method</c>: a known one (RFC 9110's, PATCH of RFC 5789, QUERY of the
-    /// safe-method-with-body draft, as the conventions list them) by its canonical, upper-case name, matched without case
-    /// as ASP.NET Core and HttpClient match methods; any other <see cref="Other"/>. <paramref name="original"/> is the
+    /// The names for a validated <see cref="TracingOptions.KnownHttpMethods"/>: <see cref="Default"/> when it is empty,
+    /// else its methods alone (the conventions: the list fully overrides the default one, and is case-sensitive).
+    /// </summary>
+    public static HttpMethodNames Create(IList<string> knownMethods) =>
+        knownMethods.Count == 0 ? Default : new(knownMethods.ToFrozenSet(StringComparer.Ordinal));
+
+    /// <summary>
+    /// The method's <c>http.request.method</c>: with the default list, a known one (RFC 9110's, PATCH of RFC 5789, QUERY
+    /// of the safe-method-with-body draft, as the conventions list them) by its canonical, upper-case name, matched
+    /// without case as ASP.NET Core and HttpClient match methods; with a configured list, one of its methods matched with
+    /// case, as the configured string; any other <see cref="Other"/>. <paramref name="original"/> is the
     /// method as received when it differs from the value returned (the conventions require
     /// <c>http.request.method_original</c> then); the method comes from the caller, so an unknown one is given only when
     /// it is an RFC 9110 token of at most 256 characters (<see cref="HeaderRules.IsToken"/>; Kestrel rejects any other,
     /// a server other than Kestrel may pass anything), else <see langword="null"/>.
     /// </summary>
-    public static string Normalize(string method, out string? original)
+    public string Normalize(string method, out string? original)
     {
-        var canonical = Known(method);
+        var canonical = _configured is null ? Known(method) : _configured.TryGetValue(method, out var configured) ? configured : null;
         if (canonical is not null)
         {
             original = ReferenceEquals(canonical, method) || string.Equals(canonical, method, StringComparison.Ordinal) ? null : method;

@@ -245,7 +245,7 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
             Activity.Current = parent;
         }
 
-        var method = HttpMethodNames.Normalize(request.Method.Method, out var original);
+        var method = _service.Methods.Normalize(request.Method.Method, out var original);
         var uri = request.RequestUri;
         Activity? activity = null;
         if (TracingService.ClientSource.HasListeners())

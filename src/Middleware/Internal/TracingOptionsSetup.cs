@@ -9,7 +9,7 @@ namespace Propagation.Middleware.Internal;
 
 /// <summary>
 /// Applies <c>OTEL_SERVICE_NAME</c> (else <c>service.name</c> of <c>OTEL_RESOURCE_ATTRIBUTES</c>),
-/// <c>OTEL_PROPAGATORS</c> and the <c>Tracing</c> section, in that order, before the <c>AddTracing</c>
+/// <c>OTEL_PROPAGATORS</c>, <c>OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS</c> and the <c>Tracing</c> section, in that order, before the <c>AddTracing</c>
 /// delegates run; falls back to the host's application name.
 /// </summary>
 internal sealed class TracingOptionsSetup : IConfigureOptions<TracingOptions>, IPostConfigureOptions<TracingOptions>
@@ -17,6 +17,7 @@ internal sealed class TracingOptionsSetup : IConfigureOptions<TracingOptions>, I
     internal const string ServiceNameKey = "OTEL_SERVICE_NAME";
     internal const string PropagatorsKey = "OTEL_PROPAGATORS";
     internal const string ResourceAttributesKey = "OTEL_RESOURCE_ATTRIBUTES";
+    internal const string KnownMethodsKey = "OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS";
 
     private readonly IConfiguration? _configuration;
     private readonly IHostEnvironment? _environment;
@@ -45,6 +46,12 @@ internal sealed class TracingOptionsSetup : IConfigureOptions<TracingOptions>, I
             ApplyPropagators(options, propagators);
         }
 
+        var knownMethods = _configuration[KnownMethodsKey];
+        if (!string.IsNullOrWhiteSpace(knownMethods))
+        {
+            ApplyKnownMethods(options, knownMethods);
+        }
+
         var section = _configuration.GetSection(TracingOptions.SectionName);
         if (section.Exists())
         {
@@ -58,6 +65,7 @@ internal sealed class TracingOptionsSetup : IConfigureOptions<TracingOptions>, I
             ClearIfSet(readable, "Propagation:InjectFormats", options.Propagation.InjectFormats);
             ClearIfSet(readable, nameof(TracingOptions.RedactedQueryParameters), options.RedactedQueryParameters);
             ClearIfSet(readable, nameof(TracingOptions.TrustedNetworks), options.TrustedNetworks);
+            ClearIfSet(readable, nameof(TracingOptions.KnownHttpMethods), options.KnownHttpMethods);
             try
             {
                 readable.Bind(options);
@@ -168,6 +176,25 @@ internal sealed class TracingOptionsSetup : IConfigureOptions<TracingOptions>, I
         options.Propagation.ExtractFormats = extract;
         options.Propagation.InjectFormats = inject;
         options.Propagation.ExtractBaggage = baggage;
+    }
+
+    /// <summary>
+    /// Applies a non-blank <c>OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS</c> value: the listed methods, trimmed and with
+    /// their case kept (the conventions' list is case-sensitive), replace the default list. Each is validated with the
+    /// option; a value that lists none (<c>","</c>) is an error.
+    /// </summary>
+    internal static void ApplyKnownMethods(TracingOptions options, string value)
+    {
+        options.KnownHttpMethods.Clear();
+        foreach (var method in value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            options.KnownHttpMethods.Add(method);
+        }
+
+        if (options.KnownHttpMethods.Count == 0)
+        {
+            options.ConfigurationErrors.Add($"{KnownMethodsKey} lists no method; leave it empty for the default list.");
+        }
     }
 
     private static void AddOnce(List<PropagationFormat> formats, PropagationFormat format)

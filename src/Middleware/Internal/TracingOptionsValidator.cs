@@ -114,6 +114,7 @@ internal sealed class TracingOptionsValidator : IValidateOptions<TracingOptions>
             }
         }
 
+        CheckKnownMethods(options.KnownHttpMethods, errors);
         CheckDestinations(options.OutboundDestinations, errors);
 
         CheckScope(options.DefaultOutboundScope, nameof(TracingOptions.DefaultOutboundScope), errors);
@@ -123,6 +124,29 @@ internal sealed class TracingOptionsValidator : IValidateOptions<TracingOptions>
         }
 
         return errors;
+    }
+
+    private static void CheckKnownMethods(IList<string> methods, List<string> errors)
+    {
+        if (methods.Count > HttpMethodNames.MaxKnownMethods)
+        {
+            errors.Add($"TracingOptions.KnownHttpMethods has {methods.Count} entries; at most {HttpMethodNames.MaxKnownMethods} are allowed.");
+        }
+
+        for (var i = 0; i < methods.Count; i++)
+        {
+            var method = methods[i];
+
+            // RFC 9110 section 9.1: method = token.
+            if (!HeaderRules.IsToken(method))
+            {
+                errors.Add($"TracingOptions.KnownHttpMethods[{i}] '{HeaderRules.Printable(method)}' is not an HTTP method (an RFC 9110 token of at most 256 characters).");
+            }
+            else if (string.Equals(method, HttpMethodNames.Other, StringComparison.Ordinal))
+            {
+                errors.Add($"TracingOptions.KnownHttpMethods[{i}] is {HttpMethodNames.Other}, the value recorded for unknown methods; remove it.");
+            }
+        }
     }
 
     private static void CheckDestinations(IDictionary<string, InjectionScope> destinations, List<string> errors)

@@ -92,6 +92,7 @@ internal sealed class TracingService
         Trust = new TrustRules(Options, Logger, health);
         Destinations = new DestinationPolicy(Options.OutboundDestinations, Options.DefaultOutboundScope);
         Query = new QueryRedactor(Options.RedactQueryValues, Options.RedactedQueryParameters);
+        Methods = HttpMethodNames.Create(Options.KnownHttpMethods);
         _credentials = HeaderRules.CreateCredentialSet(Options.RedactedHeaders);
         _captured = [.. Options.CapturedRequestHeaders];
         _capturedTagNames = new string[_captured.Length];
@@ -117,6 +118,9 @@ internal sealed class TracingService
 
     /// <summary>Gets the validated options (do not change them).</summary>
     public TracingOptions Options { get; }
+
+    /// <summary>Gets the known HTTP methods of the server and client spans (<see cref="TracingOptions.KnownHttpMethods"/>).</summary>
+    public HttpMethodNames Methods { get; }
 
     /// <summary>
     /// Whether the primary handler of client <paramref name="clientName"/> that could not be adjusted is to be reported:
@@ -490,7 +494,7 @@ internal sealed class TracingService
     /// parameters, the method's path <c>/pkg.Svc/Method</c>, as gRPC maps it) is named <c>pkg.Svc/Method</c>, as the
     /// gRPC interceptor names a recorded call's span. The name comes from the app's route, never from the request.
     /// </summary>
-    private static string UnrecordedOperation(HttpContext context)
+    private string UnrecordedOperation(HttpContext context)
     {
         var pattern = (context.GetEndpoint() as Microsoft.AspNetCore.Routing.RouteEndpoint)?.RoutePattern;
         var route = pattern?.RawText;
@@ -501,7 +505,7 @@ internal sealed class TracingService
             return route[1..];
         }
 
-        var method = HttpMethodNames.SpanName(HttpMethodNames.Normalize(context.Request.Method, out _));
+        var method = HttpMethodNames.SpanName(Methods.Normalize(context.Request.Method, out _));
         return route is null ? method : method + " " + route;
     }
 
@@ -574,7 +578,7 @@ internal sealed class TracingService
     /// start (as creation tags, visible to samplers) and hosting's span we enrich.</summary>
     private TagList CreateRequestTags(HttpRequest request, out string spanName)
     {
-        var method = HttpMethodNames.Normalize(request.Method, out var original);
+        var method = Methods.Normalize(request.Method, out var original);
         spanName = HttpMethodNames.SpanName(method);
         var tags = new TagList
         {
@@ -762,7 +766,7 @@ internal sealed class TracingService
     public static void SetStatusSent(Activity activity, int status) =>
         activity.SetTag("http.response.status_code", BoxStatus(status));
 
-    private static void SetEndTags(Activity activity, HttpContext context, int status, bool failed)
+    private void SetEndTags(Activity activity, HttpContext context, int status, bool failed)
     {
         if (StatusSent(context, failed))
         {
@@ -787,7 +791,7 @@ internal sealed class TracingService
         {
             activity.SetTag("http.route", route);
             // "GET /api/ask" ("HTTP /api/ask" for an unknown method); a name someone else gave the span (a gRPC method) is kept.
-            var method = HttpMethodNames.SpanName(HttpMethodNames.Normalize(context.Request.Method, out _));
+            var method = HttpMethodNames.SpanName(Methods.Normalize(context.Request.Method, out _));
             if (string.Equals(activity.DisplayName, method, StringComparison.Ordinal))
             {
                 activity.DisplayName = activity.DisplayName + " " + route;
