@@ -60,46 +60,24 @@ public sealed class TraceHeadersHandlerTests
     }
 
     [Theory]
-    [InlineData("GET", "GET", null, "GET")]
-    [InlineData("QUERY", "QUERY", null, "QUERY")]
-    [InlineData("get", "GET", "get", "GET")]
-    [InlineData("Patch", "PATCH", "Patch", "PATCH")]
-    [InlineData("PURGE", "_OTHER", "PURGE", "HTTP")]
-    [InlineData("query2", "_OTHER", "query2", "HTTP")]
-    public async Task SendAsync_Method_KnownCanonicalOthersAsOtherWithOriginalAndSpanNameHttp(string sent, string method, string? original, string name)
+    [InlineData(null, "GET", "GET", null, "GET")]
+    [InlineData(null, "QUERY", "QUERY", null, "QUERY")]
+    [InlineData(null, "get", "GET", "get", "GET")]
+    [InlineData(null, "Patch", "PATCH", "Patch", "PATCH")]
+    [InlineData(null, "PURGE", "_OTHER", "PURGE", "HTTP")]
+    [InlineData(null, "query2", "_OTHER", "query2", "HTTP")]
+    [InlineData("GET,PURGE", "PURGE", "PURGE", null, "PURGE")]
+    [InlineData("GET,PURGE", "GET", "GET", null, "GET")]
+    [InlineData("GET,PURGE", "POST", "_OTHER", "POST", "HTTP")]
+    [InlineData("GET,PURGE", "get", "_OTHER", "get", "HTTP")]
+    public async Task SendAsync_Method_KnownCanonicalOthersAsOtherWithOriginalAndSpanNameHttp(string? knownMethods, string sent, string method, string? original, string name)
     {
-        // Arrange: HTTP semantic conventions: a known method (RFC 9110, PATCH, QUERY) by its canonical name, the
-        // original when it differs; any other as _OTHER, and the span named HTTP.
+        // Arrange: HTTP semantic conventions, as on the server span. With the default list (null), a known method by its
+        // canonical name, the original when it differs; any other as _OTHER, and the span named HTTP. A configured
+        // list fully overrides the default one and is case-sensitive.
         using var source = NewSource();
         using var listener = new TestListener("/none", source.Name, Client);
-        using var provider = CreateProvider(new RecordingHandler());
-        var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("test");
-
-        // Act
-        using (source.StartActivity("caller"))
-        {
-            using var request = new HttpRequestMessage(new HttpMethod(sent), "https://internal.example/items");
-            using var response = await client.SendAsync(request);
-        }
-
-        // Assert
-        var span = Assert.Single(listener.From(Client));
-        Assert.Equal(method, span.GetTagItem("http.request.method"));
-        Assert.Equal(original, span.GetTagItem("http.request.method_original"));
-        Assert.Equal(name, span.DisplayName);
-    }
-
-    [Theory]
-    [InlineData("PURGE", "PURGE", null, "PURGE")]
-    [InlineData("GET", "GET", null, "GET")]
-    [InlineData("POST", "_OTHER", "POST", "HTTP")]
-    [InlineData("get", "_OTHER", "get", "HTTP")]
-    public async Task SendAsync_KnownHttpMethodsSet_ReplacesTheDefaultsAndMatchesWithCase(string sent, string method, string? original, string name)
-    {
-        // Arrange: the client span follows the same configured, case-sensitive list as the server span.
-        using var source = NewSource();
-        using var listener = new TestListener("/none", source.Name, Client);
-        using var provider = CreateProvider(new RecordingHandler(), configure: static o => { o.KnownHttpMethods.Add("GET"); o.KnownHttpMethods.Add("PURGE"); });
+        using var provider = CreateProvider(new RecordingHandler(), configure: TestHosts.KnownMethods(knownMethods));
         var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("test");
 
         // Act

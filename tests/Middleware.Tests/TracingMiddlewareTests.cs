@@ -52,45 +52,25 @@ public sealed class TracingMiddlewareTests
     }
 
     [Theory]
-    [InlineData("GET", "GET", null, "GET /{**path}")]
-    [InlineData("QUERY", "QUERY", null, "QUERY /{**path}")]
-    [InlineData("get", "GET", "get", "GET /{**path}")]
-    [InlineData("Delete", "DELETE", "Delete", "DELETE /{**path}")]
-    [InlineData("PURGE", "_OTHER", "PURGE", "HTTP /{**path}")]
-    [InlineData("gett", "_OTHER", "gett", "HTTP /{**path}")]
-    public async Task Invoke_Method_KnownCanonicalOthersAsOtherWithOriginalAndSpanNameHttp(string sent, string method, string? original, string name)
+    [InlineData(null, "GET", "GET", null, "GET /{**path}")]
+    [InlineData(null, "QUERY", "QUERY", null, "QUERY /{**path}")]
+    [InlineData(null, "get", "GET", "get", "GET /{**path}")]
+    [InlineData(null, "Delete", "DELETE", "Delete", "DELETE /{**path}")]
+    [InlineData(null, "PURGE", "_OTHER", "PURGE", "HTTP /{**path}")]
+    [InlineData(null, "gett", "_OTHER", "gett", "HTTP /{**path}")]
+    [InlineData("GET,PURGE", "PURGE", "PURGE", null, "PURGE /{**path}")]
+    [InlineData("GET,PURGE", "GET", "GET", null, "GET /{**path}")]
+    [InlineData("GET,PURGE", "POST", "_OTHER", "POST", "HTTP /{**path}")]
+    [InlineData("GET,PURGE", "get", "_OTHER", "get", "HTTP /{**path}")]
+    [InlineData("GET,PURGE", "purge", "_OTHER", "purge", "HTTP /{**path}")]
+    public async Task Invoke_Method_KnownCanonicalOthersAsOtherWithOriginalAndSpanNameHttp(string? knownMethods, string sent, string method, string? original, string name)
     {
-        // Arrange: HTTP semantic conventions: a known method (RFC 9110, PATCH, QUERY) by its canonical name, the
-        // original when it differs (ASP.NET Core matches methods without case); any other as _OTHER, the span named HTTP.
+        // Arrange: HTTP semantic conventions. With the default list (null), a known method (RFC 9110, PATCH, QUERY) by its
+        // canonical name, the original when it differs (ASP.NET Core matches methods without case); any other as
+        // _OTHER, the span named HTTP. A configured list fully overrides the default one and is case-sensitive.
         var prefix = NewPrefix();
         using var listener = new TestListener(prefix, Hosting, Ours);
-        using var host = await TestHosts.StartTracedAsync(null, Ok);
-        using var request = new HttpRequestMessage(new HttpMethod(sent), prefix + "/items");
-
-        // Act
-        using var response = await host.GetTestClient().SendAsync(request);
-
-        // Assert
-        await listener.WaitAsync(1);
-        var span = Assert.Single(listener.Stopped);
-        Assert.Equal(method, span.GetTagItem("http.request.method"));
-        Assert.Equal(original, span.GetTagItem("http.request.method_original"));
-        Assert.Equal(name, span.DisplayName);
-    }
-
-    [Theory]
-    [InlineData("PURGE", "PURGE", null, "PURGE /{**path}")]
-    [InlineData("GET", "GET", null, "GET /{**path}")]
-    [InlineData("POST", "_OTHER", "POST", "HTTP /{**path}")]
-    [InlineData("get", "_OTHER", "get", "HTTP /{**path}")]
-    [InlineData("purge", "_OTHER", "purge", "HTTP /{**path}")]
-    public async Task Invoke_KnownHttpMethodsSet_ReplacesTheDefaultsAndMatchesWithCase(string sent, string method, string? original, string name)
-    {
-        // Arrange: HTTP semantic conventions: a list of known methods fully overrides the default one and is
-        // case-sensitive; a method it does not hold (a default one, or one of its own in another case) is _OTHER.
-        var prefix = NewPrefix();
-        using var listener = new TestListener(prefix, Hosting, Ours);
-        using var host = await TestHosts.StartTracedAsync(static o => { o.KnownHttpMethods.Add("GET"); o.KnownHttpMethods.Add("PURGE"); }, Ok);
+        using var host = await TestHosts.StartTracedAsync(TestHosts.KnownMethods(knownMethods), Ok);
         using var request = new HttpRequestMessage(new HttpMethod(sent), prefix + "/items");
 
         // Act

@@ -54,6 +54,17 @@ internal static class TestHosts
         return host;
     }
 
+    /// <summary>Options with <see cref="TracingOptions.KnownHttpMethods"/> set from a comma-separated list, or
+    /// <see langword="null"/> (the default list) for none.</summary>
+    public static Action<TracingOptions>? KnownMethods(string? list) =>
+        list is null ? null : o =>
+        {
+            foreach (var method in list.Split(','))
+            {
+                o.KnownHttpMethods.Add(method);
+            }
+        };
+
     /// <summary>A host whose pipeline is UseTracing then the given terminal handler (routed at /{**path}).</summary>
     public static Task<IHost> StartTracedAsync(
         Action<TracingOptions>? configure,
