@@ -368,8 +368,8 @@ internal sealed class PipelineSettings
         // Spec: a comma-separated list of key=value pairs, percent-encoded. OpenTelemetry 1.20.1 decodes the whole
         // list first, then splits it at every ',' and each item at its first '=', and trims name and value; every
         // item must have a '=' (an empty item fails the exporter's construction). The names and values it then
-        // sends must be valid HTTP fields (RFC 9110 section 5.1 token, section 5.5 field-value), or every export
-        // fails. Checked here the same way, so a bad list stops the start-up instead. Values are credentials: never
+        // sends must be valid HTTP fields (RFC 9110 section 5.1 token, section 5.5 field-value) that HttpClient
+        // sends (ASCII values only), or every export fails. Checked here the same way, so a bad list stops the start-up instead. Values are credentials: never
         // shown in an error, nor is the name (a mistyped list may put a secret there).
         var decoded = Uri.UnescapeDataString(value);
         var item = 0;
@@ -398,6 +398,12 @@ internal sealed class PipelineSettings
             if (headerValue.IndexOfAny(HeaderValueForbiddenChars) is var badValue and >= 0)
             {
                 errors.Add($"{key}: item {item} has a value with a character not allowed in an HTTP header value ({Describe(headerValue[badValue])} after percent-decoding; values are not shown).");
+            }
+            else if (headerValue.IndexOfAnyExceptInRange('\0', '\u007F') >= 0)
+            {
+                // RFC 9110 allows obs-text, but HttpClient (which the SDK sends with) refuses a request whose header
+                // is not ASCII, so every export would fail. The character is not named: it is part of a credential.
+                errors.Add($"{key}: item {item} has a value with a non-ASCII character after percent-decoding, which HttpClient does not send (values are not shown).");
             }
         }
 
