@@ -393,6 +393,10 @@ internal sealed class PipelineSettings
             {
                 errors.Add($"{key}: item {item} has a name with a character not allowed in an HTTP header name ({Describe(name[badName])}; values are not shown).");
             }
+            else if (!IsRequestHeaderName(name))
+            {
+                errors.Add($"{key}: item {item} names a content header (Content-Type, Content-Encoding, Expires, ...), which the exporter sets itself and HttpClient refuses among a request's headers (values are not shown).");
+            }
 
             var headerValue = pair[(equals + 1)..].Trim();
             if (headerValue.IndexOfAny(HeaderValueForbiddenChars) is var badValue and >= 0)
@@ -662,6 +666,14 @@ internal sealed class PipelineSettings
 
         chars.Add('\u007F');
         return new string([.. chars]);
+    }
+
+    /// <summary>Whether HttpClient accepts a (token) name among a request's headers, where the SDK adds every configured
+    /// header: it refuses content headers there (<c>Content-Type</c>, <c>Expires</c>, ...), so every export would fail.</summary>
+    private static bool IsRequestHeaderName(ReadOnlySpan<char> name)
+    {
+        using var probe = new HttpRequestMessage();
+        return probe.Headers.TryAddWithoutValidation(name.ToString(), string.Empty);
     }
 
     private static string Describe(char c) => "U+" + ((int)c).ToString("X4", CultureInfo.InvariantCulture);

@@ -458,6 +458,8 @@ public class PipelineSettingsTests
     [InlineData("api-key=secret1,,b=2", "item 2 is empty")]
     [InlineData("api-key=secret1%2Cb", "item 2 is not a key=value pair")] // the SDK decodes before it splits at commas
     [InlineData(" =secret1", "item 1 has an empty name")]
+    [InlineData("api-key=secret1,Content-Type=application/json", "item 2 names a content header")] // HttpClient refuses it on a request: every export would fail
+    [InlineData("expires=0", "item 1 names a content header")]
     [InlineData("api-key=ok,tenant=secret1%C3%BC", "item 2 has a value with a non-ASCII character")] // HttpClient sends ASCII only: every export would fail
     [InlineData("api-key=a%09secret1,tenant=blue%21, x = y ", null)] // a tab, punctuation, spaces around: accepted
     public void Resolve_OtlpHeaders_ValidatedAsTheSdkWillSendThem(string headers, string? expectedInError)
