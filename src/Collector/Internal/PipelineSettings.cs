@@ -128,7 +128,10 @@ internal sealed class PipelineSettings
         }
 
         var maxQueueSize = options.MaxQueueSize ?? ReadInt(configuration, PipelineConfigurationKeys.MaxQueueSize, errors) ?? TracingPipelineOptions.DefaultMaxQueueSize;
-        var maxBatchSize = options.MaxExportBatchSize ?? ReadInt(configuration, PipelineConfigurationKeys.MaxExportBatchSize, errors) ?? TracingPipelineOptions.DefaultMaxExportBatchSize;
+        // A batch size set nowhere follows a queue set smaller than the default batch (as OpenTelemetry Go does), instead
+        // of stopping the start-up over a value the user never chose; one that is set must fit the queue.
+        var maxBatchSize = options.MaxExportBatchSize ?? ReadInt(configuration, PipelineConfigurationKeys.MaxExportBatchSize, errors)
+            ?? (maxQueueSize > 0 ? Math.Min(maxQueueSize, TracingPipelineOptions.DefaultMaxExportBatchSize) : TracingPipelineOptions.DefaultMaxExportBatchSize);
         var scheduleDelay = options.ScheduleDelay ?? ReadMilliseconds(configuration, PipelineConfigurationKeys.ScheduleDelay, errors) ?? TimeSpan.FromMilliseconds(TracingPipelineOptions.DefaultScheduleDelayMilliseconds);
         var exportTimeout = options.ExportTimeout ?? ReadMilliseconds(configuration, PipelineConfigurationKeys.ExportTimeout, errors) ?? TimeSpan.FromMilliseconds(TracingPipelineOptions.DefaultExportTimeoutMilliseconds);
         RequirePositive(maxQueueSize, nameof(options.MaxQueueSize), PipelineConfigurationKeys.MaxQueueSize, errors);

@@ -107,8 +107,8 @@ public sealed class TracingPipelineOptions
     public int? MaxQueueSize { get; set; }
 
     /// <summary>Gets or sets the most spans handed to an exporter in one call.</summary>
-    /// <value>Defaults to <see langword="null"/>: <c>OTEL_BSP_MAX_EXPORT_BATCH_SIZE</c>, then 512. Must be
-    /// positive, at most the queue size and at most 100,000.</value>
+    /// <value>Defaults to <see langword="null"/>: <c>OTEL_BSP_MAX_EXPORT_BATCH_SIZE</c>, then 512 (or the queue size when
+    /// that is smaller). Must be positive, at most the queue size and at most 100,000.</value>
     public int? MaxExportBatchSize { get; set; }
 
     /// <summary>Gets or sets the longest wait between two exports when the queue is not full enough for a batch.</summary>

@@ -287,6 +287,39 @@ public class PipelineSettingsTests
     }
 
     [Theory]
+    [InlineData("OTEL_BSP_MAX_QUEUE_SIZE", "256", 256, 256)]
+    [InlineData("OTEL_BSP_MAX_QUEUE_SIZE", "1", 1, 1)]
+    [InlineData("OTEL_BSP_MAX_QUEUE_SIZE", "4096", 4096, 512)]
+    [InlineData("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "100", 2048, 100)]
+    public void Resolve_OnlyOneSizeSet_TheDefaultBatchFollowsASmallerQueue(string key, string value, int expectedQueue, int expectedBatch)
+    {
+        // The default batch (512) is the user's choice of nobody: a queue set smaller than it lowers it, as OpenTelemetry
+        // Go does, instead of stopping the start-up over a value never set.
+        var (settings, errors) = Resolve(new TracingPipelineOptions(), new() { [key] = value });
+
+        Assert.Empty(errors);
+        Assert.Equal(expectedQueue, settings!.MaxQueueSize);
+        Assert.Equal(expectedBatch, settings.MaxExportBatchSize);
+    }
+
+    [Fact]
+    public void Resolve_QueueSetInCodeBelowTheDefaultBatch_LowersTheBatch()
+    {
+        var (settings, errors) = Resolve(new TracingPipelineOptions { MaxQueueSize = 100 }, []);
+
+        Assert.Empty(errors);
+        Assert.Equal(100, settings!.MaxExportBatchSize);
+    }
+
+    [Fact]
+    public void Resolve_BatchSetInConfigurationAboveACodeQueue_Fails()
+    {
+        var (_, errors) = Resolve(new TracingPipelineOptions { MaxQueueSize = 10 }, new() { ["OTEL_BSP_MAX_EXPORT_BATCH_SIZE"] = "20" });
+
+        Assert.Contains(errors, e => e.StartsWith("MaxExportBatchSize (20) must not exceed MaxQueueSize (10)", StringComparison.Ordinal));
+    }
+
+    [Theory]
     [InlineData("2147483647", "2147483647", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE) must be at most 100000; got 2147483647")] // once crashed the host at start ("Out of memory")
     [InlineData("300000000", "300000000", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE) must be at most 100000; got 300000000")] // once allocated 2.3 GB per exporter
     [InlineData("2000000", "512", "OTEL_BSP_MAX_QUEUE_SIZE) must be at most 1000000; got 2000000")]
