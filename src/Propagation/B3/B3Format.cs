@@ -20,7 +20,8 @@ namespace Propagation;
 /// context is marked sampled unless the format was created with <c>sampledWhenDeferred: false</c>.
 /// </para>
 /// <para>
-/// Any present field that is invalid (wrong length, uppercase, non-hex, all zeros, several lines,
+/// A header sent on several lines is read from its first line, as the specification says (the
+/// first value wins). Any present field that is invalid (wrong length, uppercase, non-hex, all zeros,
 /// empty) rejects the whole set (<see cref="PropagationIssues.B3Invalid"/>; a value over
 /// <see cref="MaxValueLength"/> characters also reports <see cref="PropagationIssues.HeaderTooLong"/>).
 /// A trace id without a span id, or the reverse, is invalid. <c>X-B3-Sampled: 0</c> without ids
@@ -192,15 +193,22 @@ public sealed class B3Format : ITraceFormat
     private static Field Read<TCarrier>(TCarrier carrier, HeaderGetter<TCarrier> getter, string name, out ReadOnlySpan<char> text)
     {
         text = default;
-        switch (HeaderText.ReadSingle(getter(carrier, name), out var value))
+
+        // Spec, Multiple Headers: on extraction a repeated header's first value is the one used. A header on
+        // several lines is read from its first line (a null line counts as absent); later lines are not looked at.
+        var lines = getter(carrier, name);
+        string? value = null;
+        for (var i = 0; i < lines.Count && value is null; i++)
         {
-            case HeaderText.SingleLine.Absent:
-                return Field.Absent;
-            case HeaderText.SingleLine.Duplicated:
-                return Field.Invalid;
+            value = lines[i];
         }
 
-        if (!HeaderText.TryTrimBounded(value!, MaxValueLength, out text))
+        if (value is null)
+        {
+            return Field.Absent;
+        }
+
+        if (!HeaderText.TryTrimBounded(value, MaxValueLength, out text))
         {
             return Field.TooLong;
         }

@@ -126,7 +126,6 @@ public class B3FormatTests
     [InlineData("80f198ee-5634-3ba8-64fe-8b2a57d3eff7", SpecSpan, null, null, null, "UUID trace id (not B3)")]
     [InlineData("", SpecSpan, null, null, null, "empty trace id")]
     [InlineData("80f198ee56343ba8\r\n64fe8b2a57d3eff", SpecSpan, null, null, null, "CR LF in trace id")]
-    [InlineData(SpecTrace + "\u001E" + SpecTrace, SpecSpan, null, null, null, "trace id on two lines")]
     [InlineData("80f198ee56343ba864fe8b2a57d3effé", SpecSpan, null, null, null, "non-ASCII trace id")]
     [InlineData(SpecTrace, "e457b5a2e4d86bd", null, null, null, "15-character span id")]
     [InlineData(SpecTrace, "E457B5A2E4D86BD1", null, null, null, "uppercase span id")]
@@ -141,7 +140,6 @@ public class B3FormatTests
     [InlineData(SpecTrace, SpecSpan, null, "True", null, "capitalised True")]
     [InlineData(SpecTrace, SpecSpan, null, "yes", null, "sampled yes")]
     [InlineData(SpecTrace, SpecSpan, null, "", null, "empty sampled")]
-    [InlineData(SpecTrace, SpecSpan, null, "1\u001E0", null, "sampled on two lines")]
     [InlineData(SpecTrace, SpecSpan, null, null, "2", "flags 2")]
     [InlineData(SpecTrace, SpecSpan, null, null, "d", "flags d (single-header spelling)")]
     public void TryExtract_MalformedHeaders_AreRejected(string? traceId, string? spanId, string? parentId, string? sampled, string? flags, string reason)
@@ -153,6 +151,38 @@ public class B3FormatTests
         Assert.False(ok, reason);
         Assert.False(context.IsValid, reason);
         Assert.True((issues & PropagationIssues.B3Invalid) != 0, $"{reason}: got {issues}");
+    }
+
+    [Fact]
+    public void TryExtract_HeadersOnSeveralLines_TheFirstValueWins()
+    {
+        // openzipkin/b3-propagation, Multiple Headers: when extracting, the first value of a header wins.
+        var headers = TestHeaders.Of(
+            ("X-B3-TraceId", SpecTrace + "\u001E463ac35c9f6413ad48485a3953bb6124"),
+            ("X-B3-SpanId", SpecSpan + "\u001Ea2fb4a1d1a96d312"),
+            ("X-B3-ParentSpanId", SpecParent + "\u001Enot-a-span-id"),
+            ("X-B3-Sampled", "0\u001E1"));
+
+        var (ok, context, issues) = Extract(headers);
+
+        Assert.True(ok);
+        Assert.Equal(SpecTraceId, context.TraceId);
+        Assert.Equal(new SpanId(0xe457b5a2e4d86bd1), context.SpanId);
+        Assert.False(context.IsSampled);
+        Assert.Equal(PropagationIssues.None, issues);
+    }
+
+    [Fact]
+    public void TryExtract_InvalidFirstOfSeveralLines_IsRejected()
+    {
+        // The first value wins even when a later line would be valid: it is not searched for one.
+        var headers = TestHeaders.Of(("X-B3-TraceId", "80F198EE56343BA864FE8B2A57D3EFF7\u001E" + SpecTrace), ("X-B3-SpanId", SpecSpan));
+
+        var (ok, context, issues) = Extract(headers);
+
+        Assert.False(ok);
+        Assert.False(context.IsValid);
+        Assert.Equal(PropagationIssues.B3Invalid, issues);
     }
 
     [Fact]
