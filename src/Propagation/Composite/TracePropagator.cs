@@ -246,6 +246,7 @@ public sealed class TracePropagator
         PropagatedContext winner = default;
         PropagationLink[]? links = null;
         var denied = false;
+        var singleDenied = false;
 
         foreach (var format in _extract)
         {
@@ -263,11 +264,19 @@ public sealed class TracePropagator
                     var b3 = _b3.Extract(carrier, getter, out found, ref issues);
                     ok = b3 == B3Outcome.Valid;
                     denied |= b3 == B3Outcome.DenyOnly;
+                    if (ok && singleDenied && found.IsSampled)
+                    {
+                        // B3: the single header takes precedence over the multiple headers. A lone "b3: 0" ranked above
+                        // them carries only its deny, which the multiple headers' ids keep (B3 sends ids with a deny).
+                        found = new PropagatedContext(found.TraceId, found.SpanId, found.Flags & ~TraceFlags.Sampled, found.TraceState, found.Format);
+                    }
+
                     break;
                 case PropagationFormat.B3Single:
                     var single = _b3Single.Extract(carrier, getter, out found, ref issues);
                     ok = single == B3Outcome.Valid;
                     denied |= single == B3Outcome.DenyOnly;
+                    singleDenied = single == B3Outcome.DenyOnly;
                     break;
                 default:
                     continue;

@@ -381,6 +381,39 @@ public class TracePropagatorTests
         Assert.True(disabled.Baggage.IsEmpty);
     }
 
+    [Theory]
+    [InlineData("1")]
+    [InlineData(null)]
+    public void Extract_B3SingleDenyBesideMultiHeaderIds_TheSingleHeadersDenyWins(string? sampled)
+    {
+        // openzipkin/b3-propagation: the single header takes precedence over the multiple headers when extracting. A lone
+        // "b3: 0" carries no ids, so the multiple headers' ids are kept (B3 propagates ids with a deny) under its deny.
+        var headers = TestHeaders.Of(("b3", "0"), ("X-B3-TraceId", W3CTrace), ("X-B3-SpanId", W3CSpan));
+        if (sampled is not null)
+        {
+            headers["X-B3-Sampled"] = sampled;
+        }
+
+        var result = new TracePropagator().Extract(headers, TestHeaders.Getter);
+
+        Assert.True(result.HasParent);
+        Assert.Equal(W3CTraceId, result.Parent.TraceId);
+        Assert.Equal(PropagationFormat.B3, result.Parent.Format);
+        Assert.False(result.Parent.IsSampled);
+        Assert.False(result.SamplingDenied);
+    }
+
+    [Fact]
+    public void Extract_B3SingleDenyRankedBelowMultiHeaders_TheMultiHeadersDecide()
+    {
+        var headers = TestHeaders.Of(("b3", "0"), ("X-B3-TraceId", W3CTrace), ("X-B3-SpanId", W3CSpan), ("X-B3-Sampled", "1"));
+        var options = new PropagationOptions { ExtractFormats = [PropagationFormat.B3, PropagationFormat.B3Single] };
+
+        var result = new TracePropagator(options).Extract(headers, TestHeaders.Getter);
+
+        Assert.True(result.Parent.IsSampled);
+    }
+
     [Fact]
     public void Extract_B3DenyOnly_SamplingDeniedUnderContinueOnly()
     {
