@@ -42,6 +42,7 @@ public sealed class TracePropagator
     private readonly B3Format _b3;
     private readonly B3SingleFormat _b3Single;
     private readonly string[] _fields;
+    private readonly string[] _extractFields;
 
     /// <summary>Creates a propagator with the default <see cref="PropagationOptions"/> and no health counters.</summary>
     public TracePropagator()
@@ -72,7 +73,8 @@ public sealed class TracePropagator
         _b3 = new B3Format(options.SampledWhenUnspecified);
         _b3Single = new B3SingleFormat(options.SampledWhenUnspecified);
         Health = health;
-        _fields = CollectFields();
+        _fields = CollectFields(extractOnly: false);
+        _extractFields = CollectFields(extractOnly: true);
     }
 
     /// <summary>Gets the trace-context formats read, in precedence order.</summary>
@@ -353,7 +355,7 @@ public sealed class TracePropagator
     {
         // Nothing is parsed; only presence is checked so that ignoring is counted when it mattered.
         var issues = PropagationIssues.None;
-        foreach (var name in _fields)
+        foreach (var name in _extractFields)
         {
             if (getter(carrier, name).Count > 0)
             {
@@ -370,11 +372,16 @@ public sealed class TracePropagator
         return BaggageFormat.Instance.TryExtract(carrier, getter, out var baggage, ref issues) && !baggage.IsEmpty ? baggage : null;
     }
 
-    private string[] CollectFields()
+    /// <summary>The header names of the formats read and written, or (<paramref name="extractOnly"/>) of those read only.</summary>
+    private string[] CollectFields(bool extractOnly)
     {
         var fields = new List<string>();
         AddFields(fields, _extract);
-        AddFields(fields, _inject);
+        if (!extractOnly)
+        {
+            AddFields(fields, _inject);
+        }
+
         if (ExtractBaggage)
         {
             AddFields(fields, [PropagationFormat.Baggage]);

@@ -367,6 +367,24 @@ public class TracePropagatorTests
         Assert.Equal(PropagationIssues.None, result.Issues);
     }
 
+    [Theory]
+    [InlineData("X-Trace-ID", false)] // a format written, never read
+    [InlineData("baggage", false)] // baggage written, not read (ExtractBaggage off)
+    [InlineData("traceparent", true)]
+    public void Extract_Ignore_CountsOnlyHeadersOfFormatsRead(string name, bool counted)
+    {
+        var options = new PropagationOptions
+        {
+            ExtractFormats = [PropagationFormat.TraceContext],
+            InjectFormats = [PropagationFormat.TraceContext, PropagationFormat.Legacy, PropagationFormat.Baggage],
+            ExtractBaggage = false,
+        };
+
+        var result = new TracePropagator(options).Extract(TestHeaders.Of((name, "x")), TestHeaders.Getter, TrustPolicy.Ignore);
+
+        Assert.Equal(counted ? PropagationIssues.IgnoredByPolicy : PropagationIssues.None, result.Issues);
+    }
+
     [Fact]
     public void Extract_Baggage_ReadWhenEnabledAndSkippedWhenDisabled()
     {
