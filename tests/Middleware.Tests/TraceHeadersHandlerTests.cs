@@ -196,6 +196,37 @@ public sealed class TraceHeadersHandlerTests
         Assert.NotNull(span.GetTagItem("url.full"));
     }
 
+    [Theory]
+    [InlineData("unix://host/items", null)]
+    [InlineData("unix://host:7000/items", 7000)]
+    [InlineData("http://host/items", 80)]
+    public async Task SendAsync_SchemeWithoutDefaultPort_ServerPortOnlyWhenThereIsOne(string address, int? port)
+    {
+        // Arrange: a custom primary handler may take any scheme; Uri.Port is -1 for one without a default port and none
+        // written, which is no port (as on the gRPC call span).
+        using var source = NewSource();
+        using var listener = new TestListener("/none", source.Name, Client);
+        using var sampler = new CreationTagSampler(Client);
+        var seen = sampler.Seen;
+        using var provider = CreateProvider(new RecordingHandler());
+        var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("test");
+
+        // Act
+        using (var caller = source.StartActivity("caller")!)
+        {
+            sampler.Trace = caller.TraceId;
+            using var response = await client.GetAsync(address);
+        }
+
+        // Assert
+        var span = Assert.Single(listener.From(Client));
+        var tags = Assert.Single(seen).ToDictionary(t => t.Key, t => t.Value);
+        Assert.Equal("host", span.GetTagItem("server.address"));
+        Assert.Equal(port, span.GetTagItem("server.port"));
+        Assert.Equal(port, tags.GetValueOrDefault("server.port"));
+        Assert.Equal(port is null ? 2 : 3, tags.Count);
+    }
+
     [Fact]
     public async Task SendAsync_CallerOverridesItsParentsBaggage_SendsTheKeyOnceWithTheCallersValue()
     {

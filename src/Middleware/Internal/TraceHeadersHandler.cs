@@ -254,7 +254,11 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
             // peer.service is a creation tag too, so a sampler can decide by the callee.
             // Like the server span's, no address (nor port) from a host longer than a host name: Uri takes any length.
             var named = uri is { IsAbsoluteUri: true } && HeaderRules.IsHostLength(uri.Host);
-            var tags = new KeyValuePair<string, object?>[1 + (original is null ? 0 : 1) + (named ? 2 : 0) + (_peerService is null ? 0 : 1)];
+
+            // The scheme's default port when the URI names none; -1 (no port) for a scheme without one, which a custom
+            // primary handler may take.
+            var port = named ? uri!.Port : -1;
+            var tags = new KeyValuePair<string, object?>[1 + (original is null ? 0 : 1) + (named ? 1 : 0) + (port > 0 ? 1 : 0) + (_peerService is null ? 0 : 1)];
             var count = 0;
             tags[count++] = new("http.request.method", method);
             if (original is not null)
@@ -265,7 +269,11 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
             if (named)
             {
                 tags[count++] = new("server.address", uri!.Host);
-                tags[count++] = new("server.port", uri.Port);
+            }
+
+            if (port > 0)
+            {
+                tags[count++] = new("server.port", port);
             }
 
             if (_peerService is not null)
