@@ -56,6 +56,11 @@ public sealed class DestinationPolicyTests
     [InlineData("api.partner.com", "http://api.partner.com./x")] // a fully qualified host keeps its root dot
     [InlineData("api.partner.com.", "http://api.partner.com/x")]
     [InlineData("*.partner.com", "http://api.partner.com./x")]
+    [InlineData("127.1", "http://127.0.0.1/x")] // Uri writes an IPv4 address in dotted decimal, four parts
+    [InlineData("127.1", "http://127.1/x")]
+    [InlineData("0x7f.0.0.1", "http://127.0.0.1/x")]
+    [InlineData("2130706433", "http://127.0.0.1/x")]
+    [InlineData("127.0.0.1", "http://0177.0.0.1/x")] // a leading 0 is octal, to Uri and to the socket
     public void Resolve_PatternAndHostInDifferentForms_Match(string pattern, string url)
     {
         // Arrange

@@ -10,9 +10,11 @@ namespace Propagation.Middleware.Internal;
 /// <remarks>
 /// Patterns and request hosts are compared in one normal form: a host name in lowercase ASCII (an
 /// internationalised name in its punycode form, <c>xn--...</c>) without the trailing root dot, an IPv4
-/// address as written, an IPv6 address without brackets or zone id. Patterns are normalised once here;
+/// address in dotted decimal, an IPv6 address without brackets or zone id. Patterns are normalised once here;
 /// a request's host comes from <see cref="Uri.IdnHost"/>, which <see cref="Uri"/> computes once and caches
 /// (for an ASCII name it is the <see cref="Uri.Host"/> string itself), so <see cref="Resolve"/> allocates nothing.
+/// An IPv4 address is compared in the dotted decimal form <see cref="Uri"/> gives any form of it (<c>127.1</c> is
+/// <c>127.0.0.1</c>).
 /// A pattern names a host on every port: a pattern with a port is rejected at start-up.
 /// </remarks>
 internal sealed class DestinationPolicy
@@ -213,6 +215,15 @@ internal sealed class DestinationPolicy
         {
             problem = $"is not a host name or IP address; {PatternHint}.";
             return false;
+        }
+
+        // An IPv4 address in another form than dotted decimal (127.1, 0x7f.0.0.1, 2130706433, a leading 0 for octal)
+        // names the address Uri makes of it, and Uri.IdnHost is then the dotted decimal form: compared as written, the
+        // pattern would never match (RFC 3986 section 7.4 notes these forms). Uri decides, so the two agree.
+        if (!wildcard && Uri.TryCreate("http://" + ascii + "/", UriKind.Absolute, out var address) && address.HostNameType == UriHostNameType.IPv4)
+        {
+            normalized = address.IdnHost;
+            return true;
         }
 
         normalized = ascii.ToLowerInvariant();
