@@ -604,6 +604,90 @@ public sealed class TraceHeadersHandlerTests
         Assert.Equal(0, calls.Count(c => Count(c, "server.address") != 1 || Count(c, "server.port") != 1 || Count(c, "peer.service") != 1));
     }
 
+    [Fact]
+    public async Task SendAsync_TwoHedgedClonesSharingTheAttemptsEntryAtOnce_EachSendsFreshHeadersAndCountsOnce()
+    {
+        // Arrange: hedging above the handler sends a clone of the request per parallel attempt; a clone made after the
+        // first attempt copies its headers and its Options, so the clones share the attempts entry. For each of many
+        // requests, two threads are released together (a spinning gate) into the handler with one clone each.
+        // Bounded: each wait has a time limit.
+        const int Requests = 2000;
+        var recorder = new RecordingHandler();
+        using var provider = CreateProvider(recorder);
+        using var invoker = new HttpMessageInvoker(provider.GetRequiredService<IHttpMessageHandlerFactory>().CreateHandler("test"), disposeHandler: false);
+        var originals = new HttpRequestMessage[Requests];
+        var clones = new HttpRequestMessage[Requests, 2];
+        for (var i = 0; i < Requests; i++)
+        {
+            originals[i] = new HttpRequestMessage(HttpMethod.Get, "http://internal.example/hedged");
+            (await invoker.SendAsync(originals[i], CancellationToken.None)).Dispose();
+            for (var j = 0; j < 2; j++)
+            {
+                var clone = new HttpRequestMessage(HttpMethod.Get, originals[i].RequestUri);
+                foreach (var header in originals[i].Headers)
+                {
+                    clone.Headers.TryAddWithoutValidation(header.Key, header.Value);
+                }
+
+                foreach (var option in originals[i].Options)
+                {
+                    clone.Options.Set(new HttpRequestOptionsKey<object?>(option.Key), option.Value);
+                }
+
+                clones[i, j] = clone;
+            }
+        }
+
+        var gate = new SpinGate(parties: 2, TimeSpan.FromSeconds(30));
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
+        void Attempts(int party)
+        {
+            try
+            {
+                for (var i = 0; i < Requests; i++)
+                {
+                    gate.Pass();
+                    invoker.SendAsync(clones[i, party], CancellationToken.None).GetAwaiter().GetResult().Dispose();
+                }
+            }
+            catch (Exception ex)
+            {
+                failures.Enqueue(ex);
+                gate.Abandon();
+            }
+        }
+
+        // Act
+        var threads = new[] { new Thread(() => Attempts(0)), new Thread(() => Attempts(1)) };
+        foreach (var thread in threads)
+        {
+            thread.Start();
+        }
+
+        foreach (var thread in threads)
+        {
+            Assert.True(thread.Join(TimeSpan.FromSeconds(60)), "An attempt thread did not finish.");
+        }
+
+        // Assert: no attempt failed; each request counted three attempts; each clone sent one traceparent of its own,
+        // not the first attempt's (the count of requests that did not, to show how many).
+        Assert.Empty(failures);
+        var wrong = 0;
+        for (var i = 0; i < Requests; i++)
+        {
+            var first = Assert.Single(originals[i].Headers.GetValues("traceparent"));
+            var a = clones[i, 0].Headers.TryGetValues("traceparent", out var va) ? va.ToArray() : [];
+            var b = clones[i, 1].Headers.TryGetValues("traceparent", out var vb) ? vb.ToArray() : [];
+            Assert.True(originals[i].Options.TryGetValue(TraceHeadersHandler.AttemptsKey, out var state));
+            if (state.Count != 3 || a.Length != 1 || b.Length != 1 || a[0] == first || b[0] == first || a[0] == b[0])
+            {
+                wrong++;
+            }
+        }
+
+        Assert.Equal(0, wrong);
+    }
+
     [Theory]
     [InlineData(null, true)]
     [InlineData("kernel", true)]

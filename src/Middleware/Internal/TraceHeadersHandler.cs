@@ -210,7 +210,13 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
             state = new AttemptState();
             options.Set(AttemptsKey, state);
         }
-        else
+
+        // A hedging strategy's clones of one request, made after an attempt and with its Options (and so its headers),
+        // share the state and can be sent at once: its uses are locked (uncontended but for such clones; a lock allocates
+        // nothing), and the names are never cleared, so a clone that comes second still finds the names of the headers
+        // it copied.
+        int attempt;
+        lock (state)
         {
             // Headers we injected on an earlier attempt are ours to replace, never the caller's.
             foreach (var name in state.Injected)
@@ -218,20 +224,23 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
                 headers.Remove(name);
             }
 
-            state.Injected.Clear();
+            attempt = state.Count++;
         }
 
-        var attempt = state.Count++;
         var activity = StartSpan(request, attempt, current);
         var scope = _scope ?? _service.Destinations.Resolve(request.RequestUri);
-        state.Scope = scope;
-        var carrier = new InjectionCarrier(headers, _overwrite, state.Injected);
-        if (carrier.CallerTrace && !_overwrite && _service.Logger.IsEnabled(LogLevel.Debug))
+        lock (state)
         {
-            Log.CallerHeadersKept(_service.Logger);
+            state.Scope = scope;
+            var carrier = new InjectionCarrier(headers, _overwrite, state.Injected);
+            if (carrier.CallerTrace && !_overwrite && _service.Logger.IsEnabled(LogLevel.Debug))
+            {
+                Log.CallerHeadersKept(_service.Logger);
+            }
+
+            _service.Propagator.Inject(activity, carrier, InjectionCarrier.Setter, scope);
         }
 
-        _service.Propagator.Inject(activity, carrier, InjectionCarrier.Setter, scope);
         return activity;
     }
 
@@ -376,7 +385,10 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
         return false;
     }
 
-    /// <summary>The attempts of one request so far and the header names the last one injected.</summary>
+    /// <summary>
+    /// The attempts of one request so far and the header names they injected. Clones of the request that copy its
+    /// Options (a hedging strategy's parallel attempts) share it; the handler locks it while using it.
+    /// </summary>
     internal sealed class AttemptState
     {
         /// <summary>Gets or sets how many attempts went through the handler (the next attempt's index).</summary>
@@ -385,7 +397,7 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
         /// <summary>Gets or sets the scope the last attempt injected for (its destination's).</summary>
         public InjectionScope Scope { get; set; }
 
-        /// <summary>Gets the header names the last attempt injected.</summary>
+        /// <summary>Gets the header names the attempts injected, each once (at most the trace header names and baggage).</summary>
         public List<string> Injected { get; } = new(4);
     }
 
@@ -468,7 +480,10 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
 
             _headers.Remove(name);
             _headers.TryAddWithoutValidation(name, value);
-            _injected.Add(name);
+            if (!_injected.Contains(name))
+            {
+                _injected.Add(name);
+            }
         }
     }
 }
