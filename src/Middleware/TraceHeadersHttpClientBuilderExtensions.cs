@@ -55,8 +55,10 @@ public static class TraceHeadersHttpClientBuilderExtensions
     /// <para>
     /// <b>Headers per attempt.</b> Each attempt gets fresh headers from its own span; headers this handler
     /// injected on an earlier attempt (tracked in <see cref="HttpRequestMessage.Options"/>) are removed first,
-    /// so a value is never stale or duplicated. A trace header the caller set is kept, and then no other
-    /// trace format is added beside it, unless <c>OverwriteCallerHeaders</c> is on. The outbound destination
+    /// so a value is never stale or duplicated. A trace header with ids the caller set is kept, and then no other
+    /// trace format is added beside it; one without ids (<c>tracestate</c>, a B3 sampling decision alone) is kept and
+    /// ours are added under the other names; caller-set <c>baggage</c> is kept. <c>OverwriteCallerHeaders</c> replaces
+    /// them all with ours. The outbound destination
     /// policy decides per host what is sent; the client span is recorded either way.
     /// </para>
     /// <para>
