@@ -636,6 +636,7 @@ public sealed class TracingMiddlewareTests
 
         // Act
         using var response = await host.GetTestClient().SendAsync(request);
+        await listener.WaitAsync(1);
 
         // Assert
         var span = Assert.Single(listener.Stopped);
@@ -667,6 +668,7 @@ public sealed class TracingMiddlewareTests
 
         // Act
         using var response = await host.GetTestClient().GetAsync(prefix + "/root");
+        await listener.WaitAsync(1);
 
         // Assert
         var span = Assert.Single(listener.Stopped);
@@ -776,6 +778,7 @@ public sealed class TracingMiddlewareTests
 
         // Act
         using var response = await host.GetTestClient().SendAsync(request);
+        await listener.WaitAsync(1);
 
         // Assert
         var span = Assert.Single(listener.Stopped);
@@ -957,6 +960,7 @@ public sealed class TracingMiddlewareTests
         // Act
         using var first = await host.GetTestClient().SendAsync(trusted);
         using var second = await host.GetTestClient().SendAsync(other);
+        await listener.WaitAsync(2);
 
         // Assert
         var spans = listener.Stopped.ToList();
@@ -990,6 +994,7 @@ public sealed class TracingMiddlewareTests
             c.Request.Path = prefix + "/nocert";
             c.Request.Headers["traceparent"] = withoutCert;
         });
+        await listener.WaitAsync(2);
 
         // Assert
         var spans = listener.Stopped.ToList();
@@ -1011,6 +1016,7 @@ public sealed class TracingMiddlewareTests
 
         // Act
         using var response = await host.GetTestClient().SendAsync(request);
+        await listener.WaitAsync(1);
 
         // Assert
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
