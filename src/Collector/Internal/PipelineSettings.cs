@@ -105,9 +105,9 @@ internal sealed class PipelineSettings
 
         AddSources(sources, options.Sources, nameof(options.Sources), errors);
 
-        var samplerFromCode = options.Sampler is not null;
-        var samplerName = samplerFromCode ? options.Sampler : Read(configuration, PipelineConfigurationKeys.Sampler);
-        var samplerArgument = options.SamplerArgument ?? Read(configuration, PipelineConfigurationKeys.SamplerArgument);
+        // A blank value in code (an empty configuration entry bound to the options) is no choice, as for ServiceName.
+        var samplerName = FirstNonBlank(options.Sampler) ?? Read(configuration, PipelineConfigurationKeys.Sampler);
+        var samplerArgument = FirstNonBlank(options.SamplerArgument) ?? Read(configuration, PipelineConfigurationKeys.SamplerArgument);
         if (!PipelineSamplerParser.TryParse(samplerName, samplerArgument, out var sampler, out var samplerDescription, out var samplerError))
         {
             errors.Add(samplerError!);

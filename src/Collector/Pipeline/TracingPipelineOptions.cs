@@ -83,12 +83,14 @@ public sealed class TracingPipelineOptions
     /// <summary>Gets or sets the sampler name, as in <c>OTEL_TRACES_SAMPLER</c>: <c>always_on</c>,
     /// <c>always_off</c>, <c>traceidratio</c>, <c>parentbased_always_on</c>, <c>parentbased_always_off</c> or
     /// <c>parentbased_traceidratio</c>.</summary>
-    /// <value>Defaults to <see langword="null"/>: <c>OTEL_TRACES_SAMPLER</c>, then <c>parentbased_always_on</c>.</value>
+    /// <value>Defaults to <see langword="null"/>: <c>OTEL_TRACES_SAMPLER</c>, then <c>parentbased_always_on</c>. A blank
+    /// value counts as not set.</value>
     public string? Sampler { get; set; }
 
     /// <summary>Gets or sets the sampler argument, as in <c>OTEL_TRACES_SAMPLER_ARG</c>: the ratio (0 to 1) of the
     /// ratio samplers; ignored by the others.</summary>
-    /// <value>Defaults to <see langword="null"/>: <c>OTEL_TRACES_SAMPLER_ARG</c>, then <c>1.0</c>.</value>
+    /// <value>Defaults to <see langword="null"/>: <c>OTEL_TRACES_SAMPLER_ARG</c>, then <c>1.0</c>. A blank value counts as
+    /// not set.</value>
     public string? SamplerArgument { get; set; }
 
     /// <summary>Gets or sets the exporters, as in <c>OTEL_TRACES_EXPORTER</c>: any of <c>otlp</c>, <c>console</c>,

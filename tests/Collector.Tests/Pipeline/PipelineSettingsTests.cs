@@ -154,6 +154,21 @@ public class PipelineSettingsTests
         Assert.Equal("parentbased_traceidratio(0.25)", settings!.SamplerDescription);
     }
 
+    [Theory]
+    [InlineData("", null)]
+    [InlineData(" ", "")]
+    [InlineData(null, " ")]
+    public void Resolve_BlankSamplerInCode_LeavesTheConfiguredOne(string? sampler, string? argument)
+    {
+        // A blank value (an empty configuration entry bound to the options) is no choice, as for ServiceName.
+        var (settings, errors) = Resolve(
+            new TracingPipelineOptions { Sampler = sampler, SamplerArgument = argument },
+            new() { ["OTEL_TRACES_SAMPLER"] = "parentbased_traceidratio", ["OTEL_TRACES_SAMPLER_ARG"] = "0.25" });
+
+        Assert.Empty(errors);
+        Assert.Equal("parentbased_traceidratio(0.25)", settings!.SamplerDescription);
+    }
+
     [Fact]
     public void Resolve_SamplerInCode_WinsOverConfiguration()
     {
