@@ -443,6 +443,9 @@ public sealed class TracingInterceptor : Interceptor
                 SetServerAddress(existing, context, http, own: false);
             }
 
+            // The span this app's host made for the call (hosting's, without UseTracing) is this app's: unmarked, every
+            // app's pipeline in the process would take it for unowned.
+            _settings.MarkOwned?.Invoke(existing);
             return new ServerSpan(existing, owned: false, previous: null);
         }
 

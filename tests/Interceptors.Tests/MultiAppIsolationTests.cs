@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -9,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Propagation.Collector;
 using Propagation.Interceptors.Tests.Infrastructure;
+using Propagation.Interceptors.Tests.Protos;
 using Propagation.Middleware;
 
 namespace Propagation.Interceptors.Tests;
@@ -93,6 +95,79 @@ public sealed class MultiAppIsolationTests
 
         Assert.DoesNotContain(disposed, static w => w.IsAlive);
     }
+
+    [Fact]
+    public async Task TwoGrpcApps_DifferentOptions_EachInterceptorExtractsEchoesAndRecordsWithItsOwn()
+    {
+        // Arrange: the same call metadata to two apps that read different formats and echo under different names. No
+        // UseTracing: each interceptor enriches its host's server span, which must be marked as its app's (with
+        // ExportUnownedSpans off, as several apps in one process set it, an unmarked span is exported by no app; with it
+        // on, by every app).
+        await using var alpha = await StartGrpcAsync("alpha", o =>
+        {
+            o.Propagation.ExtractFormats = [PropagationFormat.Legacy];
+            o.TraceIdResponseHeader = "x-alpha-trace";
+        });
+        await using var beta = await StartGrpcAsync("beta", o =>
+        {
+            o.Propagation.ExtractFormats = [PropagationFormat.TraceContext];
+            o.TraceIdResponseHeader = "x-beta-trace";
+        });
+        var w3cTrace = ActivityTraceId.CreateRandom();
+        var legacyTrace = ActivityTraceId.CreateRandom();
+        var metadata = new Metadata
+        {
+            { "traceparent", $"00-{w3cTrace.ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-01" },
+            { "x-trace-id", legacyTrace.ToHexString() },
+            { "x-span-id", ActivitySpanId.CreateRandom().ToHexString() },
+        };
+
+        // Act
+        var alphaCall = alpha.CreateClient().UnaryAsync(new TraceRequest(), metadata);
+        var betaCall = beta.CreateClient().UnaryAsync(new TraceRequest(), metadata);
+        await Task.WhenAll(alphaCall.ResponseAsync, betaCall.ResponseAsync).WaitAsync(Bound);
+        var alphaHeaders = await alphaCall.ResponseHeadersAsync;
+        var betaHeaders = await betaCall.ResponseHeadersAsync;
+
+        // Assert
+        Assert.Equal(legacyTrace.ToHexString(), alphaHeaders.GetValue("x-alpha-trace"));
+        Assert.Null(alphaHeaders.GetValue("x-beta-trace"));
+        Assert.Equal(w3cTrace.ToHexString(), betaHeaders.GetValue("x-beta-trace"));
+        Assert.Null(betaHeaders.GetValue("x-alpha-trace"));
+        foreach (var (server, name, trace) in new[] { (alpha, "alpha", legacyTrace), (beta, "beta", w3cTrace) })
+        {
+            // Hosting's span ends once the response is complete, which the client may see first.
+            var store = server.Services.GetRequiredService<SpanStore>();
+            for (var attempt = 0; attempt < 100 && store.SpanCount == 0; attempt++)
+            {
+                Assert.True(server.Services.ForceFlushTracing(Bound));
+                await Task.Delay(20);
+            }
+
+            var span = Assert.Single(store.GetSpans());
+            Assert.Equal(name, span.ServiceName);
+            Assert.Equal(ActivityKind.Server, span.Kind);
+            Assert.Equal(trace.ToHexString(), span.TraceId);
+        }
+    }
+
+    private static Task<TracingTestServer> StartGrpcAsync(string name, Action<TracingOptions> configure) =>
+        TracingTestServer.StartAsync(
+            interceptor: null,
+            configureServices: services =>
+            {
+                services.AddGrpcTracing(o =>
+                {
+                    o.ServiceName = name;
+                    configure(o);
+                });
+                services.Configure<Grpc.AspNetCore.Server.GrpcServiceOptions>(o => o.Interceptors.Add<TracingInterceptor>());
+                services.Configure<TracingPipelineOptions>(o =>
+                {
+                    o.Exporters = [TracingExporterNames.Store];
+                    o.ExportUnownedSpans = false;
+                });
+            });
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static async Task<WeakReference> RunOneAppAsync(string name, int index)

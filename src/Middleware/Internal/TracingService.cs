@@ -261,11 +261,18 @@ internal sealed class TracingService
     public static Activity? GetHostingActivity(HttpContext context) =>
         (context.Features[typeof(IHttpActivityFeature)] as IHttpActivityFeature)?.Activity;
 
-    /// <summary>Marks a server span as owned by this app's pipeline (<see cref="TracingOwnership"/>).</summary>
+    /// <summary>Marks a server span as owned by this app's pipeline (<see cref="TracingOwnership"/>); hosting's span
+    /// (the gRPC interceptor enriches it when <c>UseTracing</c> did not) through a claim of hosting's per-app source, as
+    /// <see cref="StartOrEnrichServerSpan"/> does, so no per-span entry is allocated.</summary>
     public void MarkOwned(Activity activity)
     {
         if (Owner is not null && activity.IsAllDataRequested)
         {
+            if (string.Equals(activity.Source.Name, HostingSourceName, StringComparison.Ordinal))
+            {
+                ClaimHostingSource(activity.Source);
+            }
+
             TracingOwnership.Mark(activity, Owner);
         }
     }
