@@ -151,9 +151,11 @@ public sealed class JsonSpanExporter : BaseExporter<Activity>
                     continue;
                 }
 
+                // A credential is judged by the key as recorded (its end names it), before the key is cut for output.
                 var key = Bound(tag.Key);
+                var value = tag.Value is not null && SpanConverter.IsCredentialKey(tag.Key) ? Redacted : tag.Value;
                 last[key] = tags.Count;
-                tags.Add(new KeyValuePair<string, object?>(key, tag.Value));
+                tags.Add(new KeyValuePair<string, object?>(key, value));
             }
 
             var written = 0;
@@ -167,14 +169,7 @@ public sealed class JsonSpanExporter : BaseExporter<Activity>
 
                 written++;
                 json.WritePropertyName(key);
-                if (value is not null && SpanConverter.IsCredentialKey(key))
-                {
-                    json.WriteStringValue(Redacted);
-                }
-                else
-                {
-                    WriteValue(json, value, allowArray: true);
-                }
+                WriteValue(json, value, allowArray: true);
             }
         }
         finally

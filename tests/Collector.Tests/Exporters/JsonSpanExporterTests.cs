@@ -167,6 +167,20 @@ public class JsonSpanExporterTests
         Assert.Equal("[REDACTED]", json.RootElement.GetProperty("attributes").GetProperty(key).GetString());
     }
 
+    [Fact]
+    public void Export_CredentialKeyLongerThanTheStringBound_ValueRedacted()
+    {
+        // The key is cut for output; whether it names a credential is judged on the key as recorded (its end).
+        var key = new string('a', 5000) + ".password";
+        var writer = new StringWriter();
+        using var exporter = new JsonSpanExporter(writer);
+        var activity = ExportTestActivities.Create("call", ActivityKind.Client, default, a => a.SetTag(key, "hunter2"));
+
+        exporter.Export(new Batch<Activity>(activity));
+
+        Assert.DoesNotContain("hunter2", writer.ToString(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("gen_ai.usage.input_tokens")]
     [InlineData("gen_ai.usage.output_tokens")]
