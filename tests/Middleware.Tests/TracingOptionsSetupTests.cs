@@ -58,6 +58,7 @@ public sealed class TracingOptionsSetupTests
     [InlineData(null, "service.name=a,service.name=b", "a")] // the first wins, as on the wire (OpenTelemetry .NET's resource merge)
     [InlineData(null, "service.name=a%zzb", null)] // resource SDK spec: a decoding error discards the whole value
     [InlineData(null, "service.name=orders,team=x%2", null)] // wherever the bad escape is
+    [InlineData(null, "service.name=orders,novalue", null)] // so does an item that is not key=value
     public void Configure_ServiceName_OtelServiceNameThenResourceAttributes(string? serviceName, string attributes, string? expected)
     {
         // Arrange: the OpenTelemetry resource spec, as the pipeline reads it.

@@ -88,7 +88,7 @@ internal sealed class PipelineSettings
         var sdkDisabled = ReadBool(configuration, PipelineConfigurationKeys.SdkDisabled, warnings);
         var enabled = options.Enabled && !sdkDisabled;
 
-        var resourceAttributes = ParseResourceAttributes(Read(configuration, PipelineConfigurationKeys.ResourceAttributes), errors, warnings, out var resourceServiceName);
+        var resourceAttributes = ParseResourceAttributes(Read(configuration, PipelineConfigurationKeys.ResourceAttributes), warnings, out var resourceServiceName);
         var serviceName = FirstNonBlank(options.ServiceName, Read(configuration, PipelineConfigurationKeys.ServiceName), resourceServiceName, applicationName) ?? UnknownServiceName;
 
         var sources = new List<string>();
@@ -419,17 +419,17 @@ internal sealed class PipelineSettings
 
     /// <summary>
     /// The <c>service.name</c> of an <c>OTEL_RESOURCE_ATTRIBUTES</c> value as the pipeline reads it (the first non-blank one wins), or
-    /// <see langword="null"/> (none, or the whole value discarded for a bad percent-escape); malformed items and the
-    /// discarded value are left for the pipeline's own validation and start-up log to report.
+    /// <see langword="null"/> (none, or the whole value discarded for a malformed item or a bad percent-escape); the
+    /// discarded value is left for the pipeline's start-up log to report.
     /// </summary>
     internal static string? ReadResourceServiceName(string? value)
     {
-        ParseResourceAttributes(string.IsNullOrWhiteSpace(value) ? null : value, [], [], out var serviceName);
+        ParseResourceAttributes(string.IsNullOrWhiteSpace(value) ? null : value, [], out var serviceName);
         return serviceName;
     }
 
     private static List<KeyValuePair<string, object>> ParseResourceAttributes(
-        string? value, List<string> errors, List<KeyValuePair<string, string>> warnings, out string? serviceName)
+        string? value, List<KeyValuePair<string, string>> warnings, out string? serviceName)
     {
         serviceName = null;
         var result = new List<KeyValuePair<string, object>>();
@@ -439,63 +439,61 @@ internal sealed class PipelineSettings
         }
 
         var item = 0;
-        var badEscapeItem = 0;
+        var badItem = 0;
+        string? problem = null;
         foreach (var range in value.AsSpan().Split(','))
         {
             item++;
             var pair = value.AsSpan()[range].Trim();
-            if (pair.IsEmpty)
+            if (pair.IsEmpty || problem is not null)
             {
                 continue;
             }
 
+            // Resource SDK spec: on an invalid value the whole value of the variable is discarded and an error
+            // reported (a start-up warning: the app runs without these attributes).
             var equals = pair.IndexOf('=');
             var key = equals > 0 ? pair[..equals].Trim().ToString() : string.Empty;
             if (key.Length == 0)
             {
-                errors.Add($"{PipelineConfigurationKeys.ResourceAttributes}: item {item} is not a key=value pair.");
+                (badItem, problem) = (item, "is not a key=value pair");
                 continue;
             }
 
-            // Values are percent-encoded (W3C Baggage value). Resource SDK spec: on a decoding error the whole value
-            // of the variable is discarded and an error reported; the other items are still checked for errors.
+            // Values are percent-encoded (W3C Baggage value).
             var encoded = pair[(equals + 1)..].Trim();
             if (!HasValidEscapes(encoded))
             {
-                badEscapeItem = badEscapeItem == 0 ? item : badEscapeItem;
+                (badItem, problem) = (item, "has an invalid percent-escape ('%' not followed by two hex digits)");
                 continue;
             }
 
             // A repeated key: the first non-blank value wins, for service.name as for the others, as in OpenTelemetry
             // .NET 1.20.1 (its Resource.Merge keeps a key's first value; its detector skips items with an empty value).
             var decoded = Uri.UnescapeDataString(encoded.ToString());
-            if (key == "service.name")
+            if (string.IsNullOrWhiteSpace(decoded))
             {
-                if (string.IsNullOrWhiteSpace(serviceName))
-                {
-                    serviceName = decoded;
-                }
-
                 continue;
             }
 
-            var index = IndexOfKey(result, key);
-            if (index < 0)
+            if (key == "service.name")
+            {
+                serviceName ??= decoded;
+                continue;
+            }
+
+            if (IndexOfKey(result, key) < 0)
             {
                 result.Add(new KeyValuePair<string, object>(key, decoded));
             }
-            else if (string.IsNullOrWhiteSpace((string)result[index].Value))
-            {
-                result[index] = new KeyValuePair<string, object>(key, decoded);
-            }
         }
 
-        if (badEscapeItem > 0)
+        if (problem is not null)
         {
             // Neither the value nor the item is shown: a mistyped list may hold a secret.
             warnings.Add(new(
                 PipelineConfigurationKeys.ResourceAttributes,
-                $"item {badEscapeItem.ToString(CultureInfo.InvariantCulture)} has an invalid percent-escape ('%' not followed by two hex digits); the whole value is discarded (values are not shown)."));
+                $"item {badItem.ToString(CultureInfo.InvariantCulture)} {problem}; the whole value is discarded (values are not shown)."));
             serviceName = null;
             result.Clear();
         }

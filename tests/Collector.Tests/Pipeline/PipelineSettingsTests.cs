@@ -65,14 +65,26 @@ public class PipelineSettingsTests
     }
 
     [Theory]
-    [InlineData("=value", "item 1 is not a key=value pair")] // empty key
-    [InlineData("a=1,novalue", "item 2 is not a key=value pair")] // no '='
-    public void Resolve_MalformedResourceAttributes_Fails(string value, string expectedInError)
+    [InlineData("=value,service.name=orders")] // empty key
+    [InlineData("a=1,service.name=orders,novalue")] // no '='
+    public void Resolve_MalformedResourceAttributes_DiscardsTheWholeValue(string value)
     {
-        var (settings, errors) = Resolve(new TracingPipelineOptions(), new() { ["OTEL_RESOURCE_ATTRIBUTES"] = value });
+        // Resource SDK spec: an invalid value discards the whole variable and is reported; the start-up goes on.
+        var (settings, errors) = Resolve(new TracingPipelineOptions(), new() { ["OTEL_RESOURCE_ATTRIBUTES"] = value }, "app");
 
-        Assert.Null(settings);
-        Assert.Contains(errors, e => e.StartsWith("OTEL_RESOURCE_ATTRIBUTES", StringComparison.Ordinal) && e.Contains(expectedInError, StringComparison.Ordinal));
+        Assert.Empty(errors);
+        Assert.Empty(settings!.ResourceAttributes);
+        Assert.Equal("app", settings.ServiceName);
+    }
+
+    [Fact]
+    public void Resolve_ResourceAttributeWithOnlyAnEmptyValue_IsSkipped()
+    {
+        // OpenTelemetry .NET 1.20.1's detector skips an item with an empty value.
+        var (settings, errors) = Resolve(new TracingPipelineOptions(), new() { ["OTEL_RESOURCE_ATTRIBUTES"] = "zone=,team= ,env=prod" });
+
+        Assert.Empty(errors);
+        Assert.Equal([new KeyValuePair<string, object>("env", "prod")], settings!.ResourceAttributes);
     }
 
     [Fact]
@@ -87,7 +99,7 @@ public class PipelineSettingsTests
         Assert.Empty(errors);
         Assert.Equal("first", settings!.ServiceName);
         Assert.Equal(
-            [new KeyValuePair<string, object>("zone", "z"), new KeyValuePair<string, object>("team", "a")],
+            [new KeyValuePair<string, object>("team", "a"), new KeyValuePair<string, object>("zone", "z")],
             settings.ResourceAttributes);
     }
 
