@@ -278,8 +278,9 @@ internal sealed class PipelineSettings
             errors.Add($"{origin}: 'none' cannot be combined with other exporters.");
         }
 
-        // As OTEL_PROPAGATORS: a list of separators only (" , ,") names nothing; only 'none' turns exporting off.
-        if (items > 0 && blank == items)
+        // As OTEL_PROPAGATORS: a list of separators only (" , ,") names nothing, nor does an empty list in code (an empty
+        // or blank variable never gets here: it counts as unset); only 'none' turns exporting off.
+        if (blank == items)
         {
             errors.Add($"{origin} lists no exporter; leave it unset for the default ('{TracingExporterNames.Store}') or use '{TracingExporterNames.None}' to export nothing.");
         }

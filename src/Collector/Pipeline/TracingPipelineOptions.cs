@@ -98,7 +98,7 @@ public sealed class TracingPipelineOptions
     /// <value>Defaults to <see langword="null"/>: <c>OTEL_TRACES_EXPORTER</c> (a comma-separated list), then
     /// <c>store</c> (the in-process <see cref="SpanStore"/>).</value>
     /// <remarks>Names are case-insensitive; duplicates and blank items are ignored; <c>none</c> cannot be combined with
-    /// others; a list of blank items only (<c>" , ,"</c>) is an error, as it names no exporter (an empty or blank
+    /// others; an empty list or one of blank items only (<c>" , ,"</c>) is an error, as it names no exporter (an empty or blank
     /// <c>OTEL_TRACES_EXPORTER</c> counts as unset).</remarks>
     public IList<string>? Exporters { get; set; }
 

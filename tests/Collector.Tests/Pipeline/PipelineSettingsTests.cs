@@ -214,10 +214,12 @@ public class PipelineSettingsTests
         Assert.Equal("OTEL_TRACES_EXPORTER lists no exporter; leave it unset for the default ('store') or use 'none' to export nothing.", Assert.Single(errors));
     }
 
-    [Fact]
-    public void Resolve_ExportersInCodeOfBlanksOnly_Fails()
+    [Theory]
+    [InlineData(2)]
+    [InlineData(0)] // an empty list names no exporter either: only 'none' turns exporting off
+    public void Resolve_ExportersInCodeOfBlanksOnly_Fails(int blanks)
     {
-        var (settings, errors) = Resolve(new TracingPipelineOptions { Exporters = [" ", ""] }, []);
+        var (settings, errors) = Resolve(new TracingPipelineOptions { Exporters = [.. Enumerable.Repeat(" ", blanks)] }, []);
 
         Assert.Null(settings);
         Assert.StartsWith("Exporters lists no exporter", Assert.Single(errors), StringComparison.Ordinal);
