@@ -1142,6 +1142,52 @@ public sealed class TracingMiddlewareTests
     }
 
     [Theory]
+    [InlineData(true, true)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(false, false)]
+    public async Task Invoke_OwnSpanOnKestrel_MiddlewareAheadSeesItOpenAndCurrentAfterNext(bool asyncHandler, bool inboundParent)
+    {
+        // Arrange: with hosting's activity absent the server span is the middleware's own. As with hosting's activity, a
+        // middleware ahead of UseTracing is part of the request: after next() it sees the request's span, still open.
+        var prefix = NewPrefix();
+        using var listener = new TestListener(prefix, Ours);
+        Activity? currentAfterNext = null;
+        var stoppedAfterNext = true;
+        using var host = await TestHosts.StartAsync(
+            s => s.AddTracing(),
+            app =>
+            {
+                app.Use(async (context, next) =>
+                {
+                    await next(context);
+                    currentAfterNext = Activity.Current;
+                    stoppedAfterNext = currentAfterNext?.IsStopped ?? true;
+                });
+                app.UseTracing();
+                app.Run(asyncHandler
+                    ? static async c => { await Task.Yield(); await c.Response.WriteAsync("ok"); }
+                    : static c => { c.Response.StatusCode = StatusCodes.Status204NoContent; return Task.CompletedTask; });
+            },
+            kestrel: true);
+        using var client = new HttpClient { BaseAddress = TestHosts.KestrelAddress(host) };
+        using var request = new HttpRequestMessage(HttpMethod.Get, prefix + "/outer");
+        if (inboundParent)
+        {
+            request.Headers.Add("traceparent", NewTraceParent().TraceParent);
+        }
+
+        // Act
+        using var response = await client.SendAsync(request);
+        await listener.WaitAsync(1);
+
+        // Assert
+        var span = Assert.Single(listener.Stopped);
+        Assert.Same(span, currentAfterNext);
+        Assert.False(stoppedAfterNext);
+    }
+
+    [Theory]
     [InlineData(false, true)]
     [InlineData(true, true)]
     [InlineData(false, false)]

@@ -30,6 +30,7 @@ internal sealed class TracingMiddleware
     private readonly ILogger _hostingLogger;
     private readonly bool _echo;
     private readonly Func<object, Task> _writeEcho;
+    private ServerKind? _lastServer;
 
     public TracingMiddleware(RequestDelegate next, TracingService service, IOptions<LoggerFactoryOptions>? loggerOptions = null, ILoggerFactory? loggerFactory = null)
     {
@@ -162,7 +163,10 @@ internal sealed class TracingMiddleware
             _service.CompleteServerSpan(context, activity, failed);
             if (startedByUs)
             {
-                if (!failed || !activity.IsAllDataRequested || context.Response.HasStarted || !StopWhenCompleted(context, activity))
+                // Stopped when the response completes where the server runs completion callbacks after every request, as
+                // hosting stops its activity: middleware ahead of this one is part of the request and sees the span
+                // open and current after next(), and a failed request's span gets the status the client got.
+                if (!activity.IsAllDataRequested || !StopWhenCompleted(context, activity))
                 {
                     activity.Stop();
                 }
@@ -252,19 +256,17 @@ internal sealed class TracingMiddleware
     }
 
     /// <summary>
-    /// For the middleware's own span of a request that failed before its response started: defers its <c>Stop</c> to
-    /// <c>Response.OnCompleted</c>, so it records the status the client got (the server's 500, an outer exception
-    /// handler's answer, Kestrel's 413 or 408) as hosting's activity does, and stays current while an outer exception
-    /// handler answers. Only on a server that runs its completion callbacks after every request, whatever the app threw
-    /// (Kestrel, IIS in-process); elsewhere (TestServer runs none after an unhandled exception, another server may offer
-    /// none) the span is stopped at once, without the status, so it is never left open.
+    /// For the middleware's own span: defers its <c>Stop</c> to <c>Response.OnCompleted</c>, as hosting stops its
+    /// activity, so it stays open and current for middleware ahead of this one (an outer exception handler answering
+    /// included), and a request that failed before its response started records the status the client got (the server's
+    /// 500, an outer exception handler's answer, Kestrel's 413 or 408). Only on a server that runs its completion
+    /// callbacks after every request, whatever the app threw (Kestrel, IIS in-process); elsewhere (TestServer runs none
+    /// after an unhandled exception, another server may offer none) the span is stopped at once, so it is never left open.
     /// </summary>
     /// <returns><see langword="true"/> when the span will be stopped by the completion callback.</returns>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static bool StopWhenCompleted(HttpContext context, Activity activity)
+    private bool StopWhenCompleted(HttpContext context, Activity activity)
     {
-        var server = context.Features[typeof(IHttpResponseFeature)]?.GetType().Assembly.GetName().Name;
-        if (server is not (KestrelAssembly or IisAssembly))
+        if (!RunsCompletionCallbacks(context.Features[typeof(IHttpResponseFeature)]?.GetType()))
         {
             return false;
         }
@@ -278,6 +280,27 @@ internal sealed class TracingMiddleware
         {
             return false;
         }
+    }
+
+    /// <summary>Whether the server whose response feature is of type <paramref name="feature"/> runs its completion
+    /// callbacks after every request (Kestrel, IIS in-process), by the type's assembly; the last answer is kept, so a
+    /// request costs one reference compare.</summary>
+    private bool RunsCompletionCallbacks(Type? feature)
+    {
+        if (feature is null)
+        {
+            return false;
+        }
+
+        var last = _lastServer;
+        if (last is null || last.Feature != feature)
+        {
+            var assembly = feature.Assembly.GetName().Name;
+            last = new ServerKind(feature, assembly is KestrelAssembly or IisAssembly);
+            _lastServer = last;
+        }
+
+        return last.RunsCompletionCallbacks;
     }
 
     /// <summary>Records the status sent on the middleware's own span and stops it; called from <c>Response.OnCompleted</c>.</summary>
@@ -299,6 +322,9 @@ internal sealed class TracingMiddleware
         TracingService.RecordException(activity, exception);
         return false;
     }
+
+    /// <summary>A response feature's type and whether its server runs completion callbacks after every request.</summary>
+    private sealed record ServerKind(Type Feature, bool RunsCompletionCallbacks);
 
     /// <summary>The completion callback's state for the middleware's own span (<see cref="StopWhenCompleted"/>).</summary>
     private sealed class OwnSpanState
