@@ -453,7 +453,12 @@ public sealed class TracingInterceptor : Interceptor
         var extracted = _settings.Propagator.Extract(new InboundMetadata(context.RequestHeaders), InboundMetadata.Getter, policy);
         if (_settings.Service is { } service)
         {
-            service.RecordIssues(extracted);
+            // UseTracing counted (and logged) the request's issues already when its span records nothing (nothing listens
+            // to hosting's source or to Propagation.AspNetCore) and the call gets a span of its own: one count per request.
+            if (http is null || !TracingMiddleware.HasTraced(http))
+            {
+                service.RecordIssues(extracted);
+            }
         }
         else if (extracted.Issues != PropagationIssues.None)
         {

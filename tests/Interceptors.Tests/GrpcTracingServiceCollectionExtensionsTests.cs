@@ -266,6 +266,44 @@ public sealed class GrpcTracingServiceCollectionExtensionsTests
     }
 
     [Fact]
+    public async Task TracingInterceptor_UseTracingSpanUnrecordedGrpcSourceListened_IssuesCountedAndLoggedOnce()
+    {
+        // Arrange: UseTracing handles the request, but nothing listens to hosting's source or to Propagation.AspNetCore (the
+        // pipeline is off), so its span only carries the ids; something listens to Propagation.Grpc, so the interceptor
+        // starts the call's span. UseTracing counted and logged the request's issues already: the call must not count again.
+        var started = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = static s => s.Name == GrpcTracingConventions.ActivitySourceName,
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStarted = started.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        var logs = new RecordingLoggerProvider();
+        await using var server = await TracingTestServer.StartAsync(
+            interceptor: null,
+            beforeEndpoints: static app => app.UseTracing(),
+            configureServices: services =>
+            {
+                services.AddLogging(logging => logging.AddProvider(logs).SetMinimumLevel(LogLevel.Debug));
+                services.AddGrpcTracing();
+                services.Configure<TracingPipelineOptions>(static o => o.Enabled = false);
+                services.Configure<Grpc.AspNetCore.Server.GrpcServiceOptions>(static o => o.Interceptors.Add<TracingInterceptor>());
+            });
+        var client = server.CreateClient();
+        var health = server.Services.GetRequiredService<PropagationHealth>();
+
+        // Act
+        var reply = await client.UnaryAsync(new TraceRequest(), new Metadata { { "traceparent", "00-not-a-traceparent-01" } });
+
+        // Assert: one request, one issue, one event 1000.
+        Assert.Contains(started, a => a.SpanId.ToHexString() == reply.SpanId);
+        Assert.Equal(1, health.TotalRequests);
+        Assert.Equal(1, health.GetCount(PropagationIssues.TraceParentInvalid));
+        Assert.Single(logs.Entries, static e => e.EventId.Id == 1000);
+    }
+
+    [Fact]
     public async Task TracingInterceptor_TraceparentOnHostingsSpanWithoutUseTracing_EnrichedAndRecorded()
     {
         // Arrange: no deny: hosting's span is enriched as before (the handed-over extraction is read, not the headers again).
