@@ -304,6 +304,48 @@ public sealed class GrpcTracingServiceCollectionExtensionsTests
     }
 
     [Fact]
+    public async Task TracingInterceptor_UseTracingSpanUnrecordedNoHostingActivity_TrustDeciderRunsAndIsCountedOnce()
+    {
+        // Arrange: no logger and no listener of hosting's source, so hosting makes no activity and calls no propagator:
+        // UseTracing decides trust itself. Its span records nothing (the pipeline is off); something listens to
+        // Propagation.Grpc, so the interceptor starts the call's span. The decider runs once per call, and its failure
+        // is counted once.
+        var started = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = static s => s.Name == GrpcTracingConventions.ActivitySourceName,
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStarted = started.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        var runs = 0;
+        await using var server = await TracingTestServer.StartAsync(
+            interceptor: null,
+            beforeEndpoints: static app => app.UseTracing(),
+            configureServices: services =>
+            {
+                services.AddLogging(static logging => logging.ClearProviders());
+                services.AddGrpcTracing(o => o.TrustDecider = _ =>
+                {
+                    Interlocked.Increment(ref runs);
+                    throw new InvalidOperationException("decider failed");
+                });
+                services.Configure<TracingPipelineOptions>(static o => o.Enabled = false);
+                services.Configure<Grpc.AspNetCore.Server.GrpcServiceOptions>(static o => o.Interceptors.Add<TracingInterceptor>());
+            });
+        var client = server.CreateClient();
+        var health = server.Services.GetRequiredService<PropagationHealth>();
+
+        // Act
+        var reply = await client.UnaryAsync(new TraceRequest(), TracingInterceptorTests.Traceparent(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom()));
+
+        // Assert
+        Assert.Contains(started, a => a.SpanId.ToHexString() == reply.SpanId);
+        Assert.Equal(1, Volatile.Read(ref runs));
+        Assert.Equal(1, health.GetCount(PropagationIssues.TrustDeciderFailed));
+    }
+
+    [Fact]
     public async Task TracingInterceptor_TraceparentOnHostingsSpanWithoutUseTracing_EnrichedAndRecorded()
     {
         // Arrange: no deny: hosting's span is enriched as before (the handed-over extraction is read, not the headers again).

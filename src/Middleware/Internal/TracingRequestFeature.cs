@@ -4,9 +4,9 @@ namespace Propagation.Middleware.Internal;
 
 /// <summary>
 /// The trust decision and extraction that hosting's propagator call made for one request, kept in
-/// <see cref="HttpContext.Features"/> so the middleware uses the same ones. Only set when the propagator
-/// could see the request (an <c>IHttpContextAccessor</c> is available); otherwise the middleware decides and
-/// extracts itself, with the same result.
+/// <see cref="HttpContext.Features"/> so the middleware uses the same ones. Set when the propagator could see the
+/// request (an <c>IHttpContextAccessor</c> is available), or by the middleware when trust is decided per request and
+/// hosting's propagator did not extract (so a gRPC call's own span takes the same decision, and the decider runs once).
 /// </summary>
 internal sealed class TracingRequestFeature
 {

@@ -296,6 +296,17 @@ internal sealed class TracingService
             WarnRequestNotSeen();
         }
 
+        if (!fromHosting && ContextAccessor is not null && Trust.IsPerRequest)
+        {
+            // Hosting's propagator did not extract for this request (no activity of hosting's, or it could not see the
+            // request): decide here, once, and keep the decision in the request's features, where a gRPC call that gets a
+            // span of its own (this request's span records nothing) takes it from (DecideTrust): the decider runs, and its
+            // failure is counted, once per request. Only this rare path allocates the feature.
+            var decided = GetOrExtract(context);
+            decided.Applied = true;
+            return decided.Extracted;
+        }
+
         var headers = context.Request.Headers;
         if (fromHosting && Handoff.TryTake(headers, out var handed))
         {
