@@ -332,7 +332,9 @@ public sealed class TracingInterceptor : Interceptor
     {
         if (existing is null)
         {
-            return !_settings.Source.HasListeners();
+            // A registration ahead of this one got no span for the call from the listeners' sampler (nothing marks the
+            // call as taken then) but counted its issues: this one runs the call as it is too.
+            return !_settings.Source.HasListeners() || (http is not null && http.Features[typeof(UnsampledCall)] is not null);
         }
 
         // Begin names the span it starts or enriches with this cache's own string: the same instance means this interceptor
@@ -480,6 +482,13 @@ public sealed class TracingInterceptor : Interceptor
         if (activity is null)
         {
             Activity.Current = previous;
+            if (http is not null)
+            {
+                // The call's issues are counted and its trust decided: a second registration of this interceptor must
+                // not do it again (RunsAsIs).
+                http.Features[typeof(UnsampledCall)] = UnsampledCall.Instance;
+            }
+
             return default;
         }
 
@@ -692,5 +701,11 @@ public sealed class TracingInterceptor : Interceptor
         public bool Owned { get; }
 
         public Activity? Previous { get; }
+    }
+
+    /// <summary>Marks a call whose span the listeners' sampler did not create (one shared instance, nothing allocated).</summary>
+    private sealed class UnsampledCall
+    {
+        public static readonly UnsampledCall Instance = new();
     }
 }

@@ -346,6 +346,38 @@ public sealed class GrpcTracingServiceCollectionExtensionsTests
     }
 
     [Fact]
+    public async Task TracingInterceptor_RegisteredTwiceSpanNotSampled_IssuesCountedOnce()
+    {
+        // Arrange: the interceptor in AddGrpc's list and again in the service's own, no span of hosting's (the pipeline is
+        // off) and a listener of Propagation.Grpc whose sampler creates no span: neither registration has a span to mark
+        // the call as taken, and the call's issues must still be counted once.
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = static s => s.Name == GrpcTracingConventions.ActivitySourceName,
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.None,
+        };
+        ActivitySource.AddActivityListener(listener);
+        await using var server = await TracingTestServer.StartAsync(
+            interceptor: null,
+            configureServices: services =>
+            {
+                services.AddGrpcTracing();
+                services.Configure<TracingPipelineOptions>(static o => o.Enabled = false);
+                services.Configure<Grpc.AspNetCore.Server.GrpcServiceOptions>(static o => o.Interceptors.Add<TracingInterceptor>());
+                services.AddGrpc().AddServiceOptions<TraceTestServiceImpl>(static o => o.Interceptors.Add<TracingInterceptor>());
+            });
+        var client = server.CreateClient();
+        var health = server.Services.GetRequiredService<PropagationHealth>();
+
+        // Act
+        await client.UnaryAsync(new TraceRequest(), new Metadata { { "traceparent", "00-not-a-traceparent-01" } });
+
+        // Assert
+        Assert.Equal(1, health.TotalRequests);
+        Assert.Equal(1, health.GetCount(PropagationIssues.TraceParentInvalid));
+    }
+
+    [Fact]
     public async Task TracingInterceptor_TraceparentOnHostingsSpanWithoutUseTracing_EnrichedAndRecorded()
     {
         // Arrange: no deny: hosting's span is enriched as before (the handed-over extraction is read, not the headers again).
