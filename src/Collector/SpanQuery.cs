@@ -56,7 +56,8 @@ public sealed class SpanQuery
 
     /// <summary>Gets attributes that must all be present with equal values, or <see langword="null"/>.</summary>
     /// <remarks>The expected value is compared with the attribute's type: ordinal for strings, numerically for
-    /// numbers (invariant culture), case-insensitively for <c>true</c>/<c>false</c>.</remarks>
+    /// numbers (invariant culture; a whole number such as <c>9007199254740993</c> exactly, never rounded to a double),
+    /// case-insensitively for <c>true</c>/<c>false</c>.</remarks>
     public IReadOnlyDictionary<string, string>? Attributes { get; init; }
 
     /// <summary>Gets the sort field.</summary>

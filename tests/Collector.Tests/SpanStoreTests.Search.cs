@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Propagation.Collector;
+using Propagation.Collector.Internal;
 using static Propagation.Collector.Tests.TestSpans;
 
 namespace Propagation.Collector.Tests;
@@ -128,6 +129,28 @@ public sealed partial class SpanStoreTests
 
         Assert.Equal(0, store.Search(new SpanQuery { Attributes = new Dictionary<string, string> { ["db.rows"] = "4" } }).TotalCount);
         Assert.Equal(0, store.Search(new SpanQuery { Attributes = new Dictionary<string, string> { ["nope"] = "3" } }).TotalCount);
+    }
+
+    [Theory]
+    [InlineData("9007199254740993", 1)] // 2^53 + 1: as a double it is 2^53, the other span's value
+    [InlineData("9007199254740992", 2)]
+    [InlineData("9223372036854775807", 3)] // long.MaxValue: as a double it is 2^63, the value of the double attribute
+    public void Search_ByIntegerAttributeBeyondDoublePrecision_MatchesOnlyTheExactValue(string value, int expectedSpan)
+    {
+        // The filter's text was compared as a double too, so integers more than 2^53 apart by less than the double's
+        // spacing (ids, nanosecond timestamps) matched each other.
+        var store = NewStore();
+        store.Add(Create(1, 1, attributes: [new("id", 9007199254740993L)]));
+        store.Add(Create(1, 2, attributes: [new("id", 9007199254740992L)]));
+        store.Add(Create(1, 3, attributes: [new("id", long.MaxValue)]));
+        store.Add(Create(1, 4, attributes: [new("id", 9223372036854775808.0)]));
+
+        var result = store.Search(new SpanQuery { Attributes = new Dictionary<string, string> { ["id"] = value } });
+
+        Assert.Equal([SpanIdOf(expectedSpan)], Ids(result));
+        var trace = Assert.Single(store.GetTraces());
+        var matcher = new SpanMatcher(new SpanQuery { Attributes = new Dictionary<string, string> { ["id"] = value } });
+        Assert.Equal([SpanIdOf(expectedSpan)], trace.Where(matcher.Matches).Select(s => s.SpanId));
     }
 
     [Fact]

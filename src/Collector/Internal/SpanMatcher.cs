@@ -131,9 +131,16 @@ internal readonly struct ExpectedAttribute
 
     public bool MatchesText(in SpanRecordCodec.EncodedText text) => text.Equals(_text);
 
-    public bool MatchesLong(long value) => (_integer is { } i && i == value) || (_number is { } n && n == value);
+    // A whole number asked for is compared as one, exactly: as doubles, integers past 2^53 that differ by less than the
+    // doubles' spacing there (ids, nanosecond times) would be equal, and long.MaxValue would equal 2^63.
+    public bool MatchesLong(long value) => _integer is { } i ? i == value : _number is { } n && n == value;
 
-    public bool MatchesDouble(double value) => _number is { } n && n.Equals(value);
+    public bool MatchesDouble(double value) => _integer is { } i ? IsWholeLong(value) && (long)value == i : _number is { } n && n.Equals(value);
+
+    /// <summary>Whether <paramref name="value"/> is a whole number in the range of <see cref="long"/>, so that it
+    /// converts to one exactly.</summary>
+    private static bool IsWholeLong(double value) =>
+        value >= -9_223_372_036_854_775_808.0 && value < 9_223_372_036_854_775_808.0 && Math.Floor(value) == value;
 
     public bool MatchesBoolean(bool value) => _boolean is { } expected && expected == value;
 }
