@@ -781,6 +781,61 @@ public sealed class TracingApiHandlersTests
     }
 
     [Fact]
+    public async Task Endpoints_TimesWithAnOffset_WrittenInUtc()
+    {
+        // Add(StoredSpan) keeps a start's offset, and an activity's event keeps its timestamp's (DateTimeOffset.Now
+        // has the machine's); the API wrote them as given, though the README promises UTC.
+        await using var host = await ApiTestHost.StartAsync();
+        host.Store.Add(new StoredSpan
+        {
+            TraceId = TraceIdOf(1), SpanId = SpanIdOf(1), Name = "op", ServiceName = "svc", Kind = ActivityKind.Server,
+            StartTime = new DateTimeOffset(2026, 1, 1, 14, 0, 0, TimeSpan.FromHours(2)), Duration = TimeSpan.FromSeconds(2),
+            Status = ActivityStatusCode.Error,
+            Events = [new SpanEvent("exception", new DateTimeOffset(2026, 1, 1, 7, 0, 1, TimeSpan.FromHours(-5)), [new("exception.type", "E")])],
+        });
+
+        var times = new List<string>();
+        foreach (var path in new[]
+        {
+            "traces/" + TraceIdOf(1), "traces/search", "traces/search?view=traces", "performance/summary",
+            "operations/op/analysis", "propagation",
+        })
+        {
+            var (status, body) = await host.GetJsonAsync(Api + path);
+            Assert.Equal(200, status);
+            CollectTimes(body, times);
+        }
+
+        Assert.Equal(12, times.Count);
+        Assert.All(times, t => Assert.True(t is "2026-01-01T12:00:00+00:00" or "2026-01-01T12:00:01+00:00", t));
+
+        static void CollectTimes(JsonElement element, List<string> times)
+        {
+            if (element.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var item in element.EnumerateArray())
+                {
+                    CollectTimes(item, times);
+                }
+            }
+            else if (element.ValueKind == JsonValueKind.Object)
+            {
+                foreach (var property in element.EnumerateObject())
+                {
+                    if (property.Name is "startTime" or "timestamp")
+                    {
+                        times.Add(property.Value.GetString()!);
+                    }
+                    else
+                    {
+                        CollectTimes(property.Value, times);
+                    }
+                }
+            }
+        }
+    }
+
+    [Fact]
     public async Task OperationAnalysis_Unknown_Returns404()
     {
         await using var host = await StartFilledAsync();

@@ -3,8 +3,8 @@ using System.Text.Json.Serialization;
 
 namespace Propagation.Collector.Internal.Api;
 
-/// <summary>Source-generated serialization for every tracing API response (camelCase, nulls written).</summary>
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+/// <summary>Source-generated serialization for every tracing API response (camelCase, nulls written, times in UTC).</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, Converters = [typeof(UtcDateTimeOffsetJsonConverter)])]
 [JsonSerializable(typeof(StatusResponse))]
 [JsonSerializable(typeof(HealthResponse))]
 [JsonSerializable(typeof(SearchSpansResponse))]
