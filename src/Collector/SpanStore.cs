@@ -78,7 +78,8 @@ public sealed class SpanStore
 
     /// <summary>Initializes a new instance of the <see cref="SpanStore"/> class.</summary>
     /// <param name="options">The bounds; validated here.</param>
-    /// <param name="timeProvider">The clock used for the age bound, or <see langword="null"/> for <see cref="TimeProvider.System"/>.</param>
+    /// <param name="timeProvider">The clock used for the age bound (its monotonic <see cref="TimeProvider.GetTimestamp"/>, so
+    /// setting the system time neither keeps nor evicts traces), or <see langword="null"/> for <see cref="TimeProvider.System"/>.</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The options are invalid; the message lists every error.</exception>
     public SpanStore(SpanStoreOptions options, TimeProvider? timeProvider = null)
@@ -390,7 +391,7 @@ public sealed class SpanStore
                 return existing;
             }
 
-            var created = new TraceBucket(traceId, _timeProvider.GetUtcNow());
+            var created = new TraceBucket(traceId, _timeProvider.GetTimestamp());
             if (_traces.TryAdd(traceId, created))
             {
                 Interlocked.Increment(ref _traceCount);
@@ -407,7 +408,9 @@ public sealed class SpanStore
             return true;
         }
 
-        return _evictionQueue.TryPeek(out var oldest) && _timeProvider.GetUtcNow() - oldest.CreatedAt > _maxAge;
+        // Elapsed time, not wall-clock time: setting the system clock back would keep every trace past its age (the
+        // oldest one, younger by the new clock, holding up the rest), and setting it forward would evict every trace.
+        return _evictionQueue.TryPeek(out var oldest) && _timeProvider.GetElapsedTime(oldest.CreatedTimestamp) > _maxAge;
     }
 
     private void EnforceBounds()

@@ -40,7 +40,8 @@ public sealed class SpanStoreOptions
     /// <value>Defaults to 10 000. Must be at least 1.</value>
     public int MaxTraces { get; set; } = DefaultMaxTraces;
 
-    /// <summary>Gets or sets how long a trace is kept after its first span was stored.</summary>
+    /// <summary>Gets or sets how long a trace is kept after its first span was stored (time elapsed on the store's
+    /// <see cref="TimeProvider"/> monotonic timestamp: setting the system clock neither keeps nor evicts traces).</summary>
     /// <value>Defaults to 1 hour. Must be positive.</value>
     public TimeSpan MaxAge { get; set; } = TimeSpan.FromHours(1);
 

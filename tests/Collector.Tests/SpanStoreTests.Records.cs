@@ -86,7 +86,7 @@ public sealed partial class SpanStoreTests
     public void TraceBucket_AddsPastItsFirstArray_GrowsByDoublingAndKeepsEveryRecord()
     {
         // The store's bucket, directly: its array starts at the first record's size and doubles as spans arrive.
-        var bucket = new TraceBucket(TraceIdOf(1), Origin);
+        var bucket = new TraceBucket(TraceIdOf(1), 0);
         var count = 0;
         var added = new List<StoredSpan>();
         var capacities = new List<int>();

@@ -78,6 +78,29 @@ public sealed partial class SpanStoreTests
         Assert.Equal(1, store.EvictedSpanCount);
     }
 
+    [Theory]
+    [InlineData(-120)] // the wall clock is set back two hours: the trace stored first blocked every later one
+    [InlineData(120)] // set forward two hours: every trace, however young, was evicted
+    public void GetTrace_WallClockSetBackOrForward_AgeIsTheTimeElapsed(int stepMinutes)
+    {
+        var time = new ManualTimeProvider();
+        var store = NewStore(o => o.MaxAge = TimeSpan.FromMinutes(10), time);
+        store.Add(Create(1, 1));
+        time.Advance(TimeSpan.FromMinutes(6));
+        time.SetWallClock(TimeSpan.FromMinutes(stepMinutes));
+        store.Add(Create(2, 2));
+        Assert.NotNull(store.GetTrace(TraceIdOf(1)));
+        Assert.NotNull(store.GetTrace(TraceIdOf(2)));
+
+        time.Advance(TimeSpan.FromMinutes(5));
+
+        Assert.Null(store.GetTrace(TraceIdOf(1)));
+        Assert.NotNull(store.GetTrace(TraceIdOf(2)));
+        time.Advance(TimeSpan.FromMinutes(6));
+        Assert.Null(store.GetTrace(TraceIdOf(2)));
+        Assert.Equal(0, store.SpanCount);
+    }
+
     [Fact]
     public void GetStatistics_ExactlyMaxAge_KeepsTrace()
     {

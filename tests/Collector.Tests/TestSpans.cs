@@ -48,12 +48,24 @@ internal static class TestSpans
     }
 }
 
-/// <summary>A clock the test moves by hand.</summary>
+/// <summary>A clock the test moves by hand: <see cref="Advance"/> moves the wall clock and the monotonic timestamp,
+/// <see cref="SetWallClock"/> the wall clock alone (as an operator or NTP setting the system time does).</summary>
 internal sealed class ManualTimeProvider : TimeProvider
 {
     private DateTimeOffset _now = TestSpans.Origin;
+    private long _timestamp;
+
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
 
     public override DateTimeOffset GetUtcNow() => _now;
 
-    public void Advance(TimeSpan by) => _now += by;
+    public override long GetTimestamp() => _timestamp;
+
+    public void Advance(TimeSpan by)
+    {
+        _now += by;
+        _timestamp += by.Ticks;
+    }
+
+    public void SetWallClock(TimeSpan by) => _now += by;
 }

@@ -26,17 +26,18 @@ internal sealed class TraceBucket
     private int _count;
     private bool _evicted;
 
-    public TraceBucket(string traceId, DateTimeOffset createdAt)
+    public TraceBucket(string traceId, long createdTimestamp)
     {
         TraceId = traceId;
-        CreatedAt = createdAt;
+        CreatedTimestamp = createdTimestamp;
     }
 
     /// <summary>Gets the trace id: the store's key for this bucket, and the trace id of every span read from it.</summary>
     public string TraceId { get; }
 
-    /// <summary>When the first span of the trace was stored (store clock); the age bound is measured from it.</summary>
-    public DateTimeOffset CreatedAt { get; }
+    /// <summary>When the first span of the trace was stored: the store clock's monotonic timestamp
+    /// (<see cref="TimeProvider.GetTimestamp"/>), from which the age bound is measured.</summary>
+    public long CreatedTimestamp { get; }
 
     public int Count
     {
