@@ -39,6 +39,36 @@ public sealed class SpanStoreExporterTests
     }
 
     [Fact]
+    public void Export_AttributeWhoseToStringThrows_DropsThatAttributeAndKeepsTheBatch()
+    {
+        // An attribute value of the app's own type is stored as its text: a ToString that throws loses that value only,
+        // not the span nor the rest of its batch.
+        var store = TestSpans.NewStore();
+        using var exporter = new SpanStoreExporter(store);
+        using var bad = new Activity("bad").SetIdFormat(ActivityIdFormat.W3C).Start();
+        bad.SetTag("app.thing", new ThrowingToString());
+        bad.SetTag("app.array", new object[] { 1, new ThrowingToString() });
+        bad.SetTag("app.ok", "kept");
+        bad.Stop();
+        using var good = new Activity("good").SetIdFormat(ActivityIdFormat.W3C).Start();
+        good.Stop();
+
+        var result = exporter.Export(new Batch<Activity>([bad, good], 2));
+
+        Assert.Equal(ExportResult.Success, result);
+        var spans = store.GetSpans();
+        Assert.Equal(2, spans.Count);
+        var stored = spans.Single(s => s.Name == "bad");
+        Assert.Null(stored.GetAttribute("app.thing"));
+        Assert.Equal("kept", stored.GetAttribute("app.ok"));
+    }
+
+    private sealed class ThrowingToString
+    {
+        public override string ToString() => throw new InvalidOperationException("app bug");
+    }
+
+    [Fact]
     public void Export_RemoteAndLocalParents_StoresWhetherEachParentIsRemote()
     {
         // Arrange: a server span continuing a caller in another process, its child, and a span under a local

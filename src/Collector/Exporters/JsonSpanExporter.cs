@@ -224,7 +224,16 @@ public sealed class JsonSpanExporter : BaseExporter<Activity>
                 json.WriteEndArray();
                 break;
             default:
-                json.WriteStringValue(Bound(Convert.ToString(value, CultureInfo.InvariantCulture) ?? string.Empty));
+                if (SpanConverter.FormatOther(value) is { } text)
+                {
+                    json.WriteStringValue(Bound(text));
+                }
+                else
+                {
+                    // Its ToString threw: that value only is left out, not the span and the rest of the batch.
+                    json.WriteNullValue();
+                }
+
                 break;
         }
     }

@@ -92,8 +92,26 @@ internal static class SpanConverter
             float f => (double)f,
             decimal d => (double)d,
             Array array => FormatArray(array, maxLength),
-            _ => Truncate(System.Convert.ToString(value, CultureInfo.InvariantCulture) ?? string.Empty, maxLength),
+            _ => FormatOther(value) is { } text ? Truncate(text, maxLength) : null,
         };
+    }
+
+    /// <summary>
+    /// The text of a value of another type (the app's own), or <see langword="null"/> when its <c>ToString</c> throws: that
+    /// value is then left out, as OpenTelemetry's exporters leave out an attribute they cannot convert, instead of the
+    /// exception losing the span and the rest of its export batch.
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031", Justification = "The app's ToString may throw anything; only that value is lost.")]
+    internal static string? FormatOther(object? value)
+    {
+        try
+        {
+            return System.Convert.ToString(value, CultureInfo.InvariantCulture) ?? string.Empty;
+        }
+        catch (Exception)
+        {
+            return null;
+        }
     }
 
     private static SpanTag[] ConvertTags(
@@ -303,7 +321,7 @@ internal static class SpanConverter
             }
 
             first = false;
-            builder.Append(System.Convert.ToString(item, CultureInfo.InvariantCulture));
+            builder.Append(FormatOther(item));
         }
 
         builder.Append(']');
