@@ -53,7 +53,7 @@ public sealed class PropagationHealth
     public PropagationHealth(Meter meter)
     {
         ArgumentNullException.ThrowIfNull(meter);
-        _issues = meter.CreateCounter<long>(IssuesInstrumentName, "{issue}", "Inbound trace headers rejected, trimmed or overridden, by reason.");
+        _issues = meter.CreateCounter<long>(IssuesInstrumentName, "{issue}", "Inbound trace context issues by reason: headers rejected, trimmed or overridden, contexts that arrived unsampled, trust decider failures.");
         _requests = meter.CreateCounter<long>(RequestsInstrumentName, "{request}", "Inbound requests whose trace headers were examined.");
     }
 
