@@ -359,6 +359,37 @@ public sealed class TracingOptionsSetupTests
         Assert.DoesNotContain(failures, static f => f.Contains('\u0007', StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task StartAsync_ListMapOrGroupGivenOneValue_ListsEachInsteadOfIgnoringIt()
+    {
+        // Arrange: a list written as one value ("TrustedNetworks": "10.0.0.0/8" in appsettings.json, or
+        // Tracing__TrustedNetworks=... in the environment) is ignored by the binder without a word: no trust rule.
+        var configuration = new Dictionary<string, string?>
+        {
+            ["Tracing:TrustedNetworks"] = "10.0.0.0/8",
+            ["Tracing:RedactedQueryParameters"] = "session",
+            ["Tracing:Propagation:ExtractFormats"] = "TraceContext,B3",
+            ["Tracing:OutboundDestinations"] = "api.partner.example=None",
+            ["Tracing:Propagation"] = "b3",
+            ["Tracing:CapturedRequestHeaders"] = "",
+        };
+
+        // Act
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(
+            () => TestHosts.StartTracedAsync(null, static c => Task.CompletedTask, configuration));
+
+        // Assert: each named by its path, the value not repeated; an empty value (an empty JSON array) is no error.
+        Assert.Equal(
+            [
+                "Tracing:OutboundDestinations has one value, but it is a map: set one key per host (Tracing:OutboundDestinations:<host>).",
+                "Tracing:Propagation has one value, but it is a group of options: set its keys (Tracing:Propagation:<option>).",
+                "Tracing:Propagation:ExtractFormats has one value, but it is a list: give its entries as a JSON array or as the keys Tracing:Propagation:ExtractFormats:0, Tracing:Propagation:ExtractFormats:1 and so on.",
+                "Tracing:RedactedQueryParameters has one value, but it is a list: give its entries as a JSON array or as the keys Tracing:RedactedQueryParameters:0, Tracing:RedactedQueryParameters:1 and so on.",
+                "Tracing:TrustedNetworks has one value, but it is a list: give its entries as a JSON array or as the keys Tracing:TrustedNetworks:0, Tracing:TrustedNetworks:1 and so on.",
+            ],
+            error.Failures);
+    }
+
     private static IConfiguration Configuration(Dictionary<string, string?> values) =>
         new ConfigurationBuilder().AddInMemoryCollection(values).Build();
 }

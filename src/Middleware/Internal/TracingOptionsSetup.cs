@@ -330,11 +330,13 @@ internal sealed class TracingOptionsSetup : IConfigureOptions<TracingOptions>, I
             type = underlying;
         }
 
-        // The binder converts with the type's TypeConverter; types without one from string are read from child keys.
+        // The binder converts with the type's TypeConverter; types without one from string are read from child keys,
+        // and a value of their own is ignored without a word ("TrustedNetworks": "10.0.0.0/8" would leave no rule). An
+        // empty value is an empty JSON array or object. The value is not repeated: it may be a whole list.
         var converter = TypeDescriptor.GetConverter(type);
         if (!converter.CanConvertFrom(typeof(string)))
         {
-            return null;
+            return value.Length == 0 ? null : ValueOfAGroupProblem(path, type);
         }
 
         try
@@ -353,6 +355,32 @@ internal sealed class TracingOptionsSetup : IConfigureOptions<TracingOptions>, I
                 _ => $"{shown}, which cannot be read as {type.Name}.",
             };
         }
+    }
+
+    /// <summary>Why a list, a map or a group of options cannot be set by one value, and how to set it.</summary>
+    private static string ValueOfAGroupProblem(string path, Type type)
+    {
+        if (IsDictionary(type))
+        {
+            return $"{path} has one value, but it is a map: set one key per host ({path}:<host>).";
+        }
+
+        return ElementType(type) is null
+            ? $"{path} has one value, but it is a group of options: set its keys ({path}:<option>)."
+            : $"{path} has one value, but it is a list: give its entries as a JSON array or as the keys {path}:0, {path}:1 and so on.";
+    }
+
+    private static bool IsDictionary(Type type)
+    {
+        foreach (var candidate in type.IsInterface ? [type, .. type.GetInterfaces()] : type.GetInterfaces())
+        {
+            if (candidate.IsGenericType && candidate.GetGenericTypeDefinition() == typeof(IDictionary<,>))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>"an" before a name that starts with a vowel (an InjectionScope), else "a" (a TrustPolicy).</summary>
