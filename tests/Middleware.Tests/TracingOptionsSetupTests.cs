@@ -390,6 +390,33 @@ public sealed class TracingOptionsSetupTests
             error.Failures);
     }
 
+    [Fact]
+    public async Task StartAsync_EnumNamesJoinedByComma_ListsThemInsteadOfCombiningTheValues()
+    {
+        // Arrange: the enum converter reads "A, B" as the bitwise OR of A and B; none of these enums is a set of flags,
+        // so ContinueIgnoreSampling (1) with RestartAndLink (2) would silently become Ignore (3).
+        var configuration = new Dictionary<string, string?>
+        {
+            ["Tracing:DefaultTrustPolicy"] = "ContinueIgnoreSampling,RestartAndLink",
+            ["Tracing:OutboundDestinations:api.partner.example"] = "Full, TraceParentOnly",
+            ["Tracing:Propagation:InjectFormats:0"] = "Baggage,TraceContext",
+            ["Tracing:UntrustedPolicy"] = "ignore",
+        };
+
+        // Act
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(
+            () => TestHosts.StartTracedAsync(null, static c => Task.CompletedTask, configuration));
+
+        // Assert: a single name, in any case, is still read.
+        Assert.Equal(
+            [
+                "Tracing:DefaultTrustPolicy has the value 'ContinueIgnoreSampling,RestartAndLink', which is not a TrustPolicy; use Continue, ContinueIgnoreSampling, RestartAndLink or Ignore.",
+                "Tracing:OutboundDestinations:api.partner.example has the value 'Full, TraceParentOnly', which is not an InjectionScope; use Full, TraceParentOnly or None.",
+                "Tracing:Propagation:InjectFormats:0 has the value 'Baggage,TraceContext', which is not a PropagationFormat; use None, TraceContext, Baggage, Legacy, B3 or B3Single.",
+            ],
+            error.Failures);
+    }
+
     private static IConfiguration Configuration(Dictionary<string, string?> values) =>
         new ConfigurationBuilder().AddInMemoryCollection(values).Build();
 }

@@ -342,19 +342,26 @@ internal sealed class TracingOptionsSetup : IConfigureOptions<TracingOptions>, I
         try
         {
             converter.ConvertFromInvariantString(value);
-            return null;
+
+            // The enum converter reads "A, B" as A | B: for an enum that is not a set of flags, another value, or none.
+            if (!type.IsEnum || type.IsDefined(typeof(FlagsAttribute), inherit: false) || !value.Contains(',', StringComparison.Ordinal))
+            {
+                return null;
+            }
         }
         catch (Exception ex) when (ex is FormatException or ArgumentException or NotSupportedException or OverflowException)
         {
-            var shown = $"{path} has the value '{HeaderRules.Printable(value)}'";
-            return type switch
-            {
-                { IsEnum: true } => $"{shown}, which is not {Article(type.Name)} {type.Name}; use {JoinNames(Enum.GetNames(type))}.",
-                _ when type == typeof(TimeSpan) => $"{shown}, which is not a duration; use [d.]hh:mm:ss[.fff], for example 00:00:02.",
-                _ when type == typeof(bool) => $"{shown}, which is not a boolean; use true or false.",
-                _ => $"{shown}, which cannot be read as {type.Name}.",
-            };
+            // Listed below.
         }
+
+        var shown = $"{path} has the value '{HeaderRules.Printable(value)}'";
+        return type switch
+        {
+            { IsEnum: true } => $"{shown}, which is not {Article(type.Name)} {type.Name}; use {JoinNames(Enum.GetNames(type))}.",
+            _ when type == typeof(TimeSpan) => $"{shown}, which is not a duration; use [d.]hh:mm:ss[.fff], for example 00:00:02.",
+            _ when type == typeof(bool) => $"{shown}, which is not a boolean; use true or false.",
+            _ => $"{shown}, which cannot be read as {type.Name}.",
+        };
     }
 
     /// <summary>Why a list, a map or a group of options cannot be set by one value, and how to set it.</summary>
