@@ -417,6 +417,43 @@ public sealed class TracingOptionsSetupTests
             error.Failures);
     }
 
+    [Fact]
+    public async Task StartAsync_KeyBelowAnOptionThatTakesOneValue_ListsItInsteadOfBindingTheDefault()
+    {
+        // Arrange: a configuration key cannot contain ':', so the JSON key "api.partner.com:8443" is the path
+        // OutboundDestinations:api.partner.com:8443; the binder made it api.partner.com = Full (the default), the opposite
+        // of the None asked for, and ignored the other keys below a value without a word.
+        var json = """
+            {
+              "Tracing": {
+                "OutboundDestinations": { "api.partner.com:8443": "None", "other.example": "None" },
+                "DefaultTrustPolicy": { "Value": "Ignore" },
+                "ServiceName": { "Name": "billing" }
+              }
+            }
+            """;
+        var configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json))).Build();
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddTracing();
+        using var provider = services.BuildServiceProvider();
+
+        // Act
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<TracingOptions>>().Value);
+
+        // Assert: each named by its path, the value not repeated, and nothing bound in its place.
+        Assert.Equal(
+            [
+                "Tracing:DefaultTrustPolicy:Value is below Tracing:DefaultTrustPolicy, which takes one value: remove the key below it (a configuration key cannot contain ':').",
+                "Tracing:OutboundDestinations:api.partner.com:8443 is below Tracing:OutboundDestinations:api.partner.com, which takes one value: remove the key below it (a configuration key cannot contain ':').",
+                "Tracing:ServiceName:Name is below Tracing:ServiceName, which takes one value: remove the key below it (a configuration key cannot contain ':').",
+            ],
+            error.Failures);
+        var options = new TracingOptions();
+        new TracingOptionsSetup(configuration).Configure(options);
+        Assert.Equal(InjectionScope.None, Assert.Single(options.OutboundDestinations).Value);
+    }
+
     private static IConfiguration Configuration(Dictionary<string, string?> values) =>
         new ConfigurationBuilder().AddInMemoryCollection(values).Build();
 }

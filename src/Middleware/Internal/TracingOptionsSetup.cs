@@ -214,13 +214,29 @@ internal sealed class TracingOptionsSetup : IConfigureOptions<TracingOptions>, I
         HashSet<string>? unreadable = null;
         foreach (var (key, value) in section.AsEnumerable(makePathsRelative: true).OrderBy(static p => p.Key, StringComparer.OrdinalIgnoreCase))
         {
-            if (value is null || key.Length == 0 || TargetType(key) is not { } type)
+            if (value is null || key.Length == 0)
             {
                 continue;
             }
 
             var path = ConfigurationPath.Combine(section.Path, key);
-            if (ConversionProblem(path, value, type) is { } problem)
+            string? problem;
+            if (ValueOptionAbove(key) is { } above)
+            {
+                // The binder ignores it, or (below a dictionary entry) adds the entry with the default value: the JSON key
+                // "api.partner.com:8443": "None" would give api.partner.com the full context.
+                problem = $"{path} is below {ConfigurationPath.Combine(section.Path, above)}, which takes one value: remove the key below it (a configuration key cannot contain ':').";
+            }
+            else if (TargetType(key) is not { } type)
+            {
+                continue;
+            }
+            else
+            {
+                problem = ConversionProblem(path, value, type);
+            }
+
+            if (problem is not null)
             {
                 errors.Add(problem);
                 (unreadable ??= new HashSet<string>(StringComparer.OrdinalIgnoreCase)).Add(key);
@@ -274,6 +290,27 @@ internal sealed class TracingOptionsSetup : IConfigureOptions<TracingOptions>, I
         }
 
         return type;
+    }
+
+    /// <summary>
+    /// The relative path of the option that takes one value (a string, number, enum, duration...) and that a key is below
+    /// (<c>OutboundDestinations:api.partner.com</c> for <c>OutboundDestinations:api.partner.com:8443</c>), else <see langword="null"/>.
+    /// </summary>
+    private static string? ValueOptionAbove(string relativeKey)
+    {
+        var segments = relativeKey.Split(ConfigurationPath.KeyDelimiter);
+        for (var depth = 1; depth < segments.Length; depth++)
+        {
+            var prefix = string.Join(ConfigurationPath.KeyDelimiter, segments[..depth]);
+            if (TargetType(prefix) is { } type
+                && !typeof(Delegate).IsAssignableFrom(type)
+                && TypeDescriptor.GetConverter(Nullable.GetUnderlyingType(type) ?? type).CanConvertFrom(typeof(string)))
+            {
+                return prefix;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The value type of a dictionary or the element type of a list or array, else <see langword="null"/>.</summary>
