@@ -221,13 +221,7 @@ public sealed class GrpcTracingServiceCollectionExtensionsTests
         // span. A middleware standing in for UseAuthentication signs the caller in after hosting decided, so a decider
         // that trusts authenticated callers gives "restart" at hosting and would give "continue" if it ran again later.
         var started = new ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = static s => s.Name == GrpcTracingConventions.ActivitySourceName,
-            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStarted = started.Enqueue,
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var listener = ListenToGrpcSource(started);
         var runs = 0;
         await using var server = await TracingTestServer.StartAsync(
             interceptor: null,
@@ -272,13 +266,7 @@ public sealed class GrpcTracingServiceCollectionExtensionsTests
         // pipeline is off), so its span only carries the ids; something listens to Propagation.Grpc, so the interceptor
         // starts the call's span. UseTracing counted and logged the request's issues already: the call must not count again.
         var started = new ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = static s => s.Name == GrpcTracingConventions.ActivitySourceName,
-            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStarted = started.Enqueue,
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var listener = ListenToGrpcSource(started);
         var logs = new RecordingLoggerProvider();
         await using var server = await TracingTestServer.StartAsync(
             interceptor: null,
@@ -311,13 +299,7 @@ public sealed class GrpcTracingServiceCollectionExtensionsTests
         // Propagation.Grpc, so the interceptor starts the call's span. The decider runs once per call, and its failure
         // is counted once.
         var started = new ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = static s => s.Name == GrpcTracingConventions.ActivitySourceName,
-            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStarted = started.Enqueue,
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var listener = ListenToGrpcSource(started);
         var runs = 0;
         await using var server = await TracingTestServer.StartAsync(
             interceptor: null,
@@ -742,6 +724,19 @@ public sealed class GrpcTracingServiceCollectionExtensionsTests
         services.AddGrpcClient<TraceTestService.TraceTestServiceClient>(o => o.Address = address)
             .AddInterceptor<TracingClientInterceptor>();
         return services.BuildServiceProvider();
+    }
+
+    /// <summary>Records every span of the interceptors' own source (<c>Propagation.Grpc</c>) as it starts.</summary>
+    private static ActivityListener ListenToGrpcSource(ConcurrentQueue<Activity> started)
+    {
+        var listener = new ActivityListener
+        {
+            ShouldListenTo = static s => s.Name == GrpcTracingConventions.ActivitySourceName,
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStarted = started.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        return listener;
     }
 
     private static ActivityListener ListenToHosting(ConcurrentQueue<Activity> stopped)
