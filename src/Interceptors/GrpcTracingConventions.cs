@@ -49,7 +49,7 @@ public static class GrpcTracingConventions
 
     /// <summary>
     /// Span attribute (integer) on streaming calls: messages this side sent (server: responses
-    /// written; client: requests written). Recorded once, when the call ends, instead of one
+    /// written; client: requests sent, a server-streaming call's one request included). Recorded once, when the call ends, instead of one
     /// <c>rpc.message</c> event per message so that long streams stay cheap.
     /// </summary>
     public const string MessagesSent = "rpc.grpc.messages_sent";

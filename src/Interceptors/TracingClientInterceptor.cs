@@ -149,6 +149,9 @@ public sealed class TracingClientInterceptor : Interceptor
         var call = StartCall(activity, previous, traced.Options, continuation, (Request: request, Context: traced), static (c, s) => c(s.Request, s.Context));
 
         var span = new ClientCallSpan(activity, call, CallAccessors<TRequest, TResponse>.ServerStreamingStatus, streaming: true, traced.Options);
+
+        // The call's one request went with the call (the server's span counts it received).
+        span.CountSent();
         var reader = new TracingResponseReader<TResponse>(call.ResponseStream, span);
         span.EndOnCancellation();
         return new AsyncServerStreamingCall<TResponse>(

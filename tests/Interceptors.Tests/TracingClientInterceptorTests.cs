@@ -363,8 +363,33 @@ public sealed class TracingClientInterceptorTests
         var span = recorder.Single(ActivityKind.Client);
         Assert.Equal(Service + "/ServerStream", span.DisplayName);
         Assert.Equal(3, span.GetTagItem(GrpcTracingConventions.MessagesReceived));
-        Assert.Equal(0, span.GetTagItem(GrpcTracingConventions.MessagesSent));
+        Assert.Equal(1, span.GetTagItem(GrpcTracingConventions.MessagesSent));
         Assert.Equal(0, span.GetTagItem("rpc.grpc.status_code"));
+    }
+
+    [Fact]
+    public async Task AsyncServerStreamingCall_ReadToEnd_RequestCountedAsSentAsTheServerCountsItReceived()
+    {
+        // Arrange: the server's span counts the call's one request as received; the client's span sent it.
+        using var recorder = new SpanRecorder();
+        await using var server = await TracingTestServer.StartAsync(TestInterceptors.Server(recorder));
+        var client = server.CreateClient(TestInterceptors.Client(recorder));
+
+        // Act
+        using var call = client.ServerStream(new TraceRequest { Count = 2 });
+        while (await call.ResponseStream.MoveNext(CancellationToken.None))
+        {
+        }
+
+        await recorder.WaitForStoppedAsync(2);
+
+        // Assert
+        var clientSpan = recorder.Single(ActivityKind.Client);
+        var serverSpan = recorder.Single(ActivityKind.Server);
+        Assert.Equal(1, serverSpan.GetTagItem(GrpcTracingConventions.MessagesReceived));
+        Assert.Equal(1, clientSpan.GetTagItem(GrpcTracingConventions.MessagesSent));
+        Assert.Equal(2, serverSpan.GetTagItem(GrpcTracingConventions.MessagesSent));
+        Assert.Equal(2, clientSpan.GetTagItem(GrpcTracingConventions.MessagesReceived));
     }
 
     [Fact]
