@@ -551,6 +551,45 @@ public sealed class GrpcTracingServiceCollectionExtensionsTests
     }
 
     [Theory]
+    [InlineData(Propagation.InjectionScope.None, false, "")]
+    [InlineData(Propagation.InjectionScope.None, true, "")]
+    [InlineData(Propagation.InjectionScope.TraceParentOnly, false, "traceparent")]
+    [InlineData(Propagation.InjectionScope.TraceParentOnly, true, "traceparent")]
+    public async Task OutboundDestinations_CallerSetBaggageToAHostAllowedLess_NotSentWhetherTheScopeIsTheDefaultOrAHostRule(
+        Propagation.InjectionScope scope, bool hostRule, string expected)
+    {
+        // Arrange: the README's gRPC client setup (no AddTraceHeaders) and a call whose metadata carries the caller's own
+        // baggage and tracestate. The server's host gets the scope through a host rule (another host allowed more), or as
+        // every host does (DefaultOutboundScope, no host rule): the same host and scope must get the same headers.
+        using var recorder = new TraceRecorder(GrpcTracingConventions.ActivitySourceName, "Propagation.Http", "System.Net.Http");
+        recorder.Parent.AddBaggage("user", "alice");
+        var received = new ConcurrentQueue<string>();
+        await using var server = await StartRecordingTraceHeadersAsync(received);
+        var services = new ServiceCollection().AddLogging().AddGrpcTracing(o =>
+        {
+            if (hostRule)
+            {
+                o.OutboundDestinations[server.Address.Host] = scope;
+                o.OutboundDestinations["other.example"] = Propagation.InjectionScope.Full;
+            }
+            else
+            {
+                o.DefaultOutboundScope = scope;
+            }
+        });
+        services.AddGrpcClient<TraceTestService.TraceTestServiceClient>(o => o.Address = server.Address)
+            .AddInterceptor<TracingClientInterceptor>();
+        await using var provider = services.BuildServiceProvider();
+        var metadata = new Metadata { { "baggage", "tenant=acme" }, { "tracestate", "k=v" } };
+
+        // Act
+        await provider.GetRequiredService<TraceTestService.TraceTestServiceClient>().UnaryAsync(new TraceRequest(), metadata);
+
+        // Assert: no baggage (nor tracestate) reaches a host allowed less, the caller's own included.
+        Assert.Equal(expected, string.Join(' ', received.Order(StringComparer.Ordinal)));
+    }
+
+    [Theory]
     [InlineData("http://grpc.example:5005", "grpc.example", 5005)]
     [InlineData("https://grpc.example", "grpc.example", 443)]
     [InlineData(null, "localhost", 80)]

@@ -39,9 +39,10 @@ internal sealed class GrpcTransportPropagator : DistributedContextPropagator
             var tracedCall = activity is not null && TakeTracedCall(activity, request);
 
             // A call without its span (nothing listens to the interceptor's source) still carries the caller's context
-            // in its metadata. Without host rules that differ from the one for unlisted hosts, the interceptor already
-            // wrote what every host may receive.
-            if (_destinations.DependsOnHost && (tracedCall || IsGrpc(request)))
+            // in its metadata. The interceptor writes no more than the host may receive but keeps the caller's own
+            // entries, so they are removed here for a host allowed less, also when every host is (DefaultOutboundScope):
+            // only when every host gets full context is there nothing to check.
+            if ((_destinations.DependsOnHost || _destinations.Resolve(null) != InjectionScope.Full) && (tracedCall || IsGrpc(request)))
             {
                 TraceHeadersHandler.RemoveBeyondScope(request.Headers, _destinations.Resolve(request.RequestUri));
             }
