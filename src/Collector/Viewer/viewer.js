@@ -300,6 +300,12 @@
       var tbody = $('trace-rows');
       if (!append) { clear(tbody); }
       var traces = result.traces || [];
+      // The next page is read by offset: traces stored since the search push earlier ones onto it. Each is listed once.
+      if (append) {
+        var listed = new Set();
+        for (var i = 0; i < tbody.rows.length; i++) { listed.add(tbody.rows[i].getAttribute('data-trace-id')); }
+        traces = traces.filter(function (t) { return !listed.has(t.traceId); });
+      }
       traces.forEach(function (t) { registerServices(t.services || []); });
       traces.forEach(function (t) { tbody.appendChild(traceRow(t)); });
       if (!append && traces.length === 0) { emptyRow(tbody, 6, 'No trace matches these filters.'); }

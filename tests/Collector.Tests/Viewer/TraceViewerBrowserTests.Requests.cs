@@ -140,6 +140,47 @@ public sealed partial class TraceViewerBrowserTests
     }
 
     [Fact]
+    public async Task Page_NewTracesStoredBeforeLoadMore_ListsNoTraceTwice()
+    {
+        // Arrange: 60 traces, newest first: the first page shows 50 of them.
+        var store = new SpanStore(new SpanStoreOptions());
+        var now = DateTimeOffset.UtcNow.AddMinutes(-1);
+        for (var i = 0; i < 60; i++)
+        {
+            store.Add(Span(ActivityTraceIdText(), SpanIdText(i + 1), null, "op " + i, "front", now.AddMilliseconds(i), 1));
+        }
+
+        await using var app = await StartStoreAppAsync(store);
+        await using var browser = await LaunchChromiumAsync();
+        var page = await NewPageAsync(browser, new ConcurrentQueue<string>());
+        await page.GotoAsync(new Uri(AddressOf(app), "/tracing").ToString());
+        var rows = page.Locator("[data-testid=trace-row]");
+        await Assertions.Expect(rows).ToHaveCountAsync(50, new() { Timeout = TimeoutMs });
+
+        // Act: five newer traces arrive (as they do on a live service), then the user asks for the next page, which
+        // now starts five traces earlier in the list.
+        for (var i = 0; i < 5; i++)
+        {
+            store.Add(Span(ActivityTraceIdText(), SpanIdText(i + 100), null, "newer " + i, "front", DateTimeOffset.UtcNow, 1));
+        }
+
+        var more = page.Locator("[data-testid=trace-more]");
+        await more.ClickAsync();
+        await Assertions.Expect(more).ToBeHiddenAsync(new() { Timeout = TimeoutMs });
+        await WaitForApiCallsHandledAsync(page);
+
+        // Assert: every trace of the first search once, none repeated.
+        var ids = new List<string>();
+        foreach (var row in await rows.AllAsync())
+        {
+            ids.Add(await row.GetAttributeAsync("data-trace-id") ?? string.Empty);
+        }
+
+        Assert.Equal(ids.Count, ids.Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal(60, ids.Count);
+    }
+
+    [Fact]
     public async Task Page_ApiUnreachable_BannerSaysWhichRequestFailed()
     {
         var store = new SpanStore(new SpanStoreOptions());
