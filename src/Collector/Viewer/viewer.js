@@ -124,6 +124,8 @@
   function fmtMs(ms) {
     if (typeof ms !== 'number' || !isFinite(ms)) { return '–'; }
     if (ms === 0) { return '0 ms'; }
+    // A negative time (an event stamped before its span started) in the unit its size calls for, not always µs.
+    if (ms < 0) { return '-' + fmtMs(-ms); }
     if (ms < 1) { return Math.round(ms * 1000) + ' µs'; }
     if (ms < 10) { return ms.toFixed(2) + ' ms'; }
     if (ms < 1000) { return ms.toFixed(1) + ' ms'; }
@@ -617,7 +619,7 @@
       var isException = e.name === 'exception';
       var offset = parseTime(e.timestamp) - span._start;
       var box = el('div', { className: 'event' + (isException ? ' exception' : ''), testid: isException ? 'span-exception' : 'span-event' },
-        el('div', {}, el('strong', { text: e.name }), el('span', { className: 'muted', text: '  +' + fmtMs(offset) })));
+        el('div', {}, el('strong', { text: e.name }), el('span', { className: 'muted', text: '  ' + (offset < 0 ? '' : '+') + fmtMs(offset) })));
       // Read in place, never copied into a plain object: a key such as "__proto__" would not survive the copy.
       var attrs = e.attributes || {};
       var shown = [];

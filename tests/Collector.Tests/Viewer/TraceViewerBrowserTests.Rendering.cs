@@ -83,6 +83,37 @@ public sealed partial class TraceViewerBrowserTests
     }
 
     [Fact]
+    public async Task Page_EventStampedBeforeItsSpanStarted_OffsetShownAsNegativeMilliseconds()
+    {
+        // Arrange: an event given an explicit timestamp 3 ms before its span's start.
+        var store = new SpanStore(new SpanStoreOptions());
+        var traceId = ActivityTraceIdText();
+        var start = DateTimeOffset.UtcNow.AddSeconds(-5);
+        store.Add(new StoredSpan
+        {
+            TraceId = traceId,
+            SpanId = SpanIdText(1),
+            Name = "import",
+            ServiceName = "worker",
+            StartTime = start,
+            Duration = TimeSpan.FromMilliseconds(20),
+            Events = [new SpanEvent("queued", start.AddMilliseconds(-3), [])],
+        });
+        await using var app = await StartStoreAppAsync(store);
+        await using var browser = await LaunchChromiumAsync();
+        var problems = new ConcurrentQueue<string>();
+        var page = await NewPageAsync(browser, problems);
+
+        // Act
+        await page.GotoAsync(new Uri(AddressOf(app), "/tracing#/trace/" + traceId + "/" + SpanIdText(1)).ToString());
+
+        // Assert: minus 3 ms, as a negative number of milliseconds, not "+-3000 µs".
+        var offset = page.Locator("[data-testid=span-details] [data-testid=span-event] .muted");
+        await Assertions.Expect(offset).ToHaveTextAsync("-3.00 ms", new() { Timeout = TimeoutMs });
+        Assert.Empty(problems);
+    }
+
+    [Fact]
     public async Task Page_SpanNamingItselfAsParent_DetailsSayItsOwnId()
     {
         // Arrange: corrupt data: a span whose parent span id is its own.
