@@ -315,7 +315,16 @@
       more.hidden = result.nextOffset === null || result.nextOffset === undefined;
       $('trace-count').textContent = result.totalCount + (result.totalCount === 1 ? ' trace' : ' traces');
     }).catch(function (e) {
-      if (requests.traces.isCurrent(request)) { showError(e.message); }
+      if (!requests.traces.isCurrent(request)) { return; }
+      showError(e.message);
+      if (!append) {
+        // The rows, count and next page left are the earlier search's: they must not stand for these filters, nor
+        // "Load more" append this search's next page to them.
+        clear($('trace-rows'));
+        $('trace-count').textContent = '';
+        state.nextOffset = null;
+        more.hidden = true;
+      }
     }).then(function () {
       if (requests.traces.isCurrent(request)) { more.disabled = false; }
     });

@@ -195,6 +195,38 @@ public sealed partial class TraceViewerBrowserTests
     }
 
     [Fact]
+    public async Task Page_NewSearchFails_EarlierSearchNoLongerListedNorContinued()
+    {
+        // Arrange: two pages of traces, the first one listed; every later search fails (a transient 500).
+        var store = new SpanStore(new SpanStoreOptions());
+        var now = DateTimeOffset.UtcNow.AddMinutes(-1);
+        for (var i = 0; i < 60; i++)
+        {
+            store.Add(Span(ActivityTraceIdText(), SpanIdText(i + 1), null, "op " + i, "front", now.AddMilliseconds(i), 1));
+        }
+
+        await using var app = await StartStoreAppAsync(store);
+        await using var browser = await LaunchChromiumAsync();
+        var page = await NewPageAsync(browser, new ConcurrentQueue<string>());
+        await page.GotoAsync(new Uri(AddressOf(app), "/tracing").ToString());
+        var rows = page.Locator("[data-testid=trace-row]");
+        await Assertions.Expect(rows).ToHaveCountAsync(50, new() { Timeout = TimeoutMs });
+        await page.RouteAsync("**/api/tracing/traces/search?*", static route => route.FulfillAsync(new RouteFulfillOptions { Status = 500, ContentType = "text/plain", Body = "failed by the test" }));
+
+        // Act: search with other filters.
+        await page.CheckAsync("[data-testid=filter-errors]");
+        await page.ClickAsync("[data-testid=filter-apply]");
+
+        // Assert: the failure is shown, and neither the earlier search's rows and count nor its "Load more" (which would
+        // append the new search's second page to them) stay under the new filters.
+        await Assertions.Expect(page.Locator("[data-testid=error-banner]")).ToContainTextAsync("answered 500", new() { Timeout = TimeoutMs });
+        await WaitForApiCallsHandledAsync(page);
+        await Assertions.Expect(rows).ToHaveCountAsync(0, new() { Timeout = TimeoutMs });
+        await Assertions.Expect(page.Locator("[data-testid=trace-count]")).ToBeEmptyAsync(new() { Timeout = TimeoutMs });
+        await Assertions.Expect(page.Locator("[data-testid=trace-more]")).ToBeHiddenAsync(new() { Timeout = TimeoutMs });
+    }
+
+    [Fact]
     public async Task Page_FirstServicesRequestFails_ServiceFilterFilledOnNextSearch()
     {
         // Arrange: the first request for the services fails.
