@@ -95,12 +95,7 @@ public sealed partial class TraceViewerBrowserTests
     public async Task Page_LoadMoreClickedTwiceWhileLoading_AppendsThePageOnce()
     {
         // Arrange: three pages of traces; the second page's answer is held back.
-        var store = new SpanStore(new SpanStoreOptions());
-        var now = DateTimeOffset.UtcNow.AddMinutes(-1);
-        for (var i = 0; i < 120; i++)
-        {
-            store.Add(Span(ActivityTraceIdText(), SpanIdText(i + 1), null, "op " + i, "front", now.AddMilliseconds(i), 1));
-        }
+        var store = StoreOfTraces(120);
 
         await using var app = await StartStoreAppAsync(store);
         await using var browser = await LaunchChromiumAsync();
@@ -128,11 +123,7 @@ public sealed partial class TraceViewerBrowserTests
 
         // Assert: one request for the second page, its rows once each, and the button usable again.
         await Assertions.Expect(rows).ToHaveCountAsync(100, new() { Timeout = TimeoutMs });
-        var ids = new List<string>();
-        foreach (var row in await rows.AllAsync())
-        {
-            ids.Add(await row.GetAttributeAsync("data-trace-id") ?? string.Empty);
-        }
+        var ids = await ListedTraceIdsAsync(rows);
 
         Assert.Equal(100, ids.Distinct(StringComparer.Ordinal).Count());
         Assert.Single(secondPage);
@@ -143,12 +134,7 @@ public sealed partial class TraceViewerBrowserTests
     public async Task Page_NewTracesStoredBeforeLoadMore_ListsNoTraceTwice()
     {
         // Arrange: 60 traces, newest first: the first page shows 50 of them.
-        var store = new SpanStore(new SpanStoreOptions());
-        var now = DateTimeOffset.UtcNow.AddMinutes(-1);
-        for (var i = 0; i < 60; i++)
-        {
-            store.Add(Span(ActivityTraceIdText(), SpanIdText(i + 1), null, "op " + i, "front", now.AddMilliseconds(i), 1));
-        }
+        var store = StoreOfTraces(60);
 
         await using var app = await StartStoreAppAsync(store);
         await using var browser = await LaunchChromiumAsync();
@@ -170,11 +156,7 @@ public sealed partial class TraceViewerBrowserTests
         await WaitForApiCallsHandledAsync(page);
 
         // Assert: every trace of the first search once, none repeated.
-        var ids = new List<string>();
-        foreach (var row in await rows.AllAsync())
-        {
-            ids.Add(await row.GetAttributeAsync("data-trace-id") ?? string.Empty);
-        }
+        var ids = await ListedTraceIdsAsync(rows);
 
         Assert.Equal(ids.Count, ids.Distinct(StringComparer.Ordinal).Count());
         Assert.Equal(60, ids.Count);
@@ -198,12 +180,7 @@ public sealed partial class TraceViewerBrowserTests
     public async Task Page_NewSearchFails_EarlierSearchNoLongerListedNorContinued()
     {
         // Arrange: two pages of traces, the first one listed; every later search fails (a transient 500).
-        var store = new SpanStore(new SpanStoreOptions());
-        var now = DateTimeOffset.UtcNow.AddMinutes(-1);
-        for (var i = 0; i < 60; i++)
-        {
-            store.Add(Span(ActivityTraceIdText(), SpanIdText(i + 1), null, "op " + i, "front", now.AddMilliseconds(i), 1));
-        }
+        var store = StoreOfTraces(60);
 
         await using var app = await StartStoreAppAsync(store);
         await using var browser = await LaunchChromiumAsync();

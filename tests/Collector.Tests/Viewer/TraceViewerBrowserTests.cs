@@ -373,6 +373,31 @@ public sealed partial class TraceViewerBrowserTests
         return app;
     }
 
+    /// <summary>A store of <paramref name="count"/> one-span traces of the service <c>front</c>, a minute old, newest last.</summary>
+    private static SpanStore StoreOfTraces(int count)
+    {
+        var store = new SpanStore(new SpanStoreOptions());
+        var now = DateTimeOffset.UtcNow.AddMinutes(-1);
+        for (var i = 0; i < count; i++)
+        {
+            store.Add(Span(ActivityTraceIdText(), SpanIdText(i + 1), null, "op " + i, "front", now.AddMilliseconds(i), 1));
+        }
+
+        return store;
+    }
+
+    /// <summary>The trace ids of the listed rows, in the order listed.</summary>
+    private static async Task<List<string>> ListedTraceIdsAsync(ILocator rows)
+    {
+        var ids = new List<string>();
+        foreach (var row in await rows.AllAsync())
+        {
+            ids.Add(await row.GetAttributeAsync("data-trace-id") ?? string.Empty);
+        }
+
+        return ids;
+    }
+
     private static Uri AddressOf(WebApplication app) =>
         new(Assert.Single(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses));
 
