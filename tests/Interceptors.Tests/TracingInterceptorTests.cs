@@ -931,6 +931,47 @@ public sealed class TracingInterceptorTests
         Assert.Empty(recorder.Open);
     }
 
+    [Theory]
+    [InlineData(MethodType.Unary)]
+    [InlineData(MethodType.ClientStreaming)]
+    [InlineData(MethodType.ServerStreaming)]
+    [InlineData(MethodType.DuplexStreaming)]
+    public async Task ServerHandlers_HandlerExceptionWhoseMessageThrows_SameExceptionSpanStoppedCurrentRestored(MethodType shape)
+    {
+        // Arrange: the app's exception is foreign code too; its Message (and so its ToString) fails.
+        using var recorder = new SpanRecorder();
+        var interceptor = TestInterceptors.Server(recorder);
+        var context = new InProcessServerCallContext();
+        var error = new MessageThrowingException();
+        var previous = Activity.Current;
+
+        // Act: the handler throws before returning a task.
+        Task call = shape switch
+        {
+            MethodType.Unary => interceptor.UnaryServerHandler<string, string>("hi", context, (_, _) => throw error),
+            MethodType.ClientStreaming => interceptor.ClientStreamingServerHandler<string, string>(new NoMessages(), context, (_, _) => throw error),
+            MethodType.ServerStreaming => interceptor.ServerStreamingServerHandler<string, string>("hi", new DiscardingWriter(), context, (_, _, _) => throw error),
+            _ => interceptor.DuplexStreamingServerHandler<string, string>(new NoMessages(), new DiscardingWriter(), context, (_, _, _) => throw error),
+        };
+        var currentAfterCall = Activity.Current;
+        var thrown = await Assert.ThrowsAsync<MessageThrowingException>(() => call);
+
+        // Assert: the app's own exception, untouched; the span ended once with the error; the caller's activity current.
+        Assert.Same(error, thrown);
+        Assert.Same(previous, currentAfterCall);
+        Assert.Same(previous, Activity.Current);
+        Assert.Empty(recorder.Open);
+        var span = recorder.Single(ActivityKind.Server);
+        Assert.Equal((int)StatusCode.Unknown, span.GetTagItem("rpc.grpc.status_code"));
+        Assert.Equal(ActivityStatusCode.Error, span.Status);
+        Assert.Equal(typeof(MessageThrowingException).FullName, span.GetTagItem("error.type"));
+    }
+
+    private sealed class MessageThrowingException : Exception
+    {
+        public override string Message => throw new InvalidOperationException("Message failed.");
+    }
+
     private sealed class NoMessages : IAsyncStreamReader<string>
     {
         public string Current => throw new InvalidOperationException("No message was read.");

@@ -52,9 +52,22 @@ internal static class RpcSpan
         GrpcStatus.Record(activity, (int)code, server ? IsServerError(code) : code != StatusCode.OK, own);
 
     /// <summary>Records an exception as the standard <c>exception</c> event (type, message, stack trace) and <c>error.type</c>.</summary>
+    /// <remarks>
+    /// Never throws: it runs while the app's (or the transport's) exception is on its way out, before the span is stopped.
+    /// An exception whose <see cref="Exception.Message"/> or <see cref="Exception.ToString"/> throws gets no event, and
+    /// the span keeps its <c>error.type</c>; that exception goes on untouched and the span is still ended.
+    /// </remarks>
     public static void RecordException(Activity activity, Exception exception)
     {
-        activity.AddException(exception);
+        try
+        {
+            activity.AddException(exception);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The exception's own code (Message, ToString) or a listener's ExceptionRecorder failed; only on an exception's path.
+        }
+
         activity.SetTag(GrpcTracingConventions.ErrorType, exception.GetType().FullName);
     }
 
