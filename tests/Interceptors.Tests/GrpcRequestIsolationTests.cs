@@ -14,6 +14,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Propagation.Collector;
 using Propagation.Interceptors.Tests.Infrastructure;
+using Propagation.Testing;
 using Propagation.Interceptors.Tests.Protos;
 using Propagation.Middleware;
 
@@ -88,7 +89,7 @@ public sealed class GrpcRequestIsolationTests
 
         // The library's own server spans are listened to in every setup: with hosting's listened, there must be none.
         // hostingListened null: hosting's activity sampled for half the calls (by the inbound trace id's last digit).
-        using var hostingListener = hostingListened != false ? ListenToHosting(front.Services.GetRequiredService<ActivitySource>(), half: hostingListened is null, serverSpans) : null;
+        using var hostingListener = hostingListened != false ? HostingSourceSampler.Listen(front.Services.GetRequiredService<ActivitySource>(), half: hostingListened is null, serverSpans) : null;
         using var ownListener = ListenToOwnSpans(new HashSet<ActivityTraceId>(sent.Select(static s => s.TraceId)), serverSpans);
         await front.StartAsync();
         var health = front.Services.GetRequiredService<PropagationHealth>();
@@ -207,22 +208,6 @@ public sealed class GrpcRequestIsolationTests
         Assert.Equal(total, health.TotalRequests);
         Assert.Equal(restarted, health.GetCount(PropagationIssues.RestartedByPolicy));
         await front.StopAsync();
-    }
-
-    /// <summary>Records the server spans of one host's hosting source: all sampled, or those whose inbound trace id ends in an even digit.</summary>
-    private static ActivityListener ListenToHosting(ActivitySource hosting, bool half, ConcurrentQueue<Activity> stopped)
-    {
-        var listener = new ActivityListener
-        {
-            ShouldListenTo = s => ReferenceEquals(s, hosting),
-            Sample = (ref ActivityCreationOptions<ActivityContext> options) =>
-                !half || (options.Parent.TraceId.ToHexString()[31] - '0') % 2 == 0
-                    ? ActivitySamplingResult.AllDataAndRecorded
-                    : ActivitySamplingResult.None,
-            ActivityStopped = stopped.Enqueue,
-        };
-        ActivitySource.AddActivityListener(listener);
-        return listener;
     }
 
     /// <summary>

@@ -162,7 +162,7 @@ public sealed class RequestIsolationTests
         });
         using var host = builder.Build();
         var hostingSpans = new ConcurrentQueue<Activity>();
-        using var hostingListener = hosting == Hosting.NotListened ? null : ListenToHosting(host.Services.GetRequiredService<ActivitySource>(), hosting == Hosting.HalfSampled, hostingSpans);
+        using var hostingListener = hosting == Hosting.NotListened ? null : HostingSourceSampler.Listen(host.Services.GetRequiredService<ActivitySource>(), hosting == Hosting.HalfSampled, hostingSpans);
         // The middleware's own spans are listened to in every setup: with hosting's listened, there must be none.
         using var ownSpans = new OwnSpanListener(prefix);
         await host.StartAsync();
@@ -272,22 +272,6 @@ public sealed class RequestIsolationTests
         Assert.Equal(restarted, health.GetCount(PropagationIssues.RestartedByPolicy));
         Assert.Equal(conflicts, health.GetCount(PropagationIssues.FormatConflict));
         await host.StopAsync();
-    }
-
-    /// <summary>Records the activities of one host's hosting source: all sampled, or those whose inbound trace id ends in an even digit.</summary>
-    private static ActivityListener ListenToHosting(ActivitySource source, bool half, ConcurrentQueue<Activity> stopped)
-    {
-        var listener = new ActivityListener
-        {
-            ShouldListenTo = s => ReferenceEquals(s, source),
-            Sample = (ref ActivityCreationOptions<ActivityContext> options) =>
-                !half || (options.Parent.TraceId.ToHexString()[31] - '0') % 2 == 0
-                    ? ActivitySamplingResult.AllDataAndRecorded
-                    : ActivitySamplingResult.None,
-            ActivityStopped = stopped.Enqueue,
-        };
-        ActivitySource.AddActivityListener(listener);
-        return listener;
     }
 
     private static void AddContext(HttpRequestMessage request, int n, Sent sent, PropagationFormat format, Trust trust)
