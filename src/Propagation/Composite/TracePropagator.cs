@@ -44,6 +44,11 @@ public sealed class TracePropagator
     private readonly string[] _fields;
     private readonly string[] _extractFields;
 
+    // Read-only views of the arrays above, made once: a caller casting a list to a mutable one cannot change them.
+    private readonly IReadOnlyList<PropagationFormat> _extractView;
+    private readonly IReadOnlyList<PropagationFormat> _injectView;
+    private readonly IReadOnlyList<string> _fieldsView;
+
     /// <summary>Creates a propagator with the default <see cref="PropagationOptions"/> and no health counters.</summary>
     public TracePropagator()
         : this(new PropagationOptions(), health: null)
@@ -75,13 +80,16 @@ public sealed class TracePropagator
         Health = health;
         _fields = CollectFields(extractOnly: false);
         _extractFields = CollectFields(extractOnly: true);
+        _extractView = Array.AsReadOnly(_extract);
+        _injectView = Array.AsReadOnly(_inject);
+        _fieldsView = Array.AsReadOnly(_fields);
     }
 
     /// <summary>Gets the trace-context formats read, in precedence order.</summary>
-    public IReadOnlyList<PropagationFormat> ExtractFormats => _extract;
+    public IReadOnlyList<PropagationFormat> ExtractFormats => _extractView;
 
     /// <summary>Gets the formats written, in order.</summary>
-    public IReadOnlyList<PropagationFormat> InjectFormats => _inject;
+    public IReadOnlyList<PropagationFormat> InjectFormats => _injectView;
 
     /// <summary>Gets a value indicating whether inbound baggage is read.</summary>
     public bool ExtractBaggage { get; }
@@ -96,7 +104,7 @@ public sealed class TracePropagator
     public PropagationHealth? Health { get; }
 
     /// <summary>Gets every header name this propagator reads or writes (each once).</summary>
-    public IReadOnlyList<string> Fields => _fields;
+    public IReadOnlyList<string> Fields => _fieldsView;
 
     /// <summary>Reads the inbound context of one request and applies the trust policy.</summary>
     /// <typeparam name="TCarrier">The carrier type.</typeparam>

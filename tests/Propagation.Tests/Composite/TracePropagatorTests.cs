@@ -825,6 +825,19 @@ public class TracePropagatorTests
     }
 
     [Fact]
+    public void ListsExposed_CannotChangeThePropagator()
+    {
+        // The lists are read-only views: a caller casting one to a mutable list cannot change what is read or written.
+        var propagator = new TracePropagator();
+
+        Assert.Throws<NotSupportedException>(() => ((IList<string>)propagator.Fields)[0] = "x-mine");
+        Assert.Throws<NotSupportedException>(() => ((IList<PropagationFormat>)propagator.ExtractFormats)[0] = PropagationFormat.B3);
+        Assert.Throws<NotSupportedException>(() => ((IList<PropagationFormat>)propagator.InjectFormats)[0] = PropagationFormat.B3);
+        Assert.Equal("traceparent", propagator.Fields[0]);
+        Assert.Equal(PropagationFormat.TraceContext, propagator.ExtractFormats[0]);
+    }
+
+    [Fact]
     public void Fields_ListsEveryHeaderOnce()
     {
         var fields = new TracePropagator().Fields;
