@@ -16,7 +16,9 @@ namespace Propagation;
 /// <see cref="ExtractedContext.CreateSyntheticParentSpanId"/>). Under
 /// <see cref="TrustPolicy.RestartAndLink"/> or <see cref="TrustPolicy.Ignore"/> it returns
 /// <see langword="null"/>, so the caller starts a new root; the links of a restart cannot be
-/// expressed through this API (use <see cref="TracePropagator.Extract{TCarrier}"/> for them).
+/// expressed through this API (use <see cref="TracePropagator.Extract{TCarrier}"/> for them), nor can a B3
+/// deny-only decision (<c>b3: 0</c> or <c>X-B3-Sampled: 0</c> without ids): it returns <see langword="null"/>, and the
+/// caller's sampler decides (<see cref="ExtractedContext.SamplingDenied"/> carries the deny).
 /// <see cref="ExtractBaggage"/> returns baggage only under <see cref="TrustPolicy.Continue"/> and
 /// <see cref="TrustPolicy.ContinueIgnoreSampling"/>, in reverse header order as the
 /// <see cref="DistributedContextPropagator"/> contract asks (the caller adds each item with
