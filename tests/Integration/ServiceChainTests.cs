@@ -251,13 +251,14 @@ public sealed class ServiceChainTests
         // Act
         using var response = await chain.CreateBackendClient().SendAsync(request);
 
-        // Assert: HTTP and gRPC hops, from each of the three services' clients.
+        // Assert: every W3C hop, the four gRPC calls (one of each call shape but blocking) and the HTTP one.
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         foreach (var hop in new[]
         {
             Assert.Single(chain.RequestsTo("ai.test", "/samples.ai.Assistant/Answer")),
             Assert.Single(chain.RequestsTo("backend.test", "/samples.backend.Knowledge/Lookup")),
             Assert.Single(chain.RequestsTo("kernel.test", "/samples.kernel.Compute/Sum")),
+            Assert.Single(chain.RequestsTo("kernel.test", "/samples.kernel.Compute/Transform")),
             Assert.Single(chain.RequestsTo("kernel.test", "/work")),
         })
         {
