@@ -1,5 +1,8 @@
 using Microsoft.AspNetCore.Builder;
+using Grpc.Net.ClientFactory;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Samples.Ai;
 using Samples.Backend;
 
@@ -46,8 +49,9 @@ public sealed class SampleConfigurationTests
     }
 
     [Fact]
-    public void Backend_GoodAddresses_ConfigureServicesAccepts()
+    public void Backend_GoodAddresses_EachClientCallsItsConfiguredAddress()
     {
+        // Arrange: three different addresses, so a client given another key's address (or none) is told apart.
         var builder = Builder(new()
         {
             ["Services:Ai"] = "http://127.0.0.1:5112",
@@ -55,7 +59,16 @@ public sealed class SampleConfigurationTests
             ["Services:KernelHttp"] = "http://127.0.0.1:5103",
         });
 
+        // Act
         BackendApp.ConfigureServices(builder);
+        using var app = builder.Build();
+
+        // Assert: the AI service's gRPC client, the Kernel's gRPC client and the Kernel's HTTP client.
+        var grpcClients = app.Services.GetRequiredService<IOptionsMonitor<GrpcClientFactoryOptions>>();
+        Assert.Equal(new Uri("http://127.0.0.1:5112"), grpcClients.Get("AssistantClient").Address);
+        Assert.Equal(new Uri("https://kernel.example:5113"), grpcClients.Get("ComputeClient").Address);
+        using var kernelHttp = app.Services.GetRequiredService<IHttpClientFactory>().CreateClient(BackendApp.KernelHttpClient);
+        Assert.Equal(new Uri("http://127.0.0.1:5103"), kernelHttp.BaseAddress);
     }
 
     [Theory]
