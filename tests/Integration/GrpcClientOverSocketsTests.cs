@@ -36,8 +36,9 @@ public sealed class GrpcClientOverSocketsTests
         var contentRoot = Directory.CreateTempSubdirectory("propagation-grpc-sockets-").FullName;
         try
         {
-            await using var kernel = await StartKernelAsync(contentRoot);
-            await using var front = await StartFrontAsync(contentRoot, new Uri(kernel.Urls.Single()));
+            var requests = new RequestTracker();
+            await using var kernel = await StartKernelAsync(contentRoot, requests);
+            await using var front = await StartFrontAsync(contentRoot, new Uri(kernel.Urls.Single()), requests);
             using var client = front.GetTestClient();
 
             // Act
@@ -47,13 +48,15 @@ public sealed class GrpcClientOverSocketsTests
             // Assert
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             Assert.Equal("2", await response.Content.ReadAsStringAsync());
-            var frontSpans = await ServiceChain.WaitForSpansAsync(front, traceId, expected: 2);
+            // Both hosts done with every request (a server span ends after its response): all their spans are exported.
+            await requests.WaitUntilIdleAsync(ServiceChain.FlushBound);
+            var frontSpans = ServiceChain.SpansOf(front, traceId);
             var entry = Assert.Single(frontSpans, s => s.Kind == ActivityKind.Server);
             var call = Assert.Single(frontSpans, s => s.Kind == ActivityKind.Client);
             Assert.Equal("samples.kernel.Compute/Sum", call.Name);
             Assert.Equal(entry.SpanId, call.ParentSpanId);
             Assert.Equal(2, frontSpans.Count);
-            var server = Assert.Single(await ServiceChain.WaitForSpansAsync(kernel, traceId, expected: 1));
+            var server = Assert.Single(ServiceChain.SpansOf(kernel, traceId));
             Assert.Equal("samples.kernel.Compute/Sum", server.Name);
             Assert.Equal(call.SpanId, server.ParentSpanId);
         }
@@ -63,7 +66,7 @@ public sealed class GrpcClientOverSocketsTests
         }
     }
 
-    private static async Task<WebApplication> StartKernelAsync(string contentRoot)
+    private static async Task<WebApplication> StartKernelAsync(string contentRoot, RequestTracker requests)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = contentRoot, EnvironmentName = "Development" });
         builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2));
@@ -71,13 +74,14 @@ public sealed class GrpcClientOverSocketsTests
         KernelApp.ConfigureServices(builder);
         // Two hosts share this process: each exports only the spans of its own requests.
         builder.Services.Configure<TracingPipelineOptions>(o => o.ExportUnownedSpans = false);
+        requests.AddTo(builder.Services);
         var app = builder.Build();
         KernelApp.Configure(app);
         await app.StartAsync();
         return app;
     }
 
-    private static async Task<WebApplication> StartFrontAsync(string contentRoot, Uri kernelAddress)
+    private static async Task<WebApplication> StartFrontAsync(string contentRoot, Uri kernelAddress, RequestTracker requests)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = contentRoot, EnvironmentName = "Development" });
         builder.WebHost.UseTestServer();
@@ -86,6 +90,7 @@ public sealed class GrpcClientOverSocketsTests
         builder.Services.AddGrpcClient<Compute.ComputeClient>(o => o.Address = kernelAddress)
             .AddInterceptor<TracingClientInterceptor>();
         builder.Services.Configure<TracingPipelineOptions>(o => o.ExportUnownedSpans = false);
+        requests.AddTo(builder.Services);
         var app = builder.Build();
         app.UseTracing();
         app.MapGet("/sum", static (Compute.ComputeClient compute, CancellationToken cancellationToken) => SumAsync(compute, cancellationToken));

@@ -29,13 +29,15 @@ internal sealed class ServiceChain : IAsyncDisposable
     public static readonly TimeSpan FlushBound = TimeSpan.FromSeconds(30);
 
     private readonly Router _router;
+    private readonly RequestTracker _requests;
 
-    private ServiceChain(WebApplication backend, WebApplication ai, WebApplication kernel, Router router)
+    private ServiceChain(WebApplication backend, WebApplication ai, WebApplication kernel, Router router, RequestTracker requests)
     {
         Backend = backend;
         Ai = ai;
         Kernel = kernel;
         _router = router;
+        _requests = requests;
     }
 
     public WebApplication Backend { get; }
@@ -48,14 +50,16 @@ internal sealed class ServiceChain : IAsyncDisposable
     public static async Task<ServiceChain> StartAsync(Action<string, IServiceCollection>? configure = null)
     {
         var router = new Router();
-        var kernel = Build(KernelApp.ServiceName, KernelApp.ConfigureServices, KernelApp.Configure, [], router, configure);
-        var ai = Build(AiServiceApp.ServiceName, AiServiceApp.ConfigureServices, AiServiceApp.Configure, new() { ["Services:Backend"] = BackendHost }, router, configure);
+        var requests = new RequestTracker();
+        var kernel = Build(KernelApp.ServiceName, KernelApp.ConfigureServices, KernelApp.Configure, [], router, requests, configure);
+        var ai = Build(AiServiceApp.ServiceName, AiServiceApp.ConfigureServices, AiServiceApp.Configure, new() { ["Services:Backend"] = BackendHost }, router, requests, configure);
         var backend = Build(
             BackendApp.ServiceName,
             BackendApp.ConfigureServices,
             BackendApp.Configure,
             new() { ["Services:Ai"] = AiHost, ["Services:KernelGrpc"] = KernelHost, ["Services:KernelHttp"] = KernelHost },
             router,
+            requests,
             configure);
 
         await kernel.StartAsync();
@@ -64,7 +68,7 @@ internal sealed class ServiceChain : IAsyncDisposable
         router.Add("backend.test", backend.GetTestServer().CreateHandler());
         router.Add("ai.test", ai.GetTestServer().CreateHandler());
         router.Add("kernel.test", kernel.GetTestServer().CreateHandler());
-        return new ServiceChain(backend, ai, kernel, router);
+        return new ServiceChain(backend, ai, kernel, router, requests);
     }
 
     /// <summary>Every request the services sent to each other (and the test to the Backend), in order, with its headers as sent.</summary>
@@ -88,21 +92,11 @@ internal sealed class ServiceChain : IAsyncDisposable
     }
 
     /// <summary>
-    /// The spans of <paramref name="traceId"/> in one service once there are <paramref name="expected"/> (bounded: 30 s):
-    /// a server span ends just after its response was sent, so the caller can have the response first.
+    /// Waits until none of the three services has a request in flight (bounded: <see cref="FlushBound"/>): every
+    /// server span has ended, also the ones that end after their response was sent, and so has every client span
+    /// under them. Then <see cref="SpansOf"/> reads all that any service will export, no more to come.
     /// </summary>
-    public static async Task<IReadOnlyList<StoredSpan>> WaitForSpansAsync(WebApplication app, string traceId, int expected)
-    {
-        var deadline = DateTime.UtcNow + FlushBound;
-        var spans = SpansOf(app, traceId);
-        while (spans.Count < expected && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20);
-            spans = SpansOf(app, traceId);
-        }
-
-        return spans;
-    }
+    public Task WaitUntilIdleAsync() => _requests.WaitUntilIdleAsync(FlushBound);
 
     /// <summary>Every span of <paramref name="traceId"/> in the three services.</summary>
     public IReadOnlyList<StoredSpan> AllSpans(string traceId) =>
@@ -121,6 +115,7 @@ internal sealed class ServiceChain : IAsyncDisposable
         Action<WebApplication> configureApp,
         Dictionary<string, string?> settings,
         Router router,
+        RequestTracker requests,
         Action<string, IServiceCollection>? configure)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development", ApplicationName = typeof(ServiceChain).Assembly.GetName().Name });
@@ -132,6 +127,7 @@ internal sealed class ServiceChain : IAsyncDisposable
         // Three hosts share this process: each exports only the spans of its own requests.
         builder.Services.Configure<TracingPipelineOptions>(o => o.ExportUnownedSpans = false);
         configure?.Invoke(name, builder.Services);
+        requests.AddTo(builder.Services);
         var app = builder.Build();
         configureApp(app);
         return app;

@@ -301,6 +301,7 @@ public sealed class ServiceChainTests
             AssertBaggage(hop);
         }
 
+        await chain.WaitUntilIdleAsync();
         Assert.Empty(ServiceChain.SpansOf(chain.Backend, traceId));
         Assert.Empty(ServiceChain.SpansOf(chain.Ai, traceId));
     }
@@ -545,13 +546,13 @@ public sealed class ServiceChainTests
         Assert.Equal(HttpStatusCode.OK, w3cResponse.StatusCode);
         var restarted = SingleHeader(w3cResponse, "X-Trace-ID");
         Assert.NotEqual(w3cTraceId, restarted);
-        var root = Assert.Single(await WaitForSpansAsync(chain.Kernel, restarted));
+        var root = Assert.Single(await WaitForSpansAsync(chain, chain.Kernel, restarted));
         Assert.Null(root.ParentSpanId);
         Assert.Empty(root.Links);
 
         Assert.Equal(HttpStatusCode.OK, legacyResponse.StatusCode);
         Assert.Equal(legacyTraceId, SingleHeader(legacyResponse, "X-Trace-ID"));
-        var continued = Assert.Single(await WaitForSpansAsync(chain.Kernel, legacyTraceId));
+        var continued = Assert.Single(await WaitForSpansAsync(chain, chain.Kernel, legacyTraceId));
         Assert.Equal(legacyParentId, continued.ParentSpanId);
         Assert.Equal(continued.SpanId, SingleHeader(legacyResponse, "X-Span-ID"));
     }
@@ -581,34 +582,23 @@ public sealed class ServiceChainTests
     }
 
     /// <summary>
-    /// Spans reach each service's store through its export pipeline, and a server span ends just after
-    /// its response was sent: flush until <paramref name="expected"/> spans are there (bounded: 10 s).
+    /// Every span of <paramref name="traceId"/> the three services will ever export, once every request has ended
+    /// (<see cref="ServiceChain.WaitUntilIdleAsync"/>: a server span ends after its response was sent); fails unless
+    /// there are exactly <paramref name="expected"/>.
     /// </summary>
     private static async Task<IReadOnlyList<StoredSpan>> WaitForTraceAsync(ServiceChain chain, string traceId, int expected)
     {
-        var deadline = Stopwatch.StartNew();
+        await chain.WaitUntilIdleAsync();
         var spans = chain.AllSpans(traceId);
-        for (var round = 0; round < 500 && spans.Count < expected && deadline.Elapsed < TimeSpan.FromSeconds(10); round++)
-        {
-            await Task.Delay(20);
-            spans = chain.AllSpans(traceId);
-        }
-
+        Assert.True(spans.Count == expected, $"Expected {expected} spans, found {spans.Count}: {Describe(spans)}");
         return spans;
     }
 
-    /// <summary>The spans of <paramref name="traceId"/> in one service, once there are any (bounded: 10 s).</summary>
-    private static async Task<IReadOnlyList<StoredSpan>> WaitForSpansAsync(Microsoft.AspNetCore.Builder.WebApplication app, string traceId)
+    /// <summary>The spans of <paramref name="traceId"/> in one service, once every request has ended.</summary>
+    private static async Task<IReadOnlyList<StoredSpan>> WaitForSpansAsync(ServiceChain chain, Microsoft.AspNetCore.Builder.WebApplication app, string traceId)
     {
-        var deadline = Stopwatch.StartNew();
-        var spans = ServiceChain.SpansOf(app, traceId);
-        while (spans.Count == 0 && deadline.Elapsed < TimeSpan.FromSeconds(10))
-        {
-            await Task.Delay(20);
-            spans = ServiceChain.SpansOf(app, traceId);
-        }
-
-        return spans;
+        await chain.WaitUntilIdleAsync();
+        return ServiceChain.SpansOf(app, traceId);
     }
 
     /// <summary>Every span stored by any of the three services belongs to <paramref name="traceId"/>: nothing went to another trace.</summary>
