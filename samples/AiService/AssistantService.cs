@@ -24,8 +24,10 @@ public sealed class AssistantService : Assistant.AssistantBase
     /// <inheritdoc/>
     public override async Task Answer(AnswerRequest request, IServerStreamWriter<AnswerChunk> responseStream, ServerCallContext context)
     {
+        // The caller's deadline and cancellation carry on to the child call (DateTime.MaxValue: no deadline).
         var knowledge = await _backend.LookupAsync(
             new LookupRequest { Topic = request.Question, KernelMode = request.KernelMode },
+            deadline: context.Deadline,
             cancellationToken: context.CancellationToken);
 
         var parts = new List<string> { $"Thinking about '{request.Question}'. " };

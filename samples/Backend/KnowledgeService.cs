@@ -20,7 +20,10 @@ public sealed class KnowledgeService : Knowledge.KnowledgeBase
     {
         var reply = new LookupReply();
 
-        using (var sum = _kernel.Sum(cancellationToken: context.CancellationToken))
+        // The caller's deadline and cancellation carry on to both child calls (DateTime.MaxValue: no deadline).
+        var options = new CallOptions(deadline: context.Deadline, cancellationToken: context.CancellationToken);
+
+        using (var sum = _kernel.Sum(options))
         {
             for (var i = 1; i <= 3; i++)
             {
@@ -32,7 +35,7 @@ public sealed class KnowledgeService : Knowledge.KnowledgeBase
             reply.Score = total.Value;
         }
 
-        using (var transform = _kernel.Transform(cancellationToken: context.CancellationToken))
+        using (var transform = _kernel.Transform(options))
         {
             foreach (var word in request.Topic.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {

@@ -1,3 +1,5 @@
+extern alias backend;
+
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
@@ -8,6 +10,7 @@ using Propagation.Middleware;
 using Samples.Ai;
 using Samples.Backend;
 using Samples.Kernel;
+using BackendAi = backend::Samples.Ai;
 
 namespace Propagation.Integration.Tests;
 
@@ -509,6 +512,32 @@ public sealed class ServiceChainTests
     }
 
     [Fact]
+    public async Task Answer_CallerDeadline_EveryChildCallCarriesIt()
+    {
+        // Arrange: the AI service called over gRPC with a deadline, as a gRPC caller of it would.
+        await using var chain = await ServiceChain.StartAsync();
+        var assistant = chain.Backend.Services.GetRequiredService<BackendAi.Assistant.AssistantClient>();
+
+        // Act
+        using var call = assistant.Answer(new BackendAi.AnswerRequest { Question = Question, KernelMode = "ok" }, deadline: DateTime.UtcNow.AddMinutes(1));
+        var chunks = 0;
+        while (await call.ResponseStream.MoveNext(CancellationToken.None))
+        {
+            chunks++;
+        }
+
+        // Assert: the AI service's call back into the Backend, and the Backend's calls to the Kernel, each went out with
+        // what was left of the caller's minute (a grpc-timeout of at most 60 s), not without a deadline.
+        Assert.True(chunks > 0, "No chunk was answered.");
+        foreach (var (host, path) in new[] { ("backend.test", "/samples.backend.Knowledge/Lookup"), ("kernel.test", "/samples.kernel.Compute/Sum"), ("kernel.test", "/samples.kernel.Compute/Transform") })
+        {
+            var timeout = Assert.Single(chain.RequestsTo(host, path)).Header("grpc-timeout");
+            Assert.True(timeout is not null, $"The call to {path} carried no grpc-timeout.");
+            Assert.InRange(GrpcTimeout(timeout), TimeSpan.FromTicks(1), TimeSpan.FromMinutes(1));
+        }
+    }
+
+    [Fact]
     public async Task Ask_QuestionTooLong_400WithTheTraceIdAndNothingCalled()
     {
         // Arrange
@@ -567,6 +596,22 @@ public sealed class ServiceChainTests
             .. json.RootElement.GetProperty("edges").EnumerateArray().Select(e =>
                 $"{e.GetProperty("caller").GetString()}->{e.GetProperty("callee").GetString()} {e.GetProperty("callCount").GetInt32()}"),
         ];
+    }
+
+    /// <summary>A <c>grpc-timeout</c> value (digits, then H, M, S, m, u or n) as a duration.</summary>
+    private static TimeSpan GrpcTimeout(string value)
+    {
+        Assert.Matches("^[0-9]{1,8}[HMSmun]$", value);
+        var amount = long.Parse(value.AsSpan(0, value.Length - 1), System.Globalization.CultureInfo.InvariantCulture);
+        return value[^1] switch
+        {
+            'H' => TimeSpan.FromHours(amount),
+            'M' => TimeSpan.FromMinutes(amount),
+            'S' => TimeSpan.FromSeconds(amount),
+            'm' => TimeSpan.FromMilliseconds(amount),
+            'u' => TimeSpan.FromMicroseconds(amount),
+            _ => TimeSpan.FromTicks(amount / 100),
+        };
     }
 
     private static HttpRequestMessage Ask(string mode) =>
