@@ -119,6 +119,11 @@ public static class BackendApp
             var work = await response.Content.ReadFromJsonAsync<KernelWork>(cancellationToken);
             return Results.Ok(new AskResult(traceId, answer.ToString(), chunks, work));
         }
+        catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
+        {
+            // The caller went away (RequestAborted): no one reads this answer, and no upstream failed; 499, not 502/500.
+            return Results.StatusCode(StatusCodes.Status499ClientClosedRequest);
+        }
         catch (RpcException ex)
         {
             return Results.Problem($"The AI service answered {ex.StatusCode}.", statusCode: StatusCodes.Status502BadGateway);

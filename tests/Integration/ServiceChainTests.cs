@@ -538,6 +538,42 @@ public sealed class ServiceChainTests
     }
 
     [Fact]
+    public async Task Ask_CallerGoesAwayMidChain_NotReportedAsAnUpstreamFailure()
+    {
+        // Arrange: the Kernel is slow (300 ms in Sum); the caller gives up once the chain has reached it.
+        await using var chain = await ServiceChain.StartAsync();
+        var (traceId, parentId) = NewIds();
+        using var request = Ask("slow");
+        request.Headers.Add("traceparent", $"00-{traceId}-{parentId}-01");
+        using var caller = new CancellationTokenSource();
+
+        // Act
+        var send = chain.CreateBackendClient().SendAsync(request, caller.Token);
+        var reached = Stopwatch.StartNew();
+        while (chain.RequestsTo("kernel.test", "/samples.kernel.Compute/Sum").Count == 0 && reached.Elapsed < ServiceChain.FlushBound)
+        {
+            await Task.Delay(5);
+        }
+
+        await caller.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => send);
+
+        // Assert: the Backend's request span does not blame the AI service: no 502, no error.
+        var waited = Stopwatch.StartNew();
+        var spans = ServiceChain.SpansOf(chain.Backend, traceId);
+        while (!spans.Any(IsHttp("/api/ask")) && waited.Elapsed < ServiceChain.FlushBound)
+        {
+            await Task.Delay(20);
+            spans = ServiceChain.SpansOf(chain.Backend, traceId);
+        }
+
+        var entry = Single(spans, Backend, ActivityKind.Server, IsHttp("/api/ask"));
+        var status = entry.GetAttribute("http.response.status_code");
+        Assert.True(status is null || Convert.ToInt64(status, System.Globalization.CultureInfo.InvariantCulture) == StatusCodes.Status499ClientClosedRequest, $"The request span recorded status {status}.");
+        Assert.False(entry.IsError, "The request span is an error span.");
+    }
+
+    [Fact]
     public async Task Ask_QuestionTooLong_400WithTheTraceIdAndNothingCalled()
     {
         // Arrange
