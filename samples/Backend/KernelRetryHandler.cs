@@ -15,7 +15,7 @@ public sealed class KernelRetryHandler : DelegatingHandler
     /// <summary>Creates the handler with the Backend's retry pipeline.</summary>
     public KernelRetryHandler(ResiliencePipeline<HttpResponseMessage> pipeline) => _pipeline = pipeline;
 
-    /// <summary>Two retries, 20 ms apart, on transport errors and on 408/429/5xx answers.</summary>
+    /// <summary>Two retries, 20 ms apart, on transport errors and on 408/429/502/503/504 answers.</summary>
     public static ResiliencePipeline<HttpResponseMessage> CreatePipeline() =>
         new ResiliencePipelineBuilder<HttpResponseMessage>()
             .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
@@ -33,14 +33,29 @@ public sealed class KernelRetryHandler : DelegatingHandler
             .Build();
 
     /// <inheritdoc/>
-    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-        await _pipeline.ExecuteAsync(
+    /// <remarks>
+    /// Only idempotent methods (RFC 9110 section 9.2.2: GET, HEAD, OPTIONS, TRACE, PUT, DELETE) are retried: a POST or
+    /// PATCH that failed with a 503 or a dropped connection may still have done its work, and a retry would do it twice.
+    /// </remarks>
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        if (!IsIdempotent(request.Method))
+        {
+            return await base.SendAsync(request, cancellationToken);
+        }
+
+        return await _pipeline.ExecuteAsync(
             static async (state, ct) => await state.Handler.SendCoreAsync(state.Request, ct),
             (Handler: this, Request: request),
             cancellationToken);
+    }
 
     private Task<HttpResponseMessage> SendCoreAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
         base.SendAsync(request, cancellationToken);
+
+    private static bool IsIdempotent(HttpMethod method) =>
+        method == HttpMethod.Get || method == HttpMethod.Head || method == HttpMethod.Options || method == HttpMethod.Trace
+        || method == HttpMethod.Put || method == HttpMethod.Delete;
 
     private static bool IsTransient(HttpResponseMessage response) =>
         (int)response.StatusCode is 408 or 429 or 502 or 503 or 504;
