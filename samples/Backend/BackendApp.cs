@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Grpc.Core;
 using Microsoft.AspNetCore.Mvc;
+using Polly.Timeout;
 using Propagation.Interceptors;
 using Samples.Ai;
 using Samples.Kernel;
@@ -134,8 +135,9 @@ public static class BackendApp
             // failures (an unhandled exception would be a bare 500 without the trace headers).
             return Results.Problem("The kernel could not be reached.", statusCode: StatusCodes.Status502BadGateway);
         }
-        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is TimeoutRejectedException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
         {
+            // Every attempt ran past the retry pipeline's attempt timeout, or HttpClient's own timeout expired.
             return Results.Problem("The kernel did not answer in time.", statusCode: StatusCodes.Status504GatewayTimeout);
         }
         catch (JsonException)

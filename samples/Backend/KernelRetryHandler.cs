@@ -1,5 +1,6 @@
 using Polly;
 using Polly.Retry;
+using Polly.Timeout;
 
 namespace Samples.Backend;
 
@@ -15,7 +16,13 @@ public sealed class KernelRetryHandler : DelegatingHandler
     /// <summary>Creates the handler with the Backend's retry pipeline.</summary>
     public KernelRetryHandler(ResiliencePipeline<HttpResponseMessage> pipeline) => _pipeline = pipeline;
 
-    /// <summary>Two retries, 20 ms apart, on transport errors and on 408/429/502/503/504 answers.</summary>
+    /// <summary>How long one attempt may take before it is given up (and retried).</summary>
+    public static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Two retries, 20 ms apart, on transport errors, on attempts that took longer than <see cref="AttemptTimeout"/>
+    /// and on 408/429/502/503/504 answers.
+    /// </summary>
     public static ResiliencePipeline<HttpResponseMessage> CreatePipeline() =>
         new ResiliencePipelineBuilder<HttpResponseMessage>()
             .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
@@ -25,11 +32,12 @@ public sealed class KernelRetryHandler : DelegatingHandler
                 BackoffType = DelayBackoffType.Constant,
                 ShouldHandle = static args => ValueTask.FromResult(args.Outcome switch
                 {
-                    { Exception: HttpRequestException } => true,
+                    { Exception: HttpRequestException or TimeoutRejectedException } => true,
                     { Result: { } response } => IsTransient(response),
                     _ => false,
                 }),
             })
+            .AddTimeout(AttemptTimeout) // inside the retry: per attempt (a hung Kernel would otherwise hold the request for HttpClient's 100 s)
             .Build();
 
     /// <inheritdoc/>

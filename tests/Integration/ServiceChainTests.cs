@@ -574,6 +574,32 @@ public sealed class ServiceChainTests
     }
 
     [Fact]
+    public async Task Ask_KernelHangsOverHttp_EveryAttemptTimedOutAndA504()
+    {
+        // Arrange: the Kernel's HTTP endpoint accepts the request and never answers.
+        var hanging = new HangingHandler();
+        await using var chain = await ServiceChain.StartAsync((service, services) =>
+        {
+            if (service == BackendApp.ServiceName)
+            {
+                services.AddHttpClient(BackendApp.KernelHttpClient).ConfigurePrimaryHttpMessageHandler(() => hanging);
+            }
+        });
+        using var client = chain.CreateBackendClient();
+        client.Timeout = TimeSpan.FromSeconds(30);
+        using var request = Ask("ok");
+
+        // Act
+        using var response = await client.SendAsync(request);
+
+        // Assert: each attempt was given up after the attempt timeout and retried, then a gateway timeout (not the
+        // HttpClient's 100 s, past which the caller has long gone).
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(3, hanging.Attempts);
+    }
+
+    [Fact]
     public async Task Ask_QuestionTooLong_400WithTheTraceIdAndNothingCalled()
     {
         // Arrange
@@ -822,4 +848,19 @@ public sealed class ServiceChainTests
         StoredSpan TransformServer,
         IReadOnlyList<StoredSpan> WorkClients,
         IReadOnlyList<StoredSpan> WorkServers);
+
+    /// <summary>A primary handler that never answers (until the request is cancelled), counting the requests.</summary>
+    private sealed class HangingHandler : HttpMessageHandler
+    {
+        private int _attempts;
+
+        public int Attempts => Volatile.Read(ref _attempts);
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _attempts);
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            throw new InvalidOperationException("Unreachable.");
+        }
+    }
 }
