@@ -30,6 +30,9 @@ public static class BackendApp
     /// <summary>The Kernel's service name (as it reports it), recorded as <c>peer.service</c> on the calls to it.</summary>
     private const string KernelServiceName = "kernel";
 
+    /// <summary>How long the AI service (and everything it calls, which inherits the deadline) may take to answer.</summary>
+    public static readonly TimeSpan AiDeadline = TimeSpan.FromSeconds(10);
+
     /// <summary>The event recorded on the current span for each answer chunk received from the AI service.</summary>
     public const string ChunkEvent = "backend.chunk";
 
@@ -99,7 +102,7 @@ public static class BackendApp
         {
             var answer = new StringBuilder();
             var chunks = 0;
-            using (var call = assistant.Answer(new AnswerRequest { Question = question, KernelMode = kernelMode }, cancellationToken: cancellationToken))
+            using (var call = assistant.Answer(new AnswerRequest { Question = question, KernelMode = kernelMode }, deadline: DateTime.UtcNow + AiDeadline, cancellationToken: cancellationToken))
             {
                 await foreach (var chunk in call.ResponseStream.ReadAllAsync(cancellationToken))
                 {

@@ -512,6 +512,27 @@ public sealed class ServiceChainTests
     }
 
     [Fact]
+    public async Task Ask_AiCall_HasADeadlineThatReachesEveryGrpcHop()
+    {
+        // Arrange
+        await using var chain = await ServiceChain.StartAsync();
+        using var request = Ask("ok");
+
+        // Act
+        using var response = await chain.CreateBackendClient().SendAsync(request);
+
+        // Assert: the Backend's call to the AI service has a deadline (a hung AI service does not hold the request
+        // for ever), and every gRPC hop after it carries what is left of it.
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        foreach (var (host, path) in new[] { ("ai.test", "/samples.ai.Assistant/Answer"), ("backend.test", "/samples.backend.Knowledge/Lookup"), ("kernel.test", "/samples.kernel.Compute/Sum"), ("kernel.test", "/samples.kernel.Compute/Transform") })
+        {
+            var timeout = Assert.Single(chain.RequestsTo(host, path)).Header("grpc-timeout");
+            Assert.True(timeout is not null, $"The call to {path} carried no grpc-timeout.");
+            Assert.InRange(GrpcTimeout(timeout), TimeSpan.FromTicks(1), BackendApp.AiDeadline);
+        }
+    }
+
+    [Fact]
     public async Task Answer_CallerDeadline_EveryChildCallCarriesIt()
     {
         // Arrange: the AI service called over gRPC with a deadline, as a gRPC caller of it would.
