@@ -21,10 +21,15 @@ internal sealed class GrpcTransportPropagator : DistributedContextPropagator
     private readonly DistributedContextPropagator _inner;
     private readonly DestinationPolicy _destinations;
 
+    // Whether some host gets less than the full context (a host rule, or DefaultOutboundScope): decided once, per call
+    // only its outcome is read.
+    private readonly bool _limitsSomeHost;
+
     public GrpcTransportPropagator(DistributedContextPropagator inner, DestinationPolicy destinations)
     {
         _inner = inner;
         _destinations = destinations;
+        _limitsSomeHost = destinations.DependsOnHost || destinations.Resolve(null) != InjectionScope.Full;
     }
 
     /// <inheritdoc/>
@@ -42,7 +47,7 @@ internal sealed class GrpcTransportPropagator : DistributedContextPropagator
             // in its metadata. The interceptor writes no more than the host may receive but keeps the caller's own
             // entries, so they are removed here for a host allowed less, also when every host is (DefaultOutboundScope):
             // only when every host gets full context is there nothing to check.
-            if ((_destinations.DependsOnHost || _destinations.Resolve(null) != InjectionScope.Full) && (tracedCall || IsGrpc(request)))
+            if (_limitsSomeHost && (tracedCall || IsGrpc(request)))
             {
                 TraceHeadersHandler.RemoveBeyondScope(request.Headers, _destinations.Resolve(request.RequestUri));
             }

