@@ -128,6 +128,11 @@ public static class BackendApp
             // The caller went away (RequestAborted): no one reads this answer, and no upstream failed; 499, not 502/500.
             return Results.StatusCode(StatusCodes.Status499ClientClosedRequest);
         }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.DeadlineExceeded)
+        {
+            // The call's deadline (AiDeadline, inherited by every later hop) ran out here or upstream: a gateway timeout.
+            return Results.Problem("The AI service did not answer in time.", statusCode: StatusCodes.Status504GatewayTimeout);
+        }
         catch (RpcException ex)
         {
             return Results.Problem($"The AI service answered {ex.StatusCode}.", statusCode: StatusCodes.Status502BadGateway);

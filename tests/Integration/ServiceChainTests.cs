@@ -3,6 +3,8 @@ extern alias backend;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Propagation.Collector;
@@ -621,6 +623,29 @@ public sealed class ServiceChainTests
     }
 
     [Fact]
+    public async Task Ask_AiServiceDeadlineExceeded_A504NotA502()
+    {
+        // Arrange: the AI service's answer stream ends with DEADLINE_EXCEEDED, as it does when the Backend's deadline for
+        // the call runs out (the client's own expiry gives the same status).
+        await using var chain = await ServiceChain.StartAsync((service, services) =>
+        {
+            if (service == AiServiceApp.ServiceName)
+            {
+                services.AddGrpc(o => o.Interceptors.Add<DeadlineExceededInterceptor>());
+            }
+        });
+        using var request = Ask("ok");
+
+        // Act
+        using var response = await chain.CreateBackendClient().SendAsync(request);
+
+        // Assert: an upstream that did not answer in time is a gateway timeout, as for the Kernel over HTTP.
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Matches("^[0-9a-f]{32}$", SingleHeader(response, "X-Trace-ID"));
+    }
+
+    [Fact]
     public async Task Ask_QuestionTooLong_400WithTheTraceIdAndNothingCalled()
     {
         // Arrange
@@ -871,6 +896,13 @@ public sealed class ServiceChainTests
         IReadOnlyList<StoredSpan> WorkServers);
 
     /// <summary>A primary handler that never answers (until the request is cancelled), counting the requests.</summary>
+    /// <summary>Ends every server-streaming call with DEADLINE_EXCEEDED before the handler runs.</summary>
+    private sealed class DeadlineExceededInterceptor : Interceptor
+    {
+        public override Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation) =>
+            throw new RpcException(new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded"));
+    }
+
     private sealed class HangingHandler : HttpMessageHandler
     {
         private int _attempts;
