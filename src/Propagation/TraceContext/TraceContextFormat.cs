@@ -1,3 +1,5 @@
+using Propagation.Internal;
+
 namespace Propagation;
 
 /// <summary>
@@ -42,27 +44,18 @@ public sealed class TraceContextFormat : ITraceFormat
         ArgumentNullException.ThrowIfNull(getter);
         context = default;
 
-        var lines = getter(carrier, TraceParent.HeaderName);
-        var count = lines.Count;
-        if (count == 0)
+        // A null line is no line, as in the other codecs.
+        switch (HeaderText.ReadSingle(getter(carrier, TraceParent.HeaderName), out var line))
         {
-            return false;
+            case HeaderText.SingleLine.Absent:
+                return false;
+            case HeaderText.SingleLine.Duplicated:
+                // §3.2 / test suite: a request with more than one traceparent header is invalid.
+                issues |= PropagationIssues.TraceParentDuplicated | PropagationIssues.TraceParentInvalid;
+                return false;
         }
 
-        // §3.2 / test suite: a request with more than one traceparent header is invalid.
-        if (count > 1)
-        {
-            issues |= PropagationIssues.TraceParentDuplicated | PropagationIssues.TraceParentInvalid;
-            return false;
-        }
-
-        var line = lines[0];
-        if (line is null)
-        {
-            return false;
-        }
-
-        var problem = TraceParent.Parse(line, out var traceId, out var parentId, out var flags);
+        var problem = TraceParent.Parse(line!, out var traceId, out var parentId, out var flags);
         if (problem != PropagationIssues.None)
         {
             issues |= problem;

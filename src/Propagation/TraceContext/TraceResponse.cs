@@ -1,3 +1,5 @@
+using Propagation.Internal;
+
 namespace Propagation;
 
 /// <summary>
@@ -44,8 +46,8 @@ public static class TraceResponse
 
         ArgumentNullException.ThrowIfNull(getter);
         context = default;
-        var lines = getter(carrier, HeaderName);
-        if (lines.Count != 1 || lines[0] is not { } line || !TryParse(line, out var traceId, out var childId, out var flags))
+        if (HeaderText.ReadSingle(getter(carrier, HeaderName), out var line) != HeaderText.SingleLine.Present
+            || !TryParse(line!, out var traceId, out var childId, out var flags))
         {
             return false;
         }

@@ -65,6 +65,35 @@ public sealed class TraceContextFormatTests
         Assert.Equal(PropagationIssues.TraceParentDuplicated | PropagationIssues.TraceParentInvalid, issues);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public void TryExtract_NullLinesBesideOneTraceParent_ReadLikeTheOtherFormatsDo(int position)
+    {
+        // A null line is no header line (the legacy and B3 codecs, and baggage, skip it): one traceparent beside null
+        // lines is that traceparent, not a duplicate.
+        var lines = new string?[] { null, null };
+        lines[position] = TraceParentExample;
+        var issues = PropagationIssues.None;
+
+        var ok = TraceContextFormat.Instance.TryExtract(lines, static (l, name) => name == "traceparent" ? new HeaderValues(l) : default, out var context, ref issues);
+
+        Assert.True(ok);
+        Assert.Equal(PropagationIssues.None, issues);
+        Assert.Equal("4bf92f3577b34da6a3ce929d0e0e4736", context.TraceId.ToString());
+    }
+
+    [Fact]
+    public void TryExtract_OnlyNullLines_AbsentWithoutIssues()
+    {
+        var issues = PropagationIssues.None;
+
+        var ok = TraceContextFormat.Instance.TryExtract(0, static (_, name) => name == "traceparent" ? new HeaderValues([null, null]) : default, out _, ref issues);
+
+        Assert.False(ok);
+        Assert.Equal(PropagationIssues.None, issues);
+    }
+
     [Fact]
     public void TryExtract_InvalidTraceParent_DoesNotReadTraceState()
     {

@@ -87,6 +87,19 @@ public sealed class TraceResponseTests
     }
 
     [Fact]
+    public void TryExtract_OneLineBesideANullLine_ReturnsIt()
+    {
+        // A null line is no header line, as for traceparent and the other codecs.
+        const string Value = "00-4bf92f3577b34da6a3ce929d0e0e4736-d75597dee50b0cac-01";
+
+        var ok = TraceResponse.TryExtract(0, static (_, _) => new HeaderValues([null, Value]), out var context);
+
+        Assert.True(ok);
+        Assert.Equal("d75597dee50b0cac", context.SpanId.ToString());
+        Assert.True(context.IsSampled);
+    }
+
+    [Fact]
     public void TryExtract_NullGetter_Throws()
     {
         Assert.Throws<ArgumentNullException>(() => TraceResponse.TryExtract(0, null!, out _));
