@@ -37,7 +37,9 @@ public sealed class GrpcChannel : ChannelBase, IDisposable
         }
 
         Address = address;
-        _baseAddress = address.GetLeftPart(UriPartial.Path).TrimEnd('/');
+        // As grpc-dotnet: only scheme and authority are used; a path in the address is ignored, so the request goes to
+        // /package.Service/Method whatever the address's path.
+        _baseAddress = address.GetLeftPart(UriPartial.Authority);
         MaxReceiveMessageSize = options.MaxReceiveMessageSize;
         MaxSendMessageSize = options.MaxSendMessageSize;
         ThrowOperationCanceledOnCancellation = options.ThrowOperationCanceledOnCancellation;

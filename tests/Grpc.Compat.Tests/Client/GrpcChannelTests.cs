@@ -81,9 +81,11 @@ public class GrpcChannelTests
     [Theory]
     [InlineData("http://localhost:8080", "http://localhost:8080/compat.test.TestService/Unary")]
     [InlineData("http://localhost:8080/", "http://localhost:8080/compat.test.TestService/Unary")]
-    [InlineData("http://localhost:8080/base/", "http://localhost:8080/base/compat.test.TestService/Unary")]
-    [InlineData("http://localhost:8080/base", "http://localhost:8080/base/compat.test.TestService/Unary")]
-    public async Task ForAddress_Address_RequestUriIsAddressPathPlusMethod(string address, string expected)
+    // As grpc-dotnet: the address's path is ignored (a service in a sub-directory needs a handler that rewrites the URI).
+    [InlineData("http://localhost:8080/base/", "http://localhost:8080/compat.test.TestService/Unary")]
+    [InlineData("http://localhost:8080/base", "http://localhost:8080/compat.test.TestService/Unary")]
+    [InlineData("http://localhost:8080/base?q=1", "http://localhost:8080/compat.test.TestService/Unary")]
+    public async Task ForAddress_Address_RequestUriIsAuthorityPlusMethodAsGrpcDotnet(string address, string expected)
     {
         var handler = new TrackingHandler();
         using var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { HttpHandler = handler });
