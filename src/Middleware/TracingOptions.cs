@@ -137,7 +137,8 @@ public sealed class TracingOptions
     /// <value>Defaults to <see langword="true"/>. When off, only the values of <see cref="RedactedQueryParameters"/> are redacted.</value>
     /// <remarks>A query part without <c>=</c> has no value: it is kept (<c>?debug</c>, <c>?v2</c>) unless it looks like a
     /// credential (24 or more characters, all letters, digits or <c>-_.~+/%</c>, as a bare JWT or API key is), which is
-    /// redacted whole whatever this option says.</remarks>
+    /// redacted whole whatever this option says; so is such a part followed by base64 padding alone (<c>=</c> or
+    /// <c>==</c>, which <see cref="Uri"/> leaves unescaped).</remarks>
     public bool RedactQueryValues { get; set; } = true;
 
     /// <summary>Gets query parameter names whose values are always redacted (case-insensitive).</summary>

@@ -29,6 +29,9 @@ public sealed class QueryRedactorTests
     [InlineData(true, "?page=2&dGhpc2lzYXNlY3JldGFwaWtleTEyMzQ1Ng", "page=REDACTED&REDACTED")]
     [InlineData(false, "?page=2&4bf92f3577b34da6a3ce929d0e0e4736", "page=2&REDACTED")]
     [InlineData(false, "?a1b2c3d4e5f6g7h8i9j0k1l2%2Bm3", "REDACTED")]
+    [InlineData(true, "?dGhpc2lzYXNlY3JldGFwaWtleTEyMzQ1Ng==", "REDACTED")]
+    [InlineData(false, "?dGhpc2lzYXNlY3JldGFwaWtleTEyMzQ1NjE=&page=2", "REDACTED&page=2")]
+    [InlineData(false, "?page=2&c2VjcmV0+/a2V5LTEyMzQ1Njc4OTAxMg==", "page=2&REDACTED")]
     public void Redact_BarePartLikeACredential_Redacted(bool redactAll, string query, string expected)
     {
         // Arrange

@@ -7,7 +7,8 @@ namespace Propagation.Middleware.Internal;
 /// Redacts query values for <c>url.query</c> and <c>url.full</c>: every value (the default) or the
 /// values of listed parameter names (compared case-insensitively, as written and percent-decoded).
 /// Names are kept. A part without <c>=</c> is kept too (a flag such as <c>debug</c> or <c>v2</c>) unless it looks like a
-/// credential (<see cref="LooksLikeCredential"/>), which is redacted whole in either mode. Input and output are bounded.
+/// credential (<see cref="LooksLikeCredential"/>), which is redacted whole in either mode; so is such a part followed by
+/// base64 padding alone (<c>=</c> or <c>==</c>). Input and output are bounded.
 /// </summary>
 internal sealed class QueryRedactor
 {
@@ -66,9 +67,12 @@ internal sealed class QueryRedactor
                 var pair = end < 0 ? rest : rest[..end];
                 rest = end < 0 ? default : rest[(end + 1)..];
                 var equals = pair.IndexOf('=');
-                if (equals < 0 && LooksLikeCredential(pair))
+                if ((equals < 0 || IsPadding(pair[equals..])) && LooksLikeCredential(equals < 0 ? pair : pair[..equals]))
                 {
+                    // A bare token; standard base64 ends in one or two '=' of padding, which Uri leaves unescaped, and
+                    // which must not make the token a parameter name that is kept.
                     pair = HeaderRules.Redacted;
+                    equals = -1;
                 }
 
                 var value = equals < 0 ? default : _all || IsListed(pair[..equals]) ? HeaderRules.Redacted : pair[(equals + 1)..];
@@ -110,6 +114,9 @@ internal sealed class QueryRedactor
     /// </summary>
     private static bool LooksLikeCredential(ReadOnlySpan<char> part) =>
         part.Length >= MinBareTokenLength && !part.ContainsAnyExcept(TokenCharacters);
+
+    /// <summary>Whether the rest of a part from its first <c>=</c> is base64 padding only: <c>=</c> or <c>==</c>.</summary>
+    private static bool IsPadding(ReadOnlySpan<char> rest) => rest is "=" or "==";
 
     /// <summary>Whether a name is listed, as written or percent-decoded (<c>api%5Fkey</c> is <c>api_key</c> to the app).</summary>
     private bool IsListed(ReadOnlySpan<char> name)
