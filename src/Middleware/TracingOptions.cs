@@ -142,9 +142,19 @@ public sealed class TracingOptions
     public bool RedactQueryValues { get; set; } = true;
 
     /// <summary>Gets query parameter names whose values are always redacted (case-insensitive).</summary>
-    /// <value>Defaults to <c>access_token</c>, <c>token</c>, <c>api_key</c>, <c>apikey</c>, <c>key</c>, <c>password</c>, <c>secret</c>, <c>sig</c>, <c>signature</c>, <c>code</c>.</value>
+    /// <value>
+    /// Defaults to <c>access_token</c>, <c>token</c>, <c>api_key</c>, <c>apikey</c>, <c>key</c>, <c>password</c>,
+    /// <c>secret</c>, <c>sig</c>, <c>signature</c>, <c>code</c>; the OAuth and OpenID Connect credentials
+    /// <c>client_secret</c>, <c>refresh_token</c>, <c>id_token</c>, <c>id_token_hint</c>; and the signed-URL names the
+    /// OpenTelemetry <c>url.query</c> convention lists, <c>AWSAccessKeyId</c>, <c>X-Amz-Credential</c>,
+    /// <c>X-Amz-Security-Token</c>, <c>X-Amz-Signature</c>, <c>X-Goog-Signature</c>, with <c>X-Goog-Credential</c>.
+    /// </value>
     public IList<string> RedactedQueryParameters { get; } =
-        ["access_token", "token", "api_key", "apikey", "key", "password", "secret", "sig", "signature", "code"];
+    [
+        "access_token", "token", "api_key", "apikey", "key", "password", "secret", "sig", "signature", "code",
+        "client_secret", "refresh_token", "id_token", "id_token_hint",
+        "AWSAccessKeyId", "X-Amz-Credential", "X-Amz-Security-Token", "X-Amz-Signature", "X-Goog-Signature", "X-Goog-Credential",
+    ];
 
     /// <summary>
     /// Gets the HTTP methods known to the server and client spans: a request with one of them records it as

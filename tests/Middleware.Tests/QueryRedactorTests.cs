@@ -76,6 +76,32 @@ public sealed class QueryRedactorTests
     }
 
     [Theory]
+    [InlineData("AWSAccessKeyId")] // the names OpenTelemetry's url.query convention asks to redact by default
+    [InlineData("Signature")]
+    [InlineData("sig")]
+    [InlineData("X-Amz-Credential")]
+    [InlineData("X-Amz-Security-Token")]
+    [InlineData("X-Amz-Signature")]
+    [InlineData("X-Goog-Signature")]
+    [InlineData("X-Goog-Credential")]
+    [InlineData("client_secret")] // OAuth 2.0 (RFC 6749) and OpenID Connect credentials sent as query parameters
+    [InlineData("refresh_token")]
+    [InlineData("id_token")]
+    [InlineData("id_token_hint")]
+    [InlineData("access_token")]
+    public void Redact_NamedOnlyWithTheDefaultNames_RedactsWellKnownCredentialParameters(string name)
+    {
+        // Arrange: RedactQueryValues off, the default RedactedQueryParameters.
+        var redactor = new QueryRedactor(redactAll: false, new TracingOptions().RedactedQueryParameters);
+
+        // Act
+        var result = redactor.Redact($"?page=2&{name}=s3cr3t&q=shoes");
+
+        // Assert
+        Assert.Equal($"page=2&{name}=REDACTED&q=shoes", result);
+    }
+
+    [Theory]
     [InlineData("?api%5Fkey=s1&page=2", "api%5Fkey=REDACTED&page=2")]
     [InlineData("?%74oken=s2", "%74oken=REDACTED")]
     [InlineData("?TOK%45N=s3", "TOK%45N=REDACTED")]
