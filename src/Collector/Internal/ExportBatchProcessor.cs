@@ -63,7 +63,9 @@ internal sealed class ExportBatchProcessor : BaseExportProcessor<Activity>
             IsBackground = true,
             Name = "Propagation span export (" + counters.Name + ")",
         };
-        _worker.Start();
+        // Without the creator's execution context: the thread lives as long as the pipeline, and must neither run the
+        // exporter under the span (or other AsyncLocal state) current where the host was built nor keep it alive.
+        _worker.UnsafeStart();
     }
 
     public ExportCounters Counters => _counters;

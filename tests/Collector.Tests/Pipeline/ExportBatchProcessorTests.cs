@@ -495,6 +495,37 @@ public class ExportBatchProcessorTests
         Assert.Equal(1, counters.Dropped);
     }
 
+    [Fact]
+    public void Export_ProcessorCreatedInsideAnActivity_TheExportThreadRunsWithoutTheCreatorsContext()
+    {
+        // Arrange: the pipeline is built while a span is current and an AsyncLocal is set (a host started from a test
+        // span, a request or a job). The export thread lives as long as the host.
+        var exporter = new ContextCapturingExporter();
+        ExportBatchProcessor processor;
+        using (var startUp = new Activity("host-start").Start())
+        {
+            ContextCapturingExporter.Ambient.Value = "start-up";
+            processor = new ExportBatchProcessor(exporter, new ExportCounters("context", maxQueueSize: 8, exportTimeout: Bound), maxBatchSize: 1, TimeSpan.FromMilliseconds(10), NullLogger.Instance);
+            ContextCapturingExporter.Ambient.Value = null;
+        }
+
+        try
+        {
+            // Act
+            processor.OnEnd(NewRecordedActivity("span"));
+
+            // Assert: the exporter (and any span its own calls make) does not run under the start-up span, which would
+            // also keep it and everything it references alive for the host's lifetime.
+            Assert.True(exporter.Exported.Wait(Bound), "the worker never called the exporter");
+            Assert.Null(exporter.CurrentName);
+            Assert.Null(exporter.AmbientValue);
+        }
+        finally
+        {
+            processor.Dispose();
+        }
+    }
+
     private static void EndSpans(ExportBatchProcessor processor, int count)
     {
         for (var i = 0; i < count; i++)
@@ -548,6 +579,35 @@ public class ExportBatchProcessorTests
         {
             Interlocked.Increment(ref _started);
             return _permits.Wait(Bound) ? ExportResult.Success : ExportResult.Failure;
+        }
+    }
+
+    private sealed class ContextCapturingExporter : BaseExporter<Activity>
+    {
+        public static readonly AsyncLocal<string?> Ambient = new();
+
+        public ManualResetEventSlim Exported { get; } = new();
+
+        public string? CurrentName { get; private set; }
+
+        public string? AmbientValue { get; private set; }
+
+        public override ExportResult Export(in Batch<Activity> batch)
+        {
+            CurrentName = Activity.Current?.OperationName;
+            AmbientValue = Ambient.Value;
+            Exported.Set();
+            return ExportResult.Success;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                Exported.Dispose();
+            }
+
+            base.Dispose(disposing);
         }
     }
 
