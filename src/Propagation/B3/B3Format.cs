@@ -83,12 +83,24 @@ public sealed class B3Format : ITraceFormat
     public bool SampledWhenDeferred { get; }
 
     /// <inheritdoc/>
-    public bool TryExtract<TCarrier>(TCarrier carrier, HeaderGetter<TCarrier> getter, out PropagatedContext context, ref PropagationIssues issues) =>
-        Extract(carrier, getter, out context, ref issues) == B3Outcome.Valid;
+    public bool TryExtract<TCarrier>(TCarrier carrier, HeaderGetter<TCarrier> getter, out PropagatedContext context, ref PropagationIssues issues)
+    {
+        if (carrier is null)
+        {
+            throw new ArgumentNullException(nameof(carrier));
+        }
+
+        return Extract(carrier, getter, out context, ref issues) == B3Outcome.Valid;
+    }
 
     /// <inheritdoc/>
     public void Inject<TCarrier>(in PropagatedContext context, TCarrier carrier, HeaderSetter<TCarrier> setter)
     {
+        if (carrier is null)
+        {
+            throw new ArgumentNullException(nameof(carrier));
+        }
+
         ArgumentNullException.ThrowIfNull(setter);
         if (!context.IsValid || context.SpanId.IsEmpty)
         {

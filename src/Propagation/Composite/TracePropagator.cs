@@ -112,10 +112,15 @@ public sealed class TracePropagator
     /// <param name="getter">A static getter for the carrier.</param>
     /// <param name="policy">The trust policy the host decided for this request.</param>
     /// <returns>The parent, links, baggage and issues. Never throws for wire data.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="getter"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="carrier"/> or <paramref name="getter"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="policy"/> is not a defined value.</exception>
     public ExtractedContext Extract<TCarrier>(TCarrier carrier, HeaderGetter<TCarrier> getter, TrustPolicy policy = TrustPolicy.Continue)
     {
+        if (carrier is null)
+        {
+            throw new ArgumentNullException(nameof(carrier));
+        }
+
         ArgumentNullException.ThrowIfNull(getter);
         if ((uint)policy > (uint)TrustPolicy.Ignore)
         {
@@ -146,9 +151,14 @@ public sealed class TracePropagator
     /// <param name="carrier">The outbound headers or metadata.</param>
     /// <param name="setter">A static setter for the carrier; it must replace existing values.</param>
     /// <param name="scope">How much to send to this destination.</param>
-    /// <exception cref="ArgumentNullException"><paramref name="setter"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="carrier"/> or <paramref name="setter"/> is <see langword="null"/>.</exception>
     public void Inject<TCarrier>(in PropagatedContext context, Baggage? baggage, TCarrier carrier, HeaderSetter<TCarrier> setter, InjectionScope scope = InjectionScope.Full)
     {
+        if (carrier is null)
+        {
+            throw new ArgumentNullException(nameof(carrier));
+        }
+
         ArgumentNullException.ThrowIfNull(setter);
         InjectCore(context, baggage, activityBaggage: null, ids: default, carrier, setter, scope);
     }
@@ -171,10 +181,15 @@ public sealed class TracePropagator
     /// <param name="carrier">The outbound headers or metadata.</param>
     /// <param name="setter">A static setter for the carrier; it must replace existing values.</param>
     /// <param name="scope">How much to send to this destination.</param>
-    /// <exception cref="ArgumentNullException"><paramref name="activity"/> or <paramref name="setter"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="activity"/>, <paramref name="carrier"/> or <paramref name="setter"/> is <see langword="null"/>.</exception>
     public void Inject<TCarrier>(Activity activity, TCarrier carrier, HeaderSetter<TCarrier> setter, InjectionScope scope = InjectionScope.Full)
     {
         ArgumentNullException.ThrowIfNull(activity);
+        if (carrier is null)
+        {
+            throw new ArgumentNullException(nameof(carrier));
+        }
+
         ArgumentNullException.ThrowIfNull(setter);
         if (scope == InjectionScope.None)
         {

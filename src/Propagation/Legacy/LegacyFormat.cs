@@ -88,6 +88,11 @@ public sealed class LegacyFormat : ITraceFormat
     /// <inheritdoc/>
     public bool TryExtract<TCarrier>(TCarrier carrier, HeaderGetter<TCarrier> getter, out PropagatedContext context, ref PropagationIssues issues)
     {
+        if (carrier is null)
+        {
+            throw new ArgumentNullException(nameof(carrier));
+        }
+
         ArgumentNullException.ThrowIfNull(getter);
         context = default;
 
@@ -151,6 +156,11 @@ public sealed class LegacyFormat : ITraceFormat
     /// <inheritdoc/>
     public void Inject<TCarrier>(in PropagatedContext context, TCarrier carrier, HeaderSetter<TCarrier> setter)
     {
+        if (carrier is null)
+        {
+            throw new ArgumentNullException(nameof(carrier));
+        }
+
         ArgumentNullException.ThrowIfNull(setter);
         Inject(context, carrier, setter, ids: default);
     }

@@ -19,6 +19,26 @@ public class B3FormatTests
     }
 
     [Fact]
+    public void TryExtract_NullCarrier_ThrowsArgumentNullException()
+    {
+        var issues = PropagationIssues.None;
+
+        var ex = Assert.Throws<ArgumentNullException>(() => new B3Format().TryExtract<TestHeaders>(null!, TestHeaders.Getter, out _, ref issues));
+
+        Assert.Equal("carrier", ex.ParamName);
+    }
+
+    [Fact]
+    public void Inject_NullCarrier_ThrowsArgumentNullException()
+    {
+        var context = new PropagatedContext(new TraceId(0x4bf92f3577b34da6, 0xa3ce929d0e0e4736), new SpanId(0x00f067aa0ba902b7), TraceFlags.Sampled, null, PropagationFormat.None);
+
+        var ex = Assert.Throws<ArgumentNullException>(() => new B3Format().Inject<TestHeaders>(context, null!, TestHeaders.Setter));
+
+        Assert.Equal("carrier", ex.ParamName);
+    }
+
+    [Fact]
     public void TryExtract_SpecExample_ReturnsSampledContextWithSpanIdAsParent()
     {
         var headers = TestHeaders.Of(

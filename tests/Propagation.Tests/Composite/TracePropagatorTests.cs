@@ -471,6 +471,33 @@ public class TracePropagatorTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new TracePropagator().Extract(new TestHeaders(), TestHeaders.Getter, (TrustPolicy)9));
     }
 
+    [Theory]
+    [InlineData(TrustPolicy.Continue)]
+    [InlineData(TrustPolicy.Ignore)]
+    public void Extract_NullCarrierWhateverTheFormats_ThrowsArgumentNullException(TrustPolicy policy)
+    {
+        // The W3C codec rejected a null carrier; with other formats first (or none) it reached the app's getter.
+        var propagator = new TracePropagator(new PropagationOptions { ExtractFormats = [PropagationFormat.B3, PropagationFormat.Legacy] });
+
+        var ex = Assert.Throws<ArgumentNullException>(() => propagator.Extract<TestHeaders>(null!, TestHeaders.Getter, policy));
+
+        Assert.Equal("carrier", ex.ParamName);
+    }
+
+    [Fact]
+    public void Inject_NullCarrier_ThrowsArgumentNullException()
+    {
+        var propagator = new TracePropagator(new PropagationOptions { InjectFormats = [PropagationFormat.B3Single, PropagationFormat.TraceContext] });
+        var context = new PropagatedContext(new TraceId(0x4bf92f3577b34da6, 0xa3ce929d0e0e4736), new SpanId(0x00f067aa0ba902b7), TraceFlags.Sampled, null, PropagationFormat.None);
+        using var activity = new Activity("op").SetIdFormat(ActivityIdFormat.W3C).Start();
+
+        var fromContext = Assert.Throws<ArgumentNullException>(() => propagator.Inject<TestHeaders>(context, null, null!, TestHeaders.Setter));
+        var fromActivity = Assert.Throws<ArgumentNullException>(() => propagator.Inject<TestHeaders>(activity, null!, TestHeaders.Setter));
+
+        Assert.Equal("carrier", fromContext.ParamName);
+        Assert.Equal("carrier", fromActivity.ParamName);
+    }
+
     [Fact]
     public void Extract_NullGetter_Throws()
     {

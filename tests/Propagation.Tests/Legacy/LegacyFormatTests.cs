@@ -18,6 +18,26 @@ public class LegacyFormatTests
     }
 
     [Fact]
+    public void TryExtract_NullCarrier_ThrowsArgumentNullException()
+    {
+        var issues = PropagationIssues.None;
+
+        var ex = Assert.Throws<ArgumentNullException>(() => new LegacyFormat().TryExtract<TestHeaders>(null!, TestHeaders.Getter, out _, ref issues));
+
+        Assert.Equal("carrier", ex.ParamName);
+    }
+
+    [Fact]
+    public void Inject_NullCarrier_ThrowsArgumentNullException()
+    {
+        var context = new PropagatedContext(new TraceId(0x4bf92f3577b34da6, 0xa3ce929d0e0e4736), new SpanId(0x00f067aa0ba902b7), TraceFlags.Sampled, null, PropagationFormat.None);
+
+        var ex = Assert.Throws<ArgumentNullException>(() => new LegacyFormat().Inject<TestHeaders>(context, null!, TestHeaders.Setter));
+
+        Assert.Equal("carrier", ex.ParamName);
+    }
+
+    [Fact]
     public void TryExtract_HexPair_ReturnsSampledLegacyContext()
     {
         var headers = TestHeaders.Of(("X-Trace-ID", Trace32), ("X-Span-ID", Span16));
