@@ -132,8 +132,9 @@ public sealed class SpanStore
     /// while it was being stored.</exception>
     /// <remarks>The span is copied: later reads return new objects with the same content, and changing the span's
     /// lists afterwards does not change the stored copy. Attributes without a key (a <see langword="null"/>
-    /// <see cref="SpanTag.Key"/>) of the span, its events and its links are left out of the copy; the span and its
-    /// other attributes are stored.</remarks>
+    /// <see cref="SpanTag.Key"/>) of the span, its events and its links are left out of the copy, and so are
+    /// <see langword="null"/> events and links and links without ids; a <see langword="null"/> name is stored empty and a
+    /// <see langword="null"/> list as an empty one. The span and the rest of it are stored.</remarks>
     public bool Add(StoredSpan span)
     {
         ArgumentNullException.ThrowIfNull(span);
@@ -143,8 +144,9 @@ public sealed class SpanStore
             return false;
         }
 
-        // A keyless attribute cannot be written as JSON or analysed: stored, it would fail every read of its span.
-        span = KeylessTags.RemoveFrom(span);
+        // A keyless attribute cannot be written as JSON or analysed, and a null name or list breaks every read of the
+        // span: stored, either would fail every read of its span.
+        span = AddedSpans.Sanitize(span);
 
         // Encoded outside any lock; the bucket copies the bytes under its own.
         var scratch = Encode(span, out var length);

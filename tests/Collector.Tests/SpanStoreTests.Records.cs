@@ -309,6 +309,39 @@ public sealed partial class SpanStoreTests
     }
 
     [Fact]
+    public void Add_NullMembers_StoredWithEmptyNamesAndListsAndWithoutNullEntries()
+    {
+        var store = NewStore();
+        var span = new StoredSpan
+        {
+            TraceId = TraceIdOf(1),
+            SpanId = SpanIdOf(1),
+            Name = null!,
+            ServiceName = null!,
+            SourceName = null!,
+            StartTime = Origin,
+            Duration = TimeSpan.FromMilliseconds(5),
+            Attributes = null!,
+            Events = [null!, new SpanEvent(null!, Origin, null!)],
+            Links = [new SpanLink(null!, SpanIdOf(2), []), null!, new SpanLink(TraceIdOf(2), SpanIdOf(2), null!)],
+        };
+
+        Assert.True(store.Add(span));
+
+        var stored = Assert.Single(store.GetTrace(TraceIdOf(1))!);
+        Assert.Equal(string.Empty, stored.Name);
+        Assert.Equal(string.Empty, stored.ServiceName);
+        Assert.Equal(string.Empty, stored.SourceName);
+        Assert.Empty(stored.Attributes);
+        var e = Assert.Single(stored.Events);
+        Assert.Equal(string.Empty, e.Name);
+        Assert.Empty(e.Attributes);
+        var link = Assert.Single(stored.Links);
+        Assert.Equal(TraceIdOf(2), link.TraceId);
+        Assert.Empty(link.Attributes);
+    }
+
+    [Fact]
     public void Add_SpanLargerThanFirstEncodingBuffer_StoredIntact()
     {
         var store = NewStore();

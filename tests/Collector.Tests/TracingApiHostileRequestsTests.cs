@@ -79,6 +79,57 @@ public sealed class TracingApiHostileRequestsTests
             e => Assert.DoesNotContain(Marker, e.Message, StringComparison.OrdinalIgnoreCase));
     }
 
+    [Fact]
+    public async Task EveryEndpoint_SpanAddedWithNullMembers_AnsweredWithoutServerError()
+    {
+        // Arrange: a span given to SpanStore.Add by code without nullable checks, with null where the model has none.
+        await using var host = await ApiTestHost.StartAsync();
+        const string TraceId = "0af7651916cd43dd8448eb211c80319c";
+        const string RootId = "00f067aa0ba902b7";
+        host.Store.Add(new StoredSpan
+        {
+            TraceId = TraceId,
+            SpanId = RootId,
+            Name = "GET /",
+            ServiceName = "frontend",
+            StartTime = TestSpans.Origin,
+            Duration = TimeSpan.FromMilliseconds(300),
+            Kind = ActivityKind.Server,
+            Status = ActivityStatusCode.Error,
+        });
+        host.Store.Add(new StoredSpan
+        {
+            TraceId = TraceId,
+            SpanId = "b7ad6b7169203331",
+            ParentSpanId = RootId,
+            Name = null!,
+            ServiceName = null!,
+            SourceName = null!,
+            StartTime = TestSpans.Origin,
+            Duration = TimeSpan.FromMilliseconds(20),
+            Kind = ActivityKind.Client,
+            Status = ActivityStatusCode.Error,
+            StatusDescription = null,
+            Attributes = null!,
+            Events = [null!, new SpanEvent(null!, TestSpans.Origin, null!)],
+            Links = [new SpanLink(null!, null!, null!), null!],
+        });
+
+        foreach (var endpoint in new[]
+        {
+            "status", "health", "traces/search", "traces/search?view=traces", "traces/search?service=frontend&error=true",
+            "traces/search?sortBy=duration&attr.http.request.method=GET", $"traces/{TraceId}", "performance/summary",
+            "performance/bottlenecks", "operations/GET%20%2F/analysis", "dependencies", "propagation",
+        })
+        {
+            // Act
+            using var response = await host.Client.GetAsync(new Uri(Api + endpoint, UriKind.Relative));
+
+            // Assert
+            Assert.True((int)response.StatusCode is 200 or 404, $"{endpoint} answered {(int)response.StatusCode}");
+        }
+    }
+
     private static string NewPath(Random random, int index)
     {
         var mark = Marker + index.ToString(CultureInfo.InvariantCulture);
