@@ -110,10 +110,14 @@ public sealed class TracingOptions
 
     /// <summary>Gets or sets the response header that carries the server span's trace id.</summary>
     /// <value>Defaults to <c>X-Trace-ID</c>.</value>
+    /// <remarks>The echo writes over the response's header of that name: a header the response already uses (framing,
+    /// content, connection, routing, cookies, <c>traceresponse</c>, <c>grpc-</c> names) fails validation.</remarks>
     public string TraceIdResponseHeader { get; set; } = "X-Trace-ID";
 
     /// <summary>Gets or sets the response header that carries the server span's span id.</summary>
     /// <value>Defaults to <c>X-Span-ID</c>.</value>
+    /// <remarks>The echo writes over the response's header of that name: a header the response already uses (framing,
+    /// content, connection, routing, cookies, <c>traceresponse</c>, <c>grpc-</c> names) fails validation.</remarks>
     public string SpanIdResponseHeader { get; set; } = "X-Span-ID";
 
     /// <summary>Gets or sets a value indicating whether a W3C <c>traceresponse</c> header is sent when the trust policy restarted the trace.</summary>

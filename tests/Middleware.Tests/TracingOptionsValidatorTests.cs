@@ -20,6 +20,39 @@ public sealed class TracingOptionsValidatorTests
         Assert.Contains("use 'api.partner.com'", error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Content-Length")]
+    [InlineData("content-type")]
+    [InlineData("Transfer-Encoding")]
+    [InlineData("Connection")]
+    [InlineData("Set-Cookie")]
+    [InlineData("Location")]
+    [InlineData("traceresponse")]
+    [InlineData("grpc-status")]
+    public void Collect_EchoHeaderTheResponseAlreadyUses_ListsIt(string name)
+    {
+        // Arrange: the echo overwrites its header on every response (and gRPC response headers are metadata).
+        var options = new TracingOptions { SpanIdResponseHeader = name };
+
+        // Act
+        var errors = TracingOptionsValidator.Collect(options);
+
+        // Assert
+        var error = Assert.Single(errors);
+        Assert.StartsWith($"TracingOptions.SpanIdResponseHeader '{name}' is a header", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("X-Request-Trace")]
+    [InlineData("Trace-Id")]
+    [InlineData("X-Content-Length-Trace")]
+    public void Collect_EchoHeaderOfItsOwn_Accepted(string name)
+    {
+        var options = new TracingOptions { TraceIdResponseHeader = name };
+
+        Assert.Empty(TracingOptionsValidator.Collect(options));
+    }
+
     [Fact]
     public void Collect_TwoFormsOfOneHost_ListsTheDuplicate()
     {

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Propagation.Collector;
@@ -11,6 +12,18 @@ namespace Propagation.Middleware.Internal;
 /// </summary>
 internal sealed class TracingOptionsValidator : IValidateOptions<TracingOptions>
 {
+    /// <summary>Response headers an echo header must not be named after (compared without case).</summary>
+    private static readonly FrozenSet<string> ReservedResponseHeaders = new[]
+    {
+        // Framing and connection (RFC 9112 6, RFC 9110 7.6.1), content (RFC 9110 8), routing and state.
+        "Content-Length", "Content-Type", "Content-Encoding", "Content-Range", "Transfer-Encoding", "Trailer", "TE",
+        "Connection", "Keep-Alive", "Proxy-Connection", "Upgrade", "Host", "Location", "Date", "Set-Cookie",
+        "WWW-Authenticate", "Proxy-Authenticate", "Vary", "Cache-Control",
+
+        // The trace response the echo writes itself (EchoTraceResponse).
+        "traceresponse",
+    }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+
     private readonly IServiceProvider? _services;
 
     // 1 while this validator builds the other options, which may read these options again (the pipeline's service name).
@@ -95,8 +108,8 @@ internal sealed class TracingOptionsValidator : IValidateOptions<TracingOptions>
 
         if (options.EchoResponseHeaders)
         {
-            CheckHeader(options.TraceIdResponseHeader, nameof(TracingOptions.TraceIdResponseHeader), errors);
-            CheckHeader(options.SpanIdResponseHeader, nameof(TracingOptions.SpanIdResponseHeader), errors);
+            CheckEchoHeader(options.TraceIdResponseHeader, nameof(TracingOptions.TraceIdResponseHeader), errors);
+            CheckEchoHeader(options.SpanIdResponseHeader, nameof(TracingOptions.SpanIdResponseHeader), errors);
             if (HeaderRules.IsToken(options.TraceIdResponseHeader)
                 && string.Equals(options.TraceIdResponseHeader, options.SpanIdResponseHeader, StringComparison.OrdinalIgnoreCase))
             {
@@ -190,6 +203,24 @@ internal sealed class TracingOptionsValidator : IValidateOptions<TracingOptions>
         if (!HeaderRules.IsToken(header))
         {
             errors.Add($"TracingOptions.{property} '{HeaderRules.Printable(header)}' is not a valid header name (RFC 9110 token).");
+        }
+    }
+
+    /// <summary>
+    /// An echo header is written over whatever the response has under its name: it must be a name of its own, not one
+    /// that frames or routes the response (RFC 9110/9112), sets a cookie, carries the trace response, or is gRPC's own.
+    /// </summary>
+    private static void CheckEchoHeader(string? header, string property, List<string> errors)
+    {
+        if (!HeaderRules.IsToken(header))
+        {
+            CheckHeader(header, property, errors);
+            return;
+        }
+
+        if (ReservedResponseHeaders.Contains(header!) || header!.StartsWith("grpc-", StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add($"TracingOptions.{property} '{header}' is a header the response already uses, which the echo would overwrite; use a name of its own such as X-Trace-ID.");
         }
     }
 
