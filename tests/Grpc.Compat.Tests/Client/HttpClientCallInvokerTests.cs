@@ -778,6 +778,61 @@ public class HttpClientCallInvokerTests
         await AssertPingPongAsync(channel);
     }
 
+    [Theory]
+    [InlineData(MethodType.ClientStreaming)]
+    [InlineData(MethodType.DuplexStreaming)]
+    public async Task StreamingRequestCalls_OverKestrelBeforeAnyWrite_RequestReachesTheServer(MethodType shape)
+    {
+        // Arrange: the server answers a streaming call without reading its request stream, and the client waits for that
+        // answer before writing. The connection is already open (a unary call made it) and nothing else on it sends frames,
+        // so the streaming call's request headers must be sent on their own, as grpc-dotnet does, not wait for a first
+        // message: SocketsHttpHandler buffers the headers of a request that has a body until the body writes or flushes.
+        var streamingCallArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await WireTestServer.StartAsync(
+            async context =>
+            {
+                if (context.Request.Path.Value!.EndsWith("/Unary", StringComparison.Ordinal))
+                {
+                    await Wire.ReadMessageAsync(context);
+                }
+                else
+                {
+                    streamingCallArrived.TrySetResult();
+                }
+
+                Wire.StartResponse(context);
+                await Wire.WriteMessageAsync(context, new EchoReply { Text = "first" });
+                Wire.SetStatus(context, 0);
+            },
+            kestrel: true);
+        using var channel = server.CreateChannel();
+        var client = new TestService.TestServiceClient(channel);
+        await client.UnaryAsync(new EchoRequest()).ResponseAsync.WaitAsync(Bound);
+
+        // Not a timing assertion: a pause lets the frames the unary call leaves behind (SocketsHttpHandler's RTT pings
+        // after response data) go out first, or one of them can carry the streaming call's headers out by chance.
+        await Task.Delay(300);
+
+        // Act
+        string reply;
+        if (shape == MethodType.ClientStreaming)
+        {
+            using var call = client.ClientStream();
+            reply = (await call.ResponseAsync.WaitAsync(Bound)).Text;
+        }
+        else
+        {
+            using var call = client.Duplex();
+            Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Bound));
+            reply = call.ResponseStream.Current.Text;
+        }
+
+        // Assert
+        Assert.True(streamingCallArrived.Task.IsCompleted);
+        Assert.Equal("first", reply);
+        Assert.Equal(2, server.RequestCount);
+    }
+
     [Fact]
     public async Task AsyncUnaryCall_OverKestrelH2c_RoundTripsMetadataAndUsesHttp2()
     {

@@ -4,7 +4,8 @@ namespace Grpc.Net.Client.Internal;
 
 /// <summary>
 /// A request body that stays open while the client writes messages: HttpClient hands over the
-/// request stream when it starts sending, and the body ends when <see cref="Complete"/> is called.
+/// request stream when it starts sending (the request headers are flushed then, before any message), and the body ends
+/// when <see cref="Complete"/> is called.
 /// </summary>
 internal sealed class RequestStreamContent : HttpContent
 {
@@ -33,6 +34,9 @@ internal sealed class RequestStreamContent : HttpContent
 
     protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
     {
+        // SocketsHttpHandler holds back the HTTP/2 headers of a request with a body until the body is written or flushed:
+        // flush now, so the server sees the call before the first message (a client may wait for the server's answer first).
+        await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
         _stream.TrySetResult(stream);
         await _completed.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
