@@ -647,13 +647,115 @@ public class HttpClientCallInvokerTests
             call.Dispose();
         }
 
-        var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Bound));
+        if (how == "dispose")
+        {
+            // As grpc-dotnet: a call disposed by the caller is not read again (see AsyncDuplexStreamingCall_UsedAfterDispose_*).
+            Assert.Throws<ObjectDisposedException>(() => { _ = call.ResponseStream.MoveNext(CancellationToken.None); });
+        }
+        else
+        {
+            var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Bound));
+            Assert.Empty(ex.Trailers);
+        }
 
         Assert.NotEqual(StatusCode.OK, call.GetStatus().StatusCode);
-        Assert.Empty(ex.Trailers);
         var error = Assert.Throws<InvalidOperationException>(call.GetTrailers);
         Assert.Equal("Can't get the call trailers because the call has not completed successfully.", error.Message);
         call.Dispose();
+    }
+
+    [Theory]
+    [InlineData("MoveNext", false)]
+    [InlineData("MoveNext", true)]
+    [InlineData("WriteAsync", false)]
+    [InlineData("WriteAsync", true)]
+    [InlineData("CompleteAsync", false)]
+    [InlineData("CompleteAsync", true)]
+    public async Task AsyncDuplexStreamingCall_UsedAfterDispose_ThrowsObjectDisposedAsGrpcDotnet(string operation, bool endedBeforeDispose)
+    {
+        // Arrange: grpc-dotnet checks for disposal first in MoveNext, WriteAsync and CompleteAsync, whether the call was
+        // still running or had already ended; MoveNext and CompleteAsync throw at once, WriteAsync returns a failed task.
+        await using var server = await WireTestServer.StartAsync(async context =>
+        {
+            Wire.StartResponse(context);
+            if (endedBeforeDispose)
+            {
+                Wire.SetStatus(context, 0);
+                return;
+            }
+
+            await context.Response.Body.FlushAsync();
+            await Task.Delay(Bound, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+        });
+        using var channel = server.CreateChannel();
+        var call = new TestService.TestServiceClient(channel).Duplex();
+        if (endedBeforeDispose)
+        {
+            Assert.False(await call.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Bound));
+        }
+        else
+        {
+            await call.ResponseHeadersAsync.WaitAsync(Bound);
+        }
+
+        // Act
+        call.Dispose();
+
+        // Assert
+        switch (operation)
+        {
+            case "MoveNext":
+                Assert.Throws<ObjectDisposedException>(() => { _ = call.ResponseStream.MoveNext(CancellationToken.None); });
+                break;
+            case "WriteAsync":
+                var write = call.RequestStream.WriteAsync(new EchoRequest());
+                await Assert.ThrowsAsync<ObjectDisposedException>(() => write.WaitAsync(Bound));
+                break;
+            default:
+                Assert.Throws<ObjectDisposedException>(() => { _ = call.RequestStream.CompleteAsync(); });
+                break;
+        }
+    }
+
+    [Theory]
+    [InlineData("MoveNext")]
+    [InlineData("WriteAsync")]
+    [InlineData("CompleteAsync")]
+    public async Task AsyncDuplexStreamingCall_UsedAfterTokenCancelled_KeepsTheCallsStatusNotObjectDisposed(string operation)
+    {
+        // Arrange: only a call the caller disposed is "disposed"; one its token cancelled reports CANCELLED, as in
+        // grpc-dotnet, and completing its request stream is still allowed.
+        await using var server = await WireTestServer.StartAsync(async context =>
+        {
+            Wire.StartResponse(context);
+            await context.Response.Body.FlushAsync();
+            await Task.Delay(Bound, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+        });
+        using var channel = server.CreateChannel();
+        using var cts = new CancellationTokenSource();
+        using var call = new TestService.TestServiceClient(channel).Duplex(cancellationToken: cts.Token);
+        await call.ResponseHeadersAsync.WaitAsync(Bound);
+
+        // Act
+        await cts.CancelAsync();
+
+        // Assert
+        switch (operation)
+        {
+            case "MoveNext":
+                var read = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Bound));
+                Assert.Equal(StatusCode.Cancelled, read.StatusCode);
+                break;
+            case "WriteAsync":
+                var write = await Assert.ThrowsAsync<RpcException>(() => call.RequestStream.WriteAsync(new EchoRequest()).WaitAsync(Bound));
+                Assert.Equal(StatusCode.Cancelled, write.StatusCode);
+                break;
+            default:
+                await call.RequestStream.CompleteAsync().WaitAsync(Bound);
+                break;
+        }
+
+        Assert.Equal(StatusCode.Cancelled, call.GetStatus().StatusCode);
     }
 
     [Fact]

@@ -46,6 +46,7 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
     private Status? _status;
     private Metadata? _trailers;
     private bool _cancelledByCaller;
+    private bool _disposed;
     private bool _requestCompleted;
     private bool _writeInProgress;
     private bool _readInProgress;
@@ -164,9 +165,17 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
 
     public void Dispose()
     {
+        Volatile.Write(ref _disposed, true);
         Cancel(new Status(StatusCode.Cancelled, "gRPC call disposed."), byCaller: false);
         Cleanup();
     }
+
+    /// <summary>
+    /// Throws <see cref="ObjectDisposedException"/> once the caller disposed the call, as grpc-dotnet does for
+    /// <c>MoveNext</c>, <c>WriteAsync</c> and <c>CompleteAsync</c>, whatever state the call was in. A call that ended
+    /// otherwise (its token, its deadline, the server) still reports its status as an <see cref="RpcException"/>.
+    /// </summary>
+    public void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), this);
 
     /// <summary>Reads the next message of a streamed response; <see langword="null"/> at the end of the stream.</summary>
     public async Task<TResponse?> ReadStreamMessageAsync(CancellationToken cancellationToken)
@@ -204,6 +213,8 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
 
     public async Task WriteMessageAsync(TRequest message, CancellationToken cancellationToken)
     {
+        // Inside the async method: as in grpc-dotnet, the returned task fails rather than the call to WriteAsync.
+        ThrowIfDisposed();
         lock (_lock)
         {
             if (_status is { } status)
@@ -270,6 +281,7 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
 
     public Task CompleteRequestAsync()
     {
+        ThrowIfDisposed();
         lock (_lock)
         {
             if (_writeInProgress)

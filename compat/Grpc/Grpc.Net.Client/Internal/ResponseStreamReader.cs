@@ -19,7 +19,14 @@ internal sealed class ResponseStreamReader<TRequest, TResponse> : IAsyncStreamRe
 
     public TResponse Current => _current ?? throw new InvalidOperationException("No current message: call MoveNext first and check that it returned true.");
 
-    public async Task<bool> MoveNext(CancellationToken cancellationToken)
+    public Task<bool> MoveNext(CancellationToken cancellationToken)
+    {
+        // As grpc-dotnet: reading a disposed call throws at once, not through the returned task.
+        _call.ThrowIfDisposed();
+        return MoveNextCoreAsync(cancellationToken);
+    }
+
+    private async Task<bool> MoveNextCoreAsync(CancellationToken cancellationToken)
     {
         var message = await _call.ReadStreamMessageAsync(cancellationToken).ConfigureAwait(false);
         _current = message;
