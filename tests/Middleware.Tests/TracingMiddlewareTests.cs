@@ -1447,6 +1447,51 @@ public sealed class TracingMiddlewareTests
     }
 
     [Theory]
+    [InlineData("hosting")]
+    [InlineData("ours")]
+    [InlineData("none")]
+    public async Task Invoke_RouteTemplateEmpty_RouteAndSpanNameAreSlash(string recorder)
+    {
+        // Arrange: an endpoint whose template is empty, as for [HttpGet("")] on an MVC action or MapGet(""): it matches the
+        // root of the site (under the path base that tells this test's requests apart).
+        var prefix = NewPrefix();
+        using var listener = recorder switch
+        {
+            "hosting" => new TestListener(prefix, Hosting, Ours),
+            "ours" => new TestListener(prefix, Ours),
+            _ => null,
+        };
+        var logs = new RecordingLoggerProvider();
+        using var host = await TestHosts.StartAsync(
+            s => s.AddTracing(o => o.LogSpans = true),
+            app =>
+            {
+                app.UsePathBase(prefix);
+                app.UseTracing();
+                app.UseRouting();
+                app.UseEndpoints(e => e.MapGet(string.Empty, Ok));
+            },
+            logs: logs);
+
+        // Act
+        using var response = await host.GetTestClient().GetAsync(prefix + "/");
+
+        // Assert: the route is "/", as ASP.NET Core's own metrics name it, not an empty attribute and a name ending in a space.
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var fields = Assert.Single(logs.Entries, e => e.EventId.Id == 1003).State.ToDictionary(p => p.Key, p => p.Value);
+        Assert.Equal("GET /", fields["operation"]);
+        if (listener is not null)
+        {
+            await listener.WaitAsync(1);
+            var span = Assert.Single(listener.Stopped);
+            Assert.Equal(recorder == "hosting" ? Hosting : Ours, span.Source.Name);
+            Assert.Equal("/", span.GetTagItem("http.route"));
+            Assert.Equal("GET /", span.DisplayName);
+            Assert.Equal(prefix + "/", span.GetTagItem("url.path"));
+        }
+    }
+
+    [Theory]
     [InlineData("de-DE")]
     [InlineData("ar-SA")]
     public async Task Invoke_LogSpansUnderACultureWithAnotherDecimalSeparator_NumbersFormattedInvariantly(string culture)

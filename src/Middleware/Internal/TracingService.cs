@@ -515,7 +515,7 @@ internal sealed class TracingService
     private string UnrecordedOperation(HttpContext context)
     {
         var pattern = (context.GetEndpoint() as Microsoft.AspNetCore.Routing.RouteEndpoint)?.RoutePattern;
-        var route = pattern?.RawText;
+        var route = RouteOf(pattern);
         if (route is { Length: > 1 } && route[0] == '/' && pattern!.Parameters.Count == 0
             && context.Request.ContentType is { } contentType
             && contentType.StartsWith(GrpcStatus.ContentType, StringComparison.OrdinalIgnoreCase))
@@ -804,7 +804,7 @@ internal sealed class TracingService
             activity.SetTag("network.protocol.version", version);
         }
 
-        var route = (context.GetEndpoint() as Microsoft.AspNetCore.Routing.RouteEndpoint)?.RoutePattern.RawText;
+        var route = RouteOf((context.GetEndpoint() as Microsoft.AspNetCore.Routing.RouteEndpoint)?.RoutePattern);
         if (route is not null)
         {
             activity.SetTag("http.route", route);
@@ -829,6 +829,14 @@ internal sealed class TracingService
             GrpcStatus.RecordAnswered(context, activity);
         }
     }
+
+    /// <summary>
+    /// The <c>http.route</c> of a route pattern: its template, or <c>/</c> for an empty one (a route that matches the site's
+    /// root, such as <c>[HttpGet("")]</c> on an MVC action or <c>MapGet("")</c>), as ASP.NET Core's own metrics name it: an
+    /// empty route would name the span <c>"GET "</c>.
+    /// </summary>
+    private static string? RouteOf(Microsoft.AspNetCore.Routing.Patterns.RoutePattern? pattern) =>
+        pattern?.RawText is { } route ? (route.Length == 0 ? "/" : route) : null;
 
     /// <summary>The boxed status code, one box per value (the attribute is set on every server and client span).</summary>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1859", Justification = "It returns a cached box: SetTag takes an object.")]
