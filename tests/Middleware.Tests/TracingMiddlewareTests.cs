@@ -1568,6 +1568,55 @@ public sealed class TracingMiddlewareTests
         Assert.Equal(span.SpanId.ToHexString(), Assert.Single(response.Headers.GetValues("X-Span-ID")));
     }
 
+    [Theory]
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    [InlineData(false, false)]
+    [InlineData(false, true)]
+    public async Task Invoke_ExceptionHandlerBehindReExecutes_SpanKeepsTheRouteOfTheRequestsEndpoint(bool errorPath, bool hostingActivity)
+    {
+        // Arrange: UseTracing first, as its docs advise, and an exception handler behind it: it clears the endpoint and runs
+        // its error page (a path re-executed through routing, or a delegate) after the endpoint threw.
+        var prefix = NewPrefix();
+        using var listener = hostingActivity ? new TestListener(prefix, Hosting, Ours) : new TestListener(prefix, Ours);
+        using var host = await TestHosts.StartAsync(
+            s => s.AddTracing(),
+            app =>
+            {
+                app.UseTracing();
+                if (errorPath)
+                {
+                    app.UseExceptionHandler(prefix + "/error");
+                }
+                else
+                {
+                    app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = static c => c.Response.WriteAsync("error page") });
+                }
+
+                app.UseRouting();
+                app.UseEndpoints(e =>
+                {
+                    e.MapGet(prefix + "/items/{id}", static Task (HttpContext _) => throw new InvalidOperationException("boom"));
+                    e.Map(prefix + "/error", static c => c.Response.WriteAsync("error page"));
+                });
+            });
+
+        // Act
+        using var response = await host.GetTestClient().GetAsync(prefix + "/items/42");
+
+        // Assert: the span is the request's (its route and name), not the error page's, with the status the client got.
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Equal("error page", await response.Content.ReadAsStringAsync());
+        await listener.WaitAsync(1);
+        var span = Assert.Single(listener.Stopped);
+        Assert.Equal(hostingActivity ? Hosting : Ours, span.Source.Name);
+        Assert.Equal(prefix + "/items/{id}", span.GetTagItem("http.route"));
+        Assert.Equal("GET " + prefix + "/items/{id}", span.DisplayName);
+        Assert.Equal(prefix + "/items/42", span.GetTagItem("url.path"));
+        Assert.Equal(500, span.GetTagItem("http.response.status_code"));
+        Assert.Equal(ActivityStatusCode.Error, span.Status);
+    }
+
     [Fact]
     public async Task Invoke_UseTracingRegisteredTwice_OneSpanOneLineOneWarningIssuesCountedOnce()
     {

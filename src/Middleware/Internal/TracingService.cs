@@ -3,6 +3,7 @@ using System.Collections.Frozen;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -479,7 +480,7 @@ internal sealed class TracingService
         var duration = DateTime.UtcNow - activity.StartTimeUtc;
 
         // An unrecorded activity's name is its operation's ("...HttpRequestIn"): name it as a recorded span would be.
-        var operation = recorded ? activity.DisplayName : UnrecordedOperation(context);
+        var operation = recorded ? activity.DisplayName : UnrecordedOperation(context, status);
         if (SlowThreshold is { } threshold && duration > threshold)
         {
             if (recorded)
@@ -512,9 +513,9 @@ internal sealed class TracingService
     /// parameters, the method's path <c>/pkg.Svc/Method</c>, as gRPC maps it) is named <c>pkg.Svc/Method</c>, as the
     /// gRPC interceptor names a recorded call's span. The name comes from the app's route, never from the request.
     /// </summary>
-    private string UnrecordedOperation(HttpContext context)
+    private string UnrecordedOperation(HttpContext context, int status)
     {
-        var pattern = (context.GetEndpoint() as Microsoft.AspNetCore.Routing.RouteEndpoint)?.RoutePattern;
+        var pattern = GetRoutePattern(context, status);
         var route = RouteOf(pattern);
         if (route is { Length: > 1 } && route[0] == '/' && pattern!.Parameters.Count == 0
             && context.Request.ContentType is { } contentType
@@ -804,7 +805,7 @@ internal sealed class TracingService
             activity.SetTag("network.protocol.version", version);
         }
 
-        var route = RouteOf((context.GetEndpoint() as Microsoft.AspNetCore.Routing.RouteEndpoint)?.RoutePattern);
+        var route = RouteOf(GetRoutePattern(context, status));
         if (route is not null)
         {
             activity.SetTag("http.route", route);
@@ -828,6 +829,22 @@ internal sealed class TracingService
             // Any other request costs one content-type read.
             GrpcStatus.RecordAnswered(context, activity);
         }
+    }
+
+    /// <summary>
+    /// The route pattern of the endpoint the request was routed to. An exception handler behind <c>UseTracing</c> (placed
+    /// after it) clears the endpoint and re-executes the pipeline for its error page, whose endpoint (or none, for a
+    /// handler delegate) is still current when the span completes: the request's own is the one the handler kept in
+    /// <see cref="IExceptionHandlerFeature.Endpoint"/> (none when the request matched no endpoint). The handler answers
+    /// with a status of 400 or more (500, or the one its delegate set), and only then is the feature looked up: a
+    /// request that succeeded reads nothing more.
+    /// </summary>
+    private static Microsoft.AspNetCore.Routing.Patterns.RoutePattern? GetRoutePattern(HttpContext context, int status)
+    {
+        var endpoint = status >= StatusCodes.Status400BadRequest && context.Features[typeof(IExceptionHandlerFeature)] is IExceptionHandlerFeature handled
+            ? handled.Endpoint
+            : context.GetEndpoint();
+        return (endpoint as Microsoft.AspNetCore.Routing.RouteEndpoint)?.RoutePattern;
     }
 
     /// <summary>
