@@ -35,7 +35,13 @@ finally
 
 async Task<int> RunDemoAsync()
 {
-    var (backendHttp, aiHttp, kernelHttp, apps) = await StartServicesAsync();
+    var started = await StartServicesAsync();
+    if (started is null)
+    {
+        return 1;
+    }
+
+    var (backendHttp, aiHttp, kernelHttp, apps) = started.Value;
     var (kernel, ai, backend) = apps;
 
     // Each host's console lifetime turns Ctrl+C (SIGINT) and SIGTERM into stopping that host; the demo
@@ -61,7 +67,9 @@ async Task<int> RunDemoAsync()
 
 // Picks six free loopback ports and starts the Kernel, the AI service and the Backend on them. The ports are free when
 // picked, but another process may take one before the services bind it: then everything is undone and tried again.
-async Task<(int BackendHttp, int AiHttp, int KernelHttp, (WebApplication Kernel, WebApplication Ai, WebApplication Backend) Apps)> StartServicesAsync()
+// Null when a service fails to start (e.g. an invalid OTEL_* setting): the reason is on standard error and every
+// service started so far is stopped again.
+async Task<(int BackendHttp, int AiHttp, int KernelHttp, (WebApplication Kernel, WebApplication Ai, WebApplication Backend) Apps)?> StartServicesAsync()
 {
     for (var attempt = 1; ; attempt++)
     {
@@ -77,22 +85,26 @@ async Task<(int BackendHttp, int AiHttp, int KernelHttp, (WebApplication Kernel,
             new() { ["Services:Ai"] = Url(aiGrpc), ["Services:KernelGrpc"] = Url(kernelGrpc), ["Services:KernelHttp"] = Url(kernelHttp) },
             BackendApp.ConfigureServices,
             BackendApp.Configure);
+        var starting = "kernel";
         try
         {
             await kernel.StartAsync();
+            starting = "ai";
             await ai.StartAsync();
+            starting = "backend";
             await backend.StartAsync();
         }
         catch (IOException ex) when (ex.InnerException is AddressInUseException && attempt < 3)
         {
             Console.Error.WriteLine($"A picked port was taken meanwhile ({ex.Message}); trying other ports.");
-            foreach (var app in new[] { backend, ai, kernel })
-            {
-                await app.StopAsync();
-                await app.DisposeAsync();
-            }
-
+            await StopAllAsync(backend, ai, kernel);
             continue;
+        }
+        catch (Exception ex)
+        {
+            Console.Error.WriteLine($"The {starting} service did not start: {ex.Message}");
+            await StopAllAsync(backend, ai, kernel);
+            return null;
         }
 
         Console.WriteLine($"backend  {Url(backendHttp)}  (gRPC {Url(backendGrpc)})");
@@ -100,6 +112,15 @@ async Task<(int BackendHttp, int AiHttp, int KernelHttp, (WebApplication Kernel,
         Console.WriteLine($"kernel   {Url(kernelHttp)}  (gRPC {Url(kernelGrpc)})");
         Console.WriteLine();
         return (backendHttp, aiHttp, kernelHttp, (kernel, ai, backend));
+    }
+}
+
+static async Task StopAllAsync(params WebApplication[] apps)
+{
+    foreach (var app in apps)
+    {
+        await app.StopAsync();
+        await app.DisposeAsync();
     }
 }
 

@@ -31,7 +31,10 @@ internal sealed class SampleProcess : IAsyncDisposable
     public bool HasExited => _process.HasExited;
 
     /// <summary>Starts the sample's built assembly with <paramref name="args"/>, from its output folder.</summary>
-    public static SampleProcess Start(string sample, params string[] args)
+    public static SampleProcess Start(string sample, params string[] args) => Start(sample, new Dictionary<string, string>(), args);
+
+    /// <summary>Starts the sample's built assembly with <paramref name="args"/> and <paramref name="environment"/> set, from its output folder.</summary>
+    public static SampleProcess Start(string sample, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var assembly = FindAssembly(sample);
         var start = new ProcessStartInfo(DotnetHost())
@@ -51,6 +54,11 @@ internal sealed class SampleProcess : IAsyncDisposable
         foreach (var name in new[] { "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_TRACES_EXPORTER", "OTEL_PROPAGATORS", "OTEL_SERVICE_NAME", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT", "ASPNETCORE_URLS" })
         {
             start.Environment.Remove(name);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
         }
 
         var process = new Process { StartInfo = start };

@@ -112,6 +112,23 @@ public sealed partial class SampleProcessesTests
     }
 
     [Fact]
+    public async Task Demo_Once_MalformedOtlpEndpoint_SaysWhichServiceAndSettingAndExitsOne()
+    {
+        // Arrange: a setting the tracing pipeline refuses at start-up.
+        var environment = new Dictionary<string, string> { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "not a url" };
+
+        // Act
+        await using var demo = SampleProcess.Start("Demo", environment, "--once");
+        var exitCode = await demo.WaitForExitAsync(StartTimeout);
+
+        // Assert: one line that names the service and the setting, exit code 1, no crash and no request sent.
+        Assert.True(exitCode == 1, $"exit code {exitCode}. {demo.Output}");
+        Assert.Single(demo.Lines, l => l.StartsWith("The kernel service did not start: OTEL_EXPORTER_OTLP_ENDPOINT ", StringComparison.Ordinal));
+        Assert.DoesNotContain(demo.Lines, l => l.Contains("Unhandled exception", StringComparison.Ordinal));
+        Assert.DoesNotContain(demo.Lines, l => l.StartsWith("== ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Samples_EachServiceItsOwnProcessAddressesFromConfiguration_OneRequestTracedAcrossAllThree()
     {
         // Arrange: every address comes from configuration (command-line arguments here), as in a deployment.
