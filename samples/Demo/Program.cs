@@ -4,6 +4,7 @@
 // (or right after printing with --once). OTLP export too when OTEL_EXPORTER_OTLP_ENDPOINT or
 // OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set.
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Microsoft.AspNetCore.Connections;
 using Samples;
 using Samples.Ai;
@@ -14,6 +15,20 @@ using Samples.Kernel;
 var once = args.Contains("--once", StringComparer.Ordinal);
 var appArgs = args.Where(a => a != "--once").ToArray();
 static string Url(int port) => $"http://127.0.0.1:{port}";
+
+// Ctrl+C (SIGINT) and SIGTERM stop the demo from here on. The hosts' console lifetimes handle them too, but only once
+// each host has started: a signal while the services are being built or started would otherwise kill the process or
+// fail a start.
+using var stopRequested = new CancellationTokenSource();
+void RequestStop(PosixSignalContext context)
+{
+    context.Cancel = true;
+    stopRequested.Cancel();
+}
+
+using var sigInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, RequestStop);
+using var sigTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, RequestStop);
+Console.WriteLine("Starting the Kernel, the AI service and the Backend on loopback ports...");
 
 // One empty content root for the three services (the samples' own appsettings.json hold fixed ports), removed at the end.
 var contentRoot = Directory.CreateTempSubdirectory("propagation-demo-").FullName;
@@ -38,6 +53,12 @@ async Task<int> RunDemoAsync()
     var started = await StartServicesAsync();
     if (started is null)
     {
+        if (stopRequested.IsCancellationRequested)
+        {
+            Console.WriteLine("Stopping.");
+            return 0;
+        }
+
         return 1;
     }
 
@@ -47,7 +68,7 @@ async Task<int> RunDemoAsync()
     // Each host's console lifetime turns Ctrl+C (SIGINT) and SIGTERM into stopping that host; the demo
     // stops as soon as any of them is stopping.
     using var stop = CancellationTokenSource.CreateLinkedTokenSource(
-        kernel.Lifetime.ApplicationStopping, ai.Lifetime.ApplicationStopping, backend.Lifetime.ApplicationStopping);
+        stopRequested.Token, kernel.Lifetime.ApplicationStopping, ai.Lifetime.ApplicationStopping, backend.Lifetime.ApplicationStopping);
 
     var exitCode = 0;
     try
@@ -68,7 +89,7 @@ async Task<int> RunDemoAsync()
 // Picks six free loopback ports and starts the Kernel, the AI service and the Backend on them. The ports are free when
 // picked, but another process may take one before the services bind it: then everything is undone and tried again.
 // Null when a service fails to start (e.g. an invalid OTEL_* setting): the reason is on standard error and every
-// service started so far is stopped again.
+// service started so far is stopped again. Null too when Ctrl+C or SIGTERM came first: nothing is started then.
 async Task<(int BackendHttp, int AiHttp, int KernelHttp, (WebApplication Kernel, WebApplication Ai, WebApplication Backend) Apps)?> StartServicesAsync()
 {
     for (var attempt = 1; ; attempt++)
@@ -88,11 +109,21 @@ async Task<(int BackendHttp, int AiHttp, int KernelHttp, (WebApplication Kernel,
         var starting = "kernel";
         try
         {
-            await kernel.StartAsync();
+            await kernel.StartAsync(stopRequested.Token);
             starting = "ai";
-            await ai.StartAsync();
+            await ai.StartAsync(stopRequested.Token);
             starting = "backend";
-            await backend.StartAsync();
+            await backend.StartAsync(stopRequested.Token);
+        }
+        catch (OperationCanceledException) when (stopRequested.IsCancellationRequested
+            || kernel.Lifetime.ApplicationStopping.IsCancellationRequested
+            || ai.Lifetime.ApplicationStopping.IsCancellationRequested
+            || backend.Lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            // A signal: the host that had it registered stops, and so does the demo.
+            stopRequested.Cancel();
+            await StopAllAsync(backend, ai, kernel);
+            return null;
         }
         catch (IOException ex) when (ex.InnerException is AddressInUseException && attempt < 3)
         {

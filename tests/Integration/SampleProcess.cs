@@ -12,6 +12,7 @@ namespace Propagation.Integration.Tests;
 internal sealed class SampleProcess : IAsyncDisposable
 {
     private const int SigInt = 2;
+    private const int SigTerm = 15;
 
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _lines = new();
@@ -127,6 +128,13 @@ internal sealed class SampleProcess : IAsyncDisposable
     {
         Assert.True(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS(), "Ctrl+C is sent as SIGINT, which needs a Unix system.");
         Assert.Equal(0, Kill(_process.Id, SigInt));
+    }
+
+    /// <summary>Sends SIGTERM, what a service manager or <c>docker stop</c> sends.</summary>
+    public void Terminate()
+    {
+        Assert.True(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS(), "SIGTERM needs a Unix system.");
+        Assert.Equal(0, Kill(_process.Id, SigTerm));
     }
 
     public async ValueTask DisposeAsync()

@@ -111,6 +111,33 @@ public sealed partial class SampleProcessesTests
         await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync(backend + "/api/tracing/status"));
     }
 
+    [Theory]
+    [InlineData("SIGINT")]
+    [InlineData("SIGTERM")]
+    public async Task Demo_SignalWhileStarting_StopsCleanlyWithExitCodeZero(string signal)
+    {
+        // Arrange: the demo says it is starting the services just before it builds and starts them.
+        await using var demo = SampleProcess.Start("Demo", "--once");
+        await demo.WaitForLineAsync(l => l.StartsWith("Starting ", StringComparison.Ordinal), StartTimeout);
+
+        // Act
+        if (signal == "SIGINT")
+        {
+            demo.Interrupt();
+        }
+        else
+        {
+            demo.Terminate();
+        }
+
+        var exitCode = await demo.WaitForExitAsync(ExitTimeout);
+
+        // Assert: stopped as documented (exit code 0), not killed by the signal or by a cancelled start.
+        Assert.True(exitCode == 0, $"exit code {exitCode}. {demo.Output}");
+        Assert.Contains("Stopping.", demo.Lines);
+        Assert.DoesNotContain(demo.Lines, l => l.Contains("Unhandled exception", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task Demo_Once_MalformedOtlpEndpoint_SaysWhichServiceAndSettingAndExitsOne()
     {
