@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging.Console;
 using Propagation.Collector;
 
 namespace Samples.Demo;
@@ -41,6 +42,9 @@ internal static class DemoHost
             builder.Configuration["OTEL_TRACES_EXPORTER"] = "store,otlp";
         }
 
+        // The services' log lines (e.g. an OTLP endpoint that does not answer) go to standard error, so standard output
+        // holds only the demo's own lines, whole, when it is redirected to a file or a pipe.
+        builder.Services.Configure<ConsoleLoggerOptions>(static o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         configureServices(builder);
         // Three services share this process: each exports only the spans of its own requests.
         builder.Services.Configure<TracingPipelineOptions>(static o => o.ExportUnownedSpans = false);

@@ -16,6 +16,7 @@ internal sealed class SampleProcess : IAsyncDisposable
 
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _lines = new();
+    private readonly ConcurrentQueue<string> _outputLines = new();
     private readonly SemaphoreSlim _lineAdded = new(0);
 
     private SampleProcess(Process process)
@@ -25,6 +26,9 @@ internal sealed class SampleProcess : IAsyncDisposable
 
     /// <summary>Gets every line written so far, standard output and standard error interleaved.</summary>
     public IReadOnlyList<string> Lines => [.. _lines];
+
+    /// <summary>Gets every line written so far to standard output alone.</summary>
+    public IReadOnlyList<string> StandardOutputLines => [.. _outputLines];
 
     /// <summary>Gets the output so far as one text, for failure messages.</summary>
     public string Output => "Output:\n" + string.Join('\n', Lines);
@@ -64,8 +68,8 @@ internal sealed class SampleProcess : IAsyncDisposable
 
         var process = new Process { StartInfo = start };
         var sampleProcess = new SampleProcess(process);
-        process.OutputDataReceived += (_, e) => sampleProcess.Add(e.Data);
-        process.ErrorDataReceived += (_, e) => sampleProcess.Add(e.Data);
+        process.OutputDataReceived += (_, e) => sampleProcess.Add(e.Data, standardOutput: true);
+        process.ErrorDataReceived += (_, e) => sampleProcess.Add(e.Data, standardOutput: false);
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -167,10 +171,15 @@ internal sealed class SampleProcess : IAsyncDisposable
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);
 
-    private void Add(string? line)
+    private void Add(string? line, bool standardOutput)
     {
         if (line is not null)
         {
+            if (standardOutput)
+            {
+                _outputLines.Enqueue(line);
+            }
+
             _lines.Enqueue(line);
             _lineAdded.Release();
         }

@@ -139,6 +139,27 @@ public sealed partial class SampleProcessesTests
     }
 
     [Fact]
+    public async Task Demo_Once_OtlpEndpointRefusing_WarningsOnStandardErrorAndStandardOutputOnlyTheDemosLines()
+    {
+        // Arrange: an OTLP endpoint on a loopback port nobody listens on, so every export fails and is logged.
+        var port = Samples.LoopbackPorts.Pick(1)[0];
+        var environment = new Dictionary<string, string> { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture) };
+
+        // Act
+        await using var demo = SampleProcess.Start("Demo", environment, "--once");
+        var exitCode = await demo.WaitForExitAsync(StartTimeout);
+
+        // Assert: the demo still works and the failed exports are reported, but not among the lines of standard
+        // output, which a user redirects to a file or a pipe.
+        Assert.True(exitCode == 0, $"exit code {exitCode}. {demo.Output}");
+        Assert.Contains(demo.Lines, l => l.Contains("Propagation.Collector.Pipeline[7104]", StringComparison.Ordinal));
+        var output = demo.StandardOutputLines;
+        Assert.Equal(4, output.Count(l => l.StartsWith("== ", StringComparison.Ordinal)));
+        Assert.DoesNotContain(output, l => l.Contains("Propagation.Collector.Pipeline", StringComparison.Ordinal));
+        Assert.DoesNotContain(output, l => l.StartsWith("warn:", StringComparison.Ordinal) || l.StartsWith("fail:", StringComparison.Ordinal) || l.StartsWith("info:", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Demo_Once_MalformedOtlpEndpoint_SaysWhichServiceAndSettingAndExitsOne()
     {
         // Arrange: a setting the tracing pipeline refuses at start-up.
