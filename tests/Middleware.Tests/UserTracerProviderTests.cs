@@ -185,6 +185,122 @@ public sealed class UserTracerProviderTests
         }
     }
 
+    [Fact]
+    public async Task UserProviderAndPipeline_BothOn_EachExportsEverySpanOnce()
+    {
+        // Arrange
+        await using var downstream = await Downstream.StartAsync();
+        var exported = new CollectingExporter();
+        var ours = new CollectingExporter();
+        using var provider = UserProvider(exported, new AlwaysOnSampler(), "Microsoft.AspNetCore", "System.Net.Http", "Propagation.*");
+        using var front = await StartFrontAsync(downstream.Address, o => ExportTo(o, ours));
+
+        // Act
+        await CallAsync(front, sampled: true);
+        await front.StopAsync();
+
+        // Assert: the front's server span and two client spans, and the downstream's two server spans (no owner: exported
+        // by a pipeline with ExportUnownedSpans, the default); ownership filters only the pipeline, never the app's provider.
+        var mine = exported.Of(InboundTraceId).Select(s => s.SpanId.ToHexString()).Order(StringComparer.Ordinal).ToList();
+        var pipeline = ours.Of(InboundTraceId).Select(s => s.SpanId.ToHexString()).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(5, mine.Count);
+        Assert.Equal(5, mine.Distinct().Count());
+        Assert.Equal(mine, pipeline);
+    }
+
+    [Theory]
+    [InlineData(false, "always_on")]
+    [InlineData(true, "always_off")]
+    public async Task UserProviderAndPipeline_SamplersDisagree_ASpanEitherSamplesIsExportedByBoth(bool userSamples, string pipelineSampler)
+    {
+        // Arrange
+        await using var downstream = await Downstream.StartAsync();
+        var exported = new CollectingExporter();
+        var ours = new CollectingExporter();
+        using var provider = UserProvider(
+            exported, userSamples ? new AlwaysOnSampler() : new AlwaysOffSampler(), "Microsoft.AspNetCore", "System.Net.Http", "Propagation.*");
+        using var front = await StartFrontAsync(downstream.Address, o =>
+        {
+            o.Sampler = pipelineSampler;
+            ExportTo(o, ours);
+        });
+
+        // Act
+        var handled = await CallAsync(front, sampled: true);
+        await front.StopAsync();
+
+        // Assert: .NET records an activity when any listener samples it, and each provider exports what is recorded.
+        Assert.True(handled.CurrentRecorded);
+        foreach (var spans in (List<Activity>[])[exported.Of(InboundTraceId), ours.Of(InboundTraceId)])
+        {
+            var server = Assert.Single(spans, s => s.SpanId.ToHexString() == handled.CurrentSpanId);
+            Assert.Single(spans, s => s.Source.Name == "Propagation.Http" && s.ParentSpanId == server.SpanId);
+        }
+
+        Assert.EndsWith("-01", Assert.Single(downstream.Received("/traced").TraceParent), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task UserProviderAndPipeline_DisposedInEitherOrder_TheOtherStillExportsItsSpans(bool userProviderFirst)
+    {
+        // Arrange: the app's provider batches, so its spans wait for its own flush.
+        await using var downstream = await Downstream.StartAsync();
+        var exported = new CollectingExporter();
+        var ours = new CollectingExporter();
+        using var ownSource = new ActivitySource("UserTracerProviderTests.Own");
+        var provider = Sdk.CreateTracerProviderBuilder()
+            .AddSource("Microsoft.AspNetCore", "System.Net.Http", "Propagation.*", ownSource.Name)
+            .AddProcessor(new BatchActivityExportProcessor(exported, scheduledDelayMilliseconds: 60_000))
+            .Build();
+        try
+        {
+            using var front = await StartFrontAsync(downstream.Address, o => ExportTo(o, ours));
+            if (userProviderFirst)
+            {
+                provider.Dispose();
+            }
+
+            // Act
+            await CallAsync(front, sampled: true);
+            await front.StopAsync();
+
+            // Assert: the pipeline exported the request either way; its shutdown (flush, dispose) left the app's
+            // provider working: it still records, and its flush exports what it held.
+            Assert.Equal(5, ours.Of(InboundTraceId).Count);
+            if (userProviderFirst)
+            {
+                Assert.Empty(exported.Of(InboundTraceId));
+            }
+            else
+            {
+                string traceId;
+                using (var own = ownSource.StartActivity("after-host"))
+                {
+                    Assert.NotNull(own);
+                    traceId = own.TraceId.ToHexString();
+                }
+
+                Assert.True(provider.ForceFlush(10_000));
+                Assert.Equal(5, exported.Of(InboundTraceId).Count);
+                Assert.Single(exported.Of(traceId));
+                Assert.Empty(ours.Of(traceId));
+            }
+        }
+        finally
+        {
+            provider.Dispose();
+        }
+    }
+
+    /// <summary>The pipeline on, exporting only to <paramref name="exporter"/>.</summary>
+    private static void ExportTo(TracingPipelineOptions options, CollectingExporter exporter)
+    {
+        options.AddExporter("test", _ => exporter);
+        options.Exporters = ["test"];
+    }
+
     private static TracerProvider UserProvider(CollectingExporter exporter, Sampler sampler, params string[] sources) =>
         Sdk.CreateTracerProviderBuilder()
             .AddSource(sources)
