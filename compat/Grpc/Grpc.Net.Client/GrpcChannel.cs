@@ -21,6 +21,7 @@ public sealed class GrpcChannel : ChannelBase, IDisposable
     private readonly bool _isHttpClient;
     private readonly bool _disposeInvoker;
     private readonly string _baseAddress;
+    private readonly HashSet<IDisposable> _activeCalls = [];
     private bool _disposed;
 
     private GrpcChannel(Uri address, GrpcChannelOptions options)
@@ -131,16 +132,30 @@ public sealed class GrpcChannel : ChannelBase, IDisposable
     }
 
     /// <summary>
-    /// Releases the channel and, when owned, its HTTP client or handler. Calls in progress may fail.
+    /// Releases the channel and, when owned, its HTTP client or handler. As in grpc-dotnet, calls in progress are
+    /// disposed: a pending call ends with <see cref="StatusCode.Cancelled"/> and its streams throw
+    /// <see cref="ObjectDisposedException"/>.
     /// </summary>
     public void Dispose()
     {
-        if (_disposed)
+        IDisposable[] activeCalls;
+        lock (_activeCalls)
         {
-            return;
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            activeCalls = [.. _activeCalls];
+            _activeCalls.Clear();
         }
 
-        _disposed = true;
+        foreach (var call in activeCalls)
+        {
+            call.Dispose();
+        }
+
         if (_disposeInvoker)
         {
             _invoker.Dispose();
@@ -149,6 +164,24 @@ public sealed class GrpcChannel : ChannelBase, IDisposable
 
     /// <summary>Gets a value indicating whether <see cref="Dispose"/> was called.</summary>
     internal bool IsDisposed => Volatile.Read(ref _disposed);
+
+    /// <summary>Tracks a call that has started, so <see cref="Dispose"/> disposes it; false once the channel is disposed.</summary>
+    internal bool TryAddActiveCall(IDisposable call)
+    {
+        lock (_activeCalls)
+        {
+            return !_disposed && _activeCalls.Add(call);
+        }
+    }
+
+    /// <summary>Stops tracking a call that has ended or was disposed.</summary>
+    internal void RemoveActiveCall(IDisposable call)
+    {
+        lock (_activeCalls)
+        {
+            _activeCalls.Remove(call);
+        }
+    }
 
     internal string GetRequestUri(string methodFullName) => _baseAddress + methodFullName;
 

@@ -168,6 +168,7 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
         Volatile.Write(ref _disposed, true);
         Cancel(new Status(StatusCode.Cancelled, "gRPC call disposed."), byCaller: false);
         Cleanup();
+        _channel.RemoveActiveCall(this);
     }
 
     /// <summary>
@@ -299,6 +300,13 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
     private bool TryStartCore()
     {
         GrpcClientLog.StartingCall(_channel.Logger, _method.FullName);
+        if (!_channel.TryAddActiveCall(this))
+        {
+            // The channel was disposed since the call was made: the call goes with it, as its active calls do.
+            Dispose();
+            return false;
+        }
+
         if (_deadline is { } deadline)
         {
             var timeout = deadline - DateTime.UtcNow;
@@ -777,6 +785,7 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
         _deadlineTimer?.Dispose();
         _userCancellation.Dispose();
         _parentCancellationRegistration.Dispose();
+        _channel.RemoveActiveCall(this);
         return true;
     }
 

@@ -1,0 +1,77 @@
+using System.Net;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Propagation.Interceptors.Tests.Infrastructure;
+using Propagation.Interceptors.Tests.Protos;
+
+namespace Propagation.Interceptors.Tests;
+
+/// <summary>
+/// Behaviour of the gRPC runtime itself that code written against grpc-dotnet notices, asserted as grpc-dotnet 2.85.0
+/// does it. The same code runs against compat/Grpc and, with <c>-p:GrpcImplementation=Official</c>, against grpc-dotnet
+/// (Kestrel h2c on 127.0.0.1, OS-picked port).
+/// </summary>
+public sealed class GrpcRuntimeParityTests
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public async Task ChannelDispose_CallsInProgress_DisposedWithTheChannel()
+    {
+        // Arrange: a unary call the server holds, and a duplex call both sides keep open.
+        var (host, address, observations) = await StartAsync();
+        using var _ = host;
+        var channel = GrpcChannel.ForAddress(address);
+        var client = new ParityTestService.ParityTestServiceClient(channel);
+        var unary = client.UnaryAsync(new ParityRequest { Scenario = "wait" });
+        await observations.Started.Task.WaitAsync(Bound);
+        using var duplex = client.Duplex();
+        await duplex.RequestStream.WriteAsync(new ParityRequest { Scenario = "echo" });
+        Assert.True(await duplex.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Bound));
+
+        // Act
+        channel.Dispose();
+
+        // Assert: as in grpc-dotnet, disposing the channel disposes its calls: the pending unary call ends CANCELLED (and
+        // the server sees its token fire), the duplex call's streams throw ObjectDisposedException.
+        var ex = await Assert.ThrowsAsync<RpcException>(() => unary.ResponseAsync.WaitAsync(Bound));
+        Assert.Equal(StatusCode.Cancelled, ex.StatusCode);
+        await observations.TokenFired.Task.WaitAsync(Bound);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => duplex.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Bound));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => duplex.RequestStream.WriteAsync(new ParityRequest()).WaitAsync(Bound));
+        await host.StopAsync();
+    }
+
+    private static async Task<(IHost Host, Uri Address, ParityObservations Observations)> StartAsync()
+    {
+        var observations = new ParityObservations();
+        var host = await new HostBuilder()
+            .ConfigureWebHost(web =>
+            {
+                web.UseKestrel(options => options.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
+                web.ConfigureServices(services =>
+                {
+                    services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Critical));
+                    services.AddRouting();
+                    services.AddSingleton(observations);
+                    services.AddGrpc();
+                });
+                web.Configure(app =>
+                {
+                    app.UseRouting();
+                    app.UseEndpoints(endpoints => endpoints.MapGrpcService<ParityTestServiceImpl>());
+                });
+            })
+            .StartAsync();
+        var address = host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return (host, new Uri(address), observations);
+    }
+}
