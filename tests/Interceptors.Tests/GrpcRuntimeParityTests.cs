@@ -50,6 +50,49 @@ public sealed class GrpcRuntimeParityTests
         await host.StopAsync();
     }
 
+    [Fact]
+    public async Task RequestStreamWrite_AfterServerEndedTheCallWithOk_ThrowsRpcExceptionWithOk()
+    {
+        // Arrange: the server ends the duplex call with OK without reading the rest of the request stream.
+        var (host, address, _) = await StartAsync();
+        using var _host = host;
+        using var channel = GrpcChannel.ForAddress(address);
+        var client = new ParityTestService.ParityTestServiceClient(channel);
+        using var call = client.Duplex();
+        await call.RequestStream.WriteAsync(new ParityRequest { Scenario = "end-ok" });
+        Assert.False(await call.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(Bound));
+        Assert.Equal(StatusCode.OK, call.GetStatus().StatusCode);
+
+        // Act
+        var ex = await Record.ExceptionAsync(() => call.RequestStream.WriteAsync(new ParityRequest { Scenario = "late" }).WaitAsync(Bound));
+
+        // Assert: grpc-dotnet reports the call's status, OK, as an RpcException.
+        var rpc = Assert.IsType<RpcException>(ex);
+        Assert.Equal(StatusCode.OK, rpc.StatusCode);
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task RequestStreamWrite_AfterCompleteAndTheCallEndedWithOk_ThrowsInvalidOperation()
+    {
+        // Arrange: the client completed its request stream, then the call ended with OK.
+        var (host, address, _) = await StartAsync();
+        using var _host = host;
+        using var channel = GrpcChannel.ForAddress(address);
+        var client = new ParityTestService.ParityTestServiceClient(channel);
+        using var call = client.ClientStream();
+        await call.RequestStream.WriteAsync(new ParityRequest { Scenario = "x" });
+        await call.RequestStream.CompleteAsync();
+        await call.ResponseAsync.WaitAsync(Bound);
+
+        // Act
+        var ex = await Record.ExceptionAsync(() => call.RequestStream.WriteAsync(new ParityRequest { Scenario = "late" }).WaitAsync(Bound));
+
+        // Assert: in grpc-dotnet the completed request stream takes precedence over the call's status.
+        Assert.IsType<InvalidOperationException>(ex);
+        await host.StopAsync();
+    }
+
     private static async Task<(IHost Host, Uri Address, ParityObservations Observations)> StartAsync()
     {
         var observations = new ParityObservations();

@@ -218,19 +218,16 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
         ThrowIfDisposed();
         lock (_lock)
         {
-            if (_status is { } status)
-            {
-                if (status.StatusCode != StatusCode.OK)
-                {
-                    throw CreateException(status);
-                }
-
-                throw new InvalidOperationException("Can't write the message because the call is complete.");
-            }
-
+            // As in grpc-dotnet: a completed request stream is reported first; then a call that has ended reports its
+            // status, OK included (the server may end a call at any time, so that is no programming error).
             if (_requestCompleted)
             {
                 throw new InvalidOperationException("Can't write the message because the request stream is complete.");
+            }
+
+            if (_status is { } status)
+            {
+                throw CreateException(status);
             }
 
             if (_writeInProgress)
