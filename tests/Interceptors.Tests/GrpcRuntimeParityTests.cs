@@ -93,6 +93,45 @@ public sealed class GrpcRuntimeParityTests
         await host.StopAsync();
     }
 
+    [Theory]
+    [InlineData("server-streaming", false)]
+    [InlineData("duplex", false)]
+    [InlineData("server-streaming", true)]
+    [InlineData("duplex", true)]
+    public async Task ServerWrite_AfterTheClientCancelledOrTheDeadline_ThrowsInvalidOperation(string shape, bool deadline)
+    {
+        // Arrange: the handler waits for its call's token, then writes a message (the deadline leaves room for a cold start).
+        var (host, address, observations) = await StartAsync();
+        using var _host = host;
+        using var channel = GrpcChannel.ForAddress(address);
+        var client = new ParityTestService.ParityTestServiceClient(channel);
+        using var cts = new CancellationTokenSource();
+        var options = deadline ? new CallOptions(deadline: DateTime.UtcNow.AddSeconds(3)) : new CallOptions(cancellationToken: cts.Token);
+        var request = new ParityRequest { Scenario = "wait" };
+        IDisposable call;
+        if (shape == "duplex")
+        {
+            var duplex = client.Duplex(options);
+            await duplex.RequestStream.WriteAsync(request);
+            call = duplex;
+        }
+        else
+        {
+            call = client.ServerStream(request, options);
+        }
+
+        using var _call = call;
+        await observations.Started.Task.WaitAsync(Bound);
+
+        // Act
+        await cts.CancelAsync();
+        var outcome = await observations.WriteOutcome.Task.WaitAsync(Bound);
+
+        // Assert: as in grpc-dotnet, a write once the call is over is an InvalidOperationException, not a cancellation.
+        Assert.IsType<InvalidOperationException>(outcome);
+        await host.StopAsync();
+    }
+
     private static async Task<(IHost Host, Uri Address, ParityObservations Observations)> StartAsync()
     {
         var observations = new ParityObservations();

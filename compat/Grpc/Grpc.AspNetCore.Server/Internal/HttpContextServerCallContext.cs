@@ -16,7 +16,7 @@ namespace Grpc.AspNetCore.Server.Internal;
 /// <remarks>
 /// Response writes are serialized with the deadline: when the deadline fires it cancels the call token, then
 /// (under the same write lock as the handler's writes) ends the response with <c>DEADLINE_EXCEEDED</c>;
-/// anything the handler writes afterwards fails with <see cref="InvalidOperationException"/>.
+/// anything the handler writes afterwards, or once the call's token fired, fails with <see cref="InvalidOperationException"/>.
 /// </remarks>
 internal sealed class HttpContextServerCallContext : ServerCallContext, IAsyncDisposable
 {
@@ -171,12 +171,13 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IAsyncDi
                 locked = true;
             }
 
-            if (_completed)
+            // As in grpc-dotnet, a call that is over (its status written, the client gone or the deadline passed) refuses
+            // writes with InvalidOperationException, not as a cancellation; code matches this text, so keep it.
+            if (_completed || CancellationTokenCore.IsCancellationRequested)
             {
-                throw new InvalidOperationException("Can't write the message because the call is complete.");
+                throw new InvalidOperationException("Can't write the message because the request is complete.");
             }
 
-            CancellationTokenCore.ThrowIfCancellationRequested();
             cancellationToken.ThrowIfCancellationRequested();
 
             var writer = HttpContext.Response.BodyWriter;
