@@ -132,6 +132,38 @@ public sealed class GrpcRuntimeParityTests
         await host.StopAsync();
     }
 
+    [Theory]
+    [InlineData("unary")]
+    [InlineData("client-streaming")]
+    public async Task Handler_ReturnsNullResponse_ClientGetsCancelled(string shape)
+    {
+        // Arrange
+        var (host, address, _) = await StartAsync();
+        using var _host = host;
+        using var channel = GrpcChannel.ForAddress(address);
+        var client = new ParityTestService.ParityTestServiceClient(channel);
+        var request = new ParityRequest { Scenario = "null-reply" };
+
+        // Act
+        Task<ParityReply> response;
+        if (shape == "unary")
+        {
+            response = client.UnaryAsync(request).ResponseAsync;
+        }
+        else
+        {
+            var call = client.ClientStream();
+            await call.RequestStream.WriteAsync(request);
+            await call.RequestStream.CompleteAsync();
+            response = call.ResponseAsync;
+        }
+
+        // Assert: grpc-dotnet answers a handler that returned no message with CANCELLED (as Grpc.Core did).
+        var ex = await Assert.ThrowsAsync<RpcException>(() => response.WaitAsync(Bound));
+        Assert.Equal(StatusCode.Cancelled, ex.StatusCode);
+        await host.StopAsync();
+    }
+
     private static async Task<(IHost Host, Uri Address, ParityObservations Observations)> StartAsync()
     {
         var observations = new ParityObservations();

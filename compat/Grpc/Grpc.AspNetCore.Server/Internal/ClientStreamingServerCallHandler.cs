@@ -46,7 +46,8 @@ internal sealed class ClientStreamingServerCallHandler<TService, TRequest, TResp
 
         if (response is null)
         {
-            throw new InvalidOperationException("The service method returned no response message.");
+            // As grpc-dotnet (and Grpc.Core before it): a handler that returned no message ends the call CANCELLED.
+            throw new RpcException(new Status(StatusCode.Cancelled, "No message returned from method."));
         }
 
         await call.WriteMessageAsync(response, Serializer, flush: false, CancellationToken.None).ConfigureAwait(false);
