@@ -8,6 +8,22 @@ namespace Grpc.Core;
 public static class AsyncStreamReaderExtensions
 {
     /// <summary>
+    /// Moves the reader to the next message, with no cancellation (grpc-dotnet's overload, for code that reads a stream
+    /// by hand).
+    /// </summary>
+    /// <typeparam name="T">The message type.</typeparam>
+    /// <param name="streamReader">The stream reader.</param>
+    /// <returns><see langword="true"/> when a message was read into <see cref="IAsyncStreamReader{T}.Current"/>;
+    /// <see langword="false"/> at the end of the stream.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="streamReader"/> is <see langword="null"/>.</exception>
+    public static Task<bool> MoveNext<T>(this IAsyncStreamReader<T> streamReader)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(streamReader);
+        return streamReader.MoveNext(CancellationToken.None);
+    }
+
+    /// <summary>
     /// Reads the whole stream as an <see cref="IAsyncEnumerable{T}"/>.
     /// </summary>
     /// <typeparam name="T">The message type.</typeparam>

@@ -33,14 +33,37 @@ public class AsyncStreamReaderExtensionsTests
         });
     }
 
+    [Fact]
+    public async Task MoveNext_WithoutToken_AdvancesWithNoCancellation()
+    {
+        // grpc-dotnet's Grpc.Core.Api has this overload: code written against it (requestStream.MoveNext()) builds here too.
+        var reader = new ListReader(["a"]);
+
+        Assert.True(await reader.MoveNext());
+        Assert.Equal("a", reader.Current);
+        Assert.False(await reader.MoveNext());
+        Assert.False(reader.LastToken.CanBeCanceled);
+    }
+
+    [Fact]
+    public void MoveNext_NullReader_ThrowsAtTheCall()
+    {
+        var error = Assert.Throws<ArgumentNullException>(() => { _ = AsyncStreamReaderExtensions.MoveNext<string>(null!); });
+
+        Assert.Equal("streamReader", error.ParamName);
+    }
+
     private sealed class ListReader(List<string> items) : IAsyncStreamReader<string>
     {
         private int _index = -1;
 
         public string Current => items[_index];
 
+        public CancellationToken LastToken { get; private set; } = new CancellationToken(canceled: true);
+
         public Task<bool> MoveNext(CancellationToken cancellationToken)
         {
+            LastToken = cancellationToken;
             cancellationToken.ThrowIfCancellationRequested();
             _index++;
             return Task.FromResult(_index < items.Count);
