@@ -1573,7 +1573,7 @@ public sealed class TracingMiddlewareTests
     [InlineData(true, true)]
     [InlineData(false, false)]
     [InlineData(false, true)]
-    public async Task Invoke_ExceptionHandlerBehindReExecutes_SpanKeepsTheRouteOfTheRequestsEndpoint(bool errorPath, bool hostingActivity)
+    public async Task Invoke_ExceptionHandlerBehind_SpanKeepsTheRouteAndRecordsTheHandledException(bool errorPath, bool hostingActivity)
     {
         // Arrange: UseTracing first, as its docs advise, and an exception handler behind it: it clears the endpoint and runs
         // its error page (a path re-executed through routing, or a delegate) after the endpoint threw.
@@ -1615,6 +1615,13 @@ public sealed class TracingMiddlewareTests
         Assert.Equal(prefix + "/items/42", span.GetTagItem("url.path"));
         Assert.Equal(500, span.GetTagItem("http.response.status_code"));
         Assert.Equal(ActivityStatusCode.Error, span.Status);
+
+        // The exception the handler caught (IExceptionHandlerFeature.Error) is the request's failure: recorded as if it had
+        // reached UseTracing, once.
+        Assert.Equal("System.InvalidOperationException", span.GetTagItem("error.type"));
+        var recorded = Assert.Single(span.Events, e => e.Name == "exception");
+        Assert.Equal("boom", recorded.Tags.Single(t => t.Key == "exception.message").Value);
+        Assert.Equal("System.InvalidOperationException", recorded.Tags.Single(t => t.Key == "exception.type").Value);
     }
 
     [Fact]

@@ -819,8 +819,18 @@ internal sealed class TracingService
 
         if (!failed && status >= 500)
         {
-            activity.SetTag("error.type", status.ToString(CultureInfo.InvariantCulture));
-            activity.SetStatus(ActivityStatusCode.Error);
+            if (context.Features[typeof(IExceptionHandlerFeature)] is IExceptionHandlerFeature { Error: { } handled })
+            {
+                // An exception handler behind UseTracing caught the request's exception and answered: it is the request's
+                // failure all the same, recorded as one that reached UseTracing is (the handler's own error page's
+                // exception, if any, is not: the framework rethrows the original one).
+                RecordException(activity, handled);
+            }
+            else
+            {
+                activity.SetTag("error.type", status.ToString(CultureInfo.InvariantCulture));
+                activity.SetStatus(ActivityStatusCode.Error);
+            }
         }
 
         if (!failed)
