@@ -78,13 +78,29 @@ internal sealed class ViewerTestChain : IAsyncDisposable
         return new ViewerTestChain(front, back, store, source, AddressOf(front));
     }
 
-    /// <summary>Runs one checkout through both apps and returns its trace id (echoed by the front's response).</summary>
+    /// <summary>
+    /// Runs one checkout through both apps and returns its trace id (echoed by the front's response), once the store
+    /// holds the whole trace: hosting stops its server span after Kestrel sent the response, which the caller may read
+    /// first, so the three server spans (the checkout's and the two stock requests') are waited for (bounded).
+    /// </summary>
     public async Task<string> CheckoutAsync(HttpClient client)
     {
         using var response = await client.GetAsync(new Uri(FrontAddress, "/checkout")).WaitAsync(TimeSpan.FromSeconds(15));
         response.EnsureSuccessStatusCode();
         var traceId = Assert.Single(response.Headers.GetValues("X-Trace-ID"));
-        Flush();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            Flush();
+            var servers = Store.GetTrace(traceId)?.Count(static s => s.Kind == ActivityKind.Server) ?? 0;
+            if (servers >= 3 || DateTime.UtcNow >= deadline)
+            {
+                break;
+            }
+
+            await Task.Delay(20);
+        }
+
         return traceId;
     }
 
