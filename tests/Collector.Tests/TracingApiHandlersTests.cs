@@ -985,7 +985,21 @@ public sealed class TracingApiHandlersTests
             response.EnsureSuccessStatusCode();
         }
 
-        Assert.True(host.Services.ForceFlushTracing(TimeSpan.FromSeconds(10)), "The pipeline did not flush in time.");
+        // Hosting stops its server span when TestServer disposes the request, which may be after the client has the
+        // response: wait (bounded) until the pipeline has exported it.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        do
+        {
+            Assert.True(host.Services.ForceFlushTracing(TimeSpan.FromSeconds(10)), "The pipeline did not flush in time.");
+            if (store.GetTrace(traceId)?.Any(static s => s.Kind == ActivityKind.Server) == true)
+            {
+                break;
+            }
+
+            await Task.Delay(20);
+        }
+        while (DateTime.UtcNow < deadline);
+
         using var answer = await client.GetAsync(new Uri(Api + "propagation", UriKind.Relative)).WaitAsync(TimeSpan.FromSeconds(15));
         var body = JsonDocument.Parse(await answer.Content.ReadAsStringAsync()).RootElement;
 
