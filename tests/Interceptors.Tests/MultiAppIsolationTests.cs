@@ -49,8 +49,8 @@ public sealed class MultiAppIsolationTests
         Assert.Single(beta.Downstream.Sent, h => h.ContainsKey("traceparent"));
 
         // Assert: spans, each app's in its own store only, and its own request counts.
-        AssertOwnSpans(alpha, servers: 1);
-        AssertOwnSpans(beta, servers: 2);
+        await AssertOwnSpansAsync(alpha, servers: 1);
+        await AssertOwnSpansAsync(beta, servers: 2);
         Assert.Equal(1, alpha.Health.TotalRequests);
         Assert.Equal(2, beta.Health.TotalRequests);
     }
@@ -68,7 +68,7 @@ public sealed class MultiAppIsolationTests
         await beta.CallAsync("/call?to=downstream.internal");
 
         // Assert
-        AssertOwnSpans(beta, servers: 2);
+        await AssertOwnSpansAsync(beta, servers: 2);
         Assert.All(beta.Downstream.Sent, h => Assert.True(h.ContainsKey("X-B3-TraceId")));
         Assert.Equal(2, beta.Health.TotalRequests);
     }
@@ -176,7 +176,7 @@ public sealed class MultiAppIsolationTests
         try
         {
             await app.CallAsync("/call?to=downstream.internal");
-            AssertOwnSpans(app, servers: 1);
+            await AssertOwnSpansAsync(app, servers: 1);
             var sent = Assert.Single(app.Downstream.Sent);
             Assert.Equal(index % 2 == 0, sent.ContainsKey("traceparent"));
             Assert.Equal(index % 2 != 0, sent.ContainsKey("X-Trace-ID"));
@@ -188,10 +188,24 @@ public sealed class MultiAppIsolationTests
         }
     }
 
-    private static void AssertOwnSpans(App app, int servers)
+    private static async Task AssertOwnSpansAsync(App app, int servers)
     {
-        Assert.True(app.Services.ForceFlushTracing(Bound));
-        var spans = app.Store.GetSpans();
+        // Hosting stops its server span when TestServer disposes the request, which may be after the client has the
+        // response: wait (bounded) until the pipeline has exported the expected server spans, then assert.
+        var deadline = DateTime.UtcNow + Bound;
+        IReadOnlyList<StoredSpan> spans;
+        while (true)
+        {
+            Assert.True(app.Services.ForceFlushTracing(Bound));
+            spans = app.Store.GetSpans();
+            if (spans.Count(s => s.Kind == ActivityKind.Server) >= servers || DateTime.UtcNow >= deadline)
+            {
+                break;
+            }
+
+            await Task.Delay(20);
+        }
+
         Assert.All(spans, s => Assert.Equal(app.Name, s.ServiceName));
         Assert.Equal(servers, spans.Count(s => s.Kind == ActivityKind.Server));
         Assert.Equal(servers, spans.Count(s => s.Kind == ActivityKind.Client));
