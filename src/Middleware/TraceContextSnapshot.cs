@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using System.Diagnostics;
 
 namespace Propagation.Middleware;
@@ -18,9 +19,11 @@ public readonly struct TraceContextSnapshot
     /// <summary>The <c>propagation.link.reason</c> value on the link of a <see cref="TraceRelationship.NewRootLinked"/> span.</summary>
     public const string BackgroundWorkLinkReason = "background_work";
 
-    private readonly KeyValuePair<string, string?>[]? _baggage;
+    // Read-only: the list handed out by Baggage is shared by every copy of the snapshot (and every worker using it),
+    // so a caller casting it to an array or IList<T> must not be able to change it.
+    private readonly ReadOnlyCollection<KeyValuePair<string, string?>>? _baggage;
 
-    private TraceContextSnapshot(ActivityContext context, KeyValuePair<string, string?>[]? baggage)
+    private TraceContextSnapshot(ActivityContext context, ReadOnlyCollection<KeyValuePair<string, string?>>? baggage)
     {
         Context = context;
         _baggage = baggage;
@@ -34,7 +37,7 @@ public readonly struct TraceContextSnapshot
 
     /// <summary>Gets the captured baggage, in the span's order, each key once with the value the span saw
     /// (<see cref="Activity.GetBaggageItem"/>): a parent's item that the span replaced is not captured.</summary>
-    public IReadOnlyList<KeyValuePair<string, string?>> Baggage => _baggage ?? [];
+    public IReadOnlyList<KeyValuePair<string, string?>> Baggage => _baggage ?? ReadOnlyCollection<KeyValuePair<string, string?>>.Empty;
 
     /// <summary>Captures <see cref="Activity.Current"/>.</summary>
     /// <returns>The snapshot; empty when there is no current activity.</returns>
@@ -50,7 +53,7 @@ public readonly struct TraceContextSnapshot
             return default;
         }
 
-        KeyValuePair<string, string?>[]? baggage = null;
+        ReadOnlyCollection<KeyValuePair<string, string?>>? baggage = null;
         var items = new List<KeyValuePair<string, string?>>();
         foreach (var item in activity.Baggage)
         {
@@ -64,7 +67,7 @@ public readonly struct TraceContextSnapshot
 
         if (items.Count > 0)
         {
-            baggage = [.. items];
+            baggage = items.AsReadOnly();
         }
 
         // A hierarchical activity has no W3C ids, yet its Context carries its trace flags (Recorded once sampled): as a
@@ -128,7 +131,7 @@ public readonly struct TraceContextSnapshot
 
         if (relationship != TraceRelationship.Detached && _baggage is not null)
         {
-            for (var i = _baggage.Length - 1; i >= 0; i--)
+            for (var i = _baggage.Count - 1; i >= 0; i--)
             {
                 // AddBaggage prepends: add in reverse to keep the captured order.
                 activity.AddBaggage(_baggage[i].Key, _baggage[i].Value);

@@ -63,6 +63,47 @@ public sealed class TraceContextSnapshotTests
     }
 
     [Fact]
+    public async Task Baggage_CallerCastsItToAWritableList_CannotChangeTheSnapshotItsCopiesOrConcurrentWorkers()
+    {
+        // Arrange: one snapshot handed to several concurrent workers (each holds a copy of the struct).
+        using var source = new ActivitySource("Tests." + Guid.NewGuid().ToString("N"));
+        using var listener = new TestListener("/none", source.Name);
+        TraceContextSnapshot snapshot;
+        using (var request = source.StartActivity("request")!)
+        {
+            request.AddBaggage("tenant", "acme");
+            snapshot = TraceContextSnapshot.Capture();
+        }
+
+        var copy = snapshot;
+
+        // Act: a caller writes through the list Baggage returns, as an array or an IList<T>.
+        var written = 0;
+        if (snapshot.Baggage is KeyValuePair<string, string?>[] array)
+        {
+            array[0] = new("tenant", "evil");
+            written++;
+        }
+
+        if (snapshot.Baggage is IList<KeyValuePair<string, string?>> list)
+        {
+            Assert.True(list.IsReadOnly);
+            Assert.Throws<NotSupportedException>(() => list[0] = new("tenant", "evil"));
+        }
+
+        var workers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
+        {
+            using var work = copy.StartActivity(source, "work", TraceRelationship.Child)!;
+            return work.GetBaggageItem("tenant");
+        })));
+
+        // Assert
+        Assert.Equal(0, written);
+        Assert.Equal([new("tenant", "acme")], snapshot.Baggage);
+        Assert.All(workers, value => Assert.Equal("acme", value));
+    }
+
+    [Fact]
     public void StartActivity_NewRootLinked_NewTraceLinkedToCapturedSpan()
     {
         // Arrange
