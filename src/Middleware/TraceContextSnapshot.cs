@@ -115,9 +115,19 @@ public readonly struct TraceContextSnapshot
         }
 
         var previous = Activity.Current;
+        ExecutionContext? flow = null;
         if (parent == default && previous is not null)
         {
-            // A root: the activity current on this flow must not become the parent.
+            if (!source.HasListeners())
+            {
+                // Nothing can start: the flow's activity is left untouched.
+                return null;
+            }
+
+            // A root: the activity current on this flow must not become the parent. Activity.Current's setter refuses a
+            // stopped activity (the ended request's span is current in work it started with Task.Run), so the flow's
+            // context is kept to put that activity back if the sampler drops the span.
+            flow = previous.IsStopped ? ExecutionContext.Capture() : null;
             Activity.Current = null;
         }
 
@@ -125,7 +135,15 @@ public readonly struct TraceContextSnapshot
         if (activity is null)
         {
             // Nothing started: the flow keeps its activity.
-            Activity.Current = previous;
+            if (flow is not null)
+            {
+                ExecutionContext.Restore(flow);
+            }
+            else
+            {
+                Activity.Current = previous;
+            }
+
             return null;
         }
 

@@ -3,6 +3,7 @@ using Propagation.Middleware.Tests.Infrastructure;
 
 namespace Propagation.Middleware.Tests;
 
+[Collection(SerialCollection.Name)]
 public sealed class TraceContextSnapshotTests
 {
     [Fact]
@@ -220,6 +221,45 @@ public sealed class TraceContextSnapshotTests
     }
 
     [Theory]
+    [InlineData(TraceRelationship.NewRootLinked, false)]
+    [InlineData(TraceRelationship.Detached, false)]
+    [InlineData(TraceRelationship.NewRootLinked, true)]
+    [InlineData(TraceRelationship.Detached, true)]
+    public async Task StartActivity_FireAndForgetAfterTheRequestEnded_NothingStarts_LeavesTheEndedRequestCurrent(TraceRelationship relationship, bool samplerDrops)
+    {
+        // Arrange: work started with Task.Run during a request runs on after the request's span stopped, which stays
+        // current on the work's flow; the work's source is heard by no listener, or by one whose sampler drops it.
+        using var source = new ActivitySource("Tests." + Guid.NewGuid().ToString("N"));
+        using var dropping = samplerDrops ? new DroppingListener(source.Name) : null;
+        Activity.Current = null;
+        var requestEnded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task<(Activity? Before, Activity? Work, Activity? After)> running;
+        Activity request;
+        using (request = new Activity("request").SetIdFormat(ActivityIdFormat.W3C).Start())
+        {
+            var snapshot = TraceContextSnapshot.Capture();
+            running = Task.Run(async () =>
+            {
+                await requestEnded.Task.WaitAsync(TimeSpan.FromSeconds(10));
+                var before = Activity.Current;
+
+                // Act
+                var work = snapshot.StartActivity(source, "work", relationship);
+                return (before, work, Activity.Current);
+            });
+        }
+
+        requestEnded.SetResult();
+        var (before, work, after) = await running.WaitAsync(TimeSpan.FromSeconds(10));
+
+        // Assert: as documented, null and Activity.Current as it was.
+        Assert.True(request.IsStopped);
+        Assert.Same(request, before);
+        Assert.Null(work);
+        Assert.Same(request, after);
+    }
+
+    [Theory]
     [InlineData(TraceRelationship.Child, true)]
     [InlineData(TraceRelationship.NewRootLinked, false)]
     [InlineData(TraceRelationship.Detached, false)]
@@ -261,5 +301,23 @@ public sealed class TraceContextSnapshotTests
 
         // Assert
         Assert.Equal("relationship", error.ParamName);
+    }
+
+    /// <summary>Listens to one source and drops every span of it (ActivitySamplingResult.None).</summary>
+    private sealed class DroppingListener : IDisposable
+    {
+        private readonly ActivityListener _listener;
+
+        public DroppingListener(string sourceName)
+        {
+            _listener = new ActivityListener
+            {
+                ShouldListenTo = source => source.Name == sourceName,
+                Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.None,
+            };
+            ActivitySource.AddActivityListener(_listener);
+        }
+
+        public void Dispose() => _listener.Dispose();
     }
 }
