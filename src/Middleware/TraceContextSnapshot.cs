@@ -88,8 +88,9 @@ public readonly struct TraceContextSnapshot
     /// root even if another activity is current on the calling flow (that activity is not its parent); an empty
     /// snapshot gives a root for every relationship.</para>
     /// <para>When the span stops, .NET makes current again the activity that was current when it started. For
-    /// <see cref="TraceRelationship.Child"/> that is the activity current on the calling flow (or none), so the flow gets
-    /// its own activity back. For <see cref="TraceRelationship.NewRootLinked"/> and <see cref="TraceRelationship.Detached"/>
+    /// <see cref="TraceRelationship.Child"/> of a captured span that is the activity current on the calling flow (or none),
+    /// so the flow gets its own activity back. For <see cref="TraceRelationship.NewRootLinked"/> and
+    /// <see cref="TraceRelationship.Detached"/>, and for any relationship with an empty snapshot (a root too),
     /// the flow's activity is cleared before the span starts (so that it does not become the parent), and
     /// <see cref="Activity.Current"/> is then <see langword="null"/> after the span stops, not the activity the flow had
     /// before. Start the span on the work's own flow (inside the queued delegate or <c>Task.Run</c>, as above), or set
