@@ -144,8 +144,8 @@ public sealed class SpanStore
             return false;
         }
 
-        // A keyless attribute cannot be written as JSON or analysed, and a null name or list breaks every read of the
-        // span: stored, either would fail every read of its span.
+        // A keyless attribute cannot be written as JSON or analysed, and a null name or list cannot be read: stored,
+        // either would fail every read of its span.
         span = AddedSpans.Sanitize(span);
 
         // Encoded outside any lock; the bucket copies the bytes under its own.
