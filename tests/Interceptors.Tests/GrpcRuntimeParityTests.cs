@@ -1,5 +1,9 @@
+using System.Buffers.Binary;
+using System.Globalization;
 using System.Net;
+using System.Net.Http.Headers;
 using Grpc.Core;
+using Google.Protobuf;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -163,6 +167,90 @@ public sealed class GrpcRuntimeParityTests
         Assert.Equal(StatusCode.Cancelled, ex.StatusCode);
         await host.StopAsync();
     }
+
+    [Theory]
+    [InlineData("Unary", "undeserializable", StatusCode.Unknown)]
+    [InlineData("ClientStream", "undeserializable", StatusCode.Unknown)]
+    [InlineData("Unary", "truncated", StatusCode.Internal)]
+    [InlineData("ClientStream", "truncated", StatusCode.Internal)]
+    [InlineData("Unary", "over-size", StatusCode.ResourceExhausted)]
+    public async Task RequestMessage_Malformed_StatusAsGrpcDotnet(string method, string body, StatusCode expected)
+    {
+        // Arrange: a payload protobuf rejects (tag 0), a frame whose body ends early, or a prefix over the 4 MB default.
+        var (host, address, _) = await StartAsync();
+        using var _host = host;
+        var frame = body switch
+        {
+            "undeserializable" => Frame(0, [0x00, 0x00]),
+            "truncated" => [0, 0, 0, 0, 10, 0x0A, 0x01],
+            _ => [0, 0, 0x50, 0, 0, 0x0A, 0x01],
+        };
+
+        // Act
+        var response = await SendRawAsync(address, method, frame, encoding: null);
+
+        // Assert: grpc-dotnet reports a message its deserializer rejects as an exception thrown by the handler
+        // (UNKNOWN); a framing error keeps its own status.
+        Assert.Equal(HttpStatusCode.OK, response.HttpStatus);
+        Assert.Equal((int)expected, response.GrpcStatus);
+        if (expected == StatusCode.Unknown)
+        {
+            Assert.Equal("Exception was thrown by handler.", response.GrpcMessage);
+        }
+
+        await host.StopAsync();
+    }
+
+    private static byte[] Frame(byte flag, byte[] payload)
+    {
+        var frame = new byte[5 + payload.Length];
+        frame[0] = flag;
+        BinaryPrimitives.WriteInt32BigEndian(frame.AsSpan(1), payload.Length);
+        payload.CopyTo(frame.AsSpan(5));
+        return frame;
+    }
+
+    /// <summary>Sends one gRPC request with an arbitrary body and headers (h2c, prior knowledge) and reads the whole answer.</summary>
+    private static async Task<RawResponse> SendRawAsync(Uri address, string method, byte[] body, string? encoding, string? timeout = null)
+    {
+        using var client = new HttpClient { Timeout = Bound };
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(address, "/propagation.parity.ParityTestService/" + method))
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Content = new ByteArrayContent(body),
+        };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc");
+        request.Headers.TE.Add(new TransferCodingWithQualityHeaderValue("trailers"));
+        if (encoding is not null)
+        {
+            request.Headers.TryAddWithoutValidation("grpc-encoding", encoding);
+        }
+
+        if (timeout is not null)
+        {
+            request.Headers.TryAddWithoutValidation("grpc-timeout", timeout);
+        }
+
+        using var response = await client.SendAsync(request);
+        var content = await response.Content.ReadAsByteArrayAsync();
+        return new RawResponse(
+            response.StatusCode,
+            int.TryParse(Header(response, "grpc-status"), NumberStyles.None, CultureInfo.InvariantCulture, out var status) ? status : null,
+            Header(response, "grpc-message"),
+            Header(response, "grpc-accept-encoding"),
+            content);
+    }
+
+    private static string? Header(HttpResponseMessage response, string name)
+    {
+        // A trailers-only answer carries its status in the headers.
+        return response.TrailingHeaders.TryGetValues(name, out var values) || response.Headers.TryGetValues(name, out values)
+            ? string.Join(",", values)
+            : null;
+    }
+
+    private sealed record RawResponse(HttpStatusCode HttpStatus, int? GrpcStatus, string? GrpcMessage, string? AcceptEncoding, byte[] Body);
 
     private static async Task<(IHost Host, Uri Address, ParityObservations Observations)> StartAsync()
     {

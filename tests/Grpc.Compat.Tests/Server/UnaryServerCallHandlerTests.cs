@@ -146,7 +146,7 @@ public sealed class UnaryServerCallHandlerTests
     }
 
     [Fact]
-    public async Task HandleCall_PayloadNotProtobuf_InternalWithoutCrash()
+    public async Task HandleCall_PayloadNotProtobuf_UnknownAsGrpcDotnet()
     {
         // Arrange
         await using var host = await TestGrpcHost.StartAsync();
@@ -157,8 +157,8 @@ public sealed class UnaryServerCallHandlerTests
 
         // Assert
         Assert.Equal(HttpStatusCode.OK, response.HttpStatus);
-        Assert.Equal((int)StatusCode.Internal, response.GrpcStatus);
-        Assert.Equal("Failed to deserialize the request message.", response.GrpcMessage);
+        Assert.Equal((int)StatusCode.Unknown, response.GrpcStatus);
+        Assert.Equal("Exception was thrown by handler.", response.GrpcMessage);
     }
 
     [Theory]

@@ -52,10 +52,12 @@ internal static class RequestMessageReader
                     context.SetPayload(payload);
                     message = deserializer(context);
                 }
-                catch (Exception ex) when (ex is not RpcException)
+                catch
                 {
+                    // The deserializer's exception is not a framing error: like grpc-dotnet, it reaches the handler's
+                    // caller as it is and ends the call as any handler exception does (UNKNOWN).
                     reader.AdvanceTo(buffer.Start);
-                    throw new RpcException(new Status(StatusCode.Internal, "Failed to deserialize the request message.", ex));
+                    throw;
                 }
                 finally
                 {
