@@ -201,6 +201,25 @@ public sealed class GrpcRuntimeParityTests
         await host.StopAsync();
     }
 
+    [Fact]
+    public async Task WriteResponseHeadersAsync_Null_ThrowsArgumentNullAndTheClientGetsUnknown()
+    {
+        // Arrange
+        var (host, address, observations) = await StartAsync();
+        using var _host = host;
+        using var channel = GrpcChannel.ForAddress(address);
+        var client = new ParityTestService.ParityTestServiceClient(channel);
+
+        // Act
+        var ex = await Assert.ThrowsAsync<RpcException>(() => client.UnaryAsync(new ParityRequest { Scenario = "null-headers" }).ResponseAsync.WaitAsync(Bound));
+
+        // Assert: grpc-dotnet does not take null for "no headers"; the handler's exception ends the call with UNKNOWN.
+        var outcome = await observations.HeadersOutcome.Task.WaitAsync(Bound);
+        Assert.IsType<ArgumentNullException>(outcome);
+        Assert.Equal(StatusCode.Unknown, ex.StatusCode);
+        await host.StopAsync();
+    }
+
     private static byte[] Frame(byte flag, byte[] payload)
     {
         var frame = new byte[5 + payload.Length];

@@ -7,7 +7,8 @@ namespace Propagation.Interceptors.Tests.Infrastructure;
 /// The handlers of <c>ParityTestService</c>. Scenarios: <c>wait</c> (waits for the call's token, then tries to write a
 /// message and reports the outcome), <c>null-reply</c> (returns no message), <c>end-ok</c> (ends the call with OK at
 /// once, without reading the rest of the request stream), <c>echo</c> (duplex: answers each request message until
-/// the request stream ends); anything else answers with the scenario's name.
+/// the request stream ends), <c>null-headers</c> (calls <c>WriteResponseHeadersAsync(null)</c> and reports the outcome);
+/// anything else answers with the scenario's name.
 /// </summary>
 public sealed class ParityTestServiceImpl(ParityObservations observations) : ParityTestService.ParityTestServiceBase
 {
@@ -15,6 +16,11 @@ public sealed class ParityTestServiceImpl(ParityObservations observations) : Par
 
     public override async Task<ParityReply> Unary(ParityRequest request, ServerCallContext context)
     {
+        if (request.Scenario == "null-headers")
+        {
+            await WriteNullHeadersAsync(context);
+        }
+
         await BehaveAsync(request, context, write: null);
         return request.Scenario == "null-reply" ? null! : new ParityReply { Text = request.Scenario };
     }
@@ -63,6 +69,20 @@ public sealed class ParityTestServiceImpl(ParityObservations observations) : Par
         await responseStream.WriteAsync(new ParityReply { Text = request.Scenario });
     }
 
+    private async Task WriteNullHeadersAsync(ServerCallContext context)
+    {
+        try
+        {
+            await context.WriteResponseHeadersAsync(null!);
+            observations.HeadersOutcome.TrySetResult(null);
+        }
+        catch (Exception ex)
+        {
+            observations.HeadersOutcome.TrySetResult(ex);
+            throw;
+        }
+    }
+
     private async Task BehaveAsync(ParityRequest request, ServerCallContext context, Func<ParityReply, Task>? write)
     {
         if (request.Scenario != "wait")
@@ -105,6 +125,9 @@ public sealed class ParityObservations
     public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public TaskCompletionSource TokenFired { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>The exception <c>WriteResponseHeadersAsync(null)</c> threw, or null when it did not throw.</summary>
+    public TaskCompletionSource<Exception?> HeadersOutcome { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>The exception a write after the token fired threw, or null when it did not throw (or was not tried).</summary>
     public TaskCompletionSource<Exception?> WriteOutcome { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

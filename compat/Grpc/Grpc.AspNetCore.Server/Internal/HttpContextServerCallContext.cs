@@ -205,6 +205,8 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IAsyncDi
 
     protected override async Task WriteResponseHeadersAsyncCore(Metadata responseHeaders)
     {
+        // As in grpc-dotnet, null is not "no headers" (an empty Metadata is): it fails the call.
+        ArgumentNullException.ThrowIfNull(responseHeaders);
         var locked = false;
         try
         {
@@ -224,12 +226,9 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IAsyncDi
                 throw new InvalidOperationException("Response headers can only be sent once per call.");
             }
 
-            if (responseHeaders is not null)
+            if (!MetadataHeaderWriter.AddHeaders(HttpContext.Response.Headers, responseHeaders))
             {
-                if (!MetadataHeaderWriter.AddHeaders(HttpContext.Response.Headers, responseHeaders))
-                {
-                    GrpcServerLog.InvalidResponseMetadataSkipped(_logger, _method);
-                }
+                GrpcServerLog.InvalidResponseMetadataSkipped(_logger, _method);
             }
 
             _responseStarted = true;
