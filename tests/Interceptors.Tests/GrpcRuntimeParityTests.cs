@@ -220,6 +220,41 @@ public sealed class GrpcRuntimeParityTests
         await host.StopAsync();
     }
 
+    [Theory]
+    [InlineData("gzip", false)]
+    [InlineData("x-unknown", false)]
+    [InlineData("x-unknown", true)]
+    public async Task GrpcEncoding_NotIdentity_OnlyACompressedMessageIsRefused(string encoding, bool compressed)
+    {
+        // Arrange
+        var (host, address, _) = await StartAsync();
+        using var _host = host;
+        var frame = Frame(compressed ? (byte)1 : (byte)0, new ParityRequest { Scenario = "x" }.ToByteArray());
+
+        // Act
+        var response = await SendRawAsync(address, "Unary", frame, encoding);
+
+        // Assert: gRPC over HTTP/2 (and grpc-dotnet) accept any grpc-encoding on messages that are not compressed; a
+        // compressed message in an encoding the server does not support is UNIMPLEMENTED, with grpc-accept-encoding
+        // listing what it does support (identity, never the refused encoding).
+        Assert.Equal(HttpStatusCode.OK, response.HttpStatus);
+        if (compressed)
+        {
+            Assert.Equal((int)StatusCode.Unimplemented, response.GrpcStatus);
+            Assert.NotNull(response.AcceptEncoding);
+            var accepted = response.AcceptEncoding.Split(',', StringSplitOptions.TrimEntries);
+            Assert.Contains("identity", accepted);
+            Assert.DoesNotContain(encoding, accepted);
+        }
+        else
+        {
+            Assert.Equal((int)StatusCode.OK, response.GrpcStatus);
+            Assert.Equal("x", ParityReply.Parser.ParseFrom(response.Body.AsSpan(5).ToArray()).Text);
+        }
+
+        await host.StopAsync();
+    }
+
     private static byte[] Frame(byte flag, byte[] payload)
     {
         var frame = new byte[5 + payload.Length];

@@ -1,4 +1,5 @@
 using System.Net;
+using Google.Protobuf;
 using Grpc.AspNetCore.Server.Internal;
 using Grpc.Compat.Tests.Infrastructure;
 using Grpc.Compat.Tests.Protos;
@@ -69,13 +70,32 @@ public sealed class GrpcRequestValidatorTests
     [InlineData("gzip")]
     [InlineData("deflate")]
     [InlineData("made-up")]
-    public async Task TryValidate_NonIdentityEncoding_UnimplementedAndAcceptEncodingIdentity(string encoding)
+    public async Task TryValidate_NonIdentityEncodingUncompressedMessage_CallSucceedsAsGrpcDotnet(string encoding)
     {
         // Arrange
         await using var host = await TestGrpcHost.StartAsync();
 
         // Act
-        var response = await RawGrpcClient.CallAsync(host.Client, Path, new EchoRequest(), r => r.Headers.Add("grpc-encoding", encoding));
+        var response = await RawGrpcClient.CallAsync(host.Client, Path, new EchoRequest { Text = "x" }, r => r.Headers.Add("grpc-encoding", encoding));
+
+        // Assert: gRPC over HTTP/2 only refuses a message compressed with an unsupported encoding.
+        Assert.Equal(HttpStatusCode.OK, response.HttpStatus);
+        Assert.Equal((int)StatusCode.OK, response.GrpcStatus);
+        Assert.Equal(1, host.Probe.Count("service:Unary"));
+    }
+
+    [Theory]
+    [InlineData("gzip")]
+    [InlineData("deflate")]
+    [InlineData("made-up")]
+    public async Task HandleCall_CompressedMessageNonIdentityEncoding_UnimplementedAndAcceptEncodingIdentity(string encoding)
+    {
+        // Arrange
+        await using var host = await TestGrpcHost.StartAsync();
+        var body = GrpcFrames.Frame(new EchoRequest { Text = "x" }.ToByteArray(), flags: 1);
+
+        // Act
+        var response = await RawGrpcClient.CallAsync(host.Client, Path, body, r => r.Headers.Add("grpc-encoding", encoding));
 
         // Assert
         Assert.Equal(HttpStatusCode.OK, response.HttpStatus);

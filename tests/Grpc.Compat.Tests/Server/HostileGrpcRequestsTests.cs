@@ -255,7 +255,6 @@ public sealed class HostileGrpcRequestsTests
                 }
 
                 var (body, defect, replies) = type is { } t ? Body(t, description) : (Frame(Message(MethodType.Unary)), false, 1);
-                var identity = encoding is null or "identity";
                 var expected =
                     !HttpMethods.IsPost(method) ? Expectation.NotFoundOrNotAllowed
                     : type is null && !goodType ? Expectation.NotFoundOrNotAllowed
@@ -263,7 +262,6 @@ public sealed class HostileGrpcRequestsTests
                     : type is null ? Expectation.Unimplemented
                     : !goodType ? Expectation.UnsupportedMediaType
                     : protocol.StartsWith("HTTP/1", StringComparison.Ordinal) ? Expectation.UpgradeRequired
-                    : !identity ? Expectation.Unimplemented
                     : defect ? Expectation.Fail(tinyDeadline)
                     : Expectation.Ok(replies, tinyDeadline);
                 return new HostileGrpcRequest(method, path, protocol, contentType, headers, body, 1 + _random.Next(Pick(2) ? 8 : 4096), expected, description.ToString());

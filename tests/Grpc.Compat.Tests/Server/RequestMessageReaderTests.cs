@@ -69,9 +69,9 @@ public sealed class RequestMessageReaderTests
         await pipe.Writer.CompleteAsync();
 
         // Act
-        var first = await RequestMessageReader.ReadMessageAsync(pipe.Reader, context, Copy, null, CancellationToken.None);
-        var second = await RequestMessageReader.ReadMessageAsync(pipe.Reader, context, Copy, null, CancellationToken.None);
-        var end = await RequestMessageReader.ReadMessageAsync(pipe.Reader, context, Copy, null, CancellationToken.None);
+        var first = await RequestMessageReader.ReadMessageAsync(pipe.Reader, context, Copy, null, false, CancellationToken.None);
+        var second = await RequestMessageReader.ReadMessageAsync(pipe.Reader, context, Copy, null, false, CancellationToken.None);
+        var end = await RequestMessageReader.ReadMessageAsync(pipe.Reader, context, Copy, null, false, CancellationToken.None);
 
         // Assert
         Assert.Equal(new byte[] { 1, 2, 3 }, first.Message);
@@ -91,7 +91,7 @@ public sealed class RequestMessageReaderTests
 
         // Act
         var error = await Assert.ThrowsAsync<FormatException>(async () => await RequestMessageReader.ReadMessageAsync<byte[]>(
-            pipe.Reader, new SequenceDeserializationContext(), _ => throw thrown, null, CancellationToken.None));
+            pipe.Reader, new SequenceDeserializationContext(), _ => throw thrown, null, false, CancellationToken.None));
 
         // Assert: grpc-dotnet lets the deserializer's exception reach the handler's caller (the call ends UNKNOWN).
         Assert.Same(thrown, error);

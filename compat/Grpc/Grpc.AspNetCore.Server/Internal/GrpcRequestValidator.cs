@@ -5,8 +5,9 @@ using Microsoft.Extensions.Logging;
 namespace Grpc.AspNetCore.Server.Internal;
 
 /// <summary>
-/// Checks a request before a call starts: HTTP/2 (or later), a gRPC content type and identity encoding.
-/// A rejected request is answered here; inbound values are never echoed.
+/// Checks a request before a call starts: HTTP/2 (or later) and a gRPC content type. A rejected request is
+/// answered here; inbound values are never echoed. <c>grpc-encoding</c> is not checked here: gRPC over HTTP/2
+/// only refuses a message that is compressed with an unsupported encoding (see <see cref="RequestMessageReader"/>).
 /// </summary>
 internal static class GrpcRequestValidator
 {
@@ -26,18 +27,6 @@ internal static class GrpcRequestValidator
             GrpcServerLog.UnsupportedRequestProtocol(logger, ProtocolName(request.Protocol));
             WriteHttpError(httpContext.Response, StatusCodes.Status426UpgradeRequired, Grpc.Core.StatusCode.Internal, "Request protocol is not supported: gRPC requires HTTP/2.");
             httpContext.Response.Headers.Upgrade = "h2c";
-            return false;
-        }
-
-        var encoding = request.Headers[GrpcProtocolConstants.MessageEncodingHeader];
-        if (encoding.Count != 0 && !(encoding.Count == 1 && string.Equals(encoding[0], GrpcProtocolConstants.IdentityEncoding, StringComparison.Ordinal)))
-        {
-            GrpcServerLog.UnsupportedRequestEncoding(logger);
-            var response = httpContext.Response;
-            response.StatusCode = StatusCodes.Status200OK;
-            response.ContentType = GrpcProtocolConstants.ContentType;
-            response.Headers[GrpcProtocolConstants.MessageAcceptEncodingHeader] = GrpcProtocolConstants.IdentityEncoding;
-            WriteTrailersOnlyStatus(response, Grpc.Core.StatusCode.Unimplemented, "Unsupported grpc-encoding: this server supports 'identity' only.");
             return false;
         }
 

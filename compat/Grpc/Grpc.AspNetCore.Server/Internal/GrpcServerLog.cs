@@ -13,7 +13,7 @@ internal static partial class GrpcServerLog
     [LoggerMessage(9001, LogLevel.Debug, "Request content type is not a gRPC content type; answered 415.", EventName = "UnsupportedRequestContentType")]
     public static partial void UnsupportedRequestContentType(ILogger logger);
 
-    [LoggerMessage(9002, LogLevel.Debug, "Request grpc-encoding is not 'identity'; answered UNIMPLEMENTED.", EventName = "UnsupportedRequestEncoding")]
+    [LoggerMessage(9002, LogLevel.Debug, "A request message is compressed with a grpc-encoding other than 'identity'; answered UNIMPLEMENTED.", EventName = "UnsupportedRequestEncoding")]
     public static partial void UnsupportedRequestEncoding(ILogger logger);
 
     [LoggerMessage(9003, LogLevel.Debug, "Ignored malformed grpc-timeout header ({Length} characters).", EventName = "InvalidTimeoutIgnored")]

@@ -25,6 +25,7 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IAsyncDi
     private readonly string _method;
     private readonly PipeSerializationContext _serializationContext;
     private readonly SequenceDeserializationContext _deserializationContext = new();
+    private bool _unsupportedRequestEncoding;
     private Metadata? _requestHeaders;
     private AuthContext? _authContext;
     private Metadata? _responseTrailers;
@@ -110,6 +111,11 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IAsyncDi
             minDataRate.MinDataRate = null;
         }
 
+        // Any grpc-encoding is accepted; only a message compressed with one other than identity is refused.
+        var encoding = HttpContext.Request.Headers[GrpcProtocolConstants.MessageEncodingHeader];
+        _unsupportedRequestEncoding = encoding.Count != 0
+            && !(encoding.Count == 1 && string.Equals(encoding[0], GrpcProtocolConstants.IdentityEncoding, StringComparison.Ordinal));
+
         var timeoutHeader = HttpContext.Request.Headers[GrpcProtocolConstants.TimeoutHeader];
         if (timeoutHeader.Count == 0)
         {
@@ -135,8 +141,30 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IAsyncDi
     public ValueTask<(bool Found, T? Message)> ReadMessageAsync<T>(Func<DeserializationContext, T> deserializer, CancellationToken cancellationToken)
         where T : class
     {
-        return RequestMessageReader.ReadMessageAsync(
-            HttpContext.Request.BodyReader, _deserializationContext, deserializer, _options.MaxReceiveMessageSize, cancellationToken);
+        var read = RequestMessageReader.ReadMessageAsync(
+            HttpContext.Request.BodyReader, _deserializationContext, deserializer, _options.MaxReceiveMessageSize, _unsupportedRequestEncoding, cancellationToken);
+        return _unsupportedRequestEncoding ? ReadWithUnsupportedEncodingAsync(read) : read;
+    }
+
+    private async ValueTask<(bool Found, T? Message)> ReadWithUnsupportedEncodingAsync<T>(ValueTask<(bool Found, T? Message)> read)
+        where T : class
+    {
+        try
+        {
+            return await read.ConfigureAwait(false);
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.Unimplemented)
+        {
+            // A compressed message in an encoding this server cannot read: say which encodings it accepts, as
+            // gRPC's compression spec asks (and grpc-dotnet does) while the headers can still be set.
+            GrpcServerLog.UnsupportedRequestEncoding(_logger);
+            if (!HttpContext.Response.HasStarted)
+            {
+                HttpContext.Response.Headers[GrpcProtocolConstants.MessageAcceptEncodingHeader] = GrpcProtocolConstants.IdentityEncoding;
+            }
+
+            throw;
+        }
     }
 
     /// <summary>Reads exactly one request message (unary and server-streaming calls).</summary>

@@ -13,12 +13,14 @@ internal static class RequestMessageReader
 {
     /// <summary>
     /// Reads the next message. Returns <see langword="false"/> when the body ended cleanly between messages.
+    /// <paramref name="unsupportedEncoding"/> says the request's <c>grpc-encoding</c> is neither absent nor <c>identity</c>.
     /// </summary>
     public static async ValueTask<(bool Found, T? Message)> ReadMessageAsync<T>(
         PipeReader reader,
         SequenceDeserializationContext context,
         Func<DeserializationContext, T> deserializer,
         int? maxReceiveMessageSize,
+        bool unsupportedEncoding,
         CancellationToken cancellationToken)
         where T : class
     {
@@ -36,7 +38,7 @@ internal static class RequestMessageReader
             ReadOnlySequence<byte> payload;
             try
             {
-                found = TryReadFrame(ref buffer, maxReceiveMessageSize, out payload);
+                found = TryReadFrame(ref buffer, maxReceiveMessageSize, out payload, unsupportedEncoding);
             }
             catch (RpcException)
             {
@@ -116,15 +118,17 @@ internal static class RequestMessageReader
     /// Slices one complete frame off <paramref name="buffer"/>. Throws <see cref="RpcException"/> as soon as the
     /// 5-byte prefix shows the frame is unacceptable, so an oversized payload is never buffered.
     /// </summary>
-    internal static bool TryReadFrame(ref ReadOnlySequence<byte> buffer, int? maxReceiveMessageSize, out ReadOnlySequence<byte> payload)
+    internal static bool TryReadFrame(ref ReadOnlySequence<byte> buffer, int? maxReceiveMessageSize, out ReadOnlySequence<byte> payload, bool unsupportedEncoding = false)
     {
         return GrpcFraming.TryReadMessage(ref buffer, maxReceiveMessageSize, out payload) switch
         {
             FrameReadStatus.Message => true,
             FrameReadStatus.Incomplete => false,
             FrameReadStatus.TooLarge => throw new RpcException(new Status(StatusCode.ResourceExhausted, "Received message exceeds the maximum configured message size.")),
-            // A request with another grpc-encoding was refused before its body was read, so the flag came without a
-            // grpc-encoding (or with 'identity'): INTERNAL, as gRPC's compression spec and grpc-dotnet prescribe.
+            // gRPC over HTTP/2 and its compression spec: only a compressed message is checked against grpc-encoding. One
+            // this server cannot decompress (anything but identity) is UNIMPLEMENTED, as in grpc-dotnet; the flag with no
+            // grpc-encoding (or 'identity') is INTERNAL.
+            FrameReadStatus.Compressed when unsupportedEncoding => throw new RpcException(new Status(StatusCode.Unimplemented, "Unsupported grpc-encoding value for a compressed message: this server supports 'identity' only.")),
             FrameReadStatus.Compressed => throw new RpcException(new Status(StatusCode.Internal, "Request did not include grpc-encoding value with compressed message.")),
             _ => throw new RpcException(new Status(StatusCode.Internal, "Invalid message frame: unknown compressed flag.")),
         };
