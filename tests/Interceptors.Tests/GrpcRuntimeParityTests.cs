@@ -255,6 +255,30 @@ public sealed class GrpcRuntimeParityTests
         await host.StopAsync();
     }
 
+    [Theory]
+    [InlineData("0n")]
+    [InlineData("0u")]
+    [InlineData("0m")]
+    [InlineData("0S")]
+    [InlineData("0M")]
+    [InlineData("00000000H")]
+    public async Task GrpcTimeout_Zero_NoDeadline(string timeout)
+    {
+        // Arrange
+        var (host, address, _) = await StartAsync();
+        using var _host = host;
+        var frame = Frame(0, new ParityRequest { Scenario = "deadline" }.ToByteArray());
+
+        // Act
+        var response = await SendRawAsync(address, "Unary", frame, encoding: null, timeout);
+
+        // Assert: grpc-dotnet only starts a deadline for a timeout above zero; a zero timeout leaves the call without one.
+        Assert.Equal((int)StatusCode.OK, response.GrpcStatus);
+        var reply = ParityReply.Parser.ParseFrom(response.Body.AsSpan(5).ToArray());
+        Assert.Equal($"{DateTime.MaxValue.ToString("O", CultureInfo.InvariantCulture)} False", reply.Text);
+        await host.StopAsync();
+    }
+
     private static byte[] Frame(byte flag, byte[] payload)
     {
         var frame = new byte[5 + payload.Length];

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Grpc.Core;
 using Propagation.Interceptors.Tests.Protos;
 
@@ -7,8 +8,9 @@ namespace Propagation.Interceptors.Tests.Infrastructure;
 /// The handlers of <c>ParityTestService</c>. Scenarios: <c>wait</c> (waits for the call's token, then tries to write a
 /// message and reports the outcome), <c>null-reply</c> (returns no message), <c>end-ok</c> (ends the call with OK at
 /// once, without reading the rest of the request stream), <c>echo</c> (duplex: answers each request message until
-/// the request stream ends), <c>null-headers</c> (calls <c>WriteResponseHeadersAsync(null)</c> and reports the outcome);
-/// anything else answers with the scenario's name.
+/// the request stream ends), <c>null-headers</c> (calls <c>WriteResponseHeadersAsync(null)</c> and reports the outcome),
+/// <c>deadline</c> (answers with the call's <c>Deadline</c> and whether its token fired); anything else answers with the
+/// scenario's name.
 /// </summary>
 public sealed class ParityTestServiceImpl(ParityObservations observations) : ParityTestService.ParityTestServiceBase
 {
@@ -16,6 +18,12 @@ public sealed class ParityTestServiceImpl(ParityObservations observations) : Par
 
     public override async Task<ParityReply> Unary(ParityRequest request, ServerCallContext context)
     {
+        if (request.Scenario == "deadline")
+        {
+            var deadline = context.Deadline.ToString("O", CultureInfo.InvariantCulture);
+            return new ParityReply { Text = $"{deadline} {context.CancellationToken.IsCancellationRequested}" };
+        }
+
         if (request.Scenario == "null-headers")
         {
             await WriteNullHeadersAsync(context);

@@ -129,6 +129,12 @@ internal sealed class HttpContextServerCallContext : ServerCallContext, IAsyncDi
             return;
         }
 
+        if (timeout == TimeSpan.Zero)
+        {
+            // As in grpc-dotnet, a zero timeout ("0n", "0S", ...) starts no deadline: Deadline stays DateTime.MaxValue.
+            return;
+        }
+
         StartDeadline(timeout);
     }
 
