@@ -16,7 +16,7 @@ namespace Propagation;
 /// caller's span, the parent of ours); the parent span id is validated but not kept.
 /// <c>X-B3-Sampled</c> is <c>1</c> (accept) or <c>0</c> (deny); <c>true</c>/<c>false</c> are
 /// accepted leniently as the spec allows. <c>X-B3-Flags: 1</c> is debug, which implies accept, so
-/// the context is sampled. When neither is sent the decision is deferred to the receiver: the
+/// the context is sampled; any other <c>X-B3-Flags</c> value is not debug and is otherwise ignored. When neither is sent the decision is deferred to the receiver: the
 /// context is marked sampled unless the format was created with <c>sampledWhenDeferred: false</c>.
 /// </para>
 /// <para>
@@ -163,18 +163,12 @@ public sealed class B3Format : ITraceFormat
             }
         }
 
-        // X-B3-Flags: "1" is debug, which implies accept (spec, Debug Flag).
-        if (flagsField == Field.Present)
+        // X-B3-Flags: "1" is debug, which implies accept (spec, Debug Flag). The spec gives no other value a meaning
+        // (FAQ: no implementation treats it as a bit field), so any other value is not debug and leaves the ids and
+        // X-B3-Sampled in force; Finagle, the first B3 tracer, sends its whole flag set here.
+        if (flagsField == Field.Present && flagsText.SequenceEqual("1"))
         {
-            if (flagsText.SequenceEqual("1"))
-            {
-                sampling = 1;
-            }
-            else if (!flagsText.SequenceEqual("0"))
-            {
-                issues |= PropagationIssues.B3Invalid;
-                return B3Outcome.Invalid;
-            }
+            sampling = 1;
         }
 
         if (traceField == Field.Absent && spanField == Field.Absent && parentField == Field.Absent)

@@ -77,6 +77,9 @@ public class B3FormatTests
     [InlineData("0", "1", true, "debug overrides a deny")]
     [InlineData(null, "0", true, "flags 0 is not debug; deferred defaults to sampled")]
     [InlineData(null, null, true, "deferred defaults to sampled")]
+    [InlineData("0", "2", false, "flags 2 is not debug; the deny stands")]
+    [InlineData("1", "6", true, "Finagle's flag set 6 is not debug; the accept stands")]
+    [InlineData("0", "d", false, "flags d (the single-header spelling) is not debug; the deny stands")]
     public void TryExtract_SamplingStates_MapToSampledFlag(string? sampled, string? flags, bool expected, string reason)
     {
         var headers = TestHeaders.Of(("X-B3-TraceId", SpecTrace), ("X-B3-SpanId", SpecSpan), ("X-B3-Sampled", sampled), ("X-B3-Flags", flags));
@@ -85,6 +88,26 @@ public class B3FormatTests
 
         Assert.True(ok, reason);
         Assert.Equal(expected, context.IsSampled);
+    }
+
+    [Fact]
+    public void TryExtract_FlagsOtherThanOne_KeepsTheIdsAndTheDecisionForReinjection()
+    {
+        // Spec, Debug Flag: only "1" means debug. A Finagle caller sends its flag set (here 6) beside the ids; the context
+        // must survive and be passed on unchanged (@opentelemetry/propagator-b3 does the same).
+        var headers = TestHeaders.Of(
+            ("X-B3-TraceId", SpecTrace), ("X-B3-SpanId", SpecSpan), ("X-B3-ParentSpanId", SpecParent), ("X-B3-Sampled", "0"), ("X-B3-Flags", "6"));
+
+        var (ok, context, issues) = Extract(headers);
+        var outgoing = new TestHeaders();
+        new B3Format().Inject(context, outgoing, TestHeaders.Setter);
+
+        Assert.True(ok);
+        Assert.Equal(PropagationIssues.None, issues);
+        Assert.Equal(SpecTrace, outgoing["X-B3-TraceId"]);
+        Assert.Equal(SpecSpan, outgoing["X-B3-SpanId"]);
+        Assert.Equal("0", outgoing["X-B3-Sampled"]);
+        Assert.Null(outgoing["X-B3-Flags"]);
     }
 
     [Fact]
@@ -160,8 +183,6 @@ public class B3FormatTests
     [InlineData(SpecTrace, SpecSpan, null, "True", null, "capitalised True")]
     [InlineData(SpecTrace, SpecSpan, null, "yes", null, "sampled yes")]
     [InlineData(SpecTrace, SpecSpan, null, "", null, "empty sampled")]
-    [InlineData(SpecTrace, SpecSpan, null, null, "2", "flags 2")]
-    [InlineData(SpecTrace, SpecSpan, null, null, "d", "flags d (single-header spelling)")]
     public void TryExtract_MalformedHeaders_AreRejected(string? traceId, string? spanId, string? parentId, string? sampled, string? flags, string reason)
     {
         var headers = TestHeaders.Of(("X-B3-TraceId", traceId), ("X-B3-SpanId", spanId), ("X-B3-ParentSpanId", parentId), ("X-B3-Sampled", sampled), ("X-B3-Flags", flags));
