@@ -18,7 +18,8 @@ namespace Propagation;
 /// </para>
 /// <para>
 /// Anything else is rejected (<see cref="PropagationIssues.B3Invalid"/>): wrong lengths, uppercase,
-/// non-hex, all-zero ids, wrong delimiters, an empty value, several lines. A value over
+/// non-hex, all-zero ids, wrong delimiters, an empty value. A header on several lines is read from its first line (the first value
+/// wins, as for <c>X-B3-*</c>). A value over
 /// <see cref="MaxValueLength"/> characters is rejected unread and also reports
 /// <see cref="PropagationIssues.HeaderTooLong"/>. Optional whitespace around the value is ignored.
 /// </para>
@@ -100,16 +101,21 @@ public sealed class B3SingleFormat : ITraceFormat
     {
         ArgumentNullException.ThrowIfNull(getter);
         context = default;
-        switch (HeaderText.ReadSingle(getter(carrier, HeaderName), out var raw))
+        // Spec, Multiple Headers: when extracting, the first value wins. A b3 header on several lines is read from its
+        // first line (a null line counts as absent), as X-B3-* headers are; later lines are not looked at.
+        var lines = getter(carrier, HeaderName);
+        string? raw = null;
+        for (var i = 0; i < lines.Count && raw is null; i++)
         {
-            case HeaderText.SingleLine.Absent:
-                return B3Outcome.Absent;
-            case HeaderText.SingleLine.Duplicated:
-                issues |= PropagationIssues.B3Invalid;
-                return B3Outcome.Invalid;
+            raw = lines[i];
         }
 
-        if (!HeaderText.TryTrimBounded(raw!, MaxValueLength, out var value))
+        if (raw is null)
+        {
+            return B3Outcome.Absent;
+        }
+
+        if (!HeaderText.TryTrimBounded(raw, MaxValueLength, out var value))
         {
             issues |= PropagationIssues.HeaderTooLong | PropagationIssues.B3Invalid;
             return B3Outcome.Invalid;

@@ -125,7 +125,6 @@ public class B3SingleFormatTests
     [InlineData(SpecTrace + "-" + SpecSpan + "\r\n-1", "CR LF inside the value")]
     [InlineData(SpecTrace + "-" + SpecSpan + "-1\0", "NUL control character")]
     [InlineData(SpecTrace + "-e457b5a2é4d86bd1-1", "non-ASCII letter in span id")]
-    [InlineData(SpecTrace + "-" + SpecSpan + "-1\u001E" + SpecTrace + "-" + SpecSpan + "-1", "duplicate lines")]
     [InlineData(SpecTrace + "-" + SpecSpan + "-1-" + SpecParent + "-" + SpecParent, "five fields (over the bound)")]
     public void TryExtract_MalformedValue_IsRejected(string value, string reason)
     {
@@ -134,6 +133,22 @@ public class B3SingleFormatTests
         Assert.False(ok, reason);
         Assert.False(context.IsValid, reason);
         Assert.True((issues & PropagationIssues.B3Invalid) != 0, $"{reason}: got {issues}");
+    }
+
+    [Theory]
+    [InlineData(SpecTrace + "-" + SpecSpan + "-1\u001E" + SpecTrace + "-" + SpecSpan + "-1", "the same value twice")]
+    [InlineData(SpecTrace + "-" + SpecSpan + "-1\u001E463ac35c9f6413ad48485a3953bb6124-a2fb4a1d1a96d312-0", "a different later value")]
+    [InlineData(SpecTrace + "-" + SpecSpan + "-1\u001Enot-b3", "an invalid later value")]
+    public void TryExtract_SeveralLines_TheFirstValueWinsAndIsReinjected(string value, string reason)
+    {
+        // Spec, Multiple Headers: the first value wins (as for X-B3-*; @opentelemetry/propagator-b3 reads the first too).
+        var (ok, context, issues) = Extract(value);
+        var outgoing = new TestHeaders();
+        new B3SingleFormat().Inject(context, outgoing, TestHeaders.Setter);
+
+        Assert.True(ok, reason);
+        Assert.Equal(PropagationIssues.None, issues);
+        Assert.Equal([SpecTrace + "-" + SpecSpan + "-1"], outgoing.GetLines("b3"));
     }
 
     [Fact]
