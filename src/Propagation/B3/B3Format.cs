@@ -85,10 +85,7 @@ public sealed class B3Format : ITraceFormat
     /// <inheritdoc/>
     public bool TryExtract<TCarrier>(TCarrier carrier, HeaderGetter<TCarrier> getter, out PropagatedContext context, ref PropagationIssues issues)
     {
-        if (carrier is null)
-        {
-            throw new ArgumentNullException(nameof(carrier));
-        }
+        CarrierGuard.ThrowIfNull(carrier);
 
         return Extract(carrier, getter, out context, ref issues) == B3Outcome.Valid;
     }
@@ -96,10 +93,7 @@ public sealed class B3Format : ITraceFormat
     /// <inheritdoc/>
     public void Inject<TCarrier>(in PropagatedContext context, TCarrier carrier, HeaderSetter<TCarrier> setter)
     {
-        if (carrier is null)
-        {
-            throw new ArgumentNullException(nameof(carrier));
-        }
+        CarrierGuard.ThrowIfNull(carrier);
 
         ArgumentNullException.ThrowIfNull(setter);
         if (!context.IsValid || context.SpanId.IsEmpty)
@@ -200,15 +194,8 @@ public sealed class B3Format : ITraceFormat
     {
         text = default;
 
-        // Spec, Multiple Headers: on extraction a repeated header's first value is the one used. A header on
-        // several lines is read from its first line (a null line counts as absent); later lines are not looked at.
-        var lines = getter(carrier, name);
-        string? value = null;
-        for (var i = 0; i < lines.Count && value is null; i++)
-        {
-            value = lines[i];
-        }
-
+        // Spec, Multiple Headers: on extraction a repeated header's first value is the one used.
+        var value = HeaderText.FirstLine(getter(carrier, name));
         if (value is null)
         {
             return Field.Absent;

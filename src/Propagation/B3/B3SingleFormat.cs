@@ -64,10 +64,7 @@ public sealed class B3SingleFormat : ITraceFormat
     /// <inheritdoc/>
     public bool TryExtract<TCarrier>(TCarrier carrier, HeaderGetter<TCarrier> getter, out PropagatedContext context, ref PropagationIssues issues)
     {
-        if (carrier is null)
-        {
-            throw new ArgumentNullException(nameof(carrier));
-        }
+        CarrierGuard.ThrowIfNull(carrier);
 
         return Extract(carrier, getter, out context, ref issues) == B3Outcome.Valid;
     }
@@ -75,10 +72,7 @@ public sealed class B3SingleFormat : ITraceFormat
     /// <inheritdoc/>
     public void Inject<TCarrier>(in PropagatedContext context, TCarrier carrier, HeaderSetter<TCarrier> setter)
     {
-        if (carrier is null)
-        {
-            throw new ArgumentNullException(nameof(carrier));
-        }
+        CarrierGuard.ThrowIfNull(carrier);
 
         ArgumentNullException.ThrowIfNull(setter);
         if (!context.IsValid || context.SpanId.IsEmpty)
@@ -101,15 +95,8 @@ public sealed class B3SingleFormat : ITraceFormat
     {
         ArgumentNullException.ThrowIfNull(getter);
         context = default;
-        // Spec, Multiple Headers: when extracting, the first value wins. A b3 header on several lines is read from its
-        // first line (a null line counts as absent), as X-B3-* headers are; later lines are not looked at.
-        var lines = getter(carrier, HeaderName);
-        string? raw = null;
-        for (var i = 0; i < lines.Count && raw is null; i++)
-        {
-            raw = lines[i];
-        }
-
+        // Spec, Multiple Headers: when extracting, the first value wins, for b3 as for X-B3-* headers.
+        var raw = HeaderText.FirstLine(getter(carrier, HeaderName));
         if (raw is null)
         {
             return B3Outcome.Absent;

@@ -61,10 +61,7 @@ public sealed class BaggageFormat
     /// <exception cref="ArgumentNullException"><paramref name="carrier"/> or <paramref name="getter"/> is null.</exception>
     public bool TryExtract<TCarrier>(TCarrier carrier, HeaderGetter<TCarrier> getter, out Baggage baggage, ref PropagationIssues issues)
     {
-        if (carrier is null)
-        {
-            throw new ArgumentNullException(nameof(carrier));
-        }
+        CarrierGuard.ThrowIfNull(carrier);
 
         ArgumentNullException.ThrowIfNull(getter);
         baggage = Baggage.Empty;
@@ -108,10 +105,7 @@ public sealed class BaggageFormat
     public void Inject<TCarrier>(Baggage baggage, TCarrier carrier, HeaderSetter<TCarrier> setter)
     {
         ArgumentNullException.ThrowIfNull(baggage);
-        if (carrier is null)
-        {
-            throw new ArgumentNullException(nameof(carrier));
-        }
+        CarrierGuard.ThrowIfNull(carrier);
 
         ArgumentNullException.ThrowIfNull(setter);
         if (baggage.IsEmpty)
@@ -169,10 +163,7 @@ public sealed class BaggageFormat
     public void Inject<TCarrier>(IEnumerable<KeyValuePair<string, string?>> baggage, TCarrier carrier, HeaderSetter<TCarrier> setter)
     {
         ArgumentNullException.ThrowIfNull(baggage);
-        if (carrier is null)
-        {
-            throw new ArgumentNullException(nameof(carrier));
-        }
+        CarrierGuard.ThrowIfNull(carrier);
 
         ArgumentNullException.ThrowIfNull(setter);
 

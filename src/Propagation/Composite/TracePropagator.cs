@@ -116,10 +116,7 @@ public sealed class TracePropagator
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="policy"/> is not a defined value.</exception>
     public ExtractedContext Extract<TCarrier>(TCarrier carrier, HeaderGetter<TCarrier> getter, TrustPolicy policy = TrustPolicy.Continue)
     {
-        if (carrier is null)
-        {
-            throw new ArgumentNullException(nameof(carrier));
-        }
+        CarrierGuard.ThrowIfNull(carrier);
 
         ArgumentNullException.ThrowIfNull(getter);
         if ((uint)policy > (uint)TrustPolicy.Ignore)
@@ -154,10 +151,7 @@ public sealed class TracePropagator
     /// <exception cref="ArgumentNullException"><paramref name="carrier"/> or <paramref name="setter"/> is <see langword="null"/>.</exception>
     public void Inject<TCarrier>(in PropagatedContext context, Baggage? baggage, TCarrier carrier, HeaderSetter<TCarrier> setter, InjectionScope scope = InjectionScope.Full)
     {
-        if (carrier is null)
-        {
-            throw new ArgumentNullException(nameof(carrier));
-        }
+        CarrierGuard.ThrowIfNull(carrier);
 
         ArgumentNullException.ThrowIfNull(setter);
         InjectCore(context, baggage, activityBaggage: null, ids: default, carrier, setter, scope);
@@ -185,10 +179,7 @@ public sealed class TracePropagator
     public void Inject<TCarrier>(Activity activity, TCarrier carrier, HeaderSetter<TCarrier> setter, InjectionScope scope = InjectionScope.Full)
     {
         ArgumentNullException.ThrowIfNull(activity);
-        if (carrier is null)
-        {
-            throw new ArgumentNullException(nameof(carrier));
-        }
+        CarrierGuard.ThrowIfNull(carrier);
 
         ArgumentNullException.ThrowIfNull(setter);
         if (scope == InjectionScope.None)

@@ -62,6 +62,23 @@ internal static class HeaderText
     }
 
     /// <summary>
+    /// The first line of a header that is not <see langword="null"/> (a null line counts as absent), for formats whose
+    /// spec says the first value of a repeated header wins (B3); later lines are not looked at.
+    /// </summary>
+    public static string? FirstLine(HeaderValues values)
+    {
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (values[i] is { } line)
+            {
+                return line;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
     /// Trims optional whitespace and checks the bound. A value is rejected unread (without even
     /// scanning for whitespace) when it is longer than four times <paramref name="maxLength"/>.
     /// </summary>

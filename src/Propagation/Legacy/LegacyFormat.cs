@@ -88,10 +88,7 @@ public sealed class LegacyFormat : ITraceFormat
     /// <inheritdoc/>
     public bool TryExtract<TCarrier>(TCarrier carrier, HeaderGetter<TCarrier> getter, out PropagatedContext context, ref PropagationIssues issues)
     {
-        if (carrier is null)
-        {
-            throw new ArgumentNullException(nameof(carrier));
-        }
+        CarrierGuard.ThrowIfNull(carrier);
 
         ArgumentNullException.ThrowIfNull(getter);
         context = default;
@@ -156,10 +153,7 @@ public sealed class LegacyFormat : ITraceFormat
     /// <inheritdoc/>
     public void Inject<TCarrier>(in PropagatedContext context, TCarrier carrier, HeaderSetter<TCarrier> setter)
     {
-        if (carrier is null)
-        {
-            throw new ArgumentNullException(nameof(carrier));
-        }
+        CarrierGuard.ThrowIfNull(carrier);
 
         ArgumentNullException.ThrowIfNull(setter);
         Inject(context, carrier, setter, ids: default);

@@ -36,10 +36,7 @@ public sealed class TraceContextFormat : ITraceFormat
     /// <inheritdoc/>
     public bool TryExtract<TCarrier>(TCarrier carrier, HeaderGetter<TCarrier> getter, out PropagatedContext context, ref PropagationIssues issues)
     {
-        if (carrier is null)
-        {
-            throw new ArgumentNullException(nameof(carrier));
-        }
+        CarrierGuard.ThrowIfNull(carrier);
 
         ArgumentNullException.ThrowIfNull(getter);
         context = default;
@@ -76,10 +73,7 @@ public sealed class TraceContextFormat : ITraceFormat
     /// </remarks>
     public void Inject<TCarrier>(in PropagatedContext context, TCarrier carrier, HeaderSetter<TCarrier> setter)
     {
-        if (carrier is null)
-        {
-            throw new ArgumentNullException(nameof(carrier));
-        }
+        CarrierGuard.ThrowIfNull(carrier);
 
         ArgumentNullException.ThrowIfNull(setter);
         InjectCore(context, carrier, setter, traceParent: null);

@@ -39,10 +39,7 @@ public static class TraceResponse
     /// <exception cref="ArgumentNullException"><paramref name="carrier"/> or <paramref name="getter"/> is null.</exception>
     public static bool TryExtract<TCarrier>(TCarrier carrier, HeaderGetter<TCarrier> getter, out PropagatedContext context)
     {
-        if (carrier is null)
-        {
-            throw new ArgumentNullException(nameof(carrier));
-        }
+        CarrierGuard.ThrowIfNull(carrier);
 
         ArgumentNullException.ThrowIfNull(getter);
         context = default;
@@ -64,10 +61,7 @@ public static class TraceResponse
     /// <exception cref="ArgumentNullException"><paramref name="carrier"/> or <paramref name="setter"/> is null.</exception>
     public static void Inject<TCarrier>(in PropagatedContext context, TCarrier carrier, HeaderSetter<TCarrier> setter)
     {
-        if (carrier is null)
-        {
-            throw new ArgumentNullException(nameof(carrier));
-        }
+        CarrierGuard.ThrowIfNull(carrier);
 
         ArgumentNullException.ThrowIfNull(setter);
         if (context.TraceId.IsEmpty || context.SpanId.IsEmpty)
