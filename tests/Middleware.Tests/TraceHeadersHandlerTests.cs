@@ -1041,6 +1041,32 @@ public sealed class TraceHeadersHandlerTests
         Assert.Single(span.Events, e => e.Name == "exception");
     }
 
+    [Fact]
+    public async Task SendAsync_PrimaryHandlerThrowsExceptionWhoseMessageThrows_SpanErrorAndTheExceptionRethrownUntouched()
+    {
+        // Arrange: an exception whose Message getter throws (a custom handler's own exception type with a bug).
+        using var source = NewSource();
+        using var listener = new TestListener("/none", source.Name, Client);
+        var thrown = new MessageThrowingException();
+        var recorder = new RecordingHandler { Throw = thrown };
+        using var provider = CreateProvider(recorder);
+        var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("test");
+
+        // Act
+        Exception caught;
+        using (source.StartActivity("caller"))
+        {
+            caught = await Assert.ThrowsAsync<MessageThrowingException>(() => client.GetAsync("http://internal.example/"));
+        }
+
+        // Assert: the attempt's span is an error of that type, with no event (nothing of the exception can be read).
+        Assert.Same(thrown, caught);
+        var span = Assert.Single(listener.From(Client));
+        Assert.Equal(ActivityStatusCode.Error, span.Status);
+        Assert.Equal(typeof(MessageThrowingException).FullName, span.GetTagItem("error.type"));
+        Assert.DoesNotContain(span.Events, e => e.Name == "exception");
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]

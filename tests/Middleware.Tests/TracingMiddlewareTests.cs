@@ -1624,6 +1624,57 @@ public sealed class TracingMiddlewareTests
         Assert.Equal("System.InvalidOperationException", recorded.Tags.Single(t => t.Key == "exception.type").Value);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Invoke_ExceptionWhoseMessageThrows_SpanEndsWithErrorAndTheExceptionGoesOnUntouched(bool handlerBehind)
+    {
+        // Arrange: an endpoint throws an exception whose Message getter throws (an app's own exception type with a bug);
+        // either an exception handler behind UseTracing answers for it, or it reaches UseTracing and goes on to a
+        // middleware in front that catches it.
+        var prefix = NewPrefix();
+        using var listener = new TestListener(prefix, Hosting, Ours);
+        Exception? caught = null;
+        var thrown = new MessageThrowingException();
+        using var host = await TestHosts.StartAsync(
+            s => s.AddTracing(),
+            app =>
+            {
+                app.Use(async (context, next) =>
+                {
+                    try
+                    {
+                        await next(context);
+                    }
+                    catch (Exception ex)
+                    {
+                        caught = ex;
+                        context.Response.StatusCode = 500;
+                    }
+                });
+                app.UseTracing();
+                if (handlerBehind)
+                {
+                    app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = static c => c.Response.WriteAsync("error page") });
+                }
+
+                app.Run(_ => throw thrown);
+            });
+
+        // Act
+        using var response = await host.GetTestClient().GetAsync(prefix + "/items/42");
+
+        // Assert: the request ends as it would with any exception, its span ended with status Error and the type.
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Same(handlerBehind ? null : thrown, caught);
+        await listener.WaitAsync(1);
+        var span = Assert.Single(listener.Stopped);
+        Assert.Equal(ActivityStatusCode.Error, span.Status);
+        Assert.Equal(typeof(MessageThrowingException).FullName, span.GetTagItem("error.type"));
+        Assert.Equal(500, span.GetTagItem("http.response.status_code"));
+        Assert.DoesNotContain(span.Events, e => e.Name == "exception");
+    }
+
     [Fact]
     public async Task Invoke_UseTracingRegisteredTwice_OneSpanOneLineOneWarningIssuesCountedOnce()
     {

@@ -428,6 +428,11 @@ internal sealed class TracingService
     }
 
     /// <summary>Records an exception on a span: status Error, <c>error.type</c>, and an <c>exception</c> event.</summary>
+    /// <remarks>
+    /// Never throws: it runs while the app's (or the transport's) exception is on its way out. An exception whose
+    /// <see cref="Exception.Message"/> or <see cref="Exception.ToString"/> throws gets status Error and <c>error.type</c>
+    /// with no description and no event; that exception goes on untouched and the span is still ended.
+    /// </remarks>
     public static void RecordException(Activity? activity, Exception exception)
     {
         if (activity is null || !activity.IsAllDataRequested)
@@ -436,13 +441,28 @@ internal sealed class TracingService
         }
 
         var type = exception.GetType().FullName ?? exception.GetType().Name;
-        activity.SetStatus(ActivityStatusCode.Error, exception.Message);
+        string message;
+        string text;
+        try
+        {
+            message = exception.Message;
+            text = exception.ToString();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The exception's own code failed; only on an exception's path, so its type is what can be recorded.
+            activity.SetStatus(ActivityStatusCode.Error);
+            activity.SetTag("error.type", type);
+            return;
+        }
+
+        activity.SetStatus(ActivityStatusCode.Error, message);
         activity.SetTag("error.type", type);
         var tags = new ActivityTagsCollection
         {
             { "exception.type", type },
-            { "exception.message", exception.Message },
-            { "exception.stacktrace", exception.ToString() },
+            { "exception.message", message },
+            { "exception.stacktrace", text },
         };
         activity.AddEvent(new ActivityEvent("exception", default, tags));
     }
