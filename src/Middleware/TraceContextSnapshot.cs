@@ -82,7 +82,11 @@ public readonly struct TraceContextSnapshot
     /// <param name="relationship">How the work relates to the captured span.</param>
     /// <param name="kind">The span kind; usually <see cref="ActivityKind.Internal"/> or <see cref="ActivityKind.Consumer"/>.</param>
     /// <returns>The started span (now <see cref="Activity.Current"/>); <see langword="null"/> when nothing listens to
-    /// <paramref name="source"/>, and then <see cref="Activity.Current"/> is left as it was.</returns>
+    /// <paramref name="source"/> or its sampler drops a root, and then <see cref="Activity.Current"/> is left as it was. A
+    /// <see cref="TraceRelationship.Child"/> of a captured span that the sampler drops (a child of an unsampled span under
+    /// OpenTelemetry's parent-based samplers) is an activity that records nothing (<see cref="Activity.IsAllDataRequested"/>
+    /// <see langword="false"/>, not sampled) in the captured trace, with the baggage: the work's calls carry the trace on,
+    /// unsampled, instead of starting a new one.</returns>
     /// <remarks>
     /// <para>For <see cref="TraceRelationship.NewRootLinked"/> and <see cref="TraceRelationship.Detached"/> the span is a
     /// root even if another activity is current on the calling flow (that activity is not its parent); an empty
@@ -133,6 +137,14 @@ public readonly struct TraceContextSnapshot
         }
 
         var activity = source.StartActivity(name, kind, parent, tags: null, links: links);
+        if (activity is null && parent != default && source.HasListeners())
+        {
+            // The sampler dropped a child of the captured span (OpenTelemetry's parent-based sampler drops a local child of
+            // an unsampled span): the work still belongs to that trace, so its calls must carry it on, unsampled, rather
+            // than start a new trace that the next service samples.
+            activity = StartUnrecorded(name, parent);
+        }
+
         if (activity is null)
         {
             // Nothing started: the flow keeps its activity.
@@ -158,6 +170,19 @@ public readonly struct TraceContextSnapshot
         }
 
         return activity;
+    }
+
+    /// <summary>
+    /// An activity that records nothing, a child of <paramref name="parent"/> (its trace id, span id as parent,
+    /// <c>tracestate</c>, and its flags but the sampled one: the sampler decided), so the work's calls carry the trace on.
+    /// </summary>
+    private static Activity StartUnrecorded(string name, in ActivityContext parent)
+    {
+        var activity = new Activity(name);
+        activity.SetParentId(parent.TraceId, parent.SpanId, parent.TraceFlags & ~ActivityTraceFlags.Recorded);
+        activity.TraceStateString = parent.TraceState;
+        activity.IsAllDataRequested = false;
+        return activity.Start();
     }
 
     private static bool Contains(List<KeyValuePair<string, string?>> items, string key)

@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry;
+using OpenTelemetry.Trace;
 using Propagation.Middleware.Tests.Infrastructure;
 
 namespace Propagation.Middleware.Tests;
@@ -35,6 +38,56 @@ public sealed class TraceContextSnapshotTests
         Assert.Equal(captured.SpanId, work.ParentSpanId);
         Assert.Equal(["a", "b"], work.Baggage.Select(b => b.Key));
         Assert.Empty(work.Links);
+    }
+
+    [Theory]
+    [InlineData("00")]
+    [InlineData("02")]
+    public async Task StartActivity_ChildOfUnsampledSpan_SamplerDropsIt_WorksCallsCarryTheTraceUnsampled(string flags)
+    {
+        // Arrange: OpenTelemetry's default sampler (ParentBased(AlwaysOn)), which drops a local child of an unsampled span
+        // (ActivitySamplingResult.None), over a request span continuing a caller's unsampled trace.
+        using var source = new ActivitySource("Tests." + Guid.NewGuid().ToString("N"));
+        using var tracing = Sdk.CreateTracerProviderBuilder()
+            .AddSource(source.Name)
+            .SetSampler(new ParentBasedSampler(new AlwaysOnSampler()))
+            .Build();
+        var recorder = new RecordingHandler();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddTracing();
+        services.AddHttpClient("work").ConfigurePrimaryHttpMessageHandler(() => recorder).AddTraceHeaders();
+        await using var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("work");
+        Activity.Current = null;
+        Assert.True(ActivityContext.TryParse($"00-{ActivityTraceId.CreateRandom().ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-{flags}", null, isRemote: true, out var caller));
+        TraceContextSnapshot snapshot;
+        ActivitySpanId requestSpanId;
+        using (var request = source.StartActivity("request", ActivityKind.Server, caller)!)
+        {
+            request.AddBaggage("tenant", "acme");
+            requestSpanId = request.SpanId;
+            snapshot = TraceContextSnapshot.Capture();
+        }
+
+        // Act: queued work, on a flow of its own (nothing current), calls another service.
+        var (recorded, parentSpanId) = await Task.Run(async () =>
+        {
+            Activity.Current = null;
+            using var work = snapshot.StartActivity(source, "work", TraceRelationship.Child);
+            using var response = await client.GetAsync(new Uri("http://downstream.test/"));
+            return (work?.Recorded, work?.ParentSpanId);
+        });
+
+        // Assert: the work is unrecorded and its call goes on in the caller's trace with its flags (never a new, sampled
+        // trace) and the request's baggage.
+        var sent = Assert.Single(recorder.Sent);
+        var traceParent = Assert.Single(sent["traceparent"]);
+        Assert.StartsWith($"00-{caller.TraceId.ToHexString()}-", traceParent, StringComparison.Ordinal);
+        Assert.EndsWith("-" + flags, traceParent, StringComparison.Ordinal);
+        Assert.Equal("tenant=acme", Assert.Single(sent["baggage"]));
+        Assert.False(recorded);
+        Assert.Equal(requestSpanId, parentSpanId);
     }
 
     [Fact]
