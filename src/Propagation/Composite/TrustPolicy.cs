@@ -18,12 +18,15 @@ public enum TrustPolicy
     /// <summary>
     /// Start a new trace and link the inbound context to it (link reason <c>restarted_by_policy</c>);
     /// <c>tracestate</c> and baggage are dropped (reported as <see cref="PropagationIssues.RestartedByPolicy"/>).
+    /// The caller's sampling flag is not followed either: the new root is sampled as this service's sampler decides for
+    /// a root.
     /// </summary>
     RestartAndLink = 2,
 
     /// <summary>
     /// Ignore the inbound context entirely: no parent, no link, no baggage; headers are not parsed
-    /// (reported as <see cref="PropagationIssues.IgnoredByPolicy"/> when any was present).
+    /// (reported as <see cref="PropagationIssues.IgnoredByPolicy"/> when any was present). The new root is sampled as
+    /// this service's sampler decides for a root.
     /// </summary>
     Ignore = 3,
 }
