@@ -86,6 +86,8 @@ public static class TraceHeadersHttpClientBuilderExtensions
     /// <para>
     /// This client's options are validated when the host starts, or without a host when the client is first created:
     /// an invalid <see cref="TraceHeadersOptions.PeerService"/> throws an <c>OptionsValidationException</c> naming the client.
+    /// They are read once, when the client is first created: the handlers built again at each <c>HandlerLifetime</c> keep
+    /// them, also after a reload of a configuration section they are bound to.
     /// </para>
     /// </remarks>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
@@ -102,6 +104,7 @@ public static class TraceHeadersHttpClientBuilderExtensions
         var name = builder.Name;
         builder.Services.AddOptions<TraceHeadersOptions>(name).ValidateOnStart();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TraceHeadersOptions>, TraceHeadersOptionsValidator>());
+        builder.Services.TryAddSingleton<TraceHeadersOptionsCache>();
 
         // What AddHttpMessageHandler does (the handler goes where this call is among the client's handlers), but once per
         // client: AddTraceHeaders() in ConfigureHttpClientDefaults and AddTraceHeaders(o => ...) on a client (or two calls
@@ -129,7 +132,7 @@ public static class TraceHeadersHttpClientBuilderExtensions
         var services = builder.Services;
         var service = services.GetService<TracingService>() ?? throw new InvalidOperationException(
             $"AddTraceHeaders() on HttpClient '{builder.Name}' needs the tracing services: call services.AddTracing() (builder.Services.AddTracing()) when configuring services.");
-        builder.AdditionalHandlers.Add(new TraceHeadersHandler(service, services.GetRequiredService<IOptionsMonitor<TraceHeadersOptions>>().Get(builder.Name)));
+        builder.AdditionalHandlers.Add(new TraceHeadersHandler(service, services.GetRequiredService<TraceHeadersOptionsCache>().Get(builder.Name)));
     }
 
     private static void DisableDiagnostics(HttpMessageHandlerBuilder builder)
@@ -138,7 +141,7 @@ public static class TraceHeadersHttpClientBuilderExtensions
         var service = services.GetService<TracingService>();
         var guard = service is null
             ? null
-            : RedirectScopePropagator.For(service, services.GetRequiredService<IOptionsMonitor<TraceHeadersOptions>>().Get(builder.Name).Scope);
+            : RedirectScopePropagator.For(service, services.GetRequiredService<TraceHeadersOptionsCache>().Get(builder.Name).Scope);
         PrimaryHandlerDiagnostics.Disable(builder, builder.Name ?? string.Empty, services.GetService<ILoggerFactory>(), guard, service);
     }
 }

@@ -6,9 +6,11 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Http;
+using Propagation.Collector;
 using Propagation.Collector.Internal;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -1109,6 +1111,83 @@ public sealed class TraceHeadersHandlerTests
         Assert.Null(span.GetTagItem("http.request.resend_count"));
         var sent = Assert.Single(recorder.Sent);
         Assert.Equal($"00-{span.TraceId.ToHexString()}-{span.SpanId.ToHexString()}-01", Assert.Single(sent["traceparent"]));
+    }
+
+    [Theory]
+    [InlineData("None", "kernel")]
+    [InlineData("TraceParentOnly", " ")]
+    [InlineData("Nothing", "kernel")]
+    public async Task CreateClient_ClientOptionsFromReloadedConfiguration_KeepTheOptionsReadAtStartUp(string scope, string peer)
+    {
+        // Arrange: the client's options bound to a configuration section that is reloaded while the app runs, with a
+        // different valid value, an invalid one or one the binder cannot read; the factory builds the client's handlers
+        // again every second (the shortest lifetime it allows), so new handlers are built after the reload.
+        using var source = NewSource();
+        using var listener = new TestListener("/none", source.Name, Client);
+        var recorder = new RecordingHandler();
+        var builds = 0;
+        using var host = new HostBuilder()
+            .ConfigureAppConfiguration(c => c.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Clients:kernel:Scope"] = "TraceParentOnly",
+                ["Clients:kernel:PeerService"] = "kernel",
+            }))
+            .ConfigureServices((context, services) =>
+            {
+                services.AddTracing();
+                services.Configure<TracingPipelineOptions>(o => o.Enabled = false);
+                services.Configure<TraceHeadersOptions>("kernel", context.Configuration.GetSection("Clients:kernel"));
+                services.AddHttpClient("kernel")
+                    .ConfigurePrimaryHttpMessageHandler(() =>
+                    {
+                        Interlocked.Increment(ref builds);
+                        return recorder;
+                    })
+                    .AddTraceHeaders()
+                    .SetHandlerLifetime(TimeSpan.FromSeconds(1));
+            })
+            .Build();
+        await host.StartAsync();
+        var factory = host.Services.GetRequiredService<IHttpClientFactory>();
+        await SendAsync();
+        var configuration = (IConfigurationRoot)host.Services.GetRequiredService<IConfiguration>();
+
+        // Act: reload, then send until a handler built after the reload sent a request (bounded in count and time).
+        configuration["Clients:kernel:Scope"] = scope;
+        configuration["Clients:kernel:PeerService"] = peer;
+
+        // An invalid value makes the reload itself throw: the options monitor that ValidateOnStart uses reads the options
+        // again in its change callback. That is .NET's behaviour and not checked here; what the app's clients do next is.
+        _ = Record.Exception(configuration.Reload);
+        var reloadedAt = Volatile.Read(ref builds);
+        var watch = Stopwatch.StartNew();
+        for (var i = 0; i < 200 && Volatile.Read(ref builds) <= reloadedAt && watch.Elapsed < TimeSpan.FromSeconds(10); i++)
+        {
+            await Task.Delay(50);
+            await SendAsync();
+        }
+
+        await SendAsync();
+
+        // Assert: new handlers were built, and every request still had the options read at start-up.
+        Assert.True(Volatile.Read(ref builds) > reloadedAt, "no handler was built after the reload");
+        Assert.All(recorder.Sent, sent =>
+        {
+            Assert.True(sent.ContainsKey("traceparent"));
+            Assert.False(sent.ContainsKey("X-Trace-ID"));
+        });
+        Assert.All(listener.From(Client), span => Assert.Equal("kernel", span.GetTagItem("peer.service")));
+        await host.StopAsync();
+
+        async Task SendAsync()
+        {
+            var client = factory.CreateClient("kernel");
+            using (source.StartActivity("caller"))
+            {
+                using var response = await client.GetAsync(new Uri("http://kernel.example/items"));
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            }
+        }
     }
 
     [Fact]
