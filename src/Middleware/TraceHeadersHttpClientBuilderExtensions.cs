@@ -80,7 +80,8 @@ public static class TraceHeadersHttpClientBuilderExtensions
     /// <para>
     /// <b>Once per client.</b> Called more than once for a client (<c>AddTraceHeaders()</c> in
     /// <c>ConfigureHttpClientDefaults</c> and <c>AddTraceHeaders(o => ...)</c> on the client, say), the client still gets one
-    /// handler, at the place of the first call among its handlers; every <paramref name="configure"/> delegate applies.
+    /// handler, at the place of the first call among its handlers; every <paramref name="configure"/> delegate applies. Those
+    /// given in <c>ConfigureHttpClientDefaults</c> run first whatever the order of the calls, so a client's own options win.
     /// </para>
     /// <para><c>services.AddTracing()</c> must be called too; without it creating the client throws an <see cref="InvalidOperationException"/>.</para>
     /// <para>
@@ -95,8 +96,40 @@ public static class TraceHeadersHttpClientBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configure);
-        builder.Services.Configure(builder.Name, configure);
+        if (builder.Name is null)
+        {
+            ConfigureDefaults(builder.Services, configure);
+        }
+        else
+        {
+            builder.Services.Configure(builder.Name, configure);
+        }
+
         return Register(builder);
+    }
+
+    /// <summary>
+    /// Registers the delegate of a <c>ConfigureHttpClientDefaults</c> builder (which has no name) for every client, ahead of
+    /// the delegates of named clients whatever the order of the calls, as <c>IHttpClientFactory</c> orders the defaults of
+    /// its own options: a client's own options are applied over the defaults', never the other way round. Defaults keep
+    /// their order among themselves.
+    /// </summary>
+    private static void ConfigureDefaults(IServiceCollection services, Action<TraceHeadersOptions> configure)
+    {
+        services.AddOptions();
+        var descriptor = ServiceDescriptor.Singleton<IConfigureOptions<TraceHeadersOptions>>(new ConfigureNamedOptions<TraceHeadersOptions>(null, configure));
+        for (var i = 0; i < services.Count; i++)
+        {
+            var existing = services[i];
+            if (existing.ServiceType == typeof(IConfigureOptions<TraceHeadersOptions>) && !existing.IsKeyedService
+                && existing.ImplementationInstance is not ConfigureNamedOptions<TraceHeadersOptions> { Name: null })
+            {
+                services.Insert(i, descriptor);
+                return;
+            }
+        }
+
+        services.Add(descriptor);
     }
 
     private static IHttpClientBuilder Register(IHttpClientBuilder builder)

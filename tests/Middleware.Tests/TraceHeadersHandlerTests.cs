@@ -1190,6 +1190,68 @@ public sealed class TraceHeadersHandlerTests
         }
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task SendAsync_DefaultsAndClientsWithTheirOwnOptions_EachClientGetsItsOwnWhateverTheOrder(bool defaultsFirst)
+    {
+        // Arrange: AddTraceHeaders(o => ...) in ConfigureHttpClientDefaults, before or after clients with options of their
+        // own (a keyed one with an odd name among them): as HttpClientFactory applies its own defaults, a client's options
+        // are applied over the defaults' whatever the order of the calls; a client with none of its own gets the defaults.
+        using var source = NewSource();
+        using var listener = new TestListener("/none", source.Name, Client);
+        const string Odd = "odd name/ü:1";
+        var recorders = new Dictionary<string, RecordingHandler> { ["kernel"] = new(), ["other"] = new(), [Odd] = new() };
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddTracing(o => o.DefaultOutboundScope = InjectionScope.TraceParentOnly);
+        void AddDefaults() => services.ConfigureHttpClientDefaults(b => b.AddTraceHeaders(o =>
+        {
+            o.PeerService = "default";
+            o.Scope = InjectionScope.None;
+        }));
+        if (defaultsFirst)
+        {
+            AddDefaults();
+        }
+
+        services.AddHttpClient("kernel").ConfigurePrimaryHttpMessageHandler(() => recorders["kernel"]).AddTraceHeaders(o =>
+        {
+            o.PeerService = "kernel";
+            o.Scope = InjectionScope.Full;
+        });
+        services.AddHttpClient("other").ConfigurePrimaryHttpMessageHandler(() => recorders["other"]);
+        services.AddHttpClient(Odd).ConfigurePrimaryHttpMessageHandler(() => recorders[Odd]).AddTraceHeaders(o => o.Scope = InjectionScope.TraceParentOnly).AddAsKeyed();
+        if (!defaultsFirst)
+        {
+            AddDefaults();
+        }
+
+        using var provider = services.BuildServiceProvider();
+        var factory = provider.GetRequiredService<IHttpClientFactory>();
+
+        // Act
+        var spans = new Dictionary<string, Activity>();
+        foreach (var name in recorders.Keys)
+        {
+            var client = name == Odd ? provider.GetRequiredKeyedService<HttpClient>(name) : factory.CreateClient(name);
+            using (source.StartActivity("caller"))
+            {
+                using var response = await client.GetAsync(new Uri("http://service.example/items"));
+            }
+
+            spans[name] = listener.From(Client).Last();
+        }
+
+        // Assert
+        Assert.Equal("kernel", spans["kernel"].GetTagItem("peer.service"));
+        Assert.Equal(["traceparent", "X-Trace-ID", "X-Span-ID"], Assert.Single(recorders["kernel"].Sent).Keys.Order(StringComparer.Ordinal).Reverse());
+        Assert.Equal("default", spans["other"].GetTagItem("peer.service"));
+        Assert.Empty(Assert.Single(recorders["other"].Sent));
+        Assert.Equal("default", spans[Odd].GetTagItem("peer.service"));
+        Assert.Equal(["traceparent"], Assert.Single(recorders[Odd].Sent).Keys);
+    }
+
     [Fact]
     public void CreateClient_WithoutAddTracing_ThrowsNamingTheMissingCall()
     {
