@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.IO.Compression;
 using System.Xml.Linq;
 using Grpc.Core;
+using Propagation.Testing;
 
 namespace Propagation.Interceptors.Tests;
 
@@ -66,7 +67,7 @@ public sealed class InterceptorsPackageTests : IDisposable
         };
         foreach (var argument in new[]
         {
-            "pack", Path.Combine(FindRepositoryRoot(), "src", "Interceptors", "Propagation.Interceptors.csproj"),
+            "pack", Path.Combine(RepositoryRoot.Find(), "src", "Interceptors", "Propagation.Interceptors.csproj"),
             "--no-build", "--no-restore", "-c", configuration, "-o", _output, "-nologo",
         })
         {
@@ -110,21 +111,4 @@ public sealed class InterceptorsPackageTests : IDisposable
 
     private static string DotnetHost() =>
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
-
-    private static string FindRepositoryRoot([System.Runtime.CompilerServices.CallerFilePath] string sourceFile = "")
-    {
-        // The source path recorded at compile time first (build output may live outside the tree), then the output directory.
-        foreach (var start in new[] { Path.GetDirectoryName(sourceFile), AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
-        {
-            for (var directory = start is null ? null : new DirectoryInfo(start); directory is not null; directory = directory.Parent)
-            {
-                if (File.Exists(Path.Combine(directory.FullName, "Propagation.sln")))
-                {
-                    return directory.FullName;
-                }
-            }
-        }
-
-        throw new InvalidOperationException("Propagation.sln not found above " + sourceFile + " or " + AppContext.BaseDirectory);
-    }
 }

@@ -3,6 +3,7 @@ using Grpc.AspNetCore.Server;
 using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Propagation.Testing;
 
 namespace Grpc.Compat.Tests.Server;
 
@@ -29,7 +30,7 @@ public sealed class PublicApiTests
     public void PublicApi_ServerTypes_MatchApprovedFile()
     {
         // Arrange
-        var approvedPath = Path.Combine(FindRepositoryRoot(), "compat", "Grpc", "Grpc.AspNetCore.Server", "PublicAPI.Shipped.txt");
+        var approvedPath = Path.Combine(RepositoryRoot.Find(), "compat", "Grpc", "Grpc.AspNetCore.Server", "PublicAPI.Shipped.txt");
         var approved = File.ReadAllLines(approvedPath).Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
 
         // Act
@@ -84,21 +85,4 @@ public sealed class PublicApiTests
         PropertyInfo p => $"{p.Name} : {p.PropertyType} {{{(p.GetMethod?.IsPublic == true ? " get;" : string.Empty)}{(p.SetMethod?.IsPublic == true ? " set;" : string.Empty)} }}",
         _ => member.ToString()!,
     };
-
-    private static string FindRepositoryRoot([System.Runtime.CompilerServices.CallerFilePath] string sourceFile = "")
-    {
-        // The source path recorded at compile time first (build output may live outside the tree), then the output directory.
-        foreach (var start in new[] { Path.GetDirectoryName(sourceFile), AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
-        {
-            for (var directory = start is null ? null : new DirectoryInfo(start); directory is not null; directory = directory.Parent)
-            {
-                if (File.Exists(Path.Combine(directory.FullName, "Propagation.sln")))
-                {
-                    return directory.FullName;
-                }
-            }
-        }
-
-        throw new InvalidOperationException("Propagation.sln not found above " + sourceFile + " or " + AppContext.BaseDirectory);
-    }
 }
