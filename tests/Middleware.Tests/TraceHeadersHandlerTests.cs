@@ -203,6 +203,37 @@ public sealed class TraceHeadersHandlerTests
     }
 
     [Theory]
+    [InlineData("http://[::1]:8080/items", "::1", 8080, "http://[::1]:8080/items")]
+    [InlineData("https://[2001:DB8::1]/items", "2001:db8::1", 443, "https://[2001:db8::1]/items")]
+    [InlineData("http://127.0.0.1:8080/items", "127.0.0.1", 8080, "http://127.0.0.1:8080/items")]
+    public async Task SendAsync_IPv6Host_ServerAddressIsTheAddressWithoutBracketsAsHttpClientRecordsIt(string address, string expected, int port, string url)
+    {
+        // Arrange: a request to an IP address names it as server.address; an IPv6 one is written in brackets only in the URI.
+        using var source = NewSource();
+        using var listener = new TestListener("/none", source.Name, Client);
+        using var sampler = new CreationTagSampler(Client);
+        var seen = sampler.Seen;
+        using var provider = CreateProvider(new RecordingHandler());
+        var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient("test");
+
+        // Act
+        using (var caller = source.StartActivity("caller")!)
+        {
+            sampler.Trace = caller.TraceId;
+            using var response = await client.GetAsync(new Uri(address));
+        }
+
+        // Assert: the address as the sampler and the span see it (System.Net.Http's activity and metrics record "::1"); the
+        // URL keeps the brackets a URL needs.
+        var span = Assert.Single(listener.From(Client));
+        var tags = Assert.Single(seen).ToDictionary(t => t.Key, t => t.Value);
+        Assert.Equal(expected, span.GetTagItem("server.address"));
+        Assert.Equal(expected, tags["server.address"]);
+        Assert.Equal(port, span.GetTagItem("server.port"));
+        Assert.Equal(url, span.GetTagItem("url.full"));
+    }
+
+    [Theory]
     [InlineData("unix://host/items", null)]
     [InlineData("unix://host:7000/items", 7000)]
     [InlineData("http://host/items", 80)]
@@ -448,6 +479,7 @@ public sealed class TraceHeadersHandlerTests
     [InlineData("https://grpc.example/pkg.Service/Method", "grpc.example", 443)]
     [InlineData("http://grpc.example/pkg.Service/Method", "grpc.example", 80)]
     [InlineData("http://127.0.0.1:5005/pkg.Service/Method", "127.0.0.1", 5005)]
+    [InlineData("http://[::1]:5005/pkg.Service/Method", "::1", 5005)]
     public async Task SendAsync_UnderRecordedGrpcSpanWithoutHost_AddsServerAddressAndPortOfTheUri(string url, string address, int port)
     {
         // Arrange: the interceptor's span of a call that named no host (as generated clients do).

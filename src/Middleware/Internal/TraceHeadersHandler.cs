@@ -168,8 +168,8 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
         {
             if (absolute && call.GetTagItem("server.address") is null)
             {
-                call.AddTag("server.address", uri!.Host);
-                var port = uri.Port; // the scheme's default port when the URI names none; -1 for a scheme without one
+                call.AddTag("server.address", ServerAddress(uri!));
+                var port = uri!.Port; // the scheme's default port when the URI names none; -1 for a scheme without one
                 if (port > 0 && call.GetTagItem("server.port") is null)
                 {
                     call.AddTag("server.port", _grpcPort.Get(port));
@@ -182,6 +182,14 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
             }
         }
     }
+
+    /// <summary>
+    /// The URI's host as <c>server.address</c>: an IPv6 address without the brackets a URI writes it in (<c>::1</c>, not
+    /// <c>[::1]</c>), the address itself, as HttpClient's own activity and <c>http.client.request.duration</c> record it
+    /// (<see cref="Uri.IdnHost"/>, kept by the URI after its first use); any other host as <see cref="Uri.Host"/>.
+    /// </summary>
+    internal static string ServerAddress(Uri uri) =>
+        uri.HostNameType == UriHostNameType.IPv6 ? uri.IdnHost : uri.Host;
 
     /// <summary>Removes the trace headers and baggage a destination of <paramref name="scope"/> may not receive.</summary>
     internal static void RemoveBeyondScope(HttpRequestHeaders headers, InjectionScope scope)
@@ -277,7 +285,7 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
 
             if (named)
             {
-                tags[count++] = new("server.address", uri!.Host);
+                tags[count++] = new("server.address", ServerAddress(uri!));
             }
 
             if (port > 0)
