@@ -702,8 +702,8 @@ internal sealed class TracingService
 
     private void EnrichHosting(Activity activity, HttpContext context, in ExtractedContext extracted)
     {
-        // Hosting names its span after the diagnostic event and sets no HTTP attributes of its own:
-        // give it the same name and attributes as a span we start.
+        // Hosting names its span after the diagnostic event and, unless its OpenTelemetry data is on, sets no HTTP
+        // attributes of its own: give it the same name and attributes as a span we start.
         var request = context.Request;
         var tags = CreateRequestTags(request, out var spanName);
         activity.DisplayName = spanName;
@@ -712,6 +712,11 @@ internal sealed class TracingService
         // a walk of the list for one to replace. Attributes a listener already set are replaced as before. Indexed, not
         // enumerated: TagList's enumerator is a boxed copy of the list.
         var untagged = activity.TagObjects is KeyValuePair<string, object?>[] { Length: 0 };
+        if (!untagged)
+        {
+            RemoveHostingOnlyTags(activity);
+        }
+
         for (var i = 0; i < tags.Count; i++)
         {
             var tag = tags[i];
@@ -733,6 +738,22 @@ internal sealed class TracingService
         }
 
         AddCommonTags(activity, request, extracted);
+    }
+
+    /// <summary>
+    /// Removes the request attributes that hosting sets on its activity when its OpenTelemetry data is on (ASP.NET Core 10
+    /// with the <c>Microsoft.AspNetCore.Hosting.SuppressActivityOpenTelemetryData</c> switch off; the default from 11) and
+    /// that the span's own attributes may leave out: <c>http.request.method_original</c> (hosting's list lacks QUERY and
+    /// any configured method), <c>server.address</c> and <c>server.port</c> (hosting records a Host longer than a host
+    /// name and an invalid port such as <c>:0</c>). Ours, set next, are then the span's only ones. Only a span that
+    /// already has attributes pays for it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void RemoveHostingOnlyTags(Activity activity)
+    {
+        activity.SetTag("http.request.method_original", null);
+        activity.SetTag("server.address", null);
+        activity.SetTag("server.port", null);
     }
 
     /// <summary>
