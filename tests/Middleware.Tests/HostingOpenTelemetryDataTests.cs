@@ -59,8 +59,9 @@ public sealed class HostingOpenTelemetryDataTests
         }
         finally
         {
-            // Read by hosting when the host starts: put back for any host started later in the process.
-            AppContext.SetSwitch(SuppressSwitch, configured && previous);
+            // Read by hosting when the host starts: put back for any host started later in the process (unset means
+            // suppressed in ASP.NET Core 10, so an unset switch is put back as true, never as false).
+            AppContext.SetSwitch(SuppressSwitch, !configured || previous);
         }
     }
 }
