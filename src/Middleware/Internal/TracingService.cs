@@ -776,6 +776,21 @@ internal sealed class TracingService
 
     private void AddCommonTags(Activity activity, HttpRequest request, in ExtractedContext extracted)
     {
+        // Read when the request arrives: middleware may present it as another protocol to what follows (gRPC-Web's
+        // UseGrpcWeb passes an HTTP/1.1 request on as HTTP/2 and puts it back only when the response starts).
+        var version = request.Protocol switch
+        {
+            "HTTP/1.1" => "1.1",
+            "HTTP/2" => "2",
+            "HTTP/3" => "3",
+            "HTTP/1.0" => "1.0",
+            _ => null,
+        };
+        if (version is not null)
+        {
+            activity.SetTag("network.protocol.version", version);
+        }
+
         if (request.QueryString.HasValue)
         {
             activity.SetTag("url.query", Query.Redact(request.QueryString.Value));
@@ -831,19 +846,6 @@ internal sealed class TracingService
         if (StatusSent(context, failed))
         {
             SetStatusSent(activity, status);
-        }
-
-        var version = context.Request.Protocol switch
-        {
-            "HTTP/1.1" => "1.1",
-            "HTTP/2" => "2",
-            "HTTP/3" => "3",
-            "HTTP/1.0" => "1.0",
-            _ => null,
-        };
-        if (version is not null)
-        {
-            activity.SetTag("network.protocol.version", version);
         }
 
         var route = RouteOf(GetRoutePattern(context, status));
