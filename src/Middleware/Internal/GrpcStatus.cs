@@ -99,8 +99,10 @@ internal static class GrpcStatus
     /// for an unknown service or method they would be the caller's path, any number of distinct values.
     /// </summary>
     /// <remarks>
-    /// An HTTP/1.x request returns without reading a header; a request of another content type (gRPC-Web's included,
-    /// whose trailers travel in the body) after one header read. Neither allocates. A <c>grpc-status</c> that is not one
+    /// An HTTP/1.x request returns without reading a header; a request of another content type (gRPC-Web's, whose
+    /// trailers travel in the body, unless <c>UseGrpcWeb</c> translated it: it presents the call as HTTP/2
+    /// <c>application/grpc</c> until the response starts, so a trailers-only answer is read) after one header read.
+    /// Neither allocates. A <c>grpc-status</c> that is not one
     /// decimal code 0..16 as gRPC writes it is ignored.
     /// </remarks>
     public static void RecordAnswered(HttpContext context, Activity activity)
