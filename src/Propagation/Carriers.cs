@@ -67,46 +67,24 @@ public static class Carriers
     // Dictionary<,>'s own enumerator is a struct: searching a plain dictionary allocates nothing unless a header is on several keys.
     private static HeaderValues FindIgnoringCase(Dictionary<string, string> carrier, string name)
     {
-        string? first = null;
-        List<string?>? more = null;
+        var lines = default(Lines);
         foreach (var (key, value) in carrier)
         {
-            if (string.Equals(key, name, StringComparison.OrdinalIgnoreCase))
-            {
-                if (first is null && more is null)
-                {
-                    first = value;
-                }
-                else
-                {
-                    (more ??= [first]).Add(value);
-                }
-            }
+            lines.AddIfNamed(key, name, value);
         }
 
-        return more is not null ? new HeaderValues(more.ToArray()) : first is not null ? new HeaderValues(first) : default;
+        return lines.ToValues();
     }
 
     private static HeaderValues FindIgnoringCase(IDictionary<string, string> carrier, string name)
     {
-        string? first = null;
-        List<string?>? more = null;
+        var lines = default(Lines);
         foreach (var (key, value) in carrier)
         {
-            if (string.Equals(key, name, StringComparison.OrdinalIgnoreCase))
-            {
-                if (first is null && more is null)
-                {
-                    first = value;
-                }
-                else
-                {
-                    (more ??= [first]).Add(value);
-                }
-            }
+            lines.AddIfNamed(key, name, value);
         }
 
-        return more is not null ? new HeaderValues(more.ToArray()) : first is not null ? new HeaderValues(first) : default;
+        return lines.ToValues();
     }
 
     private static void RemoveOtherCasings(IDictionary<string, string> carrier, string name)
@@ -149,5 +127,32 @@ public static class Carriers
         }
 
         return result;
+    }
+
+    /// <summary>The values found under a name in any casing: one without an allocation, several in a list.</summary>
+    private struct Lines
+    {
+        private string? _first;
+        private List<string?>? _more;
+
+        public void AddIfNamed(string key, string name, string? value)
+        {
+            if (!string.Equals(key, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return;
+            }
+
+            if (_first is null && _more is null)
+            {
+                _first = value;
+            }
+            else
+            {
+                (_more ??= [_first]).Add(value);
+            }
+        }
+
+        public readonly HeaderValues ToValues() =>
+            _more is not null ? new HeaderValues(_more.ToArray()) : _first is not null ? new HeaderValues(_first) : default;
     }
 }
