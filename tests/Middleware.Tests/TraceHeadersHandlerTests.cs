@@ -726,6 +726,40 @@ public sealed class TraceHeadersHandlerTests
         Assert.Equal(0, wrong);
     }
 
+    [Fact]
+    public async Task RedirectGuard_HedgedCloneSharingTheAttemptsEntry_JudgesByItsOwnDestinationNotTheLastClones()
+    {
+        // Arrange: a hedging strategy's clones share the attempts entry (they copy the message's Options) and can go to
+        // different hosts (a routing strategy). The clone to a host allowed everything is sent first, then the clone to a
+        // host allowed nothing; the first is then redirected to a host allowed nothing.
+        var recorder = new RecordingHandler();
+        using var provider = CreateProvider(recorder, configure: o =>
+        {
+            o.OutboundDestinations["internal.example"] = InjectionScope.Full;
+            o.OutboundDestinations["blocked.example"] = InjectionScope.None;
+        });
+        var service = provider.GetRequiredService<TracingService>();
+        using var invoker = new HttpMessageInvoker(provider.GetRequiredService<IHttpMessageHandlerFactory>().CreateHandler("test"), disposeHandler: false);
+        var shared = new TraceHeadersHandler.AttemptState();
+        using var full = new HttpRequestMessage(HttpMethod.Get, "http://internal.example/hedged");
+        using var none = new HttpRequestMessage(HttpMethod.Get, "http://blocked.example/hedged");
+        full.Options.Set(TraceHeadersHandler.AttemptsKey, shared);
+        none.Options.Set(TraceHeadersHandler.AttemptsKey, shared);
+        (await invoker.SendAsync(full, CancellationToken.None)).Dispose();
+        (await invoker.SendAsync(none, CancellationToken.None)).Dispose();
+        Assert.True(full.Headers.Contains("traceparent"));
+        Assert.False(none.Headers.Contains("traceparent"));
+        var guard = RedirectScopePropagator.For(service, clientScope: null);
+        Assert.NotNull(guard);
+
+        // Act: the redirect's hop, as SocketsHttpHandler calls the guard with the message and the hop's URI.
+        full.RequestUri = new Uri("http://blocked.example/landing");
+        guard.Inject(null, full, null);
+
+        // Assert: the host allowed nothing gets none of the headers injected for the first host.
+        Assert.Equal(0, full.Headers.NonValidated.Count(h => h.Key is "traceparent" or "tracestate" or "baggage" or "X-Trace-ID" or "X-Span-ID"));
+    }
+
     [Theory]
     [InlineData(null, true)]
     [InlineData("kernel", true)]

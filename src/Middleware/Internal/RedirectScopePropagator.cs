@@ -53,7 +53,11 @@ internal sealed class RedirectScopePropagator : DistributedContextPropagator
         }
 
         var scope = _destinations.Resolve(request.RequestUri);
-        var injectedFor = request.Options.TryGetValue(TraceHeadersHandler.AttemptsKey, out var state) ? state.Scope : InjectionScope.Full;
+        // The scope is this message's only when its own attempt injected last: hedged clones share the state, and one
+        // to another host may have injected since. Otherwise the widest is assumed, so the hop gets no more than it may.
+        var injectedFor = request.Options.TryGetValue(TraceHeadersHandler.AttemptsKey, out var state) && ReferenceEquals(state.ScopeOwner, request)
+            ? state.Scope
+            : InjectionScope.Full;
 
         // InjectionScope grows narrower with its value: Full, TraceParentOnly, None.
         if (scope > injectedFor)

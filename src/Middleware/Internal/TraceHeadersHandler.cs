@@ -240,6 +240,7 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
         lock (state)
         {
             state.Scope = scope;
+            state.ScopeOwner = request;
             var carrier = new InjectionCarrier(headers, _overwrite, state.Injected);
             if (carrier.CallerTrace && !_overwrite && _service.Logger.IsEnabled(LogLevel.Debug))
             {
@@ -404,6 +405,12 @@ internal sealed class TraceHeadersHandler : DelegatingHandler
 
         /// <summary>Gets or sets the scope the last attempt injected for (its destination's).</summary>
         public InjectionScope Scope { get; set; }
+
+        /// <summary>
+        /// Gets or sets the message the last attempt injected into: <see cref="Scope"/> is that message's, not that of a
+        /// clone sharing this state (a hedged attempt, possibly to another host).
+        /// </summary>
+        public HttpRequestMessage? ScopeOwner { get; set; }
 
         /// <summary>Gets the header names the attempts injected, each once (at most the trace header names and baggage).</summary>
         public List<string> Injected { get; } = new(4);
