@@ -51,7 +51,9 @@ public sealed class DestinationPolicyTests
     [InlineData("xn--bcher-kva.example", "http://bücher.example/x")] // Uri.Host is the Unicode form
     [InlineData("*.xn--bcher-kva.example", "http://api.bücher.example/x")]
     [InlineData("bücher.example", "http://xn--bcher-kva.example/x")] // a Unicode pattern matches the punycode host
-    [InlineData("BÜCHER.example", "http://bücher.example/x")]
+    [InlineData("BÜCHER.example", "http://bücher.example/x")] // also in globalization-invariant mode, where IdnMapping maps no case
+    [InlineData("*.BÜCHER.example", "http://api.bücher.example/x")]
+    [InlineData("bücher.example", "http://BÜCHER.example/x")]
     [InlineData("*.bücher.example", "http://api.bücher.example/x")]
     [InlineData("api.partner.com", "http://api.partner.com./x")] // a fully qualified host keeps its root dot
     [InlineData("api.partner.com.", "http://api.partner.com/x")]

@@ -211,6 +211,15 @@ internal sealed class DestinationPolicy
             ascii = string.Empty;
         }
 
+        // A valid internationalised name takes the form Uri gives the request's host. In globalization-invariant mode
+        // IdnMapping encodes without the UTS #46 mapping ("BÜCHER" would be the punycode of the capitals), while Uri
+        // lowercases the host first: its IdnHost is then the name the requests carry. Once per pattern.
+        if (ascii.Length != 0 && !System.Text.Ascii.IsValid(name)
+            && Uri.TryCreate("http://" + name + "/", UriKind.Absolute, out var named) && named.HostNameType == UriHostNameType.Dns)
+        {
+            ascii = named.IdnHost;
+        }
+
         if (ascii.Length is 0 or > 253 || !IsHostName(ascii))
         {
             problem = $"is not a host name or IP address; {PatternHint}.";
