@@ -142,7 +142,8 @@ public readonly struct TraceContextSnapshot
             // The sampler dropped a child of the captured span (OpenTelemetry's parent-based sampler drops a local child of
             // an unsampled span): the work still belongs to that trace, so its calls must carry it on, unsampled, rather
             // than start a new trace that the next service samples.
-            activity = StartUnrecorded(name, parent);
+            // Its flags are the parent's but the sampled one: the sampler decided.
+            activity = Internal.TracingService.CreateUnrecorded(name, parent, parent.TraceFlags & ~ActivityTraceFlags.Recorded).Start();
         }
 
         if (activity is null)
@@ -170,19 +171,6 @@ public readonly struct TraceContextSnapshot
         }
 
         return activity;
-    }
-
-    /// <summary>
-    /// An activity that records nothing, a child of <paramref name="parent"/> (its trace id, span id as parent,
-    /// <c>tracestate</c>, and its flags but the sampled one: the sampler decided), so the work's calls carry the trace on.
-    /// </summary>
-    private static Activity StartUnrecorded(string name, in ActivityContext parent)
-    {
-        var activity = new Activity(name);
-        activity.SetParentId(parent.TraceId, parent.SpanId, parent.TraceFlags & ~ActivityTraceFlags.Recorded);
-        activity.TraceStateString = parent.TraceState;
-        activity.IsAllDataRequested = false;
-        return activity.Start();
     }
 
     private static bool Contains(List<KeyValuePair<string, string?>> items, string key)

@@ -677,26 +677,38 @@ internal sealed class TracingService
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static Activity StartUnrecorded(in ExtractedContext extracted)
     {
-        var activity = new Activity(ServerActivityName);
         var parent = extracted.ToActivityContext();
-        if (parent != default)
-        {
-            activity.SetParentId(parent.TraceId, parent.SpanId, parent.TraceFlags);
-            activity.TraceStateString = parent.TraceState;
-        }
-        else
+        if (parent == default)
         {
             Activity.Current = null;
         }
 
+        var activity = CreateUnrecorded(ServerActivityName, parent, parent.TraceFlags);
         var baggage = extracted.Baggage;
         for (var i = baggage.Count - 1; i >= 0; i--)
         {
             activity.AddBaggage(baggage[i].Key, baggage[i].Value);
         }
 
-        activity.IsAllDataRequested = false;
         activity.Start();
+        return activity;
+    }
+
+    /// <summary>
+    /// An activity, not yet started, that records nothing but carries ids on: a child of <paramref name="parent"/> (its
+    /// trace id, its span id as parent, its <c>tracestate</c>, with <paramref name="flags"/>), or a root when the parent
+    /// is <see langword="default"/>. No listener sees it (it has no source).
+    /// </summary>
+    internal static Activity CreateUnrecorded(string name, in ActivityContext parent, ActivityTraceFlags flags)
+    {
+        var activity = new Activity(name);
+        if (parent != default)
+        {
+            activity.SetParentId(parent.TraceId, parent.SpanId, flags);
+            activity.TraceStateString = parent.TraceState;
+        }
+
+        activity.IsAllDataRequested = false;
         return activity;
     }
 
